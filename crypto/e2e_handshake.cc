@@ -1,0 +1,256 @@
+#include "crypto/e2e_handshake.h"
+
+#include <mbedtls/md.h>
+
+#include <cstdio>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+#include "crypto/hkdf.h"
+#include "crypto/mbedtls_error.h"
+
+namespace tether::crypto {
+namespace {
+
+constexpr std::string_view kCommitLabel = "tether-e2e commit v1";
+constexpr std::string_view kTranscriptLabel = "tether-e2e v1";
+constexpr std::string_view kCustomerToSupporterLabel =
+    "customer->supporter key";
+constexpr std::string_view kSupporterToCustomerLabel =
+    "supporter->customer key";
+constexpr std::string_view kSasLabel = "sas";
+constexpr size_t kSasBytes = 8;
+constexpr uint64_t kSasModulus = 1000000;
+
+// Through mbedtls_md so the same call works on mbedTLS 2.28 (where
+// mbedtls_sha256 is deprecated for mbedtls_sha256_ret) and 3.x.
+Result<Bytes> Sha256(ByteSpan data) {
+  Bytes digest(32);
+  int ret = mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                       data.data(), data.size(), digest.data());
+  if (ret != 0)
+    return MakeError("SHA-256 failed: " + MbedtlsErrorText(ret));
+  return digest;
+}
+
+Result<Bytes> Commitment(ByteSpan supporter_public) {
+  Bytes input(AsBytes(kCommitLabel).begin(), AsBytes(kCommitLabel).end());
+  input.insert(input.end(), supporter_public.begin(), supporter_public.end());
+  return Sha256(input);
+}
+
+void AppendBigEndian32(uint32_t value, Bytes& out) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<uint8_t>(value >> shift));
+  }
+}
+
+// Length-prefixed, so no two different field lists encode the same.
+void AppendField(ByteSpan field, Bytes& out) {
+  AppendBigEndian32(static_cast<uint32_t>(field.size()), out);
+  out.insert(out.end(), field.begin(), field.end());
+}
+
+const char* RoleName(E2eRole role) {
+  return role == E2eRole::kSupporter ? "supporter" : "customer";
+}
+
+}  // namespace
+
+E2eHandshake::E2eHandshake(E2eRole role,
+                           E2eContext context,
+                           X25519KeyPair key_pair)
+    : role_(role),
+      context_(std::move(context)),
+      key_pair_(std::move(key_pair)) {}
+
+E2eHandshake::~E2eHandshake() = default;
+
+Result<std::unique_ptr<E2eHandshake>> E2eHandshake::Create(
+    E2eRole role,
+    E2eContext context,
+    RandomGenerator& random) {
+  auto key_pair = X25519KeyPair::Generate(random);
+  if (!key_pair)
+    return Unexpected(std::move(key_pair).error());
+  return CreateWithKeyPair(role, std::move(context), std::move(*key_pair));
+}
+
+Result<std::unique_ptr<E2eHandshake>> E2eHandshake::CreateWithKeyPair(
+    E2eRole role,
+    E2eContext context,
+    X25519KeyPair key_pair) {
+  // The transcript's 4-byte length prefix must hold it.
+  if (context.session_code.size() > std::numeric_limits<uint32_t>::max()) {
+    return MakeError("E2E handshake: session code too long");
+  }
+  return std::unique_ptr<E2eHandshake>(
+      new E2eHandshake(role, std::move(context), std::move(key_pair)));
+}
+
+Unexpected<Error> E2eHandshake::Fail(std::string message) {
+  state_ = State::kFailed;
+  key_pair_.reset();
+  return MakeError("E2E handshake: " + std::move(message));
+}
+
+Result<void> E2eHandshake::Expect(const char* step, E2eRole role, State state) {
+  if (state_ == State::kFailed)
+    return Fail("already failed");
+  if (role_ != role) {
+    return Fail(std::string(step) + " called on the " + RoleName(role_) +
+                " side");
+  }
+  if (state_ != state)
+    return Fail(std::string(step) + " called out of order");
+  return {};
+}
+
+Result<Bytes> E2eHandshake::SupporterCommit() {
+  if (auto ok = Expect("SupporterCommit", E2eRole::kSupporter, State::kStart);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  auto commitment = Commitment(key_pair_->public_key());
+  if (!commitment)
+    return Fail(commitment.error().message);
+  commitment_ = *commitment;
+  state_ = State::kCommitted;
+  return commitment_;
+}
+
+Result<Bytes> E2eHandshake::CustomerRespond(ByteSpan commitment) {
+  if (auto ok = Expect("CustomerRespond", E2eRole::kCustomer, State::kStart);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  if (commitment.size() != kCommitmentSize) {
+    return Fail("commitment must be 32 bytes");
+  }
+  commitment_.assign(commitment.begin(), commitment.end());
+  state_ = State::kResponded;
+  return key_pair_->public_key();
+}
+
+Result<Bytes> E2eHandshake::SupporterReveal(ByteSpan customer_public) {
+  if (auto ok =
+          Expect("SupporterReveal", E2eRole::kSupporter, State::kCommitted);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  if (customer_public.size() != kPublicKeySize) {
+    return Fail("customer public key must be 32 bytes");
+  }
+  Bytes supporter_public = key_pair_->public_key();
+  if (auto derived =
+          DeriveKeys(supporter_public, customer_public, customer_public);
+      !derived) {
+    return Fail(derived.error().message);
+  }
+  state_ = State::kComplete;
+  return supporter_public;
+}
+
+Result<void> E2eHandshake::CustomerVerify(ByteSpan supporter_public) {
+  if (auto ok = Expect("CustomerVerify", E2eRole::kCustomer, State::kResponded);
+      !ok) {
+    return ok;
+  }
+  if (supporter_public.size() != kPublicKeySize) {
+    return Fail("supporter public key must be 32 bytes");
+  }
+  auto expected = Commitment(supporter_public);
+  if (!expected)
+    return Fail(expected.error().message);
+  if (!ConstantTimeEqual(*expected, commitment_)) {
+    return Fail("commitment mismatch");
+  }
+  Bytes customer_public = key_pair_->public_key();
+  if (auto derived =
+          DeriveKeys(supporter_public, customer_public, supporter_public);
+      !derived) {
+    return Fail(derived.error().message);
+  }
+  state_ = State::kComplete;
+  return {};
+}
+
+Result<void> E2eHandshake::DeriveKeys(ByteSpan supporter_public,
+                                      ByteSpan customer_public,
+                                      ByteSpan peer_public) {
+  Bytes transcript;
+  AppendField(AsBytes(kTranscriptLabel), transcript);
+  Bytes version;
+  AppendBigEndian32(context_.protocol_version, version);
+  AppendField(version, transcript);
+  AppendField(AsBytes(context_.session_code), transcript);
+  AppendField(commitment_, transcript);
+  AppendField(supporter_public, transcript);
+  AppendField(customer_public, transcript);
+  auto salt = Sha256(transcript);
+  if (!salt)
+    return Unexpected(std::move(salt).error());
+
+  // Scoped so Z and the PRK are wiped (SecretBytes) as soon as the keys
+  // exist.
+  E2eKeys keys;
+  SecretBytes sas_bytes;
+  {
+    auto shared = key_pair_->SharedSecret(peer_public);
+    if (!shared)
+      return Unexpected(std::move(shared).error());
+    // The ephemeral private key has done its job; dropping it now means a
+    // later memory disclosure cannot recover this session's keys.
+    key_pair_.reset();
+    auto prk = HkdfSha256Extract(*salt, shared->span());
+    if (!prk)
+      return Unexpected(std::move(prk).error());
+    auto c2s = HkdfSha256Expand(prk->span(), AsBytes(kCustomerToSupporterLabel),
+                                E2eChannel::kKeySize);
+    auto s2c = HkdfSha256Expand(prk->span(), AsBytes(kSupporterToCustomerLabel),
+                                E2eChannel::kKeySize);
+    auto sas = HkdfSha256Expand(prk->span(), AsBytes(kSasLabel), kSasBytes);
+    if (!c2s)
+      return Unexpected(std::move(c2s).error());
+    if (!s2c)
+      return Unexpected(std::move(s2c).error());
+    if (!sas)
+      return Unexpected(std::move(sas).error());
+    sas_bytes = std::move(*sas);
+    if (role_ == E2eRole::kSupporter) {
+      keys.send_key = std::move(*s2c);
+      keys.receive_key = std::move(*c2s);
+    } else {
+      keys.send_key = std::move(*c2s);
+      keys.receive_key = std::move(*s2c);
+    }
+  }
+
+  uint64_t sas_value = 0;
+  for (uint8_t b : sas_bytes.span())
+    sas_value = (sas_value << 8) | b;
+  char digits[kSasDigits + 1];
+  std::snprintf(digits, sizeof(digits), "%06u",
+                static_cast<unsigned>(sas_value % kSasModulus));
+
+  auto channel = E2eChannel::Create(std::move(keys));
+  if (!channel)
+    return Unexpected(std::move(channel).error());
+  channel_ = std::move(*channel);
+  sas_ = digits;
+  return {};
+}
+
+Result<std::unique_ptr<E2eChannel>> E2eHandshake::TakeChannel() {
+  if (state_ != State::kComplete) {
+    return MakeError(
+        "E2E handshake: no channel before the handshake is "
+        "complete");
+  }
+  if (!channel_)
+    return MakeError("E2E handshake: channel already taken");
+  return std::move(channel_);
+}
+
+}  // namespace tether::crypto

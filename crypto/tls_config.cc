@@ -1,0 +1,382 @@
+#include "crypto/tls_config.h"
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
+
+#include <string_view>
+
+#include "crypto/certificate.h"
+#include "crypto/mbedtls_error.h"
+#include "crypto/random.h"
+#include "crypto/secure_memory.h"
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
+#error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
+#endif
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03060000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define TETHER_TLS13 1
+#else
+#define TETHER_TLS13 0
+#endif
+
+namespace tether::crypto {
+namespace {
+
+// Forward secrecy and AEAD only, strongest first; the server picks by this
+// order, not the client's. No CBC (Lucky 13 and friends), no static RSA key
+// exchange (no forward secrecy), no PSK. mbedTLS keeps a pointer to the
+// list, hence static storage.
+constexpr int kCipherSuites[] = {
+#if TETHER_TLS13
+    MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+    MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+#endif
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03060000
+constexpr uint16_t kGroups[] = {
+    MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
+};
+#else
+constexpr mbedtls_ecp_group_id kCurves[] = {
+    MBEDTLS_ECP_DP_CURVE25519,
+    MBEDTLS_ECP_DP_SECP256R1,
+    MBEDTLS_ECP_DP_SECP384R1,
+    MBEDTLS_ECP_DP_NONE,
+};
+#endif
+
+// PEM parsers in mbedTLS only recognise PEM when the terminating NUL is
+// part of the buffer they are given.
+template <typename Buffer>
+Buffer NulTerminated(std::string_view text) {
+  Buffer buffer(text.size() + 1);
+  std::copy(text.begin(), text.end(), buffer.data());
+  buffer.data()[text.size()] = 0;
+  return buffer;
+}
+
+Result<void> InitPsa() {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  // mbedTLS 3 runs TLS 1.3 (and, with MBEDTLS_USE_PSA_CRYPTO, much of 1.2)
+  // on PSA, which must be initialised first. Idempotent.
+  psa_status_t status = psa_crypto_init();
+  if (status != PSA_SUCCESS) {
+    return MakeError("cannot initialise PSA crypto: status " +
+                     std::to_string(static_cast<int>(status)));
+  }
+#endif
+  return {};
+}
+
+Result<void> CheckVersionSupported(TlsVersion min_version) {
+#if !TETHER_TLS13
+  if (min_version == TlsVersion::kTls13) {
+    return MakeError(
+        "TLS 1.3 requires mbedTLS 3.6 or newer; this build "
+        "has " MBEDTLS_VERSION_STRING);
+  }
+#else
+  (void)min_version;
+#endif
+  return {};
+}
+
+// The part of the policy both sides share.
+Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
+                               int endpoint,
+                               TlsVersion min_version,
+                               RandomGenerator& random) {
+  int ret = mbedtls_ssl_config_defaults(
+      conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+  if (ret != 0) {
+    return MakeError("cannot set TLS defaults: " + MbedtlsErrorText(ret));
+  }
+  mbedtls_ssl_conf_rng(conf, &RandomGenerator::MbedtlsCallback, &random);
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03060000
+  mbedtls_ssl_conf_min_tls_version(conf, min_version == TlsVersion::kTls13
+                                             ? MBEDTLS_SSL_VERSION_TLS1_3
+                                             : MBEDTLS_SSL_VERSION_TLS1_2);
+#if TETHER_TLS13
+  mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_3);
+  // Fresh (EC)DHE for every connection; no resumption PSKs.
+  mbedtls_ssl_conf_tls13_key_exchange_modes(
+      conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
+#else
+  mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#endif
+  mbedtls_ssl_conf_groups(conf, kGroups);
+#else
+  (void)min_version;  // kTls13 was refused by CheckVersionSupported.
+  mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_curves(conf, kCurves);
+#endif
+  mbedtls_ssl_conf_ciphersuites(conf, kCipherSuites);
+
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+  // Renegotiation buys us nothing and has a history of attacks; a peer
+  // that asks gets a no_renegotiation alert, and one that does not support
+  // the renegotiation_info extension (RFC 5746) is refused outright.
+  mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+  mbedtls_ssl_conf_legacy_renegotiation(conf,
+                                        MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+  // Connections are long-lived; resumption is not worth the ticket key.
+  // (A server only issues tickets with mbedtls_ssl_conf_session_tickets_cb,
+  // which we never call.)
+  mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+  // TLS compression (CRIME) does not exist in mbedTLS 3 and is compiled out
+  // of Debian's 2.28 (no MBEDTLS_ZLIB_SUPPORT).
+  return {};
+}
+
+}  // namespace
+
+// Declared in this order so they are freed in reverse: the SSL config
+// points at the certificates and the key.
+struct TlsConfig::Contexts {
+  Contexts() {
+    mbedtls_x509_crt_init(&own_certificate);
+    mbedtls_pk_init(&own_key);
+    mbedtls_x509_crt_init(&ca_chain);
+    mbedtls_ssl_config_init(&conf);
+  }
+  ~Contexts() {
+    mbedtls_ssl_config_free(&conf);
+    mbedtls_x509_crt_free(&ca_chain);
+    mbedtls_pk_free(&own_key);
+    mbedtls_x509_crt_free(&own_certificate);
+  }
+  Contexts(const Contexts&) = delete;
+  Contexts& operator=(const Contexts&) = delete;
+
+  mbedtls_x509_crt own_certificate;
+  mbedtls_pk_context own_key;
+  // CA mode: the CAs from ca_file. Pin mode: empty, see CreateClient.
+  mbedtls_x509_crt ca_chain;
+  mbedtls_ssl_config conf;
+
+  bool server = false;
+  bool pinned = false;
+  FingerprintDigest pin{};
+  std::string server_name;
+};
+
+TlsConfig::TlsConfig() : contexts_(std::make_unique<Contexts>()) {}
+TlsConfig::~TlsConfig() = default;
+
+bool TlsConfig::is_server() const {
+  return contexts_->server;
+}
+const mbedtls_ssl_config* TlsConfig::ssl_config() const {
+  return &contexts_->conf;
+}
+bool TlsConfig::pinned() const {
+  return contexts_->pinned;
+}
+const std::string& TlsConfig::server_name() const {
+  return contexts_->server_name;
+}
+
+Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
+    const TlsServerOptions& options,
+    RandomGenerator& random) {
+  if (auto ok = CheckVersionSupported(options.min_version); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  if (auto ok = InitPsa(); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  std::shared_ptr<TlsConfig> config(new TlsConfig());
+  Contexts& c = *config->contexts_;
+  c.server = true;
+
+  auto cert_pem = NulTerminated<Bytes>(options.certificate_pem);
+  int ret = mbedtls_x509_crt_parse(&c.own_certificate, cert_pem.data(),
+                                   cert_pem.size());
+  if (ret != 0) {
+    return MakeError("cannot parse the server certificate: " +
+                     MbedtlsErrorText(ret));
+  }
+  auto key_pem = NulTerminated<SecretBytes>(options.private_key_pem);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  ret =
+      mbedtls_pk_parse_key(&c.own_key, key_pem.data(), key_pem.size(), nullptr,
+                           0, &RandomGenerator::MbedtlsCallback, &random);
+#else
+  ret = mbedtls_pk_parse_key(&c.own_key, key_pem.data(), key_pem.size(),
+                             nullptr, 0);
+#endif
+  if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
+    return MakeError(
+        "the server private key is encrypted; Tether needs it unencrypted "
+        "(protect it with file permissions instead)");
+  }
+  if (ret != 0) {
+    return MakeError("cannot parse the server private key: " +
+                     MbedtlsErrorText(ret));
+  }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  ret = mbedtls_pk_check_pair(&c.own_certificate.pk, &c.own_key,
+                              &RandomGenerator::MbedtlsCallback, &random);
+#else
+  ret = mbedtls_pk_check_pair(&c.own_certificate.pk, &c.own_key);
+#endif
+  if (ret != 0) {
+    return MakeError(
+        "the server private key does not belong to the certificate: " +
+        MbedtlsErrorText(ret));
+  }
+
+  if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_SERVER,
+                                  options.min_version, random);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  // Clients authenticate inside the protocol (password + TOTP, or session
+  // code), not with certificates.
+  mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
+  ret = mbedtls_ssl_conf_own_cert(&c.conf, &c.own_certificate, &c.own_key);
+  if (ret != 0) {
+    return MakeError("cannot use the server certificate: " +
+                     MbedtlsErrorText(ret));
+  }
+  return std::shared_ptr<const TlsConfig>(std::move(config));
+}
+
+Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
+    const TlsClientOptions& options,
+    RandomGenerator& random) {
+  bool has_ca = !options.ca_file.empty();
+  bool has_pin = !options.pinned_fingerprint.empty();
+  if (has_ca == has_pin) {
+    return MakeError(
+        "TLS client needs exactly one of a CA file and a pinned key "
+        "fingerprint");
+  }
+  if (has_ca && options.server_name.empty()) {
+    // mbedTLS 2.28 silently skips the name check without a host name; a
+    // CA-verified connection to an unnamed server would trust any
+    // certificate the CA ever issued.
+    return MakeError("TLS client with a CA file needs the server name");
+  }
+  if (auto ok = CheckVersionSupported(options.min_version); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  if (auto ok = InitPsa(); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+
+  std::shared_ptr<TlsConfig> config(new TlsConfig());
+  Contexts& c = *config->contexts_;
+  c.server_name = options.server_name;
+
+  if (has_pin) {
+    auto pin = ParseFingerprint(options.pinned_fingerprint);
+    if (!pin) {
+      return MakeError("invalid pinned fingerprint: " + pin.error().message);
+    }
+    c.pin = *pin;
+    c.pinned = true;
+  } else {
+    auto pem = ReadPemFile(options.ca_file);
+    if (!pem)
+      return MakeError("CA file: " + pem.error().message);
+    auto buffer = NulTerminated<Bytes>(*pem);
+    int ret = mbedtls_x509_crt_parse(&c.ca_chain, buffer.data(), buffer.size());
+    // A positive result counts certificates that failed to parse; a bundle
+    // with some unsupported entries is still usable if any parsed.
+    if (ret < 0 || c.ca_chain.raw.len == 0) {
+      return MakeError("cannot parse CA file " + options.ca_file + ": " +
+                       MbedtlsErrorText(ret));
+    }
+  }
+
+  if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_CLIENT,
+                                  options.min_version, random);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  // Required in both modes, so nothing but a successful check lets a
+  // handshake finish.
+  mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  // In pin mode the chain is empty: mbedTLS refuses VERIFY_REQUIRED without
+  // any CA chain, and an empty one anchors nothing, so every certificate
+  // comes out "not trusted" and only the pin check below can clear that.
+  mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca_chain, nullptr);
+  if (c.pinned) {
+    // Engines install their own callback (mbedtls_ssl_set_verify) to report
+    // the mismatch; this one makes the config fail closed on its own.
+    mbedtls_ssl_conf_verify(
+        &c.conf,
+        [](void* self, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
+          std::string detail;
+          bool matched = false;
+          return static_cast<const TlsConfig*>(self)->CheckPinnedCertificate(
+              crt, depth, flags, &detail, &matched);
+        },
+        const_cast<TlsConfig*>(config.get()));
+  }
+  return std::shared_ptr<const TlsConfig>(std::move(config));
+}
+
+int TlsConfig::CheckPinnedCertificate(mbedtls_x509_crt* certificate,
+                                      int depth,
+                                      uint32_t* flags,
+                                      std::string* detail,
+                                      bool* matched) const {
+  if (depth > 0) {
+    // With a pinned key, whatever chain the server sends above its leaf
+    // carries no meaning.
+    *flags = 0;
+    return 0;
+  }
+  auto digest = PublicKeyDigest(&certificate->pk);
+  if (!digest) {
+    *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+    *detail =
+        "cannot fingerprint the server certificate: " + digest.error().message;
+    return 0;
+  }
+  if (!ConstantTimeEqual(*digest, contexts_->pin)) {
+    *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+    *detail = "server certificate does not match the pinned fingerprint " +
+              FormatFingerprint(contexts_->pin) + "; got " +
+              FormatFingerprint(*digest);
+    return 0;
+  }
+  // The pin replaces chain and name checks (a self-signed certificate is
+  // the normal case); validity period and key strength still apply.
+  *flags &= ~static_cast<uint32_t>(MBEDTLS_X509_BADCERT_NOT_TRUSTED |
+                                   MBEDTLS_X509_BADCERT_CN_MISMATCH);
+  *matched = true;
+  return 0;
+}
+
+}  // namespace tether::crypto

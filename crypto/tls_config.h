@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+// mbedTLS types stay out of this header: engines reach them through the
+// friend declaration below, everyone else never sees them.
+struct mbedtls_ssl_config;
+struct mbedtls_x509_crt;
+
+namespace tether::crypto {
+
+class RandomGenerator;
+
+enum class TlsVersion { kTls12, kTls13 };
+
+struct TlsServerOptions {
+  std::string certificate_pem;  // leaf first, then any intermediates
+  std::string private_key_pem;  // must match the leaf's public key
+  TlsVersion min_version = TlsVersion::kTls12;
+};
+
+// Exactly one of `ca_file` and `pinned_fingerprint` is set.
+struct TlsClientOptions {
+  // Verify the server's chain against these CAs, and its name against
+  // `server_name` (required in this mode).
+  std::string ca_file;
+  // Or trust exactly one server key: "sha256:<64 hex>" of the server's
+  // SubjectPublicKeyInfo DER (see PublicKeyFingerprint in certificate.h).
+  std::string pinned_fingerprint;
+  // Sent as SNI; checked against the certificate when `ca_file` is used.
+  std::string server_name;
+  TlsVersion min_version = TlsVersion::kTls12;
+};
+
+// The TLS policy of one side: versions, AEAD-only suites, curves,
+// certificates and how the peer is verified. Immutable once created and
+// shared by every TlsEngine of that side, possibly across threads.
+//
+// The RandomGenerator passed to Create*() must outlive the config and every
+// engine made from it (mbedTLS keeps a pointer to it); in practice it is
+// RandomGenerator::Default(), which lives as long as the process.
+class TlsConfig {
+ public:
+  static Result<std::shared_ptr<const TlsConfig>> CreateServer(
+      const TlsServerOptions& options,
+      RandomGenerator& random);
+  static Result<std::shared_ptr<const TlsConfig>> CreateClient(
+      const TlsClientOptions& options,
+      RandomGenerator& random);
+
+  ~TlsConfig();
+  TlsConfig(const TlsConfig&) = delete;
+  TlsConfig& operator=(const TlsConfig&) = delete;
+
+  bool is_server() const;
+
+ private:
+  friend class TlsEngine;
+  struct Contexts;
+
+  TlsConfig();
+
+  const mbedtls_ssl_config* ssl_config() const;
+  bool pinned() const;
+  // Empty for servers and for pinned clients without a name.
+  const std::string& server_name() const;
+
+  // The pin check, shaped like mbedTLS's verify callback: leaves a trust
+  // failure flag set (and explains it in `*detail`) unless the leaf's key
+  // matches the pin.
+  int CheckPinnedCertificate(mbedtls_x509_crt* certificate,
+                             int depth,
+                             uint32_t* flags,
+                             std::string* detail,
+                             bool* matched) const;
+
+  std::unique_ptr<Contexts> contexts_;
+};
+
+}  // namespace tether::crypto

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "relay/accounts/account_service.h"
+#include "relay/accounts/authenticator.h"
+
+struct uv_loop_s;
+
+namespace tether::relay {
+
+// AccountService on libuv's thread pool: at most `max_concurrent` password
+// checks run at once (each takes 64 MiB), more wait in a bounded queue, and
+// beyond that a login is answered "busy" at once. Callbacks run on the loop
+// thread. Create, use and destroy on the loop thread; the loop must keep
+// running until every started check has called back (uv_run does so by
+// itself: queued work keeps the loop alive).
+class WorkerAccountService final : public AccountService {
+ public:
+  static constexpr size_t kMaxQueued = 256;
+
+  WorkerAccountService(uv_loop_s* loop, Authenticator& authenticator,
+                       size_t max_concurrent);
+  ~WorkerAccountService() override;
+
+  void Login(LoginRequest request,
+             std::function<void(LoginOutcome)> done) override;
+  void ChangePassword(std::string user_name, std::string current_password,
+                      std::string new_password, std::string source_address,
+                      std::function<void(PasswordChangeOutcome)> done) override;
+
+ private:
+  struct Job;
+  void Submit(std::unique_ptr<Job> job);
+  void StartNext();
+
+  uv_loop_s* loop_;
+  Authenticator& authenticator_;
+  const size_t max_concurrent_;
+  size_t running_ = 0;
+  std::deque<std::unique_ptr<Job>> queued_;
+  // Shared with running jobs: cleared by the destructor so no callback runs
+  // after it.
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace tether::relay

@@ -1,0 +1,42 @@
+#include "relay/admin/admin_commands.h"
+
+#include <cstdio>
+
+#include "relay/server/relay_server.h"
+
+namespace tether::relay {
+
+AdminCommands::AdminCommands(CLI::App& app, const std::string& config_path)
+    : app_(app), config_path_(config_path) {
+  auto* cert = app_.add_subcommand("cert", "The relay's TLS certificate");
+  cert->require_subcommand(1);
+  cert_init_ = cert->add_subcommand(
+      "init", "Create the certificate and key if they do not exist yet");
+  cert_show_ = cert->add_subcommand(
+      "show", "Print the fingerprint clients pin (sha256:...)");
+  auto* config = app_.add_subcommand("config", "The configuration file");
+  config->require_subcommand(1);
+  config_check_ = config->add_subcommand(
+      "check", "Check the configuration and print the effective values");
+}
+
+int AdminCommands::Run(const RelayConfig& config) {
+  if (cert_init_->parsed() || cert_show_->parsed()) {
+    auto fingerprint = EnsureRelayCertificate(config);
+    if (!fingerprint) {
+      std::fprintf(stderr, "tether-relay: %s\n",
+                   fingerprint.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", fingerprint->c_str());
+    return 0;
+  }
+  if (config_check_->parsed()) {
+    std::printf("%s: ok\n%s", config_path_.c_str(),
+                DescribeRelayConfig(config).c_str());
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace tether::relay

@@ -1,0 +1,814 @@
+#include "relay/broker/broker.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/log.h"
+#include "crypto/digest.h"
+#include "crypto/random.h"
+#include "protocol/messages.h"
+#include "protocol/relay.pb.h"
+
+namespace tether::relay {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kMaxLoginAttemptsPerConnection = 5;
+constexpr int kMaxJoinAttemptsPerConnection = 3;
+constexpr size_t kMaxDisplayNameBytes = 64;
+// Room for the ClientMessage/Relayed envelope around relayed bytes.
+constexpr size_t kEnvelopeOverhead = 64;
+
+// Host and user names come from the customer's machine and are shown to the
+// technician: keep them short and printable.
+std::string CleanName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (out.size() >= kMaxDisplayNameBytes) break;
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+  }
+  return out;
+}
+
+// "203.0.113.7:51234" → "203.0.113.7"; "[2001:db8::1]:443" → "2001:db8::1".
+std::string HostOf(const std::string& address) {
+  if (!address.empty() && address.front() == '[') {
+    const size_t end = address.find(']');
+    return end == std::string::npos ? address : address.substr(1, end - 1);
+  }
+  return address.substr(0, address.rfind(':'));
+}
+
+proto::LoginResult::Status ToWire(LoginOutcome::Status status) {
+  using S = LoginOutcome::Status;
+  switch (status) {
+    case S::kOk: return proto::LoginResult::STATUS_OK;
+    case S::kBadCredentials: return proto::LoginResult::STATUS_BAD_CREDENTIALS;
+    case S::kTotpRequired: return proto::LoginResult::STATUS_TOTP_REQUIRED;
+    case S::kThrottled:
+    case S::kBusy: return proto::LoginResult::STATUS_THROTTLED;
+    case S::kLocked: return proto::LoginResult::STATUS_LOCKED;
+    case S::kPasswordChangeRequired:
+      return proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED;
+    case S::kDisabled: return proto::LoginResult::STATUS_DISABLED;
+    case S::kInternalError: return proto::LoginResult::STATUS_UNSPECIFIED;
+  }
+  return proto::LoginResult::STATUS_UNSPECIFIED;
+}
+
+proto::AccountRole ToWire(AccountRole role) {
+  switch (role) {
+    case AccountRole::kAdmin: return proto::ACCOUNT_ROLE_ADMIN;
+    case AccountRole::kTechnician: return proto::ACCOUNT_ROLE_TECHNICIAN;
+    case AccountRole::kAuditor: return proto::ACCOUNT_ROLE_AUDITOR;
+  }
+  return proto::ACCOUNT_ROLE_UNSPECIFIED;
+}
+
+}  // namespace
+
+enum class Broker::Stage {
+  kAwaitingHello,
+  kAwaitingLogin,       // supporter
+  kLoginPending,        // supporter, password being checked
+  kMustChangePassword,  // supporter, first password still in use
+  kChangePending,       // supporter, new password being checked
+  kSupporter,           // signed in
+  kAwaitingJoin,        // customer
+  kJoinDelayed,         // customer, in the slow lane
+  kJoinPending,         // customer, the technician decides
+  kPaired,
+  kEnded,
+};
+
+struct Broker::Client {
+  uint64_t id = 0;
+  ClientLink* link = nullptr;
+  Stage stage = Stage::kAwaitingHello;
+  proto::Role role = proto::ROLE_UNSPECIFIED;
+  Clock::WallTime connected_at;
+  Clock::SteadyTime connected_steady;
+  std::string source_key;  // for the join guard: the /32 or /64
+
+  // Supporter.
+  std::string account;
+  std::string display_name;
+  AccountRole account_role = AccountRole::kTechnician;
+  bool password_change_was_required = false;
+  int login_attempts = 0;
+
+  // Customer.
+  std::string host_name;
+  std::string user_name;
+  std::string typed_code;  // held only while a delayed join waits
+  Clock::SteadyTime join_at{};
+  int join_attempts = 0;
+
+  // Both, once a code is involved.
+  std::string code_tag;
+  uint64_t peer_id = 0;
+  Clock::SteadyTime paired_at{};
+  std::optional<Clock::SteadyTime> stuck_since;  // own queue over the limit
+  bool paused_for_peer = false;
+  std::string end_reason;
+};
+
+struct Broker::WaitingCode {
+  std::string code;  // sent back in JoinRequest; never logged
+  uint64_t supporter_id = 0;
+  std::string account;
+  Clock::SteadyTime expires{};
+  uint64_t joiner_id = 0;  // a customer the technician has not answered yet
+};
+
+Broker::Broker(const RelayConfig& config, const Clock& clock,
+               AccountService& accounts, StoreWriter& store,
+               RelayMetrics& metrics, crypto::RandomGenerator& random)
+    : config_(config),
+      clock_(clock),
+      accounts_(accounts),
+      store_(store),
+      metrics_(metrics),
+      codes_generator_(random),
+      join_guard_(config.join_guard, clock),
+      tag_key_(32) {
+  if (!random.Fill(tag_key_)) {
+    // Without randomness no code could be issued either: a broken host.
+    log::Error("no randomness for the code tag key");
+    std::abort();
+  }
+  last_heartbeat_ = clock_.SteadyNow();
+}
+
+Broker::~Broker() = default;
+
+std::string Broker::CodeTag(std::string_view code) const {
+  const auto mac = crypto::HmacSha256(tag_key_, AsBytes(code));
+  return ToHex(ByteSpan(mac).first(8));
+}
+
+Broker::Client* Broker::Find(ClientLink& link) {
+  auto it = clients_.find(&link);
+  return it == clients_.end() ? nullptr : it->second.get();
+}
+
+Broker::Client* Broker::FindById(uint64_t id) {
+  auto it = clients_by_id_.find(id);
+  return it == clients_by_id_.end() ? nullptr : it->second;
+}
+
+void Broker::OnConnected(ClientLink& link) {
+  auto client = std::make_unique<Client>();
+  client->id = next_client_id_++;
+  client->link = &link;
+  client->connected_at = clock_.WallNow();
+  client->connected_steady = clock_.SteadyNow();
+  client->source_key =
+      SourceKey(HostOf(link.peer_address())).value_or(link.peer_address());
+  link.set_max_frame_size(config_.limits.control_frame_max);
+  link.SetDeadline(duration_cast<milliseconds>(config_.timeouts.first_message),
+                   "no Hello within the first-message deadline");
+  if (shutting_down_) {
+    link.Close("relay is shutting down");
+  }
+  clients_by_id_[client->id] = client.get();
+  clients_[&link] = std::move(client);
+}
+
+void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
+  Client* client = Find(link);
+  if (client == nullptr || client->stage == Stage::kEnded) return;
+  proto::ClientMessage message;
+  if (auto parsed = protocol::ParsePayload(payload, message); !parsed) {
+    SendError(*client, proto::ErrorReply::CODE_MALFORMED,
+              parsed.error().message);
+    EndClient(*client, proto::END_REASON_PROTOCOL_ERROR,
+              "malformed message");
+    return;
+  }
+  if (client->stage == Stage::kAwaitingHello &&
+      message.body_case() != proto::ClientMessage::kHello) {
+    ProtocolViolation(*client, "the first message must be Hello");
+    return;
+  }
+  RenewDeadline(*client);
+  switch (message.body_case()) {
+    case proto::ClientMessage::kHello: HandleHello(*client, message); break;
+    case proto::ClientMessage::kLogin: HandleLogin(*client, message); break;
+    case proto::ClientMessage::kChangePassword:
+      HandleChangePassword(*client, message);
+      break;
+    case proto::ClientMessage::kCreateSession:
+      HandleCreateSession(*client);
+      break;
+    case proto::ClientMessage::kCancelSession:
+      HandleCancelSession(*client, message);
+      break;
+    case proto::ClientMessage::kJoin: HandleJoin(*client, message); break;
+    case proto::ClientMessage::kJoinDecision:
+      HandleJoinDecision(*client, message);
+      break;
+    case proto::ClientMessage::kRelayed: HandleRelayed(*client, message); break;
+    case proto::ClientMessage::kHeartbeat: break;  // the deadline was renewed
+    case proto::ClientMessage::kEnd: HandleEnd(*client, message); break;
+    case proto::ClientMessage::BODY_NOT_SET:
+      ProtocolViolation(*client, "empty message");
+      break;
+  }
+}
+
+void Broker::HandleHello(Client& client, const proto::ClientMessage& message) {
+  if (client.stage != Stage::kAwaitingHello) {
+    ProtocolViolation(client, "Hello sent twice");
+    return;
+  }
+  const proto::Hello& hello = message.hello();
+  if (hello.protocol_version() != proto::PROTOCOL_VERSION_CURRENT) {
+    const std::string text =
+        "This relay speaks Tether protocol " +
+        std::to_string(proto::PROTOCOL_VERSION_CURRENT) + "; the app speaks " +
+        std::to_string(hello.protocol_version()) +
+        ". Install the app version that matches the relay.";
+    SendError(client, proto::ErrorReply::CODE_VERSION_MISMATCH, text);
+    EndClient(client, proto::END_REASON_PROTOCOL_ERROR, "version mismatch");
+    return;
+  }
+  if (hello.role() == proto::ROLE_SUPPORTER) {
+    client.stage = Stage::kAwaitingLogin;
+  } else if (hello.role() == proto::ROLE_CUSTOMER) {
+    client.stage = Stage::kAwaitingJoin;
+  } else {
+    ProtocolViolation(client, "unknown role");
+    return;
+  }
+  client.role = hello.role();
+  proto::RelayMessage reply;
+  auto* ack = reply.mutable_hello_ack();
+  ack->set_protocol_version(proto::PROTOCOL_VERSION_CURRENT);
+  ack->set_relay_version(TETHER_VERSION);
+  ack->set_organisation(config_.server.organisation);
+  ack->set_support_terms(config_.server.support_terms);
+  client.link->Send(reply);
+  RenewDeadline(client);
+}
+
+void Broker::HandleLogin(Client& client, const proto::ClientMessage& message) {
+  if (client.stage != Stage::kAwaitingLogin) {
+    ProtocolViolation(client, "Login not allowed now");
+    return;
+  }
+  if (++client.login_attempts > kMaxLoginAttemptsPerConnection) {
+    EndClient(client, proto::END_REASON_PROTOCOL_ERROR,
+              "too many login attempts on one connection");
+    return;
+  }
+  client.stage = Stage::kLoginPending;
+  const proto::Login& login = message.login();
+  LoginRequest request{login.user(), login.password(), login.totp(),
+                       client.link->peer_address()};
+  const uint64_t id = client.id;
+  accounts_.Login(std::move(request), [this, id](LoginOutcome outcome) {
+    FinishLogin(id, outcome);
+  });
+}
+
+void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
+  Client* client = FindById(client_id);
+  if (client == nullptr ||
+      (client->stage != Stage::kLoginPending &&
+       client->stage != Stage::kChangePending)) {
+    return;
+  }
+  proto::RelayMessage reply;
+  auto* result = reply.mutable_login_result();
+  result->set_status(ToWire(outcome.status));
+  result->set_retry_after_seconds(outcome.retry_after_seconds);
+  result->set_message(outcome.message);
+  switch (outcome.status) {
+    case LoginOutcome::Status::kOk:
+      client->stage = Stage::kSupporter;
+      client->account = outcome.user_name;
+      client->display_name = outcome.display_name;
+      client->account_role = outcome.role;
+      result->set_display_name(outcome.display_name);
+      result->set_role(ToWire(outcome.role));
+      ++metrics_.logins_ok;
+      log::Info("{} signed in from {}", outcome.user_name,
+                client->link->peer_address());
+      break;
+    case LoginOutcome::Status::kPasswordChangeRequired:
+      client->stage = Stage::kMustChangePassword;
+      client->account = outcome.user_name;
+      client->password_change_was_required = true;
+      break;
+    default:
+      client->stage = Stage::kAwaitingLogin;
+      ++metrics_.logins_failed;
+      if (outcome.status == LoginOutcome::Status::kLocked) {
+        ++metrics_.account_lockouts;
+      }
+      break;
+  }
+  client->link->Send(reply);
+  RenewDeadline(*client);
+}
+
+void Broker::HandleChangePassword(Client& client,
+                                  const proto::ClientMessage& message) {
+  if (client.stage != Stage::kMustChangePassword &&
+      client.stage != Stage::kSupporter) {
+    ProtocolViolation(client, "ChangePassword not allowed now");
+    return;
+  }
+  const Stage before = client.stage;
+  client.stage = Stage::kChangePending;
+  const uint64_t id = client.id;
+  const proto::ChangePassword& change = message.change_password();
+  accounts_.ChangePassword(
+      client.account, change.current_password(), change.new_password(),
+      client.link->peer_address(),
+      [this, id, before](PasswordChangeOutcome outcome) {
+        Client* c = FindById(id);
+        if (c == nullptr || c->stage != Stage::kChangePending) return;
+        proto::RelayMessage reply;
+        reply.mutable_change_password_result()->set_ok(outcome.ok);
+        reply.mutable_change_password_result()->set_message(outcome.message);
+        c->link->Send(reply);
+        if (outcome.ok && before == Stage::kMustChangePassword) {
+          FinishLogin(id, outcome.login);  // now signed in
+        } else {
+          c->stage = before;
+        }
+      });
+}
+
+void Broker::HandleCreateSession(Client& client) {
+  if (client.stage != Stage::kSupporter) {
+    ProtocolViolation(client, "CreateSession needs a signed-in technician");
+    return;
+  }
+  if (client.account_role == AccountRole::kAuditor) {
+    SendError(client, proto::ErrorReply::CODE_NOT_ALLOWED,
+              "Auditor accounts cannot start support sessions.");
+    return;
+  }
+  const size_t waiting = std::count_if(
+      codes_.begin(), codes_.end(),
+      [&](const auto& entry) { return entry.second.account == client.account; });
+  if (waiting >= config_.limits.waiting_codes_per_technician) {
+    SendError(client, proto::ErrorReply::CODE_TOO_MANY_SESSIONS,
+              "You already have " + std::to_string(waiting) +
+                  " codes waiting; cancel one or let it expire first.");
+    return;
+  }
+  std::string code, tag;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    auto next = codes_generator_.Next();
+    if (!next) {
+      SendError(client, proto::ErrorReply::CODE_INTERNAL,
+                "The relay could not make a code.");
+      log::Error("session code: {}", next.error().message);
+      return;
+    }
+    tag = CodeTag(*next);
+    if (!codes_.contains(tag)) {
+      code = std::move(*next);
+      break;
+    }
+  }
+  if (code.empty()) {
+    SendError(client, proto::ErrorReply::CODE_INTERNAL,
+              "The relay could not make a code.");
+    return;
+  }
+  const auto lifetime = config_.timeouts.code_expiry;
+  codes_[tag] = WaitingCode{code, client.id, client.account,
+                            clock_.SteadyNow() + lifetime, 0};
+  proto::RelayMessage reply;
+  reply.mutable_session_created()->set_code(code);
+  reply.mutable_session_created()->set_expires_at_unix(
+      duration_cast<seconds>(
+          (clock_.WallNow() + lifetime).time_since_epoch())
+          .count());
+  client.link->Send(reply);
+  ++metrics_.sessions_created;
+  store_.Audit(client.account, "session.create", "code:" + tag, "");
+  log::Info("{} created session code:{}", client.account, tag);
+  UpdateGauges();
+}
+
+void Broker::HandleCancelSession(Client& client,
+                                 const proto::ClientMessage& message) {
+  if (client.stage != Stage::kSupporter) {
+    ProtocolViolation(client, "CancelSession needs a signed-in technician");
+    return;
+  }
+  auto code = crypto::NormalizeSessionCode(message.cancel_session().code());
+  const std::string tag = code ? CodeTag(*code) : "";
+  auto it = codes_.find(tag);
+  if (!code || it == codes_.end() || it->second.supporter_id != client.id) {
+    SendError(client, proto::ErrorReply::CODE_INVALID_CODE,
+              "You have no waiting session with that code.");
+    return;
+  }
+  if (Client* joiner = FindById(it->second.joiner_id)) {
+    EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
+              "The technician cancelled this session.");
+  }
+  store_.Audit(client.account, "session.cancel", "code:" + tag, "");
+  RemoveCode(tag, "cancelled");
+}
+
+void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
+  if (client.stage != Stage::kAwaitingJoin) {
+    ProtocolViolation(client, "Join not allowed now");
+    return;
+  }
+  if (++client.join_attempts > kMaxJoinAttemptsPerConnection) {
+    EndClient(client, proto::END_REASON_PROTOCOL_ERROR,
+              "too many join attempts on one connection");
+    return;
+  }
+  const proto::Join& join = message.join();
+  client.host_name = CleanName(join.host_name());
+  client.user_name = CleanName(join.user_name());
+  client.typed_code = join.code().substr(0, 64);
+
+  const JoinDecision decision = join_guard_.Check(client.source_key);
+  switch (decision.action) {
+    case JoinDecision::Action::kRefuse: {
+      ++metrics_.joins_refused;
+      const auto minutes = (decision.wait.count() + 59) / 60;
+      SendError(client, proto::ErrorReply::CODE_RATE_LIMITED,
+                "Too many wrong codes were tried from your network. Please "
+                "try again in " +
+                    std::to_string(minutes) +
+                    (minutes == 1 ? " minute." : " minutes."),
+                static_cast<uint32_t>(decision.wait.count()));
+      EndClient(client, proto::END_REASON_PROTOCOL_ERROR, "join rate limited");
+      return;
+    }
+    case JoinDecision::Action::kDelay:
+      client.stage = Stage::kJoinDelayed;
+      client.join_at = clock_.SteadyNow() + decision.wait;
+      return;
+    case JoinDecision::Action::kAllow:
+      LookUpCode(client);
+      return;
+  }
+}
+
+void Broker::LookUpCode(Client& client) {
+  auto code = crypto::NormalizeSessionCode(client.typed_code);
+  client.typed_code.clear();
+  auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
+  const bool usable = it != codes_.end() && it->second.joiner_id == 0 &&
+                      it->second.expires > clock_.SteadyNow() &&
+                      FindById(it->second.supporter_id) != nullptr;
+  if (!usable) {
+    // Unknown, expired, used and malformed codes get the same answer.
+    join_guard_.RecordFailure(client.source_key);
+    ++metrics_.joins_failed;
+    client.stage = Stage::kAwaitingJoin;
+    SendError(client, proto::ErrorReply::CODE_INVALID_CODE,
+              "This code is not valid. Check the 8 digits with your "
+              "technician: a code works once and expires after a few "
+              "minutes.");
+    return;
+  }
+  WaitingCode& waiting = it->second;
+  waiting.joiner_id = client.id;
+  client.code_tag = it->first;
+  client.stage = Stage::kJoinPending;
+  Client* supporter = FindById(waiting.supporter_id);
+  proto::RelayMessage request;
+  auto* join_request = request.mutable_join_request();
+  join_request->set_code(waiting.code);
+  join_request->set_host_name(client.host_name);
+  join_request->set_user_name(client.user_name);
+  join_request->set_source_address(client.link->peer_address());
+  supporter->link->Send(request);
+  log::Info("customer from {} asks to join code:{}",
+            client.link->peer_address(), client.code_tag);
+}
+
+void Broker::HandleJoinDecision(Client& client,
+                                const proto::ClientMessage& message) {
+  if (client.stage != Stage::kSupporter) {
+    ProtocolViolation(client, "JoinDecision needs a signed-in technician");
+    return;
+  }
+  auto code = crypto::NormalizeSessionCode(message.join_decision().code());
+  auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
+  Client* customer = it == codes_.end() ? nullptr
+                                        : FindById(it->second.joiner_id);
+  if (customer == nullptr || it->second.supporter_id != client.id) {
+    SendError(client, proto::ErrorReply::CODE_NOT_ALLOWED,
+              "No customer is waiting on that code.");
+    return;
+  }
+  const std::string tag = it->first;
+  if (message.join_decision().accept()) {
+    Pair(client, *customer, tag);
+    return;
+  }
+  store_.Audit(client.account, "session.reject", "code:" + tag,
+               "customer " + customer->user_name + "@" + customer->host_name +
+                   " from " + customer->link->peer_address());
+  EndClient(*customer, proto::END_REASON_JOIN_REJECTED,
+            "The technician did not accept this connection.");
+  RemoveCode(tag, "rejected");
+}
+
+void Broker::Pair(Client& supporter, Client& customer,
+                  const std::string& tag) {
+  codes_.erase(tag);
+  // A console runs one session at a time: its other codes end here.
+  std::vector<std::string> others;
+  for (const auto& [other_tag, waiting] : codes_) {
+    if (waiting.supporter_id == supporter.id) others.push_back(other_tag);
+  }
+  for (const std::string& other : others) {
+    if (Client* joiner = FindById(codes_[other].joiner_id)) {
+      EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
+                "The technician is busy with another session.");
+    }
+    RemoveCode(other, "technician busy");
+  }
+
+  const auto now = clock_.SteadyNow();
+  for (Client* c : {&supporter, &customer}) {
+    c->stage = Stage::kPaired;
+    c->code_tag = tag;
+    c->paired_at = now;
+    c->link->set_max_frame_size(config_.limits.relayed_frame_max +
+                                kEnvelopeOverhead);
+    RenewDeadline(*c);
+  }
+  supporter.peer_id = customer.id;
+  customer.peer_id = supporter.id;
+  join_guard_.RecordSuccess(customer.source_key);
+
+  proto::RelayMessage to_customer;
+  to_customer.mutable_joined()->set_technician_name(supporter.display_name);
+  to_customer.mutable_joined()->set_organisation(config_.server.organisation);
+  customer.link->Send(to_customer);
+  proto::RelayMessage to_supporter;
+  to_supporter.mutable_peer_joined()->set_host_name(customer.host_name);
+  to_supporter.mutable_peer_joined()->set_user_name(customer.user_name);
+  supporter.link->Send(to_supporter);
+
+  ++metrics_.sessions_paired;
+  store_.Audit(supporter.account, "session.join", "code:" + tag,
+               "customer " + customer.user_name + "@" + customer.host_name +
+                   " from " + customer.link->peer_address());
+  log::Info("session code:{} paired: {} with customer from {}", tag,
+            supporter.account, customer.link->peer_address());
+  UpdateGauges();
+}
+
+void Broker::HandleRelayed(Client& client, proto::ClientMessage& message) {
+  if (client.stage != Stage::kPaired) {
+    ProtocolViolation(client, "Relayed before pairing");
+    return;
+  }
+  Client* peer = FindById(client.peer_id);
+  if (peer == nullptr || peer->stage != Stage::kPaired) return;
+  proto::RelayMessage forward;
+  const size_t size = message.relayed().data().size();
+  forward.mutable_relayed()->set_data(
+      std::move(*message.mutable_relayed()->mutable_data()));
+  peer->link->Send(forward);
+  metrics_.bytes_relayed += size;
+  // Backpressure: a peer that cannot keep up stops its sender from being
+  // read, so neither queue grows past the limit by more than one read.
+  if (peer->link->pending_output() > config_.limits.outbound_queue &&
+      !client.paused_for_peer) {
+    client.link->PauseReading();
+    client.paused_for_peer = true;
+    if (!peer->stuck_since) peer->stuck_since = clock_.SteadyNow();
+    ++metrics_.backpressure_pauses;
+  }
+}
+
+void Broker::OnDrained(ClientLink& link) {
+  Client* client = Find(link);
+  if (client == nullptr) return;
+  client->stuck_since.reset();
+  Client* peer = FindById(client->peer_id);
+  if (peer != nullptr && peer->paused_for_peer) {
+    peer->paused_for_peer = false;
+    peer->link->ResumeReading();
+  }
+}
+
+void Broker::HandleEnd(Client& client, const proto::ClientMessage& message) {
+  const bool stopped =
+      message.end().reason() == proto::END_REASON_EMERGENCY_STOP;
+  if (Client* peer = FindById(client.peer_id)) {
+    EndClient(*peer,
+              stopped ? proto::END_REASON_EMERGENCY_STOP
+                      : proto::END_REASON_PEER_ENDED,
+              client.role == proto::ROLE_CUSTOMER
+                  ? "The customer ended the session."
+                  : "The technician ended the session.");
+  }
+  EndClient(client,
+            stopped ? proto::END_REASON_EMERGENCY_STOP
+                    : proto::END_REASON_USER_ENDED,
+            stopped ? "emergency stop" : "ended by the user");
+}
+
+void Broker::EndClient(Client& client, int end_reason,
+                       const std::string& message) {
+  if (client.stage == Stage::kEnded) return;
+  client.stage = Stage::kEnded;
+  client.end_reason = message;
+  proto::RelayMessage end;
+  end.mutable_end()->set_reason(static_cast<proto::EndReason>(end_reason));
+  end.mutable_end()->set_message(message);
+  client.link->Send(end);
+  client.link->Close(message);
+  if (Client* peer = FindById(client.peer_id)) {
+    EndClient(*peer, proto::END_REASON_PEER_LOST,
+              "The other side left the session.");
+  }
+}
+
+void Broker::SendError(Client& client, int code, const std::string& message,
+                       uint32_t retry_after_seconds) {
+  proto::RelayMessage reply;
+  reply.mutable_error()->set_code(static_cast<proto::ErrorReply::Code>(code));
+  reply.mutable_error()->set_message(message);
+  reply.mutable_error()->set_retry_after_seconds(retry_after_seconds);
+  client.link->Send(reply);
+}
+
+void Broker::ProtocolViolation(Client& client, const std::string& what) {
+  // A real app never does this; answer clearly and hang up.
+  log::Warn("closing {}: {}", client.link->peer_address(), what);
+  SendError(client, proto::ErrorReply::CODE_NOT_ALLOWED, what);
+  EndClient(client, proto::END_REASON_PROTOCOL_ERROR, what);
+}
+
+void Broker::RenewDeadline(Client& client) {
+  const auto& t = config_.timeouts;
+  switch (client.stage) {
+    case Stage::kAwaitingHello:
+      return;  // the first-message deadline stands
+    case Stage::kAwaitingLogin:
+    case Stage::kMustChangePassword:
+    case Stage::kAwaitingJoin:
+      client.link->SetDeadline(duration_cast<milliseconds>(t.unauthenticated_idle),
+                               "idle before signing in or joining");
+      return;
+    default:
+      client.link->SetDeadline(duration_cast<milliseconds>(t.heartbeat_timeout),
+                               "no heartbeat");
+      return;
+  }
+}
+
+void Broker::RemoveCode(const std::string& tag, const std::string& why) {
+  if (codes_.erase(tag) > 0) {
+    log::Info("session code:{} removed ({})", tag, why);
+  }
+  UpdateGauges();
+}
+
+void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
+  auto it = clients_.find(&link);
+  if (it == clients_.end()) return;
+  Client& client = *it->second;
+  if (client.stage != Stage::kEnded) {
+    client.end_reason = reason;
+    client.stage = Stage::kEnded;
+    if (Client* peer = FindById(client.peer_id)) {
+      EndClient(*peer, proto::END_REASON_PEER_LOST,
+                "The other side lost its connection.");
+    }
+  }
+  // Codes this console issued die with it; a customer it was deciding on is
+  // told; a pending customer frees the code it claimed.
+  std::vector<std::string> owned;
+  for (auto& [tag, waiting] : codes_) {
+    if (waiting.supporter_id == client.id) owned.push_back(tag);
+    if (waiting.joiner_id == client.id) waiting.joiner_id = 0;
+  }
+  for (const std::string& tag : owned) {
+    if (Client* joiner = FindById(codes_[tag].joiner_id)) {
+      EndClient(*joiner, proto::END_REASON_PEER_LOST,
+                "The technician is no longer connected.");
+    }
+    RemoveCode(tag, "technician disconnected");
+  }
+
+  const auto now = clock_.SteadyNow();
+  ConnectionEvent event;
+  event.started_at = client.connected_at;
+  event.duration = duration_cast<milliseconds>(now - client.connected_steady);
+  event.account = client.account;
+  event.role = client.role == proto::ROLE_SUPPORTER   ? "supporter"
+               : client.role == proto::ROLE_CUSTOMER ? "customer"
+                                                      : "unknown";
+  event.source_address = link.peer_address();
+  event.code_hmac = client.code_tag;
+  event.bytes_in = link.bytes_received();
+  event.bytes_out = link.bytes_sent();
+  event.end_reason = client.end_reason;
+  store_.RecordEvent(std::move(event));
+  if (client.role == proto::ROLE_SUPPORTER && client.peer_id != 0) {
+    store_.Audit(client.account, "session.end", "code:" + client.code_tag,
+                 client.end_reason);
+  }
+  clients_by_id_.erase(client.id);
+  clients_.erase(it);
+  UpdateGauges();
+}
+
+void Broker::Tick() {
+  const auto now = clock_.SteadyNow();
+
+  std::vector<std::string> expired;
+  for (const auto& [tag, waiting] : codes_) {
+    if (waiting.expires <= now) expired.push_back(tag);
+  }
+  for (const std::string& tag : expired) {
+    auto it = codes_.find(tag);
+    if (Client* joiner = FindById(it->second.joiner_id)) {
+      EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
+                "The technician did not answer in time.");
+    }
+    store_.Audit(it->second.account, "session.expire", "code:" + tag, "");
+    RemoveCode(tag, "expired");
+  }
+
+  std::vector<uint64_t> due, stuck;
+  for (const auto& [id, client] : clients_by_id_) {
+    if (client->stage == Stage::kJoinDelayed && client->join_at <= now) {
+      due.push_back(id);
+    }
+    if (client->stuck_since &&
+        now - *client->stuck_since > config_.timeouts.stuck_peer) {
+      stuck.push_back(id);
+    }
+  }
+  for (uint64_t id : due) {
+    if (Client* c = FindById(id)) LookUpCode(*c);
+  }
+  for (uint64_t id : stuck) {
+    if (Client* c = FindById(id)) {
+      ++metrics_.stuck_peers_dropped;
+      log::Warn("dropping {}: stopped reading", c->link->peer_address());
+      EndClient(*c, proto::END_REASON_TIMEOUT, "stopped reading");
+    }
+  }
+
+  if (now - last_heartbeat_ >= config_.timeouts.heartbeat_interval) {
+    last_heartbeat_ = now;
+    proto::RelayMessage heartbeat;
+    heartbeat.mutable_heartbeat()->set_sent_at_unix_ms(
+        duration_cast<milliseconds>(clock_.WallNow().time_since_epoch())
+            .count());
+    for (const auto& [id, client] : clients_by_id_) {
+      if (client->stage != Stage::kEnded &&
+          client->stage != Stage::kAwaitingHello) {
+        client->link->Send(heartbeat);
+      }
+    }
+    join_guard_.Prune();
+  }
+
+  // Counted here, once a second, rather than on every event.
+  uint64_t paired = 0;
+  for (const auto& [id, client] : clients_by_id_) {
+    paired += client->stage == Stage::kPaired &&
+              client->role == proto::ROLE_SUPPORTER;
+  }
+  metrics_.sessions_active = paired;
+  UpdateGauges();
+}
+
+void Broker::Shutdown() {
+  shutting_down_ = true;
+  std::vector<uint64_t> ids;
+  for (const auto& [id, client] : clients_by_id_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    if (Client* c = FindById(id)) {
+      EndClient(*c, proto::END_REASON_RELAY_SHUTDOWN,
+                "The relay is shutting down.");
+    }
+  }
+}
+
+void Broker::UpdateGauges() {
+  metrics_.sessions_waiting = codes_.size();
+  metrics_.join_slow_lane = join_guard_.slow_lane() ? 1 : 0;
+  metrics_.store_writes_dropped = store_.dropped();
+}
+
+}  // namespace tether::relay

@@ -1,0 +1,125 @@
+#pragma once
+
+// The relay's control plane: every client's state, the waiting session
+// codes, pairing, and forwarding between paired clients.
+//
+//   client ──Hello──► greeted ─┬─ supporter: Login ─► signed in ─► CreateSession
+//                              │     (ChangePassword first if required)
+//                              └─ customer: Join(code) ─► waiting for the
+//                                 technician's JoinDecision ─► paired
+//
+// Once paired, Relayed frames are forwarded to the other side unparsed. The
+// broker never sees session content: it is end-to-end encrypted.
+//
+// Loop thread only, including every call into it. Time comes from the
+// injected Clock; the server calls Tick() about once a second.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "crypto/session_code.h"
+#include "relay/accounts/account_service.h"
+#include "relay/broker/client_link.h"
+#include "relay/config/relay_config.h"
+#include "relay/limits/join_guard.h"
+#include "relay/metrics/relay_metrics.h"
+#include "relay/store/store_writer.h"
+
+namespace tether::proto {
+class ClientMessage;
+class RelayMessage;
+}  // namespace tether::proto
+
+namespace tether::relay {
+
+class Broker {
+ public:
+  // Everything referenced must outlive the broker.
+  Broker(const RelayConfig& config,
+         const Clock& clock,
+         AccountService& accounts,
+         StoreWriter& store,
+         RelayMetrics& metrics,
+         crypto::RandomGenerator& random);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // A client finished its TLS handshake.
+  void OnConnected(ClientLink& link);
+  // One frame from a client (a serialized tether.proto.ClientMessage).
+  void OnFrame(ClientLink& link, ByteSpan payload);
+  // A client's outgoing queue emptied.
+  void OnDrained(ClientLink& link);
+  // The link is gone; the broker forgets it and records the connection.
+  void OnDisconnected(ClientLink& link, const std::string& reason);
+
+  // Expires codes, runs delayed joins, sends heartbeats, drops stuck peers.
+  void Tick();
+  // Tells every client the relay is shutting down and closes them.
+  void Shutdown();
+
+  size_t clients() const { return clients_.size(); }
+  size_t waiting_sessions() const { return codes_.size(); }
+
+  // Session codes appear in logs and rows only as this (hex, 16 chars).
+  std::string CodeTag(std::string_view code) const;
+
+ private:
+  struct Client;
+  struct WaitingCode;
+  enum class Stage;
+
+  Client* Find(ClientLink& link);
+  Client* FindById(uint64_t id);
+
+  void HandleHello(Client& client, const proto::ClientMessage& message);
+  void HandleLogin(Client& client, const proto::ClientMessage& message);
+  void HandleChangePassword(Client& client,
+                            const proto::ClientMessage& message);
+  void HandleCreateSession(Client& client);
+  void HandleCancelSession(Client& client,
+                           const proto::ClientMessage& message);
+  void HandleJoin(Client& client, const proto::ClientMessage& message);
+  void LookUpCode(Client& client);
+  void HandleJoinDecision(Client& client,
+                          const proto::ClientMessage& message);
+  void HandleRelayed(Client& client, proto::ClientMessage& message);
+  void HandleEnd(Client& client, const proto::ClientMessage& message);
+
+  void FinishLogin(uint64_t client_id, const LoginOutcome& outcome);
+  void Pair(Client& supporter, Client& customer, const std::string& tag);
+  void RemoveCode(const std::string& tag, const std::string& why);
+  void EndClient(Client& client, int end_reason, const std::string& message);
+  void SendError(Client& client, int code, const std::string& message,
+                 uint32_t retry_after_seconds = 0);
+  void ProtocolViolation(Client& client, const std::string& what);
+  void RenewDeadline(Client& client);
+  void UpdateGauges();
+
+  const RelayConfig& config_;
+  const Clock& clock_;
+  AccountService& accounts_;
+  StoreWriter& store_;
+  RelayMetrics& metrics_;
+  crypto::SessionCodeGenerator codes_generator_;
+  JoinGuard join_guard_;
+  Bytes tag_key_;  // HMAC key for CodeTag, fresh per relay process
+
+  uint64_t next_client_id_ = 1;
+  std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
+  std::unordered_map<uint64_t, Client*> clients_by_id_;
+  // Keyed by CodeTag(code), never the code: lookup time then says nothing
+  // about how close a guess came, and the code itself is not kept.
+  std::map<std::string, WaitingCode> codes_;
+  Clock::SteadyTime last_heartbeat_{};
+  bool shutting_down_ = false;
+};
+
+}  // namespace tether::relay

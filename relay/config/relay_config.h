@@ -1,0 +1,144 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/log.h"
+#include "base/result.h"
+#include "crypto/password_policy.h"
+#include "crypto/tls_config.h"
+#include "relay/limits/join_guard.h"
+#include "relay/limits/login_throttle.h"
+
+namespace tether::relay {
+
+// Everything in relay.toml, with the built-in defaults. packaging/relay.toml
+// documents every key and is tested to equal these defaults. Durations are
+// whole seconds (written "10s", "15m", "1h", "30d"), sizes bytes (written
+// "256KiB", "1MiB").
+
+// A literal IP address and port to listen on: "0.0.0.0:8443",
+// "[::]:8443". Host names are refused: what a name resolves to may change.
+struct ListenAddress {
+  std::string host;  // "0.0.0.0", "::" (no brackets)
+  uint16_t port = 0;
+
+  bool ipv6() const;
+  std::string ToString() const;  // "[::]:8443"
+  bool operator==(const ListenAddress&) const = default;
+};
+
+struct ServerConfig {
+  std::vector<ListenAddress> listen = {{"0.0.0.0", 8443}, {"::", 8443}};
+  // Shown to customers before they agree to a session.
+  std::string organisation;
+  // The terms a customer agrees to, inline or read from a file (at most one
+  // of the two; LoadRelayConfig reads the file into `support_terms`).
+  std::string support_terms;
+  std::filesystem::path support_terms_file;
+  uint32_t max_connections = 10000;
+
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct RelayTlsConfig {
+  std::filesystem::path certificate = "/var/lib/tether/relay.crt";
+  std::filesystem::path private_key = "/var/lib/tether/relay.key";
+  // Whether this build's mbedTLS supports 1.3 is the TLS layer's concern.
+  crypto::TlsVersion min_version = crypto::TlsVersion::kTls12;
+
+  bool operator==(const RelayTlsConfig&) const = default;
+};
+
+struct StoreConfig {
+  std::filesystem::path database = "/var/lib/tether/relay.db";
+  std::chrono::seconds event_retention{std::chrono::days(30)};
+
+  bool operator==(const StoreConfig&) const = default;
+};
+
+struct TimeoutsConfig {
+  std::chrono::seconds tls_handshake{10};
+  std::chrono::seconds first_message{10};
+  std::chrono::seconds unauthenticated_idle{30};
+  std::chrono::seconds code_expiry{std::chrono::minutes(10)};
+  std::chrono::seconds heartbeat_interval{15};
+  std::chrono::seconds heartbeat_timeout{45};
+  std::chrono::seconds stuck_peer{30};
+
+  bool operator==(const TimeoutsConfig&) const = default;
+};
+
+struct LimitsConfig {
+  uint64_t control_frame_max = 1 << 20;
+  uint64_t relayed_frame_max = 8 << 20;
+  uint64_t outbound_queue = 256 << 10;
+  uint32_t handshakes_per_source = 8;
+  uint32_t handshakes_total = 512;
+  uint32_t waiting_codes_per_technician = 3;
+  uint32_t concurrent_password_hashes = 4;
+
+  bool operator==(const LimitsConfig&) const = default;
+};
+
+struct AccountsConfig {
+  bool require_totp = false;
+  // throttle_after_failures, max_throttle, lock_after_failures.
+  LoginThrottleConfig throttle;
+  // The issuer shown by authenticator apps (otpauth URI).
+  std::string totp_issuer = "Tether";
+
+  bool operator==(const AccountsConfig&) const = default;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  ListenAddress listen = {"127.0.0.1", 9464};
+
+  bool operator==(const MetricsConfig&) const = default;
+};
+
+struct RelayConfig {
+  ServerConfig server;
+  RelayTlsConfig tls;
+  StoreConfig store;
+  TimeoutsConfig timeouts;
+  LimitsConfig limits;
+  JoinGuardConfig join_guard;
+  AccountsConfig accounts;
+  // [password_policy]; LoadRelayConfig reads `password_blocklist_file`
+  // into `password_policy.extra_blocklist`.
+  crypto::PasswordPolicy password_policy;
+  std::filesystem::path password_blocklist_file;
+  MetricsConfig metrics;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// Field by field, including the policy (which has no operator== of its own).
+bool operator==(const RelayConfig& a, const RelayConfig& b);
+
+// Config files larger than this are refused before parsing.
+inline constexpr size_t kMaxRelayConfigBytes = 1 << 20;
+
+// Parses relay.toml text. `source_name` prefixes every error
+// ("relay.toml:12: unknown key 'server.listn' (did you mean 'listen'?)");
+// all problems found are reported, one per line. Reads no files: paths are
+// returned as written.
+Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
+                                     std::string_view source_name);
+
+// Reads and parses the file, resolves relative paths against its folder,
+// and reads the files it names (support_terms_file, extra_blocklist_file).
+Result<RelayConfig> LoadRelayConfig(const std::filesystem::path& path);
+
+// The effective settings as TOML, for `tether-relay config check`. Parsing
+// it again gives the same config, except that text read from the files
+// named by support_terms_file and extra_blocklist_file is summarised in a
+// comment. The config holds no secrets (keys are referred to by path).
+std::string DescribeRelayConfig(const RelayConfig& config);
+
+}  // namespace tether::relay

@@ -1,0 +1,56 @@
+// tether-relay: the on-premise relay. `serve` runs it; every other
+// subcommand administers it locally (nothing can be set up over the network).
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+
+#include "base/log.h"
+#include "relay/admin/admin_commands.h"
+#include "relay/config/relay_config.h"
+#include "relay/server/relay_server.h"
+
+namespace {
+
+constexpr char kDefaultConfig[] = "/etc/tether/relay.toml";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tether;
+  // A peer that vanishes mid-write must not kill the relay.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"Tether relay: pairs technicians and customers inside your "
+               "network; cannot read their sessions."};
+  app.set_version_flag("--version", "tether-relay " TETHER_VERSION);
+  app.require_subcommand(1);
+  std::string config_path = kDefaultConfig;
+  app.add_option("-c,--config", config_path,
+                 "Configuration file (TOML); every key is documented in the "
+                 "shipped relay.toml")
+      ->capture_default_str();
+
+  auto* serve = app.add_subcommand("serve", "Run the relay until SIGTERM");
+  relay::AdminCommands admin(app, config_path);
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = relay::LoadRelayConfig(config_path);
+  if (!config) {
+    std::fprintf(stderr, "tether-relay: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  log::Init("tether-relay", config->log_level);
+
+  if (serve->parsed()) {
+    auto server = relay::RelayServer::Create(*config);
+    if (!server) {
+      log::Error("cannot start: {}", server.error().message);
+      return 1;
+    }
+    return (*server)->Run();
+  }
+  return admin.Run(*config);
+}

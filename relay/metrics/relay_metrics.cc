@@ -1,0 +1,69 @@
+#include "relay/metrics/relay_metrics.h"
+
+#include <fmt/format.h>
+
+namespace tether::relay {
+namespace {
+
+void Append(std::string& out, const char* name, const char* type,
+            const char* help, uint64_t value) {
+  fmt::format_to(std::back_inserter(out),
+                 "# HELP tether_relay_{0} {1}\n# TYPE tether_relay_{0} {2}\n"
+                 "tether_relay_{0} {3}\n",
+                 name, help, type, value);
+}
+
+}  // namespace
+
+std::string RenderPrometheus(const RelayMetrics& m) {
+  std::string out;
+  Append(out, "connections_open", "gauge", "Client connections open now.",
+         m.connections_open);
+  Append(out, "handshakes_in_progress", "gauge",
+         "TLS handshakes not yet complete.", m.handshakes_in_progress);
+  Append(out, "sessions_waiting", "gauge",
+         "Session codes waiting for a customer.", m.sessions_waiting);
+  Append(out, "sessions_active", "gauge", "Paired support sessions.",
+         m.sessions_active);
+  Append(out, "join_slow_lane", "gauge",
+         "1 while wrong-code guessing has put joins in the slow lane.",
+         m.join_slow_lane);
+  Append(out, "connections_total", "counter", "Connections accepted.",
+         m.connections_total);
+  Append(out, "handshakes_failed_total", "counter",
+         "TLS handshakes that failed or timed out.", m.handshakes_failed);
+  Append(out, "handshakes_shed_total", "counter",
+         "Handshakes closed by the per-source or global caps.",
+         m.handshakes_shed);
+  Append(out, "logins_ok_total", "counter", "Successful technician logins.",
+         m.logins_ok);
+  Append(out, "logins_failed_total", "counter", "Failed technician logins.",
+         m.logins_failed);
+  Append(out, "account_lockouts_total", "counter",
+         "Accounts locked or throttled after failed logins.",
+         m.account_lockouts);
+  Append(out, "sessions_created_total", "counter", "Session codes issued.",
+         m.sessions_created);
+  Append(out, "sessions_paired_total", "counter",
+         "Sessions where the technician accepted the customer.",
+         m.sessions_paired);
+  Append(out, "joins_failed_total", "counter",
+         "Join attempts with an invalid, expired or used code.",
+         m.joins_failed);
+  Append(out, "joins_refused_total", "counter",
+         "Join attempts refused by the guessing limits.", m.joins_refused);
+  Append(out, "bytes_relayed_total", "counter",
+         "Peer bytes forwarded between paired clients.", m.bytes_relayed);
+  Append(out, "backpressure_pauses_total", "counter",
+         "Times a sender was paused because its peer's queue was full.",
+         m.backpressure_pauses);
+  Append(out, "stuck_peers_dropped_total", "counter",
+         "Peers dropped for not reading past the deadline.",
+         m.stuck_peers_dropped);
+  Append(out, "store_writes_dropped_total", "counter",
+         "Event or audit writes dropped because the store fell behind.",
+         m.store_writes_dropped);
+  return out;
+}
+
+}  // namespace tether::relay

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tether::relay {
+
+// Counters and gauges the relay exposes in Prometheus text format. Loop
+// thread only: the metrics listener renders them on the same loop.
+struct RelayMetrics {
+  // Gauges.
+  uint64_t connections_open = 0;
+  uint64_t handshakes_in_progress = 0;
+  uint64_t sessions_waiting = 0;
+  uint64_t sessions_active = 0;
+  uint64_t join_slow_lane = 0;  // 1 while the global slow lane is on
+  // Counters.
+  uint64_t connections_total = 0;
+  uint64_t handshakes_failed = 0;
+  uint64_t handshakes_shed = 0;  // closed by the per-source/global caps
+  uint64_t logins_ok = 0;
+  uint64_t logins_failed = 0;
+  uint64_t account_lockouts = 0;
+  uint64_t sessions_created = 0;
+  uint64_t sessions_paired = 0;
+  uint64_t joins_failed = 0;
+  uint64_t joins_refused = 0;  // rate limited before the code was looked at
+  uint64_t bytes_relayed = 0;
+  uint64_t backpressure_pauses = 0;
+  uint64_t stuck_peers_dropped = 0;
+  uint64_t store_writes_dropped = 0;
+};
+
+// Prometheus text exposition format 0.0.4, names prefixed "tether_relay_".
+std::string RenderPrometheus(const RelayMetrics& metrics);
+
+}  // namespace tether::relay

@@ -1,0 +1,459 @@
+#include "relay/server/relay_server.h"
+
+#include <uv.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <list>
+#include <unordered_map>
+
+#include "base/log.h"
+#include "crypto/certificate.h"
+#include "crypto/random.h"
+#include "crypto/tls_config.h"
+#include "protocol/relay.pb.h"
+#include "protocol/tls_connection.h"
+#include "relay/accounts/authenticator.h"
+#include "relay/accounts/worker_account_service.h"
+#include "relay/broker/broker.h"
+#include "relay/metrics/relay_metrics.h"
+#include "relay/server/metrics_listener.h"
+#include "relay/store/sqlite_store.h"
+#include "relay/store/store_writer.h"
+
+namespace tether::relay {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+constexpr uint64_t kTickMs = 1000;
+constexpr uint64_t kPurgeIntervalMs = 24ull * 3600 * 1000;
+
+std::string HostOf(const std::string& address) {
+  if (!address.empty() && address.front() == '[') {
+    return address.substr(1, address.find(']') - 1);
+  }
+  return address.substr(0, address.rfind(':'));
+}
+
+std::string LocalHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return "tether-relay";
+  }
+  return name;
+}
+
+class ServerImpl;
+
+// One client connection as the broker sees it (ClientLink), fed by its
+// TlsConnection (Delegate). Owned by the server from accept to close.
+class Link final : public ClientLink,
+                   public protocol::TlsConnection::Delegate {
+ public:
+  Link(ServerImpl& server, protocol::TlsConnection* connection);
+
+  // ClientLink:
+  void Send(const proto::RelayMessage& message) override;
+  void Close(std::string reason) override { connection_->Close(reason); }
+  void PauseReading() override { connection_->PauseReading(); }
+  void ResumeReading() override { connection_->ResumeReading(); }
+  size_t pending_output() const override {
+    return connection_->pending_output();
+  }
+  void set_max_frame_size(size_t limit) override {
+    connection_->set_max_frame_size(limit);
+  }
+  void SetDeadline(milliseconds timeout, std::string reason) override {
+    connection_->SetDeadline(timeout, std::move(reason));
+  }
+  const std::string& peer_address() const override { return address_; }
+  uint64_t bytes_received() const override {
+    return connection_->bytes_received();
+  }
+  uint64_t bytes_sent() const override { return connection_->bytes_sent(); }
+
+  // TlsConnection::Delegate:
+  void OnTlsReady(protocol::TlsConnection& connection) override;
+  void OnFrame(protocol::TlsConnection& connection, Bytes payload) override;
+  void OnDrained(protocol::TlsConnection& connection) override;
+  void OnClosed(protocol::TlsConnection& connection,
+                const std::string& reason) override;
+
+  void set_connection(protocol::TlsConnection* c) {
+    connection_ = c;
+    address_ = c->peer_address();
+    source_ip_ = HostOf(address_);
+  }
+  const std::string& source_ip() const { return source_ip_; }
+  std::list<Link*>::iterator handshake_position;
+  bool handshaking = false;
+  bool ready = false;
+
+ private:
+  ServerImpl& server_;
+  protocol::TlsConnection* connection_;
+  std::string address_;
+  std::string source_ip_;
+};
+
+class ServerImpl final : public RelayServer {
+ public:
+  explicit ServerImpl(const RelayConfig& config)
+      : config_(config),
+        authenticator_config_{config.accounts.throttle,
+                              config.password_policy,
+                              config.accounts.require_totp} {
+    uv_loop_init(&loop_);
+  }
+
+  ~ServerImpl() override {
+    // Everything on the loop is closed by Run(); a server that never ran
+    // still has its listeners and timers to close.
+    CloseHandles();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+  }
+
+  Result<void> Init(const std::string& fingerprint);
+  int Run() override;
+  std::vector<std::string> listening_addresses() const override {
+    return addresses_;
+  }
+
+  // Called by links.
+  Broker& broker() { return *broker_; }
+  RelayMetrics& metrics() { return metrics_; }
+  void HandshakeDone(Link& link);
+  void Forget(Link& link);
+
+ private:
+  Result<void> Listen(const ListenAddress& address);
+  void OnConnection(uv_stream_t* listener);
+  void Shutdown(const char* why);
+  void CloseHandles();
+
+  RelayConfig config_;
+  uv_loop_t loop_;
+  std::shared_ptr<const crypto::TlsConfig> tls_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<StoreWriter> writer_;
+  RelayMetrics metrics_;
+  AuthenticatorConfig authenticator_config_;
+  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<Broker> broker_;
+  // After the broker: destroyed first, so no login callback reaches a
+  // destroyed broker.
+  std::unique_ptr<WorkerAccountService> accounts_;
+  std::unique_ptr<MetricsListener> metrics_listener_;
+
+  std::vector<uv_tcp_t*> listeners_;
+  std::vector<std::string> addresses_;
+  uv_timer_t tick_{};
+  uv_timer_t purge_{};
+  uv_signal_t sigterm_{};
+  uv_signal_t sigint_{};
+  bool handles_open_ = false;
+  bool shutting_down_ = false;
+
+  std::unordered_map<Link*, std::unique_ptr<Link>> links_;
+  std::list<Link*> handshaking_;  // oldest first
+  std::unordered_map<std::string, uint32_t> handshakes_by_source_;
+};
+
+Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
+    : server_(server), connection_(connection) {}
+
+void Link::Send(const proto::RelayMessage& message) {
+  if (connection_->closing()) return;
+  if (auto sent = connection_->SendFrame(message); !sent) {
+    log::Warn("cannot send to {}: {}", address_, sent.error().message);
+  }
+}
+
+void Link::OnTlsReady(protocol::TlsConnection&) {
+  server_.HandshakeDone(*this);
+  ready = true;
+  server_.broker().OnConnected(*this);
+}
+
+void Link::OnFrame(protocol::TlsConnection&, Bytes payload) {
+  server_.broker().OnFrame(*this, payload);
+}
+
+void Link::OnDrained(protocol::TlsConnection&) {
+  server_.broker().OnDrained(*this);
+}
+
+void Link::OnClosed(protocol::TlsConnection& connection,
+                    const std::string& reason) {
+  if (ready) {
+    server_.broker().OnDisconnected(*this, reason);
+  } else {
+    server_.HandshakeDone(*this);
+    ++server_.metrics().handshakes_failed;
+    log::Info("{}: {}", connection.peer_address(), reason);
+  }
+  server_.Forget(*this);  // deletes this
+}
+
+Result<void> ServerImpl::Init(const std::string& fingerprint) {
+  auto cert = crypto::ReadPemFile(config_.tls.certificate);
+  if (!cert) return Unexpected(cert.error());
+  auto key = crypto::ReadPemFile(config_.tls.private_key);
+  if (!key) return Unexpected(key.error());
+  auto tls = crypto::TlsConfig::CreateServer(
+      {*cert, *key, config_.tls.min_version},
+      crypto::RandomGenerator::Default());
+  if (!tls) return Unexpected(tls.error());
+  tls_ = *tls;
+
+  auto store = SqliteStore::Open(config_.store.database, Clock::System());
+  if (!store) return Unexpected(store.error());
+  store_ = std::move(*store);
+  writer_ = std::make_unique<StoreWriter>(*store_);
+  writer_->PurgeEventsBefore(Clock::System().WallNow() -
+                             config_.store.event_retention);
+
+  authenticator_ = std::make_unique<Authenticator>(
+      *store_, authenticator_config_, Clock::System());
+  accounts_ = std::make_unique<WorkerAccountService>(
+      &loop_, *authenticator_, config_.limits.concurrent_password_hashes);
+  broker_ = std::make_unique<Broker>(config_, Clock::System(), *accounts_,
+                                     *writer_, metrics_,
+                                     crypto::RandomGenerator::Default());
+
+  uv_timer_init(&loop_, &tick_);
+  uv_timer_init(&loop_, &purge_);
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  tick_.data = purge_.data = sigterm_.data = sigint_.data = this;
+  handles_open_ = true;
+
+  for (const ListenAddress& address : config_.server.listen) {
+    if (auto listening = Listen(address); !listening) {
+      // One family missing (no IPv6 on this host) is survivable.
+      log::Warn("{}", listening.error().message);
+    }
+  }
+  if (addresses_.empty()) {
+    return MakeError("could not listen on any configured address");
+  }
+  if (config_.metrics.enabled) {
+    auto metrics = MetricsListener::Create(
+        &loop_, config_.metrics.listen.host, config_.metrics.listen.port,
+        [this] { return RenderPrometheus(metrics_); });
+    if (!metrics) return Unexpected(metrics.error());
+    metrics_listener_ = std::move(*metrics);
+  }
+  writer_->Audit("system", "relay.start", "",
+                 "version " TETHER_VERSION ", certificate " + fingerprint);
+  return {};
+}
+
+Result<void> ServerImpl::Listen(const ListenAddress& address) {
+  sockaddr_storage storage{};
+  int ret = address.ipv6()
+                ? uv_ip6_addr(address.host.c_str(), address.port,
+                              reinterpret_cast<sockaddr_in6*>(&storage))
+                : uv_ip4_addr(address.host.c_str(), address.port,
+                              reinterpret_cast<sockaddr_in*>(&storage));
+  if (ret != 0) return MakeError("bad listen address " + address.ToString());
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(&loop_, tcp);
+  tcp->data = this;
+  listeners_.push_back(tcp);
+  // IPv6 sockets only take IPv6, so "[::]" and "0.0.0.0" can share a port.
+  ret = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&storage),
+                    address.ipv6() ? UV_TCP_IPV6ONLY : 0);
+  if (ret == 0) {
+    ret = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511,
+                    [](uv_stream_t* listener, int status) {
+                      auto* self = static_cast<ServerImpl*>(listener->data);
+                      if (status == 0) self->OnConnection(listener);
+                    });
+  }
+  if (ret != 0) {
+    return MakeError("cannot listen on " + address.ToString() + ": " +
+                     uv_strerror(ret));
+  }
+  sockaddr_storage bound{};
+  int length = sizeof(bound);
+  uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
+  const uint16_t port =
+      ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  addresses_.push_back(ListenAddress{address.host, port}.ToString());
+  return {};
+}
+
+void ServerImpl::OnConnection(uv_stream_t* listener) {
+  auto link = std::make_unique<Link>(*this, nullptr);
+  protocol::TlsConnection::Options options;
+  options.max_frame_size = config_.limits.control_frame_max;
+  options.handshake_timeout =
+      duration_cast<milliseconds>(config_.timeouts.tls_handshake);
+  std::string error;
+  auto* connection = protocol::TlsConnection::Accept(listener, tls_, options,
+                                                     link.get(), &error);
+  if (connection == nullptr) {
+    log::Warn("accept: {}", error);
+    return;
+  }
+  link->set_connection(connection);
+  Link& l = *link;
+  links_[&l] = std::move(link);
+  ++metrics_.connections_total;
+  metrics_.connections_open = links_.size();
+
+  // Never stop accepting; shed instead. A source over its handshake cap
+  // loses its newest attempt; past the global cap the oldest pending
+  // handshake goes, so a flood cannot hold the relay's capacity forever.
+  const std::string& ip = l.source_ip();
+  if (shutting_down_ || links_.size() > config_.server.max_connections) {
+    ++metrics_.handshakes_shed;
+    connection->Close(shutting_down_ ? "relay is shutting down"
+                                     : "relay at its connection limit");
+    return;
+  }
+  l.handshaking = true;
+  l.handshake_position = handshaking_.insert(handshaking_.end(), &l);
+  const uint32_t from_source = ++handshakes_by_source_[ip];
+  if (from_source > config_.limits.handshakes_per_source) {
+    ++metrics_.handshakes_shed;
+    connection->Close("too many handshakes from " + ip);
+  } else if (handshaking_.size() > config_.limits.handshakes_total) {
+    ++metrics_.handshakes_shed;
+    handshaking_.front()->Close("too many handshakes in progress");
+  }
+  metrics_.handshakes_in_progress = handshaking_.size();
+}
+
+void ServerImpl::HandshakeDone(Link& link) {
+  if (!link.handshaking) return;
+  link.handshaking = false;
+  handshaking_.erase(link.handshake_position);
+  auto it = handshakes_by_source_.find(link.source_ip());
+  if (it != handshakes_by_source_.end() && --it->second == 0) {
+    handshakes_by_source_.erase(it);
+  }
+  metrics_.handshakes_in_progress = handshaking_.size();
+}
+
+void ServerImpl::Forget(Link& link) {
+  links_.erase(&link);
+  metrics_.connections_open = links_.size();
+}
+
+int ServerImpl::Run() {
+  uv_timer_start(
+      &tick_,
+      [](uv_timer_t* t) { static_cast<ServerImpl*>(t->data)->broker_->Tick(); },
+      kTickMs, kTickMs);
+  uv_timer_start(
+      &purge_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<ServerImpl*>(t->data);
+        self->writer_->PurgeEventsBefore(Clock::System().WallNow() -
+                                         self->config_.store.event_retention);
+      },
+      kPurgeIntervalMs, kPurgeIntervalMs);
+  uv_signal_start(
+      &sigterm_,
+      [](uv_signal_t* s, int) {
+        static_cast<ServerImpl*>(s->data)->Shutdown("SIGTERM");
+      },
+      SIGTERM);
+  uv_signal_start(
+      &sigint_,
+      [](uv_signal_t* s, int) {
+        static_cast<ServerImpl*>(s->data)->Shutdown("SIGINT");
+      },
+      SIGINT);
+  for (const std::string& address : addresses_) {
+    log::Info("listening on {}", address);
+  }
+  if (metrics_listener_) {
+    log::Info("metrics on http://{}/metrics", metrics_listener_->address());
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+
+  // Every connection has closed: write what is queued and fold the WAL in.
+  writer_->Audit("system", "relay.stop", "", "");
+  writer_.reset();
+  if (auto checkpoint = store_->Checkpoint(); !checkpoint) {
+    log::Error("store checkpoint: {}", checkpoint.error().message);
+  }
+  log::Info("stopped");
+  return 0;
+}
+
+void ServerImpl::Shutdown(const char* why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  log::Info("{}: stopping (telling {} clients)", why, links_.size());
+  CloseHandles();
+  broker_->Shutdown();
+  // Connections still in their TLS handshake are not the broker's.
+  std::vector<Link*> pending(handshaking_.begin(), handshaking_.end());
+  for (Link* link : pending) link->Close("relay is shutting down");
+}
+
+void ServerImpl::CloseHandles() {
+  if (!handles_open_) return;
+  handles_open_ = false;
+  for (uv_tcp_t* tcp : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  }
+  listeners_.clear();
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_),
+                         reinterpret_cast<uv_handle_t*>(&purge_),
+                         reinterpret_cast<uv_handle_t*>(&sigterm_),
+                         reinterpret_cast<uv_handle_t*>(&sigint_)}) {
+    uv_close(h, nullptr);
+  }
+  if (metrics_listener_) metrics_listener_->Close();
+}
+
+}  // namespace
+
+Result<std::string> EnsureRelayCertificate(const RelayConfig& config) {
+  const auto& cert = config.tls.certificate;
+  const auto& key = config.tls.private_key;
+  std::error_code ec;
+  const bool have_cert = fs::exists(cert, ec);
+  const bool have_key = fs::exists(key, ec);
+  if (have_cert != have_key) {
+    return MakeError("found " + (have_cert ? cert : key).string() +
+                     " but not " + (have_cert ? key : cert).string() +
+                     "; restore the missing file or remove both to create a "
+                     "new certificate (clients must then pin the new one)");
+  }
+  if (!have_cert) {
+    if (auto created = crypto::CreateSelfSignedCertificate(
+            cert, key, LocalHostName(), crypto::RandomGenerator::Default());
+        !created) {
+      return Unexpected(created.error());
+    }
+    log::Info("created a new relay certificate {}", cert.string());
+  }
+  auto pem = crypto::ReadPemFile(cert);
+  if (!pem) return Unexpected(pem.error());
+  return crypto::PublicKeyFingerprint(*pem);
+}
+
+Result<std::unique_ptr<RelayServer>> RelayServer::Create(
+    const RelayConfig& config) {
+  auto fingerprint = EnsureRelayCertificate(config);
+  if (!fingerprint) return Unexpected(fingerprint.error());
+  log::Info("certificate fingerprint (clients pin this): {}", *fingerprint);
+  auto server = std::make_unique<ServerImpl>(config);
+  if (auto init = server->Init(*fingerprint); !init) {
+    return Unexpected(init.error());
+  }
+  return std::unique_ptr<RelayServer>(std::move(server));
+}
+
+}  // namespace tether::relay

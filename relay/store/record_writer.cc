@@ -1,0 +1,180 @@
+#include "relay/store/record_writer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ostream>
+
+namespace tether::relay {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `s`, 0 when invalid
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<uint8_t>(s[i]); };
+  uint8_t lead = byte(0);
+  std::size_t length = 0;
+  uint8_t second_min = 0x80;
+  uint8_t second_max = 0xbf;
+  if (lead < 0x80)
+    return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0)
+      second_min = 0xa0;  // overlong
+    if (lead == 0xed)
+      second_max = 0x9f;  // surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0)
+      second_min = 0x90;  // overlong
+    if (lead == 0xf4)
+      second_max = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < length)
+    return 0;
+  if (byte(1) < second_min || byte(1) > second_max)
+    return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf)
+      return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+std::string FormatIsoUtc(Clock::WallTime time) {
+  using std::chrono::milliseconds;
+  auto ms = std::chrono::floor<milliseconds>(time);
+  auto day = std::chrono::floor<std::chrono::days>(ms);
+  std::chrono::year_month_day date(day);
+  std::chrono::hh_mm_ss<milliseconds> clock_time(ms - day);
+  char text[40];
+  std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()),
+                static_cast<int>(clock_time.hours().count()),
+                static_cast<int>(clock_time.minutes().count()),
+                static_cast<int>(clock_time.seconds().count()),
+                static_cast<int>(clock_time.subseconds().count()));
+  return text;
+}
+
+void AppendCsvField(std::string& out, std::string_view field) {
+  bool guard = !field.empty() &&
+               (field[0] == '=' || field[0] == '+' || field[0] == '-' ||
+                field[0] == '@' || field[0] == '\t' || field[0] == '\r');
+  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (quote)
+    out.push_back('"');
+  if (guard)
+    out.push_back('\'');
+  for (char c : field) {
+    if (c == '"')
+      out.push_back('"');
+    out.push_back(c);
+  }
+  if (quote)
+    out.push_back('"');
+}
+
+void AppendJsonString(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  while (!value.empty()) {
+    auto c = static_cast<uint8_t>(value[0]);
+    std::size_t length = Utf8SequenceLength(value);
+    if (length == 0) {
+      out += "\\ufffd";
+      length = 1;  // resynchronise on the next byte
+    } else if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.append(value.substr(0, length));
+    }
+    value.remove_prefix(length);
+  }
+  out.push_back('"');
+}
+
+RecordWriter::RecordWriter(ExportFormat format,
+                           std::ostream& out,
+                           std::initializer_list<std::string_view> columns)
+    : format_(format), out_(out), columns_(columns) {
+  if (format_ != ExportFormat::kCsv)
+    return;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (i > 0)
+      line_.push_back(',');
+    AppendCsvField(line_, columns_[i]);
+  }
+  line_ += "\r\n";
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+  line_.clear();
+}
+
+void RecordWriter::StartField() {
+  if (format_ == ExportFormat::kCsv) {
+    if (field_ > 0)
+      line_.push_back(',');
+  } else {
+    line_.push_back(field_ == 0 ? '{' : ',');
+    AppendJsonString(line_, columns_[field_]);
+    line_.push_back(':');
+  }
+  ++field_;
+}
+
+void RecordWriter::Text(std::string_view value) {
+  StartField();
+  if (format_ == ExportFormat::kCsv) {
+    AppendCsvField(line_, value);
+  } else {
+    AppendJsonString(line_, value);
+  }
+}
+
+void RecordWriter::Number(int64_t value) {
+  // Numbers are ours, never user text: no formula guard, no quotes.
+  StartField();
+  line_ += std::to_string(value);
+}
+
+Result<void> RecordWriter::EndRecord() {
+  if (field_ != columns_.size())
+    std::abort();  // a bug in the caller
+  line_ += format_ == ExportFormat::kCsv ? "\r\n" : "}\n";
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+  line_.clear();
+  field_ = 0;
+  if (!out_)
+    return MakeError("writing the export failed");
+  return {};
+}
+
+Result<void> RecordWriter::Finish() {
+  out_.flush();
+  if (!out_)
+    return MakeError("writing the export failed");
+  return {};
+}
+
+}  // namespace tether::relay

@@ -1,0 +1,707 @@
+#include "relay/store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+#include "base/log.h"
+#include "relay/store/audit_chain.h"
+#include "relay/store/record_writer.h"
+#include "relay/store/sqlite_schema.h"
+#include "relay/store/sqlite_statement.h"
+#include "relay/store/unix_millis.h"
+
+namespace tether::relay {
+
+namespace {
+
+// Column order shared by every SELECT that reads an Account.
+constexpr std::string_view kSelectAccount =
+    "SELECT id, user_name, display_name, role, password_hash,"
+    " must_change_password, disabled, failed_logins, locked_until_ms, locked,"
+    " totp_secret, totp_last_step, created_at_ms, password_changed_at_ms,"
+    " last_login_at_ms FROM accounts";
+
+// INSERT and UPDATE bind the same ?1..?13; ?14 is created_at_ms for INSERT
+// and the id for UPDATE.
+constexpr std::string_view kInsertAccount =
+    "INSERT INTO accounts (user_name, display_name, role, password_hash,"
+    " must_change_password, disabled, failed_logins, locked_until_ms, locked,"
+    " totp_secret, totp_last_step, password_changed_at_ms, last_login_at_ms,"
+    " created_at_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+constexpr std::string_view kUpdateAccount =
+    "UPDATE accounts SET user_name = ?1, display_name = ?2, role = ?3,"
+    " password_hash = ?4, must_change_password = ?5, disabled = ?6,"
+    " failed_logins = ?7, locked_until_ms = ?8, locked = ?9,"
+    " totp_secret = ?10, totp_last_step = ?11, password_changed_at_ms = ?12,"
+    " last_login_at_ms = ?13 WHERE id = ?14";
+
+std::optional<int64_t> OptionalMillis(
+    const std::optional<Clock::WallTime>& time) {
+  if (!time)
+    return std::nullopt;
+  return ToUnixMillis(*time);
+}
+
+std::optional<Clock::WallTime> OptionalTime(std::optional<int64_t> millis) {
+  if (!millis)
+    return std::nullopt;
+  return FromUnixMillis(*millis);
+}
+
+void BindAccountFields(SqliteStatement& statement, const Account& account) {
+  statement.Bind(1, account.user_name)
+      .Bind(2, account.display_name)
+      .Bind(3, ToString(account.role))
+      .Bind(4, account.password_hash)
+      .Bind(5, int64_t{account.must_change_password})
+      .Bind(6, int64_t{account.disabled})
+      .Bind(7, int64_t{account.failed_logins})
+      .Bind(8, OptionalMillis(account.locked_until))
+      .Bind(9, int64_t{account.locked})
+      .Bind(11, account.totp_last_step)
+      .Bind(12, ToUnixMillis(account.password_changed_at))
+      .Bind(13, OptionalMillis(account.last_login_at));
+  if (account.totp_secret) {
+    statement.BindBlob(10, *account.totp_secret);
+  } else {
+    statement.BindNull(10);
+  }
+}
+
+Result<Account> ReadAccount(const SqliteStatement& row) {
+  Account account;
+  account.id = row.Int64(0);
+  account.user_name = row.Text(1);
+  account.display_name = row.Text(2);
+  auto role = ParseAccountRole(row.Text(3));
+  if (!role)
+    return Unexpected(std::move(role).error());
+  account.role = *role;
+  account.password_hash = row.Text(4);
+  account.must_change_password = row.Int64(5) != 0;
+  account.disabled = row.Int64(6) != 0;
+  account.failed_logins = static_cast<uint32_t>(row.Int64(7));
+  account.locked_until = OptionalTime(row.OptionalInt64(8));
+  account.locked = row.Int64(9) != 0;
+  if (!row.IsNull(10))
+    account.totp_secret = row.Blob(10);
+  account.totp_last_step = row.OptionalInt64(11);
+  account.created_at = FromUnixMillis(row.Int64(12));
+  account.password_changed_at = FromUnixMillis(row.Int64(13));
+  account.last_login_at = OptionalTime(row.OptionalInt64(14));
+  return account;
+}
+
+Result<void> CheckAccount(const Account& account) {
+  if (account.user_name.empty())
+    return MakeError("an account needs a name");
+  if (account.password_hash.empty()) {
+    return MakeError("account '" + account.user_name +
+                     "' needs a password hash");
+  }
+  return {};
+}
+
+// Bytes counters are uint64 in the protocol and int64 in SQL; 8 EiB through
+// one connection can't happen, so clamp rather than wrap negative.
+int64_t ClampToInt64(uint64_t value) {
+  constexpr auto kMax =
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(value > kMax ? kMax : value);
+}
+
+// One column of sqlite_sequence: the highest audit id ever inserted.
+Result<int64_t> HighestAuditIdEver(sqlite3* db) {
+  auto statement = SqliteStatement::Prepare(
+      db, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
+  if (!statement)
+    return Unexpected(std::move(statement).error());
+  auto row = statement->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  return *row ? statement->Int64(0) : 0;
+}
+
+AuditVerification Bad(std::size_t rows_checked,
+                      int64_t id,
+                      std::string problem) {
+  return AuditVerification{false, rows_checked, id, std::move(problem)};
+}
+
+// Creates the file owner-only before SQLite opens it: SQLite would create
+// it with the umask's mode (often 0644), and it gives the -wal and -shm
+// files the database file's mode.
+Result<void> CreateOwnerOnlyFile(const std::string& name) {
+  int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return MakeError("cannot open " + name + ": " + std::strerror(errno));
+  }
+  struct stat status {};
+  int stat_result = ::fstat(fd, &status);
+  ::close(fd);
+  if (stat_result != 0) {
+    return MakeError("cannot stat " + name + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(status.st_mode)) {
+    return MakeError(name + " is not a regular file");
+  }
+  if ((status.st_mode & 077) != 0) {
+    // An existing file keeps the mode IT gave it, but it should know.
+    log::Warn(
+        "{} can be read by other users (mode {:o}); it holds password "
+        "hashes: chmod 600 it",
+        name, status.st_mode & 0777);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const std::filesystem::path& path,
+    const Clock& clock) {
+  std::string name = path.string();
+  std::filesystem::path directory = path.parent_path();
+  if (directory.empty())
+    directory = ".";
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    return MakeError("cannot open " + name + ": the directory " +
+                     directory.string() + " does not exist");
+  }
+  auto created = CreateOwnerOnlyFile(name);
+  if (!created)
+    return Unexpected(std::move(created).error());
+
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(
+      name.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  ScopedSqlite db(raw);  // owned even when opening failed
+  if (rc != SQLITE_OK) {
+    return MakeError("cannot open " + name + ": " +
+                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), static_cast<int>(kBusyTimeout.count()));
+  // Defensive: no writable_schema tricks or other ways for SQL to corrupt
+  // the file.
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+
+  auto checked = CheckSchema(db.get(), name);
+  if (!checked)
+    return Unexpected(std::move(checked).error());
+
+  {
+    // WAL: readers (the admin CLI) never block the relay's writes.
+    auto mode = SqliteStatement::Prepare(db.get(), "PRAGMA journal_mode = WAL");
+    if (!mode)
+      return Unexpected(std::move(mode).error());
+    auto row = mode->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row || mode->Text(0) != "wal") {
+      return MakeError("cannot open " + name + ": WAL mode refused");
+    }
+  }
+  // FULL: a committed audit row survives power loss, not just a crash.
+  // secure_delete: purged events are overwritten, not left in free pages.
+  auto configured = SqliteExec(db.get(),
+                               "PRAGMA synchronous = FULL;"
+                               "PRAGMA foreign_keys = ON;"
+                               "PRAGMA secure_delete = ON;");
+  if (!configured) {
+    return MakeError("cannot open " + name + ": " + configured.error().message);
+  }
+  auto migrated = MigrateSchema(db.get(), name);
+  if (!migrated)
+    return Unexpected(std::move(migrated).error());
+
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(db), std::move(name), clock));
+}
+
+int SqliteStore::SchemaVersion() {
+  return LatestSchemaVersion();
+}
+
+SqliteStore::SqliteStore(ScopedSqlite db, std::string name, const Clock& clock)
+    : db_(std::move(db)), name_(std::move(name)), clock_(clock) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<Account> SqliteStore::CreateAccount(const Account& account) {
+  auto valid = CheckAccount(account);
+  if (!valid)
+    return Unexpected(std::move(valid).error());
+  Account stored = account;
+  stored.created_at = FromUnixMillis(ToUnixMillis(clock_.WallNow()));
+  stored.password_changed_at = stored.created_at;
+
+  std::lock_guard lock(mutex_);
+  auto insert = SqliteStatement::Prepare(db_.get(), kInsertAccount);
+  if (!insert)
+    return Unexpected(std::move(insert).error());
+  BindAccountFields(*insert, stored);
+  insert->Bind(14, ToUnixMillis(stored.created_at));
+  auto done = insert->Run();
+  if (!done) {
+    if (insert->failed_code() == SQLITE_CONSTRAINT_UNIQUE) {
+      return MakeError("account '" + account.user_name + "' already exists");
+    }
+    return Unexpected(std::move(done).error());
+  }
+  // Read back what was stored, so the caller holds exactly what a later
+  // FindAccount returns (times floored to milliseconds).
+  auto select = SqliteStatement::Prepare(
+      db_.get(), std::string(kSelectAccount) + " WHERE id = ?1");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  select->Bind(1, sqlite3_last_insert_rowid(db_.get()));
+  auto row = select->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  if (!*row)
+    return MakeError("account '" + account.user_name + "' vanished");
+  return ReadAccount(*select);
+}
+
+Result<std::optional<Account>> SqliteStore::FindAccount(
+    std::string_view user_name) {
+  std::lock_guard lock(mutex_);
+  auto select = SqliteStatement::Prepare(
+      db_.get(), std::string(kSelectAccount) + " WHERE user_name = ?1");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  select->Bind(1, user_name);
+  auto row = select->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  if (!*row)
+    return std::optional<Account>();
+  auto account = ReadAccount(*select);
+  if (!account)
+    return Unexpected(std::move(account).error());
+  return std::optional<Account>(std::move(*account));
+}
+
+Result<void> SqliteStore::UpdateAccount(const Account& account) {
+  auto valid = CheckAccount(account);
+  if (!valid)
+    return valid;
+  std::lock_guard lock(mutex_);
+  auto update = SqliteStatement::Prepare(db_.get(), kUpdateAccount);
+  if (!update)
+    return Unexpected(std::move(update).error());
+  BindAccountFields(*update, account);
+  update->Bind(14, account.id);
+  auto done = update->Run();
+  if (!done) {
+    if (update->failed_code() == SQLITE_CONSTRAINT_UNIQUE) {
+      return MakeError("account '" + account.user_name + "' already exists");
+    }
+    return done;
+  }
+  if (sqlite3_changes64(db_.get()) == 0) {
+    return MakeError("no account with id " + std::to_string(account.id));
+  }
+  return {};
+}
+
+Result<std::vector<Account>> SqliteStore::ListAccounts() {
+  std::lock_guard lock(mutex_);
+  auto select = SqliteStatement::Prepare(
+      db_.get(), std::string(kSelectAccount) + " ORDER BY id");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  std::vector<Account> accounts;
+  for (;;) {
+    auto row = select->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      return accounts;
+    auto account = ReadAccount(*select);
+    if (!account)
+      return Unexpected(std::move(account).error());
+    accounts.push_back(std::move(*account));
+  }
+}
+
+Result<std::size_t> SqliteStore::CountAdmins() {
+  std::lock_guard lock(mutex_);
+  auto count = SqliteStatement::Prepare(
+      db_.get(),
+      "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0");
+  if (!count)
+    return Unexpected(std::move(count).error());
+  auto row = count->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  return static_cast<std::size_t>(count->Int64(0));
+}
+
+Result<void> SqliteStore::AddPasswordHistory(int64_t account_id,
+                                             std::string_view phc) {
+  std::lock_guard lock(mutex_);
+  auto insert = SqliteStatement::Prepare(
+      db_.get(),
+      "INSERT INTO password_history (account_id, phc, added_at_ms)"
+      " VALUES (?1, ?2, ?3)");
+  if (!insert)
+    return Unexpected(std::move(insert).error());
+  insert->Bind(1, account_id)
+      .Bind(2, phc)
+      .Bind(3, ToUnixMillis(clock_.WallNow()));
+  auto done = insert->Run();
+  if (!done && insert->failed_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return MakeError("no account with id " + std::to_string(account_id));
+  }
+  return done;
+}
+
+Result<std::vector<std::string>> SqliteStore::PasswordHistory(
+    int64_t account_id,
+    std::size_t newest_n) {
+  std::lock_guard lock(mutex_);
+  auto select = SqliteStatement::Prepare(
+      db_.get(),
+      "SELECT phc FROM password_history WHERE account_id = ?1"
+      " ORDER BY id DESC LIMIT ?2");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  constexpr auto kMax =
+      static_cast<std::size_t>(std::numeric_limits<int64_t>::max());
+  select->Bind(1, account_id)
+      .Bind(2, static_cast<int64_t>(newest_n > kMax ? kMax : newest_n));
+  std::vector<std::string> history;
+  for (;;) {
+    auto row = select->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      return history;
+    history.push_back(select->Text(0));
+  }
+}
+
+Result<void> SqliteStore::RecordEvent(const ConnectionEvent& event) {
+  if (event.role != "supporter" && event.role != "customer") {
+    return MakeError("connection event with unknown role '" + event.role + "'");
+  }
+  std::lock_guard lock(mutex_);
+  auto insert = SqliteStatement::Prepare(
+      db_.get(),
+      "INSERT INTO connection_events (started_at_ms, duration_ms, account,"
+      " role, source_address, code_hmac, bytes_in, bytes_out, end_reason)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!insert)
+    return Unexpected(std::move(insert).error());
+  insert->Bind(1, ToUnixMillis(event.started_at))
+      .Bind(2, static_cast<int64_t>(event.duration.count()))
+      .Bind(3, event.account)
+      .Bind(4, event.role)
+      .Bind(5, event.source_address)
+      .Bind(6, event.code_hmac)
+      .Bind(7, ClampToInt64(event.bytes_in))
+      .Bind(8, ClampToInt64(event.bytes_out))
+      .Bind(9, event.end_reason);
+  return insert->Run();
+}
+
+Result<std::size_t> SqliteStore::PurgeEventsBefore(Clock::WallTime cutoff,
+                                                   std::string_view actor) {
+  std::lock_guard lock(mutex_);
+  // One transaction: the events are gone exactly when the audit row saying
+  // so exists.
+  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
+  if (!transaction)
+    return Unexpected(std::move(transaction).error());
+  auto purge = SqliteStatement::Prepare(
+      db_.get(), "DELETE FROM connection_events WHERE started_at_ms < ?1");
+  if (!purge)
+    return Unexpected(std::move(purge).error());
+  purge->Bind(1, ToUnixMillis(cutoff));
+  auto done = purge->Run();
+  if (!done)
+    return Unexpected(std::move(done).error());
+  auto count = static_cast<std::size_t>(sqlite3_changes64(db_.get()));
+  auto audited =
+      AppendAuditLocked(actor, "events.purge", "connection_events",
+                        "deleted " + std::to_string(count) +
+                            " events started before " + FormatIsoUtc(cutoff));
+  if (!audited)
+    return Unexpected(std::move(audited).error());
+  auto committed = transaction->Commit();
+  if (!committed)
+    return Unexpected(std::move(committed).error());
+  return count;
+}
+
+Result<void> SqliteStore::ExportEvents(std::optional<Clock::WallTime> since,
+                                       ExportFormat format,
+                                       std::ostream& out) {
+  std::lock_guard lock(mutex_);
+  auto select = SqliteStatement::Prepare(
+      db_.get(),
+      "SELECT started_at_ms, duration_ms, account, role, source_address,"
+      " code_hmac, bytes_in, bytes_out, end_reason FROM connection_events"
+      " WHERE started_at_ms >= ?1 ORDER BY started_at_ms, id");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  select->Bind(
+      1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
+  RecordWriter writer(
+      format, out,
+      {"started_at", "duration_ms", "account", "role", "source_address",
+       "code_hmac", "bytes_in", "bytes_out", "end_reason"});
+  for (;;) {
+    auto row = select->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      break;
+    writer.Time(FromUnixMillis(select->Int64(0)));
+    writer.Number(select->Int64(1));
+    writer.Text(select->Text(2));
+    writer.Text(select->Text(3));
+    writer.Text(select->Text(4));
+    writer.Text(select->Text(5));
+    writer.Number(select->Int64(6));
+    writer.Number(select->Int64(7));
+    writer.Text(select->Text(8));
+    auto written = writer.EndRecord();
+    if (!written)
+      return written;
+  }
+  return writer.Finish();
+}
+
+Result<AuditRecord> SqliteStore::AppendAudit(std::string_view actor,
+                                             std::string_view action,
+                                             std::string_view subject,
+                                             std::string_view detail) {
+  for (std::string_view field : {actor, action, subject, detail}) {
+    if (field.size() > kMaxAuditFieldBytes) {
+      return MakeError("audit field longer than " +
+                       std::to_string(kMaxAuditFieldBytes) + " bytes");
+    }
+  }
+  if (action.empty())
+    return MakeError("audit row without an action");
+  std::lock_guard lock(mutex_);
+  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
+  if (!transaction)
+    return Unexpected(std::move(transaction).error());
+  auto record = AppendAuditLocked(actor, action, subject, detail);
+  if (!record)
+    return record;
+  auto committed = transaction->Commit();
+  if (!committed)
+    return Unexpected(std::move(committed).error());
+  return record;
+}
+
+Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
+                                                   std::string_view action,
+                                                   std::string_view subject,
+                                                   std::string_view detail) {
+  // The write lock is held (BEGIN IMMEDIATE), so the last row read here is
+  // still the last row when ours goes in: the chain can't fork.
+  auto last = SqliteStatement::Prepare(
+      db_.get(), "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+  if (!last)
+    return Unexpected(std::move(last).error());
+  auto row = last->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+
+  AuditRecord record;
+  crypto::Sha256Digest prev = AuditGenesisHash();
+  record.id = 1;
+  if (*row) {
+    record.id = last->Int64(0) + 1;
+    auto stored = FromHex(last->Text(1));
+    if (!stored || stored->size() != prev.size()) {
+      // Chaining onto a damaged hash would hide the damage.
+      return MakeError("the last audit row (id " +
+                       std::to_string(last->Int64(0)) +
+                       ") has a damaged hash; run 'tether-relay audit verify'");
+    }
+    std::copy(stored->begin(), stored->end(), prev.begin());
+  }
+  record.time = FromUnixMillis(ToUnixMillis(clock_.WallNow()));
+  record.actor = std::string(actor);
+  record.action = std::string(action);
+  record.subject = std::string(subject);
+  record.detail = std::string(detail);
+  record.prev_hash = ToHex(prev);
+  record.hash = ToHex(AuditRowHash(prev, record));
+
+  auto insert = SqliteStatement::Prepare(
+      db_.get(),
+      "INSERT INTO audit_log (id, time_ms, actor, action, subject, detail,"
+      " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!insert)
+    return Unexpected(std::move(insert).error());
+  insert->Bind(1, record.id)
+      .Bind(2, ToUnixMillis(record.time))
+      .Bind(3, record.actor)
+      .Bind(4, record.action)
+      .Bind(5, record.subject)
+      .Bind(6, record.detail)
+      .Bind(7, record.prev_hash)
+      .Bind(8, record.hash);
+  auto done = insert->Run();
+  if (!done)
+    return Unexpected(std::move(done).error());
+  return record;
+}
+
+Result<AuditVerification> SqliteStore::VerifyAudit() {
+  std::lock_guard lock(mutex_);
+  // One snapshot for the rows and the highest id ever used.
+  auto transaction = SqliteTransaction::BeginRead(db_.get());
+  if (!transaction)
+    return Unexpected(std::move(transaction).error());
+  auto select = SqliteStatement::Prepare(
+      db_.get(),
+      "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
+      " FROM audit_log ORDER BY id");
+  if (!select)
+    return Unexpected(std::move(select).error());
+
+  std::size_t checked = 0;
+  int64_t expected_id = 1;
+  crypto::Sha256Digest prev = AuditGenesisHash();
+  for (;;) {
+    auto row = select->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      break;
+    AuditRecord record;
+    record.id = select->Int64(0);
+    record.time = FromUnixMillis(select->Int64(1));
+    record.actor = select->Text(2);
+    record.action = select->Text(3);
+    record.subject = select->Text(4);
+    record.detail = select->Text(5);
+    record.prev_hash = select->Text(6);
+    record.hash = select->Text(7);
+    std::string id = std::to_string(record.id);
+
+    if (record.id > expected_id) {
+      return Bad(checked, expected_id,
+                 "row " + std::to_string(expected_id) +
+                     " is missing (the next row is " + id + ")");
+    }
+    if (record.id < expected_id) {
+      return Bad(checked, record.id, "row id " + id + " is out of sequence");
+    }
+    if (record.prev_hash != ToHex(prev)) {
+      return Bad(checked, record.id,
+                 record.id == 1
+                     ? "row 1: prev_hash is not the genesis value (broken link)"
+                     : "row " + id +
+                           ": prev_hash does not match the hash of "
+                           "row " +
+                           std::to_string(record.id - 1) + " (broken link)");
+    }
+    auto hash = AuditRowHash(prev, record);
+    if (record.hash != ToHex(hash)) {
+      return Bad(checked, record.id,
+                 "row " + id +
+                     ": hash mismatch (the row was changed after it was "
+                     "written)");
+    }
+    prev = hash;
+    ++checked;
+    ++expected_id;
+  }
+
+  auto highest = HighestAuditIdEver(db_.get());
+  if (!highest)
+    return Unexpected(std::move(highest).error());
+  if (*highest >= expected_id) {
+    return Bad(checked, expected_id,
+               "rows " + std::to_string(expected_id) + " to " +
+                   std::to_string(*highest) +
+                   " are missing from the end of the log");
+  }
+  return AuditVerification{true, checked, std::nullopt, ""};
+}
+
+Result<void> SqliteStore::ExportAudit(std::optional<Clock::WallTime> since,
+                                      ExportFormat format,
+                                      std::ostream& out) {
+  std::lock_guard lock(mutex_);
+  auto select = SqliteStatement::Prepare(
+      db_.get(),
+      "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
+      " FROM audit_log WHERE time_ms >= ?1 ORDER BY id");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  select->Bind(
+      1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
+  RecordWriter writer(format, out,
+                      {"id", "time", "actor", "action", "subject", "detail",
+                       "prev_hash", "hash"});
+  for (;;) {
+    auto row = select->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      break;
+    writer.Number(select->Int64(0));
+    writer.Time(FromUnixMillis(select->Int64(1)));
+    for (int column = 2; column <= 7; ++column) {
+      writer.Text(select->Text(column));
+    }
+    auto written = writer.EndRecord();
+    if (!written)
+      return written;
+  }
+  return writer.Finish();
+}
+
+Result<void> SqliteStore::Checkpoint() {
+  std::lock_guard lock(mutex_);
+  // TRUNCATE also empties the -wal file, so a copy of the database file
+  // alone is complete after a clean shutdown.
+  if (sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                nullptr, nullptr) != SQLITE_OK) {
+    return Unexpected(SqliteError(db_.get(), "checkpoint of " + name_));
+  }
+  return {};
+}
+
+Result<std::string> SqliteStore::IntegrityCheck() {
+  std::lock_guard lock(mutex_);
+  auto check = SqliteStatement::Prepare(db_.get(), "PRAGMA integrity_check");
+  if (!check)
+    return Unexpected(std::move(check).error());
+  std::string result;
+  for (;;) {
+    auto row = check->Step();
+    if (!row)
+      return Unexpected(std::move(row).error());
+    if (!*row)
+      return result;
+    if (!result.empty())
+      result.push_back('\n');
+    result += check->Text(0);
+  }
+}
+
+}  // namespace tether::relay

@@ -1,0 +1,90 @@
+#pragma once
+
+// The embedded store: one SQLite file (WAL, synchronous=FULL), created
+// owner-only (0600) because it holds password hashes and TOTP secrets.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "relay/store/scoped_sqlite.h"
+#include "relay/store/store.h"
+
+namespace tether::relay {
+
+// Thread-safe: one SQLite connection behind a mutex, so calls from any
+// thread run one at a time (a long export or verification holds the others
+// up; the admin CLI runs those in its own process, which WAL lets read
+// while the relay writes). Other processes on the same file are waited for
+// up to kBusyTimeout, then a call fails with a temporary error.
+class SqliteStore final : public Store {
+ public:
+  static constexpr std::chrono::milliseconds kBusyTimeout{5000};
+
+  // Opens or creates the store at `path`; the directory must exist. Refuses
+  // a file that is not a Tether store, or one written by a newer relay.
+  // `clock` stamps audit rows and accounts and must outlive the store.
+  static Result<std::unique_ptr<SqliteStore>> Open(
+      const std::filesystem::path& path,
+      const Clock& clock);
+
+  // The schema version this code writes (PRAGMA user_version).
+  static int SchemaVersion();
+
+  ~SqliteStore() override;
+
+  Result<Account> CreateAccount(const Account& account) override;
+  Result<std::optional<Account>> FindAccount(
+      std::string_view user_name) override;
+  Result<void> UpdateAccount(const Account& account) override;
+  Result<std::vector<Account>> ListAccounts() override;
+  Result<std::size_t> CountAdmins() override;
+  Result<void> AddPasswordHistory(int64_t account_id,
+                                  std::string_view phc) override;
+  Result<std::vector<std::string>> PasswordHistory(
+      int64_t account_id,
+      std::size_t newest_n) override;
+
+  Result<void> RecordEvent(const ConnectionEvent& event) override;
+  Result<std::size_t> PurgeEventsBefore(Clock::WallTime cutoff,
+                                        std::string_view actor) override;
+  Result<void> ExportEvents(std::optional<Clock::WallTime> since,
+                            ExportFormat format,
+                            std::ostream& out) override;
+
+  Result<AuditRecord> AppendAudit(std::string_view actor,
+                                  std::string_view action,
+                                  std::string_view subject,
+                                  std::string_view detail) override;
+  Result<AuditVerification> VerifyAudit() override;
+  Result<void> ExportAudit(std::optional<Clock::WallTime> since,
+                           ExportFormat format,
+                           std::ostream& out) override;
+
+  Result<void> Checkpoint() override;
+  Result<std::string> IntegrityCheck() override;
+
+ private:
+  SqliteStore(ScopedSqlite db, std::string name, const Clock& clock);
+
+  // Callers hold mutex_ and an open write transaction.
+  Result<AuditRecord> AppendAuditLocked(std::string_view actor,
+                                        std::string_view action,
+                                        std::string_view subject,
+                                        std::string_view detail);
+
+  std::mutex mutex_;
+  ScopedSqlite db_;         // guarded by mutex_
+  const std::string name_;  // the file's path, for messages
+  const Clock& clock_;
+};
+
+}  // namespace tether::relay

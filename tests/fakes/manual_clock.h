@@ -1,0 +1,31 @@
+#pragma once
+
+#include "base/clock.h"
+
+namespace tether::test {
+
+// A clock that moves only when the test says so. Starts at an arbitrary,
+// fixed wall time so expected timestamps are reproducible.
+class ManualClock final : public Clock {
+ public:
+  ManualClock()
+      : steady_(std::chrono::hours(1000)),
+        wall_(std::chrono::sys_days(std::chrono::year_month_day(
+            std::chrono::year(2026), std::chrono::month(11),
+            std::chrono::day(23)))) {}
+
+  SteadyTime SteadyNow() const override { return steady_; }
+  WallTime WallNow() const override { return wall_; }
+
+  template <typename Duration>
+  void Advance(Duration d) {
+    steady_ += std::chrono::duration_cast<SteadyTime::duration>(d);
+    wall_ += std::chrono::duration_cast<WallTime::duration>(d);
+  }
+
+ private:
+  SteadyTime steady_;
+  WallTime wall_;
+};
+
+}  // namespace tether::test

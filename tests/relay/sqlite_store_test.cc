@@ -1,0 +1,608 @@
+#include "relay/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "relay/store/record_writer.h"
+#include "tests/fakes/manual_clock.h"
+#include "tests/relay/store_test_util.h"
+
+namespace tether::relay {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ParseCsv;
+using test::ParseJsonObject;
+using test::RawExec;
+using test::RawQuery;
+using test::SplitLines;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path db_path() const { return dir_.path() / "relay.db"; }
+
+  std::unique_ptr<SqliteStore> OpenStore() {
+    auto store = SqliteStore::Open(db_path(), clock_);
+    EXPECT_TRUE(store.has_value()) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+  }
+
+  static Account Technician(std::string name) {
+    Account account;
+    account.user_name = std::move(name);
+    account.display_name = "Test Technician";
+    account.role = AccountRole::kTechnician;
+    account.password_hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA";
+    return account;
+  }
+
+  tether::test::ManualClock clock_;
+  test::ScratchDir dir_;
+};
+
+// Accounts.
+
+TEST_F(StoreTest, CreatedAccountIsFoundWithEveryField) {
+  auto store = OpenStore();
+  Account account = Technician("alice");
+  account.display_name = "Alice Zoë";
+  account.role = AccountRole::kAuditor;
+  account.must_change_password = false;
+  account.disabled = true;
+  account.failed_logins = 7;
+  account.locked_until = clock_.WallNow() + 15min;
+  account.locked = true;
+  account.totp_secret = Bytes{0x00, 0x01, 0xfe, 0xff};
+  account.totp_last_step = 59'000'123;
+  account.last_login_at = clock_.WallNow() - 1h;
+
+  auto created = store->CreateAccount(account);
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->created_at, clock_.WallNow());
+  EXPECT_EQ(created->password_changed_at, clock_.WallNow());
+
+  auto found = store->FindAccount("alice");
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, *created);
+  Account expected = account;
+  expected.id = created->id;
+  expected.created_at = clock_.WallNow();
+  expected.password_changed_at = clock_.WallNow();
+  EXPECT_EQ(**found, expected);
+}
+
+TEST_F(StoreTest, TimesAreKeptToTheMillisecond) {
+  clock_.Advance(123'456us);
+  auto store = OpenStore();
+  auto created = store->CreateAccount(Technician("alice"));
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(
+      created->created_at.time_since_epoch() % std::chrono::milliseconds(1000),
+      123ms);
+}
+
+TEST_F(StoreTest, EmptyTotpSecretStaysEmptyNotAbsent) {
+  auto store = OpenStore();
+  Account account = Technician("alice");
+  account.totp_secret = Bytes{};
+  ASSERT_TRUE(store->CreateAccount(account).has_value());
+  auto found = store->FindAccount("alice");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  ASSERT_TRUE((*found)->totp_secret.has_value());
+  EXPECT_TRUE((*found)->totp_secret->empty());
+}
+
+TEST_F(StoreTest, UnknownAccountIsNotFound) {
+  auto store = OpenStore();
+  auto found = store->FindAccount("nobody");
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_F(StoreTest, DuplicateUserNameIsRefusedWithClearError) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+  auto again = store->CreateAccount(Technician("alice"));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().message, "account 'alice' already exists");
+}
+
+TEST_F(StoreTest, UserNamesDifferingOnlyInCaseAreOneAccount) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+  EXPECT_FALSE(store->CreateAccount(Technician("Alice")).has_value());
+  auto found = store->FindAccount("ALICE");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->user_name, "alice");
+}
+
+TEST_F(StoreTest, AccountWithoutNameOrHashIsRefused) {
+  auto store = OpenStore();
+  EXPECT_FALSE(store->CreateAccount(Technician("")).has_value());
+  Account no_hash = Technician("bob");
+  no_hash.password_hash.clear();
+  EXPECT_FALSE(store->CreateAccount(no_hash).has_value());
+}
+
+TEST_F(StoreTest, UpdateAccountWritesMutableFieldsButKeepsCreationTime) {
+  auto store = OpenStore();
+  auto created = store->CreateAccount(Technician("alice"));
+  ASSERT_TRUE(created.has_value());
+  Account changed = *created;
+  clock_.Advance(24h);
+  changed.user_name = "alice2";
+  changed.display_name = "Alice Two";
+  changed.role = AccountRole::kAdmin;
+  changed.password_hash = "$argon2id$new";
+  changed.must_change_password = false;
+  changed.failed_logins = 3;
+  changed.locked_until = clock_.WallNow();
+  changed.totp_secret = Bytes(20, 0x42);
+  changed.totp_last_step = 1;
+  changed.password_changed_at = clock_.WallNow();
+  changed.last_login_at = clock_.WallNow();
+  changed.created_at = clock_.WallNow();  // ignored
+
+  auto updated = store->UpdateAccount(changed);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  auto found = store->FindAccount("alice2");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  Account expected = changed;
+  expected.created_at = created->created_at;
+  EXPECT_EQ(**found, expected);
+  EXPECT_FALSE(store->FindAccount("alice")->has_value());
+}
+
+TEST_F(StoreTest, UpdateAccountCanClearOptionalFields) {
+  auto store = OpenStore();
+  Account account = Technician("alice");
+  account.locked_until = clock_.WallNow();
+  account.totp_secret = Bytes{1, 2, 3};
+  account.totp_last_step = 5;
+  account.last_login_at = clock_.WallNow();
+  auto created = store->CreateAccount(account);
+  ASSERT_TRUE(created.has_value());
+  Account cleared = *created;
+  cleared.locked_until.reset();
+  cleared.totp_secret.reset();
+  cleared.totp_last_step.reset();
+  cleared.last_login_at.reset();
+  ASSERT_TRUE(store->UpdateAccount(cleared).has_value());
+  EXPECT_EQ(**store->FindAccount("alice"), cleared);
+}
+
+TEST_F(StoreTest, UpdateOfUnknownIdFails) {
+  auto store = OpenStore();
+  Account ghost = Technician("ghost");
+  ghost.id = 42;
+  auto updated = store->UpdateAccount(ghost);
+  ASSERT_FALSE(updated.has_value());
+  EXPECT_EQ(updated.error().message, "no account with id 42");
+}
+
+TEST_F(StoreTest, RenameToTakenUserNameIsRefused) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+  auto bob = store->CreateAccount(Technician("bob"));
+  ASSERT_TRUE(bob.has_value());
+  bob->user_name = "alice";
+  auto updated = store->UpdateAccount(*bob);
+  ASSERT_FALSE(updated.has_value());
+  EXPECT_EQ(updated.error().message, "account 'alice' already exists");
+}
+
+TEST_F(StoreTest, ListAccountsReturnsAllInCreationOrder) {
+  auto store = OpenStore();
+  for (const char* name : {"carol", "alice", "bob"}) {
+    ASSERT_TRUE(store->CreateAccount(Technician(name)).has_value());
+  }
+  auto accounts = store->ListAccounts();
+  ASSERT_TRUE(accounts.has_value()) << accounts.error().message;
+  ASSERT_EQ(accounts->size(), 3u);
+  EXPECT_EQ((*accounts)[0].user_name, "carol");
+  EXPECT_EQ((*accounts)[1].user_name, "alice");
+  EXPECT_EQ((*accounts)[2].user_name, "bob");
+}
+
+TEST_F(StoreTest, CountAdminsCountsOnlyEnabledAdmins) {
+  auto store = OpenStore();
+  EXPECT_EQ(*store->CountAdmins(), 0u);
+  Account admin = Technician("root");
+  admin.role = AccountRole::kAdmin;
+  ASSERT_TRUE(store->CreateAccount(admin).has_value());
+  admin.user_name = "root2";
+  admin.disabled = true;
+  ASSERT_TRUE(store->CreateAccount(admin).has_value());
+  ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+  EXPECT_EQ(*store->CountAdmins(), 1u);
+}
+
+TEST_F(StoreTest, EveryRoleRoundTripsThroughItsNameAndTheDatabase) {
+  auto store = OpenStore();
+  for (auto role :
+       {AccountRole::kAdmin, AccountRole::kTechnician, AccountRole::kAuditor}) {
+    auto parsed = ParseAccountRole(ToString(role));
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(*parsed, role);
+    Account account = Technician(std::string(ToString(role)) + "_user");
+    account.role = role;
+    ASSERT_TRUE(store->CreateAccount(account).has_value());
+    EXPECT_EQ((*store->FindAccount(account.user_name))->role, role);
+  }
+  EXPECT_EQ(ToString(AccountRole::kTechnician), "technician");
+}
+
+TEST_F(StoreTest, UnknownRoleNameIsRefused) {
+  auto parsed = ParseAccountRole("root");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().message.find("unknown role 'root'"),
+            std::string::npos);
+}
+
+TEST_F(StoreTest, PasswordHistoryIsNewestFirstAndLimited) {
+  auto store = OpenStore();
+  auto alice = store->CreateAccount(Technician("alice"));
+  auto bob = store->CreateAccount(Technician("bob"));
+  ASSERT_TRUE(alice.has_value() && bob.has_value());
+  for (const char* phc : {"$argon2id$1", "$argon2id$2", "$argon2id$3"}) {
+    ASSERT_TRUE(store->AddPasswordHistory(alice->id, phc).has_value());
+  }
+  ASSERT_TRUE(store->AddPasswordHistory(bob->id, "$argon2id$bob").has_value());
+
+  auto two = store->PasswordHistory(alice->id, 2);
+  ASSERT_TRUE(two.has_value()) << two.error().message;
+  EXPECT_EQ(*two, (std::vector<std::string>{"$argon2id$3", "$argon2id$2"}));
+  auto all = store->PasswordHistory(alice->id, 100);
+  EXPECT_EQ(*all, (std::vector<std::string>{"$argon2id$3", "$argon2id$2",
+                                            "$argon2id$1"}));
+  EXPECT_TRUE(store->PasswordHistory(alice->id, 0)->empty());
+}
+
+TEST_F(StoreTest, PasswordHistoryOfUnknownAccountIsRefused) {
+  auto store = OpenStore();
+  auto added = store->AddPasswordHistory(99, "$argon2id$x");
+  ASSERT_FALSE(added.has_value());
+  EXPECT_EQ(added.error().message, "no account with id 99");
+}
+
+// Connection events.
+
+ConnectionEvent SupporterEvent(Clock::WallTime started_at) {
+  ConnectionEvent event;
+  event.started_at = started_at;
+  event.duration = 90'500ms;
+  event.account = "alice";
+  event.role = "supporter";
+  event.source_address = "203.0.113.7:51234";
+  event.code_hmac = std::string(64, 'a');
+  event.bytes_in = 1'000'000;
+  event.bytes_out = 5'000'000'000;
+  event.end_reason = "peer closed";
+  return event;
+}
+
+// Values a careless exporter would break: separators, quotes, line breaks,
+// control characters, non-ASCII text, spreadsheet formulas.
+ConnectionEvent NastyEvent(Clock::WallTime started_at) {
+  ConnectionEvent event = SupporterEvent(started_at);
+  event.account = "=HYPERLINK(\"http://x\",\"y\")";
+  event.role = "customer";
+  event.source_address = "[2001:db8::1]:443";
+  event.code_hmac = "";
+  event.end_reason =
+      "a, \"quoted\"\r\nline\tand \x01 control, Zoë 🚀, back\\slash";
+  return event;
+}
+
+TEST_F(StoreTest, EventsExportAsCsvThatParsesBack) {
+  clock_.Advance(8h + 12min + 123ms);
+  auto store = OpenStore();
+  ASSERT_TRUE(store->RecordEvent(SupporterEvent(clock_.WallNow())).has_value());
+  ConnectionEvent nasty = NastyEvent(clock_.WallNow() + 1s);
+  ASSERT_TRUE(store->RecordEvent(nasty).has_value());
+  ConnectionEvent formulas = SupporterEvent(clock_.WallNow() + 2s);
+  formulas.account = "+1";
+  formulas.source_address = "-2";
+  formulas.end_reason = "@SUM(A1)";
+  ASSERT_TRUE(store->RecordEvent(formulas).has_value());
+
+  std::ostringstream out;
+  auto exported = store->ExportEvents(std::nullopt, ExportFormat::kCsv, out);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  auto records = ParseCsv(out.str());
+  ASSERT_TRUE(records.has_value()) << out.str();
+  ASSERT_EQ(records->size(), 4u);
+  EXPECT_EQ((*records)[0],
+            (std::vector<std::string>{"started_at", "duration_ms", "account",
+                                      "role", "source_address", "code_hmac",
+                                      "bytes_in", "bytes_out", "end_reason"}));
+  EXPECT_EQ((*records)[1],
+            (std::vector<std::string>{"2026-11-23T08:12:00.123Z", "90500",
+                                      "alice", "supporter", "203.0.113.7:51234",
+                                      std::string(64, 'a'), "1000000",
+                                      "5000000000", "peer closed"}));
+  const auto& row = (*records)[2];
+  ASSERT_EQ(row.size(), 9u);
+  EXPECT_EQ(row[0], "2026-11-23T08:12:01.123Z");
+  EXPECT_EQ(row[2], "'" + nasty.account);  // formula guard
+  EXPECT_EQ(row[3], "customer");
+  EXPECT_EQ(row[4], nasty.source_address);
+  EXPECT_EQ(row[5], "");
+  EXPECT_EQ(row[8], nasty.end_reason);
+  EXPECT_EQ((*records)[3][2], "'+1");
+  EXPECT_EQ((*records)[3][4], "'-2");
+  EXPECT_EQ((*records)[3][8], "'@SUM(A1)");
+}
+
+TEST_F(StoreTest, EventsExportAsJsonLinesThatParseBackExactly) {
+  auto store = OpenStore();
+  ConnectionEvent nasty = NastyEvent(clock_.WallNow());
+  ASSERT_TRUE(store->RecordEvent(nasty).has_value());
+  ASSERT_TRUE(
+      store->RecordEvent(SupporterEvent(clock_.WallNow() + 1s)).has_value());
+
+  std::ostringstream out;
+  ASSERT_TRUE(store->ExportEvents(std::nullopt, ExportFormat::kJsonLines, out)
+                  .has_value());
+  auto lines = SplitLines(out.str());
+  ASSERT_EQ(lines.size(), 2u);
+  // Control characters never appear raw; the parser below rejects them.
+  EXPECT_EQ(lines[0].find('\x01'), std::string::npos);
+  EXPECT_NE(lines[0].find("\\u0001"), std::string::npos);
+  auto object = ParseJsonObject(lines[0]);
+  ASSERT_TRUE(object.has_value()) << lines[0];
+  EXPECT_EQ((*object)["started_at"], "2026-11-23T00:00:00.000Z");
+  EXPECT_EQ((*object)["duration_ms"], "90500");
+  EXPECT_EQ((*object)["account"], nasty.account);  // exact: no guard
+  EXPECT_EQ((*object)["role"], "customer");
+  EXPECT_EQ((*object)["source_address"], nasty.source_address);
+  EXPECT_EQ((*object)["code_hmac"], "");
+  EXPECT_EQ((*object)["bytes_in"], "1000000");
+  EXPECT_EQ((*object)["bytes_out"], "5000000000");
+  EXPECT_EQ((*object)["end_reason"], nasty.end_reason);
+  EXPECT_EQ(object->size(), 9u);
+  EXPECT_TRUE(ParseJsonObject(lines[1]).has_value());
+}
+
+TEST_F(StoreTest, ExportSinceLeavesOutEarlierEvents) {
+  auto store = OpenStore();
+  Clock::WallTime t0 = clock_.WallNow();
+  for (int i = 0; i < 3; ++i) {
+    ConnectionEvent event = SupporterEvent(t0 + i * 1h);
+    event.end_reason = "event " + std::to_string(i);
+    ASSERT_TRUE(store->RecordEvent(event).has_value());
+  }
+  std::ostringstream out;
+  ASSERT_TRUE(
+      store->ExportEvents(t0 + 1h, ExportFormat::kJsonLines, out).has_value());
+  auto lines = SplitLines(out.str());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "event 1");
+  EXPECT_EQ((*ParseJsonObject(lines[1]))["end_reason"], "event 2");
+}
+
+TEST_F(StoreTest, EmptyCsvExportIsJustTheHeader) {
+  auto store = OpenStore();
+  std::ostringstream out;
+  ASSERT_TRUE(
+      store->ExportEvents(std::nullopt, ExportFormat::kCsv, out).has_value());
+  EXPECT_EQ(out.str(),
+            "started_at,duration_ms,account,role,source_address,code_hmac,"
+            "bytes_in,bytes_out,end_reason\r\n");
+}
+
+TEST_F(StoreTest, EventWithUnknownRoleIsRefused) {
+  auto store = OpenStore();
+  ConnectionEvent event = SupporterEvent(clock_.WallNow());
+  event.role = "admin";
+  EXPECT_FALSE(store->RecordEvent(event).has_value());
+}
+
+TEST_F(StoreTest, PurgeRemovesOnlyOldEventsAndIsAudited) {
+  auto store = OpenStore();
+  // Events at day 0..9; then 30 days pass and retention keeps 30 days.
+  for (int day = 0; day < 10; ++day) {
+    ConnectionEvent event = SupporterEvent(clock_.WallNow());
+    event.end_reason = "day " + std::to_string(day);
+    ASSERT_TRUE(store->RecordEvent(event).has_value());
+    clock_.Advance(24h);
+  }
+  clock_.Advance(26 * 24h);                              // now: day 36
+  Clock::WallTime cutoff = clock_.WallNow() - 30 * 24h;  // day 6
+
+  auto purged = store->PurgeEventsBefore(cutoff, "system");
+  ASSERT_TRUE(purged.has_value()) << purged.error().message;
+  EXPECT_EQ(*purged, 6u);
+
+  std::ostringstream events;
+  ASSERT_TRUE(
+      store->ExportEvents(std::nullopt, ExportFormat::kJsonLines, events)
+          .has_value());
+  auto lines = SplitLines(events.str());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "day 6");
+
+  std::ostringstream audit;
+  ASSERT_TRUE(store->ExportAudit(std::nullopt, ExportFormat::kJsonLines, audit)
+                  .has_value());
+  auto audit_lines = SplitLines(audit.str());
+  ASSERT_EQ(audit_lines.size(), 1u);
+  auto row = *ParseJsonObject(audit_lines[0]);
+  EXPECT_EQ(row["actor"], "system");
+  EXPECT_EQ(row["action"], "events.purge");
+  EXPECT_EQ(row["detail"],
+            "deleted 6 events started before 2026-11-29T00:00:00.000Z");
+  EXPECT_EQ(row["time"], "2026-12-29T00:00:00.000Z");
+  EXPECT_TRUE(store->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, PurgeWithNothingToDeleteIsStillAudited) {
+  auto store = OpenStore();
+  auto purged = store->PurgeEventsBefore(clock_.WallNow(), "cli:root");
+  ASSERT_TRUE(purged.has_value());
+  EXPECT_EQ(*purged, 0u);
+  EXPECT_EQ(RawQuery(db_path(), "SELECT count(*) FROM audit_log"), "1");
+}
+
+// Export formats in isolation.
+
+TEST(StoreExportTest, IsoTimeIsUtcWithMilliseconds) {
+  Clock::WallTime time = std::chrono::sys_days(std::chrono::year(2026) /
+                                               std::chrono::November / 23) +
+                         8h + 12min + 123ms + 999us;
+  EXPECT_EQ(FormatIsoUtc(time), "2026-11-23T08:12:00.123Z");
+  EXPECT_EQ(FormatIsoUtc(Clock::WallTime()), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(StoreExportTest, CsvQuotesOnlyFieldsThatNeedIt) {
+  std::string out;
+  AppendCsvField(out, "plain text");
+  EXPECT_EQ(out, "plain text");
+  out.clear();
+  AppendCsvField(out, "say \"hi\", bye");
+  EXPECT_EQ(out, "\"say \"\"hi\"\", bye\"");
+  out.clear();
+  AppendCsvField(out, "=1+1,2");
+  EXPECT_EQ(out, "\"'=1+1,2\"");
+}
+
+TEST(StoreExportTest, JsonEscapesControlsAndReplacesInvalidUtf8) {
+  std::string out;
+  AppendJsonString(out, std::string("a\"\\\n\x1f\x7f", 6));
+  EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u001f\x7f\"");
+  out.clear();
+  AppendJsonString(out, "\xc3\xa9\xf0\x9f\x9a\x80");  // é 🚀 stay as they are
+  EXPECT_EQ(out, "\"\xc3\xa9\xf0\x9f\x9a\x80\"");
+  out.clear();
+  // A stray continuation byte, an overlong '/', a surrogate, a cut-off
+  // sequence: all replaced, the valid text around them kept.
+  AppendJsonString(out, "x\x80y\xc0\xafz\xed\xa0\x80w\xe2\x82");
+  EXPECT_EQ(out,
+            "\"x\\ufffdy\\ufffd\\ufffdz\\ufffd\\ufffd\\ufffdw\\ufffd\\ufffd\"");
+  EXPECT_TRUE(ParseJsonObject("{\"k\":" + out + "}").has_value());
+}
+
+TEST(StoreExportTest, FormatNamesRoundTrip) {
+  EXPECT_EQ(*ParseExportFormat("csv"), ExportFormat::kCsv);
+  EXPECT_EQ(*ParseExportFormat("jsonl"), ExportFormat::kJsonLines);
+  EXPECT_EQ(ToString(ExportFormat::kJsonLines), "jsonl");
+  EXPECT_FALSE(ParseExportFormat("xml").has_value());
+}
+
+// Opening, schema, file.
+
+TEST_F(StoreTest, ReopenKeepsAccountsEventsAndAudit) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+    ASSERT_TRUE(
+        store->RecordEvent(SupporterEvent(clock_.WallNow())).has_value());
+    ASSERT_TRUE(store->AppendAudit("cli:root", "account.create", "alice", "")
+                    .has_value());
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->FindAccount("alice")->has_value());
+  EXPECT_EQ(RawQuery(db_path(), "SELECT count(*) FROM connection_events"), "1");
+  auto verified = store->VerifyAudit();
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_TRUE(verified->ok);
+  EXPECT_EQ(verified->rows_checked, 1u);
+  EXPECT_EQ(RawQuery(db_path(), "PRAGMA user_version"),
+            std::to_string(SqliteStore::SchemaVersion()));
+}
+
+TEST_F(StoreTest, DatabaseIsInWalMode) {
+  auto store = OpenStore();
+  EXPECT_EQ(RawQuery(db_path(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(StoreTest, DatabaseFromNewerRelayIsRefused) {
+  OpenStore().reset();
+  int future = SqliteStore::SchemaVersion() + 1;
+  ASSERT_EQ(
+      RawExec(db_path(), "PRAGMA user_version = " + std::to_string(future)),
+      "");
+  auto store = SqliteStore::Open(db_path(), clock_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().message,
+            db_path().string() + " has schema version " +
+                std::to_string(future) +
+                ", newer than this tether-relay knows (" +
+                std::to_string(SqliteStore::SchemaVersion()) +
+                "): run a newer tether-relay, or restore a backup made by "
+                "this one");
+}
+
+TEST_F(StoreTest, GarbageFileIsRefusedWithClearError) {
+  {
+    std::ofstream garbage(db_path(), std::ios::binary);
+    for (int i = 0; i < 200; ++i)
+      garbage << "this is not a database\n";
+  }
+  auto store = SqliteStore::Open(db_path(), clock_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(
+      store.error().message,
+      db_path().string() + " is not a Tether database: file is not a database");
+}
+
+TEST_F(StoreTest, OtherApplicationsSqliteFileIsRefused) {
+  ASSERT_EQ(RawExec(db_path(), "CREATE TABLE photos (id INTEGER)"), "");
+  auto store = SqliteStore::Open(db_path(), clock_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().message,
+            db_path().string() +
+                " is not a Tether database: it holds tables but no Tether "
+                "schema");
+}
+
+TEST_F(StoreTest, MissingDirectoryIsAClearError) {
+  auto path = dir_.path() / "no" / "such" / "relay.db";
+  auto store = SqliteStore::Open(path, clock_);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().message,
+            "cannot open " + path.string() + ": the directory " +
+                path.parent_path().string() + " does not exist");
+}
+
+TEST_F(StoreTest, DatabaseFilesAreOwnerOnlyWhateverTheUmask) {
+  mode_t old_umask = ::umask(0);
+  auto store = OpenStore();
+  ::umask(old_umask);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->AppendAudit("system", "test", "", "").has_value());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat status {};
+    std::string file = db_path().string() + suffix;
+    ASSERT_EQ(::stat(file.c_str(), &status), 0) << file;
+    EXPECT_EQ(status.st_mode & 0777, 0600u) << file;
+  }
+}
+
+TEST_F(StoreTest, CheckpointEmptiesTheWal) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->AppendAudit("system", "test", "", "").has_value());
+  EXPECT_GT(std::filesystem::file_size(db_path().string() + "-wal"), 0u);
+  auto checkpointed = store->Checkpoint();
+  ASSERT_TRUE(checkpointed.has_value()) << checkpointed.error().message;
+  EXPECT_EQ(std::filesystem::file_size(db_path().string() + "-wal"), 0u);
+}
+
+TEST_F(StoreTest, IntegrityCheckOfHealthyStoreIsOk) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->CreateAccount(Technician("alice")).has_value());
+  auto result = store->IntegrityCheck();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(*result, "ok");
+}
+
+}  // namespace
+}  // namespace tether::relay

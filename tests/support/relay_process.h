@@ -1,0 +1,60 @@
+#pragma once
+
+// A real tether-relay process for tests: its own config, certificate and
+// database in a temporary directory, listening on 127.0.0.1 on a port the
+// kernel picks (read back from the relay's log).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace tether::test {
+
+class RelayProcess {
+ public:
+  // `extra_toml` is appended to the generated config (override sections).
+  explicit RelayProcess(std::string extra_toml = "");
+  ~RelayProcess();  // SIGKILLs the relay if still running; removes the dir
+  RelayProcess(const RelayProcess&) = delete;
+  RelayProcess& operator=(const RelayProcess&) = delete;
+
+  // Starts `tether-relay serve` and waits (bounded) until it listens.
+  Result<void> Start();
+  // SIGTERM and wait for exit; returns the exit status (or an error).
+  Result<int> Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // SIGKILL, as a crash would.
+  void Kill();
+
+  // Runs `tether-relay -c <config> <args...>`; returns exit code and output.
+  struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+  };
+  CommandResult RunCommand(const std::vector<std::string>& args,
+                           const std::string& stdin_text = "") const;
+
+  uint16_t port() const { return port_; }
+  uint16_t metrics_port() const { return metrics_port_; }
+  const std::string& fingerprint() const { return fingerprint_; }
+  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path database() const { return dir_ / "relay.db"; }
+  std::filesystem::path config_path() const { return dir_ / "relay.toml"; }
+  // Everything the relay logged so far.
+  std::string log() const;
+
+  static std::filesystem::path Binary();
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  uint16_t metrics_port_ = 0;
+  std::string fingerprint_;
+};
+
+}  // namespace tether::test

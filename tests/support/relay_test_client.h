@@ -1,0 +1,57 @@
+#pragma once
+
+// A blocking TLS client for tests: a plain socket, crypto::TlsEngine and
+// the frame codec, so tests speak to a real relay the way an app would,
+// with deadlines on every wait.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "protocol/framing.h"
+#include "protocol/relay.pb.h"
+
+namespace tether::crypto {
+class TlsEngine;
+}
+
+namespace tether::test {
+
+class RelayTestClient {
+ public:
+  static Result<std::unique_ptr<RelayTestClient>> Connect(
+      uint16_t port, const std::string& fingerprint,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  ~RelayTestClient();
+  RelayTestClient(const RelayTestClient&) = delete;
+  RelayTestClient& operator=(const RelayTestClient&) = delete;
+
+  Result<void> Send(const proto::ClientMessage& message);
+  // The next message other than a Heartbeat; an error on timeout or close.
+  Result<proto::RelayMessage> Receive(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // True once the relay closed the connection (draining what it sent).
+  bool WaitClosed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  // Conveniences for the common openings.
+  Result<proto::RelayMessage> Hello(proto::Role role);
+  Result<proto::RelayMessage> Login(const std::string& user,
+                                    const std::string& password,
+                                    const std::string& totp = "");
+
+  int fd() const { return fd_; }
+
+ private:
+  RelayTestClient() = default;
+  // Reads from the socket into the engine; false on close/timeout/error.
+  Result<void> Pump(std::chrono::steady_clock::time_point deadline);
+  Result<void> Flush();
+
+  int fd_ = -1;
+  std::unique_ptr<crypto::TlsEngine> engine_;
+  protocol::FrameDecoder decoder_{protocol::kDefaultRelayedFrameLimit + 64};
+  bool closed_ = false;
+};
+
+}  // namespace tether::test
