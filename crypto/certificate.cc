@@ -21,6 +21,7 @@
 #include "crypto/mbedtls_error.h"
 #include "crypto/random.h"
 #include "crypto/secure_memory.h"
+#include "crypto/scoped_mbedtls.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
 #error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
@@ -36,55 +37,6 @@ constexpr int kValidityYears = 10;
 // Big enough for an ECDSA P-256 or RSA-4096 SubjectPublicKeyInfo.
 constexpr size_t kMaxPublicKeyDer = 1024;
 
-class X509Certificate {
- public:
-  X509Certificate() { mbedtls_x509_crt_init(&crt_); }
-  ~X509Certificate() { mbedtls_x509_crt_free(&crt_); }
-  X509Certificate(const X509Certificate&) = delete;
-  X509Certificate& operator=(const X509Certificate&) = delete;
-  mbedtls_x509_crt* get() { return &crt_; }
-
- private:
-  mbedtls_x509_crt crt_;
-};
-
-class PkContext {
- public:
-  PkContext() { mbedtls_pk_init(&pk_); }
-  ~PkContext() { mbedtls_pk_free(&pk_); }
-  PkContext(const PkContext&) = delete;
-  PkContext& operator=(const PkContext&) = delete;
-  mbedtls_pk_context* get() { return &pk_; }
-
- private:
-  mbedtls_pk_context pk_;
-};
-
-class CertificateWriter {
- public:
-  CertificateWriter() { mbedtls_x509write_crt_init(&crt_); }
-  ~CertificateWriter() { mbedtls_x509write_crt_free(&crt_); }
-  CertificateWriter(const CertificateWriter&) = delete;
-  CertificateWriter& operator=(const CertificateWriter&) = delete;
-  mbedtls_x509write_cert* get() { return &crt_; }
-
- private:
-  mbedtls_x509write_cert crt_;
-};
-
-#if MBEDTLS_VERSION_NUMBER < 0x03060000
-class Mpi {
- public:
-  Mpi() { mbedtls_mpi_init(&mpi_); }
-  ~Mpi() { mbedtls_mpi_free(&mpi_); }
-  Mpi(const Mpi&) = delete;
-  Mpi& operator=(const Mpi&) = delete;
-  mbedtls_mpi* get() { return &mpi_; }
-
- private:
-  mbedtls_mpi mpi_;
-};
-#endif
 
 // Owns a file descriptor; closes it on every path.
 class ScopedFd {
@@ -221,7 +173,7 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
   auto* rng = &RandomGenerator::MbedtlsCallback;
   void* rng_state = &random;
 
-  PkContext key;
+  ScopedPk key;
   int ret =
       mbedtls_pk_setup(key.get(), mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
   if (ret == 0) {
@@ -258,7 +210,7 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
   std::string subject = "CN=" + std::string(common_name);
   Bytes san = SubjectAltNameDer(common_name);
 
-  CertificateWriter writer;
+  ScopedX509WriteCrt writer;
   mbedtls_x509write_cert* crt = writer.get();
   mbedtls_x509write_crt_set_version(crt, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(crt, MBEDTLS_MD_SHA256);
@@ -273,7 +225,7 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
     ret = mbedtls_x509write_crt_set_serial_raw(crt, serial, sizeof(serial));
   }
 #else
-  Mpi serial_mpi;
+  ScopedMpi serial_mpi;
   if (ret == 0) {
     ret = mbedtls_mpi_read_binary(serial_mpi.get(), serial, sizeof(serial));
   }
@@ -359,7 +311,7 @@ Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem) {
   // mbedtls_x509_crt_parse recognises PEM only with the terminating NUL
   // counted in the length.
   std::string pem(certificate_pem);
-  X509Certificate crt;
+  ScopedX509Crt crt;
   int ret = mbedtls_x509_crt_parse(
       crt.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
       pem.size() + 1);

@@ -10,6 +10,7 @@
 
 #include "crypto/hkdf.h"
 #include "crypto/mbedtls_error.h"
+#include "crypto/scoped_mbedtls.h"
 
 namespace tether::crypto {
 namespace {
@@ -32,20 +33,6 @@ uint64_t GetBigEndian64(const uint8_t* in) {
     value = (value << 8) | in[i];
   return value;
 }
-
-// mbedtls_gcm_context holds the expanded AES key: freed (and zeroized) by
-// mbedtls_gcm_free.
-class GcmContext {
- public:
-  GcmContext() { mbedtls_gcm_init(&gcm_); }
-  ~GcmContext() { mbedtls_gcm_free(&gcm_); }
-  GcmContext(const GcmContext&) = delete;
-  GcmContext& operator=(const GcmContext&) = delete;
-  mbedtls_gcm_context* get() { return &gcm_; }
-
- private:
-  mbedtls_gcm_context gcm_;
-};
 
 }  // namespace
 
@@ -174,7 +161,7 @@ class E2eChannel::Direction {
 
   const uint64_t rekey_interval_;
   SecretBytes key_;
-  GcmContext gcm_;
+  ScopedGcm gcm_;
   uint64_t next_counter_ = 0;
 };
 

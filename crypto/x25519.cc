@@ -8,47 +8,10 @@
 #include <utility>
 
 #include "crypto/mbedtls_error.h"
+#include "crypto/scoped_mbedtls.h"
 
 namespace tether::crypto {
 namespace {
-
-// mbedTLS value contexts, initialised in the constructor and freed (which
-// zeroizes the limbs of every mbedtls_mpi inside) in the destructor.
-class EcpGroup {
- public:
-  EcpGroup() { mbedtls_ecp_group_init(&group_); }
-  ~EcpGroup() { mbedtls_ecp_group_free(&group_); }
-  EcpGroup(const EcpGroup&) = delete;
-  EcpGroup& operator=(const EcpGroup&) = delete;
-  mbedtls_ecp_group* get() { return &group_; }
-
- private:
-  mbedtls_ecp_group group_;
-};
-
-class EcpPoint {
- public:
-  EcpPoint() { mbedtls_ecp_point_init(&point_); }
-  ~EcpPoint() { mbedtls_ecp_point_free(&point_); }
-  EcpPoint(const EcpPoint&) = delete;
-  EcpPoint& operator=(const EcpPoint&) = delete;
-  mbedtls_ecp_point* get() { return &point_; }
-
- private:
-  mbedtls_ecp_point point_;
-};
-
-class Mpi {
- public:
-  Mpi() { mbedtls_mpi_init(&mpi_); }
-  ~Mpi() { mbedtls_mpi_free(&mpi_); }
-  Mpi(const Mpi&) = delete;
-  Mpi& operator=(const Mpi&) = delete;
-  mbedtls_mpi* get() { return &mpi_; }
-
- private:
-  mbedtls_mpi mpi_;
-};
 
 constexpr size_t kKeySize = X25519KeyPair::kKeySize;
 
@@ -69,7 +32,7 @@ SecretBytes ClampScalar(ByteSpan private_key) {
 // is used (no struct fields), so this builds unchanged on mbedTLS 2.28 and
 // 3.x.
 Result<SecretBytes> ScalarMult(ByteSpan scalar, ByteSpan u) {
-  EcpGroup group;
+  ScopedEcpGroup group;
   int ret = mbedtls_ecp_group_load(group.get(), MBEDTLS_ECP_DP_CURVE25519);
   if (ret != 0) {
     return MakeError("X25519: cannot load Curve25519: " +
@@ -78,7 +41,7 @@ Result<SecretBytes> ScalarMult(ByteSpan scalar, ByteSpan u) {
 
   // mbedTLS reads Montgomery scalars and points little-endian, like RFC
   // 7748; mbedtls_mpi_read_binary (big-endian) would be wrong here.
-  Mpi d;
+  ScopedMpi d;
   ret = mbedtls_mpi_read_binary_le(d.get(), scalar.data(), scalar.size());
   if (ret != 0) {
     return MakeError("X25519: cannot read the private key: " +
@@ -90,7 +53,7 @@ Result<SecretBytes> ScalarMult(ByteSpan scalar, ByteSpan u) {
   std::array<uint8_t, kKeySize> masked_u;
   std::copy(u.begin(), u.end(), masked_u.begin());
   masked_u[kKeySize - 1] &= 127;
-  EcpPoint point;
+  ScopedEcpPoint point;
   ret = mbedtls_ecp_point_read_binary(group.get(), point.get(), masked_u.data(),
                                       masked_u.size());
   if (ret == 0)
@@ -104,7 +67,7 @@ Result<SecretBytes> ScalarMult(ByteSpan scalar, ByteSpan u) {
   // The random generator only blinds the ladder's projective coordinates
   // (a side-channel countermeasure, mandatory in mbedTLS 3.x); the result
   // does not depend on it.
-  EcpPoint result;
+  ScopedEcpPoint result;
   ret = mbedtls_ecp_mul(group.get(), result.get(), d.get(), point.get(),
                         &RandomGenerator::MbedtlsCallback,
                         &RandomGenerator::Default());
