@@ -139,12 +139,15 @@ Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
 
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
   // Renegotiation buys us nothing and has a history of attacks; a peer
-  // that asks gets a no_renegotiation alert, and one that does not support
-  // the renegotiation_info extension (RFC 5746) is refused outright.
+  // that asks gets a no_renegotiation alert.
   mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
+  // Peers without the renegotiation_info extension (RFC 5746) are accepted:
+  // the attack it prevents needs a renegotiation, which never happens here.
+  // Refusing them would only blind scanners such as sslscan, whose probes
+  // omit it, to what the relay really offers.
   mbedtls_ssl_conf_legacy_renegotiation(conf,
-                                        MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
+                                        MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
   // Connections are long-lived; resumption is not worth the ticket key.
   // (A server only issues tickets with mbedtls_ssl_conf_session_tickets_cb,

@@ -22,10 +22,13 @@ int main(int argc, char** argv) {
   // A peer that vanishes mid-write must not kill the relay.
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{"Tether relay: pairs technicians and customers inside your "
-               "network; cannot read their sessions."};
+  CLI::App app{
+      "Tether relay: pairs technicians and customers inside your "
+      "network; cannot read their sessions."};
   app.set_version_flag("--version", "tether-relay " TETHER_VERSION);
   app.require_subcommand(1);
+  // `tether-relay user list -c relay.toml` works as well as `-c` first.
+  app.fallthrough();
   std::string config_path = kDefaultConfig;
   app.add_option("-c,--config", config_path,
                  "Configuration file (TOML); every key is documented in the "
@@ -35,12 +38,19 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run the relay until SIGTERM");
   relay::AdminCommands admin(app, config_path);
 
-  CLI11_PARSE(app, argc, argv);
+  // Exit codes: 0 ok (and --help, --version), 1 failure, 2 usage error.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
+  // A config that does not load is a failure of the command, whichever it
+  // is (`config check` included), not a usage error.
   auto config = relay::LoadRelayConfig(config_path);
   if (!config) {
     std::fprintf(stderr, "tether-relay: %s\n", config.error().message.c_str());
-    return 2;
+    return 1;
   }
   log::Init("tether-relay", config->log_level);
 

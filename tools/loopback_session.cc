@@ -14,12 +14,10 @@
 #include "base/bytes.h"
 #include "crypto/e2e_channel.h"
 #include "crypto/e2e_handshake.h"
-#include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "crypto/session_code.h"
 #include "protocol/messages.h"
 #include "protocol/peer.pb.h"
-#include "relay/store/sqlite_store.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 
@@ -83,20 +81,17 @@ int main() {
   std::printf("== Tether loopback session ==\n\n");
 
   test::RelayProcess relay;
-  {
-    // The technician account, as `tether-relay user add` would create it.
-    auto store = Check(relay::SqliteStore::Open(relay.database(),
-                                                Clock::System()),
-                       "opening the relay database");
-    relay::Account account;
-    account.user_name = "tech";
-    account.display_name = "Tina Technician";
-    account.role = relay::AccountRole::kTechnician;
-    account.password_hash = Check(
-        crypto::HashPassword("loopback demo passphrase", random), "hashing");
-    account.must_change_password = false;
-    Check(store->CreateAccount(account), "creating the technician");
-  }
+  // Accounts as IT creates them: locally, with the relay's own commands.
+  auto admin = relay.RunCommand({"user", "add", "root", "--role", "admin",
+                                 "--generate"});
+  if (admin.exit_code != 0) Fail("user add root: " + admin.output);
+  auto tech = relay.RunCommand(
+      {"user", "add", "tech", "--role", "technician", "--display-name",
+       "Tina Technician"},
+      "first loopback passphrase\n");
+  if (tech.exit_code != 0) Fail("user add tech: " + tech.output);
+  std::printf("IT created an admin and a technician account:\n%s\n",
+              relay.RunCommand({"user", "list"}).output.c_str());
   if (auto started = relay.Start(); !started) Fail(started.error().message);
   std::printf("relay     listening on 127.0.0.1:%u (TLS 1.2, AES-256-GCM)\n",
               relay.port());
@@ -106,8 +101,26 @@ int main() {
                                                    relay.fingerprint()),
                           "technician connecting");
   Check(technician->Hello(proto::ROLE_SUPPORTER), "technician hello");
-  auto login = Check(technician->Login("tech", "loopback demo passphrase"),
+  auto login = Check(technician->Login("tech", "first loopback passphrase"),
                      "signing in");
+  if (login.login_result().status() ==
+      proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED) {
+    // The first password was set by IT: the technician picks their own.
+    std::printf("technician must replace the first password: does so\n");
+    proto::ClientMessage change;
+    change.mutable_change_password()->set_current_password(
+        "first loopback passphrase");
+    change.mutable_change_password()->set_new_password(
+        "tina's own long passphrase");
+    if (!technician->Send(change)) Fail("change password");
+    auto changed = Check(technician->Receive(std::chrono::seconds(30)),
+                         "changing the password");
+    if (!changed.change_password_result().ok()) {
+      Fail("password change refused: " +
+           changed.change_password_result().message());
+    }
+    login = Check(technician->Receive(std::chrono::seconds(30)), "sign-in");
+  }
   if (login.login_result().status() != proto::LoginResult::STATUS_OK) {
     Fail("sign-in refused: " + login.login_result().message());
   }

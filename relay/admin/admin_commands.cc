@@ -2,12 +2,13 @@
 
 #include <cstdio>
 
+#include "relay/admin/admin_support.h"
 #include "relay/server/relay_server.h"
 
 namespace tether::relay {
 
 AdminCommands::AdminCommands(CLI::App& app, const std::string& config_path)
-    : app_(app), config_path_(config_path) {
+    : app_(app), config_path_(config_path), users_(app), records_(app) {
   auto* cert = app_.add_subcommand("cert", "The relay's TLS certificate");
   cert->require_subcommand(1);
   cert_init_ = cert->add_subcommand(
@@ -17,26 +18,29 @@ AdminCommands::AdminCommands(CLI::App& app, const std::string& config_path)
   auto* config = app_.add_subcommand("config", "The configuration file");
   config->require_subcommand(1);
   config_check_ = config->add_subcommand(
-      "check", "Check the configuration and print the effective values");
+      "check",
+      "Check the configuration and print the effective values (exit 1 and "
+      "the problems when it is not valid)");
 }
 
 int AdminCommands::Run(const RelayConfig& config) {
+  if (auto code = users_.Run(config))
+    return *code;
+  if (auto code = records_.Run(config))
+    return *code;
   if (cert_init_->parsed() || cert_show_->parsed()) {
     auto fingerprint = EnsureRelayCertificate(config);
-    if (!fingerprint) {
-      std::fprintf(stderr, "tether-relay: %s\n",
-                   fingerprint.error().message.c_str());
-      return 1;
-    }
+    if (!fingerprint)
+      return admin::Fail(fingerprint.error().message);
     std::printf("%s\n", fingerprint->c_str());
-    return 0;
+    return admin::kExitOk;
   }
   if (config_check_->parsed()) {
     std::printf("%s: ok\n%s", config_path_.c_str(),
                 DescribeRelayConfig(config).c_str());
-    return 0;
+    return admin::kExitOk;
   }
-  return 2;
+  return admin::kExitUsage;
 }
 
 }  // namespace tether::relay

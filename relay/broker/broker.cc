@@ -23,11 +23,17 @@ constexpr size_t kMaxDisplayNameBytes = 64;
 constexpr size_t kEnvelopeOverhead = 64;
 
 // Host and user names come from the customer's machine and are shown to the
-// technician: keep them short and printable.
+// technician: keep them short and printable. They are valid UTF-8 (the
+// parser checks proto3 strings), so cut at a character boundary: half a
+// character would make the JoinRequest unparseable for the technician.
 std::string CleanName(const std::string& name) {
+  size_t length = std::min(name.size(), kMaxDisplayNameBytes);
+  while (length > 0 && length < name.size() &&
+         (static_cast<unsigned char>(name[length]) & 0xC0) == 0x80) {
+    --length;  // name[length] continues the character before it
+  }
   std::string out;
-  for (char c : name) {
-    if (out.size() >= kMaxDisplayNameBytes) break;
+  for (char c : std::string_view(name).substr(0, length)) {
     const auto u = static_cast<unsigned char>(c);
     out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
   }
@@ -114,6 +120,7 @@ struct Broker::Client {
   Clock::SteadyTime paired_at{};
   std::optional<Clock::SteadyTime> stuck_since;  // own queue over the limit
   bool paused_for_peer = false;
+  bool paused_for_self = false;  // its own replies are not being read
   std::string end_reason;
 };
 
@@ -218,6 +225,16 @@ void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
     case proto::ClientMessage::BODY_NOT_SET:
       ProtocolViolation(*client, "empty message");
       break;
+  }
+  // A client that keeps asking but reads none of the answers must not grow
+  // its own queue without bound either: stop reading it until it drains
+  // (its deadline then runs out if it never does). Paired clients get no
+  // answers; their queues are the peer's backpressure (HandleRelayed).
+  if (client->stage != Stage::kEnded && client->stage != Stage::kPaired &&
+      !client->paused_for_self &&
+      link.pending_output() > config_.limits.outbound_queue) {
+    client->paused_for_self = true;
+    link.PauseReading();
   }
 }
 
@@ -506,7 +523,9 @@ void Broker::HandleJoinDecision(Client& client,
   auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
   Client* customer = it == codes_.end() ? nullptr
                                         : FindById(it->second.joiner_id);
-  if (customer == nullptr || it->second.supporter_id != client.id) {
+  // A customer that already left (its link still closing) is not waiting.
+  if (customer == nullptr || customer->stage != Stage::kJoinPending ||
+      it->second.supporter_id != client.id) {
     SendError(client, proto::ErrorReply::CODE_NOT_ALLOWED,
               "No customer is waiting on that code.");
     return;
@@ -599,32 +618,39 @@ void Broker::OnDrained(ClientLink& link) {
   Client* client = Find(link);
   if (client == nullptr) return;
   client->stuck_since.reset();
+  if (client->paused_for_self) {
+    client->paused_for_self = false;
+    if (!client->paused_for_peer)
+      link.ResumeReading();
+  }
   Client* peer = FindById(client->peer_id);
   if (peer != nullptr && peer->paused_for_peer) {
     peer->paused_for_peer = false;
-    peer->link->ResumeReading();
+    if (!peer->paused_for_self)
+      peer->link->ResumeReading();
   }
 }
 
 void Broker::HandleEnd(Client& client, const proto::ClientMessage& message) {
   const bool stopped =
       message.end().reason() == proto::END_REASON_EMERGENCY_STOP;
-  if (Client* peer = FindById(client.peer_id)) {
-    EndClient(*peer,
-              stopped ? proto::END_REASON_EMERGENCY_STOP
-                      : proto::END_REASON_PEER_ENDED,
-              client.role == proto::ROLE_CUSTOMER
-                  ? "The customer ended the session."
-                  : "The technician ended the session.");
-  }
-  EndClient(client,
-            stopped ? proto::END_REASON_EMERGENCY_STOP
-                    : proto::END_REASON_USER_ENDED,
-            stopped ? "emergency stop" : "ended by the user");
+  // The client first, so that its own reason is the one it is told and
+  // recorded; ending the peer first would end the client as PEER_LOST.
+  EndClient(
+      client,
+      stopped ? proto::END_REASON_EMERGENCY_STOP : proto::END_REASON_USER_ENDED,
+      stopped ? "emergency stop" : "ended by the user",
+      stopped ? proto::END_REASON_EMERGENCY_STOP : proto::END_REASON_PEER_ENDED,
+      client.role == proto::ROLE_CUSTOMER
+          ? "The customer ended the session."
+          : "The technician ended the session.");
 }
 
-void Broker::EndClient(Client& client, int end_reason,
-                       const std::string& message) {
+void Broker::EndClient(Client& client,
+                       int end_reason,
+                       const std::string& message,
+                       int peer_reason,
+                       const std::string& peer_message) {
   if (client.stage == Stage::kEnded) return;
   client.stage = Stage::kEnded;
   client.end_reason = message;
@@ -634,8 +660,12 @@ void Broker::EndClient(Client& client, int end_reason,
   client.link->Send(end);
   client.link->Close(message);
   if (Client* peer = FindById(client.peer_id)) {
-    EndClient(*peer, proto::END_REASON_PEER_LOST,
-              "The other side left the session.");
+    if (peer_reason == 0) {
+      EndClient(*peer, proto::END_REASON_PEER_LOST,
+                "The other side left the session.");
+    } else {
+      EndClient(*peer, peer_reason, peer_message);
+    }
   }
 }
 
@@ -752,7 +782,8 @@ void Broker::Tick() {
     if (client->stage == Stage::kJoinDelayed && client->join_at <= now) {
       due.push_back(id);
     }
-    if (client->stuck_since &&
+    // An ended client's link is closing already: dropped once, not per Tick.
+    if (client->stuck_since && client->stage != Stage::kEnded &&
         now - *client->stuck_since > config_.timeouts.stuck_peer) {
       stuck.push_back(id);
     }
@@ -774,9 +805,13 @@ void Broker::Tick() {
     heartbeat.mutable_heartbeat()->set_sent_at_unix_ms(
         duration_cast<milliseconds>(clock_.WallNow().time_since_epoch())
             .count());
+    // Only to clients with something to wait for: signed-in technicians,
+    // customers the technician is deciding on, and paired clients. Those
+    // still signing in or joining have their idle deadline instead.
     for (const auto& [id, client] : clients_by_id_) {
-      if (client->stage != Stage::kEnded &&
-          client->stage != Stage::kAwaitingHello) {
+      if (client->stage == Stage::kSupporter ||
+          client->stage == Stage::kJoinPending ||
+          client->stage == Stage::kPaired) {
         client->link->Send(heartbeat);
       }
     }
@@ -799,7 +834,9 @@ void Broker::Shutdown() {
   for (const auto& [id, client] : clients_by_id_) ids.push_back(id);
   for (uint64_t id : ids) {
     if (Client* c = FindById(id)) {
+      // Both sides of a session hear the real reason, not PEER_LOST.
       EndClient(*c, proto::END_REASON_RELAY_SHUTDOWN,
+                "The relay is shutting down.", proto::END_REASON_RELAY_SHUTDOWN,
                 "The relay is shutting down.");
     }
   }

@@ -96,7 +96,13 @@ class Broker {
   void FinishLogin(uint64_t client_id, const LoginOutcome& outcome);
   void Pair(Client& supporter, Client& customer, const std::string& tag);
   void RemoveCode(const std::string& tag, const std::string& why);
-  void EndClient(Client& client, int end_reason, const std::string& message);
+  // Tells the client why and closes it; a paired peer is ended too, with
+  // `peer_reason` (PEER_LOST unless the caller knows better).
+  void EndClient(Client& client,
+                 int end_reason,
+                 const std::string& message,
+                 int peer_reason = 0,
+                 const std::string& peer_message = "");
   void SendError(Client& client, int code, const std::string& message,
                  uint32_t retry_after_seconds = 0);
   void ProtocolViolation(Client& client, const std::string& what);

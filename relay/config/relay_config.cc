@@ -111,9 +111,11 @@ std::optional<std::pair<uint64_t, std::string_view>> SplitNumber(
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
     ++digits;
   }
-  // 12 digits keep every product below with the largest unit in range.
-  if (digits == 0 || digits > 12)
+  // Up to 12 digits, a number of days still fits in int64 seconds (sizes
+  // check their own overflow). Longer is never a sensible setting.
+  if (digits == 0 || digits > 12) {
     return std::nullopt;
+  }
   uint64_t value = 0;
   for (size_t i = 0; i < digits; ++i) {
     value = value * 10 + static_cast<uint64_t>(text[i] - '0');
@@ -175,8 +177,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
     return MakeError(Quote(text) +
                      " is not an address to listen on: " + std::string(why));
   };
-  if (text.find('\0') != std::string_view::npos)
+  if (text.find('\0') != std::string_view::npos) {
     return bad("contains NUL");
+  }
   std::string_view host;
   std::string_view port;
   int family = AF_INET;
@@ -214,8 +217,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
                    [](char c) { return c >= '0' && c <= '9'; })) {
     return bad("the port must be a number from 0 to 65535");
   }
-  for (char c : port)
+  for (char c : port) {
     number = number * 10 + static_cast<uint32_t>(c - '0');
+  }
   // Port 0 lets the kernel pick a free port (tests, side-by-side relays);
   // the relay logs the port it got.
   if (number > 65535) {

@@ -100,7 +100,7 @@ struct JoinDecision {
 // Not thread-safe: loop thread only. Uses only `clock`'s SteadyNow().
 class JoinGuard {
  public:
-  // Sources tracked at most (~200 bytes each with the defaults).
+  // Sources tracked at most (~250 bytes each with the defaults, ~25 MB).
   static constexpr size_t kMaxTrackedSources = 100'000;
   // How long the lockout doubling is remembered after a lockout.
   static constexpr std::chrono::hours kEscalationMemory{24};

@@ -82,6 +82,7 @@ class Link final : public ClientLink,
   void OnClosed(protocol::TlsConnection& connection,
                 const std::string& reason) override;
 
+  bool closing() const { return connection_->closing(); }
   void set_connection(protocol::TlsConnection* c) {
     connection_ = c;
     address_ = c->peer_address();
@@ -324,8 +325,13 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
     ++metrics_.handshakes_shed;
     connection->Close("too many handshakes from " + ip);
   } else if (handshaking_.size() > config_.limits.handshakes_total) {
-    ++metrics_.handshakes_shed;
-    handshaking_.front()->Close("too many handshakes in progress");
+    // The oldest handshake that is not already being closed.
+    for (Link* oldest : handshaking_) {
+      if (oldest->closing()) continue;
+      ++metrics_.handshakes_shed;
+      oldest->Close("too many handshakes in progress");
+      break;
+    }
   }
   metrics_.handshakes_in_progress = handshaking_.size();
 }

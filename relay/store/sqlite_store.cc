@@ -132,6 +132,20 @@ Result<int64_t> HighestAuditIdEver(sqlite3* db) {
   return *row ? statement->Int64(0) : 0;
 }
 
+// The triggers that make the audit log append-only (sqlite_schema.cc).
+Result<int64_t> CountAuditGuards(sqlite3* db) {
+  auto statement = SqliteStatement::Prepare(
+      db,
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN"
+      " ('audit_log_no_update', 'audit_log_no_delete')");
+  if (!statement)
+    return Unexpected(std::move(statement).error());
+  auto row = statement->Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  return statement->Int64(0);
+}
+
 AuditVerification Bad(std::size_t rows_checked,
                       int64_t id,
                       std::string problem) {
@@ -396,7 +410,9 @@ Result<std::vector<std::string>> SqliteStore::PasswordHistory(
 }
 
 Result<void> SqliteStore::RecordEvent(const ConnectionEvent& event) {
-  if (event.role != "supporter" && event.role != "customer") {
+  // "unknown": the connection finished TLS but never said Hello.
+  if (event.role != "supporter" && event.role != "customer" &&
+      event.role != "unknown") {
     return MakeError("connection event with unknown role '" + event.role + "'");
   }
   std::lock_guard lock(mutex_);
@@ -638,6 +654,16 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
                "rows " + std::to_string(expected_id) + " to " +
                    std::to_string(*highest) +
                    " are missing from the end of the log");
+  }
+  // An intact chain without its guard is still a finding: someone with
+  // the file open removed it, and may be back.
+  auto guards = CountAuditGuards(db_.get());
+  if (!guards)
+    return Unexpected(std::move(guards).error());
+  if (*guards != 2) {
+    return AuditVerification{false, checked, std::nullopt,
+                             "the audit log's append-only triggers were "
+                             "removed"};
   }
   return AuditVerification{true, checked, std::nullopt, ""};
 }

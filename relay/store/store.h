@@ -55,7 +55,7 @@ struct ConnectionEvent {
   Clock::WallTime started_at;
   std::chrono::milliseconds duration{0};
   std::string account;         // empty for customers
-  std::string role;            // "supporter" or "customer"
+  std::string role;            // "supporter", "customer" or "unknown"
   std::string source_address;  // "203.0.113.7:51234", "[2001:db8::1]:443"
   std::string code_hmac;       // hex; may be empty
   uint64_t bytes_in = 0;

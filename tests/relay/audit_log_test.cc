@@ -229,6 +229,18 @@ TEST_F(AuditLogTest, RowsCutOffTheEndAreReportedMissing) {
             "the log");
 }
 
+TEST_F(AuditLogTest, RemovedTriggersFailVerificationEvenWithIntactChain) {
+  auto store = OpenStore();
+  Append(*store, 3);
+  Tamper("");
+  AuditVerification verification = Verify(*store);
+  EXPECT_FALSE(verification.ok);
+  EXPECT_EQ(verification.rows_checked, 3u);
+  EXPECT_FALSE(verification.first_bad_id.has_value());
+  EXPECT_EQ(verification.problem,
+            "the audit log's append-only triggers were removed");
+}
+
 TEST_F(AuditLogTest, UpdateThroughSqlIsRefused) {
   auto store = OpenStore();
   Append(*store, 3);

@@ -395,6 +395,15 @@ TEST(RelayConfigTest, BadListenAddressesNameTheKey) {
                         "address to listen on: not an IPv6 address"));
 }
 
+TEST(RelayConfigTest, PortZeroLetsTheKernelPickAndNeverOverlaps) {
+  auto config = ParseRelayConfig(
+      "[server]\nlisten = [\"127.0.0.1:0\"]\n"
+      "[metrics]\nlisten = \"127.0.0.1:0\"\n",
+      "relay.toml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->server.listen[0].port, 0);
+}
+
 TEST(RelayConfigTest, OverlappingListenAddressesAreRefused) {
   EXPECT_THAT(
       ErrorOf("[server]\nlisten = [\"0.0.0.0:8443\", \"10.0.0.1:8443\"]\n"),

@@ -53,6 +53,8 @@ RelayProcess::~RelayProcess() {
 
 Result<void> RelayProcess::Start() {
   const fs::path log_path = dir_ / "relay.log";
+  // A restart appends to the log: look only at what this run writes.
+  const size_t log_start = log().size();
   pid_ = fork();
   if (pid_ < 0) return MakeError("fork failed");
   if (pid_ == 0) {
@@ -69,7 +71,7 @@ Result<void> RelayProcess::Start() {
   const std::regex pin(R"(pin this\): (sha256:[0-9a-f]{64}))");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::string text = log();
+    const std::string text = log().substr(log_start);
     std::smatch m1, m2, m3;
     if (std::regex_search(text, m1, listening) &&
         std::regex_search(text, m2, metrics) &&

@@ -23,7 +23,8 @@ class RelayProcess {
   RelayProcess(const RelayProcess&) = delete;
   RelayProcess& operator=(const RelayProcess&) = delete;
 
-  // Starts `tether-relay serve` and waits (bounded) until it listens.
+  // Starts `tether-relay serve` and waits (bounded) until it listens. May be
+  // called again after Stop() or Kill(): the same directory, a new port.
   Result<void> Start();
   // SIGTERM and wait for exit; returns the exit status (or an error).
   Result<int> Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -38,6 +39,7 @@ class RelayProcess {
   CommandResult RunCommand(const std::vector<std::string>& args,
                            const std::string& stdin_text = "") const;
 
+  pid_t pid() const { return pid_; }  // -1 when not running
   uint16_t port() const { return port_; }
   uint16_t metrics_port() const { return metrics_port_; }
   const std::string& fingerprint() const { return fingerprint_; }

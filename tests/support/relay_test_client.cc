@@ -28,10 +28,23 @@ int RemainingMs(Clock::time_point deadline) {
 }  // namespace
 
 Result<std::unique_ptr<RelayTestClient>> RelayTestClient::Connect(
-    uint16_t port, const std::string& fingerprint,
-    std::chrono::milliseconds timeout) {
+    uint16_t port,
+    const std::string& fingerprint,
+    std::chrono::milliseconds timeout,
+    const std::string& source_ip) {
   std::unique_ptr<RelayTestClient> client(new RelayTestClient());
   client->fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_ip.c_str(), &local.sin_addr) != 1) {
+      return MakeError("bad source address " + source_ip);
+    }
+    if (bind(client->fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) !=
+        0) {
+      return MakeError("cannot bind to " + source_ip);
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
@@ -68,18 +81,30 @@ RelayTestClient::~RelayTestClient() {
   if (fd_ >= 0) close(fd_);
 }
 
-Result<void> RelayTestClient::Flush() {
+Result<void> RelayTestClient::Flush(std::optional<Clock::time_point> deadline) {
   Bytes out = engine_->TakeOutgoing();
+  unsent_.insert(unsent_.end(), out.begin(), out.end());
   size_t sent = 0;
-  while (sent < out.size()) {
-    ssize_t n = send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+  Result<void> result;
+  while (sent < unsent_.size()) {
+    ssize_t n = send(fd_, unsent_.data() + sent, unsent_.size() - sent,
+                     MSG_NOSIGNAL | (deadline ? MSG_DONTWAIT : 0));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return MakeError("send failed");
+      if (deadline && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (poll(&p, 1, RemainingMs(*deadline)) > 0)
+          continue;
+        result = MakeError("send timed out: the relay stopped reading");
+        break;
+      }
+      result = MakeError("send failed");
+      break;
     }
     sent += static_cast<size_t>(n);
   }
-  return {};
+  unsent_.erase(unsent_.begin(), unsent_.begin() + static_cast<long>(sent));
+  return result;
 }
 
 Result<void> RelayTestClient::Pump(Clock::time_point deadline) {
@@ -98,6 +123,11 @@ Result<void> RelayTestClient::Pump(Clock::time_point deadline) {
 }
 
 Result<void> RelayTestClient::Send(const proto::ClientMessage& message) {
+  return Send(message, std::chrono::milliseconds::max());
+}
+
+Result<void> RelayTestClient::Send(const proto::ClientMessage& message,
+                                   std::chrono::milliseconds timeout) {
   Bytes frame;
   if (auto framed = protocol::AppendMessageFrame(
           message, protocol::kDefaultRelayedFrameLimit + 64, frame);
@@ -107,7 +137,9 @@ Result<void> RelayTestClient::Send(const proto::ClientMessage& message) {
   if (auto written = engine_->Write(frame); !written) {
     return Unexpected(written.error());
   }
-  return Flush();
+  if (timeout == std::chrono::milliseconds::max())
+    return Flush();
+  return Flush(Clock::now() + timeout);
 }
 
 Result<proto::RelayMessage> RelayTestClient::Receive(
@@ -124,7 +156,7 @@ Result<proto::RelayMessage> RelayTestClient::Receive(
     }
     uint8_t plain[16384];
     auto read = engine_->Read(plain);
-    (void)Flush();
+    (void)Flush(Clock::now());  // never wait here for a full socket
     if (!read) return Unexpected(read.error());
     if (*read > 0) {
       if (auto fed = decoder_.Feed(ByteSpan(plain, *read)); !fed) {

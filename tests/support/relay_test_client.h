@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -20,14 +21,22 @@ namespace tether::test {
 
 class RelayTestClient {
  public:
+  // `source_ip`, when set, is the local address to connect from (any of
+  // 127.0.0.0/8 works on Linux): how a test plays a second client network.
   static Result<std::unique_ptr<RelayTestClient>> Connect(
-      uint16_t port, const std::string& fingerprint,
-      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+      uint16_t port,
+      const std::string& fingerprint,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5),
+      const std::string& source_ip = "");
   ~RelayTestClient();
   RelayTestClient(const RelayTestClient&) = delete;
   RelayTestClient& operator=(const RelayTestClient&) = delete;
 
   Result<void> Send(const proto::ClientMessage& message);
+  // Like Send, but gives up once the socket has taken nothing for `timeout`
+  // (the relay stopped reading); what was not sent yet stays queued.
+  Result<void> Send(const proto::ClientMessage& message,
+                    std::chrono::milliseconds timeout);
   // The next message other than a Heartbeat; an error on timeout or close.
   Result<proto::RelayMessage> Receive(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));
@@ -46,12 +55,16 @@ class RelayTestClient {
   RelayTestClient() = default;
   // Reads from the socket into the engine; false on close/timeout/error.
   Result<void> Pump(std::chrono::steady_clock::time_point deadline);
-  Result<void> Flush();
+  // Sends what the engine produced, after anything left over. Blocks until
+  // all is sent, or with a deadline gives up when the socket stays full.
+  Result<void> Flush(
+      std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
   int fd_ = -1;
   std::unique_ptr<crypto::TlsEngine> engine_;
   protocol::FrameDecoder decoder_{protocol::kDefaultRelayedFrameLimit + 64};
   bool closed_ = false;
+  Bytes unsent_;  // ciphertext a bounded Flush could not hand over
 };
 
 }  // namespace tether::test
