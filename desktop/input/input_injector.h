@@ -1,0 +1,74 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "desktop/desktop_frame.h"
+
+namespace tether::desktop {
+
+// Injects the remote technician's pointer and keyboard input into the local
+// session.
+//
+// Threads: Block() and IsBlocked() may be called from any thread at any
+// time; everything else on one thread (the input thread).
+//
+// Emergency stop: Block() sets an atomic flag that the backend checks before
+// every single event it sends (each motion, button press or release, key
+// press or release, and keyboard remapping). Once it is set nothing more is
+// injected, including releases of keys or buttons that were held when
+// Block() ran; calls fail with a permanent error. It cannot be undone:
+// make a new injector for a new session.
+//
+// When a call returns successfully the display server has received and
+// processed its events.
+class InputInjector {
+ public:
+  // Buttons 1-9 (1 left, 2 middle, 3 right, 4-7 wheel, 8-9 back/forward).
+  static constexpr int kMaxButton = 9;
+
+  static Result<std::unique_ptr<InputInjector>> Create(
+      const std::string& display);  // empty: $DISPLAY
+
+  virtual ~InputInjector() = default;
+  InputInjector(const InputInjector&) = delete;
+  InputInjector& operator=(const InputInjector&) = delete;
+
+  void Block() { blocked_.store(true, std::memory_order_seq_cst); }
+  bool IsBlocked() const { return blocked_.load(std::memory_order_seq_cst); }
+
+  // Absolute position in screen coordinates.
+  virtual Result<void> MoveMouse(DesktopPoint position) = 0;
+  virtual Result<void> PressButton(int button, bool pressed) = 0;
+  // Wheel steps (clicks): dy > 0 scrolls down, dx > 0 scrolls right.
+  virtual Result<void> Scroll(int dx, int dy) = 0;
+  // Presses or releases the key that produces `keysym` (X11 keysym). Shift
+  // is added or taken away around the press as the keysym needs; a keysym
+  // missing from the layout is put on a spare keycode first.
+  virtual Result<void> Key(uint32_t keysym, bool pressed) = 0;
+  // Types UTF-8 text, one press and release per character. Invalid UTF-8
+  // or unsupported control characters fail before anything is sent.
+  virtual Result<void> Text(std::string_view utf8) = 0;
+
+ protected:
+  InputInjector() = default;
+
+ private:
+  std::atomic<bool> blocked_{false};
+};
+
+// UTF-8 to code points; an error for invalid UTF-8 (overlong, surrogates,
+// truncated).
+Result<std::vector<char32_t>> DecodeUtf8(std::string_view utf8);
+
+// The X11 keysym that types `codepoint`: Latin-1 directly, newline/tab/
+// backspace as their function keys, everything else as 0x01000000 +
+// codepoint. 0 for control characters that cannot be typed.
+uint32_t CodepointToKeysym(char32_t codepoint);
+
+}  // namespace tether::desktop
