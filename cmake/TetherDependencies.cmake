@@ -36,3 +36,8 @@ pkg_check_modules(XCB_XFIXES REQUIRED IMPORTED_TARGET xcb-xfixes)
 pkg_check_modules(XCB_RANDR REQUIRED IMPORTED_TARGET xcb-randr)
 pkg_check_modules(XCB_XTEST REQUIRED IMPORTED_TARGET xcb-xtest)
 
+# codec/: libvpx (VP8/VP9) and libyuv (colour conversion). Debian 12's
+# libyuv-dev ships no pkg-config file; look it up directly.
+pkg_check_modules(VPX REQUIRED IMPORTED_TARGET vpx)
+find_path(LIBYUV_INCLUDE_DIR libyuv.h REQUIRED)
+find_library(LIBYUV_LIBRARY yuv REQUIRED)

@@ -750,6 +750,9 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   event.bytes_in = link.bytes_received();
   event.bytes_out = link.bytes_sent();
   event.end_reason = client.end_reason;
+  log::Info("{} ({}{}) left after {} s: {}", event.source_address, event.role,
+            event.account.empty() ? "" : " " + event.account,
+            duration_cast<seconds>(event.duration).count(), event.end_reason);
   store_.RecordEvent(std::move(event));
   if (client.role == proto::ROLE_SUPPORTER && client.peer_id != 0) {
     store_.Audit(client.account, "session.end", "code:" + client.code_tag,
