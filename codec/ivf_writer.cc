@@ -5,6 +5,8 @@
 
 namespace tether::codec {
 
+using desktop::DesktopSize;
+
 namespace {
 
 constexpr size_t kFileHeaderSize = 32;
@@ -28,9 +30,9 @@ void PutLe64(uint8_t* out, uint64_t value) {
 Result<std::unique_ptr<IvfWriter>> IvfWriter::Create(
     const std::filesystem::path& path,
     Codec codec,
-    Size size,
+    DesktopSize size,
     int timebase_den) {
-  if (size.empty() || size.width > 0xFFFF || size.height > 0xFFFF ||
+  if (size.is_empty() || size.width > 0xFFFF || size.height > 0xFFFF ||
       timebase_den <= 0) {
     return MakeError("invalid IVF parameters");
   }

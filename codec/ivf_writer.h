@@ -7,8 +7,8 @@
 #include <span>
 
 #include "base/result.h"
-#include "codec/desktop_frame.h"
 #include "codec/video_encoder.h"
+#include "desktop/desktop_frame.h"
 
 namespace tether::codec {
 
@@ -21,7 +21,7 @@ class IvfWriter {
   static Result<std::unique_ptr<IvfWriter>> Create(
       const std::filesystem::path& path,
       Codec codec,
-      Size size,
+      desktop::DesktopSize size,
       int timebase_den = 1000);
   ~IvfWriter();
   IvfWriter(const IvfWriter&) = delete;

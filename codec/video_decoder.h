@@ -4,7 +4,7 @@
 #include <span>
 
 #include "base/result.h"
-#include "codec/desktop_frame.h"
+#include "desktop/desktop_frame.h"
 
 namespace tether::codec {
 
@@ -20,17 +20,22 @@ class VideoDecoder {
   // Decodes one packet; returns the size of the frame it produced. Errors:
   // a corrupt packet, a frame above the size limit, a packet that shows no
   // frame (temporary).
-  virtual Result<Size> Decode(std::span<const uint8_t> packet) = 0;
+  virtual Result<desktop::DesktopSize> Decode(
+      std::span<const uint8_t> packet) = 0;
 
   // Writes the last decoded frame as BGRA into the caller's buffer of
   // `size` (must equal the decoded size) with rows `stride` bytes apart.
   virtual Result<void> ConvertToBgra(std::span<uint8_t> buffer,
                                      int stride,
-                                     Size size) const = 0;
-  // Same, into a frame of the decoded size.
-  Result<void> ConvertToBgra(DesktopFrame& frame) const {
-    return ConvertToBgra({frame.data(), frame.data_size()}, frame.stride(),
-                         frame.size());
+                                     desktop::DesktopSize size) const = 0;
+  // Same, into an owned (writable) frame of the decoded size; the fourth
+  // byte of each pixel becomes 0xFF. Dirty rects and top_left are left as
+  // they are.
+  Result<void> ConvertToBgra(desktop::DesktopFrame& frame) const {
+    if (!frame.is_writable())
+      return MakeError("frame shares a capturer's pixels; not writable");
+    return ConvertToBgra({frame.mutable_data(), frame.data_size()},
+                         frame.stride(), frame.size());
   }
 
  protected:

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "codec/desktop_frame.h"
+#include "desktop/desktop_frame.h"
 
 namespace tether::codec {
 
@@ -23,12 +23,12 @@ struct EncodeParams {
 struct EncodedFrame {
   std::vector<uint8_t> data;  // one packet for the matching VideoDecoder
   bool key_frame = false;
-  Size size;
+  desktop::DesktopSize size;
   int quantizer = -1;  // 0..63 (libvpx's scale), -1 if unknown
 };
 
-// Turns DesktopFrames into a compressed stream. Not thread-safe: every call
-// happens on the encode thread.
+// Turns desktop::DesktopFrames (captured frames, read in place) into a
+// compressed stream. Not thread-safe: every call happens on the encode thread.
 class VideoEncoder {
  public:
   virtual ~VideoEncoder() = default;
@@ -39,7 +39,7 @@ class VideoEncoder {
   // is produced. A frame with no dirty rectangles gives a tiny "nothing
   // changed" frame (a keep-alive). A new size restarts the stream with a
   // keyframe. Errors: bad frame geometry, or libvpx failing.
-  virtual Result<EncodedFrame> Encode(const DesktopFrame& frame,
+  virtual Result<EncodedFrame> Encode(const desktop::DesktopFrame& frame,
                                       const EncodeParams& params) = 0;
   // The next Encode produces a keyframe.
   virtual void RequestKeyFrame() = 0;

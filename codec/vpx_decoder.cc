@@ -11,6 +11,9 @@
 
 namespace tether::codec {
 
+using desktop::DesktopFrame;
+using desktop::DesktopSize;
+
 namespace {
 
 // No screen packet comes near this; libvpx takes the size as unsigned int.
@@ -31,7 +34,7 @@ class VpxDecoder::Impl {
   Impl(const VpxDecoderConfig& config, ScopedVpxCodec codec)
       : config_(config), codec_(std::move(codec)) {}
 
-  Result<Size> Decode(std::span<const uint8_t> packet) {
+  Result<DesktopSize> Decode(std::span<const uint8_t> packet) {
     last_ = nullptr;  // libvpx reuses the previous image's memory
     if (packet.empty())
       return MakeError("empty video packet");
@@ -84,16 +87,17 @@ class VpxDecoder::Impl {
       return MakeError("unsupported decoded pixel format");
     }
     last_ = image;
-    return Size{static_cast<int>(image->d_w), static_cast<int>(image->d_h)};
+    return DesktopSize{static_cast<int32_t>(image->d_w),
+                       static_cast<int32_t>(image->d_h)};
   }
 
   Result<void> ConvertToBgra(std::span<uint8_t> buffer,
                              int stride,
-                             Size size) const {
+                             DesktopSize size) const {
     if (last_ == nullptr)
       return MakeError("no decoded frame to convert");
-    const Size decoded{static_cast<int>(last_->d_w),
-                       static_cast<int>(last_->d_h)};
+    const DesktopSize decoded{static_cast<int>(last_->d_w),
+                              static_cast<int>(last_->d_h)};
     if (size != decoded)
       return MakeError("buffer size differs from frame");
     const size_t row_bytes =
@@ -136,7 +140,7 @@ Result<std::unique_ptr<VpxDecoder>> VpxDecoder::Create(
   if (config.codec != Codec::kVp8 && config.codec != Codec::kVp9) {
     return MakeError("unknown codec");
   }
-  if (config.max_size.empty())
+  if (config.max_size.is_empty())
     return MakeError("invalid decoder size limit");
   vpx_codec_dec_cfg_t cfg{};
   cfg.threads = 1;
@@ -153,13 +157,13 @@ Result<std::unique_ptr<VpxDecoder>> VpxDecoder::Create(
 VpxDecoder::VpxDecoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VpxDecoder::~VpxDecoder() = default;
 
-Result<Size> VpxDecoder::Decode(std::span<const uint8_t> packet) {
+Result<DesktopSize> VpxDecoder::Decode(std::span<const uint8_t> packet) {
   return impl_->Decode(packet);
 }
 
 Result<void> VpxDecoder::ConvertToBgra(std::span<uint8_t> buffer,
                                        int stride,
-                                       Size size) const {
+                                       DesktopSize size) const {
   return impl_->ConvertToBgra(buffer, stride, size);
 }
 

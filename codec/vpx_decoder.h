@@ -12,7 +12,7 @@ struct VpxDecoderConfig {
   Codec codec = Codec::kVp8;
   // Frames larger than this are refused (before libvpx allocates for a
   // keyframe announcing them).
-  Size max_size{8192, 8192};
+  desktop::DesktopSize max_size{8192, 8192};
 };
 
 // VP8/VP9 decoding on libvpx, one thread; I420 (or I444) -> BGRA via libyuv.
@@ -23,11 +23,11 @@ class VpxDecoder final : public VideoDecoder {
       const VpxDecoderConfig& config);
   ~VpxDecoder() override;
 
-  Result<Size> Decode(std::span<const uint8_t> packet) override;
+  Result<desktop::DesktopSize> Decode(std::span<const uint8_t> packet) override;
   using VideoDecoder::ConvertToBgra;
   Result<void> ConvertToBgra(std::span<uint8_t> buffer,
                              int stride,
-                             Size size) const override;
+                             desktop::DesktopSize size) const override;
 
  private:
   class Impl;

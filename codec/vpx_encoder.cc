@@ -15,6 +15,10 @@
 
 namespace tether::codec {
 
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
+
 const char* CodecName(Codec codec) {
   return codec == Codec::kVp8 ? "VP8" : "VP9";
 }
@@ -47,9 +51,9 @@ std::string VpxError(vpx_codec_ctx_t* codec, const char* what) {
   return message;
 }
 
-bool HasDirtyPixels(const std::vector<Rect>& rects, Size size) {
-  for (const Rect& rect : rects) {
-    if (!rect.ClippedTo(size).empty())
+bool HasDirtyPixels(const std::vector<DesktopRect>& rects, DesktopSize size) {
+  for (const DesktopRect& rect : rects) {
+    if (!rect.ClippedTo(size).is_empty())
       return true;
   }
   return false;
@@ -69,8 +73,8 @@ class VpxEncoder::Impl {
 
   Result<EncodedFrame> Encode(const DesktopFrame& frame,
                               const EncodeParams& params) {
-    const Size size = frame.size();
-    if (size.empty() || size.width > kMaxDimension ||
+    const DesktopSize size = frame.size();
+    if (size.is_empty() || size.width > kMaxDimension ||
         size.height > kMaxDimension) {
       return MakeError("frame size " + std::to_string(size.width) + "x" +
                        std::to_string(size.height) + " is not encodable");
@@ -109,18 +113,18 @@ class VpxEncoder::Impl {
     bitrate_changed_ = false;
 
     if (key_frame) {
-      ConvertRect(frame, Rect{0, 0, size.width, size.height});
+      ConvertRect(frame, DesktopRect{0, 0, size.width, size.height});
       std::fill(active_map_.begin(), active_map_.end(), uint8_t{1});
     } else {
       std::fill(active_map_.begin(), active_map_.end(), uint8_t{0});
       const int padding = config_.codec == Codec::kVp8 ? kVp8ActiveMapPadding
                                                        : kVp9ActiveMapPadding;
-      for (const Rect& dirty : frame.dirty_rects()) {
-        const Rect rect = dirty.ClippedTo(size);
-        if (rect.empty())
+      for (const DesktopRect& dirty : frame.dirty_rects()) {
+        const DesktopRect rect = dirty.ClippedTo(size);
+        if (rect.is_empty())
           continue;
         ConvertRect(frame, rect);
-        MarkActive(rect.Padded(padding, size));
+        MarkActive(rect.Grown(padding).ClippedTo(size));
       }
       for (size_t i = 0; i < active_map_.size(); ++i) {
         active_map_[i] |= top_off_map_[i];
@@ -183,7 +187,7 @@ class VpxEncoder::Impl {
 
   bool NeedsTopOff() const { return top_off_frames_ > 0; }
 
-  int BitrateKbps(Size size) const {
+  int BitrateKbps(DesktopSize size) const {
     if (config_.bitrate_kbps > 0)
       return config_.bitrate_kbps;
     const double megapixels =
@@ -193,7 +197,7 @@ class VpxEncoder::Impl {
   }
 
  private:
-  Result<void> Configure(Size size) {
+  Result<void> Configure(DesktopSize size) {
     codec_.reset();
     vpx_codec_iface_t* iface =
         config_.codec == Codec::kVp8 ? vpx_codec_vp8_cx() : vpx_codec_vp9_cx();
@@ -276,9 +280,10 @@ class VpxEncoder::Impl {
     return {};
   }
 
-  // BGRA -> I420 (or I444) for `rect` grown to even coordinates, so every
+  // BGRX -> I420 (or I444) for `rect` grown to even coordinates, so every
   // chroma sample it touches is recomputed from all four of its pixels.
-  void ConvertRect(const DesktopFrame& frame, const Rect& rect) {
+  // libyuv's ARGBTo* ignore the fourth byte, undefined in captured frames.
+  void ConvertRect(const DesktopFrame& frame, const DesktopRect& rect) {
     const int x0 = rect.x & ~1;
     const int y0 = rect.y & ~1;
     const int x1 = std::min((rect.right() + 1) & ~1, size_.width);
@@ -304,8 +309,8 @@ class VpxEncoder::Impl {
                        v_stride, x1 - x0, y1 - y0);
   }
 
-  void MarkActive(const Rect& rect) {
-    if (rect.empty())
+  void MarkActive(const DesktopRect& rect) {
+    if (rect.is_empty())
       return;
     const int left = rect.x / kMacroBlockSize;
     const int right = (rect.right() - 1) / kMacroBlockSize;
@@ -341,7 +346,7 @@ class VpxEncoder::Impl {
   vpx_codec_enc_cfg_t cfg_{};
   ScopedVpxCodec codec_;
   ScopedVpxImage image_;
-  Size size_;
+  DesktopSize size_;
   int mb_cols_ = 0;
   int mb_rows_ = 0;
   std::vector<uint8_t> active_map_;
@@ -397,7 +402,7 @@ void VpxEncoder::SetBitrateKbps(int kbps) {
 bool VpxEncoder::NeedsTopOff() const {
   return impl_->NeedsTopOff();
 }
-int VpxEncoder::EffectiveBitrateKbps(Size size) const {
+int VpxEncoder::EffectiveBitrateKbps(DesktopSize size) const {
   return impl_->BitrateKbps(size);
 }
 

@@ -29,7 +29,9 @@ struct VpxEncoderConfig {
 // host tunes it: real-time one-pass CBR with no lag and no dropped frames,
 // keyframes only at the start, on request and on a size change, an active
 // map built from the dirty rectangles so unchanged macroblocks are skipped,
-// and BGRA->I420 conversion of the dirty rectangles only. Not thread-safe.
+// and BGRX->I420 conversion of the dirty rectangles only, read in place
+// from the frame (a captured frame shares the capturer's buffer: no copy).
+// Not thread-safe.
 class VpxEncoder final : public VideoEncoder {
  public:
   static Result<std::unique_ptr<VpxEncoder>> Create(Codec codec);
@@ -37,14 +39,14 @@ class VpxEncoder final : public VideoEncoder {
       const VpxEncoderConfig& config);
   ~VpxEncoder() override;
 
-  Result<EncodedFrame> Encode(const DesktopFrame& frame,
+  Result<EncodedFrame> Encode(const desktop::DesktopFrame& frame,
                               const EncodeParams& params) override;
   void RequestKeyFrame() override;
   void SetBitrateKbps(int kbps) override;
   bool NeedsTopOff() const override;
 
   // The bitrate in use for `size` with the current setting.
-  int EffectiveBitrateKbps(Size size) const;
+  int EffectiveBitrateKbps(desktop::DesktopSize size) const;
 
  private:
   class Impl;

@@ -18,8 +18,12 @@
 namespace tether::codec {
 namespace {
 
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
+
 constexpr int kFrames = 12;
-constexpr Size kSize{96, 64};
+constexpr DesktopSize kSize{96, 64};
 
 bool HaveTool(const std::string& tool) {
   return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
@@ -66,7 +70,7 @@ class IvfWriterTest : public ::testing::TestWithParam<Codec> {
       if (i >= 5 && i < 9)
         screen.DragWindow(i - 5, 3, 2);
       if (i >= 9)
-        screen.frame.dirty_rects().clear();
+        screen.frame.mutable_dirty_rects().clear();
       auto encoded = (*encoder)->Encode(screen.frame, {});
       ASSERT_TRUE(encoded.has_value());
       ASSERT_TRUE((*writer)->WriteFrame(encoded->data, i * 33).has_value());
@@ -128,8 +132,8 @@ TEST_P(IvfWriterTest, FfprobeCountsEveryFrame) {
 }
 
 TEST(IvfWriterCreateTest, RefusesUnwritablePath) {
-  auto writer =
-      IvfWriter::Create("/nonexistent-dir/x.ivf", Codec::kVp8, Size{8, 8});
+  auto writer = IvfWriter::Create("/nonexistent-dir/x.ivf", Codec::kVp8,
+                                  DesktopSize{8, 8});
   EXPECT_FALSE(writer.has_value());
 }
 

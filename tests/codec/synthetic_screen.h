@@ -11,9 +11,13 @@
 #include <memory>
 #include <vector>
 
-#include "codec/desktop_frame.h"
+#include "desktop/desktop_frame.h"
 
 namespace tether::codec::test {
+
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
 
 struct Bgra {
   uint8_t b, g, r;
@@ -40,14 +44,14 @@ class PixelRandom {
 };
 
 inline void SetPixel(DesktopFrame& frame, int x, int y, Bgra c) {
-  uint8_t* p = frame.PixelAt(x, y);
+  uint8_t* p = frame.MutablePixelAt(x, y);
   p[0] = c.b;
   p[1] = c.g;
   p[2] = c.r;
   p[3] = 0xFF;
 }
 
-inline void FillRect(DesktopFrame& frame, Rect rect, Bgra c) {
+inline void FillRect(DesktopFrame& frame, DesktopRect rect, Bgra c) {
   rect = rect.ClippedTo(frame.size());
   for (int y = rect.y; y < rect.bottom(); ++y) {
     for (int x = rect.x; x < rect.right(); ++x)
@@ -68,8 +72,8 @@ inline void DrawGlyph(DesktopFrame& frame,
     for (int col = 0; col < 5; ++col) {
       const bool stem = col == 0 && (code & 1);  // vertical strokes
       if (stem || (line >> col & 1)) {
-        const Rect px{x + col, y + row, 1, 1};
-        if (!px.ClippedTo(frame.size()).empty()) {
+        const DesktopRect px{x + col, y + row, 1, 1};
+        if (!px.ClippedTo(frame.size()).is_empty()) {
           SetPixel(frame, x + col, y + row, ink);
         }
       }
@@ -78,11 +82,11 @@ inline void DrawGlyph(DesktopFrame& frame,
 }
 
 // A line of `count` glyphs starting at (x, y); returns its rectangle.
-inline Rect DrawTextLine(DesktopFrame& frame,
-                         int x,
-                         int y,
-                         uint32_t seed,
-                         int count) {
+inline DesktopRect DrawTextLine(DesktopFrame& frame,
+                                int x,
+                                int y,
+                                uint32_t seed,
+                                int count) {
   PixelRandom r(seed);
   int cx = x;
   for (int i = 0; i < count; ++i) {
@@ -91,29 +95,29 @@ inline Rect DrawTextLine(DesktopFrame& frame,
       DrawGlyph(frame, cx, y, code % 96, kInk);  // spaces
     cx += 6;
   }
-  return Rect{x, y, cx - x, 8}.ClippedTo(frame.size());
+  return DesktopRect{x, y, cx - x, 8}.ClippedTo(frame.size());
 }
 
 // A desktop with one text window; all of it dirty.
 struct Screen {
-  explicit Screen(Size size) : frame(size), initial(size) {
-    FillRect(frame, Rect{0, 0, size.width, size.height}, kDesktopBlue);
-    window = Rect{8, 8, size.width - 16, size.height - 16};
+  explicit Screen(DesktopSize size) : frame(size), initial(size) {
+    FillRect(frame, DesktopRect{0, 0, size.width, size.height}, kDesktopBlue);
+    window = DesktopRect{8, 8, size.width - 16, size.height - 16};
     DrawWindow(window);
     frame.MarkAllDirty();
-    initial = frame;
+    initial = frame.Clone();
   }
 
-  Rect TextArea() const {
-    return Rect{window.x + 4, window.y + 18, window.width - 8,
-                window.height - 22};
+  DesktopRect TextArea() const {
+    return DesktopRect{window.x + 4, window.y + 18, window.width - 8,
+                       window.height - 22};
   }
 
-  void DrawWindow(Rect w) {
+  void DrawWindow(DesktopRect w) {
     FillRect(frame, w, kWindowWhite);
-    FillRect(frame, Rect{w.x, w.y, w.width, 14}, kTitleBar);
+    FillRect(frame, DesktopRect{w.x, w.y, w.width, 14}, kTitleBar);
     DrawTextLine(frame, w.x + 4, w.y + 3, 99, std::max(0, w.width / 12));
-    const Rect text{w.x + 4, w.y + 18, w.width - 8, w.height - 22};
+    const DesktopRect text{w.x + 4, w.y + 18, w.width - 8, w.height - 22};
     for (int y = text.y, line = 0; y + 8 <= text.bottom(); y += 10, ++line) {
       DrawTextLine(frame, text.x, y, 1000 + line, text.width / 6);
     }
@@ -121,54 +125,55 @@ struct Screen {
 
   // Typing: one more glyph at the cursor.
   void TypeGlyph(int n) {
-    const Rect text = TextArea();
+    const DesktopRect text = TextArea();
     const int per_line = std::max(1, text.width / 6 - 1);
     const int lines = std::max(1, text.height / 10);
     const int x = text.x + (n % per_line) * 6;
     const int y = text.y + ((n / per_line) % lines) * 10;
-    FillRect(frame, Rect{x, y, 6, 8}, kWindowWhite);
+    FillRect(frame, DesktopRect{x, y, 6, 8}, kWindowWhite);
     DrawGlyph(frame, x, y, static_cast<uint32_t>(n * 31 + 5) % 96, kInk);
-    frame.dirty_rects() = {Rect{x, y, 6, 8}};
+    frame.mutable_dirty_rects() = {DesktopRect{x, y, 6, 8}};
   }
 
   // Scrolling: the text area moves up one line; a new line appears.
   void Scroll(int n) {
-    const Rect text = TextArea();
+    const DesktopRect text = TextArea();
     const int line_height = 10;
     for (int y = text.y; y + line_height < text.bottom(); ++y) {
-      std::memmove(frame.PixelAt(text.x, y),
+      std::memmove(frame.MutablePixelAt(text.x, y),
                    frame.PixelAt(text.x, y + line_height),
                    static_cast<size_t>(text.width) * 4);
     }
-    const Rect fresh{text.x, text.bottom() - line_height, text.width,
-                     line_height};
+    const DesktopRect fresh{text.x, text.bottom() - line_height, text.width,
+                            line_height};
     FillRect(frame, fresh, kWindowWhite);
     DrawTextLine(frame, text.x, fresh.y, 5000 + n, text.width / 6);
-    frame.dirty_rects() = {text};
+    frame.mutable_dirty_rects() = {text};
   }
 
   // Window drag: a small window moves `dx`,`dy`; old and new areas dirty.
   void DragWindow(int n, int dx, int dy) {
-    const Size s = frame.size();
+    const DesktopSize s = frame.size();
     const int w = std::max(16, s.width / 3);
     const int h = std::max(16, s.height / 3);
-    Rect old{16 + (n - 1) * dx, 24 + (n - 1) * dy, w, h};
-    Rect now{16 + n * dx, 24 + n * dy, w, h};
+    DesktopRect old{16 + (n - 1) * dx, 24 + (n - 1) * dy, w, h};
+    DesktopRect now{16 + n * dx, 24 + n * dy, w, h};
     if (n > 0) {
       // What was under the dragged window: the big window again.
       RedrawUnder(old);
     }
     FillRect(frame, now, Bgra{235, 235, 235});
-    FillRect(frame, Rect{now.x, now.y, now.width, 12}, Bgra{60, 160, 60});
+    FillRect(frame, DesktopRect{now.x, now.y, now.width, 12},
+             Bgra{60, 160, 60});
     for (int y = now.y + 16; y + 8 <= now.bottom(); y += 10) {
       DrawTextLine(frame, now.x + 3, y, 7000 + static_cast<uint32_t>(y - now.y),
                    (now.width - 6) / 6);
     }
-    frame.dirty_rects() = {old.ClippedTo(s), now.ClippedTo(s)};
+    frame.mutable_dirty_rects() = {old.ClippedTo(s), now.ClippedTo(s)};
   }
 
   // "Video": a smooth moving gradient with grain in `area`.
-  void PlayVideo(int n, Rect area) {
+  void PlayVideo(int n, DesktopRect area) {
     area = area.ClippedTo(frame.size());
     PixelRandom grain(static_cast<uint32_t>(n) * 7919u + 1);
     for (int y = area.y; y < area.bottom(); ++y) {
@@ -184,28 +189,28 @@ struct Screen {
                       static_cast<uint8_t>(v / 2 + 60)});
       }
     }
-    frame.dirty_rects() = {area};
+    frame.mutable_dirty_rects() = {area};
   }
 
   DesktopFrame frame;
   DesktopFrame initial;  // the screen as first drawn
-  Rect window;
+  DesktopRect window;
 
  private:
-  void RedrawUnder(Rect area) {
+  void RedrawUnder(DesktopRect area) {
     area = area.ClippedTo(frame.size());
     for (int y = area.y; y < area.bottom(); ++y) {
-      std::memcpy(frame.PixelAt(area.x, y), initial.PixelAt(area.x, y),
+      std::memcpy(frame.MutablePixelAt(area.x, y), initial.PixelAt(area.x, y),
                   static_cast<size_t>(area.width) * 4);
     }
   }
 };
 
-// Luma (BT.601) PSNR between two BGRA frames of the same size, in dB;
+// Luma (BT.601) PSNR between two BGRX frames of the same size, in dB;
 // 99 for identical frames.
 inline double LumaPsnr(const DesktopFrame& a, const DesktopFrame& b) {
   double squared_error = 0;
-  const Size s = a.size();
+  const DesktopSize s = a.size();
   for (int y = 0; y < s.height; ++y) {
     for (int x = 0; x < s.width; ++x) {
       const uint8_t* p = a.PixelAt(x, y);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,14 @@
 namespace tether::codec {
 namespace {
 
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
+
 class VpxDecoderTest : public ::testing::TestWithParam<Codec> {
  protected:
   // A keyframe and an inter frame of a small synthetic screen.
-  std::vector<EncodedFrame> EncodeTwoFrames(Size size) {
+  std::vector<EncodedFrame> EncodeTwoFrames(DesktopSize size) {
     auto encoder = VpxEncoder::Create(GetParam());
     if (!encoder)
       std::abort();
@@ -28,15 +33,15 @@ class VpxDecoderTest : public ::testing::TestWithParam<Codec> {
 };
 
 TEST_P(VpxDecoderTest, DecodesEncodedFramesToBgra) {
-  const auto frames = EncodeTwoFrames(Size{64, 48});
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
   auto decoder = VpxDecoder::Create(GetParam());
   ASSERT_TRUE(decoder.has_value()) << decoder.error().message;
   for (const EncodedFrame& frame : frames) {
     auto size = (*decoder)->Decode(frame.data);
     ASSERT_TRUE(size.has_value()) << size.error().message;
-    EXPECT_EQ(*size, (Size{64, 48}));
+    EXPECT_EQ(*size, (DesktopSize{64, 48}));
   }
-  DesktopFrame out(Size{64, 48});
+  DesktopFrame out(DesktopSize{64, 48});
   EXPECT_TRUE((*decoder)->ConvertToBgra(out).has_value());
 }
 
@@ -62,7 +67,7 @@ TEST_P(VpxDecoderTest, EmptyPacketIsAnError) {
 }
 
 TEST_P(VpxDecoderTest, TruncatedKeyFrameIsAnError) {
-  const auto frames = EncodeTwoFrames(Size{64, 48});
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
   auto decoder = VpxDecoder::Create(GetParam());
   ASSERT_TRUE(decoder.has_value());
   const std::vector<uint8_t>& key = frames[0].data;
@@ -75,17 +80,17 @@ TEST_P(VpxDecoderTest, TruncatedKeyFrameIsAnError) {
 }
 
 TEST_P(VpxDecoderTest, InterFrameWithoutKeyFrameIsAnError) {
-  const auto frames = EncodeTwoFrames(Size{64, 48});
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
   auto decoder = VpxDecoder::Create(GetParam());
   ASSERT_TRUE(decoder.has_value());
   EXPECT_FALSE((*decoder)->Decode(frames[1].data).has_value());
 }
 
 TEST_P(VpxDecoderTest, RefusesFramesAboveTheSizeLimit) {
-  const auto frames = EncodeTwoFrames(Size{128, 64});
+  const auto frames = EncodeTwoFrames(DesktopSize{128, 64});
   VpxDecoderConfig config;
   config.codec = GetParam();
-  config.max_size = Size{100, 100};
+  config.max_size = DesktopSize{100, 100};
   auto decoder = VpxDecoder::Create(config);
   ASSERT_TRUE(decoder.has_value());
   auto result = (*decoder)->Decode(frames[0].data);
@@ -95,30 +100,42 @@ TEST_P(VpxDecoderTest, RefusesFramesAboveTheSizeLimit) {
 }
 
 TEST_P(VpxDecoderTest, ConvertRejectsMismatchedOrSmallBuffer) {
-  const auto frames = EncodeTwoFrames(Size{64, 48});
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
   auto decoder = VpxDecoder::Create(GetParam());
   ASSERT_TRUE(decoder.has_value());
-  DesktopFrame before(Size{64, 48});
+  DesktopFrame before(DesktopSize{64, 48});
   EXPECT_FALSE((*decoder)->ConvertToBgra(before).has_value()) << "no frame";
   ASSERT_TRUE((*decoder)->Decode(frames[0].data).has_value());
-  DesktopFrame wrong(Size{32, 48});
+  DesktopFrame wrong(DesktopSize{32, 48});
   EXPECT_FALSE((*decoder)->ConvertToBgra(wrong).has_value());
   std::vector<uint8_t> small(64 * 4 * 47);
-  EXPECT_FALSE(
-      (*decoder)->ConvertToBgra(small, 64 * 4, Size{64, 48}).has_value());
+  EXPECT_FALSE((*decoder)
+                   ->ConvertToBgra(small, 64 * 4, DesktopSize{64, 48})
+                   .has_value());
   std::vector<uint8_t> exact(64 * 4 * 48);
-  EXPECT_TRUE(
-      (*decoder)->ConvertToBgra(exact, 64 * 4, Size{64, 48}).has_value());
+  EXPECT_TRUE((*decoder)
+                  ->ConvertToBgra(exact, 64 * 4, DesktopSize{64, 48})
+                  .has_value());
+}
+
+TEST_P(VpxDecoderTest, ConvertRefusesAFrameSharingCapturerPixels) {
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
+  auto decoder = VpxDecoder::Create(GetParam());
+  ASSERT_TRUE(decoder.has_value());
+  ASSERT_TRUE((*decoder)->Decode(frames[0].data).has_value());
+  auto pixels = std::make_shared<const std::vector<uint8_t>>(64 * 4 * 48);
+  DesktopFrame captured(DesktopSize{64, 48}, 64 * 4, pixels, {}, {});
+  EXPECT_FALSE((*decoder)->ConvertToBgra(captured).has_value());
 }
 
 TEST_P(VpxDecoderTest, FailedDecodeLeavesNoFrameToConvert) {
-  const auto frames = EncodeTwoFrames(Size{64, 48});
+  const auto frames = EncodeTwoFrames(DesktopSize{64, 48});
   auto decoder = VpxDecoder::Create(GetParam());
   ASSERT_TRUE(decoder.has_value());
   ASSERT_TRUE((*decoder)->Decode(frames[0].data).has_value());
   const std::vector<uint8_t> garbage(37, 0xA5);
   (void)(*decoder)->Decode(garbage);
-  DesktopFrame out(Size{64, 48});
+  DesktopFrame out(DesktopSize{64, 48});
   EXPECT_FALSE((*decoder)->ConvertToBgra(out).has_value());
 }
 

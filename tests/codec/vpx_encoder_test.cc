@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "codec/vpx_decoder.h"
 #include "tests/codec/synthetic_screen.h"
@@ -13,10 +15,14 @@
 namespace tether::codec {
 namespace {
 
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
+
 using test::Screen;
 
-constexpr Size kSmall{160, 120};
-constexpr Size kMedium{480, 320};
+constexpr DesktopSize kSmall{160, 120};
+constexpr DesktopSize kMedium{480, 320};
 
 // Encoder and decoder for one codec, with a check that every packet
 // decodes.
@@ -54,7 +60,7 @@ class RoundTrip {
 
   // Encodes the unchanged screen while the encoder asks for a top-off.
   void SettleTopOff(DesktopFrame& frame) {
-    frame.dirty_rects().clear();
+    frame.mutable_dirty_rects().clear();
     for (int i = 0; i < 40 && encoder_->NeedsTopOff(); ++i)
       Send(frame);
   }
@@ -106,7 +112,7 @@ TEST_P(VpxEncoderTest, RequestKeyFrameMakesNextFrameKey) {
   Screen screen(kSmall);
   trip.Send(screen.frame);
   trip.encoder().RequestKeyFrame();
-  screen.frame.dirty_rects().clear();
+  screen.frame.mutable_dirty_rects().clear();
   const EncodedFrame key = trip.Send(screen.frame);
   EXPECT_TRUE(key.key_frame);
   // The whole picture is in a keyframe, even with no dirty rectangles.
@@ -119,7 +125,7 @@ TEST_P(VpxEncoderTest, IdleFrameIsTiny) {
   Screen screen(kMedium);
   trip.Send(screen.frame);
   trip.SettleTopOff(screen.frame);
-  screen.frame.dirty_rects().clear();
+  screen.frame.mutable_dirty_rects().clear();
   const EncodedFrame idle = trip.Send(screen.frame);
   EXPECT_FALSE(idle.key_frame);
   EXPECT_LT(idle.data.size(), 128u);
@@ -130,10 +136,10 @@ TEST_P(VpxEncoderTest, OnePixelChangeYieldsTinyFrame) {
   Screen screen(kMedium);
   trip.Send(screen.frame);
   trip.SettleTopOff(screen.frame);
-  uint8_t* px = screen.frame.PixelAt(200, 150);
+  uint8_t* px = screen.frame.MutablePixelAt(200, 150);
   for (int c = 0; c < 3; ++c)
     px[c] = static_cast<uint8_t>(255 - px[c]);
-  screen.frame.dirty_rects() = {Rect{200, 150, 1, 1}};
+  screen.frame.mutable_dirty_rects() = {DesktopRect{200, 150, 1, 1}};
   const EncodedFrame changed = trip.Send(screen.frame);
   EXPECT_FALSE(changed.key_frame);
   EXPECT_LT(changed.data.size(), 1024u);
@@ -146,9 +152,10 @@ TEST_P(VpxEncoderTest, UnchangedAreasOutsideDirtyRectsAreNotEncoded) {
   Screen screen(kMedium);
   trip.Send(screen.frame);
   trip.SettleTopOff(screen.frame);
-  const DesktopFrame before = trip.decoded();
-  test::FillRect(screen.frame, Rect{300, 200, 64, 64}, test::Bgra{0, 0, 0});
-  screen.frame.dirty_rects().clear();
+  const DesktopFrame before = trip.decoded().Clone();
+  test::FillRect(screen.frame, DesktopRect{300, 200, 64, 64},
+                 test::Bgra{0, 0, 0});
+  screen.frame.mutable_dirty_rects().clear();
   trip.Send(screen.frame);
   EXPECT_GE(test::LumaPsnr(before, trip.decoded()), 45.0);
 }
@@ -160,7 +167,7 @@ TEST_P(VpxEncoderTest, SizeChangeMidStreamDecodes) {
   first.TypeGlyph(0);
   trip.Send(first.frame);
 
-  Screen second(Size{kSmall.width + 34, kSmall.height + 18});
+  Screen second(DesktopSize{kSmall.width + 34, kSmall.height + 18});
   const EncodedFrame resized = trip.Send(second.frame);
   EXPECT_TRUE(resized.key_frame);
   EXPECT_EQ(resized.size, second.frame.size());
@@ -178,7 +185,7 @@ TEST_P(VpxEncoderTest, SizeChangeMidStreamDecodes) {
 
 TEST_P(VpxEncoderTest, OddFrameSizeRoundTrips) {
   RoundTrip trip(GetParam());
-  Screen screen(Size{101, 67});
+  Screen screen(DesktopSize{101, 67});
   trip.Send(screen.frame);
   screen.TypeGlyph(3);
   trip.Send(screen.frame);
@@ -196,7 +203,7 @@ TEST_P(VpxEncoderTest, LowerBitrateGivesSmallerFrames) {
     for (int i = 1; i <= 20; ++i) {
       if (i == 5)
         trip.encoder().SetBitrateKbps(kbps);  // at run time
-      screen.PlayVideo(i, Rect{0, 0, 480, 320});
+      screen.PlayVideo(i, DesktopRect{0, 0, 480, 320});
       const size_t bytes = trip.Send(screen.frame).data.size();
       if (i > 10)
         total += bytes;
@@ -211,10 +218,10 @@ TEST_P(VpxEncoderTest, LowerBitrateGivesSmallerFrames) {
 TEST_P(VpxEncoderTest, DefaultBitrateScalesWithSize) {
   auto encoder = VpxEncoder::Create(GetParam());
   ASSERT_TRUE(encoder.has_value());
-  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(Size{160, 120}), 500);
-  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(Size{1920, 1080}), 5184);
+  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(DesktopSize{160, 120}), 500);
+  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(DesktopSize{1920, 1080}), 5184);
   (*encoder)->SetBitrateKbps(1234);
-  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(Size{1920, 1080}), 1234);
+  EXPECT_EQ((*encoder)->EffectiveBitrateKbps(DesktopSize{1920, 1080}), 1234);
 }
 
 TEST_P(VpxEncoderTest, TopOffSharpensStaticAreasToTargetQuantizer) {
@@ -225,7 +232,7 @@ TEST_P(VpxEncoderTest, TopOffSharpensStaticAreasToTargetQuantizer) {
   const EncodedFrame coarse = trip.Send(screen.frame);
   ASSERT_GT(coarse.quantizer, 30) << "premise: the change starts coarse";
   EXPECT_TRUE(trip.encoder().NeedsTopOff());
-  screen.frame.dirty_rects().clear();
+  screen.frame.mutable_dirty_rects().clear();
   EncodedFrame last;
   for (int i = 0; i < 40 && trip.encoder().NeedsTopOff(); ++i) {
     last = trip.Send(screen.frame);
@@ -237,26 +244,51 @@ TEST_P(VpxEncoderTest, TopOffSharpensStaticAreasToTargetQuantizer) {
 TEST_P(VpxEncoderTest, RejectsFrameWithBadGeometry) {
   auto encoder = VpxEncoder::Create(GetParam());
   ASSERT_TRUE(encoder.has_value());
-  EXPECT_FALSE((*encoder)->Encode(DesktopFrame(Size{0, 10}), {}).has_value());
-  EXPECT_FALSE((*encoder)->Encode(DesktopFrame(Size{-4, 10}), {}).has_value());
   EXPECT_FALSE(
-      (*encoder)->Encode(DesktopFrame(Size{20000, 2}), {}).has_value());
+      (*encoder)->Encode(DesktopFrame(DesktopSize{0, 10}), {}).has_value());
+  EXPECT_FALSE(
+      (*encoder)->Encode(DesktopFrame(DesktopSize{-4, 10}), {}).has_value());
+  EXPECT_FALSE(
+      (*encoder)->Encode(DesktopFrame(DesktopSize{20000, 2}), {}).has_value());
+}
+
+TEST_P(VpxEncoderTest, EncodesSharedPixelsWithPaddedStrideInPlace) {
+  // A capturer's frame: read-only pixels shared with the capturer, rows
+  // wider than the picture, an undefined fourth byte. Encoded as it is.
+  Screen screen(kSmall);
+  const int32_t stride = kSmall.width * 4 + 64;
+  auto pixels = std::make_shared<std::vector<uint8_t>>(
+      static_cast<size_t>(stride) * kSmall.height, uint8_t{0x5A});
+  for (int32_t y = 0; y < kSmall.height; ++y) {
+    std::memcpy(pixels->data() + static_cast<size_t>(y) * stride,
+                screen.frame.PixelAt(0, y),
+                static_cast<size_t>(kSmall.width) * 4);
+    for (int32_t x = 0; x < kSmall.width; ++x)
+      (*pixels)[static_cast<size_t>(y) * stride + x * 4 + 3] =
+          static_cast<uint8_t>(x * 7 + y);  // X: garbage, not alpha
+  }
+  const DesktopFrame captured(kSmall, stride, pixels, {100, 50},
+                              {DesktopRect::FromSize(kSmall)});
+  ASSERT_FALSE(captured.is_writable());
+  RoundTrip trip(GetParam());
+  trip.Send(captured);
+  EXPECT_GE(test::LumaPsnr(screen.frame, trip.decoded()), 30.0);
 }
 
 TEST_P(VpxEncoderTest, DirtyRectsOutsideTheFrameAreIgnored) {
   RoundTrip trip(GetParam());
   Screen screen(kSmall);
   trip.Send(screen.frame);
-  screen.frame.dirty_rects() = {Rect{-50, -50, 10, 10},
-                                Rect{150, 110, 500, 500},
-                                Rect{1000, 1000, 5, 5}, Rect{3, 3, 0, 7}};
+  screen.frame.mutable_dirty_rects() = {
+      DesktopRect{-50, -50, 10, 10}, DesktopRect{150, 110, 500, 500},
+      DesktopRect{1000, 1000, 5, 5}, DesktopRect{3, 3, 0, 7}};
   EXPECT_FALSE(trip.Send(screen.frame).data.empty());
 }
 
 // The one full-HD test: a 1080p desktop with a moving window round-trips.
 TEST_P(VpxEncoderTest, FullHdWindowDragRoundTrips) {
   RoundTrip trip(GetParam());
-  Screen screen(Size{1920, 1080});
+  Screen screen(DesktopSize{1920, 1080});
   EXPECT_TRUE(trip.Send(screen.frame).key_frame);
   for (int i = 1; i <= 3; ++i) {
     screen.DragWindow(i, 24, 9);
@@ -276,9 +308,10 @@ TEST(VpxEncoderI444Test, Vp9Profile1KeepsColouredTextSharperThanI420) {
     auto decoder = VpxDecoder::Create(Codec::kVp9);
     if (!encoder || !decoder)
       std::abort();
-    Screen screen(Size{160, 96});
+    Screen screen(DesktopSize{160, 96});
     // Red 1-px glyphs on blue: all the detail is in the colour planes.
-    test::FillRect(screen.frame, Rect{0, 0, 160, 96}, test::Bgra{200, 0, 0});
+    test::FillRect(screen.frame, DesktopRect{0, 0, 160, 96},
+                   test::Bgra{200, 0, 0});
     for (int y = 4; y + 8 < 96; y += 10) {
       for (int x = 4; x + 6 < 160; x += 6) {
         test::DrawGlyph(screen.frame, x, y, static_cast<uint32_t>(x * y),
@@ -294,7 +327,7 @@ TEST(VpxEncoderI444Test, Vp9Profile1KeepsColouredTextSharperThanI420) {
         ADD_FAILURE() << "round trip failed";
         return 0.0;
       }
-      screen.frame.dirty_rects().clear();
+      screen.frame.mutable_dirty_rects().clear();
     }
     // PSNR of the red channel, where I420 loses half the resolution.
     double error = 0;
@@ -372,7 +405,7 @@ TEST_P(ScreenContentTest, RoundTripsAbove35Db) {
         screen.DragWindow(i, 7, 3);
         break;
       case Content::kVideo:
-        screen.PlayVideo(i, Rect{200, 120, 160, 120});
+        screen.PlayVideo(i, DesktopRect{200, 120, 160, 120});
         break;
     }
     trip.Send(screen.frame);

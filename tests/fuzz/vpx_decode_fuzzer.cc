@@ -5,8 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include "codec/vpx_decoder.h"
 
@@ -19,7 +19,7 @@ void DecodeAll(tether::codec::Codec codec, std::span<const uint8_t> input) {
   auto decoder = tether::codec::VpxDecoder::Create(config);
   if (!decoder)
     return;
-  std::vector<uint8_t> bgra;
+  std::unique_ptr<tether::desktop::DesktopFrame> frame;  // reused per size
   while (!input.empty()) {
     size_t length = input.size();
     if (input.size() >= 2) {
@@ -32,9 +32,9 @@ void DecodeAll(tether::codec::Codec codec, std::span<const uint8_t> input) {
     input = input.subspan(length);
     if (!size)
       continue;
-    const int stride = size->width * 4;
-    bgra.resize(static_cast<size_t>(stride) * size->height);
-    (void)(*decoder)->ConvertToBgra(bgra, stride, *size);
+    if (!frame || frame->size() != *size)
+      frame = std::make_unique<tether::desktop::DesktopFrame>(*size);
+    (void)(*decoder)->ConvertToBgra(*frame);
   }
 }
 
