@@ -409,13 +409,60 @@ Result<std::vector<std::string>> SqliteStore::PasswordHistory(
   }
 }
 
-Result<void> SqliteStore::RecordEvent(const ConnectionEvent& event) {
-  // "unknown": the connection finished TLS but never said Hello.
-  if (event.role != "supporter" && event.role != "customer" &&
-      event.role != "unknown") {
-    return MakeError("connection event with unknown role '" + event.role + "'");
+namespace {
+
+// Why `row` cannot be stored, or empty when it can.
+std::string RowProblem(const LogRow& row) {
+  if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
+    // "unknown": the connection finished TLS but never said Hello.
+    if (event->role != "supporter" && event->role != "customer" &&
+        event->role != "unknown") {
+      return "connection event with unknown role '" + event->role + "'";
+    }
+    return "";
+  }
+  const auto& audit = std::get<AuditEntry>(row);
+  for (std::string_view field :
+       {audit.actor, audit.action, audit.subject, audit.detail}) {
+    if (field.size() > kMaxAuditFieldBytes) {
+      return "audit field longer than " + std::to_string(kMaxAuditFieldBytes) +
+             " bytes";
+    }
+  }
+  if (audit.action.empty())
+    return "audit row without an action";
+  return "";
+}
+
+}  // namespace
+
+Result<void> SqliteStore::AppendRows(std::span<const LogRow> rows) {
+  for (const LogRow& row : rows) {
+    if (std::string problem = RowProblem(row); !problem.empty())
+      return MakeError(problem);
   }
   std::lock_guard lock(mutex_);
+  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
+  if (!transaction)
+    return Unexpected(std::move(transaction).error());
+  for (const LogRow& row : rows) {
+    Result<void> written;
+    if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
+      written = InsertEventLocked(*event);
+    } else {
+      const auto& audit = std::get<AuditEntry>(row);
+      auto record = AppendAuditLocked(audit.actor, audit.action, audit.subject,
+                                      audit.detail);
+      if (!record)
+        written = Unexpected(std::move(record).error());
+    }
+    if (!written)
+      return written;  // the transaction rolls back
+  }
+  return transaction->Commit();
+}
+
+Result<void> SqliteStore::InsertEventLocked(const ConnectionEvent& event) {
   auto insert = SqliteStatement::Prepare(
       db_.get(),
       "INSERT INTO connection_events (started_at_ms, duration_ms, account,"
@@ -507,14 +554,10 @@ Result<AuditRecord> SqliteStore::AppendAudit(std::string_view actor,
                                              std::string_view action,
                                              std::string_view subject,
                                              std::string_view detail) {
-  for (std::string_view field : {actor, action, subject, detail}) {
-    if (field.size() > kMaxAuditFieldBytes) {
-      return MakeError("audit field longer than " +
-                       std::to_string(kMaxAuditFieldBytes) + " bytes");
-    }
-  }
-  if (action.empty())
-    return MakeError("audit row without an action");
+  const LogRow row = AuditEntry{std::string(actor), std::string(action),
+                                std::string(subject), std::string(detail)};
+  if (std::string problem = RowProblem(row); !problem.empty())
+    return MakeError(problem);
   std::lock_guard lock(mutex_);
   auto transaction = SqliteTransaction::BeginImmediate(db_.get());
   if (!transaction)

@@ -53,7 +53,7 @@ class SqliteStore final : public Store {
       int64_t account_id,
       std::size_t newest_n) override;
 
-  Result<void> RecordEvent(const ConnectionEvent& event) override;
+  Result<void> AppendRows(std::span<const LogRow> rows) override;
   Result<std::size_t> PurgeEventsBefore(Clock::WallTime cutoff,
                                         std::string_view actor) override;
   Result<void> ExportEvents(std::optional<Clock::WallTime> since,
@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   SqliteStore(ScopedSqlite db, std::string name, const Clock& clock);
 
   // Callers hold mutex_ and an open write transaction.
+  Result<void> InsertEventLocked(const ConnectionEvent& event);
   Result<AuditRecord> AppendAuditLocked(std::string_view actor,
                                         std::string_view action,
                                         std::string_view subject,

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "base/bytes.h"
@@ -82,6 +84,17 @@ struct AuditRecord {
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
+// An audit row to append (the store adds time and hashes).
+struct AuditEntry {
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string detail;
+};
+
+// A row for one of the two append-only tables.
+using LogRow = std::variant<ConnectionEvent, AuditEntry>;
+
 struct AuditVerification {
   bool ok = false;
   std::size_t rows_checked = 0;  // rows that verified before a problem
@@ -127,7 +140,16 @@ class Store {
       std::size_t newest_n) = 0;
 
   // Connection events (promise 6).
-  virtual Result<void> RecordEvent(const ConnectionEvent& event) = 0;
+  Result<void> RecordEvent(const ConnectionEvent& event) {
+    const LogRow row = event;
+    return AppendRows({&row, 1});
+  }
+  // Appends connection events and audit rows, in order, in one transaction:
+  // one fsync for the batch, because the relay ends thousands of
+  // connections at once when it stops. All or nothing: an invalid row
+  // (unknown role, empty action, oversized field) or a database error
+  // writes none of them.
+  virtual Result<void> AppendRows(std::span<const LogRow> rows) = 0;
   // Deletes the events that started before `cutoff` and appends an
   // "events.purge" audit row by `actor`, in one transaction. Returns how
   // many events were deleted.

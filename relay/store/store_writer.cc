@@ -1,6 +1,7 @@
 #include "relay/store/store_writer.h"
 
 #include <utility>
+#include <vector>
 
 #include "base/log.h"
 
@@ -19,21 +20,15 @@ StoreWriter::~StoreWriter() {
 }
 
 void StoreWriter::RecordEvent(ConnectionEvent event) {
-  Post([event = std::move(event)](Store& store) {
-    return store.RecordEvent(event);
-  });
+  Post(LogRow(std::move(event)));
 }
 
 void StoreWriter::Audit(std::string actor,
                         std::string action,
                         std::string subject,
                         std::string detail) {
-  Post([=](Store& store) -> Result<void> {
-    auto appended = store.AppendAudit(actor, action, subject, detail);
-    if (!appended)
-      return Unexpected(appended.error());
-    return {};
-  });
+  Post(LogRow(AuditEntry{std::move(actor), std::move(action),
+                         std::move(subject), std::move(detail)}));
 }
 
 void StoreWriter::PurgeEventsBefore(Clock::WallTime cutoff) {
@@ -47,7 +42,7 @@ void StoreWriter::PurgeEventsBefore(Clock::WallTime cutoff) {
   });
 }
 
-void StoreWriter::Post(std::function<Result<void>(Store&)> write) {
+void StoreWriter::Post(Write write) {
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= kMaxQueued) {
@@ -76,23 +71,51 @@ size_t StoreWriter::failed() const {
   return failed_;
 }
 
+void StoreWriter::WriteNext(std::unique_lock<std::mutex>& lock) {
+  std::vector<LogRow> rows;
+  std::function<Result<void>(Store&)> job;
+  while (!queue_.empty() && rows.size() < kMaxBatch) {
+    auto* row = std::get_if<LogRow>(&queue_.front());
+    if (row == nullptr) {
+      if (rows.empty()) {
+        job = std::get<1>(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      break;
+    }
+    rows.push_back(std::move(*row));
+    queue_.pop_front();
+  }
+  writing_ = true;
+  lock.unlock();
+  auto written = job ? job(store_) : WriteRows(rows);
+  lock.lock();
+  writing_ = false;
+  if (!written) {
+    ++failed_;
+    log::Error("store write failed: {}", written.error().message);
+  }
+}
+
+Result<void> StoreWriter::WriteRows(const std::vector<LogRow>& rows) {
+  auto batch = store_.AppendRows(rows);
+  if (batch || rows.size() == 1)
+    return batch;
+  Result<void> last;
+  for (const LogRow& row : rows) {
+    if (auto written = store_.AppendRows({&row, 1}); !written)
+      last = std::move(written);
+  }
+  return last;
+}
+
 void StoreWriter::Run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty())
       break;  // stopping, and everything is written
-    auto write = std::move(queue_.front());
-    queue_.pop_front();
-    writing_ = true;
-    lock.unlock();
-    auto written = write(store_);
-    lock.lock();
-    writing_ = false;
-    if (!written) {
-      ++failed_;
-      log::Error("store write failed: {}", written.error().message);
-    }
+    WriteNext(lock);
     if (queue_.empty())
       idle_.notify_all();
   }

@@ -71,7 +71,7 @@ class NullStore final : public relay::Store {
                                                    std::size_t) override {
     return std::vector<std::string>();
   }
-  Result<void> RecordEvent(const relay::ConnectionEvent&) override {
+  Result<void> AppendRows(std::span<const relay::LogRow>) override {
     return {};
   }
   Result<std::size_t> PurgeEventsBefore(Clock::WallTime,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "relay/store/record_writer.h"
+#include "relay/store/store_writer.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/relay/store_test_util.h"
 
@@ -403,6 +404,36 @@ TEST_F(StoreTest, EventWithUnknownRoleIsRefused) {
   ConnectionEvent event = SupporterEvent(clock_.WallNow());
   event.role = "admin";
   EXPECT_FALSE(store->RecordEvent(event).has_value());
+}
+
+// The relay's shutdown ends thousands of connections at once; the writer
+// batches their rows, and a bad row in a batch costs only itself.
+TEST_F(StoreTest, WriterBatchesRowsInOrderAndKeepsAllButTheBadOne) {
+  auto store = OpenStore();
+  {
+    StoreWriter writer(*store);
+    for (int i = 0; i < 2500; ++i) {
+      ConnectionEvent event = SupporterEvent(clock_.WallNow());
+      event.end_reason = "n" + std::to_string(i);
+      if (i == 1234)
+        event.role = "admin";  // refused by the store
+      writer.RecordEvent(event);
+      writer.Audit("alice", "session.end", "code:" + std::to_string(i), "");
+    }
+    writer.Flush();
+    EXPECT_EQ(writer.failed(), 1u);
+  }  // the destructor writes anything still queued
+  EXPECT_EQ(RawQuery(db_path(), "SELECT COUNT(*) FROM connection_events"),
+            "2499");
+  EXPECT_EQ(RawQuery(db_path(), "SELECT COUNT(*) FROM audit_log"), "2500");
+  // Posting order survives batching and the row-by-row retry.
+  EXPECT_EQ(RawQuery(db_path(), "SELECT group_concat(end_reason) FROM "
+                                "(SELECT end_reason FROM connection_events "
+                                "WHERE id BETWEEN 1233 AND 1235 ORDER BY id)"),
+            "n1232,n1233,n1235");
+  EXPECT_EQ(RawQuery(db_path(), "SELECT subject FROM audit_log WHERE id = 2500"),
+            "code:2499");
+  EXPECT_TRUE(store->VerifyAudit()->ok);
 }
 
 TEST_F(StoreTest, PurgeRemovesOnlyOldEventsAndIsAudited) {
