@@ -21,6 +21,8 @@
 // toml::parse throws; the exception is caught right at the call.
 #include <toml++/toml.h>
 
+#include "base/byte_size.h"
+
 namespace tether::relay {
 
 namespace {
@@ -29,9 +31,6 @@ using std::chrono::seconds;
 constexpr seconds kMinute{60};
 constexpr seconds kHour{3600};
 constexpr seconds kDay{86400};
-constexpr uint64_t kKiB = 1024;
-constexpr uint64_t kMiB = 1024 * kKiB;
-constexpr uint64_t kGiB = 1024 * kMiB;
 
 // Terms a customer reads before agreeing; longer is a mistake, not terms.
 constexpr size_t kMaxSupportTermsBytes = 64 * 1024;
@@ -94,16 +93,6 @@ std::string FormatDuration(seconds d) {
   return std::to_string(s) + "s";
 }
 
-std::string FormatSize(uint64_t bytes) {
-  if (bytes != 0 && bytes % kGiB == 0)
-    return std::to_string(bytes / kGiB) + "GiB";
-  if (bytes != 0 && bytes % kMiB == 0)
-    return std::to_string(bytes / kMiB) + "MiB";
-  if (bytes != 0 && bytes % kKiB == 0)
-    return std::to_string(bytes / kKiB) + "KiB";
-  return std::to_string(bytes) + "B";
-}
-
 // "<digits><unit>"; nullopt unless the whole text is exactly that.
 std::optional<std::pair<uint64_t, std::string_view>> SplitNumber(
     std::string_view text) {
@@ -138,29 +127,6 @@ std::optional<seconds> ParseDuration(std::string_view text) {
   if (unit == "d")
     return count * kDay;
   return std::nullopt;
-}
-
-std::optional<uint64_t> ParseSize(std::string_view text) {
-  const auto split = SplitNumber(text);
-  if (!split)
-    return std::nullopt;
-  const auto [value, unit] = *split;
-  uint64_t multiplier = 0;
-  if (unit == "B") {
-    multiplier = 1;
-  } else if (unit == "KiB") {
-    multiplier = kKiB;
-  } else if (unit == "MiB") {
-    multiplier = kMiB;
-  } else if (unit == "GiB") {
-    multiplier = kGiB;
-  } else {
-    return std::nullopt;
-  }
-  if (value > std::numeric_limits<uint64_t>::max() / multiplier) {
-    return std::nullopt;
-  }
-  return value * multiplier;
 }
 
 std::optional<std::string> NormalizeIp(const std::string& host, int family) {
@@ -353,7 +319,7 @@ Field SizeField(std::string_view name, Get get, uint64_t min, uint64_t max) {
                 ReadString(node, "a size such as \"256KiB\" or \"1MiB\"");
             if (!text)
               return Unexpected(std::move(text).error());
-            const std::optional<uint64_t> value = ParseSize(*text);
+            const std::optional<uint64_t> value = ParseByteSize(*text);
             if (!value) {
               return MakeError(
                   Quote(*text) +
@@ -361,14 +327,14 @@ Field SizeField(std::string_view name, Get get, uint64_t min, uint64_t max) {
                   "MiB or GiB (powers of 1024, e.g. \"256KiB\")");
             }
             if (*value < min || *value > max) {
-              return MakeError("must be between " + FormatSize(min) + " and " +
-                               FormatSize(max) + ", got " + Quote(*text));
+              return MakeError("must be between " + FormatByteSize(min) + " and " +
+                               FormatByteSize(max) + ", got " + Quote(*text));
             }
             get(config) = *value;
             return {};
           },
           [=](const RelayConfig& config) {
-            return Line(name, Quote(FormatSize(get(config))));
+            return Line(name, Quote(FormatByteSize(get(config))));
           }};
 }
 
@@ -928,9 +894,9 @@ void CrossCheck(const RelayConfig& config,
   if (l.control_frame_max > l.relayed_frame_max) {
     problems.Add(line_of("limits.control_frame_max"),
                  "limits.control_frame_max (" +
-                     FormatSize(l.control_frame_max) +
+                     FormatByteSize(l.control_frame_max) +
                      ") must not exceed limits.relayed_frame_max (" +
-                     FormatSize(l.relayed_frame_max) + ")");
+                     FormatByteSize(l.relayed_frame_max) + ")");
   }
   const auto& j = config.join_guard;
   if (j.lockout_initial > j.lockout_max) {
@@ -981,7 +947,7 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& path,
     text.append(buffer, n);
     if (text.size() > max_bytes) {
       return MakeError(std::string(what) + " " + path.string() +
-                       " is larger than " + FormatSize(max_bytes) +
+                       " is larger than " + FormatByteSize(max_bytes) +
                        "; is it the right file?");
     }
     if (n < sizeof(buffer))
@@ -1044,7 +1010,7 @@ Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
   const std::string source(source_name.empty() ? "config" : source_name);
   if (toml_text.size() > kMaxRelayConfigBytes) {
     return MakeError(source + " is larger than " +
-                     FormatSize(kMaxRelayConfigBytes) +
+                     FormatByteSize(kMaxRelayConfigBytes) +
                      "; is it the right file?");
   }
   toml::table root;
