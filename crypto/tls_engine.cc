@@ -278,6 +278,7 @@ Error TlsEngine::Fail(int mbedtls_code, const std::string& what) {
                                   : MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE;
   switch (mbedtls_code) {
     case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+      certificate_rejected_ = !failed_;
       message = !verify_detail_.empty()
                     ? verify_detail_
                     : "server certificate verification failed: " +

@@ -66,6 +66,10 @@ class TlsEngine {
   bool handshake_complete() const { return handshake_complete_; }
   bool peer_closed() const { return peer_closed_; }
   bool failed() const { return failed_; }
+  // True when the handshake failed because the server's certificate was
+  // refused (pin mismatch, or chain/name verification in CA mode), so the
+  // app can say so instead of reporting a generic TLS failure.
+  bool certificate_rejected() const { return certificate_rejected_; }
   // "TLSv1.2" or "TLSv1.3"; empty before the handshake completes.
   std::string protocol_version() const;
   // mbedTLS's name, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"; empty
@@ -105,6 +109,7 @@ class TlsEngine {
   bool peer_closed_ = false;
   bool close_sent_ = false;
   bool failed_ = false;
+  bool certificate_rejected_ = false;
   Error error_;
 
   // Pin mode: set by VerifyCallback.

@@ -64,11 +64,11 @@ TlsConnection::~TlsConnection() {
   delete timer_;
 }
 
-Result<void> TlsConnection::Init(uv_loop_s* loop) {
+Result<void> TlsConnection::Init(uv_loop_s* loop, uv_tcp_s* adopted) {
   // Handles first: from here on, Abort() is the one way out.
-  tcp_ = new uv_tcp_t;
+  tcp_ = adopted != nullptr ? adopted : new uv_tcp_t;
   timer_ = new uv_timer_t;
-  uv_tcp_init(loop, tcp_);
+  if (adopted == nullptr) uv_tcp_init(loop, tcp_);
   uv_timer_init(loop, timer_);
   tcp_->data = this;
   timer_->data = this;
@@ -145,6 +145,41 @@ TlsConnection* TlsConnection::Connect(
     connection->Abort(*error);
     return nullptr;
   }
+  return connection;
+}
+
+TlsConnection* TlsConnection::ConnectOver(
+    uv_tcp_s* tcp,
+    Bytes received,
+    std::shared_ptr<const crypto::TlsConfig> config,
+    const Options& options,
+    Delegate* delegate,
+    std::string* error) {
+  auto* connection =
+      new TlsConnection(tcp->loop, std::move(config), options, delegate);
+  // Init adopts the handle first, so a failure below still closes it.
+  if (auto init = connection->Init(tcp->loop, tcp); !init) {
+    *error = init.error().message;
+    connection->delegate_ = nullptr;  // the caller never saw it
+    connection->Abort(*error);
+    return nullptr;
+  }
+  sockaddr_storage peer{};
+  int length = sizeof(peer);
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&peer), &length) ==
+      0) {
+    connection->peer_address_ = DescribeAddress(peer);
+  }
+  uv_tcp_nodelay(tcp, 1);
+  if (!received.empty()) {
+    connection->bytes_received_ += received.size();
+    connection->engine_->FeedIncoming(received);
+  }
+  connection->StartReading();
+  // The client speaks first: ClientHello. No delegate call can come from
+  // this: the server has not answered yet, and failures close
+  // asynchronously.
+  if (connection->state_ == State::kOpen) connection->ProcessIncoming();
   return connection;
 }
 
@@ -409,6 +444,10 @@ void TlsConnection::set_max_frame_size(size_t limit) {
 
 bool TlsConnection::tls_ready() const {
   return engine_ && engine_->handshake_complete();
+}
+
+bool TlsConnection::certificate_rejected() const {
+  return engine_ && engine_->certificate_rejected();
 }
 
 std::string TlsConnection::tls_description() const {

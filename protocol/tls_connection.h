@@ -83,6 +83,20 @@ class TlsConnection {
                                 Delegate* delegate,
                                 std::string* error);
 
+  // Starts the client handshake on a TCP connection the caller opened
+  // itself, e.g. a tunnel through an HTTP proxy (protocol/relay_dialer.h).
+  // Takes ownership of `tcp` in every case, failure included: it must come
+  // from `new uv_tcp_t`, be connected, and not be reading. `received` holds
+  // bytes already read from it that belong to the TLS stream (what a proxy
+  // sent right after its answer).
+  static TlsConnection* ConnectOver(
+      uv_tcp_s* tcp,
+      Bytes received,
+      std::shared_ptr<const crypto::TlsConfig> config,
+      const Options& options,
+      Delegate* delegate,
+      std::string* error);
+
   TlsConnection(const TlsConnection&) = delete;
   TlsConnection& operator=(const TlsConnection&) = delete;
 
@@ -114,6 +128,10 @@ class TlsConnection {
   void Close(std::string reason);
 
   bool tls_ready() const;
+  // Client side, once closing: the handshake failed because the server's
+  // certificate was refused (pin mismatch, or failed verification against
+  // the CA), not because of the network. Lets an app say which.
+  bool certificate_rejected() const;
   bool closing() const { return state_ != State::kOpen; }
   const std::string& peer_address() const { return peer_address_; }
   uint64_t bytes_received() const { return bytes_received_; }
@@ -131,7 +149,9 @@ class TlsConnection {
                 Delegate* delegate);
   ~TlsConnection();
 
-  Result<void> Init(uv_loop_s* loop);
+  // Creates the handles; `adopted` is a connected TCP handle to use
+  // instead of a new one.
+  Result<void> Init(uv_loop_s* loop, uv_tcp_s* adopted = nullptr);
   void StartReading();
   void OnRead(long nread, const uv_buf_t* buf);
   void ProcessIncoming();

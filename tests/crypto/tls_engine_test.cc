@@ -316,6 +316,7 @@ TEST_F(TlsEngineTest, TamperedRecordIsRejected) {
 
 TEST_F(TlsEngineTest, PinnedClientAcceptsServerWithThatKey) {
   Connect(PinnedOptions("relay"));
+  EXPECT_FALSE(client_->certificate_rejected());
 }
 
 TEST_F(TlsEngineTest, PinnedClientWithoutServerNameAcceptsServer) {
@@ -338,6 +339,8 @@ TEST_F(TlsEngineTest, PinnedClientRejectsServerWithOtherKey) {
   EXPECT_TRUE(Contains(outcome.server.error().message, "alert"))
       << outcome.server.error().message;
   EXPECT_FALSE(client->handshake_complete());
+  EXPECT_TRUE(client->certificate_rejected());
+  EXPECT_FALSE(server->certificate_rejected());
 }
 
 TEST_F(TlsEngineTest, PinnedClientRejectsPinWithOneBitChanged) {
@@ -414,6 +417,7 @@ TEST_F(TlsEngineTest, CaClientRejectsServerFromAnotherCa) {
   ASSERT_FALSE(outcome.client.has_value());
   EXPECT_TRUE(Contains(outcome.client.error().message, "not correctly signed"))
       << outcome.client.error().message;
+  EXPECT_TRUE(client->certificate_rejected());
 }
 
 TEST_F(TlsEngineTest, CaClientNeedsServerName) {

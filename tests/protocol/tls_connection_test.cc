@@ -31,14 +31,16 @@ struct Recorder : TlsConnection::Delegate {
     if (on_frame) on_frame(c, payload);
   }
   void OnDrained(TlsConnection&) override { ++drained; }
-  void OnClosed(TlsConnection&, const std::string& why) override {
+  void OnClosed(TlsConnection& c, const std::string& why) override {
     closed = true;
     reason = why;
+    certificate_rejected = c.certificate_rejected();
     connection = nullptr;
   }
   TlsConnection* connection = nullptr;
   bool ready = false;
   bool closed = false;
+  bool certificate_rejected = false;
   int drained = 0;
   std::string reason;
   std::vector<Bytes> frames;
@@ -211,7 +213,67 @@ TEST_F(TlsConnectionTest, WrongPinFailsTheHandshake) {
   EXPECT_FALSE(client_.ready);
   EXPECT_NE(client_.reason.find("TLS handshake failed"), std::string::npos)
       << client_.reason;
+  EXPECT_TRUE(client_.certificate_rejected);
   EXPECT_FALSE(server_.ready);
+}
+
+TEST_F(TlsConnectionTest, ConnectOverAdoptsASocketTheCallerConnected) {
+  // As after a proxy's CONNECT: the caller owns the TCP step.
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(&loop_, tcp);
+  uv_connect_t request;
+  bool connected = false;
+  request.data = &connected;
+  ASSERT_EQ(uv_tcp_connect(&request, tcp,
+                           reinterpret_cast<const sockaddr*>(&bound_),
+                           [](uv_connect_t* req, int status) {
+                             ASSERT_EQ(status, 0);
+                             *static_cast<bool*>(req->data) = true;
+                           }),
+            0);
+  ASSERT_TRUE(RunUntil([&] { return connected; }));
+  crypto::TlsClientOptions options;
+  options.pinned_fingerprint = fingerprint_;
+  auto config = TlsConfig::CreateClient(options, RandomGenerator::Default());
+  ASSERT_TRUE(config.has_value());
+  client_.on_ready = [](TlsConnection& c) {
+    ASSERT_TRUE(c.SendFrame(Chat("over an adopted socket")).has_value());
+  };
+  std::string error;
+  client_.connection = TlsConnection::ConnectOver(
+      tcp, Bytes{}, *config, client_options_, &client_, &error);
+  ASSERT_NE(client_.connection, nullptr) << error;
+  ASSERT_TRUE(RunUntil([&] { return server_.frames.size() == 1; }));
+  EXPECT_FALSE(client_.certificate_rejected);
+}
+
+TEST_F(TlsConnectionTest, ConnectOverFeedsEarlyBytesToTls) {
+  // Bytes a "proxy" sent after its answer are the start of the TLS stream;
+  // garbage there fails the handshake like garbage from the socket would.
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(&loop_, tcp);
+  uv_connect_t request;
+  bool connected = false;
+  request.data = &connected;
+  ASSERT_EQ(uv_tcp_connect(&request, tcp,
+                           reinterpret_cast<const sockaddr*>(&bound_),
+                           [](uv_connect_t* req, int status) {
+                             ASSERT_EQ(status, 0);
+                             *static_cast<bool*>(req->data) = true;
+                           }),
+            0);
+  ASSERT_TRUE(RunUntil([&] { return connected; }));
+  crypto::TlsClientOptions options;
+  options.pinned_fingerprint = fingerprint_;
+  auto config = TlsConfig::CreateClient(options, RandomGenerator::Default());
+  ASSERT_TRUE(config.has_value());
+  std::string error;
+  client_.connection = TlsConnection::ConnectOver(
+      tcp, Bytes(64, 0x42), *config, client_options_, &client_, &error);
+  ASSERT_NE(client_.connection, nullptr) << error;
+  ASSERT_TRUE(RunUntil([&] { return client_.closed; }));
+  EXPECT_FALSE(client_.ready);
+  EXPECT_FALSE(client_.certificate_rejected);
 }
 
 TEST_F(TlsConnectionTest, SilentClientIsDroppedAtTheHandshakeDeadline) {

@@ -12,6 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "base/clock.h"
+#include "crypto/password_hash.h"
+#include "crypto/random.h"
+#include "relay/store/sqlite_store.h"
+
 namespace tether::test {
 namespace {
 
@@ -146,5 +151,27 @@ RelayProcess::CommandResult RelayProcess::RunCommand(
 }
 
 std::string RelayProcess::log() const { return ReadFile(dir_ / "relay.log"); }
+
+Result<void> RelayProcess::AddTechnician(const std::string& user_name,
+                                         const std::string& display_name,
+                                         const std::string& password) const {
+  auto store = relay::SqliteStore::Open(database(), Clock::System());
+  if (!store)
+    return Unexpected(std::move(store).error());
+  auto hash = crypto::HashPassword(password, crypto::RandomGenerator::Default(),
+                                   crypto::Argon2Params{1024, 1, 1});
+  if (!hash)
+    return Unexpected(std::move(hash).error());
+  relay::Account account;
+  account.user_name = user_name;
+  account.display_name = display_name;
+  account.role = relay::AccountRole::kTechnician;
+  account.password_hash = *hash;
+  account.must_change_password = false;
+  auto created = (*store)->CreateAccount(account);
+  if (!created)
+    return Unexpected(std::move(created).error());
+  return {};
+}
 
 }  // namespace tether::test

@@ -31,6 +31,15 @@ class RelayProcess {
   // SIGKILL, as a crash would.
   void Kill();
 
+  // Writes a technician account straight into the relay's database, with
+  // cheap argon2id parameters: real ones cost most of a test's time (the
+  // relay upgrades the hash at the first login). How IT creates accounts,
+  // with `tether-relay user add`, is tested by the relay tests. Call before
+  // Start() or while the relay runs (SQLite WAL).
+  Result<void> AddTechnician(const std::string& user_name,
+                             const std::string& display_name,
+                             const std::string& password) const;
+
   // Runs `tether-relay -c <config> <args...>`; returns exit code and output.
   struct CommandResult {
     int exit_code = -1;

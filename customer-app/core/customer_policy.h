@@ -1,0 +1,242 @@
+#pragma once
+
+// The customer's side of every promise, as a state machine: what the
+// technician may do right now, decided only by the customer's answers and
+// enforced whatever the technician's app sends. No I/O, no threads, an
+// injected clock; the session wires its decisions to the capturer, the
+// input gate, the file receiver and the engine (PolicyActions).
+//
+// Order of a session:
+//   1. the relay reports the technician accepted the join (OnJoined),
+//   2. the E2E channel is up (OnSecured: the SAS),
+//   3. the technician's SessionTerms arrive: one TermsPrompt (SAS + terms).
+//      "No" ends the session; nothing was shared.
+//   4. every permission is its own prompt (AskPermission) and its own
+//      grant: the view (whole desktop, one monitor, one window), remote
+//      control, each file, the clipboard, the view switch. Each answer is
+//      sent back (ConsentAnswer) and written into the receipt.
+// Until step 3 is answered "yes", every message but SessionTerms is
+// refused. Anything not granted is refused, counted, and logged once per
+// kind (never its content). One prompt is open at a time; a few more wait
+// in a short queue; beyond that (or a duplicate of one waiting) requests
+// are refused at once, so a flood of requests never opens a flood of
+// dialogs. Remote control can be taken back at any time, and is turned off
+// when the technician starts showing their own screen.
+//
+// Threads: one (the session's app thread); ConsentProvider answers come on
+// it too.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "customer-app/core/consent_provider.h"
+#include "customer-app/core/customer_session.h"
+#include "customer-app/core/file_receiver.h"
+#include "protocol/peer.pb.h"
+
+namespace tether::customer {
+
+// Why a message from the technician was refused.
+enum class Refusal {
+  kBeforeAgreement,      // before the customer confirmed the SAS/terms
+  kInputWithoutControl,  // InputEvent without a control grant
+  kInputDuringPrompt,    // InputEvent while a consent prompt is open
+  kInvalidInput,         // an InputEvent that makes no sense
+  kFileNotAccepted,      // chunk/done/cancel for a file not allowed
+  kFileFailed,           // an allowed file could not be received
+  kClipboardWithoutGrant,
+  kViewSwitchWithoutGrant,
+  kVideoWithoutViewSwitch,  // technician's frames while not switched
+  kInvalidRequest,          // a consent request that makes no sense
+  kTooManyRequests,         // prompt queue full, or a duplicate request
+  kNotForCustomer,          // messages only the customer sends
+  kUnknownMessage,          // empty or unknown message
+  kTooLarge,                // chat, clipboard or terms over their limit
+};
+inline constexpr size_t kRefusalKinds = 14;
+const char* RefusalName(Refusal refusal);
+
+struct PolicyLimits {
+  // Prompts waiting behind the open one.
+  size_t max_queued_prompts = 3;
+  uint64_t max_file_size = kDefaultMaxFileSize;
+  size_t max_chat_bytes = 16 * 1024;
+  size_t max_clipboard_bytes = 1024 * 1024;
+  size_t max_input_text_bytes = 4096;
+  size_t max_terms_bytes = 64 * 1024;
+  size_t max_name_bytes = 200;
+  // The technician's app sends its SessionTerms right after the channel is
+  // up. If none come within this time, the customer is asked anyway, with
+  // the relay's terms: the code check never waits on the other side.
+  std::chrono::milliseconds terms_wait{5000};
+};
+
+// What the policy asks the session to do. Called on the policy's thread.
+class PolicyActions {
+ public:
+  virtual ~PolicyActions() = default;
+  // One message to the technician's app.
+  virtual void Send(proto::PeerMessage message) = 0;
+  // "your whole screen", "monitor 2 (HDMI-1)", "the window “a.pdf”"; an
+  // error when there is no such monitor or window.
+  virtual Result<std::string> DescribeView(const proto::ViewTarget& target) = 0;
+  // Start (or switch to) sending `target`; StopView() stops at once.
+  virtual void StartView(const proto::ViewTarget& target) = 0;
+  virtual void StopView() = 0;
+  // The input gate's switch; turned off before the policy tells anyone.
+  virtual void SetControl(bool enabled) = 0;
+  // Only ever called while remote control is granted.
+  virtual void Inject(const proto::InputEvent& event) = 0;
+  virtual void FrameAcked(const proto::FrameAck& /*ack*/) {}
+  virtual void KeyFrameRequested() {}
+  // The customer confirmed the SAS and accepted the terms.
+  virtual void SessionAccepted() {}
+  virtual void ShowChat(const std::string& text) = 0;
+  virtual void SetClipboard(const std::string& text) = 0;
+  virtual void GrantsChanged(const Grants& grants) = 0;
+  virtual void FileFinished(const std::string& path,
+                            bool ok,
+                            const std::string& message) = 0;
+  // The policy ends the session (the customer said no).
+  virtual void EndSession(proto::EndReason reason,
+                          const std::string& message) = 0;
+};
+
+class CustomerPolicy {
+ public:
+  enum class Phase {
+    kConnecting,     // not secured yet
+    kAwaitingTerms,  // secured; the technician's SessionTerms not yet here
+    kTermsPrompt,    // the customer is reading the SAS and the terms
+    kActive,         // agreed; permissions are asked one by one
+    kEnded,
+  };
+
+  // `files` may be null: file offers are then refused with the reason.
+  CustomerPolicy(const Clock& clock,
+                 ConsentProvider& consent,
+                 PolicyActions& actions,
+                 FileSink* files,
+                 PolicyLimits limits = {});
+  ~CustomerPolicy();  // closes open prompts
+  CustomerPolicy(const CustomerPolicy&) = delete;
+  CustomerPolicy& operator=(const CustomerPolicy&) = delete;
+
+  // From the engine. The relay's organisation and support terms (set by
+  // IT) are what the first prompt shows; the technician's SessionTerms only
+  // stand in for what the relay left empty.
+  void OnRelayHello(const std::string& organisation, const std::string& terms);
+  void OnJoined(const std::string& technician, const std::string& organisation);
+  void OnSecured(const std::string& sas);
+  void OnMessage(const proto::PeerMessage& message);
+  void OnEnded(const std::string& message);
+  // Call at (or after) terms_deadline(): asks the customer with the relay's
+  // terms when the technician's app sent none.
+  void Tick();
+  std::optional<Clock::SteadyTime> terms_deadline() const;
+  // The allowed view cannot be captured (display gone, window closed): the
+  // view ends, the technician is told (Revoke), the receipt says why.
+  void ViewFailed(const std::string& reason);
+
+  // From the customer.
+  void Revoke(proto::Permission permission);
+  void EmergencyStop();
+  // False (and nothing sent) before the customer agreed or after the end.
+  bool SendChat(const std::string& text);
+
+  Phase phase() const { return phase_; }
+  Grants grants() const;
+  const std::vector<ReceiptEntry>& receipt() const { return receipt_; }
+  uint64_t refused(Refusal refusal) const {
+    return refusals_[static_cast<size_t>(refusal)];
+  }
+  uint64_t refused_total() const;
+  bool prompt_open() const { return open_.has_value() || terms_open_; }
+  size_t queued_prompts() const { return queue_.size(); }
+  const std::string& technician() const { return technician_; }
+
+ private:
+  struct Pending {
+    uint64_t serial = 0;
+    uint32_t request_id = 0;
+    proto::Permission permission = proto::PERMISSION_UNSPECIFIED;
+    proto::ViewTarget view;
+    std::string description;  // for the receipt: "see your whole screen"
+    std::optional<IncomingFile> file;
+    PermissionPrompt prompt;
+    bool cancelled = false;  // the technician withdrew the file meanwhile
+  };
+
+  void HandleTerms(const proto::SessionTerms& terms);
+  void AskTerms();
+  void OnTermsAnswer(bool accepted);
+  void HandleConsentRequest(const proto::ConsentRequest& request);
+  void OpenNextPrompt();
+  void OnPermissionAnswer(uint64_t serial, bool granted);
+  void Apply(const Pending& pending);
+  void HandleRevoke(proto::Permission permission, bool by_customer);
+  void HandleInput(const proto::InputEvent& event);
+  void HandleFileChunk(const proto::FileChunk& chunk);
+  void HandleFileDone(uint32_t file_id);
+  void HandleFileCancel(uint32_t file_id);
+  void HandleViewSwitch(const proto::ViewSwitch& view_switch);
+  void FailFile(uint32_t file_id, const std::string& reason);
+  void ControlOff();
+  void EverythingOff();
+  void Answer(uint32_t request_id, bool granted);
+  void Refuse(Refusal refusal);
+  void Record(std::string text);
+  void NotifyGrants();
+  void LogSummary() const;
+  std::string Technician() const;
+
+  const Clock& clock_;
+  ConsentProvider& consent_;
+  PolicyActions& actions_;
+  FileSink* files_;
+  PolicyLimits limits_;
+  // Answers captured before the destructor find this gone and do nothing.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+
+  Phase phase_ = Phase::kConnecting;
+  std::string technician_;
+  std::string organisation_;
+  std::string sas_;
+  Clock::SteadyTime secured_at_{};
+  std::string relay_organisation_;
+  std::string relay_terms_;
+  std::optional<proto::SessionTerms> terms_;
+  bool terms_open_ = false;
+
+  std::optional<Pending> open_;
+  std::deque<Pending> queue_;
+  uint64_t next_serial_ = 1;
+
+  bool viewing_ = false;
+  proto::ViewTarget view_;
+  bool control_ = false;
+  bool clipboard_ = false;
+  bool view_switch_allowed_ = false;
+  bool viewing_technician_ = false;
+  bool any_file_ = false;
+  struct AcceptedFile {
+    std::string name;
+    uint64_t size = 0;
+  };
+  std::map<uint32_t, AcceptedFile> files_accepted_;
+
+  std::array<uint64_t, kRefusalKinds> refusals_{};
+  std::vector<ReceiptEntry> receipt_;
+};
+
+}  // namespace tether::customer

@@ -1,0 +1,437 @@
+// CustomerSession: the engine (customer role), the policy, and the parts the
+// policy switches: screen sender, input gate, file receiver; plus the STOP
+// hotkey and the receipt.
+
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "base/log.h"
+#include "customer-app/core/customer_policy.h"
+#include "customer-app/core/emergency_stop_hotkey.h"
+#include "customer-app/core/file_receiver.h"
+#include "customer-app/core/input_gate.h"
+#include "customer-app/core/screen_sender.h"
+#include "customer-app/core/session_parts.h"
+#include "customer-app/core/view_describer.h"
+
+namespace tether::customer {
+namespace {
+
+constexpr char kEndedByYou[] = "Session ended by you";
+constexpr char kYouEnded[] = "You ended the session.";
+
+std::string FormatLocalTime(std::chrono::system_clock::time_point at) {
+  const time_t t = std::chrono::system_clock::to_time_t(at);
+  tm local{};
+  localtime_r(&t, &local);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+bool IsEightDigits(const std::string& code) {
+  return code.size() == 8 && std::all_of(code.begin(), code.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         });
+}
+
+// Runs `call` once after `delay` on a thread of its own, unless cancelled
+// (the destructor cancels and joins).
+class DelayedCall {
+ public:
+  DelayedCall() = default;
+  ~DelayedCall() { Cancel(); }
+  DelayedCall(const DelayedCall&) = delete;
+  DelayedCall& operator=(const DelayedCall&) = delete;
+
+  void Start(std::chrono::steady_clock::duration delay,
+             std::function<void()> call) {
+    Cancel();
+    cancelled_ = false;
+    thread_ = std::thread([this, delay, call = std::move(call)] {
+      std::unique_lock lock(mutex_);
+      if (!wake_.wait_for(lock, delay, [this] { return cancelled_; })) {
+        lock.unlock();
+        call();
+      }
+    });
+  }
+
+  void Cancel() {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool cancelled_ = false;
+  std::thread thread_;
+};
+
+class CustomerSessionImpl final : public CustomerSession,
+                                  public protocol::PeerSession::Observer,
+                                  public PolicyActions {
+ public:
+  CustomerSessionImpl(CustomerSession::Options options,
+                      ConsentProvider* consent,
+                      CustomerSession::Observer* observer,
+                      const Clock& clock)
+      : options_(std::move(options)),
+        consent_(consent),
+        observer_(observer),
+        clock_(clock) {}
+
+  ~CustomerSessionImpl() override {
+    // The hotkey first (it calls EmergencyStop), then the threads that
+    // use the engine, then the engine.
+    terms_timer_.Cancel();
+    hotkey_.reset();
+    sender_.reset();
+    gate_.reset();
+    engine_.reset();
+    policy_.reset();
+    files_.reset();
+  }
+
+  Result<void> Init(SessionParts parts) {
+    const CustomerConfig& config = options_.config;
+    if (!config.download_dir.empty()) {
+      auto files = FileReceiver::Create({config.download_dir, 4});
+      if (files) {
+        files_ = std::move(*files);
+      } else {
+        log::Warn("files: {}", files.error().message);
+      }
+    }
+    std::unique_ptr<desktop::InputInjector> injector =
+        std::move(parts.injector);
+    if (!injector) {
+      auto created = desktop::InputInjector::Create(config.display);
+      if (!created) {
+        return MakeError("cannot use the display for remote control: " +
+                         created.error().message);
+      }
+      injector = std::move(*created);
+    }
+    gate_ = std::make_unique<InputGate>(std::move(injector));
+    views_ = std::make_unique<ViewDescriber>(config.display);
+    sender_ = std::make_unique<ScreenSender>(
+        ScreenSender::Options{config.display, parts.codec},
+        [this](proto::PeerMessage message) {
+          return engine_->Send(std::move(message));
+        },
+        [this] { return engine_->pending_bytes(); },
+        [this](const std::string& reason) {
+          Post([this, reason] {
+            if (policy_)
+              policy_->ViewFailed(reason);
+          });
+        });
+    PolicyLimits limits;
+    limits.max_file_size = config.max_file_size;
+    policy_ = std::make_unique<CustomerPolicy>(clock_, *consent_, *this,
+                                               files_.get(), limits);
+
+    protocol::PeerSession::Options engine;
+    engine.relay = config.relay;
+    engine.role = proto::ROLE_CUSTOMER;
+    engine.app_version = std::string("tether-customer ") + TETHER_VERSION;
+    engine.code = options_.code;
+    engine.host_name = options_.host_name;
+    engine.user_name = options_.user_name;
+    engine.deliver = [this](std::function<void()> task) {
+      Post(std::move(task));
+    };
+    auto started = parts.start_engine(std::move(engine), this);
+    if (!started)
+      return Unexpected(std::move(started).error());
+    engine_ = std::move(*started);
+
+    if (parts.hotkey) {
+      auto hotkey = EmergencyStopHotkey::Create(config.display,
+                                                [this] { EmergencyStop(); });
+      if (hotkey) {
+        hotkey_ = std::move(*hotkey);
+      } else {
+        log::Warn("emergency stop hotkey unavailable: {}",
+                  hotkey.error().message);
+      }
+    }
+    return {};
+  }
+
+  // ---- CustomerSession ----------------------------------------------------
+
+  void EmergencyStop() override {
+    if (emergency_.exchange(true)) {
+      gate_->Stop();  // returns once nothing is in flight, for this caller too
+      return;
+    }
+    // Input first, synchronously: nothing is injected after this line.
+    gate_->Stop();
+    sender_->Stop();
+    log::Warn("session: STOP pressed");
+    proto::PeerMessage stop;
+    stop.mutable_emergency_stop();
+    engine_->Send(std::move(stop));
+    engine_->End(proto::END_REASON_EMERGENCY_STOP,
+                 "The customer pressed STOP.");
+    Post([this] {
+      if (policy_)
+        policy_->EmergencyStop();
+    });
+  }
+
+  void RevokeControl() override {
+    policy_->Revoke(proto::PERMISSION_REMOTE_CONTROL);
+  }
+
+  void SendChat(std::string text) override {
+    if (policy_->SendChat(text))
+      observer_->OnChat(text, /*from_me=*/true);
+  }
+
+  void End() override {
+    if (ended_ || ending_)
+      return;
+    ending_ = true;
+    gate_->SetControl(false);
+    sender_->Stop();
+    end_message_ = kYouEnded;
+    engine_->End(proto::END_REASON_USER_ENDED,
+                 "The customer ended the session.");
+  }
+
+  Grants grants() const override { return policy_->grants(); }
+  bool stop_hotkey_active() const override { return hotkey_ != nullptr; }
+
+  std::vector<ReceiptEntry> receipt() const override {
+    return policy_->receipt();
+  }
+
+  Result<void> SaveReceipt(const std::string& path) const override {
+    std::unique_ptr<std::FILE, decltype(&std::fclose)> file(
+        std::fopen(path.c_str(), "w"), &std::fclose);
+    if (!file)
+      return MakeError("cannot write the receipt to " + path);
+    std::string text = "Tether remote support: receipt\n";
+    if (!policy_->technician().empty())
+      text += "Technician: " + policy_->technician() + "\n";
+    if (!options_.config.organisation.empty())
+      text += "Organisation: " + options_.config.organisation + "\n";
+    text += "\n";
+    for (const ReceiptEntry& entry : policy_->receipt())
+      text += FormatLocalTime(entry.at) + "  " + entry.text + "\n";
+    if (std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
+        std::fflush(file.get()) != 0) {
+      return MakeError("cannot write the receipt to " + path);
+    }
+    return {};
+  }
+
+  // ---- PeerSession::Observer (on the app thread, through Post) ------------
+
+  void OnStateChanged(protocol::SessionState state) override {
+    if (!ended_)
+      observer_->OnStateChanged(state);
+  }
+
+  void OnRelayHello(const proto::HelloAck& hello) override {
+    if (!ended_)
+      policy_->OnRelayHello(hello.organisation(), hello.support_terms());
+  }
+
+  void OnJoined(const proto::Joined& joined) override {
+    if (ended_)
+      return;
+    policy_->OnJoined(joined.technician_name(), joined.organisation());
+    observer_->OnTechnician(joined.technician_name(), joined.organisation());
+  }
+
+  void OnSecured(const std::string& sas) override {
+    if (ended_)
+      return;
+    observer_->OnSas(sas);
+    policy_->OnSecured(sas);
+    if (auto deadline = policy_->terms_deadline()) {
+      terms_timer_.Start(*deadline - clock_.SteadyNow(), [this] {
+        Post([this] {
+          if (!ended_)
+            policy_->Tick();
+        });
+      });
+    }
+  }
+
+  void OnMessage(proto::PeerMessage message) override {
+    if (!ended_ && !emergency_)
+      policy_->OnMessage(message);
+  }
+
+  void OnEnded(const protocol::SessionEnd& end) override {
+    if (ended_)
+      return;
+    ended_ = true;
+    gate_->SetControl(false);
+    sender_->Stop();
+    if (emergency_)
+      policy_->EmergencyStop();
+    policy_->OnEnded(end.message);
+    protocol::SessionEnd shown = end;
+    if (emergency_) {
+      shown.message = kEndedByYou;
+      shown.local = true;
+    } else if (!end_message_.empty()) {
+      shown.message = end_message_;
+    }
+    observer_->OnEnded(shown);
+  }
+
+  // ---- PolicyActions ------------------------------------------------------
+
+  void Send(proto::PeerMessage message) override {
+    if (!engine_->Send(std::move(message)))
+      log::Warn("session: a message could not be queued (link full)");
+  }
+
+  Result<std::string> DescribeView(const proto::ViewTarget& target) override {
+    return views_->Describe(target);
+  }
+
+  void StartView(const proto::ViewTarget& target) override {
+    auto source = views_->Resolve(target);
+    if (!source) {
+      const std::string reason = source.error().message;
+      Post([this, reason] {
+        if (policy_)
+          policy_->ViewFailed(reason);
+      });
+      return;
+    }
+    SendMonitorList();
+    sender_->Start(*source);
+  }
+
+  void StopView() override { sender_->Stop(); }
+
+  void SetControl(bool enabled) override { gate_->SetControl(enabled); }
+
+  void Inject(const proto::InputEvent& event) override { gate_->Submit(event); }
+
+  void FrameAcked(const proto::FrameAck& /*ack*/) override {
+    sender_->OnFrameAck();
+  }
+
+  void KeyFrameRequested() override { sender_->RequestKeyFrame(); }
+
+  void SessionAccepted() override { SendMonitorList(); }
+
+  void ShowChat(const std::string& text) override {
+    observer_->OnChat(text, /*from_me=*/false);
+  }
+
+  void SetClipboard(const std::string& text) override {
+    observer_->OnClipboard(text);
+  }
+
+  void GrantsChanged(const Grants& grants) override {
+    if (!ended_)
+      observer_->OnGrantsChanged(grants);
+  }
+
+  void FileFinished(const std::string& path,
+                    bool ok,
+                    const std::string& message) override {
+    if (!ended_)
+      observer_->OnFileReceived(path, ok, message);
+  }
+
+  void EndSession(proto::EndReason reason,
+                  const std::string& message) override {
+    ending_ = true;
+    gate_->SetControl(false);
+    sender_->Stop();
+    end_message_ = message;
+    engine_->End(reason, message);
+  }
+
+ private:
+  // Runs `task` on the app thread, unless this session is gone by then.
+  void Post(std::function<void()> task) {
+    std::weak_ptr<int> alive = alive_;
+    options_.deliver([alive, task = std::move(task)] {
+      if (!alive.expired())
+        task();
+    });
+  }
+
+  void SendMonitorList() {
+    auto monitors = views_->Monitors();
+    if (!monitors) {
+      log::Info("screen: no monitor list: {}", monitors.error().message);
+      return;
+    }
+    proto::PeerMessage message;
+    *message.mutable_monitor_list() = *std::move(monitors);
+    Send(std::move(message));
+  }
+
+  CustomerSession::Options options_;
+  ConsentProvider* consent_;
+  CustomerSession::Observer* observer_;
+  const Clock& clock_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+
+  std::unique_ptr<FileReceiver> files_;
+  std::unique_ptr<InputGate> gate_;
+  std::unique_ptr<ViewDescriber> views_;
+  std::unique_ptr<ScreenSender> sender_;
+  std::unique_ptr<CustomerPolicy> policy_;
+  std::unique_ptr<protocol::PeerSession> engine_;
+  std::unique_ptr<EmergencyStopHotkey> hotkey_;
+  DelayedCall terms_timer_;
+
+  std::atomic<bool> emergency_{false};
+  bool ended_ = false;
+  bool ending_ = false;
+  std::string end_message_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CustomerSession>> StartCustomerSession(
+    CustomerSession::Options options,
+    ConsentProvider* consent,
+    CustomerSession::Observer* observer,
+    SessionParts parts) {
+  if (consent == nullptr || observer == nullptr)
+    return MakeError("a session needs a consent provider and an observer");
+  if (!options.deliver)
+    return MakeError("a session needs Options::deliver (the app's thread)");
+  if (!parts.start_engine)
+    return MakeError("a session needs an engine");
+  if (!IsEightDigits(options.code))
+    return MakeError("the session code must be 8 digits");
+  const Clock& clock = parts.clock != nullptr ? *parts.clock : Clock::System();
+  auto session = std::make_unique<CustomerSessionImpl>(
+      std::move(options), consent, observer, clock);
+  if (auto ok = session->Init(std::move(parts)); !ok)
+    return Unexpected(std::move(ok).error());
+  return std::unique_ptr<CustomerSession>(std::move(session));
+}
+
+}  // namespace tether::customer

@@ -1,0 +1,174 @@
+#include "customer-app/core/input_gate.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/log.h"
+
+namespace tether::customer {
+
+InputGate::InputGate(std::unique_ptr<desktop::InputInjector> injector,
+                     size_t max_queued)
+    : injector_(std::move(injector)), max_queued_(max_queued) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+InputGate::~InputGate() {
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (dropped_ > 0 || failed_ > 0) {
+    log::Info("input: {} events injected, {} dropped, {} failed",
+              injected_.load(), dropped_.load(), failed_.load());
+  }
+}
+
+void InputGate::SetControl(bool enabled) {
+  std::lock_guard lock(mutex_);
+  if (stopped_)
+    return;
+  const bool was = control_.exchange(enabled);
+  if (was && !enabled) {
+    queue_.clear();
+    queue_.push_back({.release_all = true, .event = {}});
+    wake_.notify_all();
+  }
+}
+
+bool InputGate::Submit(const proto::InputEvent& event) {
+  if (!control_ || stopped_ || injector_->IsBlocked()) {
+    Drop("remote control is off");
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  if (queue_.size() >= max_queued_) {
+    Drop("the input queue is full");
+    return false;
+  }
+  queue_.push_back({.release_all = false, .event = event});
+  wake_.notify_all();
+  return true;
+}
+
+void InputGate::Stop() {
+  if (stopped_.exchange(true)) {
+    // A second STOP still returns only when nothing is in flight.
+    std::lock_guard inject(inject_mutex_);
+    return;
+  }
+  injector_->Block();
+  control_ = false;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.clear();
+  }
+  // Whatever the gate's thread was injecting has finished (or failed on
+  // the blocked injector) once this lock is ours.
+  std::lock_guard inject(inject_mutex_);
+  idle_.notify_all();
+}
+
+bool InputGate::WaitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout,
+                        [this] { return queue_.empty() && !busy_; });
+}
+
+void InputGate::Run() {
+  while (true) {
+    Item item;
+    {
+      std::unique_lock lock(mutex_);
+      busy_ = false;
+      if (queue_.empty())
+        idle_.notify_all();
+      wake_.wait(lock, [this] { return quit_ || !queue_.empty(); });
+      if (quit_)
+        break;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    std::lock_guard inject(inject_mutex_);
+    if (stopped_ || injector_->IsBlocked())
+      continue;
+    if (item.release_all) {
+      ReleaseHeld();
+    } else if (control_) {
+      Inject(item.event);
+    } else {
+      Drop("remote control is off");
+    }
+  }
+  std::lock_guard inject(inject_mutex_);
+  injector_.reset();  // releases what is held, unless blocked
+}
+
+void InputGate::Inject(const proto::InputEvent& event) {
+  using E = proto::InputEvent;
+  Result<void> result;
+  switch (event.event_case()) {
+    case E::kMouseMove:
+      result = injector_->MoveMouse(
+          {event.mouse_move().x(), event.mouse_move().y()});
+      break;
+    case E::kMouseButton: {
+      const int button = static_cast<int>(
+          std::min<uint32_t>(event.mouse_button().button(), 1000));
+      result = injector_->PressButton(button, event.mouse_button().pressed());
+      if (result) {
+        std::erase(held_buttons_, button);
+        if (event.mouse_button().pressed())
+          held_buttons_.push_back(button);
+      }
+      break;
+    }
+    case E::kMouseWheel:
+      result = injector_->Scroll(event.mouse_wheel().delta_x(),
+                                 event.mouse_wheel().delta_y());
+      break;
+    case E::kKey:
+      result = injector_->Key(event.key().keysym(), event.key().pressed());
+      if (result) {
+        std::erase(held_keys_, event.key().keysym());
+        if (event.key().pressed())
+          held_keys_.push_back(event.key().keysym());
+      }
+      break;
+    case E::kText:
+      result = injector_->Text(event.text().text());
+      break;
+    default:
+      result = MakeError("empty input event");
+      break;
+  }
+  if (result) {
+    ++injected_;
+    return;
+  }
+  ++failed_;
+  if (!logged_failure_.exchange(true) && !injector_->IsBlocked()) {
+    log::Warn("input: an event could not be injected: {}",
+              result.error().message);
+  }
+}
+
+void InputGate::ReleaseHeld() {
+  for (int button : held_buttons_)
+    (void)injector_->PressButton(button, false);
+  for (uint32_t keysym : held_keys_)
+    (void)injector_->Key(keysym, false);
+  held_buttons_.clear();
+  held_keys_.clear();
+}
+
+void InputGate::Drop(const char* why) {
+  ++dropped_;
+  if (!logged_drop_.exchange(true))
+    log::Warn("input: event dropped: {} (further drops are counted)", why);
+}
+
+}  // namespace tether::customer

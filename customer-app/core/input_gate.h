@@ -1,0 +1,101 @@
+#pragma once
+
+// The only path from the technician's InputEvents to the desktop. An event
+// reaches the injector only while remote control is on and the injector is
+// not blocked, checked when it is submitted and again right before it is
+// injected. Injection runs on the gate's own thread behind a bounded queue:
+// when the desktop is slower than the technician, events are dropped
+// (counted, logged once), never queued without bound.
+//
+// Stop() is the emergency stop: it blocks the injector and returns only
+// once no injection is in flight, so after it returns nothing more reaches
+// the display server, however many events are still arriving.
+//
+// Threads: every method may be called from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "desktop/input/input_injector.h"
+#include "protocol/peer.pb.h"
+
+namespace tether::customer {
+
+class InputGate {
+ public:
+  static constexpr size_t kDefaultMaxQueued = 256;
+
+  explicit InputGate(std::unique_ptr<desktop::InputInjector> injector,
+                     size_t max_queued = kDefaultMaxQueued);
+  // Stops the thread; the injector (and with it the keys and buttons the
+  // technician still held, unless stopped) is released.
+  ~InputGate();
+  InputGate(const InputGate&) = delete;
+  InputGate& operator=(const InputGate&) = delete;
+
+  // Off: queued events are dropped, and keys and buttons the technician
+  // held are released (unless stopped).
+  void SetControl(bool enabled);
+  bool control() const { return control_.load(); }
+  // Queues one event; false when it was dropped (no control, stopped, queue
+  // full).
+  bool Submit(const proto::InputEvent& event);
+  // Blocks the injector, drops the queue, waits for an injection in
+  // flight. Idempotent. Nothing is injected afterwards, ever.
+  void Stop();
+  bool stopped() const { return stopped_.load(); }
+
+  // Waits (bounded) until the queue is empty and nothing is in flight; for
+  // tests and an orderly end.
+  bool WaitIdle(std::chrono::milliseconds timeout);
+
+  uint64_t injected() const { return injected_.load(); }
+  uint64_t dropped() const { return dropped_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+
+ private:
+  struct Item {
+    bool release_all = false;  // the marker SetControl(false) queues
+    proto::InputEvent event;
+  };
+
+  void Run();
+  void Inject(const proto::InputEvent& event);
+  void ReleaseHeld();
+  void Drop(const char* why);
+
+  std::unique_ptr<desktop::InputInjector> injector_;
+  const size_t max_queued_;
+  std::atomic<bool> control_{false};
+  std::atomic<bool> stopped_{false};
+
+  std::mutex mutex_;  // guards queue_, quit_, busy_
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Item> queue_;
+  bool quit_ = false;
+  bool busy_ = false;
+
+  // Held while one item is being injected: Stop() takes it to know that
+  // nothing is in flight.
+  std::mutex inject_mutex_;
+  // Only on the gate's thread: what the technician holds down.
+  std::vector<int> held_buttons_;
+  std::vector<uint32_t> held_keys_;
+
+  std::atomic<uint64_t> injected_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<bool> logged_drop_{false};
+  std::atomic<bool> logged_failure_{false};
+  std::thread thread_;
+};
+
+}  // namespace tether::customer

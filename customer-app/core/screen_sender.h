@@ -1,0 +1,95 @@
+#pragma once
+
+// Capture -> encode -> send, on a thread of its own: the screen capturer,
+// the VP8/VP9 encoder, the frame pacer and the cursor monitor. Runs only
+// between Start() (the customer allowed the view) and Stop(); after Stop()
+// returns, no VideoFrame, cursor or anything else of the screen is sent.
+// A slow link drops frames (pacer: at most a few unacknowledged frames,
+// nothing captured while the engine's send queue is long), never queues
+// them.
+//
+// Threads: every method from any thread; the capturer, encoder and pacer
+// live on the sender's thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "codec/video_encoder.h"
+#include "desktop/capture/screen_capturer.h"
+#include "protocol/peer.pb.h"
+
+namespace tether::customer {
+
+class ScreenSender {
+ public:
+  // Sends one message; false when the link's queue is full.
+  using SendFunction = std::function<bool(proto::PeerMessage)>;
+  // Bytes waiting to go out (PeerSession::pending_bytes()).
+  using PendingFunction = std::function<size_t()>;
+  // A capture that cannot go on (display gone, source vanished); called on
+  // the sender's thread, after which the sender is stopped.
+  using FailureFunction = std::function<void(const std::string& reason)>;
+
+  struct Options {
+    std::string display;  // empty: $DISPLAY
+    codec::Codec codec = codec::Codec::kVp8;
+    // Nothing is captured while more than this waits to be sent.
+    size_t max_pending_bytes = 512 * 1024;
+  };
+
+  ScreenSender(Options options,
+               SendFunction send,
+               PendingFunction pending,
+               FailureFunction failed);
+  ~ScreenSender();  // stops and joins
+  ScreenSender(const ScreenSender&) = delete;
+  ScreenSender& operator=(const ScreenSender&) = delete;
+
+  // Starts sending `source` (or switches to it): the next frame is a
+  // keyframe of the new source.
+  void Start(const desktop::CaptureSource& source);
+  // Nothing more is sent once this returns.
+  void Stop();
+  void OnFrameAck();
+  void RequestKeyFrame();
+
+  bool active() const { return active_.load(); }
+  uint64_t frames_sent() const { return frames_sent_.load(); }
+
+ private:
+  enum class Command { kStart, kStop, kAck, kKeyFrame };
+  struct Loop;
+
+  void Post(Command command,
+            std::optional<desktop::CaptureSource> source = std::nullopt);
+  void Run();
+  // Sends unless stopped; the check and the send are one step for Stop().
+  bool SendIfActive(proto::PeerMessage message);
+
+  Options options_;
+  SendFunction send_;
+  PendingFunction pending_;
+  FailureFunction failed_;
+
+  std::mutex mutex_;  // guards commands_, quit_
+  std::condition_variable wake_;
+  std::deque<std::pair<Command, std::optional<desktop::CaptureSource>>>
+      commands_;
+  bool quit_ = false;
+
+  std::mutex send_mutex_;  // held around "if active: send"
+  std::atomic<bool> active_{false};
+  std::atomic<uint64_t> frames_sent_{0};
+  std::thread thread_;
+};
+
+}  // namespace tether::customer

@@ -1,0 +1,109 @@
+#include "customer-app/core/view_describer.h"
+
+#include <utility>
+
+namespace tether::customer {
+
+ViewDescriber::ViewDescriber(std::string display)
+    : display_(std::move(display)) {}
+
+ViewDescriber::~ViewDescriber() = default;
+
+Result<std::vector<desktop::MonitorInfo>> ViewDescriber::ListMonitors() {
+  if (!lister_) {
+    desktop::CaptureOptions options;
+    options.display = display_;
+    options.shared_memory = desktop::FeatureMode::kOff;
+    options.damage = desktop::FeatureMode::kOff;
+    auto capturer = desktop::ScreenCapturer::Create(options);
+    if (!capturer)
+      return Unexpected(std::move(capturer).error());
+    lister_ = std::move(*capturer);
+  }
+  return lister_->ListMonitors();
+}
+
+Result<desktop::WindowInfo> ViewDescriber::FindWindow(uint64_t id) {
+  if (!windows_) {
+    auto list = desktop::WindowList::Create(display_);
+    if (!list)
+      return Unexpected(std::move(list).error());
+    windows_ = std::move(*list);
+  }
+  auto windows = windows_->List();
+  if (!windows)
+    return Unexpected(std::move(windows).error());
+  for (const desktop::WindowInfo& window : *windows) {
+    if (window.id == id)
+      return window;
+  }
+  return MakeError("there is no such window");
+}
+
+Result<std::string> ViewDescriber::Describe(const proto::ViewTarget& target) {
+  switch (target.target_case()) {
+    case proto::ViewTarget::kMonitorIndex: {
+      auto monitors = ListMonitors();
+      if (!monitors)
+        return Unexpected(std::move(monitors).error());
+      const uint32_t index = target.monitor_index();
+      if (index >= monitors->size())
+        return MakeError("there is no such monitor");
+      const desktop::MonitorInfo& m = (*monitors)[index];
+      return "monitor " + std::to_string(index + 1) +
+             (m.name.empty() ? "" : " (" + m.name + ")");
+    }
+    case proto::ViewTarget::kWindowId: {
+      auto window = FindWindow(target.window_id());
+      if (!window)
+        return Unexpected(std::move(window).error());
+      return "the window \u201C" + window->title + "\u201D";
+    }
+    default:
+      return std::string("your whole screen");
+  }
+}
+
+Result<desktop::CaptureSource> ViewDescriber::Resolve(
+    const proto::ViewTarget& target) {
+  switch (target.target_case()) {
+    case proto::ViewTarget::kMonitorIndex: {
+      auto monitors = ListMonitors();
+      if (!monitors)
+        return Unexpected(std::move(monitors).error());
+      if (target.monitor_index() >= monitors->size())
+        return MakeError("there is no such monitor");
+      return desktop::CaptureSource::Monitor(
+          (*monitors)[target.monitor_index()].id);
+    }
+    case proto::ViewTarget::kWindowId: {
+      auto window = FindWindow(target.window_id());
+      if (!window)
+        return Unexpected(std::move(window).error());
+      return desktop::CaptureSource::Window(window->id);
+    }
+    default:
+      return desktop::CaptureSource::WholeScreen();
+  }
+}
+
+Result<proto::MonitorList> ViewDescriber::Monitors() {
+  auto monitors = ListMonitors();
+  if (!monitors)
+    return Unexpected(std::move(monitors).error());
+  proto::MonitorList list;
+  for (size_t i = 0; i < monitors->size(); ++i) {
+    const desktop::MonitorInfo& m = (*monitors)[i];
+    proto::Monitor* out = list.add_monitors();
+    out->set_index(static_cast<uint32_t>(i));
+    out->set_name(m.name);
+    out->mutable_bounds()->set_x(m.rect.x);
+    out->mutable_bounds()->set_y(m.rect.y);
+    out->mutable_bounds()->set_width(m.rect.width);
+    out->mutable_bounds()->set_height(m.rect.height);
+    out->set_primary(m.primary);
+  }
+  return list;
+}
+
+}  // namespace tether::customer

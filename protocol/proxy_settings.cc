@@ -1,0 +1,143 @@
+#include "protocol/proxy_settings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace tether::protocol {
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return out;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  return text;
+}
+
+// The first of `names` that is set and not empty.
+const char* FirstSet(const EnvironmentLookup& getenv,
+                     std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    const char* value = getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return nullptr;
+}
+
+bool ListedInNoProxy(std::string_view list, std::string_view host) {
+  const std::string wanted = Lower(host);
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view entry = Trim(list.substr(0, comma));
+    if (entry == "*" || Lower(entry) == wanted) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ProxyAddress::ToString() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<ProxyAddress> ParseProxyUrl(std::string_view url) {
+  const std::string original(url);
+  url = Trim(url);
+  if (const size_t scheme_end = url.find("://");
+      scheme_end != std::string_view::npos) {
+    const std::string scheme = Lower(url.substr(0, scheme_end));
+    if (scheme != "http") {
+      return MakeError("proxy \"" + original + "\": only http:// proxies are "
+                       "supported (the connection to the relay is encrypted "
+                       "inside the tunnel anyway)");
+    }
+    url.remove_prefix(scheme_end + 3);
+  }
+  if (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  if (url.find('@') != std::string_view::npos) {
+    return MakeError("proxy \"" + original + "\": proxy user names and "
+                     "passwords are not supported");
+  }
+  if (url.find('/') != std::string_view::npos) {
+    return MakeError("proxy \"" + original + "\": expected host:port "
+                     "without a path");
+  }
+  ProxyAddress address;
+  std::string_view port_text;
+  if (!url.empty() && url.front() == '[') {
+    const size_t close = url.find(']');
+    if (close == std::string_view::npos) {
+      return MakeError("proxy \"" + original + "\": unclosed '['");
+    }
+    address.host = std::string(url.substr(1, close - 1));
+    const std::string_view rest = url.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return MakeError("proxy \"" + original + "\": expected ':' after ']'");
+      }
+      port_text = rest.substr(1);
+    }
+  } else {
+    const size_t colon = url.rfind(':');
+    address.host = std::string(url.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = url.substr(colon + 1);
+    if (address.host.find(':') != std::string::npos) {
+      return MakeError("proxy \"" + original + "\": write an IPv6 address "
+                       "in brackets, e.g. http://[::1]:3128");
+    }
+  }
+  if (address.host.empty()) {
+    return MakeError("proxy \"" + original + "\": no host name");
+  }
+  for (char c : address.host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u) && c != '.' && c != '-' && c != '_' && c != ':') {
+      return MakeError("proxy \"" + original + "\": invalid host name");
+    }
+  }
+  address.port = 80;
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(
+        port_text.data(), port_text.data() + port_text.size(), value);
+    if (error != std::errc() || end != port_text.data() + port_text.size() ||
+        value == 0 || value > 65535) {
+      return MakeError("proxy \"" + original + "\": invalid port");
+    }
+    address.port = static_cast<uint16_t>(value);
+  }
+  return address;
+}
+
+Result<std::optional<ProxyAddress>> ChooseProxy(
+    std::string_view configured,
+    std::string_view relay_host,
+    const EnvironmentLookup& getenv) {
+  std::string url(Trim(configured));
+  if (url.empty()) {
+    const char* from_env = FirstSet(getenv, {"https_proxy", "HTTPS_PROXY"});
+    if (from_env == nullptr) return std::optional<ProxyAddress>();
+    if (const char* no_proxy = FirstSet(getenv, {"no_proxy", "NO_PROXY"});
+        no_proxy != nullptr && ListedInNoProxy(no_proxy, relay_host)) {
+      return std::optional<ProxyAddress>();
+    }
+    url = from_env;
+  }
+  auto address = ParseProxyUrl(url);
+  if (!address) return Unexpected(std::move(address).error());
+  return std::optional<ProxyAddress>(std::move(*address));
+}
+
+}  // namespace tether::protocol

@@ -1,0 +1,330 @@
+// The customer app's core end to end, with every real part: a tether-relay
+// process on 127.0.0.1, TLS, the E2E channel, a private Xvfb as the
+// customer's desktop (capture, VP8, XTest, the STOP hotkey), and a headless
+// technician (tests/support/headless_supporter.h) on the other side. The
+// customer's answers come from a scripted ConsentProvider that does what a
+// careful customer does: it confirms the code only when it matches what
+// the technician reads out.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <xcb/xcb.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "customer-app/core/customer_session.h"
+#include "tests/desktop/x11_test_util.h"
+#include "tests/fakes/scripted_consent.h"
+#include "tests/fakes/task_runner.h"
+#include "tests/support/headless_supporter.h"
+#include "tests/support/mitm_relay.h"
+#include "tests/support/relay_process.h"
+
+namespace tether::customer {
+namespace {
+
+using namespace std::chrono_literals;
+using proto::PeerMessage;
+using test::HeadlessSupporter;
+
+constexpr char kPassword[] = "a long technician passphrase";
+constexpr desktop::DesktopSize kScreen{800, 600};
+constexpr desktop::DesktopRect kRedBox{200, 150, 240, 160};
+
+class Observer final : public CustomerSession::Observer {
+ public:
+  void OnSas(const std::string& sas) override {
+    std::lock_guard lock(mutex_);
+    sas_ = sas;
+  }
+  void OnGrantsChanged(const Grants& grants) override {
+    std::lock_guard lock(mutex_);
+    grants_changes_++;
+    grants_ = grants;
+  }
+  void OnEnded(const protocol::SessionEnd& end) override {
+    std::lock_guard lock(mutex_);
+    ended_ = end;
+    changed_.notify_all();
+  }
+  std::optional<protocol::SessionEnd> WaitEnded() {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 20s, [&] { return ended_.has_value(); });
+    return ended_;
+  }
+  std::string sas() {
+    std::lock_guard lock(mutex_);
+    return sas_;
+  }
+  int grants_changes() {
+    std::lock_guard lock(mutex_);
+    return grants_changes_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string sas_;
+  Grants grants_;
+  int grants_changes_ = 0;
+  std::optional<protocol::SessionEnd> ended_;
+};
+
+desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
+  desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
+      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
+  return reply ? desktop::DesktopPoint{reply->root_x, reply->root_y}
+               : desktop::DesktopPoint{-1, -1};
+}
+
+// The technician's SAS, as read out over the phone.
+class ReadOut {
+ public:
+  void Set(const std::string& sas) {
+    std::lock_guard lock(mutex_);
+    sas_ = sas;
+  }
+  std::string Get() {
+    std::lock_guard lock(mutex_);
+    return sas_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string sas_;
+};
+
+class CustomerEndToEndTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    relay_ = new test::RelayProcess();
+    auto tina = relay_->AddTechnician("tina", "Tina (IT)", kPassword);
+    ASSERT_TRUE(tina.has_value()) << tina.error().message;
+    auto started = relay_->Start();
+    ASSERT_TRUE(started.has_value()) << started.error().message;
+  }
+  static void TearDownTestSuite() {
+    delete relay_;
+    relay_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(relay_, nullptr);
+    if (!tether::test::XvfbDisplay::Available())
+      GTEST_SKIP() << "Xvfb is not installed";
+    tether::test::XvfbOptions options;
+    options.width = kScreen.width;
+    options.height = kScreen.height;
+    options.extra_args = {"-br"};
+    std::string skip;
+    display_ = desktop::test::StartDisplay(options, &skip);
+    ASSERT_NE(display_, nullptr);
+    desktop::test::FillRect(display_->c(), display_->root(), kRedBox, 0xFF0000);
+    char templ[] = "/tmp/tether-e2e-XXXXXX";
+    downloads_ = mkdtemp(templ);
+    // The careful customer: "yes" only to the code the technician reads out.
+    consent_.set_terms_decider([this](const TermsPrompt& prompt) {
+      return !read_out_.Get().empty() && prompt.sas == read_out_.Get();
+    });
+    consent_.set_fallback(true);
+  }
+
+  void TearDown() override {
+    if (session_)
+      runner_.RunSync([&] { session_.reset(); });
+    supporter_.reset();
+    if (!downloads_.empty())
+      std::filesystem::remove_all(downloads_);
+  }
+
+  // The technician signs in and gets a code; the customer types it; the
+  // technician accepts; both sides are secured; the technician reads out
+  // the SAS and sends the terms.
+  void Pair(uint16_t port,
+            const std::string& fingerprint,
+            const std::string& code_override = "",
+            std::function<std::string(const std::string&)> read_out = {}) {
+    auto supporter =
+        HeadlessSupporter::Start({port, fingerprint, "tina", kPassword});
+    ASSERT_TRUE(supporter.has_value()) << supporter.error().message;
+    supporter_ = std::move(*supporter);
+    auto code = supporter_->WaitForCode();
+    ASSERT_TRUE(code.has_value()) << code.error().message;
+
+    CustomerSession::Options options;
+    options.config.relay.host = "127.0.0.1";
+    options.config.relay.port = port;
+    options.config.relay.fingerprint = fingerprint;
+    options.config.display = display_->name();
+    options.config.download_dir = downloads_.string();
+    options.code = code_override.empty() ? *code : code_override;
+    options.host_name = "pc-042";
+    options.user_name = "maria";
+    options.deliver = runner_.Deliver();
+    auto session = runner_.RunSync([&] {
+      return CustomerSession::Start(std::move(options), &consent_, &observer_);
+    });
+    ASSERT_TRUE(session.has_value()) << session.error().message;
+    session_ = std::move(*session);
+
+    auto request = supporter_->AcceptJoin(true);
+    ASSERT_TRUE(request.has_value()) << request.error().message;
+    EXPECT_EQ(request->host_name(), "pc-042");
+    auto sas = supporter_->WaitForSas();
+    ASSERT_TRUE(sas.has_value()) << sas.error().message;
+    read_out_.Set(read_out ? read_out(*sas) : *sas);
+    ASSERT_TRUE(supporter_->SendTerms("Terms from the technician's app."));
+  }
+
+  void PairWithRelay() {
+    Pair(relay_->port(), relay_->fingerprint());
+    auto answer = supporter_->WaitFor(
+        [](const PeerMessage& m) { return m.has_terms_answer(); });
+    ASSERT_TRUE(answer.has_value());
+    ASSERT_TRUE(answer->terms_answer().accepted());
+  }
+
+  inline static test::RelayProcess* relay_ = nullptr;
+  std::unique_ptr<desktop::test::TestDisplay> display_;
+  std::filesystem::path downloads_;
+  test::TaskRunner runner_;
+  test::ScriptedConsent consent_;
+  Observer observer_;
+  ReadOut read_out_;
+  std::unique_ptr<HeadlessSupporter> supporter_;
+  std::unique_ptr<CustomerSession> session_;
+};
+
+TEST_F(CustomerEndToEndTest,
+       ConfirmedCodeThenAllowedViewGivesTheTechnicianTheScreen) {
+  PairWithRelay();
+  ASSERT_EQ(consent_.terms_prompts.size(), 1u);
+  const TermsPrompt& terms = consent_.terms_prompts[0];
+  EXPECT_EQ(terms.sas, read_out_.Get());
+  EXPECT_EQ(terms.technician, "Tina (IT)");    // the relay's word
+  EXPECT_EQ(terms.organisation, "Test IT");    // the relay's config
+  EXPECT_EQ(terms.terms_text, "Test terms.");  // the relay's terms
+  EXPECT_EQ(observer_.sas(), read_out_.Get());
+  EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);
+
+  auto granted = supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN,
+                                 [](proto::ConsentRequest& r) {
+                                   r.mutable_view()->set_whole_desktop(true);
+                                 });
+  ASSERT_TRUE(granted.has_value()) << granted.error().message;
+  ASSERT_TRUE(*granted);
+  ASSERT_TRUE(supporter_->WaitForFrames(3));
+  EXPECT_EQ(supporter_->decode_errors(), 0);
+  auto picture = supporter_->LastPicture();
+  ASSERT_TRUE(picture.has_value());
+  ASSERT_EQ(picture->size(), kScreen);
+  const uint32_t inside = picture->RgbAt(kRedBox.x + 120, kRedBox.y + 80);
+  EXPECT_GT((inside >> 16) & 0xFF, 200u);
+  EXPECT_LT(inside & 0xFFFF, 0x4040u);
+  EXPECT_LT((picture->RgbAt(10, 10) >> 16) & 0xFF, 60u);
+  EXPECT_TRUE(
+      supporter_
+          ->WaitFor([](const PeerMessage& m) { return m.has_monitor_list(); })
+          .has_value());
+  EXPECT_TRUE(supporter_
+                  ->WaitFor([](const PeerMessage& m) {
+                    return m.has_cursor_position();
+                  })
+                  .has_value());
+}
+
+TEST_F(CustomerEndToEndTest, ControlGrantLetsTheTechnicianMoveThePointer) {
+  PairWithRelay();
+  xcb_connection_t* c = display_->c();
+  const xcb_window_t root = display_->root();
+  const desktop::DesktopPoint start = Pointer(c, root);
+  PeerMessage move;
+  move.mutable_input()->mutable_mouse_move()->set_x(321);
+  move.mutable_input()->mutable_mouse_move()->set_y(123);
+  // Before the grant: refused by the customer.
+  ASSERT_TRUE(supporter_->Send(move));
+  auto refused =
+      supporter_->Ask(1, proto::PERMISSION_CLIPBOARD);  // a round trip
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(Pointer(c, root), start);
+
+  auto granted = supporter_->Ask(2, proto::PERMISSION_REMOTE_CONTROL);
+  ASSERT_TRUE(granted.has_value() && *granted);
+  ASSERT_TRUE(supporter_->Send(move));
+  for (int i = 0;
+       i < 1000 && Pointer(c, root) != desktop::DesktopPoint{321, 123}; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(Pointer(c, root), (desktop::DesktopPoint{321, 123}));
+}
+
+TEST_F(CustomerEndToEndTest, StopEndsTheSessionForTheTechnicianToo) {
+  PairWithRelay();
+  auto granted = supporter_->Ask(1, proto::PERMISSION_REMOTE_CONTROL);
+  ASSERT_TRUE(granted.has_value() && *granted);
+  session_->EmergencyStop();  // not on the app thread: as the hotkey would
+  auto stop = supporter_->WaitFor(
+      [](const PeerMessage& m) { return m.has_emergency_stop(); });
+  EXPECT_TRUE(stop.has_value());
+  auto supporter_end = supporter_->WaitEnded();
+  ASSERT_TRUE(supporter_end.has_value());
+  EXPECT_EQ(supporter_end->reason, proto::END_REASON_EMERGENCY_STOP);
+  auto customer_end = observer_.WaitEnded();
+  ASSERT_TRUE(customer_end.has_value());
+  EXPECT_EQ(customer_end->message, "Session ended by you");
+}
+
+TEST_F(CustomerEndToEndTest,
+       ACodeThatDoesNotMatchIsNotConfirmedAndNothingIsSent) {
+  // The technician reads out something else than the customer's screen shows.
+  Pair(relay_->port(), relay_->fingerprint(), "", [](const std::string& sas) {
+    std::string other = sas;
+    other[0] = other[0] == '9' ? '0' : static_cast<char>(other[0] + 1);
+    return other;
+  });
+  auto answer = supporter_->WaitFor(
+      [](const PeerMessage& m) { return m.has_terms_answer(); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_FALSE(answer->terms_answer().accepted());
+  auto customer_end = observer_.WaitEnded();
+  ASSERT_TRUE(customer_end.has_value());
+  EXPECT_NE(customer_end->message.find("You did not confirm the code"),
+            std::string::npos);
+  auto supporter_end = supporter_->WaitEnded();
+  ASSERT_TRUE(supporter_end.has_value());
+  auto granted = supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN);
+  EXPECT_FALSE(granted.has_value() && *granted);
+  EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);
+  EXPECT_EQ(supporter_->frames_decoded(), 0);
+  EXPECT_TRUE(consent_.prompts.empty());
+}
+
+TEST_F(CustomerEndToEndTest,
+       ARelaySwappingKeysIsCaughtByTheCodeAndGetsNothing) {
+  auto mitm = test::MitmRelay::Start();
+  ASSERT_TRUE(mitm.has_value()) << mitm.error().message;
+  Pair((*mitm)->port(), (*mitm)->fingerprint(), test::MitmRelay::kCode);
+  // The customer sees a different SAS than the technician reads out.
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_NE(ended->message.find("You did not confirm the code"),
+            std::string::npos)
+      << ended->message;
+  ASSERT_EQ(consent_.terms_prompts.size(), 1u);
+  EXPECT_NE(consent_.terms_prompts[0].sas, read_out_.Get());
+  EXPECT_EQ(consent_.terms_prompts[0].sas, (*mitm)->sas_with_customer());
+  // Neither the relay nor the technician got anything of the screen.
+  EXPECT_EQ(supporter_->frames_decoded(), 0);
+  EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);
+  EXPECT_TRUE(consent_.prompts.empty());
+  EXPECT_EQ(observer_.grants_changes(), 0);
+}
+
+}  // namespace
+}  // namespace tether::customer

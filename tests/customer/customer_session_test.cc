@@ -1,0 +1,530 @@
+// The customer session assembled with real parts where the customer has
+// them (a private Xvfb, the X11 capturer, libvpx, XTest, the STOP hotkey)
+// and a fake engine in place of the network: the test plays the
+// technician's messages and reads what the session sends.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <xcb/xcb.h>
+#include <xcb/xtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "codec/vpx_decoder.h"
+#include "crypto/digest.h"
+#include "customer-app/core/session_parts.h"
+#include "tests/desktop/x11_test_util.h"
+#include "tests/fakes/fake_peer_session.h"
+#include "tests/fakes/recording_injector.h"
+#include "tests/fakes/scripted_consent.h"
+#include "tests/fakes/task_runner.h"
+
+namespace tether::customer {
+namespace {
+
+using namespace std::chrono_literals;
+using proto::PeerMessage;
+using test::FakePeerSession;
+using test::ScriptedConsent;
+
+class RecordingObserver final : public CustomerSession::Observer {
+ public:
+  void OnSas(const std::string& sas) override {
+    std::lock_guard lock(mutex_);
+    sas_ = sas;
+  }
+  void OnGrantsChanged(const Grants& grants) override {
+    std::lock_guard lock(mutex_);
+    grants_ = grants;
+    changed_.notify_all();
+  }
+  void OnChat(const std::string& text, bool from_me) override {
+    std::lock_guard lock(mutex_);
+    chats_.push_back((from_me ? "me: " : "them: ") + text);
+    changed_.notify_all();
+  }
+  void OnClipboard(const std::string& text) override {
+    std::lock_guard lock(mutex_);
+    clipboard_ = text;
+    changed_.notify_all();
+  }
+  void OnEnded(const protocol::SessionEnd& end) override {
+    std::lock_guard lock(mutex_);
+    EXPECT_FALSE(ended_.has_value()) << "OnEnded twice";
+    ended_ = end;
+    changed_.notify_all();
+  }
+
+  std::optional<protocol::SessionEnd> WaitEnded() {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 10s, [&] { return ended_.has_value(); });
+    return ended_;
+  }
+  bool WaitFor(const std::function<bool()>& pred) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, pred);
+  }
+  std::vector<std::string> chats() {
+    std::lock_guard lock(mutex_);
+    return chats_;
+  }
+  std::string clipboard() {
+    std::lock_guard lock(mutex_);
+    return clipboard_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string sas_;
+  Grants grants_;
+  std::vector<std::string> chats_;
+  std::string clipboard_;
+  std::optional<protocol::SessionEnd> ended_;
+};
+
+PeerMessage Terms() {
+  PeerMessage m;
+  m.mutable_terms()->set_technician_name("Tina");
+  m.mutable_terms()->set_terms_text("Terms.");
+  return m;
+}
+
+PeerMessage Request(uint32_t id, proto::Permission permission) {
+  PeerMessage m;
+  m.mutable_consent_request()->set_request_id(id);
+  m.mutable_consent_request()->set_permission(permission);
+  if (permission == proto::PERMISSION_VIEW_SCREEN)
+    m.mutable_consent_request()->mutable_view()->set_whole_desktop(true);
+  return m;
+}
+
+PeerMessage Move(int x, int y) {
+  PeerMessage m;
+  m.mutable_input()->mutable_mouse_move()->set_x(x);
+  m.mutable_input()->mutable_mouse_move()->set_y(y);
+  return m;
+}
+
+desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
+  desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
+      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
+  return reply ? desktop::DesktopPoint{reply->root_x, reply->root_y}
+               : desktop::DesktopPoint{-1, -1};
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0)
+      text.append(buffer, n);
+    std::fclose(f);
+  }
+  return text;
+}
+
+constexpr desktop::DesktopSize kScreen{640, 480};
+constexpr desktop::DesktopRect kRedBox{100, 80, 200, 150};
+
+class CustomerSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!tether::test::XvfbDisplay::Available())
+      GTEST_SKIP() << "Xvfb is not installed";
+    tether::test::XvfbOptions options;
+    options.width = kScreen.width;
+    options.height = kScreen.height;
+    options.extra_args = {"-br"};
+    std::string skip;
+    display_ = desktop::test::StartDisplay(options, &skip);
+    ASSERT_NE(display_, nullptr);
+    char templ[] = "/tmp/tether-session-XXXXXX";
+    downloads_ = mkdtemp(templ);
+  }
+
+  void TearDown() override {
+    if (session_)
+      runner_.RunSync([&] { session_.reset(); });
+    if (!downloads_.empty())
+      std::filesystem::remove_all(downloads_);
+  }
+
+  void Start(bool fake_injector = false, bool hotkey = false) {
+    CustomerSession::Options options;
+    options.config.display = display_->name();
+    options.config.download_dir = downloads_.string();
+    options.code = "12345678";
+    options.host_name = "pc-042";
+    options.user_name = "maria";
+    options.deliver = runner_.Deliver();
+    SessionParts parts;
+    parts.start_engine = FakePeerSession::Factory(wire_);
+    parts.hotkey = hotkey;
+    if (fake_injector) {
+      auto injector = std::make_unique<test::RecordingInjector>();
+      fake_injector_ = injector.get();
+      parts.injector = std::move(injector);
+    }
+    auto session = runner_.RunSync([&] {
+      return StartCustomerSession(std::move(options), &consent_, &observer_,
+                                  std::move(parts));
+    });
+    ASSERT_TRUE(session.has_value()) << session.error().message;
+    session_ = std::move(*session);
+  }
+
+  // Joined, secured, terms answered as the script says.
+  void Open() {
+    wire_->Deliver([](protocol::PeerSession::Observer& o) {
+      proto::Joined joined;
+      joined.set_technician_name("Tina");
+      o.OnJoined(joined);
+      o.OnStateChanged(protocol::SessionState::kSecured);
+      o.OnSecured("482913");
+    });
+    wire_->Message(Terms());
+    Flush();
+  }
+
+  void Flush() {
+    runner_.RunSync([] {});
+  }
+
+  size_t Frames() { return wire_->Count(PeerMessage::kVideoFrame); }
+
+  void AckAll() {
+    for (const PeerMessage& m : wire_->Sent()) {
+      if (m.has_video_frame() &&
+          acked_.insert(m.video_frame().frame_id()).second) {
+        PeerMessage ack;
+        ack.mutable_frame_ack()->set_frame_id(m.video_frame().frame_id());
+        wire_->Message(ack);
+      }
+    }
+  }
+
+  std::unique_ptr<desktop::test::TestDisplay> display_;
+  std::filesystem::path downloads_;
+  test::TaskRunner runner_;
+  std::shared_ptr<FakePeerSession::Wire> wire_ =
+      std::make_shared<FakePeerSession::Wire>();
+  ScriptedConsent consent_;
+  RecordingObserver observer_;
+  test::RecordingInjector* fake_injector_ = nullptr;
+  std::unique_ptr<CustomerSession> session_;
+  std::set<uint64_t> acked_;
+};
+
+TEST_F(CustomerSessionTest, JoinsWithTheCodeAndNamesAsACustomer) {
+  Start();
+  EXPECT_EQ(wire_->options.role, proto::ROLE_CUSTOMER);
+  EXPECT_EQ(wire_->options.code, "12345678");
+  EXPECT_EQ(wire_->options.host_name, "pc-042");
+  EXPECT_NE(wire_->options.app_version.find("tether-customer"),
+            std::string::npos);
+}
+
+TEST_F(CustomerSessionTest, NothingOfTheScreenIsSentBeforeTheCustomerAgrees) {
+  consent_.set_terms_answer(false);
+  consent_.set_fallback(true);
+  Start();
+  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));  // too early
+  Open();
+  wire_->Message(Request(2, proto::PERMISSION_VIEW_SCREEN));  // after "no"
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_NE(ended->message.find("You did not confirm the code"),
+            std::string::npos);
+  ASSERT_TRUE(wire_->ended.has_value());
+  for (const PeerMessage& m : wire_->Sent()) {
+    EXPECT_TRUE(m.has_consent_answer() || m.has_terms_answer())
+        << "sent body " << m.body_case();
+    if (m.has_consent_answer()) {
+      EXPECT_FALSE(m.consent_answer().granted());
+    }
+  }
+  EXPECT_TRUE(consent_.prompts.empty());
+}
+
+TEST_F(CustomerSessionTest, AnAllowedViewSendsDecodableFramesOfTheScreen) {
+  desktop::test::FillRect(display_->c(), display_->root(), kRedBox, 0xFF0000);
+  consent_.set_fallback(true);
+  Start();
+  Open();
+  // The monitor list follows the customer's "yes" to the terms.
+  ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kMonitorList, 1));
+  EXPECT_EQ(Frames(), 0u);
+  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
+  ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, 1));
+
+  auto decoder = codec::VpxDecoder::Create(codec::Codec::kVp8);
+  ASSERT_TRUE(decoder.has_value());
+  const PeerMessage first = [&] {
+    for (const PeerMessage& m : wire_->Sent()) {
+      if (m.has_video_frame())
+        return m;
+    }
+    return PeerMessage{};
+  }();
+  const proto::VideoFrame& frame = first.video_frame();
+  EXPECT_TRUE(frame.key_frame());
+  EXPECT_EQ(frame.codec(), proto::CODEC_VP8);
+  EXPECT_EQ(frame.width(), static_cast<uint32_t>(kScreen.width));
+  EXPECT_EQ(frame.height(), static_cast<uint32_t>(kScreen.height));
+  auto size = (*decoder)->Decode(AsBytes(frame.data()));
+  ASSERT_TRUE(size.has_value()) << size.error().message;
+  ASSERT_EQ(*size, kScreen);
+  desktop::DesktopFrame picture(*size);
+  ASSERT_TRUE((*decoder)->ConvertToBgra(picture).has_value());
+  const uint32_t inside = picture.RgbAt(kRedBox.x + 100, kRedBox.y + 75);
+  const uint32_t outside = picture.RgbAt(20, 20);
+  EXPECT_GT((inside >> 16) & 0xFF, 200u);
+  EXPECT_LT((inside >> 8) & 0xFF, 60u);
+  EXPECT_LT((outside >> 16) & 0xFF, 60u);
+
+  // Acknowledged frames keep the stream going; a change is sent.
+  desktop::test::FillRect(display_->c(), display_->root(), {400, 300, 50, 50},
+                          0x00FF00);
+  const size_t before = Frames();
+  for (int i = 0; i < 50 && Frames() <= before; ++i) {
+    AckAll();
+    wire_->WaitForCount(PeerMessage::kVideoFrame, before + 1, 100ms);
+  }
+  EXPECT_GT(Frames(), before);
+}
+
+TEST_F(CustomerSessionTest, AfterTheViewIsTakenBackNoFrameIsSent) {
+  consent_.set_fallback(true);
+  Start();
+  Open();
+  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
+  ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, 1));
+  PeerMessage revoke;
+  revoke.mutable_revoke()->set_permission(proto::PERMISSION_VIEW_SCREEN);
+  wire_->Message(revoke);
+  Flush();
+  const size_t at_revoke = Frames();
+  for (int i = 0; i < 20; ++i) {
+    AckAll();
+    desktop::test::FillRect(display_->c(), display_->root(),
+                            {10 * i, 10, 10, 10}, 0x0000FF);
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(Frames(), at_revoke);
+  EXPECT_FALSE(session_->grants().viewing);
+}
+
+TEST_F(CustomerSessionTest, InputBeforeTheControlGrantNeverReachesTheInjector) {
+  consent_.set_decider([](const PermissionPrompt& p) {
+    return p.permission == proto::PERMISSION_VIEW_SCREEN;
+  });
+  Start(/*fake_injector=*/true);
+  wire_->Message(Move(1, 1));  // before anything
+  Open();
+  wire_->Message(Move(2, 2));  // agreed, no control
+  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
+  wire_->Message(Move(3, 3));  // viewing, no control
+  wire_->Message(Request(2, proto::PERMISSION_REMOTE_CONTROL));  // refused
+  wire_->Message(Move(4, 4));
+  Flush();
+  EXPECT_EQ(fake_injector_->count(), 0u);
+  EXPECT_FALSE(session_->grants().control);
+}
+
+TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
+  consent_.set_fallback(true);
+  Start();  // the real XTest injector
+  Open();
+  xcb_connection_t* c = display_->c();
+  const xcb_window_t root = display_->root();
+  wire_->Message(Move(50, 60));  // no control yet
+  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  wire_->Message(Move(123, 234));
+  Flush();
+  for (int i = 0;
+       i < 500 && Pointer(c, root) != desktop::DesktopPoint{123, 234}; ++i)
+    std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(Pointer(c, root), (desktop::DesktopPoint{123, 234}));
+
+  std::atomic<bool> flooding{true};
+  std::thread flood([&] {
+    for (int i = 0; flooding; ++i) {
+      wire_->Message(Move(200 + i % 300, 100 + (i * 7) % 300));
+      if (i % 64 == 0)
+        runner_.RunSync([] {});  // keep the app queue short
+    }
+  });
+  // The flood moves the pointer...
+  const desktop::DesktopPoint before = Pointer(c, root);
+  for (int i = 0; i < 1000 && Pointer(c, root) == before; ++i)
+    std::this_thread::sleep_for(2ms);
+  ASSERT_NE(Pointer(c, root), before);
+  // ...until STOP, from this thread (as the hotkey's would).
+  const auto stop_started = std::chrono::steady_clock::now();
+  session_->EmergencyStop();
+  RecordProperty(
+      "stop_returned_us",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - stop_started)
+                           .count()));
+  const desktop::DesktopPoint at_stop = Pointer(c, root);
+  const auto until = std::chrono::steady_clock::now() + 300ms;
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(Pointer(c, root), at_stop) << "input arrived after STOP";
+    std::this_thread::sleep_for(5ms);
+  }
+  flooding = false;
+  flood.join();
+  EXPECT_EQ(Pointer(c, root), at_stop);
+
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->message, "Session ended by you");
+  EXPECT_TRUE(ended->local);
+  EXPECT_EQ(wire_->Count(PeerMessage::kEmergencyStop), 1u);
+  ASSERT_TRUE(wire_->ended.has_value());
+  EXPECT_EQ(wire_->ended->first, proto::END_REASON_EMERGENCY_STOP);
+  session_->EmergencyStop();  // idempotent
+  EXPECT_EQ(wire_->Count(PeerMessage::kEmergencyStop), 1u);
+  Flush();
+  bool stop_in_receipt = false;
+  runner_.RunSync([&] {
+    for (const ReceiptEntry& e : session_->receipt())
+      stop_in_receipt |= e.text.find("You pressed STOP") != std::string::npos;
+  });
+  EXPECT_TRUE(stop_in_receipt);
+}
+
+TEST_F(CustomerSessionTest, TheHotkeyStopsTheSession) {
+  consent_.set_fallback(true);
+  Start(/*fake_injector=*/true, /*hotkey=*/true);
+  Open();
+  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  Flush();
+  xcb_connection_t* c = display_->c();
+  const xcb_setup_t* setup = xcb_get_setup(c);
+  desktop::test::XcbReply<xcb_get_keyboard_mapping_reply_t> map(
+      xcb_get_keyboard_mapping_reply(
+          c,
+          xcb_get_keyboard_mapping(
+              c, setup->min_keycode,
+              static_cast<uint8_t>(setup->max_keycode - setup->min_keycode +
+                                   1)),
+          nullptr));
+  ASSERT_NE(map, nullptr);
+  const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(map.get());
+  const int n = xcb_get_keyboard_mapping_keysyms_length(map.get());
+  const auto keycode = [&](xcb_keysym_t sym) -> uint8_t {
+    for (int i = 0; i < n; ++i) {
+      if (syms[i] == sym)
+        return static_cast<uint8_t>(setup->min_keycode +
+                                    i / map->keysyms_per_keycode);
+    }
+    return 0;
+  };
+  const uint8_t keys[] = {keycode(0xffe3), keycode(0xffe9), keycode(0xffe1),
+                          keycode(0x73)};
+  for (uint8_t k : keys)
+    xcb_test_fake_input(c, XCB_KEY_PRESS, k, XCB_CURRENT_TIME, XCB_NONE, 0, 0,
+                        0);
+  for (uint8_t k : keys)
+    xcb_test_fake_input(c, XCB_KEY_RELEASE, k, XCB_CURRENT_TIME, XCB_NONE, 0, 0,
+                        0);
+  desktop::x11::Sync(c);
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->message, "Session ended by you");
+  EXPECT_EQ(wire_->Count(PeerMessage::kEmergencyStop), 1u);
+  wire_->Message(Move(1, 1));
+  Flush();
+  EXPECT_EQ(fake_injector_->count(), 0u);
+  EXPECT_TRUE(fake_injector_->IsBlocked());
+}
+
+TEST_F(CustomerSessionTest, ChatClipboardAndFilesReachTheCustomer) {
+  consent_.set_fallback(true);
+  Start(/*fake_injector=*/true);
+  Open();
+  PeerMessage chat;
+  chat.mutable_chat()->set_text("hello from Tina");
+  wire_->Message(chat);
+  runner_.RunSync([&] { session_->SendChat("hi"); });
+  EXPECT_EQ(observer_.chats(),
+            (std::vector<std::string>{"them: hello from Tina", "me: hi"}));
+  EXPECT_EQ(wire_->Count(PeerMessage::kChat), 1u);
+
+  wire_->Message(Request(2, proto::PERMISSION_CLIPBOARD));
+  PeerMessage clip;
+  clip.mutable_clipboard()->set_text("copied");
+  wire_->Message(clip);
+  Flush();
+  EXPECT_EQ(observer_.clipboard(), "copied");
+
+  const std::string content = "file body";
+  const auto digest = crypto::Sha256(AsBytes(content));
+  PeerMessage offer = Request(3, proto::PERMISSION_SEND_FILE);
+  proto::FileOffer* file = offer.mutable_consent_request()->mutable_file();
+  file->set_file_id(4);
+  file->set_name("../notes.txt");
+  file->set_size(content.size());
+  file->set_sha256(digest.data(), digest.size());
+  wire_->Message(offer);
+  PeerMessage chunk;
+  chunk.mutable_file_chunk()->set_file_id(4);
+  chunk.mutable_file_chunk()->set_data(content);
+  wire_->Message(chunk);
+  PeerMessage done;
+  done.mutable_file_done()->set_file_id(4);
+  wire_->Message(done);
+  Flush();
+  EXPECT_EQ(wire_->Count(PeerMessage::kFileAccept), 1u);
+  EXPECT_EQ(ReadFile(downloads_ / "notes.txt"), content);
+}
+
+TEST_F(CustomerSessionTest, TheReceiptIsSavedAsReadableText) {
+  consent_.set_fallback(true);
+  Start(/*fake_injector=*/true);
+  Open();
+  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  Flush();
+  runner_.RunSync([&] { session_->RevokeControl(); });
+  const auto path = downloads_ / "receipt.txt";
+  auto saved =
+      runner_.RunSync([&] { return session_->SaveReceipt(path.string()); });
+  ASSERT_TRUE(saved.has_value()) << saved.error().message;
+  const std::string text = ReadFile(path);
+  EXPECT_NE(text.find("Technician: Tina"), std::string::npos);
+  EXPECT_NE(text.find("You confirmed the code 482 913"), std::string::npos);
+  EXPECT_NE(text.find("You allowed Tina to control your mouse and keyboard."),
+            std::string::npos);
+  EXPECT_NE(text.find("You took back control"), std::string::npos);
+  auto bad = runner_.RunSync(
+      [&] { return session_->SaveReceipt("/nonexistent/dir/receipt.txt"); });
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("/nonexistent/dir/receipt.txt"),
+            std::string::npos);
+}
+
+TEST_F(CustomerSessionTest, EndingNormallyTellsTheCustomerAndTheTechnician) {
+  Start(/*fake_injector=*/true);
+  Open();
+  runner_.RunSync([&] { session_->End(); });
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->message, "You ended the session.");
+  ASSERT_TRUE(wire_->ended.has_value());
+  EXPECT_EQ(wire_->ended->first, proto::END_REASON_USER_ENDED);
+}
+
+}  // namespace
+}  // namespace tether::customer

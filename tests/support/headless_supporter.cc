@@ -1,0 +1,250 @@
+#include "tests/support/headless_supporter.h"
+
+#include <utility>
+
+#include "base/bytes.h"
+#include "codec/vpx_decoder.h"
+
+namespace tether::test {
+
+Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
+    const Options& options) {
+  std::unique_ptr<HeadlessSupporter> supporter(new HeadlessSupporter());
+  protocol::PeerSession::Options engine;
+  engine.relay.host = "127.0.0.1";
+  engine.relay.port = options.port;
+  engine.relay.fingerprint = options.fingerprint;
+  engine.role = proto::ROLE_SUPPORTER;
+  engine.app_version = "tether-headless-supporter 0.1.0";
+  engine.connect_timeout = std::chrono::seconds(5);
+  engine.heartbeat_interval = std::chrono::milliseconds(500);
+  engine.peer_timeout = std::chrono::seconds(10);
+  // Empty deliver: observer calls on the engine's thread.
+  auto session =
+      protocol::PeerSession::Start(std::move(engine), supporter.get());
+  if (!session)
+    return Unexpected(std::move(session).error());
+  supporter->engine_ = std::move(*session);
+  supporter->engine_->Login(options.user, options.password, "");
+  supporter->engine_->CreateSession();
+  return supporter;
+}
+
+HeadlessSupporter::~HeadlessSupporter() {
+  engine_.reset();  // joins the engine's thread: no more observer calls
+}
+
+bool HeadlessSupporter::WaitUntil(const std::function<bool()>& done,
+                                  std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, done);
+}
+
+Result<std::string> HeadlessSupporter::WaitForCode() {
+  if (!WaitUntil([&] { return code_.has_value() || ended_.has_value(); }))
+    return MakeError("no code from the relay in time");
+  std::lock_guard lock(mutex_);
+  if (!code_) {
+    return MakeError("the supporter session ended: " + ended_->message +
+                     (login_ ? " (login: " + login_->message() + ")" : ""));
+  }
+  return *code_;
+}
+
+Result<proto::JoinRequest> HeadlessSupporter::AcceptJoin(bool accept) {
+  if (!WaitUntil([&] { return !join_requests_.empty() || ended_.has_value(); }))
+    return MakeError("nobody joined in time");
+  proto::JoinRequest request;
+  {
+    std::lock_guard lock(mutex_);
+    if (join_requests_.empty())
+      return MakeError("the supporter session ended: " + ended_->message);
+    request = join_requests_.front();
+  }
+  engine_->DecideJoin(accept);
+  return request;
+}
+
+Result<std::string> HeadlessSupporter::WaitForSas() {
+  if (!WaitUntil([&] { return sas_.has_value() || ended_.has_value(); }))
+    return MakeError("the channel did not come up in time");
+  std::lock_guard lock(mutex_);
+  if (!sas_)
+    return MakeError("the supporter session ended: " + ended_->message);
+  return *sas_;
+}
+
+bool HeadlessSupporter::SendTerms(const std::string& terms_text,
+                                  bool recording) {
+  proto::PeerMessage terms;
+  terms.mutable_terms()->set_technician_name("tina (from the app)");
+  terms.mutable_terms()->set_organisation("Test IT");
+  terms.mutable_terms()->set_terms_text(terms_text);
+  terms.mutable_terms()->set_recording(recording);
+  return Send(std::move(terms));
+}
+
+bool HeadlessSupporter::Send(proto::PeerMessage message) {
+  return engine_->Send(std::move(message));
+}
+
+Result<bool> HeadlessSupporter::Ask(
+    uint32_t id,
+    proto::Permission permission,
+    std::function<void(proto::ConsentRequest&)> fill) {
+  proto::PeerMessage request;
+  request.mutable_consent_request()->set_request_id(id);
+  request.mutable_consent_request()->set_permission(permission);
+  if (fill)
+    fill(*request.mutable_consent_request());
+  if (!Send(std::move(request)))
+    return MakeError("the request could not be sent");
+  auto answer = WaitFor([id](const proto::PeerMessage& m) {
+    return m.has_consent_answer() && m.consent_answer().request_id() == id;
+  });
+  if (!answer)
+    return MakeError("no answer to request " + std::to_string(id));
+  return answer->consent_answer().granted();
+}
+
+std::optional<proto::PeerMessage> HeadlessSupporter::WaitFor(
+    const std::function<bool(const proto::PeerMessage&)>& match,
+    std::chrono::milliseconds timeout) {
+  std::optional<proto::PeerMessage> found;
+  WaitUntil(
+      [&] {
+        for (const proto::PeerMessage& m : received_) {
+          if (match(m)) {
+            found = m;
+            return true;
+          }
+        }
+        return ended_.has_value();
+      },
+      timeout);
+  if (!found) {
+    // The end may have raced the last messages in; look once more.
+    std::lock_guard lock(mutex_);
+    for (const proto::PeerMessage& m : received_) {
+      if (match(m))
+        return m;
+    }
+  }
+  return found;
+}
+
+std::vector<proto::PeerMessage> HeadlessSupporter::received() const {
+  std::lock_guard lock(mutex_);
+  return received_;
+}
+
+size_t HeadlessSupporter::Count(proto::PeerMessage::BodyCase body) const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const proto::PeerMessage& m : received_)
+    n += m.body_case() == body ? 1 : 0;
+  return n;
+}
+
+int HeadlessSupporter::frames_decoded() const {
+  std::lock_guard lock(mutex_);
+  return frames_decoded_;
+}
+
+int HeadlessSupporter::decode_errors() const {
+  std::lock_guard lock(mutex_);
+  return decode_errors_;
+}
+
+bool HeadlessSupporter::WaitForFrames(int n,
+                                      std::chrono::milliseconds timeout) {
+  return WaitUntil([&] { return frames_decoded_ >= n; }, timeout);
+}
+
+std::optional<desktop::DesktopFrame> HeadlessSupporter::LastPicture() const {
+  std::lock_guard lock(mutex_);
+  if (!last_picture_)
+    return std::nullopt;
+  return last_picture_->Clone();
+}
+
+std::optional<protocol::SessionEnd> HeadlessSupporter::WaitEnded(
+    std::chrono::milliseconds timeout) {
+  WaitUntil([&] { return ended_.has_value(); }, timeout);
+  std::lock_guard lock(mutex_);
+  return ended_;
+}
+
+void HeadlessSupporter::End() {
+  engine_->End(proto::END_REASON_USER_ENDED, "");
+}
+
+void HeadlessSupporter::OnStateChanged(protocol::SessionState) {}
+
+void HeadlessSupporter::OnLoginResult(const proto::LoginResult& result) {
+  std::lock_guard lock(mutex_);
+  login_ = result;
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnSessionCreated(const proto::SessionCreated& created) {
+  std::lock_guard lock(mutex_);
+  code_ = created.code();
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnJoinRequest(const proto::JoinRequest& request) {
+  std::lock_guard lock(mutex_);
+  join_requests_.push_back(request);
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnSecured(const std::string& sas) {
+  std::lock_guard lock(mutex_);
+  sas_ = sas;
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnMessage(proto::PeerMessage message) {
+  if (message.has_video_frame()) {
+    // A viewer: decode, keep the picture, acknowledge.
+    const proto::VideoFrame& frame = message.video_frame();
+    if (!decoder_) {
+      auto decoder = codec::VpxDecoder::Create(frame.codec() == proto::CODEC_VP9
+                                                   ? codec::Codec::kVp9
+                                                   : codec::Codec::kVp8);
+      if (decoder)
+        decoder_ = std::move(*decoder);
+    }
+    bool ok = false;
+    std::optional<desktop::DesktopFrame> picture;
+    if (decoder_) {
+      auto size = decoder_->Decode(tether::AsBytes(frame.data()));
+      if (size) {
+        picture.emplace(*size);
+        ok = decoder_->ConvertToBgra(*picture).has_value();
+      }
+    }
+    proto::PeerMessage ack;
+    ack.mutable_frame_ack()->set_frame_id(frame.frame_id());
+    engine_->Send(std::move(ack));
+    std::lock_guard lock(mutex_);
+    if (ok) {
+      ++frames_decoded_;
+      last_picture_ = std::move(picture);
+    } else {
+      ++decode_errors_;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  received_.push_back(std::move(message));
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnEnded(const protocol::SessionEnd& end) {
+  std::lock_guard lock(mutex_);
+  ended_ = end;
+  changed_.notify_all();
+}
+
+}  // namespace tether::test

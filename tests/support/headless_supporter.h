@@ -1,0 +1,102 @@
+#pragma once
+
+// A technician's app without windows, for end-to-end tests until the
+// supporter console exists: a PeerSession in the supporter role that signs
+// in, issues a code, accepts the join, sends the session terms, records
+// every message from the customer, and decodes (and acknowledges) every
+// video frame like a viewer would. Every wait has a deadline.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "codec/video_decoder.h"
+#include "desktop/desktop_frame.h"
+#include "protocol/peer_session.h"
+
+namespace tether::test {
+
+class HeadlessSupporter final : public protocol::PeerSession::Observer {
+ public:
+  struct Options {
+    uint16_t port = 0;
+    std::string fingerprint;
+    std::string user;
+    std::string password;
+  };
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds kTimeout{20};
+
+  // Connects, signs in and asks for a code.
+  static Result<std::unique_ptr<HeadlessSupporter>> Start(
+      const Options& options);
+  ~HeadlessSupporter() override;
+
+  // The 8-digit code, once the relay issued it.
+  Result<std::string> WaitForCode();
+  // Waits for the customer's join request and answers it.
+  Result<proto::JoinRequest> AcceptJoin(bool accept = true);
+  // The SAS once the channel is up.
+  Result<std::string> WaitForSas();
+  // Sends SessionTerms (the first message on the channel).
+  bool SendTerms(const std::string& terms_text, bool recording = false);
+  bool Send(proto::PeerMessage message);
+  // Asks for `permission` with request id `id`; returns the answer.
+  Result<bool> Ask(uint32_t id,
+                   proto::Permission permission,
+                   std::function<void(proto::ConsentRequest&)> fill = {});
+
+  // Waits for the first message from the customer (since the start) that
+  // `match` accepts; returns a copy.
+  std::optional<proto::PeerMessage> WaitFor(
+      const std::function<bool(const proto::PeerMessage&)>& match,
+      std::chrono::milliseconds timeout = kTimeout);
+  std::vector<proto::PeerMessage> received() const;
+  size_t Count(proto::PeerMessage::BodyCase body) const;
+
+  // Video: frames decoded so far and the last picture (BGRX).
+  int frames_decoded() const;
+  int decode_errors() const;
+  bool WaitForFrames(int n, std::chrono::milliseconds timeout = kTimeout);
+  std::optional<desktop::DesktopFrame> LastPicture() const;
+
+  std::optional<protocol::SessionEnd> WaitEnded(
+      std::chrono::milliseconds timeout = kTimeout);
+  void End();
+
+  // PeerSession::Observer, on the engine's thread.
+  void OnStateChanged(protocol::SessionState state) override;
+  void OnLoginResult(const proto::LoginResult& result) override;
+  void OnSessionCreated(const proto::SessionCreated& created) override;
+  void OnJoinRequest(const proto::JoinRequest& request) override;
+  void OnSecured(const std::string& sas) override;
+  void OnMessage(proto::PeerMessage message) override;
+  void OnEnded(const protocol::SessionEnd& end) override;
+
+ private:
+  HeadlessSupporter() = default;
+  bool WaitUntil(const std::function<bool()>& done,
+                 std::chrono::milliseconds timeout = kTimeout);
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<std::string> code_;
+  std::optional<proto::LoginResult> login_;
+  std::vector<proto::JoinRequest> join_requests_;
+  std::optional<std::string> sas_;
+  std::vector<proto::PeerMessage> received_;
+  std::optional<protocol::SessionEnd> ended_;
+  std::unique_ptr<codec::VideoDecoder> decoder_;  // engine thread only
+  int frames_decoded_ = 0;
+  int decode_errors_ = 0;
+  std::optional<desktop::DesktopFrame> last_picture_;
+  std::unique_ptr<protocol::PeerSession> engine_;
+};
+
+}  // namespace tether::test
