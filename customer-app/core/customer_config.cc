@@ -155,8 +155,7 @@ class Schema {
            if (auto format = crypto::CheckFingerprintFormat(*text);
                !format) {
              return MakeError(format.error().message +
-                              " (the relay prints it: tether-relay "
-                              "fingerprint)");
+                              " (on the relay: tether-relay cert show)");
            }
            std::transform(text->begin(), text->end(), text->begin(),
                           [](char ch) {

@@ -103,8 +103,8 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
                       "%1 could click, type and open programs on this "
                       "computer, as if sitting in front of it. An orange "
                       "frame shows around your screen while they can. To "
-                      "take control back, untick \u201CRemote control\u201D "
-                      "in the Tether panel.")
+                      "take control back, untick \u201CRemote control is "
+                      "on\u201D in the Tether panel.")
                       .arg(who);
       text.allow_label = QStringLiteral("Allow control");
       break;

@@ -40,7 +40,7 @@ EndView DescribeEnd(const protocol::SessionEnd& end,
   switch (end.reason) {
     case proto::END_REASON_EMERGENCY_STOP:
       return with_details(
-          {QStringLiteral("Session stopped by you"),
+          {QStringLiteral("Session ended by you"),
            QStringLiteral("You pressed STOP. The technician was disconnected "
                           "at once and can no longer see or control your "
                           "computer."),

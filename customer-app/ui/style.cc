@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+#include "customer-app/core/file_receiver.h"
+
 namespace tether::customer::ui {
 namespace {
 
@@ -208,20 +210,8 @@ QString FormatSessionCode(const QString& digits) {
 }
 
 QString FormatFileSize(uint64_t bytes) {
-  if (bytes == 1)
-    return QStringLiteral("1 byte");
-  if (bytes < 1024)
-    return QStringLiteral("%1 bytes").arg(bytes);
-  const char* units[] = {"KB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes) / 1024.0;
-  int unit = 0;
-  while (value >= 1024.0 && unit < 3) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return QStringLiteral("%1 %2")
-      .arg(value, 0, 'f', value < 10 ? 1 : 0)
-      .arg(QLatin1String(units[unit]));
+  // The core's wording, so the prompt and the receipt say the same size.
+  return QString::fromStdString(customer::FormatFileSize(bytes));
 }
 
 }  // namespace tether::customer::ui

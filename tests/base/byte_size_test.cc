@@ -14,9 +14,9 @@ TEST(ByteSizeTest, ParsesEveryUnit) {
 }
 
 TEST(ByteSizeTest, RefusesAnythingElse) {
-  for (const char* text : {"", "KiB", "12", "12 KiB", " 12KiB", "12kib",
-                           "1.5GiB", "-1KiB", "12KB", "12KiBx",
-                           "9999999999999999GiB", "99999999999999GiB"}) {
+  for (const char* text :
+       {"", "KiB", "12", "12 KiB", " 12KiB", "12kib", "1.5GiB", "-1KiB", "12KB",
+        "12KiBx", "9999999999999999GiB", "99999999999999GiB"}) {
     EXPECT_FALSE(ParseByteSize(text).has_value()) << text;
   }
 }

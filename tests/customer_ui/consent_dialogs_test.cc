@@ -289,7 +289,7 @@ TEST(PermissionPromptTest, FileShowsNameSizeAndDestination) {
       milliseconds(0));
   EXPECT_EQ(Facts(&dialog),
             (QStringList{QStringLiteral("printer-driver.pdf"),
-                         QStringLiteral("12 MB"),
+                         QStringLiteral("13 MB"),
                          QStringLiteral("/home/sam/Downloads")}));
   EXPECT_EQ(dialog.refuse_button()->text(), QStringLiteral("Don't accept"));
 }

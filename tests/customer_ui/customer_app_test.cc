@@ -181,7 +181,7 @@ TEST_F(CustomerAppTest, StopFromThePanelStopsAndHidesTheBorder) {
       End(proto::END_REASON_EMERGENCY_STOP, "Session ended by you", true));
   ASSERT_NE(app_->ended_window(), nullptr);
   EXPECT_EQ(app_->ended_window()->title_label()->text(),
-            QStringLiteral("Session stopped by you"));
+            QStringLiteral("Session ended by you"));
 }
 
 TEST_F(CustomerAppTest, TheEndClosesOpenPromptsWithoutAnswering) {

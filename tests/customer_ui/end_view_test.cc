@@ -28,7 +28,7 @@ constexpr EndContext kPaired{true, true};
 TEST(EndViewTest, EmergencyStopSaysYouStoppedIt) {
   const EndView view =
       DescribeEnd(End(proto::END_REASON_EMERGENCY_STOP, {}, true), kPaired);
-  EXPECT_EQ(view.title, QStringLiteral("Session stopped by you"));
+  EXPECT_EQ(view.title, QStringLiteral("Session ended by you"));
   EXPECT_EQ(view.tone, EndView::Tone::kCalm);
 }
 

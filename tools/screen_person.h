@@ -1,0 +1,83 @@
+#pragma once
+
+// The customer at the keyboard, for the main job's scripted session: finds
+// a window by its title, looks at it (the root window's pixels, as shown),
+// and clicks buttons the way a person picks them out, by their look: the
+// blue button is the safe choice, the white one beside it is "allow", the
+// red one is STOP. Mouse and keyboard go through xdotool (XTest), like a
+// real pointer and keyboard. Every wait is bounded.
+
+#include <xcb/xcb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace tether::tools {
+
+struct ScreenRect {
+  int x = 0, y = 0, width = 0, height = 0;
+  int center_x() const { return x + width / 2; }
+  int center_y() const { return y + height / 2; }
+};
+
+// What a person sees of one window: its place on the screen and pixels.
+struct WindowView {
+  xcb_window_t id = 0;
+  ScreenRect rect;               // on the screen
+  std::vector<uint32_t> pixels;  // 0x00RRGGBB, rect.width per row
+
+  uint32_t at(int x, int y) const {
+    return pixels[static_cast<size_t>(y) * rect.width + x];
+  }
+  // The largest block of (nearly) `colour`, found by its horizontal runs of
+  // at least `min_run` pixels in consecutive rows; window coordinates.
+  std::optional<ScreenRect> FindBlock(uint32_t colour, int min_run) const;
+};
+
+class ScreenPerson {
+ public:
+  static Result<ScreenPerson> Connect(const std::string& display);
+  ScreenPerson(ScreenPerson&&) noexcept;
+  ~ScreenPerson();
+
+  // Waits until a visible top-level window whose title contains `title`
+  // shows (and has drawn: not a single colour), then looks at it.
+  Result<WindowView> WaitForWindow(const std::string& title,
+                                   std::chrono::milliseconds timeout);
+  bool WindowShown(const std::string& title);
+  Result<WindowView> Look(xcb_window_t window);
+
+  // Clicks the safe choice (the filled blue button): "Don't allow", "Close".
+  Result<void> ClickBlueButton(const WindowView& view);
+  // Clicks the white "allow" button left of the blue one.
+  Result<void> ClickAllowButton(const WindowView& view);
+  // Clicks the big red STOP.
+  Result<void> ClickRedButton(const WindowView& view);
+  // Clicks the white text field (the code field).
+  Result<void> ClickWhiteField(const WindowView& view);
+
+  Result<void> Type(const std::string& text);
+  Result<void> ClickAt(int x, int y);
+  // Where the pointer is now.
+  std::pair<int, int> Pointer();
+  // The whole screen, 0x00RRGGBB rows, for screenshots.
+  Result<WindowView> LookAtScreen();
+
+ private:
+  explicit ScreenPerson(xcb_connection_t* connection, xcb_window_t root);
+  std::optional<xcb_window_t> FindWindow(const std::string& title);
+  std::string Title(xcb_window_t window);
+  Result<WindowView> Capture(const ScreenRect& rect, xcb_window_t id);
+
+  xcb_connection_t* connection_ = nullptr;
+  xcb_window_t root_ = 0;
+  xcb_atom_t net_wm_name_ = 0;
+  xcb_atom_t utf8_string_ = 0;
+};
+
+}  // namespace tether::tools
