@@ -10,6 +10,7 @@
 #include "relay/admin/admin_commands.h"
 #include "relay/config/relay_config.h"
 #include "relay/server/relay_server.h"
+#include "relay/store/sqlite_backup.h"
 
 namespace {
 
@@ -58,6 +59,12 @@ int main(int argc, char** argv) {
     auto server = relay::RelayServer::Create(*config);
     if (!server) {
       log::Error("cannot start: {}", server.error().message);
+      return 1;
+    }
+    // One relay per database; `restore` takes the same lock.
+    auto lock = relay::ServingLock::Acquire(config->store.database);
+    if (!lock) {
+      log::Error("cannot start: {}", lock.error().message);
       return 1;
     }
     return (*server)->Run();

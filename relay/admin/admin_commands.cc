@@ -8,7 +8,7 @@
 namespace tether::relay {
 
 AdminCommands::AdminCommands(CLI::App& app, const std::string& config_path)
-    : app_(app), config_path_(config_path), users_(app), records_(app) {
+    : app_(app), config_path_(config_path), users_(app), records_(app), ops_(app) {
   auto* cert = app_.add_subcommand("cert", "The relay's TLS certificate");
   cert->require_subcommand(1);
   cert_init_ = cert->add_subcommand(
@@ -27,6 +27,8 @@ int AdminCommands::Run(const RelayConfig& config) {
   if (auto code = users_.Run(config))
     return *code;
   if (auto code = records_.Run(config))
+    return *code;
+  if (auto code = ops_.Run(config))
     return *code;
   if (cert_init_->parsed() || cert_show_->parsed()) {
     auto fingerprint = EnsureRelayCertificate(config);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/relay_process.h"
+
 namespace tether::customer {
 namespace {
 
@@ -184,6 +186,25 @@ TEST(SessionCodeTest, SaysWhatIsWrongInPlainWords) {
             std::string::npos);
   EXPECT_NE(error(std::string(2000, '1')).find("too much text"),
             std::string::npos);
+}
+
+// What IT hands out: `tether-relay customer-config` writes a file this app
+// loads as is.
+TEST(CustomerConfigTest, LoadsTheFileTheRelayWrites) {
+  test::RelayProcess relay;
+  ASSERT_EQ(relay.RunCommand({"cert", "init"}).exit_code, 0);
+  const auto path = relay.dir() / "tether-customer.toml";
+  auto written = relay.RunCommand({"customer-config", "--host",
+                                   "support.example.com", "--port", "443",
+                                   "--out", path.string()});
+  ASSERT_EQ(written.exit_code, 0) << written.output;
+  auto config = CustomerConfig::Load(path.string());
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->relay.host, "support.example.com");
+  EXPECT_EQ(config->relay.port, 443);
+  EXPECT_EQ(config->organisation, "Test IT");
+  auto shown = relay.RunCommand({"cert", "show"});
+  EXPECT_EQ(config->relay.fingerprint + "\n", shown.output);
 }
 
 }  // namespace

@@ -579,5 +579,93 @@ TEST_F(AdminCommandsTest, ConfigCheckExitsOneNamingTheBadKey) {
   EXPECT_NE(bad.output.find("require_totpp"), std::string::npos) << bad.output;
 }
 
+// ---- backup, restore, customer-config --------------------------------------
+
+TEST_F(AdminCommandsTest, BackupWhileServingRestoresIntoARelayWithTheSameAccounts) {
+  AddUser("tina", "technician");
+  StartRelay();
+  // A technician signed in with a code waiting: the relay is busy.
+  auto client = RelayTestClient::Connect(relay_->port(), relay_->fingerprint());
+  ASSERT_TRUE(client.has_value()) << client.error().message;
+  ASSERT_TRUE((*client)->Hello(proto::ROLE_SUPPORTER).has_value());
+  auto login = (*client)->Login("tina", kPassword, "");
+  ASSERT_TRUE(login.has_value());
+  ASSERT_EQ(login->login_result().status(),
+            proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED);
+
+  const auto backup = relay_->dir() / "backup.db";
+  auto taken = Run({"backup", "--to", backup.string()});
+  ASSERT_EQ(taken.exit_code, 0) << taken.output;
+  EXPECT_NE(taken.output.find("backup written"), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(backup).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_FALSE(std::filesystem::exists(backup.string() + ".part"));
+  // Never replaces a file.
+  auto again = Run({"backup", "--to", backup.string()});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("never replaces"), std::string::npos);
+
+  // Not under a running relay.
+  auto refused = Run({"restore", "--from", backup.string()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("a relay is serving"), std::string::npos)
+      << refused.output;
+
+  client->reset();
+  ASSERT_TRUE(relay_->Stop().has_value());
+  AddUser("later", "technician");  // made after the backup: gone after restore
+  auto restored = Run({"restore", "--from", backup.string()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.output;
+  EXPECT_NE(restored.output.find("audit chain ok"), std::string::npos);
+  StartRelay();
+  EXPECT_EQ(Login("tina", kPassword),
+            proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED);
+  EXPECT_EQ(Login("later", kPassword),
+            proto::LoginResult::STATUS_BAD_CREDENTIALS);
+  bool backup_audited = false, restore_audited = false;
+  for (const auto& row : AuditRows()) {
+    backup_audited |= row.at("action") == "database.backup";
+    restore_audited |= row.at("action") == "database.restore";
+  }
+  EXPECT_TRUE(backup_audited);
+  EXPECT_TRUE(restore_audited);
+}
+
+TEST_F(AdminCommandsTest, RestoreRefusesADamagedOrForeignFile) {
+  AddUser("tina", "technician");
+  const auto junk = relay_->dir() / "junk.db";
+  std::ofstream(junk) << "this is not a database at all";
+  auto refused = Run({"restore", "--from", junk.string()});
+  EXPECT_EQ(refused.exit_code, 1);
+  // The relay's own database is untouched.
+  EXPECT_TRUE(FindAccount("tina").user_name == "tina");
+}
+
+TEST_F(AdminCommandsTest, ASecondRelayOnTheSameDatabaseIsRefused) {
+  StartRelay();
+  RelayProcess::CommandResult second = Run({"serve"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.output.find("a relay is serving"), std::string::npos)
+      << second.output;
+}
+
+TEST_F(AdminCommandsTest, CustomerConfigNamesTheRelayAndItsKey) {
+  ASSERT_EQ(Run({"cert", "init"}).exit_code, 0);
+  const std::string fingerprint = Run({"cert", "show"}).output;
+  const auto out = relay_->dir() / "tether-customer.toml";
+  auto written = Run({"customer-config", "--host", "support.example.com",
+                      "--port", "443", "--out", out.string()});
+  ASSERT_EQ(written.exit_code, 0) << written.output;
+  const std::string text = ReadFile(out);
+  EXPECT_NE(text.find("host = 'support.example.com'"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("port = 443"), std::string::npos) << text;
+  EXPECT_NE(text.find(fingerprint.substr(0, fingerprint.find('\n'))),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("organisation = 'Test IT'"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace tether::relay

@@ -1,0 +1,151 @@
+#include "relay/admin/ops_commands.h"
+
+#include <cstdio>
+#include <sstream>
+
+// tomlplusplus writes the customer config, so names with quotes or
+// non-ASCII letters come out as valid TOML.
+#include <toml++/toml.h>
+
+#include "crypto/certificate.h"
+#include "relay/admin/admin_support.h"
+#include "relay/store/sqlite_backup.h"
+
+namespace tether::relay::admin {
+
+OpsCommands::OpsCommands(CLI::App& app) {
+  backup_ = app.add_subcommand(
+      "backup",
+      "Copy the database to FILE while the relay keeps serving (one "
+      "consistent snapshot, checked, never replacing a file)");
+  backup_->add_option("--to", backup_to_, "The backup file to create")
+      ->required();
+  restore_ = app.add_subcommand(
+      "restore",
+      "Replace the database with a backup (the relay must be stopped); the "
+      "backup is checked first and the audit chain verified after");
+  restore_->add_option("--from", restore_from_, "The backup file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  customer_config_ = app.add_subcommand(
+      "customer-config",
+      "Write the tether-customer.toml a customer app needs: relay address, "
+      "pinned key, organisation (put it beside tether-customer)");
+  customer_config_
+      ->add_option("--host", host_,
+                   "The relay's name or address as customers reach it")
+      ->required();
+  customer_config_->add_option(
+      "--port", port_,
+      "The port customers reach (default: the first listen "
+      "port)");
+  customer_config_->add_option("--out", out_,
+                               "The file to write (default: standard output)");
+}
+
+std::optional<int> OpsCommands::Run(const RelayConfig& config) {
+  if (backup_->parsed())
+    return Backup(config);
+  if (restore_->parsed())
+    return Restore(config);
+  if (customer_config_->parsed())
+    return CustomerConfig(config);
+  return std::nullopt;
+}
+
+int OpsCommands::Backup(const RelayConfig& config) {
+  {
+    // Recorded first, so the backup itself holds the record of it.
+    auto store = OpenStore(config);
+    if (!store)
+      return Fail(store.error().message);
+    auto audited =
+        (*store)->AppendAudit(CliActor(), "database.backup", backup_to_, "");
+    if (!audited)
+      return Fail("cannot record the backup in the audit log: " +
+                  audited.error().message);
+  }
+  auto backup = BackupDatabase(config.store.database, backup_to_);
+  if (!backup)
+    return Fail(backup.error().message);
+  std::printf(
+      "backup written: %s (%llu bytes, schema %d)\n", backup_to_.c_str(),
+      static_cast<unsigned long long>(backup->bytes), backup->schema_version);
+  return kExitOk;
+}
+
+int OpsCommands::Restore(const RelayConfig& config) {
+  auto lock = ServingLock::Acquire(config.store.database);
+  if (!lock)
+    return Fail(lock.error().message);
+  auto restored = RestoreDatabase(restore_from_, config.store.database);
+  if (!restored)
+    return Fail(restored.error().message);
+  // Opening migrates an older backup's schema to this version.
+  auto store = OpenStore(config);
+  if (!store)
+    return Fail("restored, but the database does not open: " +
+                store.error().message);
+  auto verified = (*store)->VerifyAudit();
+  if (!verified)
+    return Fail(verified.error().message);
+  if (!verified->ok) {
+    return Fail("restored, but the audit chain does not verify: " +
+                verified->problem);
+  }
+  auto audited =
+      (*store)->AppendAudit(CliActor(), "database.restore", restore_from_, "");
+  if (!audited)
+    return Fail("cannot record the restore in the audit log: " +
+                audited.error().message);
+  std::printf("restored %s into %s (schema %d, audit chain ok: %zu rows)\n",
+              restore_from_.c_str(), config.store.database.c_str(),
+              restored->schema_version, verified->rows_checked);
+  return kExitOk;
+}
+
+int OpsCommands::CustomerConfig(const RelayConfig& config) {
+  auto pem = crypto::ReadPemFile(config.tls.certificate);
+  if (!pem)
+    return Fail(pem.error().message +
+                " (create it first: tether-relay cert init)");
+  auto fingerprint = crypto::PublicKeyFingerprint(*pem);
+  if (!fingerprint)
+    return Fail(fingerprint.error().message);
+  uint16_t port = port_;
+  if (port == 0 && !config.server.listen.empty())
+    port = config.server.listen[0].port;
+  if (port == 0)
+    return Fail("the relay listens on a port the system picks: give --port");
+
+  toml::table relay{{"host", host_},
+                    {"port", static_cast<int64_t>(port)},
+                    {"fingerprint", *fingerprint}};
+  toml::table file;
+  if (!config.server.organisation.empty())
+    file.insert("organisation", config.server.organisation);
+  file.insert("relay", std::move(relay));
+  std::ostringstream text;
+  text << "# tether-customer.toml, written by `tether-relay customer-config`.\n"
+          "# Put it beside tether-customer: the app connects only to this "
+          "relay,\n# and only if its key matches. The support terms come "
+          "from the relay.\n"
+       << file << "\n";
+
+  auto written = WriteOutput(out_, [&](std::ostream& out) -> Result<void> {
+    out << text.str();
+    return {};
+  });
+  if (!written)
+    return Fail(written.error().message);
+  if (!out_.empty())
+    std::printf("customer config written: %s\n", out_.c_str());
+  auto store = OpenStore(config);
+  if (store) {
+    (void)(*store)->AppendAudit(CliActor(), "customer-config.write",
+                                out_.empty() ? "stdout" : out_, host_);
+  }
+  return kExitOk;
+}
+
+}  // namespace tether::relay::admin
