@@ -65,6 +65,7 @@ class PeerSessionImpl final : public PeerSession,
   void ChangePassword(std::string current, std::string next) override;
   void CreateSession() override;
   void DecideJoin(bool accept) override;
+  void CancelSession(std::string code) override;
   bool Send(proto::PeerMessage message) override;
   size_t pending_bytes() const override {
     return queued_bytes_.load() + output_bytes_.load();
@@ -109,6 +110,7 @@ class PeerSessionImpl final : public PeerSession,
   void DoChangePassword(std::string current, std::string next);
   void DoCreateSession();
   void DoDecideJoin(bool accept);
+  void DoCancelSession(std::string code);
   void DoEnd(proto::EndReason reason, std::string message);
   // Supporter commands wait until the relay can take them: anything for
   // HelloAck, Login and ChangePassword for the answer to the previous one,
@@ -312,6 +314,12 @@ void PeerSessionImpl::CreateSession() {
 
 void PeerSessionImpl::DecideJoin(bool accept) {
   Post([this, accept] { DoDecideJoin(accept); });
+}
+
+void PeerSessionImpl::CancelSession(std::string code) {
+  Post([this, code = std::move(code)]() mutable {
+    DoCancelSession(std::move(code));
+  });
 }
 
 bool PeerSessionImpl::Send(proto::PeerMessage message) {
@@ -658,6 +666,27 @@ void PeerSessionImpl::DoDecideJoin(bool accept) {
     return;
   }
   // The relay drops a refused code.
+  std::erase(waiting_codes_, code);
+  if (waiting_codes_.empty() && state_ == SessionState::kWaitingForPeer) {
+    SetState(SessionState::kSignedIn);
+  }
+}
+
+void PeerSessionImpl::DoCancelSession(std::string code) {
+  if (ended_ || !IsSupporter("CancelSession")) return;
+  if (HoldUntilHello([this, code] { DoCancelSession(code); })) return;
+  if (!signed_in_ || code == accepted_code_) {
+    // Before sign-in there is no code; once a customer was accepted the
+    // session is ended with End(), not cancelled.
+    log::Warn("CancelSession ignored: no code of this console is waiting");
+    return;
+  }
+  proto::ClientMessage cancel;
+  cancel.mutable_cancel_session()->set_code(code);
+  SendToRelay(cancel);
+  // The relay ends a customer who typed the code; nobody is left to
+  // answer for.
+  std::erase(unanswered_joins_, code);
   std::erase(waiting_codes_, code);
   if (waiting_codes_.empty() && state_ == SessionState::kWaitingForPeer) {
     SetState(SessionState::kSignedIn);

@@ -157,6 +157,12 @@ class PeerSession {
   virtual void CreateSession() = 0;
   // Answers the oldest JoinRequest not answered yet.
   virtual void DecideJoin(bool accept) = 0;
+  // Withdraws a code this console was given and nobody was accepted on
+  // yet (CancelSession): the relay forgets it and ends a customer waiting
+  // on it. The state returns to kSignedIn once no code waits. Unknown
+  // codes are ignored here; the relay answers them with an ErrorReply.
+  // Not pure, so that test doubles written before it need no change.
+  virtual void CancelSession(std::string /*code*/) {}
 
   // Seals and sends one message to the peer once secured (queued in order
   // before that is an error: dropped and logged). Returns false when the

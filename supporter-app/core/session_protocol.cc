@@ -1,0 +1,735 @@
+#include "supporter-app/core/session_protocol.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace tether::supporter {
+
+namespace {
+
+constexpr std::array<std::pair<ProtocolEvent, const char*>, 19> kEventNames{{
+    {ProtocolEvent::kSessionStarted, "session_started"},
+    {ProtocolEvent::kCustomerJoined, "customer_joined"},
+    {ProtocolEvent::kJoinAccepted, "join_accepted"},
+    {ProtocolEvent::kJoinRejected, "join_rejected"},
+    {ProtocolEvent::kSasShown, "sas_shown"},
+    {ProtocolEvent::kTermsAnswered, "terms_answered"},
+    {ProtocolEvent::kConsentAsked, "consent_asked"},
+    {ProtocolEvent::kConsentAnswered, "consent_answered"},
+    {ProtocolEvent::kControlOn, "control_on"},
+    {ProtocolEvent::kControlOff, "control_off"},
+    {ProtocolEvent::kViewSwitch, "view_switch"},
+    {ProtocolEvent::kFileOffered, "file_offered"},
+    {ProtocolEvent::kFileDone, "file_done"},
+    {ProtocolEvent::kChat, "chat"},
+    {ProtocolEvent::kClipboardSent, "clipboard_sent"},
+    {ProtocolEvent::kRecordingStarted, "recording_started"},
+    {ProtocolEvent::kRecordingStopped, "recording_stopped"},
+    {ProtocolEvent::kEmergencyStop, "emergency_stop"},
+    {ProtocolEvent::kSessionEnded, "session_ended"},
+}};
+
+constexpr std::string_view kTruncated = " [truncated]";
+constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
+
+// ---- UTF-8 ------------------------------------------------------------------
+
+// The length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 if
+// it is invalid there (stray continuation, overlong, surrogate, beyond
+// U+10FFFF, truncated).
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80)
+    return 1;
+  size_t extra;
+  char32_t cp, min;
+  if ((b0 & 0xe0) == 0xc0) {
+    extra = 1, cp = b0 & 0x1f, min = 0x80;
+  } else if ((b0 & 0xf0) == 0xe0) {
+    extra = 2, cp = b0 & 0x0f, min = 0x800;
+  } else if ((b0 & 0xf8) == 0xf0) {
+    extra = 3, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() - i <= extra)
+    return 0;
+  for (size_t k = 1; k <= extra; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return extra + 1;
+}
+
+char32_t Utf8Decode(std::string_view s, size_t i, size_t length) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (length == 1)
+    return b0;
+  char32_t cp = b0 & (0x7f >> length);
+  for (size_t k = 1; k < length; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  return cp;
+}
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// Valid UTF-8: each invalid byte becomes U+FFFD. Then cut to `max_bytes`
+// on a character boundary, marked, so a huge chat message cannot make a
+// line the reader refuses.
+std::string CleanValue(std::string_view in, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(in.size(), max_bytes));
+  for (size_t i = 0; i < in.size();) {
+    const size_t length = Utf8Length(in, i);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(in.substr(i, length));
+      i += length;
+    }
+    if (out.size() > max_bytes)
+      break;
+  }
+  if (out.size() <= max_bytes)
+    return out;
+  size_t cut = max_bytes - kTruncated.size();
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xc0) == 0x80)
+    --cut;
+  out.resize(cut);
+  out += kTruncated;
+  return out;
+}
+
+// ---- Writing ----------------------------------------------------------------
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else if (c == 0xe2 && i + 2 < s.size() && s[i + 1] == '\x80' &&
+               (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
+      // U+2028/U+2029 end a line for some JSON consumers (JavaScript).
+      out += s[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+// For the readable file: one event stays one line, and nothing in a value
+// can reorder what a viewer shows (bidirectional overrides).
+std::string ReadableValue(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t length = Utf8Length(s, i);
+    if (length == 0) {  // cleaned already; stays safe if not
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    const char32_t cp = Utf8Decode(s, i, length);
+    i += length;
+    if (cp == U'\n') {
+      out += "\\n";
+    } else if (cp == U'\t') {
+      out += "\\t";
+    } else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+               (cp >= 0x202a && cp <= 0x202e) ||
+               (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029) {
+      out += kReplacement;
+    } else {
+      AppendUtf8(out, cp);
+    }
+  }
+  return out;
+}
+
+bool IsYes(std::string_view value) {
+  return value == "yes" || value == "true" || value == "1";
+}
+
+// The readable line's text: a sentence for the event with its main
+// fields, then every other field as "(name: value, ...)".
+std::string Describe(ProtocolEvent event,
+                     SessionProtocol::Fields fields /* cleaned */) {
+  const auto take = [&fields](std::string_view name) -> std::string {
+    auto it = std::find_if(fields.begin(), fields.end(),
+                           [&](const auto& f) { return f.first == name; });
+    if (it == fields.end())
+      return "?";
+    std::string value = ReadableValue(it->second);
+    fields.erase(it);
+    return value;
+  };
+  std::string text;
+  switch (event) {
+    case ProtocolEvent::kSessionStarted:
+      text = "Session started";
+      break;
+    case ProtocolEvent::kCustomerJoined:
+      text = "Customer joined";
+      break;
+    case ProtocolEvent::kJoinAccepted:
+      text = "Technician accepted the customer";
+      break;
+    case ProtocolEvent::kJoinRejected:
+      text = "Technician turned the customer away";
+      break;
+    case ProtocolEvent::kSasShown:
+      text = "Security code shown: " + take("sas");
+      break;
+    case ProtocolEvent::kTermsAnswered:
+      text = IsYes(take("agreed")) ? "Customer agreed to the terms"
+                                   : "Customer did not agree to the terms";
+      break;
+    case ProtocolEvent::kConsentAsked:
+      text = "Asked the customer: " + take("permission");
+      break;
+    case ProtocolEvent::kConsentAnswered: {
+      const std::string permission = take("permission");
+      text = (IsYes(take("granted")) ? "Customer allowed: "
+                                     : "Customer refused: ") +
+             permission;
+      break;
+    }
+    case ProtocolEvent::kControlOn:
+      text = "Remote control on";
+      break;
+    case ProtocolEvent::kControlOff:
+      text = "Remote control off";
+      break;
+    case ProtocolEvent::kViewSwitch:
+      // "on" follows as a field: what it names is the session's to say.
+      text = "View switch";
+      break;
+    case ProtocolEvent::kFileOffered:
+      text = "File offered: " + take("name");
+      break;
+    case ProtocolEvent::kFileDone: {
+      const std::string name = take("name");
+      text = "File " + name + ": " + take("result");
+      break;
+    }
+    case ProtocolEvent::kChat: {
+      const std::string from = take("from");
+      text = "Chat from " + from + ": " + take("text");
+      break;
+    }
+    case ProtocolEvent::kClipboardSent:
+      text = "Clipboard sent";
+      break;
+    case ProtocolEvent::kRecordingStarted:
+      text = "Recording started: " + take("path");
+      break;
+    case ProtocolEvent::kRecordingStopped:
+      text = "Recording stopped: " + take("path");
+      break;
+    case ProtocolEvent::kEmergencyStop:
+      text = "Customer pressed STOP";
+      break;
+    case ProtocolEvent::kSessionEnded:
+      text = "Session ended";
+      break;
+  }
+  if (!fields.empty()) {
+    text += " (";
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0)
+        text += ", ";
+      text += ReadableValue(fields[i].first) + ": " +
+              ReadableValue(fields[i].second);
+    }
+    text += ")";
+  }
+  return text;
+}
+
+struct Timestamps {
+  std::string iso;       // 2026-11-23T14:02:11.123Z
+  std::string readable;  // 2026-11-23 14:02:11 UTC
+  std::string file;      // 2026-11-23_14-02-11
+};
+
+Timestamps FormatTime(Clock::WallTime time) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(time);
+  const auto day = floor<days>(ms);
+  const year_month_day date(day);
+  const hh_mm_ss clock_time(ms - day);
+  const int y = static_cast<int>(date.year());
+  const unsigned mo = static_cast<unsigned>(date.month());
+  const unsigned d = static_cast<unsigned>(date.day());
+  const auto h = static_cast<int>(clock_time.hours().count());
+  const auto mi = static_cast<int>(clock_time.minutes().count());
+  const auto s = static_cast<int>(clock_time.seconds().count());
+  const auto milli = static_cast<int>(clock_time.subseconds().count());
+  char iso[64], readable[64], file[64];
+  std::snprintf(iso, sizeof(iso), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, mo,
+                d, h, mi, s, milli);
+  std::snprintf(readable, sizeof(readable), "%04d-%02u-%02u %02d:%02d:%02d UTC",
+                y, mo, d, h, mi, s);
+  std::snprintf(file, sizeof(file), "%04d-%02u-%02u_%02d-%02d-%02d", y, mo, d,
+                h, mi, s);
+  return {iso, readable, file};
+}
+
+bool IsValidCode(const std::string& code) {
+  return !code.empty() && code.size() <= 32 &&
+         std::all_of(code.begin(), code.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                  (c >= 'A' && c <= 'Z') || c == '-';
+         });
+}
+
+// Appends `line` with as few write(2) calls as the kernel allows. A failed
+// write leaves a partial line on disk: it is cut off again, so the file
+// holds whole lines only and the next line starts clean. Returns 0 or an
+// errno.
+int AppendLine(int fd, off_t& size, std::string_view line) {
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : EIO;
+      if (done > 0 && ::ftruncate(fd, size) != 0) {
+        log::Warn("session protocol: cannot cut off a partial line: {}",
+                  std::strerror(errno));
+      }
+      return error;
+    }
+    done += static_cast<size_t>(n);
+  }
+  size += static_cast<off_t>(line.size());
+  return 0;
+}
+
+}  // namespace
+
+const char* ProtocolEventName(ProtocolEvent event) {
+  for (const auto& [value, name] : kEventNames) {
+    if (value == event)
+      return name;
+  }
+  return "unknown";
+}
+
+std::optional<ProtocolEvent> ProtocolEventFromName(std::string_view name) {
+  for (const auto& [value, event_name] : kEventNames) {
+    if (name == event_name)
+      return value;
+  }
+  return std::nullopt;
+}
+
+// Durability: each line goes to the kernel with write(2) at once, which
+// survives a crash of this app. There is no fsync: it would protect only
+// against a power cut, and costs the owner thread (the session's) a disk
+// flush per event -- tens of milliseconds on a busy disk, seconds on NFS.
+struct SessionProtocol::Impl {
+  const Clock& clock;
+  std::filesystem::path json_path;
+  std::filesystem::path text_path;
+  int json_fd = -1;
+  int text_fd = -1;
+  off_t json_size = 0;
+  off_t text_size = 0;
+  bool failing = false;  // the last Write failed on the disk
+
+  explicit Impl(const Clock& c) : clock(c) {}
+  ~Impl() {
+    if (json_fd >= 0)
+      ::close(json_fd);
+    if (text_fd >= 0)
+      ::close(text_fd);
+  }
+};
+
+Result<std::unique_ptr<SessionProtocol>> SessionProtocol::Create(
+    const std::filesystem::path& dir,
+    const std::string& code,
+    const Clock& clock) {
+  if (!IsValidCode(code))
+    return MakeError("the session code cannot be part of a file name");
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    return MakeError("the protocol folder " + dir.string() +
+                     " cannot be opened: " + std::strerror(errno));
+  }
+  auto impl = std::make_unique<Impl>(clock);
+  const std::string base = FormatTime(clock.WallNow()).file + "_" + code;
+  const std::string json_name = base + ".jsonl";
+  const std::string text_name = base + ".txt";
+  impl->json_path = dir / json_name;
+  impl->text_path = dir / text_name;
+  constexpr int kFlags =
+      O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
+  impl->json_fd = ::openat(dir_fd, json_name.c_str(), kFlags, 0600);
+  int error = errno;
+  if (impl->json_fd >= 0) {
+    impl->text_fd = ::openat(dir_fd, text_name.c_str(), kFlags, 0600);
+    error = errno;
+    if (impl->text_fd < 0) {
+      // Only what we made goes again: the .txt name was taken or failed.
+      ::close(impl->json_fd);
+      impl->json_fd = -1;
+      ::unlinkat(dir_fd, json_name.c_str(), 0);
+    }
+  }
+  ::close(dir_fd);
+  if (impl->text_fd < 0) {
+    return MakeError("cannot create the session protocol " + base + " in " +
+                     dir.string() + ": " + std::strerror(error));
+  }
+  // The folder only: the file names carry the session code, which logs
+  // never show in clear.
+  log::Info("session protocol: writing to {}", dir.string());
+  return std::unique_ptr<SessionProtocol>(new SessionProtocol(std::move(impl)));
+}
+
+SessionProtocol::SessionProtocol(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+SessionProtocol::~SessionProtocol() = default;
+
+const std::filesystem::path& SessionProtocol::json_path() const {
+  return impl_->json_path;
+}
+
+const std::filesystem::path& SessionProtocol::text_path() const {
+  return impl_->text_path;
+}
+
+Result<void> SessionProtocol::Write(ProtocolEvent event, const Fields& fields) {
+  const char* name = ProtocolEventName(event);
+  if (!ProtocolEventFromName(name))
+    return MakeError("session protocol: unknown event");
+  if (fields.size() > kMaxFields)
+    return MakeError("session protocol: too many fields");
+  Fields clean;
+  clean.reserve(fields.size());
+  for (const auto& [key, value] : fields) {
+    if (key == "time" || key == "event" || key.size() > kMaxFieldNameBytes ||
+        CleanValue(key, kMaxFieldNameBytes) != key) {
+      return MakeError("session protocol: bad field name");
+    }
+    const bool duplicate =
+        std::any_of(clean.begin(), clean.end(),
+                    [&](const auto& f) { return f.first == key; });
+    if (duplicate)
+      return MakeError("session protocol: field named twice");
+    clean.emplace_back(key, CleanValue(value, kMaxFieldValueBytes));
+  }
+
+  const Timestamps time = FormatTime(impl_->clock.WallNow());
+  std::string json =
+      "{\"time\":\"" + time.iso + "\",\"event\":\"" + name + "\"";
+  for (const auto& [key, value] : clean) {
+    json += ',';
+    AppendJsonString(json, key);
+    json += ':';
+    AppendJsonString(json, value);
+  }
+  json += "}\n";
+  const std::string text =
+      time.readable + "  " + Describe(event, std::move(clean)) + "\n";
+
+  const char* failed_file = "";
+  int error = AppendLine(impl_->json_fd, impl_->json_size, json);
+  if (error != 0) {
+    failed_file = "jsonl";
+  } else {
+    error = AppendLine(impl_->text_fd, impl_->text_size, text);
+    failed_file = "txt";
+  }
+  if (error != 0) {
+    if (!impl_->failing) {
+      log::Warn("session protocol: cannot write the {} file: {}", failed_file,
+                std::strerror(error));
+    }
+    impl_->failing = true;
+    return MakeTemporaryError(std::string("the session protocol (") +
+                              failed_file +
+                              ") cannot be written: " + std::strerror(error));
+  }
+  if (impl_->failing) {
+    log::Info("session protocol: writing works again");
+    impl_->failing = false;
+  }
+  return {};
+}
+
+// ---- Reading ----------------------------------------------------------------
+
+namespace {
+
+// A strict parser of one line as Write() makes it.
+class LineParser {
+ public:
+  LineParser(std::string_view line, size_t line_number)
+      : line_(line), number_(line_number) {}
+
+  Result<ProtocolEntry> Parse() {
+    ProtocolEntry entry;
+    if (!Consume('{'))
+      return Fail("does not start with '{'");
+    size_t index = 0;
+    while (true) {
+      std::string key, value;
+      if (auto r = ParseString(key, kMaxFieldNameBytes); !r)
+        return Unexpected(std::move(r).error());
+      if (!Consume(':'))
+        return Fail("expected ':'");
+      if (auto r = ParseString(value, kMaxFieldValueBytes); !r)
+        return Unexpected(std::move(r).error());
+      if (index == 0) {
+        if (key != "time")
+          return Fail("the first field is not \"time\"");
+        if (!IsIsoTime(value))
+          return Fail("bad time");
+        entry.time = std::move(value);
+      } else if (index == 1) {
+        if (key != "event")
+          return Fail("the second field is not \"event\"");
+        if (!ProtocolEventFromName(value))
+          return Fail("unknown event");
+        entry.event = std::move(value);
+      } else {
+        if (key == "time" || key == "event")
+          return Fail("field named twice");
+        const bool duplicate =
+            std::any_of(entry.fields.begin(), entry.fields.end(),
+                        [&](const auto& f) { return f.first == key; });
+        if (duplicate)
+          return Fail("field named twice");
+        if (entry.fields.size() == kMaxFields)
+          return Fail("too many fields");
+        entry.fields.emplace_back(std::move(key), std::move(value));
+      }
+      ++index;
+      if (Consume('}'))
+        break;
+      if (!Consume(','))
+        return Fail("expected ',' or '}'");
+    }
+    if (index < 2)
+      return Fail("has no event");
+    if (pos_ != line_.size())
+      return Fail("has text after the object");
+    return entry;
+  }
+
+ private:
+  Unexpected<Error> Fail(const std::string& what) const {
+    return MakeError("session protocol line " + std::to_string(number_) + ": " +
+                     what);
+  }
+
+  bool Consume(char c) {
+    if (pos_ < line_.size() && line_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  static int HexDigit(char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  }
+
+  Result<void> ParseString(std::string& out, size_t max_bytes) {
+    if (!Consume('"'))
+      return Fail("expected a string");
+    while (true) {
+      if (pos_ >= line_.size())
+        return Fail("unterminated string");
+      if (out.size() > max_bytes)
+        return Fail("string too long");
+      const auto c = static_cast<unsigned char>(line_[pos_]);
+      if (c == '"') {
+        ++pos_;
+        break;
+      }
+      if (c < 0x20)
+        return Fail("control character in a string");
+      if (c != '\\') {
+        const size_t length = Utf8Length(line_, pos_);
+        if (length == 0)
+          return Fail("invalid UTF-8");
+        out.append(line_.substr(pos_, length));
+        pos_ += length;
+        continue;
+      }
+      if (++pos_ >= line_.size())
+        return Fail("unterminated escape");
+      const char e = line_[pos_++];
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          if (line_.size() - pos_ < 4)
+            return Fail("short \\u escape");
+          char32_t cp = 0;
+          for (int k = 0; k < 4; ++k) {
+            const int digit = HexDigit(line_[pos_++]);
+            if (digit < 0)
+              return Fail("bad \\u escape");
+            cp = (cp << 4) | static_cast<char32_t>(digit);
+          }
+          // Write() never splits a character into surrogates.
+          if (cp >= 0xd800 && cp <= 0xdfff)
+            return Fail("surrogate in \\u escape");
+          AppendUtf8(out, cp);
+          break;
+        }
+        default:
+          return Fail("unknown escape");
+      }
+    }
+    if (out.size() > max_bytes)
+      return Fail("string too long");
+    return {};
+  }
+
+  // yyyy-mm-ddThh:mm:ss.mmmZ
+  static bool IsIsoTime(std::string_view t) {
+    static constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (t.size() != kPattern.size())
+      return false;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (kPattern[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != kPattern[i])
+        return false;
+    }
+    const auto number = [&](size_t at, size_t n) {
+      int v = 0;
+      for (size_t i = at; i < at + n; ++i)
+        v = v * 10 + (t[i] - '0');
+      return v;
+    };
+    const int month = number(5, 2), day = number(8, 2);
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
+           number(11, 2) <= 23 && number(14, 2) <= 59 && number(17, 2) <= 60;
+  }
+
+  std::string_view line_;
+  size_t number_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<ProtocolEntry>> ReadProtocol(std::string_view jsonl) {
+  if (jsonl.size() > kMaxProtocolFileBytes)
+    return MakeError("the session protocol is larger than 16 MiB");
+  std::vector<ProtocolEntry> entries;
+  size_t pos = 0;
+  for (size_t number = 1; pos < jsonl.size(); ++number) {
+    const size_t end = jsonl.find('\n', pos);
+    const size_t length =
+        (end == std::string_view::npos ? jsonl.size() : end) - pos;
+    if (length > kMaxProtocolLineBytes) {
+      return MakeError("session protocol line " + std::to_string(number) +
+                       ": longer than 1 MiB");
+    }
+    if (end == std::string_view::npos) {
+      return MakeError("session protocol line " + std::to_string(number) +
+                       ": not terminated (cut off?)");
+    }
+    auto entry = LineParser(jsonl.substr(pos, length), number).Parse();
+    if (!entry)
+      return Unexpected(std::move(entry).error());
+    entries.push_back(*std::move(entry));
+    pos = end + 1;
+  }
+  return entries;
+}
+
+}  // namespace tether::supporter

@@ -1,0 +1,228 @@
+// The video receiver with real VP8 packets: decoding happens on its own
+// thread, every frame is acknowledged, a UI that does not keep up sees the
+// newest picture and never a queue of old ones, and broken streams recover
+// through a key frame.
+
+#include "supporter-app/core/video_receiver.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "codec/vpx_encoder.h"
+
+namespace tether::supporter {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr desktop::DesktopSize kSize{160, 96};
+
+// What the receiver sends to the customer, and how often a picture was
+// announced; waits with a deadline.
+class Link {
+ public:
+  bool Send(proto::PeerMessage message) {
+    std::unique_lock lock(mutex_);
+    // A test may hold the decode thread (or Receive's caller) here.
+    if (hold_) {
+      ++blocked_;
+      changed_.notify_all();
+      held_.wait(lock, [this] { return !hold_; });
+      --blocked_;
+    }
+    if (message.has_frame_ack())
+      acks_.push_back(message.frame_ack());
+    if (message.has_key_frame_request())
+      ++key_frame_requests_;
+    changed_.notify_all();
+    return true;
+  }
+  void Ready() {
+    std::lock_guard lock(mutex_);
+    ++ready_;
+    changed_.notify_all();
+  }
+  void Hold(bool hold) {
+    std::lock_guard lock(mutex_);
+    hold_ = hold;
+    held_.notify_all();
+  }
+  bool WaitForBlocked(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return blocked_ >= n; });
+  }
+  bool WaitForAcks(size_t n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return acks_.size() >= n; });
+  }
+  std::vector<proto::FrameAck> acks() {
+    std::lock_guard lock(mutex_);
+    return acks_;
+  }
+  int key_frame_requests() {
+    std::lock_guard lock(mutex_);
+    return key_frame_requests_;
+  }
+  int ready() {
+    std::lock_guard lock(mutex_);
+    return ready_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::condition_variable held_;
+  bool hold_ = false;
+  int blocked_ = 0;
+  std::vector<proto::FrameAck> acks_;
+  int key_frame_requests_ = 0;
+  int ready_ = 0;
+};
+
+class VideoReceiverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto encoder = codec::VpxEncoder::Create(codec::Codec::kVp8);
+    ASSERT_TRUE(encoder.has_value()) << encoder.error().message;
+    encoder_ = std::move(*encoder);
+  }
+
+  std::unique_ptr<VideoReceiver> MakeReceiver(VideoReceiverOptions options = {}) {
+    return std::make_unique<VideoReceiver>(
+        options, [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
+        [this] { link_.Ready(); });
+  }
+
+  // The next frame of a moving bar, encoded; `id` counts from 1.
+  proto::VideoFrame Frame(uint64_t id, bool key = false) {
+    desktop::DesktopFrame picture(kSize);
+    for (int y = 0; y < kSize.height; ++y) {
+      for (int x = 0; x < kSize.width; ++x) {
+        uint8_t* p = picture.MutablePixelAt(x, y);
+        const bool bar = (x / 8) == static_cast<int>(id % 20);
+        p[0] = bar ? 0 : 200;
+        p[1] = bar ? 0 : 100;
+        p[2] = bar ? 255 : 50;
+      }
+    }
+    codec::EncodeParams params;
+    params.key_frame = key || id == 1;
+    auto encoded = encoder_->Encode(picture, params);
+    EXPECT_TRUE(encoded.has_value());
+    proto::VideoFrame frame;
+    frame.set_frame_id(id);
+    frame.set_codec(proto::CODEC_VP8);
+    frame.set_width(kSize.width);
+    frame.set_height(kSize.height);
+    frame.set_key_frame(encoded->key_frame);
+    frame.set_data(encoded->data.data(), encoded->data.size());
+    frame.mutable_screen_origin()->set_x(1920);
+    return frame;
+  }
+
+  std::unique_ptr<codec::VideoEncoder> encoder_;
+  Link link_;
+};
+
+TEST_F(VideoReceiverTest, SlowUiGetsTheNewestPictureAndDropsTheRest) {
+  auto receiver = MakeReceiver();
+  // The UI is busy: nobody takes pictures while six frames arrive.
+  for (uint64_t id = 1; id <= 6; ++id)
+    receiver->Receive(Frame(id));
+  ASSERT_TRUE(link_.WaitForAcks(6));
+  EXPECT_EQ(receiver->frames_decoded(), 6u);
+  EXPECT_EQ(link_.ready(), 1);  // announced once, not six times
+  EXPECT_EQ(receiver->frames_dropped(), 5u);
+  auto picture = receiver->TakePicture();
+  ASSERT_TRUE(picture.has_value());
+  EXPECT_EQ(picture->frame_id, 6u);
+  EXPECT_EQ(picture->frame->size(), kSize);
+  EXPECT_EQ(picture->screen_origin.x, 1920);
+  EXPECT_EQ(picture->frame->top_left().x, 1920);
+  EXPECT_FALSE(receiver->TakePicture().has_value());
+
+  // Once taken, the next picture is announced again.
+  receiver->Receive(Frame(7));
+  ASSERT_TRUE(link_.WaitForAcks(7));
+  EXPECT_EQ(link_.ready(), 2);
+  VideoStats stats = receiver->TakeStats();
+  EXPECT_GT(stats.frames_per_second, 0);
+  EXPECT_GT(stats.kilobits_per_second, 0);
+  EXPECT_EQ(stats.frames_dropped, 5u);
+  EXPECT_EQ(stats.decode_errors, 0u);
+}
+
+TEST_F(VideoReceiverTest, EveryFrameIsAcknowledgedWithItsDecodeTime) {
+  auto receiver = MakeReceiver();
+  for (uint64_t id = 1; id <= 3; ++id)
+    receiver->Receive(Frame(id));
+  ASSERT_TRUE(link_.WaitForAcks(3));
+  const auto acks = link_.acks();
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(acks[i].frame_id(), i + 1);
+  EXPECT_GT(acks[0].decode_time_us(), 0u);
+}
+
+TEST_F(VideoReceiverTest, UndecodableFrameAsksForAKeyFrameAndSkipsUntilIt) {
+  auto receiver = MakeReceiver();
+  receiver->Receive(Frame(1));
+  proto::VideoFrame broken = Frame(2);
+  broken.set_codec(proto::CODEC_UNSPECIFIED);
+  receiver->Receive(broken);
+  receiver->Receive(Frame(3));  // depends on 2: skipped
+  ASSERT_TRUE(link_.WaitForAcks(3));
+  EXPECT_EQ(receiver->decode_errors(), 1u);
+  EXPECT_GE(link_.key_frame_requests(), 1);
+  EXPECT_EQ(receiver->frames_decoded(), 1u);
+
+  receiver->Receive(Frame(4, /*key=*/true));
+  ASSERT_TRUE(link_.WaitForAcks(4));
+  EXPECT_EQ(receiver->frames_decoded(), 2u);
+  auto picture = receiver->TakePicture();
+  ASSERT_TRUE(picture.has_value());
+  EXPECT_EQ(picture->frame_id, 4u);
+}
+
+TEST_F(VideoReceiverTest, BacklogOverTheBoundIsThrownAwayNotQueued) {
+  VideoReceiverOptions options;
+  options.max_queued_frames = 2;
+  auto receiver = MakeReceiver(options);
+  // The decoder is stuck inside the ack of frame 1.
+  link_.Hold(true);
+  receiver->Receive(Frame(1));
+  if (!link_.WaitForBlocked(1)) {
+    link_.Hold(false);
+    FAIL() << "frame 1 was not decoded";
+  }
+  std::vector<proto::VideoFrame> frames;
+  for (uint64_t id = 2; id <= 6; ++id)
+    frames.push_back(Frame(id));
+  std::thread feeder([&] {
+    for (auto& frame : frames)
+      receiver->Receive(std::move(frame));
+  });
+  // The feeder's ack for the first thrown-away frame waits on the hold
+  // too: by then the backlog was over the bound.
+  const bool blocked = link_.WaitForBlocked(2);
+  link_.Hold(false);
+  feeder.join();
+  ASSERT_TRUE(blocked);
+  ASSERT_TRUE(link_.WaitForAcks(6));
+  // Every frame was acknowledged once, decoded or not.
+  std::vector<uint64_t> ids;
+  for (const auto& ack : link_.acks())
+    ids.push_back(ack.frame_id());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_LT(receiver->frames_decoded(), 6u);
+  EXPECT_GE(link_.key_frame_requests(), 1);
+}
+
+}  // namespace
+}  // namespace tether::supporter
