@@ -10,6 +10,7 @@ namespace tether::test {
 Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
     const Options& options) {
   std::unique_ptr<HeadlessSupporter> supporter(new HeadlessSupporter());
+  supporter->on_picture_ = options.on_picture;
   protocol::PeerSession::Options engine;
   engine.relay.host = "127.0.0.1";
   engine.relay.port = options.port;
@@ -225,6 +226,8 @@ void HeadlessSupporter::OnMessage(proto::PeerMessage message) {
         ok = decoder_->ConvertToBgra(*picture).has_value();
       }
     }
+    if (ok && on_picture_)
+      on_picture_(*picture);
     proto::PeerMessage ack;
     ack.mutable_frame_ack()->set_frame_id(frame.frame_id());
     engine_->Send(std::move(ack));

@@ -29,6 +29,10 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
     std::string fingerprint;
     std::string user;
     std::string password;
+    // Optional: called with every decoded picture, on the engine's thread
+    // right after the decode (before the ack), for benches that time what a
+    // viewer would show. Must not call back into this object.
+    std::function<void(const desktop::DesktopFrame&)> on_picture = {};
   };
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds kTimeout{20};
@@ -93,6 +97,7 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
   std::vector<proto::PeerMessage> received_;
   std::optional<protocol::SessionEnd> ended_;
   std::unique_ptr<codec::VideoDecoder> decoder_;  // engine thread only
+  std::function<void(const desktop::DesktopFrame&)> on_picture_;  // ditto
   int frames_decoded_ = 0;
   int decode_errors_ = 0;
   std::optional<desktop::DesktopFrame> last_picture_;

@@ -1,0 +1,82 @@
+#pragma once
+
+// Process plumbing for the glass-to-glass bench: the peers (x11vnc, a VNC
+// viewer, freerdp's shadow server and client) run as child programs, and
+// whatever happens the bench must not leave any of them, or a temporary
+// directory, behind.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace tether::bench::e2e {
+
+// A child program, its stdout and stderr in a log file. The destructor
+// stops it (SIGTERM, SIGKILL after a bounded wait) and reaps it.
+class ChildProcess {
+ public:
+  using Environment = std::vector<std::pair<std::string, std::string>>;
+  // `argv[0]` is looked up on PATH; `env` is added to this process's.
+  static Result<std::unique_ptr<ChildProcess>> Start(
+      const std::vector<std::string>& argv,
+      const Environment& env,
+      const std::filesystem::path& log_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // False once the program exited (it is reaped then).
+  bool Running();
+  // The tail of the log, for error messages about a program that failed.
+  std::string LogTail(size_t max_bytes = 600) const;
+  const std::string& name() const { return name_; }
+
+ private:
+  ChildProcess(pid_t pid, std::string name, std::filesystem::path log)
+      : pid_(pid), name_(std::move(name)), log_(std::move(log)) {}
+
+  pid_t pid_;
+  std::string name_;
+  std::filesystem::path log_;
+};
+
+// A private directory under /tmp, removed (with its contents) by the
+// destructor and, if the bench is cut short, by the watchdog.
+class TempDir {
+ public:
+  static Result<std::unique_ptr<TempDir>> Create(const std::string& prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+// The bench ends by itself: `seconds` after Arm(), or on SIGINT, SIGTERM or
+// SIGHUP, a watchdog thread SIGKILLs every direct child of this process
+// (relay, Xvfb servers, peers: whoever started them), removes the
+// registered directories and exits with status 124. Disarm() before a
+// normal exit.
+void ArmWatchdog(std::chrono::seconds limit);
+void DisarmWatchdog();
+void RegisterTempDir(const std::filesystem::path& dir);
+void ForgetTempDir(const std::filesystem::path& dir);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (for programs that
+// cannot report the port they bound); 0 if none.
+uint16_t PickFreePort();
+// Whether something accepts connections on 127.0.0.1:`port` within
+// `timeout` (polled every 50 ms).
+bool WaitForListening(uint16_t port, std::chrono::milliseconds timeout);
+
+}  // namespace tether::bench::e2e

@@ -1,0 +1,966 @@
+// Glass-to-glass latency and bytes on the wire, Tether side by side with
+// x11vnc and freerdp's shadow server, all on this machine and loopback.
+//
+// Latency: a private Xvfb is the customer's desktop; a thread redraws a
+// sequence number there every 16 ms (screen_script.h) and notes
+// when (steady clock). The viewer side reads the number back and the
+// difference is the latency:
+//   ours  the real customer core (capture, VP8, E2E, TLS) -> a real
+//         tether-relay process -> HeadlessSupporter, read from every decoded
+//         picture (on the decoding thread, right after the decode);
+//   vnc   x11vnc on the customer's display -> xtigervncviewer full screen on
+//         a second Xvfb, read from that display (GetImage of one pixel row,
+//         polled every 1 ms);
+//   rdp   freerdp-shadow-cli -> xfreerdp full screen on a second Xvfb, same.
+// The peers' figures therefore include painting into the viewer's window;
+// ours is reported twice from one run: at the decoded picture, and painted
+// into a second Xvfb and read back like the peers.
+//
+// Bytes: a scripted office workload (typing, scrolling, a dragged dialog,
+// idle) on the customer's display; a counting TCP forwarder in front of the
+// relay (supporter's leg), of x11vnc and of the shadow server counts what
+// the viewer received while the script ran.
+//
+//   tether-bench-e2e [--seconds 20] [--workload-seconds 60]
+//                    [--peers ours,vnc,rdp] [--parts latency,bytes]
+//                    [--size 1920x1080]
+//
+// Every wait is bounded; a watchdog kills every child and exits (124) when
+// the whole run takes far longer than it should.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "bench/e2e/bench_processes.h"
+#include "bench/e2e/counting_forwarder.h"
+#include "bench/e2e/screen_script.h"
+#include "customer-app/core/customer_session.h"
+#include "customer-app/core/session_parts.h"
+#include "tests/fakes/scripted_consent.h"
+#include "tests/fakes/task_runner.h"
+#include "tests/fakes/xvfb_display.h"
+#include "tests/support/headless_supporter.h"
+#include "tests/support/relay_process.h"
+
+namespace tether::bench::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr char kUser[] = "bench";
+constexpr char kPassword[] = "bench technician passphrase";
+constexpr milliseconds kRedrawInterval{16};
+constexpr milliseconds kStartTimeout{30s};
+
+struct Flags {
+  int seconds = 20;
+  int workload_seconds = 60;
+  int width = 1920;
+  int height = 1080;
+  bool ours = true, vnc = true, rdp = true;
+  bool latency = true, bytes = true;
+};
+
+bool ParseFlags(int argc, char** argv, Flags* flags) {
+  for (int i = 1; i < argc; ++i) {
+    std::string name = argv[i];
+    std::string value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    }
+    const auto has = [&](const char* item) {
+      return ("," + value + ",").find(std::string(",") + item + ",") !=
+             std::string::npos;
+    };
+    if (name == "--seconds") {
+      flags->seconds = std::max(2, std::atoi(value.c_str()));
+    } else if (name == "--workload-seconds") {
+      flags->workload_seconds = std::max(2, std::atoi(value.c_str()));
+    } else if (name == "--size") {
+      if (std::sscanf(value.c_str(), "%dx%d", &flags->width, &flags->height) !=
+              2 ||
+          flags->width < 800 || flags->height < 600) {
+        std::fprintf(stderr, "--size WxH, at least 800x600\n");
+        return false;
+      }
+    } else if (name == "--peers") {
+      flags->ours = has("ours");
+      flags->vnc = has("vnc");
+      flags->rdp = has("rdp");
+    } else if (name == "--parts") {
+      flags->latency = has("latency");
+      flags->bytes = has("bytes");
+    } else {
+      std::fprintf(stderr,
+                   "usage: tether-bench-e2e [--seconds N] "
+                   "[--workload-seconds N] [--peers ours,vnc,rdp] "
+                   "[--parts latency,bytes] [--size WxH]\n");
+      return false;
+    }
+  }
+  return true;
+}
+
+// When each sequence number was drawn, and how long after that a viewer
+// first showed it. Each number counts once, at its first appearance; a
+// number the viewer skipped (it showed a later one first) is not measured.
+class LatencyRecorder {
+ public:
+  LatencyRecorder() : drawn_(65536) {}
+
+  void Drawn(uint16_t sequence, Clock::time_point at) {
+    drawn_[sequence].store(at.time_since_epoch().count());
+    drawn_count_.fetch_add(1);
+  }
+  void Seen(uint16_t sequence, Clock::time_point at) {
+    const int64_t drawn = drawn_[sequence].load();
+    std::lock_guard lock(mutex_);
+    if (drawn == 0 || sequence <= last_seen_)
+      return;  // the picture before the run, or already counted
+    last_seen_ = sequence;
+    const auto latency = at.time_since_epoch().count() - drawn;
+    latencies_ms_.push_back(static_cast<double>(latency) / 1e6);
+  }
+  int drawn() const { return drawn_count_.load(); }
+  std::vector<double> latencies_ms() const {
+    std::lock_guard lock(mutex_);
+    return latencies_ms_;
+  }
+
+ private:
+  static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
+  std::vector<std::atomic<int64_t>> drawn_;
+  std::atomic<int> drawn_count_{0};
+  mutable std::mutex mutex_;
+  int last_seen_ = 0;
+  std::vector<double> latencies_ms_;
+};
+
+// Reads the pattern out of a decoded picture (BGRX).
+std::optional<uint16_t> ReadPicture(const TimestampPattern& pattern,
+                                    const desktop::DesktopFrame& picture) {
+  if (picture.size().width < pattern.row_x() + pattern.row_width() ||
+      picture.size().height <= pattern.row_y()) {
+    return std::nullopt;
+  }
+  std::vector<uint32_t> row(static_cast<size_t>(pattern.row_width()));
+  for (int i = 0; i < pattern.row_width(); ++i) {
+    const uint8_t* p = picture.PixelAt(pattern.row_x() + i, pattern.row_y());
+    row[static_cast<size_t>(i)] =
+        (uint32_t{p[2]} << 16) | (uint32_t{p[1]} << 8) | p[0];
+  }
+  return pattern.Read(row);
+}
+
+// ---------------------------------------------------------------------------
+// Ours: customer core -> relay -> headless supporter.
+
+class CustomerObserver final : public customer::CustomerSession::Observer {
+ public:
+  void OnEnded(const protocol::SessionEnd&) override {}
+};
+
+class OursPath {
+ public:
+  // The supporter connects to `supporter_port` (the relay, or a counting
+  // forwarder in front of it); the customer to the relay directly.
+  static Result<std::unique_ptr<OursPath>> Start(
+      const test::RelayProcess& relay,
+      uint16_t supporter_port,
+      const std::string& display,
+      const fs::path& downloads,
+      std::function<void(const desktop::DesktopFrame&)> on_picture) {
+    std::unique_ptr<OursPath> path(new OursPath());
+    auto supporter = test::HeadlessSupporter::Start(
+        {supporter_port, relay.fingerprint(), kUser, kPassword,
+         std::move(on_picture)});
+    if (!supporter)
+      return MakeError("supporter: " + supporter.error().message);
+    path->supporter_ = std::move(*supporter);
+    auto code = path->supporter_->WaitForCode();
+    if (!code)
+      return MakeError("supporter: " + code.error().message);
+
+    // The scripted customer confirms only the code the technician reads
+    // out, and then allows viewing: the same steps as the real app.
+    path->consent_.set_terms_decider(
+        [p = path.get()](const customer::TermsPrompt& prompt) {
+          std::lock_guard lock(p->sas_mutex_);
+          return !p->read_out_.empty() && prompt.sas == p->read_out_;
+        });
+    path->consent_.set_fallback(true);
+
+    customer::CustomerSession::Options options;
+    options.config.relay.host = "127.0.0.1";
+    options.config.relay.port = relay.port();
+    options.config.relay.fingerprint = relay.fingerprint();
+    options.config.display = display;
+    options.config.download_dir = downloads.string();
+    options.code = *code;
+    options.host_name = "bench-pc";
+    options.user_name = "bench";
+    options.deliver = path->runner_.Deliver();
+    options.stop_hotkey = false;  // nobody presses it; the grab is global
+    customer::SessionParts parts;
+    parts.hotkey = false;
+    parts.start_engine = [](protocol::PeerSession::Options engine_options,
+                            protocol::PeerSession::Observer* observer) {
+      return protocol::PeerSession::Start(std::move(engine_options), observer);
+    };
+    auto session = path->runner_.RunSync([&] {
+      return customer::StartCustomerSession(std::move(options), &path->consent_,
+                                            &path->observer_, std::move(parts));
+    });
+    if (!session)
+      return MakeError("customer: " + session.error().message);
+    path->session_ = std::move(*session);
+
+    auto request = path->supporter_->AcceptJoin(true);
+    if (!request)
+      return MakeError("join: " + request.error().message);
+    auto sas = path->supporter_->WaitForSas();
+    if (!sas)
+      return MakeError("channel: " + sas.error().message);
+    {
+      std::lock_guard lock(path->sas_mutex_);
+      path->read_out_ = *sas;
+    }
+    if (!path->supporter_->SendTerms("Bench session."))
+      return MakeError("terms could not be sent");
+    auto answer = path->supporter_->WaitFor(
+        [](const proto::PeerMessage& m) { return m.has_terms_answer(); });
+    if (!answer || !answer->terms_answer().accepted())
+      return MakeError("the customer did not accept the terms");
+    auto granted = path->supporter_->Ask(
+        1, proto::PERMISSION_VIEW_SCREEN, [](proto::ConsentRequest& r) {
+          r.mutable_view()->set_whole_desktop(true);
+        });
+    if (!granted || !*granted)
+      return MakeError("viewing was not granted");
+    if (!path->supporter_->WaitForFrames(1, kStartTimeout))
+      return MakeError("no picture decoded");
+    return path;
+  }
+
+  ~OursPath() {
+    if (session_)
+      runner_.RunSync([&] { session_.reset(); });
+    supporter_.reset();  // joins its engine: no more on_picture calls
+  }
+
+  int decode_errors() const { return supporter_->decode_errors(); }
+  int frames_decoded() const { return supporter_->frames_decoded(); }
+
+ private:
+  OursPath() = default;
+
+  test::TaskRunner runner_;
+  test::ScriptedConsent consent_;
+  CustomerObserver observer_;
+  std::mutex sas_mutex_;
+  std::string read_out_;
+  std::unique_ptr<test::HeadlessSupporter> supporter_;
+  std::unique_ptr<customer::CustomerSession> session_;
+};
+
+// ---------------------------------------------------------------------------
+// Peers: a server on the customer's display, a viewer on a second display.
+
+enum class Peer { kOurs, kOursPainted, kVnc, kRdp };
+
+const char* PeerName(Peer peer) {
+  switch (peer) {
+    case Peer::kOurs:
+      return "tether (customer core -> relay -> supporter, VP8)";
+    case Peer::kOursPainted:
+      return "tether, painted into a second Xvfb and read like the peers";
+    case Peer::kVnc:
+      return "x11vnc -> xtigervncviewer";
+    case Peer::kRdp:
+      return "freerdp-shadow-cli -> xfreerdp";
+  }
+  return "?";
+}
+
+struct PeerPath {
+  std::unique_ptr<ChildProcess> server;
+  std::unique_ptr<CountingForwarder> forwarder;  // only when counting
+  std::unique_ptr<ChildProcess> viewer;
+  // Destroyed in reverse: viewer, forwarder, server.
+};
+
+bool OnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const fs::path candidate =
+        fs::path(dirs.substr(start, end - start)) / program;
+    if (access(candidate.c_str(), X_OK) == 0)
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
+                                            const std::string& customer,
+                                            const std::string& viewer,
+                                            const fs::path& dir,
+                                            bool count_bytes) {
+  for (const char* program :
+       peer == Peer::kVnc
+           ? std::vector<const char*>{"x11vnc", "xtigervncviewer"}
+           : std::vector<const char*>{"freerdp-shadow-cli", "xfreerdp"}) {
+    if (!OnPath(program)) {
+      return MakeError(std::string(program) +
+                       " is not installed (scripts/setup installs it)");
+    }
+  }
+  auto path = std::make_unique<PeerPath>();
+  const uint16_t port = PickFreePort();
+  if (port == 0)
+    return MakeError("no free port");
+  // HOME in the temporary directory: freerdp writes its server certificate
+  // and known hosts there, TigerVNC its settings.
+  const ChildProcess::Environment server_env = {{"DISPLAY", customer},
+                                                {"HOME", dir.string()}};
+  const ChildProcess::Environment viewer_env = {{"DISPLAY", viewer},
+                                                {"HOME", dir.string()}};
+  std::vector<std::string> server_args;
+  if (peer == Peer::kVnc) {
+    // Defaults otherwise, as an admin would start it for one viewer.
+    server_args = {
+        "x11vnc",     "-display", customer,   "-rfbport", std::to_string(port),
+        "-localhost", "-nopw",    "-forever", "-shared",  "-quiet"};
+  } else {
+    server_args = {"freerdp-shadow-cli", "/port:" + std::to_string(port),
+                   "/bind-address:127.0.0.1", "-auth"};
+  }
+  auto server = ChildProcess::Start(server_args, server_env,
+                                    dir / (server_args[0] + ".log"));
+  if (!server)
+    return Unexpected(server.error());
+  path->server = std::move(*server);
+  if (!WaitForListening(port, kStartTimeout)) {
+    return MakeError(server_args[0] +
+                     " does not listen: " + path->server->LogTail());
+  }
+  uint16_t connect_port = port;
+  if (count_bytes) {
+    auto forwarder = CountingForwarder::Start(port);
+    if (!forwarder)
+      return Unexpected(forwarder.error());
+    path->forwarder = std::move(*forwarder);
+    connect_port = path->forwarder->port();
+  }
+  std::vector<std::string> viewer_args;
+  if (peer == Peer::kVnc) {
+    // Full screen at (0, 0) of the viewer's display, so the pattern is at
+    // the same place as on the customer's; encodings left to the viewer's
+    // automatic choice (on loopback: Tight, lossless, full colour).
+    viewer_args = {
+        "xtigervncviewer",     "-FullScreen",
+        "-ViewOnly",           "-AlertOnFatalError=0",
+        "-SecurityTypes=None", "127.0.0.1::" + std::to_string(connect_port)};
+  } else {
+    viewer_args = {
+        "xfreerdp",     "/v:127.0.0.1:" + std::to_string(connect_port),
+        "/cert:ignore", "/f",
+        "/u:bench",     "/p:bench",
+        "-sec-nla",     "/log-level:ERROR"};
+  }
+  auto client = ChildProcess::Start(viewer_args, viewer_env,
+                                    dir / (viewer_args[0] + ".log"));
+  if (!client)
+    return Unexpected(client.error());
+  path->viewer = std::move(*client);
+  return path;
+}
+
+// Polls one pixel row of the viewer's display every millisecond and feeds
+// the numbers it reads to `recorder`, until stopped.
+class DisplayReader {
+ public:
+  DisplayReader(std::unique_ptr<XcbCanvas> canvas,
+                const TimestampPattern& pattern,
+                LatencyRecorder& recorder)
+      : canvas_(std::move(canvas)), thread_([this, &pattern, &recorder] {
+          std::vector<uint32_t> row;
+          while (!stop_.load()) {
+            if (canvas_->ReadRow(pattern.row_x(), pattern.row_y(),
+                                 pattern.row_width(), &row)) {
+              const auto now = Clock::now();
+              if (auto sequence = pattern.Read(row))
+                recorder.Seen(*sequence, now);
+            }
+            std::this_thread::sleep_for(1ms);
+          }
+        }) {}
+  ~DisplayReader() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::unique_ptr<XcbCanvas> canvas_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Waits until the viewer's display shows the pattern (any number).
+bool WaitForPattern(XcbCanvas& viewer, const TimestampPattern& pattern) {
+  const auto deadline = Clock::now() + kStartTimeout;
+  std::vector<uint32_t> row;
+  while (Clock::now() < deadline) {
+    if (viewer.ReadRow(pattern.row_x(), pattern.row_y(), pattern.row_width(),
+                       &row) &&
+        pattern.Read(row).has_value()) {
+      return true;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// One measurement per path.
+
+struct LatencyResult {
+  Peer peer;
+  std::string error;  // set: the path did not work
+  int drawn = 0;
+  std::vector<double> ms;  // sorted
+  std::string note;
+};
+
+struct BytesResult {
+  Peer peer;
+  std::string error;
+  uint64_t initial = 0;  // the first full screen, before the workload
+  uint64_t to_viewer = 0;
+  uint64_t to_server = 0;
+  uint64_t phase_bytes[OfficeWorkload::kPhases] = {};  // to the viewer
+  double seconds = 0;
+  std::string note;
+};
+
+struct Context {
+  const Flags& flags;
+  test::RelayProcess* relay;  // null when ours is not run
+  fs::path dir;
+};
+
+Result<std::unique_ptr<test::XvfbDisplay>> StartXvfb(const Flags& flags) {
+  // -br: a plain root instead of the weave, as on a desktop.
+  return test::XvfbDisplay::Start({flags.width, flags.height, {"-br"}});
+}
+
+// Redraws the pattern every 16 ms for `length`, noting each time.
+void DrawPattern(XcbCanvas& canvas,
+                 TimestampPattern& pattern,
+                 std::initializer_list<LatencyRecorder*> recorders,
+                 std::chrono::seconds length) {
+  const auto start = Clock::now();
+  auto next = start;
+  uint16_t sequence = 0;
+  while (Clock::now() - start < length && sequence < 65535) {
+    next += kRedrawInterval;
+    ++sequence;
+    pattern.Draw(canvas, sequence);
+    // Noted before the server can show it: the latency is never too small.
+    const auto now = Clock::now();
+    for (LatencyRecorder* recorder : recorders)
+      recorder->Drawn(sequence, now);
+    canvas.Flush();
+    canvas.Sync();  // drawn before the next one starts
+    std::this_thread::sleep_until(next);
+  }
+}
+
+// Paints decoded pictures into a display as a viewer window would, so our
+// latency can also be read the way the peers' is: only the bands of 16 rows
+// that changed since the previous picture are sent (PutImage over the X
+// socket, no MIT-SHM: an upper bound of what a toolkit's paint costs).
+class PicturePainter {
+ public:
+  explicit PicturePainter(std::unique_ptr<XcbCanvas> canvas)
+      : canvas_(std::move(canvas)) {}
+
+  void Paint(const desktop::DesktopFrame& picture) {
+    const int w = picture.size().width, h = picture.size().height;
+    if (w != canvas_->width() || h != canvas_->height())
+      return;
+    const size_t row_bytes = static_cast<size_t>(w) * 4;
+    const bool first = previous_.empty();
+    previous_.resize(row_bytes * static_cast<size_t>(h));
+    constexpr int kBand = 16;  // 16 rows of 1920 px: 120 KiB, one request
+    for (int y = 0; y < h; y += kBand) {
+      const int rows = std::min(kBand, h - y);
+      bool changed = first;
+      for (int r = 0; r < rows; ++r) {
+        uint8_t* kept =
+            previous_.data() + static_cast<size_t>(y + r) * row_bytes;
+        const uint8_t* row = picture.PixelAt(0, y + r);
+        if (std::memcmp(kept, row, row_bytes) != 0) {
+          std::memcpy(kept, row, row_bytes);
+          changed = true;
+        }
+      }
+      if (changed) {
+        canvas_->PutRows(previous_.data() + static_cast<size_t>(y) * row_bytes,
+                         w, y, rows);
+      }
+    }
+    canvas_->Flush();
+    canvas_->Sync();  // painted when this returns
+  }
+
+ private:
+  std::unique_ptr<XcbCanvas> canvas_;
+  std::vector<uint8_t> previous_;  // packed BGRX of the last picture
+};
+
+std::vector<LatencyResult> MeasureLatency(const Context& ctx, Peer peer) {
+  LatencyResult result{peer, {}, 0, {}, {}};
+  const auto fail = [&](const std::string& message) {
+    result.error = message;
+    std::vector<LatencyResult> results = {result};
+    if (peer == Peer::kOurs)
+      results.push_back({Peer::kOursPainted, message, 0, {}, {}});
+    return results;
+  };
+  auto customer = StartXvfb(ctx.flags);
+  if (!customer)
+    return fail("Xvfb: " + customer.error().message);
+  auto canvas = XcbCanvas::Connect((*customer)->name());
+  if (!canvas)
+    return fail(canvas.error().message);
+  TimestampPattern pattern((*canvas)->width());
+  (*canvas)->Fill(0, 0, (*canvas)->width(), (*canvas)->height(), 0x808080);
+  pattern.Draw(**canvas, 0);  // number 0: "the viewer is up", not timed
+  (*canvas)->Flush();
+  (*canvas)->Sync();
+  LatencyRecorder recorder;
+  LatencyRecorder painted_recorder;  // ours, read from the painted display
+  std::vector<LatencyResult> results;
+
+  if (peer == Peer::kOurs) {
+    auto viewer_display = StartXvfb(ctx.flags);
+    if (!viewer_display)
+      return fail("Xvfb: " + viewer_display.error().message);
+    auto painter_canvas = XcbCanvas::Connect((*viewer_display)->name());
+    auto reader_canvas = XcbCanvas::Connect((*viewer_display)->name());
+    if (!painter_canvas || !reader_canvas)
+      return fail("cannot connect to the viewer's Xvfb");
+    PicturePainter painter(std::move(*painter_canvas));
+    auto ours = OursPath::Start(
+        *ctx.relay, ctx.relay->port(), (*customer)->name(), ctx.dir,
+        [&recorder, &pattern, &painter](const desktop::DesktopFrame& picture) {
+          const auto now = Clock::now();
+          if (auto sequence = ReadPicture(pattern, picture))
+            recorder.Seen(*sequence, now);
+          painter.Paint(picture);
+        });
+    if (!ours)
+      return fail(ours.error().message);
+    if (!WaitForPattern(**reader_canvas, pattern))
+      return fail("the decoded pictures never showed the pattern");
+    {
+      DisplayReader reader(std::move(*reader_canvas), pattern,
+                           painted_recorder);
+      DrawPattern(**canvas, pattern, {&recorder, &painted_recorder},
+                  std::chrono::seconds(ctx.flags.seconds));
+      std::this_thread::sleep_for(1s);  // the last numbers on their way
+    }
+    result.note = std::to_string((*ours)->frames_decoded()) +
+                  " pictures decoded, " +
+                  std::to_string((*ours)->decode_errors()) + " errors";
+    LatencyResult painted{Peer::kOursPainted,
+                          {},
+                          painted_recorder.drawn(),
+                          painted_recorder.latencies_ms(),
+                          "painted on the decoding thread before the ack"};
+    std::sort(painted.ms.begin(), painted.ms.end());
+    results.push_back(std::move(painted));
+  } else {
+    auto viewer_display = StartXvfb(ctx.flags);
+    if (!viewer_display)
+      return fail("Xvfb: " + viewer_display.error().message);
+    auto path = StartPeer(peer, (*customer)->name(), (*viewer_display)->name(),
+                          ctx.dir, false);
+    if (!path)
+      return fail(path.error().message);
+    auto viewer_canvas = XcbCanvas::Connect((*viewer_display)->name());
+    if (!viewer_canvas)
+      return fail(viewer_canvas.error().message);
+    if (!WaitForPattern(**viewer_canvas, pattern)) {
+      return fail("the viewer never showed the screen; server: " +
+                  (*path)->server->LogTail(300) +
+                  " viewer: " + (*path)->viewer->LogTail(300));
+    }
+    {
+      DisplayReader reader(std::move(*viewer_canvas), pattern, recorder);
+      DrawPattern(**canvas, pattern, {&recorder},
+                  std::chrono::seconds(ctx.flags.seconds));
+      std::this_thread::sleep_for(1s);
+    }
+    if (!(*path)->viewer->Running() || !(*path)->server->Running())
+      result.note = "a peer program exited during the run";
+  }
+  result.drawn = recorder.drawn();
+  result.ms = recorder.latencies_ms();
+  std::sort(result.ms.begin(), result.ms.end());
+  results.insert(results.begin(), std::move(result));
+  return results;
+}
+
+// Waits until the viewer's display shows what the customer's does: one
+// row across the scene (desktop, editor text) differs by less than 12 per
+// channel on average (room for a lossy codec).
+bool WaitForSameScreen(XcbCanvas& customer, XcbCanvas& viewer) {
+  const int y = 150;
+  std::vector<uint32_t> want, got;
+  if (!customer.ReadRow(0, y, customer.width(), &want))
+    return false;
+  const auto deadline = Clock::now() + kStartTimeout;
+  while (Clock::now() < deadline) {
+    if (viewer.ReadRow(0, y, customer.width(), &got)) {
+      int64_t difference = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        for (int shift : {0, 8, 16}) {
+          difference += std::abs(static_cast<int>((want[i] >> shift) & 0xFF) -
+                                 static_cast<int>((got[i] >> shift) & 0xFF));
+        }
+      }
+      if (difference < 12 * 3 * static_cast<int64_t>(want.size()))
+        return true;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// Waits until the first screen is through and nothing much follows (under
+// 4 KiB in a second), bounded.
+uint64_t WaitForQuiet(const std::function<uint64_t()>& bytes) {
+  const auto deadline = Clock::now() + kStartTimeout;
+  uint64_t last = bytes();
+  while (Clock::now() < deadline) {
+    std::this_thread::sleep_for(1s);
+    const uint64_t now = bytes();
+    if (now - last < 4096)
+      return now;
+    last = now;
+  }
+  return bytes();
+}
+
+BytesResult MeasureBytes(const Context& ctx, Peer peer) {
+  BytesResult result{peer, {}, 0, 0, 0, {}, 0, {}};
+  const auto fail = [&](const std::string& message) {
+    result.error = message;
+    return result;
+  };
+  auto customer = StartXvfb(ctx.flags);
+  if (!customer)
+    return fail("Xvfb: " + customer.error().message);
+  auto canvas = XcbCanvas::Connect((*customer)->name());
+  if (!canvas)
+    return fail(canvas.error().message);
+  const milliseconds length = std::chrono::seconds(ctx.flags.workload_seconds);
+  OfficeWorkload workload(**canvas, length);
+  workload.DrawScene();
+
+  // Whatever is in front of the viewer: started here, ended at return.
+  std::unique_ptr<CountingForwarder> relay_forwarder;
+  std::unique_ptr<OursPath> ours;
+  std::unique_ptr<test::XvfbDisplay> viewer_display;
+  std::unique_ptr<PeerPath> path;
+  CountingForwarder* counter = nullptr;
+  if (peer == Peer::kOurs) {
+    auto forwarder = CountingForwarder::Start(ctx.relay->port());
+    if (!forwarder)
+      return fail(forwarder.error().message);
+    relay_forwarder = std::move(*forwarder);
+    auto started = OursPath::Start(*ctx.relay, relay_forwarder->port(),
+                                   (*customer)->name(), ctx.dir, {});
+    if (!started)
+      return fail(started.error().message);
+    ours = std::move(*started);
+    counter = relay_forwarder.get();
+  } else {
+    auto display = StartXvfb(ctx.flags);
+    if (!display)
+      return fail("Xvfb: " + display.error().message);
+    viewer_display = std::move(*display);
+    auto started = StartPeer(peer, (*customer)->name(), viewer_display->name(),
+                             ctx.dir, true);
+    if (!started)
+      return fail(started.error().message);
+    path = std::move(*started);
+    counter = path->forwarder.get();
+    auto viewer_canvas = XcbCanvas::Connect(viewer_display->name());
+    if (!viewer_canvas)
+      return fail(viewer_canvas.error().message);
+    if (!WaitForSameScreen(**canvas, **viewer_canvas)) {
+      return fail("the viewer never showed the screen; server: " +
+                  path->server->LogTail(300) +
+                  " viewer: " + path->viewer->LogTail(300));
+    }
+  }
+  result.initial =
+      WaitForQuiet([counter] { return counter->bytes_to_client(); });
+  const uint64_t down0 = counter->bytes_to_client();
+  const uint64_t up0 = counter->bytes_to_server();
+  const auto start = Clock::now();
+  auto next = start;
+  // Bytes per phase: what arrived while it ran (a phase's last frames may
+  // arrive in the next one's first milliseconds).
+  int phase = 0;
+  uint64_t phase_start = down0;
+  while (true) {
+    const auto elapsed =
+        std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    if (const int now_phase = workload.Phase(elapsed); now_phase != phase) {
+      const uint64_t bytes = counter->bytes_to_client();
+      result.phase_bytes[phase] += bytes - phase_start;
+      phase_start = bytes;
+      phase = now_phase;
+    }
+    if (!workload.Step(elapsed))
+      break;
+    next += kRedrawInterval;
+    std::this_thread::sleep_until(next);
+  }
+  // The last changes still on their way; the same for every path.
+  std::this_thread::sleep_for(2s);
+  result.phase_bytes[phase] += counter->bytes_to_client() - phase_start;
+  result.to_viewer = counter->bytes_to_client() - down0;
+  result.to_server = counter->bytes_to_server() - up0;
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (path && (!path->viewer->Running() || !path->server->Running()))
+    result.note = "a peer program exited during the run";
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Report.
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  // Nearest rank.
+  const size_t rank = static_cast<size_t>(
+      std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+void PrintLatency(const Flags& flags, const std::vector<LatencyResult>& rows) {
+  std::printf(
+      "\nGlass-to-glass latency, %dx%d, pattern redrawn every %lld ms for "
+      "%d s per path\n\n",
+      flags.width, flags.height,
+      static_cast<long long>(kRedrawInterval.count()), flags.seconds);
+  std::printf(
+      "| path | numbers drawn | measured | p50 ms | p95 ms | p99 ms | max ms "
+      "|\n|---|---:|---:|---:|---:|---:|---:|\n");
+  for (const LatencyResult& r : rows) {
+    if (!r.error.empty()) {
+      std::printf("| %s | – | – | – | – | – | – |\n", PeerName(r.peer));
+      continue;
+    }
+    std::printf("| %s | %d | %zu | %.1f | %.1f | %.1f | %.1f |\n",
+                PeerName(r.peer), r.drawn, r.ms.size(), Percentile(r.ms, 50),
+                Percentile(r.ms, 95), Percentile(r.ms, 99),
+                r.ms.empty() ? 0.0 : r.ms.back());
+  }
+  std::printf("\n");
+  for (const LatencyResult& r : rows) {
+    if (!r.error.empty())
+      std::printf("- %s: FAILED: %s\n", PeerName(r.peer), r.error.c_str());
+    else if (!r.note.empty())
+      std::printf("- %s: %s\n", PeerName(r.peer), r.note.c_str());
+  }
+  std::printf(
+      "- the first row is read from each decoded picture (no painting); the "
+      "painted row and the peers are read from a viewer's Xvfb (one pixel "
+      "row by GetImage every 1 ms), painting included\n");
+}
+
+void PrintBytes(const Flags& flags, const std::vector<BytesResult>& rows) {
+  std::printf("\nBytes on the wire, %d s office workload, %dx%d\n\n",
+              flags.workload_seconds, flags.width, flags.height);
+  std::printf(
+      "| path | first screen KiB | workload: to viewer KiB | to server KiB "
+      "| avg kbit/s to viewer | vs VNC |\n|---|---:|---:|---:|---:|---:|\n");
+  const BytesResult* vnc = nullptr;
+  for (const BytesResult& r : rows) {
+    if (r.peer == Peer::kVnc && r.error.empty())
+      vnc = &r;
+  }
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty()) {
+      std::printf("| %s | – | – | – | – | – |\n", PeerName(r.peer));
+      continue;
+    }
+    char ratio[32] = "–";
+    if (vnc && vnc->to_viewer > 0) {
+      std::snprintf(ratio, sizeof(ratio), "%.3f×",
+                    static_cast<double>(r.to_viewer) /
+                        static_cast<double>(vnc->to_viewer));
+    }
+    std::printf("| %s | %.1f | %.1f | %.1f | %.1f | %s |\n", PeerName(r.peer),
+                static_cast<double>(r.initial) / 1024.0,
+                static_cast<double>(r.to_viewer) / 1024.0,
+                static_cast<double>(r.to_server) / 1024.0,
+                static_cast<double>(r.to_viewer) * 8.0 / 1000.0 / r.seconds,
+                ratio);
+  }
+  std::printf(
+      "\nKiB to the viewer per part of the script (typing 30 %%, idle 10 %%, "
+      "scrolling 15 %%, idle 10 %%, dragging 15 %%, idle 20 %% + 2 s)\n\n"
+      "| path |");
+  for (int i = 0; i < OfficeWorkload::kPhases; ++i)
+    std::printf(" %s |", OfficeWorkload::PhaseName(i));
+  std::printf("\n|---|");
+  for (int i = 0; i < OfficeWorkload::kPhases; ++i)
+    std::printf("---:|");
+  std::printf("\n");
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty())
+      continue;
+    std::printf("| %s |", PeerName(r.peer));
+    for (uint64_t b : r.phase_bytes)
+      std::printf(" %.1f |", static_cast<double>(b) / 1024.0);
+    std::printf("\n");
+  }
+  std::printf("\n");
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty())
+      std::printf("- %s: FAILED: %s\n", PeerName(r.peer), r.error.c_str());
+    else if (!r.note.empty())
+      std::printf("- %s: %s\n", PeerName(r.peer), r.note.c_str());
+  }
+  std::printf(
+      "- TCP payload counted by a forwarder in front of the server (ours: "
+      "the relay's technician leg, TLS included); the workload window "
+      "includes 2 s after the script\n");
+}
+
+int Main(int argc, char** argv) {
+  log::Init("tether-bench-e2e", log::Level::kWarn);
+  Flags flags;
+  if (!ParseFlags(argc, argv, &flags))
+    return 2;
+  if (!test::XvfbDisplay::Available()) {
+    std::fprintf(stderr, "Xvfb is not installed\n");
+    return 1;
+  }
+  std::vector<Peer> peers;
+  if (flags.ours)
+    peers.push_back(Peer::kOurs);
+  if (flags.vnc)
+    peers.push_back(Peer::kVnc);
+  if (flags.rdp)
+    peers.push_back(Peer::kRdp);
+  // Per path: the measurement plus a generous minute for start and stop.
+  const int per_path = (flags.latency ? flags.seconds + 60 : 0) +
+                       (flags.bytes ? flags.workload_seconds + 90 : 0);
+  ArmWatchdog(
+      std::chrono::seconds(60 + per_path * static_cast<int>(peers.size())));
+
+  auto dir = TempDir::Create("tether-bench-e2e");
+  if (!dir) {
+    std::fprintf(stderr, "%s\n", dir.error().message.c_str());
+    return 1;
+  }
+  std::unique_ptr<test::RelayProcess> relay;
+  if (flags.ours) {
+    // The relay beside this program, unless the caller chose one.
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+      setenv("TETHER_TEST_BIN_DIR", self.parent_path().c_str(), 0);
+    relay = std::make_unique<test::RelayProcess>();
+    RegisterTempDir(relay->dir());
+    if (auto account =
+            relay->AddTechnician(kUser, "Bench Technician", kPassword);
+        !account) {
+      std::fprintf(stderr, "relay: %s\n", account.error().message.c_str());
+      return 1;
+    }
+    if (auto started = relay->Start(); !started) {
+      std::fprintf(stderr, "relay: %s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
+  const Context ctx{flags, relay.get(), (*dir)->path()};
+
+  std::vector<LatencyResult> latency;
+  std::vector<BytesResult> bytes;
+  if (flags.latency) {
+    for (Peer peer : peers) {
+      std::fprintf(stderr, "latency: %s ...\n", PeerName(peer));
+      for (LatencyResult& r : MeasureLatency(ctx, peer))
+        latency.push_back(std::move(r));
+    }
+  }
+  if (flags.bytes) {
+    for (Peer peer : peers) {
+      std::fprintf(stderr, "bytes: %s ...\n", PeerName(peer));
+      bytes.push_back(MeasureBytes(ctx, peer));
+    }
+  }
+  if (relay) {
+    const fs::path relay_dir = relay->dir();
+    relay.reset();
+    ForgetTempDir(relay_dir);
+  }
+  if (flags.latency)
+    PrintLatency(flags, latency);
+  if (flags.bytes)
+    PrintBytes(flags, bytes);
+  dir->reset();
+  DisarmWatchdog();
+  // A path that did not run fails the run (a CI smoke notices a broken
+  // path); the goals themselves are only reported.
+  const bool all_ran =
+      std::all_of(latency.begin(), latency.end(),
+                  [](const LatencyResult& r) { return r.error.empty(); }) &&
+      std::all_of(bytes.begin(), bytes.end(),
+                  [](const BytesResult& r) { return r.error.empty(); });
+  return all_ran ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace tether::bench::e2e
+
+int main(int argc, char** argv) {
+  return tether::bench::e2e::Main(argc, argv);
+}
