@@ -39,14 +39,23 @@ bool Near(uint32_t a, uint32_t b, int tolerance = 10) {
   return true;
 }
 
-// Runs a program (xdotool) and waits for it; false unless it exits 0.
-bool Run(std::vector<std::string> args) {
+// Runs a program (xdotool) on `display` and waits for it; false unless it
+// exits 0.
+bool Run(const std::string& display, std::vector<std::string> args) {
   std::vector<char*> argv;
   for (std::string& arg : args)
     argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::string display_variable = "DISPLAY=" + display;
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "DISPLAY=", 8) != 0)
+      env.push_back(*e);
+  }
+  env.push_back(display_variable.data());
+  env.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) !=
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), env.data()) !=
       0) {
     return false;
   }
@@ -67,7 +76,8 @@ XcbReply<T> Own(T* reply) {
 }  // namespace
 
 std::optional<ScreenRect> WindowView::FindBlock(uint32_t colour,
-                                                int min_run) const {
+                                                int min_run,
+                                                int tolerance) const {
   std::optional<ScreenRect> best;
   std::optional<ScreenRect> current;
   auto close_block = [&] {
@@ -80,12 +90,12 @@ std::optional<ScreenRect> WindowView::FindBlock(uint32_t colour,
   for (int y = 0; y < rect.height; ++y) {
     int row_left = -1, row_right = -1;
     for (int x = 0; x < rect.width;) {
-      if (!Near(at(x, y), colour)) {
+      if (!Near(at(x, y), colour, tolerance)) {
         ++x;
         continue;
       }
       const int start = x;
-      while (x < rect.width && Near(at(x, y), colour))
+      while (x < rect.width && Near(at(x, y), colour, tolerance))
         ++x;
       if (x - start >= min_run) {
         row_left = row_left < 0 ? start : std::min(row_left, start);
@@ -119,7 +129,7 @@ Result<ScreenPerson> ScreenPerson::Connect(const std::string& display) {
       xcb_setup_roots_iterator(xcb_get_setup(connection));
   for (int i = 0; i < screen_number; ++i)
     xcb_screen_next(&it);
-  ScreenPerson person(connection, it.data->root);
+  ScreenPerson person(connection, it.data->root, display);
   auto atom = [&](const char* name) -> xcb_atom_t {
     auto reply = Own(xcb_intern_atom_reply(
         connection,
@@ -133,12 +143,15 @@ Result<ScreenPerson> ScreenPerson::Connect(const std::string& display) {
   return person;
 }
 
-ScreenPerson::ScreenPerson(xcb_connection_t* connection, xcb_window_t root)
-    : connection_(connection), root_(root) {}
+ScreenPerson::ScreenPerson(xcb_connection_t* connection,
+                           xcb_window_t root,
+                           std::string display)
+    : connection_(connection), root_(root), display_(std::move(display)) {}
 
 ScreenPerson::ScreenPerson(ScreenPerson&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)),
       root_(other.root_),
+      display_(std::move(other.display_)),
       net_wm_name_(other.net_wm_name_),
       utf8_string_(other.utf8_string_) {}
 
@@ -245,7 +258,7 @@ Result<WindowView> ScreenPerson::LookAtScreen() {
 Result<WindowView> ScreenPerson::WaitForWindow(const std::string& title,
                                                milliseconds timeout) {
   // Nobody reads a button under their own pointer: hover changes colours.
-  Run({"xdotool", "mousemove", "--sync", "0", "0"});
+  (void)MoveTo(0, 0);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto window = FindWindow(title)) {
@@ -265,10 +278,10 @@ Result<WindowView> ScreenPerson::WaitForWindow(const std::string& title,
 }
 
 Result<void> ScreenPerson::ClickAt(int x, int y) {
-  if (!Run({"xdotool", "mousemove", "--sync", std::to_string(x),
-            std::to_string(y), "click", "1"})) {
+  if (auto moved = MoveTo(x, y); !moved)
+    return moved;
+  if (!Run(display_, {"xdotool", "click", "1"}))
     return MakeError("xdotool could not click");
-  }
   return {};
 }
 
@@ -329,8 +342,26 @@ Result<void> ScreenPerson::ClickWhiteField(const WindowView& view) {
                  view.rect.y + field->center_y());
 }
 
+Result<void> ScreenPerson::Key(const std::string& combo) {
+  if (!Run(display_, {"xdotool", "key", "--clearmodifiers", combo}))
+    return MakeError("xdotool could not press " + combo);
+  return {};
+}
+
+Result<void> ScreenPerson::MoveTo(int x, int y) {
+  // `mousemove --sync` waits for the pointer to move, which never happens
+  // when it is already there (xdotool then sits out its own long timeout).
+  if (Pointer() == std::pair{x, y})
+    return {};
+  if (!Run(display_, {"xdotool", "mousemove", "--sync", std::to_string(x),
+                      std::to_string(y)})) {
+    return MakeError("xdotool could not move the mouse");
+  }
+  return {};
+}
+
 Result<void> ScreenPerson::Type(const std::string& text) {
-  if (!Run({"xdotool", "type", "--delay", "60", "--", text}))
+  if (!Run(display_, {"xdotool", "type", "--delay", "60", "--", text}))
     return MakeError("xdotool could not type");
   return {};
 }

@@ -5,7 +5,8 @@
 // and clicks buttons the way a person picks them out, by their look: the
 // blue button is the safe choice, the white one beside it is "allow", the
 // red one is STOP. Mouse and keyboard go through xdotool (XTest), like a
-// real pointer and keyboard. Every wait is bounded.
+// real pointer and keyboard. One person per display (the technician's and
+// the customer's desks are two X displays). Every wait is bounded.
 
 #include <xcb/xcb.h>
 
@@ -36,7 +37,9 @@ struct WindowView {
   }
   // The largest block of (nearly) `colour`, found by its horizontal runs of
   // at least `min_run` pixels in consecutive rows; window coordinates.
-  std::optional<ScreenRect> FindBlock(uint32_t colour, int min_run) const;
+  std::optional<ScreenRect> FindBlock(uint32_t colour,
+                                      int min_run,
+                                      int tolerance = 10) const;
 };
 
 class ScreenPerson {
@@ -62,6 +65,9 @@ class ScreenPerson {
   Result<void> ClickWhiteField(const WindowView& view);
 
   Result<void> Type(const std::string& text);
+  // A key combination in xdotool's spelling: "ctrl+n", "alt+a".
+  Result<void> Key(const std::string& combo);
+  Result<void> MoveTo(int x, int y);
   Result<void> ClickAt(int x, int y);
   // Where the pointer is now.
   std::pair<int, int> Pointer();
@@ -69,13 +75,16 @@ class ScreenPerson {
   Result<WindowView> LookAtScreen();
 
  private:
-  explicit ScreenPerson(xcb_connection_t* connection, xcb_window_t root);
+  ScreenPerson(xcb_connection_t* connection,
+               xcb_window_t root,
+               std::string display);
   std::optional<xcb_window_t> FindWindow(const std::string& title);
   std::string Title(xcb_window_t window);
   Result<WindowView> Capture(const ScreenRect& rect, xcb_window_t id);
 
   xcb_connection_t* connection_ = nullptr;
   xcb_window_t root_ = 0;
+  std::string display_;  // for xdotool
   xcb_atom_t net_wm_name_ = 0;
   xcb_atom_t utf8_string_ = 0;
 };

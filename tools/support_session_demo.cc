@@ -1,16 +1,20 @@
 // tether-session-demo: the main job. A real support session on this
-// machine, end to end, with the real customer app:
-//   - a private X display (Xvfb) is the customer's desktop;
-//   - IT's relay (a tether-relay process with a fresh certificate,
-//     database and technician account);
-//   - the technician: the supporter engine, headless until the console
-//     exists, signs in and gets a code;
-//   - the customer: the real `tether-customer` binary, configured by IT's
-//     file beside it; a scripted person (xdotool) types the code and clicks
-//     the real prompts, finding the buttons by their look.
-// The technician is shown the screen, takes control after the customer
-// allows it, and the customer presses STOP. The run fails (exit 1) if any
-// step does not happen as it should.
+// machine, end to end, with both real apps on two desks:
+//   - two private X displays (Xvfb): the technician's desk and the
+//     customer's desktop;
+//   - IT's relay: a tether-relay process with a fresh certificate, database
+//     and technician account;
+//   - the technician: the real `tether-supporter` console; a scripted
+//     technician signs in, starts a session with Ctrl+N, accepts the join
+//     (Alt+A) and asks for control (Ctrl+Alt+Shift+C), as the shortcuts in
+//     docs/supporter.md say;
+//   - the customer: the real `tether-customer`, configured by IT's file
+//     beside it; a scripted person types the code and clicks the real
+//     prompts, finding the buttons by their look.
+// The console shows the customer's screen, the technician's mouse moves the
+// customer's pointer only after the customer allowed control, and the
+// customer presses STOP. Both apps exit cleanly. Any step that does not
+// happen as it should fails the run (exit 1).
 //
 //   tether-session-demo [--screenshots DIR]
 
@@ -24,16 +28,19 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <future>
+#include <optional>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/fakes/xvfb_display.h"
-#include "tests/support/headless_supporter.h"
 #include "tests/support/relay_process.h"
 #include "tools/screen_person.h"
 
@@ -47,7 +54,8 @@ namespace fs = std::filesystem;
 
 constexpr int kWidth = 1280;
 constexpr int kHeight = 800;
-constexpr uint32_t kDesktopColour = 0x2F6F4F;  // the customer's wallpaper
+constexpr uint32_t kCustomerWallpaper = 0x2F6F4F;
+constexpr uint32_t kTechnicianWallpaper = 0x3B4252;
 constexpr char kPassword[] = "a long technician passphrase";
 constexpr auto kWindowWait = 20s;
 
@@ -74,8 +82,7 @@ template <typename T>
 T Check(Result<T> result, const std::string& what) {
   if (!result)
     Fail(what + ": " + result.error().message);
-  if constexpr (!std::is_void_v<T>)
-    return std::move(result).value();
+  return std::move(result).value();
 }
 
 void Check(Result<void> result, const std::string& what) {
@@ -83,12 +90,13 @@ void Check(Result<void> result, const std::string& what) {
     Fail(what + ": " + result.error().message);
 }
 
-// The tether-customer process: started like a user would, waited for.
-class CustomerApp {
+// One app process on one display: started like a user would, waited for.
+class AppProcess {
  public:
-  CustomerApp(const fs::path& binary,
-              const fs::path& config,
-              const fs::path& log) {
+  AppProcess(const fs::path& binary,
+             const fs::path& config,
+             const std::string& display,
+             const fs::path& log) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
@@ -98,16 +106,30 @@ class CustomerApp {
     std::string flag = "--config";
     std::string path = config.string();
     char* argv[] = {program.data(), flag.data(), path.data(), nullptr};
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv, environ) != 0)
+    std::string display_variable = "DISPLAY=" + display;
+    std::string platform = "QT_QPA_PLATFORM=xcb";
+    std::vector<char*> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "DISPLAY=", 8) != 0 &&
+          std::strncmp(*e, "QT_QPA_PLATFORM=", 16) != 0)
+        env.push_back(*e);
+    }
+    env.push_back(display_variable.data());
+    env.push_back(platform.data());
+    env.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv, env.data()) != 0)
       pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
   }
-  ~CustomerApp() {
+  ~AppProcess() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
   }
+  AppProcess(const AppProcess&) = delete;
+  AppProcess& operator=(const AppProcess&) = delete;
+
   bool started() const { return pid_ > 0; }
   // The exit status once it exited by itself, within `timeout`.
   std::optional<int> WaitExit(std::chrono::milliseconds timeout) {
@@ -127,69 +149,309 @@ class CustomerApp {
   pid_t pid_ = -1;
 };
 
-// Paints the root window: the customer's desktop before anyone connects.
-void PaintDesktop(const std::string& display) {
+// Paints a display's root window: a desktop before any app opens.
+void PaintDesktop(const std::string& display, uint32_t colour) {
   xcb_connection_t* c = xcb_connect(display.c_str(), nullptr);
   const xcb_window_t root =
       xcb_setup_roots_iterator(xcb_get_setup(c)).data->root;
-  const uint32_t colour = kDesktopColour;
   xcb_change_window_attributes(c, root, XCB_CW_BACK_PIXEL, &colour);
   xcb_clear_area(c, 0, root, 0, 0, 0, 0);
-  xcb_flush(c);
   free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), nullptr));
   xcb_disconnect(c);
 }
 
 class Screenshots {
  public:
-  Screenshots(tools::ScreenPerson& person, fs::path dir)
-      : person_(person), dir_(std::move(dir)) {
+  explicit Screenshots(fs::path dir) : dir_(std::move(dir)) {
     if (!dir_.empty())
       fs::create_directories(dir_);
   }
-  void Take(const std::string& name) {
+  void Take(tools::ScreenPerson& person, const std::string& name) {
     if (dir_.empty())
       return;
-    auto screen = person_.LookAtScreen();
+    auto screen = person.LookAtScreen();
     if (!screen)
       return;
     QImage image(reinterpret_cast<const uchar*>(screen->pixels.data()),
                  screen->rect.width, screen->rect.height,
                  screen->rect.width * 4, QImage::Format_RGB32);
-    const fs::path path =
-        dir_ / (std::to_string(++count_) + "-" + name + ".png");
+    char prefix[16];
+    std::snprintf(prefix, sizeof(prefix), "%02d-", ++count_);
+    const fs::path path = dir_ / (prefix + name + ".png");
     image.save(QString::fromStdString(path.string()));
   }
 
  private:
-  tools::ScreenPerson& person_;
   fs::path dir_;
   int count_ = 0;
 };
 
-// Asks on the supporter's side while the person answers on the screen.
-std::future<Result<bool>> AskLater(test::HeadlessSupporter& supporter,
-                                   uint32_t id,
-                                   proto::Permission permission) {
-  return std::async(std::launch::async, [&supporter, id, permission] {
-    return supporter.Ask(id, permission, [](proto::ConsentRequest& request) {
-      if (request.permission() == proto::PERMISSION_VIEW_SCREEN)
-        request.mutable_view()->set_whole_desktop(true);
-      request.set_reason("to check your printer settings");
-    });
-  });
+// The technician's session protocol: the console writes every step there
+// as JSON lines, the way the technician reads the code and the SAS off the
+// screen. Waits (bounded) for `event` and returns the value of `field`.
+std::string WaitForProtocol(const fs::path& dir,
+                            const std::string& event,
+                            const std::string& field) {
+  const std::regex line_match("\"event\":\"" + event + "\"");
+  const std::regex value_match("\"" + field + "\":\"([^\"]*)\"");
+  const auto deadline = std::chrono::steady_clock::now() + kWindowWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+      if (entry.path().extension() != ".jsonl")
+        continue;
+      std::ifstream in(entry.path());
+      for (std::string line; std::getline(in, line);) {
+        std::smatch value;
+        if (std::regex_search(line, line_match) &&
+            (field.empty() || std::regex_search(line, value, value_match))) {
+          return field.empty() ? "yes" : value[1].str();
+        }
+      }
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  Fail("the session protocol never recorded " + event);
 }
 
-void AllowPrompt(tools::ScreenPerson& person,
+void AllowPrompt(tools::ScreenPerson& customer,
                  Screenshots& shots,
                  const std::string& name) {
-  auto prompt = Check(person.WaitForWindow("asks", kWindowWait),
+  auto prompt = Check(customer.WaitForWindow("asks", kWindowWait),
                       "the " + name + " prompt");
-  shots.Take("prompt-" + name);
-  Check(person.ClickAllowButton(prompt), "clicking allow on " + name);
+  shots.Take(customer, "customer-prompt-" + name);
+  Check(customer.ClickAllowButton(prompt), "clicking allow on " + name);
 }
 
-int Run(const fs::path& screenshots);
+// Waits until the window titled `title` is gone (bounded).
+void WaitGone(tools::ScreenPerson& person, const std::string& title) {
+  const auto deadline = std::chrono::steady_clock::now() + kWindowWait;
+  while (person.WindowShown(title)) {
+    if (std::chrono::steady_clock::now() > deadline)
+      Fail("the window \"" + title + "\" did not go away");
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+int Run(const fs::path& screenshots) {
+  const fs::path bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
+  setenv("TETHER_TEST_BIN_DIR", bin_dir.c_str(), 0);
+
+  std::printf("== Tether: a support session on this machine ==\n\n");
+  auto tech_display = Check(test::XvfbDisplay::Start({kWidth, kHeight, {}}),
+                            "starting the technician's Xvfb");
+  auto customer_display = Check(test::XvfbDisplay::Start({kWidth, kHeight, {}}),
+                                "starting the customer's Xvfb");
+  PaintDesktop(tech_display->name(), kTechnicianWallpaper);
+  PaintDesktop(customer_display->name(), kCustomerWallpaper);
+  Step("desks: technician on X display " + tech_display->name() +
+       ", customer on " + customer_display->name());
+
+  test::RelayProcess relay;
+  Check(relay.AddTechnician("tina", "Tina Technician", kPassword),
+        "creating the technician account");
+  Check(relay.Start(), "starting the relay");
+  Step("relay: listening on 127.0.0.1:" + std::to_string(relay.port()) +
+       ", key " + relay.fingerprint().substr(0, 23) + "...");
+
+  // The technician's console, configured for IT's relay.
+  const fs::path tech_home = relay.dir() / "technician";
+  const fs::path protocols = tech_home / "protocols";
+  fs::create_directories(protocols);
+  const fs::path tech_config = tech_home / "tether-supporter.toml";
+  std::ofstream(tech_config)
+      << "user_name = \"tina\"\nprotocol_dir = \"" << protocols.string()
+      << "\"\n[relay]\n"
+      << "host = \"127.0.0.1\"\nport = " << relay.port() << "\nfingerprint = \""
+      << relay.fingerprint() << "\"\n";
+  AppProcess console(bin_dir / "tether-supporter", tech_config,
+                     tech_display->name(), relay.dir() / "supporter.log");
+  if (!console.started())
+    Fail("could not start tether-supporter");
+  auto technician = Check(tools::ScreenPerson::Connect(tech_display->name()),
+                          "looking at the technician's screen");
+  auto customer = Check(tools::ScreenPerson::Connect(customer_display->name()),
+                        "looking at the customer's screen");
+  Screenshots shots(screenshots);
+
+  auto sign_in = Check(
+      technician.WaitForWindow("Tether supporter \u2014 sign in", kWindowWait),
+      "the sign-in window");
+  shots.Take(technician, "technician-sign-in");
+  // The user name comes from the config; Alt+P goes to the password.
+  Check(technician.ClickAt(sign_in.rect.x + 8, sign_in.rect.y + 8),
+        "activating the sign-in window");
+  Check(technician.Key("alt+p"), "going to the password field");
+  Check(technician.Type(kPassword), "typing the password");
+  Check(technician.Key("Return"), "signing in");
+  WaitGone(technician, "sign in");
+  Step("technician: signed in to the console as tina");
+  Check(technician.WaitForWindow("Tether supporter", kWindowWait),
+        "the console's home");
+  Check(technician.Key("ctrl+n"), "New session");
+  const std::string code =
+      WaitForProtocol(protocols, "session_started", "code");
+  shots.Take(technician, "technician-code");
+  Step("technician: New session (Ctrl+N), code " + code.substr(0, 4) + " " +
+       code.substr(4));
+
+  // IT's preconfigured customer app: the config file beside it names the
+  // relay.
+  const fs::path customer_home = relay.dir() / "customer";
+  fs::create_directories(customer_home / "Downloads");
+  const fs::path customer_config = customer_home / "tether-customer.toml";
+  std::ofstream(customer_config)
+      << "organisation = \"Example Corp IT Service Desk\"\n"
+      << "download_dir = \"" << (customer_home / "Downloads").string()
+      << "\"\n[relay]\nhost = \"127.0.0.1\"\nport = " << relay.port()
+      << "\nfingerprint = \"" << relay.fingerprint() << "\"\n";
+  AppProcess app(bin_dir / "tether-customer", customer_config,
+                 customer_display->name(), relay.dir() / "customer.log");
+  if (!app.started())
+    Fail("could not start tether-customer");
+  auto start =
+      Check(customer.WaitForWindow("Tether remote support", kWindowWait),
+            "the customer's start window");
+  Check(customer.ClickWhiteField(start), "clicking the code field");
+  Check(customer.Type(code.substr(0, 4) + " " + code.substr(4)),
+        "typing the code");
+  start = Check(customer.WaitForWindow("Tether remote support", kWindowWait),
+                "the start window");
+  shots.Take(customer, "customer-code-typed");
+  Check(customer.ClickBlueButton(start), "clicking Connect");
+  Step("customer: typed the code and clicked Connect");
+
+  const std::string host =
+      WaitForProtocol(protocols, "customer_joined", "host");
+  Step("technician: \"" + host + "\" typed the code; the console asks");
+  auto join = Check(
+      technician.WaitForWindow("A customer wants to connect", kWindowWait),
+      "the join request");
+  shots.Take(technician, "technician-join-request");
+  Check(technician.ClickAt(join.rect.x + 8, join.rect.y + 8),
+        "activating the join dialog");
+  Check(technician.Key("alt+a"), "accepting the join");
+  Step("technician: accepted the join (Alt+A)");
+
+  const std::string sas = WaitForProtocol(protocols, "sas_shown", "sas");
+  Step("technician: reads out the security code " + sas.substr(0, 3) + " " +
+       sas.substr(3));
+  auto check =
+      Check(customer.WaitForWindow("check the security code", kWindowWait),
+            "the security code prompt");
+  shots.Take(customer, "customer-prompt-code");
+  Check(customer.ClickAllowButton(check), "confirming the code");
+  Step("customer: the code matches; agreed to the terms");
+
+  // The console asks to see the screen as soon as the customer agreed.
+  AllowPrompt(customer, shots, "view");
+  Step("customer: allowed viewing");
+  auto session = Check(technician.WaitForWindow("Tether session", kWindowWait),
+                       "the session window");
+  std::optional<tools::ScreenRect> picture;
+  for (int i = 0; i < 100 && !picture; ++i) {
+    session = Check(technician.Look(session.id), "the session window");
+    picture = session.FindBlock(kCustomerWallpaper, 200, 16);
+    if (!picture)
+      std::this_thread::sleep_for(100ms);
+  }
+  if (!picture)
+    Fail("the console does not show the customer's screen");
+  shots.Take(technician, "technician-viewing");
+  Step("technician: the console shows the customer's screen (" +
+       std::to_string(picture->width) + "x" + std::to_string(picture->height) +
+       " px of it in view)");
+
+  // The technician's mouse over the picture: nothing moves on the
+  // customer's side before control is allowed.
+  const int view_x = session.rect.x + picture->x;
+  const int view_y = session.rect.y + picture->y;
+  Check(technician.ClickAt(view_x + picture->width / 4,
+                           view_y + picture->height / 4),
+        "clicking into the view");
+  const auto before = customer.Pointer();
+  Check(technician.MoveTo(view_x + picture->width / 2,
+                          view_y + picture->height / 2),
+        "moving over the view");
+  std::this_thread::sleep_for(500ms);
+  if (customer.Pointer() != before)
+    Fail("the customer's pointer moved before control was allowed");
+
+  Check(technician.Key("ctrl+alt+shift+c"), "requesting control");
+  Step("technician: asked for control (Ctrl+Alt+Shift+C)");
+  AllowPrompt(customer, shots, "control");
+  Step("customer: allowed remote control");
+  bool moved = false;
+  std::pair<int, int> where;
+  int dx = 0;
+  const int dy = picture->height / 3;
+  for (int i = 0; i < 50 && !moved; ++i) {
+    dx = picture->width / 3 + i;
+    Check(technician.MoveTo(view_x + dx, view_y + dy), "moving over the view");
+    std::this_thread::sleep_for(100ms);
+    where = customer.Pointer();
+    moved = where != before;
+  }
+  if (!moved)
+    Fail("the technician's mouse never moved the customer's pointer");
+  // Where the console's scaling says the pointer must land.
+  const int expected_x = dx * kWidth / picture->width;
+  const int expected_y = dy * kHeight / picture->height;
+  if (std::abs(where.first - expected_x) > 4 ||
+      std::abs(where.second - expected_y) > 4) {
+    Fail("the pointer landed at " + std::to_string(where.first) + ", " +
+         std::to_string(where.second) + " instead of near " +
+         std::to_string(expected_x) + ", " + std::to_string(expected_y));
+  }
+  Step("technician: moves the customer's pointer (now at " +
+       std::to_string(where.first) + ", " + std::to_string(where.second) +
+       ", where the scaled view says)");
+  shots.Take(customer, "customer-controlled");
+  shots.Take(technician, "technician-controlling");
+
+  auto panel =
+      Check(customer.WaitForWindow("remote support is on", kWindowWait),
+            "the customer's panel");
+  Check(customer.ClickRedButton(panel), "pressing STOP");
+  Step("customer: pressed STOP");
+  WaitForProtocol(protocols, "emergency_stop", "");
+  WaitForProtocol(protocols, "session_ended", "");
+  const auto stopped_at = customer.Pointer();
+  Check(technician.MoveTo(view_x + 10, view_y + 10), "moving after STOP");
+  std::this_thread::sleep_for(500ms);
+  if (customer.Pointer() != stopped_at)
+    Fail("the customer's pointer moved after STOP");
+  shots.Take(technician, "technician-ended");
+  Step(
+      "technician: the console shows the session ended by the customer; "
+      "the protocol has every step");
+
+  auto ended = Check(customer.WaitForWindow("session ended", kWindowWait),
+                     "the customer's ended window");
+  shots.Take(customer, "customer-ended");
+  Check(customer.ClickBlueButton(ended), "clicking Close");
+  if (auto status = app.WaitExit(10s); !status || *status != 0)
+    Fail("tether-customer did not exit cleanly after Close");
+  Step("customer: closed the window; tether-customer exited (status 0)");
+
+  Check(technician.Key("ctrl+q"), "quitting the console");
+  if (auto status = console.WaitExit(10s); !status || *status != 0)
+    Fail("tether-supporter did not exit cleanly after Ctrl+Q");
+  Step("technician: quit the console (Ctrl+Q; exit status 0)");
+
+  // The protocol lives in the relay's temporary folder: keep a copy with
+  // the screenshots.
+  if (!screenshots.empty()) {
+    for (const auto& entry : fs::directory_iterator(protocols))
+      fs::copy_file(entry.path(), screenshots / entry.path().filename());
+  }
+  std::printf(
+      "\nDone: the technician saw the customer's screen and moved the pointer "
+      "only after the customer allowed it; STOP ended it at once.\n");
+  if (!screenshots.empty())
+    std::printf("Screenshots: %s\n", screenshots.c_str());
+  return 0;
+}
 
 }  // namespace
 
@@ -210,197 +472,3 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
-
-namespace {
-
-int Run(const fs::path& screenshots) {
-  const fs::path bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
-  setenv("TETHER_TEST_BIN_DIR", bin_dir.c_str(), 0);
-
-  std::printf("== Tether: a support session on this machine ==\n\n");
-  auto display =
-      Check(test::XvfbDisplay::Start({kWidth, kHeight, {}}), "starting Xvfb");
-  setenv("DISPLAY", display->name().c_str(), 1);
-  setenv("QT_QPA_PLATFORM", "xcb", 1);
-  PaintDesktop(display->name());
-  Step("customer's desktop: X display " + display->name() + " (" +
-       std::to_string(kWidth) + "x" + std::to_string(kHeight) + ")");
-
-  test::RelayProcess relay;
-  Check(relay.AddTechnician("tina", "Tina Technician", kPassword),
-        "creating the technician account");
-  Check(relay.Start(), "starting the relay");
-  Step("relay: listening on 127.0.0.1:" + std::to_string(relay.port()) +
-       ", key " + relay.fingerprint().substr(0, 23) + "...");
-
-  auto supporter =
-      Check(test::HeadlessSupporter::Start(
-                {relay.port(), relay.fingerprint(), "tina", kPassword}),
-            "the technician signing in");
-  const std::string code = Check(supporter->WaitForCode(), "getting a code");
-  Step("technician: signed in as tina, code " + code.substr(0, 4) + " " +
-       code.substr(4));
-
-  // IT's preconfigured app: the config file beside it names the relay.
-  const fs::path home = relay.dir() / "customer";
-  fs::create_directories(home / "Downloads");
-  const fs::path config = home / "tether-customer.toml";
-  std::ofstream(config) << "organisation = \"Example Corp IT Service Desk\"\n"
-                        << "download_dir = \"" << (home / "Downloads").string()
-                        << "\"\n[relay]\nhost = \"127.0.0.1\"\nport = "
-                        << relay.port() << "\nfingerprint = \""
-                        << relay.fingerprint() << "\"\n";
-  const fs::path app_log = relay.dir() / "customer.log";
-  CustomerApp app(bin_dir / "tether-customer", config, app_log);
-  if (!app.started())
-    Fail("could not start tether-customer");
-  Step("customer: started tether-customer");
-
-  auto person = Check(tools::ScreenPerson::Connect(display->name()),
-                      "looking at the screen");
-  Screenshots shots(person, screenshots);
-  auto start = Check(person.WaitForWindow("Tether remote support", kWindowWait),
-                     "the start window");
-  shots.Take("start");
-  Check(person.ClickWhiteField(start), "clicking the code field");
-  Check(person.Type(code.substr(0, 4) + " " + code.substr(4)),
-        "typing the code");
-  start = Check(person.WaitForWindow("Tether remote support", kWindowWait),
-                "the start window");
-  shots.Take("code-typed");
-  auto join = std::async(std::launch::async,
-                         [&] { return supporter->AcceptJoin(true); });
-  Check(person.ClickBlueButton(start), "clicking Connect");
-  Step("customer: typed the code and clicked Connect");
-  const proto::JoinRequest request = Check(join.get(), "the join request");
-  Step("technician: accepted the join from " + request.host_name());
-
-  const std::string sas = Check(supporter->WaitForSas(), "the security code");
-  if (!supporter->SendTerms("Example Corp IT may look at and, with your "
-                            "permission, control this computer to fix the "
-                            "problem you reported."))
-    Fail("sending the terms");
-  Step("technician: reads out the security code " + sas.substr(0, 3) + " " +
-       sas.substr(3));
-  auto check =
-      Check(person.WaitForWindow("check the security code", kWindowWait),
-            "the security code prompt");
-  shots.Take("prompt-code");
-  Check(person.ClickAllowButton(check), "confirming the code");
-  Step("customer: the code matches; agreed to the terms");
-
-  auto viewing = AskLater(*supporter, 1, proto::PERMISSION_VIEW_SCREEN);
-  AllowPrompt(person, shots, "view");
-  if (!Check(viewing.get(), "the view answer"))
-    Fail("viewing was refused");
-  if (!supporter->WaitForFrames(3))
-    Fail("no video frames reached the technician");
-  auto picture = supporter->LastPicture();
-  if (!picture || picture->size().width != kWidth)
-    Fail("the technician's picture is not the customer's screen");
-  const uint8_t* corner = picture->PixelAt(2, kHeight - 3);
-  const uint32_t seen =
-      uint32_t{corner[2]} << 16 | uint32_t{corner[1]} << 8 | corner[0];
-  auto near = [](uint32_t a, uint32_t b) {
-    for (int s = 0; s <= 16; s += 8) {
-      if (std::abs(static_cast<int>((a >> s) & 0xFF) -
-                   static_cast<int>((b >> s) & 0xFF)) > 24)
-        return false;
-    }
-    return true;
-  };
-  if (!near(seen, kDesktopColour))
-    Fail("the technician does not see the customer's wallpaper");
-  Step("technician: sees the customer's screen (" +
-       std::to_string(supporter->frames_decoded()) + " frames decoded, " +
-       std::to_string(picture->size().width) + "x" +
-       std::to_string(picture->size().height) + ")");
-
-  // Control: nothing moves before the customer allows it.
-  auto move = [&](int x, int y) {
-    proto::PeerMessage message;
-    message.mutable_input()->mutable_mouse_move()->set_x(x);
-    message.mutable_input()->mutable_mouse_move()->set_y(y);
-    supporter->Send(std::move(message));
-  };
-  const auto before = person.Pointer();
-  move(321, 654);
-  std::this_thread::sleep_for(500ms);
-  if (person.Pointer() != before)
-    Fail("the pointer moved before control was allowed");
-  auto control = AskLater(*supporter, 2, proto::PERMISSION_REMOTE_CONTROL);
-  AllowPrompt(person, shots, "control");
-  if (!Check(control.get(), "the control answer"))
-    Fail("control was refused");
-  Step("customer: allowed remote control");
-  bool moved = false;
-  for (int i = 0; i < 50 && !moved; ++i) {
-    move(400 + i, 300);
-    std::this_thread::sleep_for(100ms);
-    moved = person.Pointer() == std::pair{400 + i, 300};
-  }
-  if (!moved)
-    Fail("the technician's pointer never moved on the customer's screen");
-  Step("technician: moved the customer's pointer to (" +
-       std::to_string(person.Pointer().first) + ", 300)");
-  proto::PeerMessage chat;
-  chat.mutable_chat()->set_text("I can see it now. One moment please.");
-  supporter->Send(std::move(chat));
-  std::this_thread::sleep_for(500ms);
-  shots.Take("controlled");
-
-  // STOP, while the technician keeps moving the pointer. Their moves can
-  // pull the pointer away between aiming and clicking, as on a real
-  // desk; the person clicks again if the first click missed (the hotkey,
-  // Ctrl+Alt+Shift+S, is the way out that needs no aiming).
-  std::jthread flood([&](std::stop_token stop) {
-    for (int i = 0; !stop.stop_requested(); ++i) {
-      move(100 + i % 200, 100);
-      std::this_thread::sleep_for(5ms);
-    }
-  });
-  auto panel = Check(person.WaitForWindow("remote support is on", kWindowWait),
-                     "the Tether panel");
-  std::optional<protocol::SessionEnd> end;
-  int clicks = 0;
-  while (!end && clicks < 5) {
-    Check(person.ClickRedButton(panel), "pressing STOP");
-    ++clicks;
-    end = supporter->WaitEnded(1s);
-  }
-  Step("customer: pressed STOP" +
-       (clicks > 1 ? " (" + std::to_string(clicks) + " clicks)" : ""));
-  if (!end)
-    end = supporter->WaitEnded();
-  // The technician hears of the stop only after the injector was blocked:
-  // from here on, nothing they send may move the pointer.
-  const auto stopped_at = person.Pointer();
-  std::this_thread::sleep_for(500ms);
-  flood.request_stop();
-  flood.join();
-  if (!end || end->reason != proto::END_REASON_EMERGENCY_STOP)
-    Fail("the technician was not told about the emergency stop");
-  if (person.Pointer() != stopped_at)
-    Fail("the pointer moved after STOP");
-  Step("technician: session ended: " + end->message);
-
-  auto ended = Check(person.WaitForWindow("session ended", kWindowWait),
-                     "the ended window");
-  shots.Take("ended");
-  Check(person.ClickBlueButton(ended), "clicking Close");
-  const std::optional<int> status = app.WaitExit(10s);
-  if (!status)
-    Fail("tether-customer did not exit after Close");
-  if (*status != 0)
-    Fail("tether-customer exited with status " + std::to_string(*status));
-  Step("customer: closed the window; tether-customer exited (status 0)");
-
-  std::printf(
-      "\nDone: the technician saw the screen and moved the pointer only "
-      "after the customer allowed it; STOP ended it at once.\n");
-  if (!screenshots.empty())
-    std::printf("Screenshots: %s\n", screenshots.c_str());
-  return 0;
-}
-
-}  // namespace
