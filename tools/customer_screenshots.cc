@@ -1,6 +1,7 @@
 // tether-customer-screenshots: renders every state the customer can see —
 // the start window (empty, valid code, each problem), every prompt, the
-// panel, the control border on the desktop, the ended window — with the
+// panel, the control border on the desktop, the technician's screen
+// (view switch), the ended window — with the
 // real widgets driven by a fake session, and saves one PNG per state.
 //
 //   Xvfb :7 -screen 0 1280x800x24 &
@@ -12,6 +13,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QEventLoop>
+#include <QImage>
 #include <QLinearGradient>
 #include <QPainter>
 #include <QPixmap>
@@ -21,6 +23,7 @@
 #include <QWidget>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -32,6 +35,7 @@
 #include "customer-app/ui/session_panel.h"
 #include "customer-app/ui/start_window.h"
 #include "customer-app/ui/style.h"
+#include "customer-app/ui/technician_screen_window.h"
 #include "tests/fakes/fake_customer_session.h"
 
 namespace {
@@ -69,6 +73,45 @@ class Backdrop : public QWidget {
       p.drawLine(doc.left() + 24, y, doc.right() - 24 - (y % 90), y);
   }
 };
+
+// A stand-in for the technician's desktop, as the view switch shows it:
+// a terminal with the steps the technician is showing.
+std::shared_ptr<const desktop::DesktopFrame> TechnicianDesktop() {
+  QImage image(1280, 800, QImage::Format_RGB32);
+  QPainter p(&image);
+  p.fillRect(image.rect(), QColor(0x2B, 0x30, 0x3B));
+  const QRect term(120, 90, 900, 560);
+  p.fillRect(term, QColor(0x1E, 0x1E, 0x1E));
+  p.fillRect(QRect(term.left(), term.top(), term.width(), 34),
+             QColor(0x3C, 0x3F, 0x41));
+  QFont font = p.font();
+  font.setPointSize(14);
+  p.setFont(font);
+  p.setPen(QColor(0xDD, 0xDD, 0xDD));
+  p.drawText(term.topLeft() + QPoint(14, 24),
+             QStringLiteral("Printer settings — how to add the office "
+                            "printer"));
+  font.setFamily(QStringLiteral("monospace"));
+  p.setFont(font);
+  p.setPen(QColor(0x8A, 0xE2, 0x34));
+  const char* lines[] = {"1. Open Settings > Printers",
+                         "2. Click \"Add printer\"",
+                         "3. Choose \"Office-2F (HP LaserJet)\"",
+                         "4. Print a test page"};
+  int y = term.top() + 80;
+  for (const char* line : lines) {
+    p.drawText(term.left() + 24, y, QString::fromUtf8(line));
+    y += 36;
+  }
+  p.end();
+  desktop::DesktopFrame frame({image.width(), image.height()});
+  for (int row = 0; row < image.height(); ++row) {
+    std::memcpy(frame.mutable_data() + static_cast<size_t>(row) *
+                                           static_cast<size_t>(frame.stride()),
+                image.constScanLine(row), static_cast<size_t>(image.width()) * 4);
+  }
+  return std::make_shared<const desktop::DesktopFrame>(std::move(frame));
+}
 
 class Shooter {
  public:
@@ -297,6 +340,20 @@ int main(int argc, char** argv) {
       strip->raise();
     shot.Screen("desktop-control-border");
     backdrop.hide();
+
+    // The technician shows their screen: control is off meanwhile.
+    grants.control = false;
+    grants.viewing_technician = true;
+    s.fake->current_grants = grants;
+    s.fake->observer->OnGrantsChanged(grants);
+    s.fake->observer->OnTechnicianPicture(TechnicianDesktop());
+    if (TechnicianScreenWindow* window = s.app->technician_screen_window()) {
+      window->resize(960, 660);
+      shot.Window(window, "viewing-technician");
+    }
+    grants.viewing_technician = false;
+    s.fake->current_grants = grants;
+    s.fake->observer->OnGrantsChanged(grants);
 
     s.fake->receipt_entries = {
         {std::chrono::system_clock::now() - std::chrono::minutes(12),

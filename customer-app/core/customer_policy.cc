@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "protocol/file_sender.h"
 
 namespace tether::customer {
 namespace {
@@ -210,7 +211,16 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
       HandleFileDone(message.file_done().file_id());
       break;
     case M::kFileCancel:
-      HandleFileCancel(message.file_cancel().file_id());
+      // The id space says which direction it is about (peer.proto).
+      if (protocol::IsCustomerFileId(message.file_cancel().file_id())) {
+        HandleOutgoingCancel(message.file_cancel().file_id(),
+                             message.file_cancel().reason());
+      } else {
+        HandleFileCancel(message.file_cancel().file_id());
+      }
+      break;
+    case M::kFileAccept:
+      HandleFileAccept(message.file_accept().file_id());
       break;
     case M::kFileOffer: {
       // Files are offered inside a ConsentRequest, so each one is asked.
@@ -236,10 +246,11 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
       HandleViewSwitch(message.view_switch());
       break;
     case M::kVideoFrame:
-      // Showing the technician's screen needs a viewer in the UI; until
-      // there is one the frames are only counted.
+      // The technician's screen, only while the customer lets it be shown.
       if (!viewing_technician_)
         Refuse(Refusal::kVideoWithoutViewSwitch);
+      else
+        actions_.TechnicianFrame(message.video_frame());
       break;
     case M::kStats:
       break;
@@ -249,7 +260,6 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
     case M::kCursorShape:
     case M::kCursorPosition:
     case M::kMonitorList:
-    case M::kFileAccept:
       Refuse(Refusal::kNotForCustomer);
       break;
     default:
@@ -435,6 +445,13 @@ void CustomerPolicy::HandleConsentRequest(
         return;
       }
       const uint32_t file_id = request.file().file_id();
+      if (protocol::IsCustomerFileId(file_id)) {
+        // The customer's id space: a FileCancel could not say which
+        // transfer it means.
+        Answer(request.request_id(), false);
+        Refuse(Refusal::kInvalidRequest);
+        return;
+      }
       const bool known =
           files_accepted_.contains(file_id) ||
           (open_ && open_->file && open_->file->file_id == file_id) ||
@@ -707,6 +724,7 @@ void CustomerPolicy::EverythingOff() {
   for (const auto& [id, file] : files_accepted_)
     Record("The transfer of " + Quoted(file.name) + " was stopped.");
   files_accepted_.clear();
+  StopAllOutgoing();
   // Open prompts close; their answers, if any still come, find no prompt.
   const bool prompts = prompt_open();
   queue_.clear();
@@ -923,6 +941,103 @@ void CustomerPolicy::LogSummary() const {
       log::Info("refused in this session: {} x {}", refusals_[i],
                 RefusalName(static_cast<Refusal>(i)));
     }
+  }
+}
+
+// ---- the customer's own files -------------------------------------------
+
+bool CustomerPolicy::OfferFile(uint32_t file_id,
+                               const std::string& name,
+                               uint64_t size,
+                               const crypto::Sha256Digest& sha256) {
+  if (phase_ != Phase::kActive || !protocol::IsCustomerFileId(file_id) ||
+      files_offered_.contains(file_id)) {
+    return false;
+  }
+  files_offered_[file_id] = {name, size, false};
+  proto::PeerMessage message;
+  proto::FileOffer& offer = *message.mutable_file_offer();
+  offer.set_file_id(file_id);
+  offer.set_name(name);
+  offer.set_size(size);
+  offer.set_sha256(sha256.data(), sha256.size());
+  actions_.Send(std::move(message));
+  log::Info("file transfer: offered file {} ({} bytes) to the technician",
+            file_id, size);
+  return true;
+}
+
+void CustomerPolicy::HandleFileAccept(uint32_t file_id) {
+  auto it = files_offered_.find(file_id);
+  if (it == files_offered_.end() || it->second.accepted) {
+    Refuse(Refusal::kFileNotAccepted);
+    return;
+  }
+  it->second.accepted = true;
+  actions_.StartSendingFile(file_id);
+}
+
+void CustomerPolicy::HandleOutgoingCancel(uint32_t file_id,
+                                          const std::string& reason) {
+  auto it = files_offered_.find(file_id);
+  if (it == files_offered_.end())
+    return;  // finished or cancelled here meanwhile: the messages crossed
+  const OfferedFile file = it->second;
+  files_offered_.erase(it);
+  // The technician's reason is shown as text only, never interpreted.
+  const std::string shown =
+      reason.size() > 200 ? reason.substr(0, 200) : reason;
+  if (!file.accepted) {
+    Record(Technician() + " declined your file " + Quoted(file.name) + ".");
+    actions_.StopSendingFile(file_id, "", SentFile::State::kDeclined,
+                             "The technician declined the file.");
+  } else {
+    Record(Technician() + " stopped the transfer of " + Quoted(file.name) +
+           ".");
+    actions_.StopSendingFile(
+        file_id, "", SentFile::State::kCancelled,
+        "The technician stopped the transfer" +
+            (shown.empty() ? std::string(".") : ": " + shown));
+  }
+  log::Info("file transfer: file {} stopped by the technician", file_id);
+}
+
+void CustomerPolicy::CancelOutgoingFile(uint32_t file_id) {
+  auto it = files_offered_.find(file_id);
+  if (it == files_offered_.end())
+    return;
+  const OfferedFile file = it->second;
+  files_offered_.erase(it);
+  Record("You stopped sending " + Quoted(file.name) + ".");
+  actions_.StopSendingFile(file_id, "The customer cancelled the transfer.",
+                           SentFile::State::kCancelled,
+                           "You stopped the transfer.");
+}
+
+void CustomerPolicy::OutgoingFileFinished(uint32_t file_id,
+                                          bool ok,
+                                          const std::string& why) {
+  auto it = files_offered_.find(file_id);
+  if (it == files_offered_.end())
+    return;
+  const OfferedFile file = it->second;
+  files_offered_.erase(it);
+  if (ok) {
+    Record("You sent " + Quoted(file.name) + " (" + FormatFileSize(file.size) +
+           ") to the technician.");
+  } else {
+    Record("Your file " + Quoted(file.name) + " could not be sent: " + why);
+  }
+}
+
+void CustomerPolicy::StopAllOutgoing() {
+  while (!files_offered_.empty()) {
+    const uint32_t id = files_offered_.begin()->first;
+    const std::string name = files_offered_.begin()->second.name;
+    files_offered_.erase(files_offered_.begin());
+    Record("Sending " + Quoted(name) + " was stopped.");
+    actions_.StopSendingFile(id, "", SentFile::State::kCancelled,
+                             "The transfer was stopped.");
   }
 }
 

@@ -39,6 +39,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "crypto/digest.h"
 #include "customer-app/core/consent_provider.h"
 #include "customer-app/core/customer_session.h"
 #include "customer-app/core/file_receiver.h"
@@ -99,6 +100,10 @@ class PolicyActions {
   virtual void Inject(const proto::InputEvent& event) = 0;
   virtual void FrameAcked(const proto::FrameAck& /*ack*/) {}
   virtual void KeyFrameRequested() {}
+  // A frame of the technician's screen; only ever called while the
+  // customer watches it (view switch on). The end of the switch shows in
+  // GrantsChanged (viewing_technician).
+  virtual void TechnicianFrame(const proto::VideoFrame& /*frame*/) {}
   // The customer confirmed the SAS and accepted the terms.
   virtual void SessionAccepted() {}
   virtual void ShowChat(const std::string& text) = 0;
@@ -107,6 +112,15 @@ class PolicyActions {
   virtual void FileFinished(const std::string& path,
                             bool ok,
                             const std::string& message) = 0;
+  // The customer's own file `file_id` was accepted by the technician: start
+  // its chunks.
+  virtual void StartSendingFile(uint32_t /*file_id*/) {}
+  // Stop sending `file_id` (declined, cancelled, the session ended); with a
+  // non-empty `cancel_reason` the technician is told (FileCancel).
+  virtual void StopSendingFile(uint32_t /*file_id*/,
+                               const std::string& /*cancel_reason*/,
+                               SentFile::State /*state*/,
+                               const std::string& /*message*/) {}
   // The policy ends the session (the customer said no).
   virtual void EndSession(proto::EndReason reason,
                           const std::string& message) = 0;
@@ -153,6 +167,18 @@ class CustomerPolicy {
   void EmergencyStop();
   // False (and nothing sent) before the customer agreed or after the end.
   bool SendChat(const std::string& text);
+  // The customer's own file, read and hashed: offers it to the technician
+  // (FileOffer, no prompt: the customer chose it). False (nothing sent)
+  // before the customer agreed, after the end, or for an id outside the
+  // customer's id space (protocol::kCustomerFileIdBit) or already used.
+  bool OfferFile(uint32_t file_id,
+                 const std::string& name,
+                 uint64_t size,
+                 const crypto::Sha256Digest& sha256);
+  // The customer stops sending `file_id` (StopSendingFile follows).
+  void CancelOutgoingFile(uint32_t file_id);
+  // The sender finished `file_id`: FileDone went out (ok) or reading failed.
+  void OutgoingFileFinished(uint32_t file_id, bool ok, const std::string& why);
 
   Phase phase() const { return phase_; }
   Grants grants() const;
@@ -234,6 +260,16 @@ class CustomerPolicy {
     uint64_t size = 0;
   };
   std::map<uint32_t, AcceptedFile> files_accepted_;
+  // The customer's own files, offered to the technician.
+  struct OfferedFile {
+    std::string name;
+    uint64_t size = 0;
+    bool accepted = false;
+  };
+  std::map<uint32_t, OfferedFile> files_offered_;
+  void HandleFileAccept(uint32_t file_id);
+  void HandleOutgoingCancel(uint32_t file_id, const std::string& reason);
+  void StopAllOutgoing();
 
   std::array<uint64_t, kRefusalKinds> refusals_{};
   std::vector<ReceiptEntry> receipt_;

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -20,7 +22,9 @@
 #include "customer-app/core/input_gate.h"
 #include "customer-app/core/screen_sender.h"
 #include "customer-app/core/session_parts.h"
+#include "customer-app/core/technician_screen_receiver.h"
 #include "customer-app/core/view_describer.h"
+#include "protocol/file_sender.h"
 
 namespace tether::customer {
 namespace {
@@ -101,6 +105,8 @@ class CustomerSessionImpl final : public CustomerSession,
     terms_timer_.Cancel();
     hotkey_.reset();
     sender_.reset();
+    technician_screen_.reset();
+    outgoing_.reset();  // its worker sends through the engine
     gate_.reset();
     engine_.reset();
     policy_.reset();
@@ -141,6 +147,7 @@ class CustomerSessionImpl final : public CustomerSession,
               policy_->ViewFailed(reason);
           });
         });
+    outgoing_ = std::make_unique<protocol::FileSender>(OutgoingCallbacks());
     PolicyLimits limits;
     limits.max_file_size = config.max_file_size;
     policy_ = std::make_unique<CustomerPolicy>(clock_, *consent_, *this,
@@ -200,9 +207,45 @@ class CustomerSessionImpl final : public CustomerSession,
     policy_->Revoke(proto::PERMISSION_REMOTE_CONTROL);
   }
 
+  void RevokeViewSwitch() override {
+    policy_->Revoke(proto::PERMISSION_VIEW_SWITCH);
+  }
+
   void SendChat(std::string text) override {
     if (policy_->SendChat(text))
       observer_->OnChat(text, /*from_me=*/true);
+  }
+
+  Result<uint32_t> SendFile(const std::string& path) override {
+    if (ended_ || ending_ || emergency_ ||
+        policy_->phase() != CustomerPolicy::Phase::kActive) {
+      return MakeError(
+          "Files can be sent once you have agreed to the session.");
+    }
+    if (next_file_id_ >= protocol::kCustomerFileIdBit)
+      return MakeError("No more files can be sent in this session.");
+    const uint32_t file_id = protocol::kCustomerFileIdBit | next_file_id_++;
+    if (auto prepared = outgoing_->Prepare(file_id, path); !prepared)
+      return Unexpected(std::move(prepared).error());
+    SentFile& file = sent_files_[file_id];
+    file.file_id = file_id;
+    file.name = std::filesystem::path(path).filename().string();
+    observer_->OnFileSending(file);
+    return file_id;
+  }
+
+  void CancelFile(uint32_t file_id) override {
+    auto it = sent_files_.find(file_id);
+    if (it == sent_files_.end())
+      return;
+    if (it->second.state == SentFile::State::kPreparing) {
+      // Not offered yet: the technician knows nothing of it.
+      outgoing_->Cancel(file_id, "");
+      EndSentFile(file_id, SentFile::State::kCancelled,
+                  "You stopped the transfer.");
+      return;
+    }
+    policy_->CancelOutgoingFile(file_id);  // StopSendingFile follows
   }
 
   void End() override {
@@ -338,6 +381,24 @@ class CustomerSessionImpl final : public CustomerSession,
 
   void KeyFrameRequested() override { sender_->RequestKeyFrame(); }
 
+  void TechnicianFrame(const proto::VideoFrame& frame) override {
+    if (ended_ || emergency_)
+      return;
+    if (!technician_screen_) {
+      protocol::PeerSession* engine = engine_.get();
+      const uint64_t serial = ++technician_screen_serial_;
+      technician_screen_ = std::make_unique<TechnicianScreenReceiver>(
+          TechnicianScreenReceiver::Options{},
+          [engine](proto::PeerMessage message) {
+            return engine->Send(std::move(message));
+          },
+          [this, serial] {
+            Post([this, serial] { TakeTechnicianPicture(serial); });
+          });
+    }
+    technician_screen_->Receive(frame);
+  }
+
   void SessionAccepted() override { SendMonitorList(); }
 
   void ShowChat(const std::string& text) override {
@@ -349,6 +410,10 @@ class CustomerSessionImpl final : public CustomerSession,
   }
 
   void GrantsChanged(const Grants& grants) override {
+    // The switch ended (either side, or the session): its decoder goes,
+    // so the next switch starts from a key frame.
+    if (!grants.viewing_technician)
+      technician_screen_.reset();
     if (!ended_)
       observer_->OnGrantsChanged(grants);
   }
@@ -358,6 +423,24 @@ class CustomerSessionImpl final : public CustomerSession,
                     const std::string& message) override {
     if (!ended_)
       observer_->OnFileReceived(path, ok, message);
+  }
+
+  void StartSendingFile(uint32_t file_id) override {
+    auto it = sent_files_.find(file_id);
+    if (it == sent_files_.end())
+      return;
+    it->second.state = SentFile::State::kSending;
+    outgoing_->Start(file_id);
+    if (!ended_)
+      observer_->OnFileSending(it->second);
+  }
+
+  void StopSendingFile(uint32_t file_id,
+                       const std::string& cancel_reason,
+                       SentFile::State state,
+                       const std::string& message) override {
+    outgoing_->Cancel(file_id, cancel_reason);
+    EndSentFile(file_id, state, message);
   }
 
   void EndSession(proto::EndReason reason,
@@ -379,6 +462,93 @@ class CustomerSessionImpl final : public CustomerSession,
     });
   }
 
+  protocol::FileSender::Callbacks OutgoingCallbacks() {
+    protocol::FileSender::Callbacks callbacks;
+    // Worker thread: the engine's Send and pending_bytes take any thread.
+    callbacks.send = [this](proto::PeerMessage message) {
+      return engine_->Send(std::move(message));
+    };
+    callbacks.pending_bytes = [this] { return engine_->pending_bytes(); };
+    callbacks.prepared = [this](uint32_t id,
+                                Result<protocol::PreparedFile> prepared) {
+      Post([this, id, prepared = std::move(prepared)] {
+        OnFilePrepared(id, prepared);
+      });
+    };
+    callbacks.progress = [this](uint32_t id, uint64_t sent) {
+      Post([this, id, sent] {
+        auto it = sent_files_.find(id);
+        if (it == sent_files_.end() || ended_)
+          return;
+        it->second.sent = sent;
+        observer_->OnFileSending(it->second);
+      });
+    };
+    callbacks.finished = [this](uint32_t id, Result<void> result) {
+      Post([this, id, result = std::move(result)] {
+        const bool ok = result.has_value();
+        const std::string why = ok ? "" : result.error().message;
+        if (policy_)
+          policy_->OutgoingFileFinished(id, ok, why);
+        EndSentFile(id, ok ? SentFile::State::kDone : SentFile::State::kFailed,
+                    ok ? "" : why);
+      });
+    };
+    return callbacks;
+  }
+
+  void OnFilePrepared(uint32_t file_id,
+                      const Result<protocol::PreparedFile>& prepared) {
+    auto it = sent_files_.find(file_id);
+    if (it == sent_files_.end() ||
+        it->second.state != SentFile::State::kPreparing) {
+      return;  // cancelled meanwhile
+    }
+    if (!prepared) {
+      outgoing_->Cancel(file_id, "");
+      EndSentFile(file_id, SentFile::State::kFailed, prepared.error().message);
+      return;
+    }
+    it->second.name = prepared->name;
+    it->second.size = prepared->size;
+    if (ended_ || !policy_->OfferFile(file_id, prepared->name, prepared->size,
+                                      prepared->sha256)) {
+      outgoing_->Cancel(file_id, "");
+      EndSentFile(file_id, SentFile::State::kFailed,
+                  "The file could not be offered.");
+      return;
+    }
+    it->second.state = SentFile::State::kWaiting;
+    observer_->OnFileSending(it->second);
+  }
+
+  // The last report of `file_id`; forgets it.
+  void EndSentFile(uint32_t file_id,
+                   SentFile::State state,
+                   const std::string& message) {
+    auto it = sent_files_.find(file_id);
+    if (it == sent_files_.end())
+      return;
+    SentFile file = std::move(it->second);
+    sent_files_.erase(it);
+    file.state = state;
+    file.message = message;
+    if (!ended_)
+      observer_->OnFileSending(file);
+  }
+
+  // A decoded picture is ready; `serial` names the receiver that made it,
+  // so a picture of an earlier switch is never shown.
+  void TakeTechnicianPicture(uint64_t serial) {
+    if (ended_ || !technician_screen_ ||
+        serial != technician_screen_serial_ ||
+        !policy_->grants().viewing_technician) {
+      return;
+    }
+    if (auto picture = technician_screen_->TakePicture())
+      observer_->OnTechnicianPicture(std::move(picture));
+  }
+
   void SendMonitorList() {
     auto monitors = views_->Monitors();
     if (!monitors) {
@@ -397,9 +567,17 @@ class CustomerSessionImpl final : public CustomerSession,
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
   std::unique_ptr<FileReceiver> files_;
+  // The customer's own files going to the technician.
+  std::unique_ptr<protocol::FileSender> outgoing_;
+  std::map<uint32_t, SentFile> sent_files_;
+  uint32_t next_file_id_ = 1;
   std::unique_ptr<InputGate> gate_;
   std::unique_ptr<ViewDescriber> views_;
   std::unique_ptr<ScreenSender> sender_;
+  // Decodes the technician's screen during a view switch; joined before
+  // the engine it acks through.
+  std::unique_ptr<TechnicianScreenReceiver> technician_screen_;
+  uint64_t technician_screen_serial_ = 0;
   std::unique_ptr<CustomerPolicy> policy_;
   std::unique_ptr<protocol::PeerSession> engine_;
   std::unique_ptr<EmergencyStopHotkey> hotkey_;

@@ -22,6 +22,7 @@
 
 #include "base/result.h"
 #include "customer-app/core/consent_provider.h"
+#include "desktop/desktop_frame.h"
 #include "protocol/peer_session.h"
 
 namespace tether::customer {
@@ -48,6 +49,25 @@ struct Grants {
   bool viewing_technician = false;  // view switch active
 };
 
+// A file the customer sends to the technician, as the panel shows it.
+struct SentFile {
+  enum class State {
+    kPreparing,  // being read and hashed
+    kWaiting,    // offered; the technician has not answered yet
+    kSending,
+    kDone,
+    kDeclined,   // the technician did not take it
+    kCancelled,  // stopped by the customer, the technician or the end
+    kFailed,
+  };
+  uint32_t file_id = 0;
+  std::string name;
+  uint64_t size = 0;
+  uint64_t sent = 0;
+  State state = State::kPreparing;
+  std::string message;  // why it ended, in plain words; empty while going
+};
+
 // One line of the receipt: what happened when, in plain words.
 struct ReceiptEntry {
   std::chrono::system_clock::time_point at;
@@ -70,10 +90,17 @@ class CustomerSession {
     // Text the technician put on the clipboard, once the customer allowed
     // clipboard sharing (the UI sets it as the local clipboard).
     virtual void OnClipboard(const std::string& /*text*/) {}
+    // The newest picture of the technician's screen while the customer
+    // watches it (Grants::viewing_technician); earlier ones not yet shown
+    // were dropped. BGRX, decoded off the app thread.
+    virtual void OnTechnicianPicture(
+        std::shared_ptr<const desktop::DesktopFrame> /*picture*/) {}
     // A received file was verified and saved (or failed, with the reason).
     virtual void OnFileReceived(const std::string& /*path*/,
                                 bool /*ok*/,
                                 const std::string& /*message*/) {}
+    // A file the customer sends changed state or made progress.
+    virtual void OnFileSending(const SentFile& /*file*/) {}
     // The last call: the session is over; the app shows `end.message`
     // ("Session ended by you", "The connection was lost", ...) and exits.
     virtual void OnEnded(const protocol::SessionEnd& end) = 0;
@@ -103,7 +130,18 @@ class CustomerSession {
   virtual void EmergencyStop() = 0;
   // The customer takes control back (the panel's toggle).
   virtual void RevokeControl() = 0;
+  // The customer stops watching the technician's screen ("Stop showing"):
+  // the view switch is revoked, the technician is told, no more of its
+  // frames are taken.
+  virtual void RevokeViewSwitch() = 0;
   virtual void SendChat(std::string text) = 0;
+  // Sends the customer's own file to the technician (no prompt: it is the
+  // customer's choice; the technician's app accepts or declines). Only once
+  // the customer agreed to the session. Returns the file's id for
+  // CancelFile(); progress comes through Observer::OnFileSending.
+  virtual Result<uint32_t> SendFile(const std::string& path) = 0;
+  // Stops sending `file_id` (unknown or finished ids are ignored).
+  virtual void CancelFile(uint32_t file_id) = 0;
   // The customer ends normally (closing the panel asks first, then this).
   virtual void End() = 0;
 

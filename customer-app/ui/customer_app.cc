@@ -19,6 +19,7 @@
 #include "customer-app/ui/session_panel.h"
 #include "customer-app/ui/start_window.h"
 #include "customer-app/ui/style.h"
+#include "customer-app/ui/technician_screen_window.h"
 
 namespace tether::customer::ui {
 namespace {
@@ -61,6 +62,8 @@ CustomerApp::CustomerApp(Options options, QObject* parent)
 CustomerApp::~CustomerApp() {
   consent_->CloseAll();
   border_->SetVisible(false);
+  if (technician_screen_ != nullptr)
+    technician_screen_->CloseForEnd();
   // The session goes before the windows that point at it; it calls no
   // observer method while being destroyed.
   session_.reset();
@@ -169,6 +172,8 @@ void CustomerApp::Finish() {
   border_->SetVisible(false);
   if (panel_ != nullptr)
     panel_->CloseForEnd();
+  if (technician_screen_ != nullptr)
+    technician_screen_->CloseForEnd();
   start_window_->hide();
   if (ended_window_ != nullptr)
     ended_window_->hide();
@@ -221,6 +226,33 @@ void CustomerApp::OnGrantsChanged(const Grants& grants) {
   if (panel_ != nullptr)
     panel_->SetGrants(grants);
   border_->SetVisible(grants.control);
+  if (grants.viewing_technician) {
+    if (technician_screen_ == nullptr) {
+      technician_screen_ = std::make_unique<TechnicianScreenWindow>();
+      connect(technician_screen_.get(),
+              &TechnicianScreenWindow::stopRequested, this, [this] {
+                if (session_ != nullptr && !ended_)
+                  session_->RevokeViewSwitch();  // OnGrantsChanged hides it
+              });
+    }
+    technician_screen_->SetTechnician(technician_);
+    if (!technician_screen_->isVisible()) {
+      technician_screen_->resize(technician_screen_->sizeHint());
+      technician_screen_->show();
+      technician_screen_->raise();
+    }
+  } else if (technician_screen_ != nullptr) {
+    technician_screen_->CloseForEnd();
+  }
+}
+
+void CustomerApp::OnTechnicianPicture(
+    std::shared_ptr<const desktop::DesktopFrame> picture) {
+  // Never logged or kept beyond the newest picture.
+  if (!ended_ && technician_screen_ != nullptr &&
+      technician_screen_->isVisible()) {
+    technician_screen_->SetPicture(std::move(picture));
+  }
 }
 
 void CustomerApp::OnChat(const std::string& text, bool from_me) {
@@ -257,6 +289,11 @@ void CustomerApp::OnFileReceived(const std::string& path,
   }
 }
 
+void CustomerApp::OnFileSending(const SentFile& file) {
+  if (panel_ != nullptr)
+    panel_->SetSentFile(file);
+}
+
 void CustomerApp::OnEnded(const protocol::SessionEnd& end) {
   if (ended_)
     return;
@@ -265,6 +302,8 @@ void CustomerApp::OnEnded(const protocol::SessionEnd& end) {
   border_->SetVisible(false);
   if (panel_ != nullptr)
     panel_->CloseForEnd();
+  if (technician_screen_ != nullptr)
+    technician_screen_->CloseForEnd();
   log::Info("session ended (reason {}, {})", static_cast<int>(end.reason),
             end.local ? "here" : "remote");
 

@@ -26,6 +26,7 @@ class DialogConsentProvider;
 class EndedWindow;
 class SessionPanel;
 class StartWindow;
+class TechnicianScreenWindow;
 
 class CustomerApp : public QObject, private CustomerSession::Observer {
   Q_OBJECT
@@ -62,6 +63,10 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
   SessionPanel* panel() const { return panel_.get(); }
   ControlBorder* border() const { return border_.get(); }
   EndedWindow* ended_window() const { return ended_window_.get(); }
+  // Null until the technician first shows their screen.
+  TechnicianScreenWindow* technician_screen_window() const {
+    return technician_screen_.get();
+  }
   DialogConsentProvider* consent() const { return consent_.get(); }
   CustomerSession* session() const { return session_.get(); }
 
@@ -78,6 +83,9 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
   void OnGrantsChanged(const Grants& grants) override;
   void OnChat(const std::string& text, bool from_me) override;
   void OnClipboard(const std::string& text) override;
+  void OnTechnicianPicture(
+      std::shared_ptr<const desktop::DesktopFrame> picture) override;
+  void OnFileSending(const SentFile& file) override;
   void OnFileReceived(const std::string& path,
                       bool ok,
                       const std::string& message) override;
@@ -96,6 +104,9 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
   std::unique_ptr<ControlBorder> border_;
   std::unique_ptr<SessionPanel> panel_;
   std::unique_ptr<EndedWindow> ended_window_;
+  // Shown while the customer watches the technician's screen; hidden, not
+  // destroyed, when that ends (the end may come from its own button).
+  std::unique_ptr<TechnicianScreenWindow> technician_screen_;
   // Declared after the windows that point at it.
   std::unique_ptr<CustomerSession> session_;
 

@@ -1,7 +1,10 @@
 #include "customer-app/ui/session_panel.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QCloseEvent>
+#include <QFileDialog>
 #include <QFrame>
 #include <QGuiApplication>
 #include <QHBoxLayout>
@@ -9,6 +12,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QTimer>
@@ -145,6 +149,49 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
           &SessionPanel::SendChat);
   connect(chat_send_, &QPushButton::clicked, this, &SessionPanel::SendChat);
 
+  // A file of the customer's own choosing, to the technician: no prompt
+  // (the customer chose it); the technician's app accepts or declines.
+  send_file_button_ = new QPushButton(
+      QStringLiteral("Send a file to the technician\u2026"), this);
+  send_file_button_->setObjectName(QStringLiteral("SendFileButton"));
+  SetButtonRole(send_file_button_, "secondary");
+  send_file_button_->setAutoDefault(false);
+  layout->addWidget(send_file_button_);
+  connect(send_file_button_, &QPushButton::clicked, this,
+          &SessionPanel::SendFile);
+  auto* file_row = new QHBoxLayout;
+  file_row->setSpacing(8);
+  file_label_ = TextLabel(QString(), kSmallPt + 1, false, this);
+  file_label_->setObjectName(QStringLiteral("SentFileLabel"));
+  file_progress_ = new QProgressBar(this);
+  file_progress_->setObjectName(QStringLiteral("SentFileProgress"));
+  file_progress_->setRange(0, 1000);
+  file_progress_->setTextVisible(false);
+  file_progress_->setFixedHeight(10);
+  file_cancel_ = new QPushButton(QStringLiteral("Cancel"), this);
+  file_cancel_->setObjectName(QStringLiteral("SentFileCancel"));
+  SetButtonRole(file_cancel_, "secondary");
+  file_cancel_->setAutoDefault(false);
+  auto* file_text = new QVBoxLayout;
+  file_text->setSpacing(4);
+  file_text->addWidget(file_label_);
+  file_text->addWidget(file_progress_);
+  file_row->addLayout(file_text, 1);
+  file_row->addWidget(file_cancel_, 0, Qt::AlignVCenter);
+  layout->addLayout(file_row);
+  file_label_->hide();
+  file_progress_->hide();
+  file_cancel_->hide();
+  connect(file_cancel_, &QPushButton::clicked, this, [this] {
+    if (shown_file_id_ != 0)
+      session_->CancelFile(shown_file_id_);
+    file_cancel_->setEnabled(false);
+  });
+  choose_file_ = [this] {
+    return QFileDialog::getOpenFileName(
+        this, QStringLiteral("Send a file to the technician"));
+  };
+
   // STOP.
   stop_button_ = new QPushButton(QStringLiteral("STOP"), this);
   stop_button_->setObjectName(QStringLiteral("StopButton"));
@@ -276,6 +323,70 @@ void SessionPanel::AddNotice(const QString& text) {
   chat_list_->scrollToBottom();
 }
 
+void SessionPanel::SetChooseFile(std::function<QString()> choose) {
+  choose_file_ = std::move(choose);
+}
+
+void SessionPanel::SendFile() {
+  if (ending_ || !choose_file_)
+    return;
+  const QString path = choose_file_();
+  if (path.isEmpty())
+    return;
+  auto sent = session_->SendFile(path.toStdString());
+  if (!sent) {
+    AddNotice(QStringLiteral("The file could not be sent: %1")
+                  .arg(QString::fromStdString(sent.error().message)));
+  }
+  // The row follows with OnFileSending.
+}
+
+void SessionPanel::SetSentFile(const SentFile& file) {
+  using State = SentFile::State;
+  shown_file_id_ = file.file_id;
+  const QString name = DisplayText(file.name, 120);
+  const QString size = FormatFileSize(file.size);
+  QString text;
+  bool going = false;
+  switch (file.state) {
+    case State::kPreparing:
+      text = QStringLiteral("Preparing \u201C%1\u201D\u2026").arg(name);
+      going = true;
+      break;
+    case State::kWaiting:
+      text = QStringLiteral("\u201C%1\u201D (%2): waiting for %3 to accept")
+                 .arg(name, size, technician_);
+      going = true;
+      break;
+    case State::kSending:
+      text = QStringLiteral("Sending \u201C%1\u201D: %2 of %3")
+                 .arg(name, FormatFileSize(file.sent), size);
+      going = true;
+      break;
+    case State::kDone:
+      text = QStringLiteral("Sent \u201C%1\u201D (%2).").arg(name, size);
+      break;
+    case State::kDeclined:
+    case State::kCancelled:
+    case State::kFailed:
+      text = QStringLiteral("\u201C%1\u201D was not sent: %2")
+                 .arg(name, DisplayText(file.message, 300));
+      break;
+  }
+  file_label_->setText(text);
+  file_label_->show();
+  file_progress_->setVisible(going);
+  file_progress_->setValue(file.size == 0
+                               ? 0
+                               : static_cast<int>(std::min<uint64_t>(
+                                     1000, file.sent * 1000 / file.size)));
+  file_cancel_->setVisible(going);
+  file_cancel_->setEnabled(going);
+  if (!going)
+    shown_file_id_ = 0;
+  Refit();
+}
+
 void SessionPanel::SetHotkeyAvailable(bool available) {
   hotkey_label_->setText(
       available ? QStringLiteral("Ends the session at once. Or press "
@@ -343,6 +454,7 @@ void SessionPanel::closeEvent(QCloseEvent* event) {
   control_toggle_->setEnabled(false);
   chat_input_->setEnabled(false);
   chat_send_->setEnabled(false);
+  send_file_button_->setEnabled(false);
   session_->End();
 }
 

@@ -17,6 +17,7 @@ class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
 class QVBoxLayout;
 
@@ -39,6 +40,11 @@ class SessionPanel : public QWidget {
   void SetHotkeyAvailable(bool available);
   // Asks before ending; the default shows a message box. Tests replace it.
   void SetConfirmEnd(std::function<bool()> confirm);
+  // How the file to send is chosen; the default is a QFileDialog. Tests
+  // replace it. An empty path means "cancelled".
+  void SetChooseFile(std::function<QString()> choose);
+  // A file the customer sends changed (progress, accepted, finished).
+  void SetSentFile(const SentFile& file);
   // The session is over: the panel may close without asking.
   void CloseForEnd();
   // Top-right corner of the screen it is on.
@@ -51,6 +57,10 @@ class SessionPanel : public QWidget {
   QListWidget* chat_list() const { return chat_list_; }
   QLabel* technician_label() const { return technician_label_; }
   QLabel* sas_label() const { return sas_label_; }
+  QPushButton* send_file_button() const { return send_file_button_; }
+  QLabel* file_label() const { return file_label_; }
+  QProgressBar* file_progress() const { return file_progress_; }
+  QPushButton* file_cancel() const { return file_cancel_; }
   // The lines under "… can now:", as shown.
   QStringList GrantLines() const;
 
@@ -66,6 +76,7 @@ class SessionPanel : public QWidget {
  private:
   void Refit();
   void SendChat();
+  void SendFile();
   void AddGrantLine(const QString& text, const char* colour);
 
   CustomerSession* session_;
@@ -86,6 +97,12 @@ class SessionPanel : public QWidget {
   QListWidget* chat_list_ = nullptr;
   QLineEdit* chat_input_ = nullptr;
   QPushButton* chat_send_ = nullptr;
+  std::function<QString()> choose_file_;
+  QPushButton* send_file_button_ = nullptr;
+  QLabel* file_label_ = nullptr;
+  QProgressBar* file_progress_ = nullptr;
+  QPushButton* file_cancel_ = nullptr;
+  uint32_t shown_file_id_ = 0;  // the file the row shows; 0: none
   QPushButton* stop_button_ = nullptr;
   QLabel* hotkey_label_ = nullptr;
 };

@@ -41,8 +41,10 @@ enum class ProtocolEvent {
   kControlOn,
   kControlOff,        // by (customer / technician)
   kViewSwitch,        // on
-  kFileOffered,       // name, size, sha256
-  kFileDone,          // name, size, result
+  // Files the customer sends carry direction "from_customer" (and kFileDone
+  // the saved path); without it a file went to the customer.
+  kFileOffered,       // [direction], name, size, sha256
+  kFileDone,          // [direction], name, size, result, [path]
   kChat,              // from, text
   kClipboardSent,     // bytes (never the text)
   kRecordingStarted,  // path

@@ -105,6 +105,22 @@ std::vector<Key> TopLevelKeys() {
          c.protocol_dir = path.lexically_normal();
          return {};
        }},
+      {"download_dir",
+       [](const toml::node& node, SupporterConfig& c) -> Result<void> {
+         auto text = ReadText(node, kMaxPathBytes);
+         if (!text)
+           return Unexpected(std::move(text).error());
+         const std::filesystem::path path = ExpandHome(*text);
+         // Files from customers land where the technician looks for them,
+         // not relative to wherever the app started.
+         if (!path.is_absolute()) {
+           return MakeError(
+               "must be an absolute path or start with \"~/\", got \"" +
+               Printable(*text) + "\"");
+         }
+         c.download_dir = path.lexically_normal();
+         return {};
+       }},
   };
 }
 
@@ -262,6 +278,27 @@ std::filesystem::path DefaultProtocolDir() {
   return documents / "Tether sessions";
 }
 
+std::filesystem::path DefaultDownloadDir() {
+  const std::filesystem::path home = Home();
+  std::filesystem::path downloads = home / "Downloads";
+  // As for the documents folder: only the forms xdg-user-dirs writes.
+  std::ifstream dirs(ConfigHome() / "user-dirs.dirs");
+  std::string line;
+  while (dirs && std::getline(dirs, line)) {
+    constexpr std::string_view kKey = "XDG_DOWNLOAD_DIR=\"";
+    if (!line.starts_with(kKey) || line.size() < kKey.size() + 1 ||
+        line.back() != '"') {
+      continue;
+    }
+    std::string value = line.substr(kKey.size(), line.size() - kKey.size() - 1);
+    if (value.starts_with("$HOME/"))
+      downloads = home / value.substr(6);
+    else if (value.starts_with("/"))
+      downloads = value;
+  }
+  return downloads;
+}
+
 std::vector<std::filesystem::path> SupporterConfigCandidates() {
   return {ProgramFolder() / kSupporterConfigName,
           ConfigHome() / "tether" / kSupporterConfigName};
@@ -286,6 +323,7 @@ Result<SupporterConfig> ParseSupporterConfig(
 
   SupporterConfig config;
   config.protocol_dir = DefaultProtocolDir();
+  config.download_dir = DefaultDownloadDir();
   std::vector<std::string> problems;
   const std::vector<Key> top_keys = TopLevelKeys();
   const std::vector<Key> relay_keys = RelayKeys(folder);

@@ -7,6 +7,7 @@
 //
 //   user_name = "tina"                    # pre-filled in the sign-in form
 //   protocol_dir = "~/Documents/Tether sessions"
+//   download_dir = "~/Downloads"          # files the customer sends
 //
 //   [relay]
 //   host = "relay.example.com"
@@ -37,6 +38,9 @@ Result<SupporterConfig> ParseSupporterConfig(
 
 // ~/Documents/Tether sessions (the XDG documents folder when set).
 std::filesystem::path DefaultProtocolDir();
+
+// ~/Downloads (the XDG download folder when set).
+std::filesystem::path DefaultDownloadDir();
 
 // Where Load("") looks, in order: beside the program, then
 // $XDG_CONFIG_HOME/tether (default ~/.config/tether).

@@ -20,8 +20,10 @@
 
 #include "base/log.h"
 #include "crypto/secure_memory.h"
+#include "protocol/file_receiver.h"
+#include "protocol/file_sender.h"
 #include "protocol/session_end.h"
-#include "supporter-app/core/file_sender.h"
+#include "supporter-app/core/own_screen_sender.h"
 #include "supporter-app/core/recording_writer.h"
 #include "supporter-app/core/session_protocol.h"
 #include "supporter-app/core/sign_in_result.h"
@@ -31,13 +33,19 @@
 namespace tether::supporter {
 namespace {
 
+using protocol::FileSender;
 using protocol::PeerSession;
+using protocol::PreparedFile;
 using protocol::SessionEnd;
 using protocol::SessionState;
 
 // The customer's limits (customer-app/core/customer_policy.h): larger
 // messages would only be refused there.
 constexpr size_t kMaxChatBytes = 16 * 1024;
+// Files the customer offers: waiting for the technician's answer at once,
+// and in one session.
+constexpr size_t kMaxWaitingIncomingFiles = 4;
+constexpr size_t kMaxIncomingFilesPerSession = 256;
 constexpr size_t kMaxClipboardBytes = 1024 * 1024;
 constexpr size_t kMaxTermsBytes = 60 * 1024;
 constexpr size_t kMaxNameBytes = 200;
@@ -335,6 +343,51 @@ class SupporterSessionImpl final : public SupporterSession,
     Ask(proto::PERMISSION_VIEW_SWITCH, "the technician's screen");
   }
 
+  void ShowMyScreen(bool on) override {
+    if (!run_ || run_->phase != Phase::kAgreed ||
+        run_->grants.showing_my_screen == on) {
+      return;
+    }
+    if (on && !run_->grants.view_switch) {
+      observer_->OnNotice(
+          "The customer has not allowed you to show your screen.");
+      return;
+    }
+    if (!on) {
+      StopShowing("technician");
+      return;
+    }
+    proto::PeerMessage message;
+    message.mutable_view_switch()->set_show_supporter_screen(true);
+    if (!engine_->Send(std::move(message))) {
+      observer_->OnNotice("Your screen could not be shown: the link is busy.");
+      return;
+    }
+    if (!run_->screen) {
+      PeerSession* engine = engine_.get();
+      const uint64_t serial = run_->serial;
+      run_->screen = std::make_unique<OwnScreenSender>(
+          OwnScreenSender::Options{options_.config.display},
+          [engine](proto::PeerMessage frame) {
+            return engine->Send(std::move(frame));
+          },
+          [engine] { return engine->pending_bytes(); },
+          [this, serial](const std::string& reason) {
+            PostToRun(serial, [this, reason](Run&) {
+              observer_->OnNotice("Your screen could not be shown: " + reason);
+              StopShowing("failure");
+            });
+          });
+    }
+    // The ViewSwitch went first on the same ordered link, so the customer
+    // knows what the frames are before the first one arrives.
+    run_->screen->Start();
+    run_->grants.showing_my_screen = true;
+    Record(ProtocolEvent::kViewSwitch, {{"showing", "yes"}});
+    log::Info("view switch: showing the technician's screen");
+    observer_->OnGrantsChanged(run_->grants);
+  }
+
   Result<uint32_t> SendFile(const std::filesystem::path& path) override {
     if (!run_ || run_->phase != Phase::kAgreed || !run_->files) {
       return MakeError(
@@ -355,6 +408,14 @@ class SupporterSessionImpl final : public SupporterSession,
   void CancelFile(uint32_t file_id) override {
     if (!run_)
       return;
+    if (Transfer* incoming = Incoming(file_id)) {
+      if (run_->downloads)
+        run_->downloads->Discard(file_id);
+      SendFileCancel(file_id, "The technician cancelled the transfer.");
+      EndIncoming(*incoming, FileTransfer::State::kCancelled,
+                  "You cancelled the transfer.", "cancelled");
+      return;
+    }
     auto it = run_->transfers.find(file_id);
     if (it == run_->transfers.end())
       return;
@@ -472,6 +533,9 @@ class SupporterSessionImpl final : public SupporterSession,
   struct Transfer {
     FileTransfer shown;
     bool offered = false;  // the customer has seen the offer
+    // From the customer: what its offer promised, once it passed the checks.
+    std::optional<protocol::IncomingFile> incoming;
+    uint64_t reported = 0;  // received bytes last shown
   };
 
   struct PendingRequest {
@@ -498,6 +562,9 @@ class SupporterSessionImpl final : public SupporterSession,
     std::unique_ptr<VideoReceiver> video;
     std::unique_ptr<RecordingWriter> recorder;
     std::unique_ptr<FileSender> files;
+    // Files from the customer; its destructor deletes unfinished ones.
+    std::unique_ptr<protocol::FileReceiver> downloads;
+    std::unique_ptr<OwnScreenSender> screen;  // "show my screen"
   };
 
   // ---- threads ------------------------------------------------------------
@@ -621,16 +688,23 @@ class SupporterSessionImpl final : public SupporterSession,
             transfer.shown.state == FileTransfer::State::kSending) {
           transfer.shown.state = FileTransfer::State::kCancelled;
           transfer.shown.message = "The session ended.";
-          Record(ProtocolEvent::kFileDone,
-                 {{"name", transfer.shown.name},
-                  {"size", std::to_string(transfer.shown.size)},
-                  {"result", "cancelled"}});
+          SessionProtocol::Fields fields = {
+              {"name", transfer.shown.name},
+              {"size", std::to_string(transfer.shown.size)},
+              {"result", "cancelled"}};
+          if (transfer.shown.direction ==
+              FileTransfer::Direction::kFromCustomer) {
+            // Its temporary file goes with run_->downloads below.
+            fields.insert(fields.begin(), {"direction", "from_customer"});
+          }
+          Record(ProtocolEvent::kFileDone, fields);
           if (tell)
             observer_->OnTransfer(transfer.shown);
         }
       }
       run_->files.reset();
     }
+    run_->screen.reset();
     run_->video.reset();
     if (run_->recorder) {
       const RecordingWriter::Summary summary = run_->recorder->Stop();
@@ -775,6 +849,15 @@ class SupporterSessionImpl final : public SupporterSession,
         changed = std::exchange(grants.view_switch, false);
         if (changed)
           Record(ProtocolEvent::kViewSwitch, {{"on", "no"}});
+        if (grants.showing_my_screen) {
+          // The customer's app already stopped looking; nothing more goes.
+          if (run_->screen)
+            run_->screen->Stop();
+          grants.showing_my_screen = false;
+          Record(ProtocolEvent::kViewSwitch,
+                 {{"showing", "no"}, {"by", "customer"}});
+          changed = true;
+        }
         break;
       case proto::PERMISSION_SEND_FILE:
         // The customer stopped every file it had accepted.
@@ -793,6 +876,26 @@ class SupporterSessionImpl final : public SupporterSession,
       log::Info("consent: the customer revoked {}", PermissionWord(permission));
       observer_->OnGrantsChanged(grants);
     }
+  }
+
+  // Stops showing the technician's screen and tells the customer (`by`:
+  // who ended it, for the protocol).
+  void StopShowing(const std::string& by) {
+    if (!run_ || !run_->grants.showing_my_screen)
+      return;
+    // Stop() returns once no frame is in flight, so the ViewSwitch below
+    // is the last word on the link.
+    if (run_->screen)
+      run_->screen->Stop();
+    run_->grants.showing_my_screen = false;
+    if (EngineAlive()) {
+      proto::PeerMessage message;
+      message.mutable_view_switch()->set_show_supporter_screen(false);
+      engine_->Send(std::move(message));
+    }
+    Record(ProtocolEvent::kViewSwitch, {{"showing", "no"}, {"by", by}});
+    log::Info("view switch: stopped showing the technician's screen");
+    observer_->OnGrantsChanged(run_->grants);
   }
 
   // ---- files ----------------------------------------------------------------
@@ -900,6 +1003,227 @@ class SupporterSessionImpl final : public SupporterSession,
       default:
         break;
     }
+  }
+
+  // ---- files from the customer ---------------------------------------------
+
+  void SendFileCancel(uint32_t file_id, const std::string& reason) {
+    proto::PeerMessage cancel;
+    cancel.mutable_file_cancel()->set_file_id(file_id);
+    cancel.mutable_file_cancel()->set_reason(reason);
+    engine_->Send(std::move(cancel));
+  }
+
+  // The customer's file `file_id` while it is asked about or received.
+  Transfer* Incoming(uint32_t file_id) {
+    if (!run_)
+      return nullptr;
+    auto it = run_->transfers.find(file_id);
+    if (it == run_->transfers.end() || !it->second.incoming)
+      return nullptr;
+    const auto state = it->second.shown.state;
+    if (state != FileTransfer::State::kAsking &&
+        state != FileTransfer::State::kSending) {
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  void EndIncoming(Transfer& transfer,
+                   FileTransfer::State state,
+                   const std::string& message,
+                   const std::string& result) {
+    transfer.shown.state = state;
+    transfer.shown.message = message;
+    SessionProtocol::Fields fields = {
+        {"direction", "from_customer"},
+        {"name", transfer.shown.name},
+        {"size", std::to_string(transfer.shown.size)},
+        {"result", result}};
+    if (!transfer.shown.saved_path.empty())
+      fields.push_back({"path", transfer.shown.saved_path});
+    Record(ProtocolEvent::kFileDone, fields);
+    observer_->OnTransfer(transfer.shown);
+  }
+
+  void OnIncomingOffer(const proto::FileOffer& offer) {
+    const uint32_t file_id = offer.file_id();
+    // Only the customer's own id space, only once it agreed, never twice:
+    // anything else gets a FileCancel and no row.
+    if (run_->phase != Phase::kAgreed || !protocol::IsCustomerFileId(file_id)) {
+      SendFileCancel(file_id, "files are taken only during an agreed session");
+      return;
+    }
+    if (run_->transfers.contains(file_id))
+      return;  // a duplicate: the first offer stands
+    // A flood of offers must not become a flood of rows: a few wait for
+    // an answer at a time, and a session takes a bounded number.
+    size_t waiting = 0;
+    size_t offered = 0;
+    for (const auto& [id, t] : run_->transfers) {
+      if (t.shown.direction != FileTransfer::Direction::kFromCustomer)
+        continue;
+      ++offered;
+      if (t.shown.state == FileTransfer::State::kAsking)
+        ++waiting;
+    }
+    if (waiting >= kMaxWaitingIncomingFiles ||
+        offered >= kMaxIncomingFilesPerSession) {
+      SendFileCancel(file_id, "too many files offered; wait for an answer");
+      return;
+    }
+    Transfer& transfer = run_->transfers[file_id];
+    transfer.shown.direction = FileTransfer::Direction::kFromCustomer;
+    transfer.shown.file_id = file_id;
+    transfer.shown.size = offer.size();
+    auto checked =
+        protocol::CheckFileOffer(offer, protocol::kDefaultMaxFileSize);
+    if (!checked) {
+      transfer.shown.name = Shown(CutUtf8(offer.name(), 200));
+      SendFileCancel(file_id, checked.error().message);
+      EndIncoming(transfer, FileTransfer::State::kRefused,
+                  "The file was refused: " + checked.error().message,
+                  "refused");
+      return;
+    }
+    if (checked->name.changes != protocol::kNameChangeNone) {
+      log::Info("incoming file: name sanitised ({})",
+                protocol::DescribeNameChanges(checked->name.changes));
+    }
+    transfer.shown.name = checked->name.name;
+    transfer.shown.message = "The customer offers this file.";
+    Record(ProtocolEvent::kFileOffered,
+           {{"direction", "from_customer"},
+            {"name", checked->name.name},
+            {"size", std::to_string(checked->size)},
+            {"sha256", Hex(checked->sha256)}});
+    transfer.incoming = *std::move(checked);
+    observer_->OnTransfer(transfer.shown);
+  }
+
+  void AcceptFile(uint32_t file_id) override {
+    Transfer* transfer = Incoming(file_id);
+    if (transfer == nullptr ||
+        transfer->shown.state != FileTransfer::State::kAsking) {
+      return;
+    }
+    if (!run_->downloads) {
+      auto downloads = OpenDownloads();
+      if (!downloads) {
+        SendFileCancel(file_id,
+                       "the technician's download folder is not usable");
+        EndIncoming(*transfer, FileTransfer::State::kFailed,
+                    downloads.error().message, "failed");
+        return;
+      }
+      run_->downloads = std::move(*downloads);
+    }
+    if (auto opened = run_->downloads->Open(*transfer->incoming); !opened) {
+      SendFileCancel(file_id, opened.error().message);
+      EndIncoming(*transfer, FileTransfer::State::kFailed,
+                  opened.error().message, "failed");
+      return;
+    }
+    proto::PeerMessage accept;
+    accept.mutable_file_accept()->set_file_id(file_id);
+    engine_->Send(std::move(accept));
+    transfer->shown.state = FileTransfer::State::kSending;
+    transfer->shown.message = "Saving to " + run_->downloads->destination();
+    observer_->OnTransfer(transfer->shown);
+  }
+
+  void DeclineFile(uint32_t file_id) override {
+    Transfer* transfer = Incoming(file_id);
+    if (transfer == nullptr ||
+        transfer->shown.state != FileTransfer::State::kAsking) {
+      return;
+    }
+    SendFileCancel(file_id, "The technician declined the file.");
+    EndIncoming(*transfer, FileTransfer::State::kRefused,
+                "You declined the file.", "declined");
+  }
+
+  Result<std::unique_ptr<protocol::FileReceiver>> OpenDownloads() {
+    const std::filesystem::path& dir = options_.config.download_dir;
+    if (dir.empty())
+      return MakeError("No download folder is set (download_dir).");
+    // The technician's own folder: created when missing, like ~/Downloads
+    // on a fresh account.
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    auto receiver = protocol::FileReceiver::Create({dir, 4});
+    if (!receiver) {
+      return MakeError("Files cannot be saved in " + dir.string() + ": " +
+                       receiver.error().message);
+    }
+    return receiver;
+  }
+
+  void FailIncoming(Transfer& transfer, const std::string& why) {
+    run_->downloads->Discard(transfer.shown.file_id);
+    SendFileCancel(transfer.shown.file_id, why);
+    EndIncoming(transfer, FileTransfer::State::kFailed,
+                "The file could not be saved: " + why, "failed");
+  }
+
+  void OnIncomingChunk(const proto::FileChunk& chunk) {
+    Transfer* transfer = Incoming(chunk.file_id());
+    if (transfer == nullptr ||
+        transfer->shown.state != FileTransfer::State::kSending) {
+      return;  // not accepted (or already ended): nothing is written
+    }
+    auto written = run_->downloads->Write(
+        chunk.file_id(), chunk.offset(),
+        ByteSpan(reinterpret_cast<const uint8_t*>(chunk.data().data()),
+                 chunk.data().size()));
+    if (!written) {
+      FailIncoming(*transfer, written.error().message);
+      return;
+    }
+    transfer->shown.sent = chunk.offset() + chunk.data().size();
+    // About a hundred updates per file, not one per chunk.
+    const uint64_t step =
+        std::max<uint64_t>(transfer->shown.size / 100, 256 * 1024);
+    if (transfer->shown.sent - transfer->reported >= step) {
+      transfer->reported = transfer->shown.sent;
+      observer_->OnTransfer(transfer->shown);
+    }
+  }
+
+  void OnIncomingDone(uint32_t file_id) {
+    Transfer* transfer = Incoming(file_id);
+    if (transfer == nullptr ||
+        transfer->shown.state != FileTransfer::State::kSending) {
+      return;
+    }
+    auto saved = run_->downloads->Finish(file_id);
+    if (!saved) {
+      // Finish() already deleted the temporary file.
+      SendFileCancel(file_id, saved.error().message);
+      EndIncoming(*transfer, FileTransfer::State::kFailed,
+                  "The file could not be saved: " + saved.error().message,
+                  "failed");
+      return;
+    }
+    log::Info("incoming file: file {} saved ({} bytes)", file_id,
+              transfer->shown.size);
+    transfer->shown.sent = transfer->shown.size;
+    transfer->shown.saved_path = *saved;
+    EndIncoming(*transfer, FileTransfer::State::kDone, "Saved to " + *saved,
+                "ok");
+  }
+
+  void OnIncomingCancel(const proto::FileCancel& cancel) {
+    Transfer* transfer = Incoming(cancel.file_id());
+    if (transfer == nullptr)
+      return;
+    if (run_->downloads)
+      run_->downloads->Discard(cancel.file_id());
+    const std::string reason = Shown(CutUtf8(cancel.reason(), 200));
+    EndIncoming(*transfer, FileTransfer::State::kCancelled,
+                "The customer stopped the transfer" +
+                    (reason.empty() ? std::string(".") : ": " + reason),
+                "cancelled");
   }
 
   void OnFileProgress(uint32_t file_id, uint64_t sent) {
@@ -1153,6 +1477,8 @@ class SupporterSessionImpl final : public SupporterSession,
         Record(ProtocolEvent::kEmergencyStop);
         const bool had = run_->grants.viewing || run_->grants.control ||
                          run_->grants.clipboard || run_->grants.view_switch;
+        if (run_->screen)
+          run_->screen->Stop();
         run_->grants = {};
         if (had)
           observer_->OnGrantsChanged(run_->grants);
@@ -1191,10 +1517,33 @@ class SupporterSessionImpl final : public SupporterSession,
         OnFileAccept(message.file_accept().file_id());
         break;
       case M::kFileCancel:
-        OnFileCancel(message.file_cancel());
+        // The id space says which direction it is about (peer.proto).
+        if (protocol::IsCustomerFileId(message.file_cancel().file_id()))
+          OnIncomingCancel(message.file_cancel());
+        else
+          OnFileCancel(message.file_cancel());
+        break;
+      case M::kFileOffer:
+        OnIncomingOffer(message.file_offer());
+        break;
+      case M::kFileChunk:
+        OnIncomingChunk(message.file_chunk());
+        break;
+      case M::kFileDone:
+        OnIncomingDone(message.file_done().file_id());
         break;
       case M::kCursorShape:
         break;  // the view draws its own cursor at OnCursor's position
+      // The customer's acks of the technician's own screen ("show my
+      // screen"): they pace the sender.
+      case M::kFrameAck:
+        if (run_->screen && run_->grants.showing_my_screen)
+          run_->screen->OnFrameAck();
+        break;
+      case M::kKeyFrameRequest:
+        if (run_->screen && run_->grants.showing_my_screen)
+          run_->screen->RequestKeyFrame();
+        break;
       default:
         // Messages only a technician sends, or unknown ones: nothing to
         // do, and nothing the customer could make us do.

@@ -44,6 +44,11 @@ struct SupporterConfig {
   // Where the session protocol (and recordings) go; default
   // ~/Documents/Tether sessions.
   std::filesystem::path protocol_dir;
+  // The technician's own X display, shown with ShowMyScreen(); empty:
+  // $DISPLAY.
+  std::string display;
+  // Files the customer sends, once accepted; default ~/Downloads.
+  std::filesystem::path download_dir;
   // Loads `tether-supporter.toml` (beside the binary, ~/.config/tether/,
   // or `path`); fields the file does not set keep their defaults.
   // Size-limited, strict parser.
@@ -75,7 +80,10 @@ struct CustomerGrants {
   bool viewing = false;
   bool control = false;
   bool clipboard = false;
-  bool view_switch = false;  // the customer watches the technician's screen
+  bool view_switch = false;  // the customer may watch the technician's screen
+  // ShowMyScreen(true) is on: the customer sees the technician's screen now
+  // (not a grant, but it changes with them and the toolbar shows it).
+  bool showing_my_screen = false;
 };
 
 // One decoded picture of the customer's screen (or the part being shown).
@@ -95,13 +103,20 @@ struct VideoStats {
 };
 
 struct FileTransfer {
+  // Files the technician sends, and files the customer offers (they have
+  // their own id space: protocol::kCustomerFileIdBit).
+  enum class Direction { kToCustomer, kFromCustomer };
+  Direction direction = Direction::kToCustomer;
   uint32_t file_id = 0;
   std::string name;
   uint64_t size = 0;
-  uint64_t sent = 0;
+  uint64_t sent = 0;  // from the customer: received so far
+  // From the customer: kAsking waits for AcceptFile/DeclineFile, kSending
+  // is receiving, kRefused is declined (or refused by the checks).
   enum class State { kAsking, kSending, kDone, kRefused, kFailed, kCancelled };
   State state = State::kAsking;
-  std::string message;  // why it failed or was cancelled
+  std::string message;     // why it failed or was cancelled
+  std::string saved_path;  // from the customer, once saved
 };
 
 class SupporterSession {
@@ -179,11 +194,25 @@ class SupporterSession {
   virtual void RequestControl() = 0;
   virtual void RequestClipboard() = 0;
   virtual void RequestViewSwitch() = 0;
+  // Once the customer allowed the view switch: starts (or stops) showing
+  // the technician's own display (SupporterConfig::display) to the
+  // customer. Recorded in the session protocol; OnGrantsChanged reports
+  // showing_my_screen. Ignored (OnNotice says why) without the grant. It
+  // stops by itself when the customer revokes the switch or the display
+  // cannot be captured.
+  virtual void ShowMyScreen(bool on) = 0;
   // Offers a file (the customer is asked per file); OnTransfer reports.
   // The file is read (hashed, then sent) on a worker thread. An error
   // (not a file, unreadable, no session) comes back at once.
   virtual Result<uint32_t> SendFile(const std::filesystem::path& path) = 0;
+  // Either direction: stops the transfer (a file from the customer is
+  // deleted, the customer is told).
   virtual void CancelFile(uint32_t file_id) = 0;
+  // A file the customer offered (OnTransfer, kFromCustomer, kAsking): save
+  // it in SupporterConfig::download_dir (temporary file, SHA-256 checked,
+  // renamed only when complete, never replacing), or decline it.
+  virtual void AcceptFile(uint32_t file_id) = 0;
+  virtual void DeclineFile(uint32_t file_id) = 0;
   virtual void SendChat(std::string text) = 0;
   virtual void SendClipboard(std::string text) = 0;
   // Input from the view, already in remote desktop coordinates (see

@@ -141,6 +141,16 @@ SessionWindow::SessionWindow(SupporterSession* session,
             if (!ended_)
               session_->CancelFile(file_id);
           });
+  connect(transfers_, &TransferPanel::acceptRequested, this,
+          [this](uint32_t file_id) {
+            if (!ended_)
+              session_->AcceptFile(file_id);
+          });
+  connect(transfers_, &TransferPanel::declineRequested, this,
+          [this](uint32_t file_id) {
+            if (!ended_)
+              session_->DeclineFile(file_id);
+          });
 
   BuildToolBar();
   BuildStatusBar();
@@ -263,12 +273,8 @@ void SessionWindow::BuildToolBar() {
   view_switch_action_ = AddAction(
       QStringLiteral("Show my screen"),
       QStringLiteral("Ask the customer to watch your screen"), "P", nullptr);
-  connect(view_switch_action_, &QAction::triggered, this, [this] {
-    if (ended_)
-      return;
-    session_->RequestViewSwitch();
-    Notice(QStringLiteral("Asked the customer to watch your screen."));
-  });
+  connect(view_switch_action_, &QAction::triggered, this,
+          &SessionWindow::ToggleShowMyScreen);
   bar->addAction(view_switch_action_);
   bar->addSeparator();
 
@@ -360,6 +366,7 @@ void SessionWindow::SetSas(const QString& sas) {
 
 void SessionWindow::SetGrants(const CustomerGrants& grants) {
   const bool had_control = grants_.control;
+  const bool was_showing = grants_.showing_my_screen;
   grants_ = grants;
   QStringList allowed;
   if (grants.viewing)
@@ -379,6 +386,10 @@ void SessionWindow::SetGrants(const CustomerGrants& grants) {
       QStringLiteral("What the customer allowed in this session"));
   if (had_control && !grants.control && !ended_)
     Notice(QStringLiteral("Remote control ended."));
+  if (!was_showing && grants.showing_my_screen && !ended_)
+    Notice(QStringLiteral("The customer now sees your screen."));
+  if (was_showing && !grants.showing_my_screen && !ended_)
+    Notice(QStringLiteral("The customer no longer sees your screen."));
   if (grants.control)
     control_pending_ = false;
   UpdateControlUi();
@@ -404,12 +415,46 @@ void SessionWindow::UpdateControlUi() {
   control_badge_->setVisible(control);
   control_badge_->setProperty("control", control ? "on" : "off");
   Repolish(control_badge_);
-  for (QAction* action : {view_switch_action_, send_file_action_,
-                          clipboard_action_, end_action_})
+  for (QAction* action : {send_file_action_, clipboard_action_, end_action_})
     action->setEnabled(!ended_);
+  UpdateShowMyScreenUi();
   monitor_combo_->setEnabled(!ended_);
   chat_->SetEnabledForSession(!ended_);
   transfers_->SetEnabledForSession(!ended_);
+}
+
+void SessionWindow::ToggleShowMyScreen() {
+  if (ended_)
+    return;
+  if (grants_.showing_my_screen) {
+    session_->ShowMyScreen(false);
+    return;  // OnGrantsChanged follows
+  }
+  if (grants_.view_switch) {
+    session_->ShowMyScreen(true);
+    return;
+  }
+  if (view_switch_pending_)
+    return;
+  // Asked first; the grant starts the showing (OnAnswer).
+  view_switch_pending_ = true;
+  session_->RequestViewSwitch();
+  Notice(QStringLiteral("Asked the customer to watch your screen."));
+  UpdateControlUi();
+}
+
+void SessionWindow::UpdateShowMyScreenUi() {
+  const bool showing = grants_.showing_my_screen && !ended_;
+  view_switch_action_->setText(
+      showing ? QStringLiteral("Stop showing my screen")
+      : view_switch_pending_ ? QStringLiteral("Asking to show\u2026")
+                             : QStringLiteral("Show my screen"));
+  view_switch_action_->setToolTip(
+      showing ? QStringLiteral("The customer sees your screen; stop showing it")
+      : grants_.view_switch
+          ? QStringLiteral("Show your screen to the customer")
+          : QStringLiteral("Ask the customer to watch your screen"));
+  view_switch_action_->setEnabled(!ended_ && !view_switch_pending_);
 }
 
 void SessionWindow::ToggleControl() {
@@ -430,6 +475,14 @@ void SessionWindow::OnAnswer(proto::Permission permission, bool granted) {
   if (permission == proto::PERMISSION_REMOTE_CONTROL) {
     control_pending_ = false;
     UpdateControlUi();
+  }
+  if (permission == proto::PERMISSION_VIEW_SWITCH && view_switch_pending_) {
+    view_switch_pending_ = false;
+    UpdateShowMyScreenUi();
+    if (granted && !ended_) {
+      // The technician pressed "Show my screen": the grant starts it.
+      session_->ShowMyScreen(true);
+    }
   }
   if (permission == proto::PERMISSION_CLIPBOARD && clipboard_pending_) {
     clipboard_pending_ = false;

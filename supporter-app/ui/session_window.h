@@ -107,6 +107,9 @@ class SessionWindow : public QMainWindow {
   void BuildToolBar();
   void BuildStatusBar();
   void ToggleControl();
+  // "Show my screen": asks first, shows once allowed, stops when showing.
+  void ToggleShowMyScreen();
+  void UpdateShowMyScreenUi();
   void OpenFileDialog();
   void UpdateControlUi();
   void Notice(const QString& text);
@@ -118,6 +121,7 @@ class SessionWindow : public QMainWindow {
   CustomerGrants grants_;
   bool control_pending_ = false;
   bool clipboard_pending_ = false;
+  bool view_switch_pending_ = false;  // asked; the grant starts the showing
   bool ended_ = false;
 
   RemoteView* view_ = nullptr;

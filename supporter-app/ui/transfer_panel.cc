@@ -1,5 +1,7 @@
 #include "supporter-app/ui/transfer_panel.h"
 
+#include <algorithm>
+
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -14,6 +16,23 @@ namespace tether::supporter::ui {
 
 QString DescribeTransfer(const FileTransfer& transfer) {
   const QString message = DisplayText(transfer.message, 200);
+  if (transfer.direction == FileTransfer::Direction::kFromCustomer) {
+    switch (transfer.state) {
+      case FileTransfer::State::kAsking:
+        return QStringLiteral("The customer offers this file (%1). Accept?")
+            .arg(FormatFileSize(transfer.size));
+      case FileTransfer::State::kSending:
+        return QStringLiteral("Receiving: %1 of %2")
+            .arg(FormatFileSize(transfer.sent), FormatFileSize(transfer.size));
+      case FileTransfer::State::kDone:
+        return QStringLiteral("Saved to %1")
+            .arg(DisplayText(transfer.saved_path, 300));
+      case FileTransfer::State::kRefused:
+        return message.isEmpty() ? QStringLiteral("Declined.") : message;
+      default:
+        break;  // failed and cancelled read the same both ways
+    }
+  }
   switch (transfer.state) {
     case FileTransfer::State::kAsking:
       return QStringLiteral("Waiting for the customer to accept\u2026");
@@ -50,8 +69,8 @@ TransferPanel::TransferPanel(QWidget* parent) : QWidget(parent) {
   rows_layout_ = new QVBoxLayout(content);
   rows_layout_->setContentsMargins(0, 0, 0, 0);
   rows_layout_->setSpacing(10);
-  empty_label_ = TextLabel(QStringLiteral("No files sent yet."), kBodyPt,
-                           false, content);
+  empty_label_ =
+      TextLabel(QStringLiteral("No files yet."), kBodyPt, false, content);
   empty_label_->setProperty("role", QStringLiteral("secondary"));
   rows_layout_->addWidget(empty_label_);
   rows_layout_->addStretch(1);
@@ -79,8 +98,17 @@ TransferPanel::Row TransferPanel::AddRow(const QString& name) {
   row.state = TextLabel(QString(), kSmallPt, false, row.widget);
   row.state->setProperty("role", QStringLiteral("secondary"));
   row.cancel = new QPushButton(QStringLiteral("Cancel"), row.widget);
+  row.accept = new QPushButton(QStringLiteral("Accept"), row.widget);
+  row.decline = new QPushButton(QStringLiteral("Decline"), row.widget);
+  row.accept->hide();
+  row.decline->hide();
+  auto* buttons = new QHBoxLayout;
+  buttons->setSpacing(6);
+  buttons->addWidget(row.accept);
+  buttons->addWidget(row.decline);
+  buttons->addWidget(row.cancel);
   grid->addWidget(row.name, 0, 0);
-  grid->addWidget(row.cancel, 0, 1, 2, 1, Qt::AlignVCenter);
+  grid->addLayout(buttons, 0, 1, 2, 1, Qt::AlignVCenter);
   grid->addWidget(row.progress, 1, 0);
   grid->addWidget(row.state, 2, 0, 1, 2);
   grid->setColumnStretch(0, 1);
@@ -98,6 +126,20 @@ void TransferPanel::Update(const FileTransfer& transfer) {
       if (const Row* r = this->row(id); r != nullptr)
         r->cancel->setEnabled(false);  // until the core reports kCancelled
       emit cancelRequested(id);
+    });
+    connect(row.accept, &QPushButton::clicked, this, [this, id] {
+      if (const Row* r = this->row(id); r != nullptr) {
+        r->accept->setEnabled(false);  // until the core reports kSending
+        r->decline->setEnabled(false);
+      }
+      emit acceptRequested(id);
+    });
+    connect(row.decline, &QPushButton::clicked, this, [this, id] {
+      if (const Row* r = this->row(id); r != nullptr) {
+        r->accept->setEnabled(false);
+        r->decline->setEnabled(false);
+      }
+      emit declineRequested(id);
     });
     it = rows_.emplace(transfer.file_id, row).first;
   }
@@ -120,7 +162,18 @@ void TransferPanel::Update(const FileTransfer& transfer) {
                   ? QStringLiteral("error")
                   : QStringLiteral("secondary"));
   Repolish(row.state);
-  row.cancel->setVisible(active);
+  // A file from the customer waiting for an answer: Accept or Decline,
+  // not Cancel.
+  const bool asking =
+      transfer.direction == FileTransfer::Direction::kFromCustomer &&
+      transfer.state == FileTransfer::State::kAsking;
+  row.accept->setVisible(asking);
+  row.decline->setVisible(asking);
+  if (!asking) {
+    row.accept->setEnabled(false);
+    row.decline->setEnabled(false);
+  }
+  row.cancel->setVisible(active && !asking);
   if (!active)
     row.cancel->setEnabled(false);
 }
@@ -139,8 +192,11 @@ void TransferPanel::AddFailure(const QString& name, const QString& message) {
 void TransferPanel::SetEnabledForSession(bool enabled) {
   send_button_->setEnabled(enabled);
   for (auto& [id, row] : rows_) {
-    if (!enabled)
+    if (!enabled) {
       row.cancel->setEnabled(false);
+      row.accept->setEnabled(false);
+      row.decline->setEnabled(false);
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// Files sent to the customer: one row per file with its name, size, a
-// progress bar, what is happening ("Waiting for the customer to accept",
-// "Sent", "Refused") and Cancel while it can still be cancelled.
+// Files sent to the customer, and files the customer offers: one row per
+// file with its name, size, a progress bar, what is happening ("Waiting for
+// the customer to accept", "Sent", "Refused", "Saved to …") and Cancel
+// while it can still be cancelled. A file from the customer first shows
+// Accept and Decline: nothing is written before the technician accepts.
 
 #include <cstdint>
 #include <map>
@@ -36,6 +38,8 @@ class TransferPanel : public QWidget {
     QLabel* state = nullptr;
     QProgressBar* progress = nullptr;
     QPushButton* cancel = nullptr;
+    QPushButton* accept = nullptr;   // files from the customer only
+    QPushButton* decline = nullptr;  // files from the customer only
   };
   const Row* row(uint32_t file_id) const;
   int row_count() const { return static_cast<int>(rows_.size()); }
@@ -44,6 +48,8 @@ class TransferPanel : public QWidget {
  signals:
   void sendFileRequested();
   void cancelRequested(uint32_t file_id);
+  void acceptRequested(uint32_t file_id);
+  void declineRequested(uint32_t file_id);
 
  private:
   Row AddRow(const QString& name);

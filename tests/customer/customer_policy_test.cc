@@ -50,6 +50,9 @@ class RecordingActions final : public PolicyActions {
     injected.push_back(event);
   }
   void FrameAcked(const proto::FrameAck&) override { ++acks; }
+  void TechnicianFrame(const proto::VideoFrame& frame) override {
+    technician_frames.push_back(frame.frame_id());
+  }
   void SessionAccepted() override { accepted = true; }
   void ShowChat(const std::string& text) override { chats.push_back(text); }
   void SetClipboard(const std::string& text) override {
@@ -66,6 +69,22 @@ class RecordingActions final : public PolicyActions {
     end_reason = reason;
     end_message = message;
   }
+  void StartSendingFile(uint32_t file_id) override {
+    sending.push_back(file_id);
+  }
+  void StopSendingFile(uint32_t file_id,
+                       const std::string& cancel_reason,
+                       SentFile::State state,
+                       const std::string& /*message*/) override {
+    stopped_sending.push_back({file_id, cancel_reason, state});
+  }
+  struct StoppedSending {
+    uint32_t file_id;
+    std::string cancel_reason;
+    SentFile::State state;
+  };
+  std::vector<uint32_t> sending;
+  std::vector<StoppedSending> stopped_sending;
 
   size_t Count(PeerMessage::BodyCase body) const {
     size_t n = 0;
@@ -98,6 +117,7 @@ class RecordingActions final : public PolicyActions {
   bool control = false;
   bool accepted = false;
   int acks = 0;
+  std::vector<uint64_t> technician_frames;
   std::optional<proto::EndReason> end_reason;
   std::string end_message;
 };
@@ -589,6 +609,39 @@ TEST_F(CustomerPolicyTest, TechnicianVideoWithoutViewSwitchIsRefused) {
   frame.mutable_video_frame()->set_frame_id(1);
   policy_->OnMessage(frame);
   EXPECT_EQ(policy_->refused(Refusal::kVideoWithoutViewSwitch), 1u);
+  EXPECT_TRUE(actions_.technician_frames.empty());
+}
+
+TEST_F(CustomerPolicyTest, TechnicianVideoReachesTheViewerOnlyWhileSwitched) {
+  Agree();
+  PeerMessage frame;
+  frame.mutable_video_frame()->set_frame_id(1);
+  PeerMessage view_switch;
+  view_switch.mutable_view_switch()->set_show_supporter_screen(true);
+  // Refused: the switch was never allowed, so neither it nor frames count.
+  consent_.Script({false});
+  policy_->OnMessage(Request(1, proto::PERMISSION_VIEW_SWITCH));
+  policy_->OnMessage(view_switch);
+  policy_->OnMessage(frame);
+  EXPECT_TRUE(actions_.technician_frames.empty());
+  EXPECT_EQ(policy_->refused(Refusal::kVideoWithoutViewSwitch), 1u);
+
+  consent_.Script({true});
+  policy_->OnMessage(Request(2, proto::PERMISSION_VIEW_SWITCH));
+  policy_->OnMessage(view_switch);
+  frame.mutable_video_frame()->set_frame_id(2);
+  policy_->OnMessage(frame);
+  EXPECT_EQ(actions_.technician_frames, std::vector<uint64_t>{2});
+
+  // The customer stops watching: later frames are refused again.
+  policy_->Revoke(proto::PERMISSION_VIEW_SWITCH);
+  EXPECT_FALSE(policy_->grants().viewing_technician);
+  EXPECT_EQ(actions_.Last(PeerMessage::kRevoke)->revoke().permission(),
+            proto::PERMISSION_VIEW_SWITCH);
+  frame.mutable_video_frame()->set_frame_id(3);
+  policy_->OnMessage(frame);
+  EXPECT_EQ(actions_.technician_frames, std::vector<uint64_t>{2});
+  EXPECT_EQ(policy_->refused(Refusal::kVideoWithoutViewSwitch), 2u);
 }
 
 // ---- Clipboard, chat
@@ -898,6 +951,135 @@ TEST_F(CustomerPolicyTest, EveryReceiptEntryCarriesTheTimeItHappened) {
   EXPECT_EQ(receipt.back().at, agreed_at + std::chrono::seconds(90));
   EXPECT_NE(receipt.back().text.find("control your mouse and keyboard"),
             std::string::npos);
+}
+
+// ---- The customer's own files ---------------------------------------------
+
+constexpr uint32_t kMine = 0x80000001u;  // the customer's id space
+
+crypto::Sha256Digest Digest(const std::string& data) {
+  return crypto::Sha256(AsBytes(data));
+}
+
+PeerMessage Accept(uint32_t file_id) {
+  PeerMessage m;
+  m.mutable_file_accept()->set_file_id(file_id);
+  return m;
+}
+
+PeerMessage Cancel(uint32_t file_id, const std::string& reason = "") {
+  PeerMessage m;
+  m.mutable_file_cancel()->set_file_id(file_id);
+  m.mutable_file_cancel()->set_reason(reason);
+  return m;
+}
+
+TEST_F(CustomerPolicyTest, OwnFilesAreOfferedOnlyAfterTheCustomerAgreed) {
+  EXPECT_FALSE(policy_->OfferFile(kMine, "a.pdf", 3, Digest("abc")));
+  EXPECT_EQ(actions_.Count(PeerMessage::kFileOffer), 0u);
+  Agree();
+  // Outside the customer's id space, or twice: not offered.
+  EXPECT_FALSE(policy_->OfferFile(7, "a.pdf", 3, Digest("abc")));
+  ASSERT_TRUE(policy_->OfferFile(kMine, "a.pdf", 3, Digest("abc")));
+  EXPECT_FALSE(policy_->OfferFile(kMine, "a.pdf", 3, Digest("abc")));
+  ASSERT_EQ(actions_.Count(PeerMessage::kFileOffer), 1u);
+  const proto::FileOffer& offer =
+      actions_.Last(PeerMessage::kFileOffer)->file_offer();
+  EXPECT_EQ(offer.file_id(), kMine);
+  EXPECT_EQ(offer.name(), "a.pdf");
+  EXPECT_EQ(offer.size(), 3u);
+  EXPECT_EQ(offer.sha256(), Sha("abc"));
+  // No prompt: the customer chose the file.
+  EXPECT_TRUE(consent_.prompts.empty());
+  policy_->OnEnded("bye");
+  EXPECT_FALSE(policy_->OfferFile(kMine + 1, "b.pdf", 3, Digest("abc")));
+}
+
+TEST_F(CustomerPolicyTest, AnAcceptedOwnFileIsSentAndWrittenIntoTheReceipt) {
+  Agree();
+  ASSERT_TRUE(policy_->OfferFile(kMine, "x.pdf", 12000, Digest("abc")));
+  EXPECT_TRUE(actions_.sending.empty());
+  policy_->OnMessage(Accept(kMine));
+  ASSERT_EQ(actions_.sending.size(), 1u);
+  EXPECT_EQ(actions_.sending[0], kMine);
+  // A second FileAccept starts nothing more.
+  policy_->OnMessage(Accept(kMine));
+  EXPECT_EQ(actions_.sending.size(), 1u);
+  EXPECT_EQ(policy_->refused(Refusal::kFileNotAccepted), 1u);
+  policy_->OutgoingFileFinished(kMine, true, "");
+  EXPECT_NE(ReceiptText().find(
+                "You sent \u201Cx.pdf\u201D (12 KB) to the technician."),
+            std::string::npos)
+      << ReceiptText();
+  EXPECT_FALSE(policy_->grants().files);  // not a technician's permission
+}
+
+TEST_F(CustomerPolicyTest, TechnicianDataForTheCustomersOwnFileIsRefused) {
+  Agree();
+  ASSERT_TRUE(policy_->OfferFile(kMine, "x.pdf", 3, Digest("abc")));
+  policy_->OnMessage(Accept(kMine));
+  // The technician cannot write into a file the customer offered.
+  policy_->OnMessage(Chunk(kMine, 0, "abc"));
+  policy_->OnMessage(Done(kMine));
+  EXPECT_EQ(policy_->refused(Refusal::kFileNotAccepted), 2u);
+  EXPECT_TRUE(actions_.files.empty());
+  EXPECT_EQ(dir_.Entries(), 0u);
+  // Nor accept a file nobody offered.
+  policy_->OnMessage(Accept(kMine + 5));
+  EXPECT_EQ(policy_->refused(Refusal::kFileNotAccepted), 3u);
+  EXPECT_EQ(actions_.sending.size(), 1u);
+}
+
+TEST_F(CustomerPolicyTest, TechnicianOffersInTheCustomersIdSpaceAreRefused) {
+  Agree();
+  policy_->OnMessage(FileRequest(4, kMine, "a.txt", "abc"));
+  EXPECT_TRUE(consent_.prompts.empty());
+  EXPECT_EQ(policy_->refused(Refusal::kInvalidRequest), 1u);
+  ASSERT_EQ(actions_.Count(PeerMessage::kConsentAnswer), 1u);
+  EXPECT_FALSE(
+      actions_.Last(PeerMessage::kConsentAnswer)->consent_answer().granted());
+}
+
+TEST_F(CustomerPolicyTest, DeclinedAndCancelledOwnFilesStopTheSender) {
+  Agree();
+  ASSERT_TRUE(policy_->OfferFile(kMine, "a.pdf", 3, Digest("abc")));
+  ASSERT_TRUE(policy_->OfferFile(kMine + 1, "b.pdf", 3, Digest("abc")));
+  ASSERT_TRUE(policy_->OfferFile(kMine + 2, "c.pdf", 3, Digest("abc")));
+  // Declined before it was accepted: no FileCancel back.
+  policy_->OnMessage(Cancel(kMine, "The technician declined the file."));
+  // The technician stops one mid-way.
+  policy_->OnMessage(Accept(kMine + 1));
+  policy_->OnMessage(Cancel(kMine + 1));
+  // The customer stops one: the technician is told.
+  policy_->CancelOutgoingFile(kMine + 2);
+  ASSERT_EQ(actions_.stopped_sending.size(), 3u);
+  EXPECT_EQ(actions_.stopped_sending[0].state, SentFile::State::kDeclined);
+  EXPECT_TRUE(actions_.stopped_sending[0].cancel_reason.empty());
+  EXPECT_EQ(actions_.stopped_sending[1].state, SentFile::State::kCancelled);
+  EXPECT_TRUE(actions_.stopped_sending[1].cancel_reason.empty());
+  EXPECT_EQ(actions_.stopped_sending[2].file_id, kMine + 2);
+  EXPECT_FALSE(actions_.stopped_sending[2].cancel_reason.empty());
+  const std::string receipt = ReceiptText();
+  EXPECT_NE(receipt.find("declined your file \u201Ca.pdf\u201D"),
+            std::string::npos)
+      << receipt;
+  EXPECT_NE(receipt.find("You stopped sending \u201Cc.pdf\u201D"),
+            std::string::npos)
+      << receipt;
+  // A FileCancel about a technician's file is not about these.
+  EXPECT_EQ(actions_.sending.size(), 1u);
+}
+
+TEST_F(CustomerPolicyTest, StopEndsTheCustomersOwnTransfers) {
+  Agree();
+  ASSERT_TRUE(policy_->OfferFile(kMine, "a.pdf", 3, Digest("abc")));
+  policy_->OnMessage(Accept(kMine));
+  policy_->EmergencyStop();
+  ASSERT_EQ(actions_.stopped_sending.size(), 1u);
+  EXPECT_EQ(actions_.stopped_sending[0].state, SentFile::State::kCancelled);
+  // A late FileAccept after the end starts nothing.
+  policy_->OnMessage(Accept(kMine));
+  EXPECT_EQ(actions_.sending.size(), 1u);
 }
 
 }  // namespace

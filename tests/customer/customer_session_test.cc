@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -80,8 +81,22 @@ class RecordingObserver final : public CustomerSession::Observer {
     std::lock_guard lock(mutex_);
     return clipboard_;
   }
+  void OnFileSending(const SentFile& file) override {
+    std::lock_guard lock(mutex_);
+    sent_files_[file.file_id] = file;
+    changed_.notify_all();
+  }
+  // The last report of `file_id` is in `state`, within the deadline.
+  bool WaitSentFile(uint32_t file_id, SentFile::State state) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] {
+      auto it = sent_files_.find(file_id);
+      return it != sent_files_.end() && it->second.state == state;
+    });
+  }
 
  private:
+  std::map<uint32_t, SentFile> sent_files_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::string sas_;
@@ -489,6 +504,90 @@ TEST_F(CustomerSessionTest, ChatClipboardAndFilesReachTheCustomer) {
   Flush();
   EXPECT_EQ(wire_->Count(PeerMessage::kFileAccept), 1u);
   EXPECT_EQ(ReadFile(downloads_ / "notes.txt"), content);
+}
+
+TEST_F(CustomerSessionTest, OwnFileIsOfferedThenSentWhenAcceptedAndRecorded) {
+  Start(/*fake_injector=*/true);
+  const std::filesystem::path source = downloads_ / "x.pdf";
+  std::string content(200 * 1024 + 3, '\0');
+  for (size_t i = 0; i < content.size(); ++i)
+    content[i] = static_cast<char>(i * 7);
+  {
+    std::FILE* f = std::fopen(source.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(content.data(), 1, content.size(), f);
+    std::fclose(f);
+  }
+  // Not before the customer agreed.
+  auto early = runner_.RunSync([&] { return session_->SendFile(source); });
+  EXPECT_FALSE(early.has_value());
+  Open();
+  auto id = runner_.RunSync([&] { return session_->SendFile(source); });
+  ASSERT_TRUE(id.has_value()) << id.error().message;
+  ASSERT_TRUE(observer_.WaitSentFile(*id, SentFile::State::kWaiting));
+  ASSERT_EQ(wire_->Count(PeerMessage::kFileOffer), 1u);
+  EXPECT_EQ(wire_->Count(PeerMessage::kFileChunk), 0u) << "before FileAccept";
+  for (const PeerMessage& m : wire_->Sent()) {
+    if (!m.has_file_offer())
+      continue;
+    EXPECT_EQ(m.file_offer().file_id(), *id);
+    EXPECT_EQ(m.file_offer().name(), "x.pdf");
+    EXPECT_EQ(m.file_offer().size(), content.size());
+    const auto digest = crypto::Sha256(AsBytes(content));
+    EXPECT_EQ(m.file_offer().sha256(),
+              std::string(digest.begin(), digest.end()));
+  }
+  PeerMessage accept;
+  accept.mutable_file_accept()->set_file_id(*id);
+  wire_->Message(accept);
+  ASSERT_TRUE(observer_.WaitSentFile(*id, SentFile::State::kDone));
+  std::string received;
+  for (const PeerMessage& m : wire_->Sent()) {
+    if (m.has_file_chunk() && m.file_chunk().file_id() == *id) {
+      EXPECT_EQ(m.file_chunk().offset(), received.size());
+      received += m.file_chunk().data();
+    }
+  }
+  EXPECT_EQ(received, content);
+  EXPECT_EQ(wire_->Count(PeerMessage::kFileDone), 1u);
+  bool recorded = false;
+  const auto receipt = runner_.RunSync([&] { return session_->receipt(); });
+  for (const auto& entry : receipt) {
+    recorded |=
+        entry.text == "You sent \u201Cx.pdf\u201D (205 KB) to the technician.";
+  }
+  EXPECT_TRUE(recorded);
+}
+
+TEST_F(CustomerSessionTest, OwnFileDeclinedByTheTechnicianIsNotSent) {
+  Start(/*fake_injector=*/true);
+  Open();
+  const std::filesystem::path source = downloads_ / "notes.txt";
+  {
+    std::FILE* f = std::fopen(source.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("private notes", f);
+    std::fclose(f);
+  }
+  auto id = runner_.RunSync([&] { return session_->SendFile(source); });
+  ASSERT_TRUE(id.has_value()) << id.error().message;
+  ASSERT_TRUE(observer_.WaitSentFile(*id, SentFile::State::kWaiting));
+  PeerMessage decline;
+  decline.mutable_file_cancel()->set_file_id(*id);
+  decline.mutable_file_cancel()->set_reason(
+      "The technician declined the file.");
+  wire_->Message(decline);
+  ASSERT_TRUE(observer_.WaitSentFile(*id, SentFile::State::kDeclined));
+  // A FileAccept after the decline starts nothing.
+  PeerMessage accept;
+  accept.mutable_file_accept()->set_file_id(*id);
+  wire_->Message(accept);
+  Flush();
+  EXPECT_EQ(wire_->Count(PeerMessage::kFileChunk), 0u);
+  EXPECT_EQ(wire_->Count(PeerMessage::kFileDone), 0u);
+  // Not a file: refused at once.
+  EXPECT_FALSE(runner_.RunSync([&] { return session_->SendFile(downloads_); })
+                   .has_value());
 }
 
 TEST_F(CustomerSessionTest, TheReceiptIsSavedAsReadableText) {

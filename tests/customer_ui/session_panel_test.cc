@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -166,6 +167,68 @@ TEST_F(SessionPanelTest, CloseForEndClosesWithoutAsking) {
   EXPECT_FALSE(panel_.isVisible());
   EXPECT_EQ(asked, 0);
   EXPECT_EQ(session_.ends, 0);
+}
+
+TEST_F(SessionPanelTest, SendFileAsksForAFileAndHandsItToTheSession) {
+  int asked = 0;
+  QString chosen = QStringLiteral("/home/maria/x.pdf");
+  panel_.SetChooseFile([&] {
+    ++asked;
+    return chosen;
+  });
+  ASSERT_NE(panel_.send_file_button(), nullptr);
+  EXPECT_EQ(panel_.send_file_button()->text(),
+            QStringLiteral("Send a file to the technician\u2026"));
+  QTest::mouseClick(panel_.send_file_button(), Qt::LeftButton);
+  EXPECT_EQ(asked, 1);
+  ASSERT_EQ(session_.sent_paths.size(), 1u);
+  EXPECT_EQ(session_.sent_paths[0], "/home/maria/x.pdf");
+  // Cancelling the dialog sends nothing.
+  chosen.clear();
+  QTest::mouseClick(panel_.send_file_button(), Qt::LeftButton);
+  EXPECT_EQ(session_.sent_paths.size(), 1u);
+}
+
+TEST_F(SessionPanelTest, SentFileShowsProgressAndCanBeCancelled) {
+  SentFile file;
+  file.file_id = 0x80000001u;
+  file.name = "x.pdf";
+  file.size = 12000;
+  file.state = SentFile::State::kWaiting;
+  panel_.SetSentFile(file);
+  EXPECT_TRUE(panel_.file_label()->isVisible());
+  EXPECT_TRUE(panel_.file_label()->text().contains(
+      QStringLiteral("waiting for Alex Meyer to accept")))
+      << panel_.file_label()->text().toStdString();
+  file.state = SentFile::State::kSending;
+  file.sent = 6000;
+  panel_.SetSentFile(file);
+  EXPECT_TRUE(panel_.file_progress()->isVisible());
+  EXPECT_EQ(panel_.file_progress()->value(), 500);
+  ASSERT_TRUE(panel_.file_cancel()->isVisible());
+  QTest::mouseClick(panel_.file_cancel(), Qt::LeftButton);
+  ASSERT_EQ(session_.cancelled_files.size(), 1u);
+  EXPECT_EQ(session_.cancelled_files[0], 0x80000001u);
+  file.state = SentFile::State::kCancelled;
+  file.message = "You stopped the transfer.";
+  panel_.SetSentFile(file);
+  EXPECT_FALSE(panel_.file_cancel()->isVisible());
+  EXPECT_FALSE(panel_.file_progress()->isVisible());
+  EXPECT_TRUE(panel_.file_label()->text().contains(
+      QStringLiteral("was not sent: You stopped the transfer.")));
+}
+
+TEST_F(SessionPanelTest, ASentFileSaysSoWhenDone) {
+  SentFile file;
+  file.file_id = 0x80000002u;
+  file.name = "x.pdf";
+  file.size = 12000;
+  file.sent = 12000;
+  file.state = SentFile::State::kDone;
+  panel_.SetSentFile(file);
+  EXPECT_EQ(panel_.file_label()->text(),
+            QStringLiteral("Sent \u201Cx.pdf\u201D (12 KB)."));
+  EXPECT_FALSE(panel_.file_cancel()->isVisible());
 }
 
 }  // namespace

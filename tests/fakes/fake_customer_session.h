@@ -34,8 +34,20 @@ class FakeCustomerSession : public customer::CustomerSession {
 
   void EmergencyStop() override { ++emergency_stops; }
   void RevokeControl() override { ++revokes; }
+  int view_switch_revokes = 0;
+  void RevokeViewSwitch() override { ++view_switch_revokes; }
   void SendChat(std::string text) override { chats.push_back(std::move(text)); }
   void End() override { ++ends; }
+  // Files the UI asked to send, and ids it asked to cancel.
+  std::vector<std::string> sent_paths;
+  std::vector<uint32_t> cancelled_files;
+  Result<uint32_t> SendFile(const std::string& path) override {
+    sent_paths.push_back(path);
+    return static_cast<uint32_t>(0x80000000u + sent_paths.size());
+  }
+  void CancelFile(uint32_t file_id) override {
+    cancelled_files.push_back(file_id);
+  }
   customer::Grants grants() const override { return current_grants; }
   std::vector<customer::ReceiptEntry> receipt() const override {
     return receipt_entries;

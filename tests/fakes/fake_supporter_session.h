@@ -35,6 +35,7 @@ class FakeSupporterSession : public supporter::SupporterSession {
   int control_requests = 0;
   int clipboard_requests = 0;
   int view_switch_requests = 0;
+  std::vector<bool> show_my_screen;  // ShowMyScreen calls, in order
   std::vector<std::filesystem::path> files;
   std::vector<uint32_t> cancelled_files;
   std::vector<std::string> chats;
@@ -68,6 +69,7 @@ class FakeSupporterSession : public supporter::SupporterSession {
   void RequestControl() override { ++control_requests; }
   void RequestClipboard() override { ++clipboard_requests; }
   void RequestViewSwitch() override { ++view_switch_requests; }
+  void ShowMyScreen(bool on) override { show_my_screen.push_back(on); }
   Result<uint32_t> SendFile(const std::filesystem::path& path) override {
     files.push_back(path);
     if (!send_file_error.empty())
@@ -76,6 +78,15 @@ class FakeSupporterSession : public supporter::SupporterSession {
   }
   void CancelFile(uint32_t file_id) override {
     cancelled_files.push_back(file_id);
+  }
+  // Files from the customer the UI accepted or declined.
+  std::vector<uint32_t> accepted_files;
+  std::vector<uint32_t> declined_files;
+  void AcceptFile(uint32_t file_id) override {
+    accepted_files.push_back(file_id);
+  }
+  void DeclineFile(uint32_t file_id) override {
+    declined_files.push_back(file_id);
   }
   void SendChat(std::string text) override { chats.push_back(std::move(text)); }
   void SendClipboard(std::string text) override {

@@ -52,6 +52,23 @@ TEST(SupporterConfigTest, DefaultsAndRelativeCaFile) {
   EXPECT_EQ(config->protocol_dir.filename(), "Tether sessions");
 }
 
+TEST(SupporterConfigTest, DownloadDirIsReadAndDefaultsToDownloads) {
+  auto config = ParseSupporterConfig(
+      "download_dir = \"/srv/incoming/\"\n[relay]\nhost = \"relay\"\n"
+      "ca_file = \"ca.pem\"\n",
+      "t.toml", "/etc/x");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->download_dir, "/srv/incoming/");
+  auto defaults = ParseSupporterConfig(
+      "[relay]\nhost = \"relay\"\nca_file = \"ca.pem\"\n", "t.toml", "/etc/x");
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  EXPECT_EQ(defaults->download_dir, DefaultDownloadDir());
+  EXPECT_FALSE(defaults->download_dir.empty());
+  EXPECT_EQ(ErrorOf("download_dir = \"incoming\"\n"),
+            "tether-supporter.toml:1: download_dir: must be an absolute path "
+            "or start with \"~/\", got \"incoming\"");
+}
+
 TEST(SupporterConfigTest, UnknownKeysAreNamedWithTheirLine) {
   EXPECT_EQ(ErrorOf("usr_name = \"tina\"\n"),
             "tether-supporter.toml:1: unknown key 'usr_name'");

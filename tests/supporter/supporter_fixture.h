@@ -187,6 +187,25 @@ class CustomerSeen final : public customer::CustomerSession::Observer {
     std::lock_guard lock(mutex_);
     ended_ = end;
   }
+  void OnFileSending(const customer::SentFile& file) override {
+    std::lock_guard lock(mutex_);
+    sent_files_[file.file_id] = file;
+  }
+  // The last report of each file the customer sends.
+  std::map<uint32_t, customer::SentFile> sent_files() {
+    std::lock_guard lock(mutex_);
+    return sent_files_;
+  }
+  void OnGrantsChanged(const customer::Grants& grants) override {
+    std::lock_guard lock(mutex_);
+    grants_ = grants;
+  }
+  void OnTechnicianPicture(
+      std::shared_ptr<const desktop::DesktopFrame> picture) override {
+    std::lock_guard lock(mutex_);
+    technician_picture_ = std::move(picture);
+    ++technician_pictures_;
+  }
 
   struct File {
     std::string path;
@@ -209,6 +228,18 @@ class CustomerSeen final : public customer::CustomerSession::Observer {
     std::lock_guard lock(mutex_);
     return ended_;
   }
+  customer::Grants grants() {
+    std::lock_guard lock(mutex_);
+    return grants_;
+  }
+  std::shared_ptr<const desktop::DesktopFrame> technician_picture() {
+    std::lock_guard lock(mutex_);
+    return technician_picture_;
+  }
+  int technician_pictures() {
+    std::lock_guard lock(mutex_);
+    return technician_pictures_;
+  }
 
  private:
   std::mutex mutex_;
@@ -216,6 +247,10 @@ class CustomerSeen final : public customer::CustomerSession::Observer {
   std::vector<std::string> chats_;
   std::vector<File> files_;
   std::optional<protocol::SessionEnd> ended_;
+  std::map<uint32_t, customer::SentFile> sent_files_;
+  customer::Grants grants_;
+  std::shared_ptr<const desktop::DesktopFrame> technician_picture_;
+  int technician_pictures_ = 0;
 };
 
 // The SAS as the technician reads it out on the phone.
@@ -317,6 +352,8 @@ class SupporterSessionTest : public ::testing::Test {
     config.relay.port = relay_->port();
     config.relay.fingerprint = relay_->fingerprint();
     config.protocol_dir = dir_ / "protocols";
+    config.download_dir = dir_ / "received";  // files from the customer
+    config.display = supporter_display_;
     return config;
   }
 
@@ -408,8 +445,12 @@ class SupporterSessionTest : public ::testing::Test {
   }
 
   inline static tether::test::RelayProcess* relay_ = nullptr;
-  std::filesystem::path dir_;  // downloads/ and protocols/ in here
+  // downloads/ (the customer's), received/ (the technician's) and
+  // protocols/ in here.
+  std::filesystem::path dir_;
   std::unique_ptr<desktop::test::TestDisplay> display_;
+  // The technician's own display for "show my screen"; empty: none set.
+  std::string supporter_display_;
   // Declared before the sessions: they deliver into it until destroyed.
   tether::test::DeliveryQueue queue_;
   SupporterSeen seen_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <QAction>
 #include <QClipboard>
 #include <QComboBox>
@@ -104,6 +106,47 @@ TEST_F(SessionWindowTest, MonitorPickerRequestsThatView) {
   EXPECT_TRUE(fake_.view_requests[1].whole_desktop());
 }
 
+TEST_F(SessionWindowTest, ShowMyScreenAsksThenShowsOnGrantThenStops) {
+  window_->view_switch_action()->trigger();
+  EXPECT_EQ(fake_.view_switch_requests, 1);
+  EXPECT_TRUE(fake_.show_my_screen.empty()) << "not before the grant";
+  EXPECT_FALSE(window_->view_switch_action()->isEnabled()) << "asking";
+  window_->view_switch_action()->trigger();
+  EXPECT_EQ(fake_.view_switch_requests, 1) << "asked once";
+
+  window_->OnAnswer(proto::PERMISSION_VIEW_SWITCH, true);
+  ASSERT_EQ(fake_.show_my_screen, std::vector<bool>{true});
+  CustomerGrants grants;
+  grants.viewing = true;
+  grants.view_switch = true;
+  grants.showing_my_screen = true;
+  window_->SetGrants(grants);
+  EXPECT_TRUE(window_->view_switch_action()->isEnabled());
+  EXPECT_EQ(window_->view_switch_action()->text(),
+            QStringLiteral("Stop showing my screen"));
+
+  window_->view_switch_action()->trigger();
+  EXPECT_EQ(fake_.show_my_screen, (std::vector<bool>{true, false}));
+  grants.showing_my_screen = false;
+  window_->SetGrants(grants);
+  EXPECT_EQ(window_->view_switch_action()->text(),
+            QStringLiteral("Show my screen"));
+
+  // Still allowed: showing again needs no second question.
+  window_->view_switch_action()->trigger();
+  EXPECT_EQ(fake_.view_switch_requests, 1);
+  EXPECT_EQ(fake_.show_my_screen, (std::vector<bool>{true, false, true}));
+}
+
+TEST_F(SessionWindowTest, ShowMyScreenRefusedStartsNothing) {
+  window_->view_switch_action()->trigger();
+  window_->OnAnswer(proto::PERMISSION_VIEW_SWITCH, false);
+  EXPECT_TRUE(fake_.show_my_screen.empty());
+  EXPECT_TRUE(window_->view_switch_action()->isEnabled()) << "may ask again";
+  EXPECT_EQ(window_->view_switch_action()->text(),
+            QStringLiteral("Show my screen"));
+}
+
 TEST_F(SessionWindowTest, ScaleActionSwitchesFitAndActualSize) {
   EXPECT_EQ(window_->view()->scale(), RemoteView::Scale::kFit);
   window_->scale_action()->trigger();
@@ -158,6 +201,64 @@ TEST_F(SessionWindowTest, SendFileOffersThePathAndShowsProgress) {
   transfer.state = FileTransfer::State::kCancelled;
   window_->UpdateTransfer(transfer);
   EXPECT_TRUE(row->cancel->isHidden());
+}
+
+TEST_F(SessionWindowTest, AFileFromTheCustomerIsAcceptedFromItsRow) {
+  FileTransfer transfer;
+  transfer.direction = FileTransfer::Direction::kFromCustomer;
+  transfer.file_id = 0x80000001u;
+  transfer.name = "screenshot.png";
+  transfer.size = 2'000'000;
+  window_->UpdateTransfer(transfer);
+  const TransferPanel::Row* row = window_->transfers()->row(0x80000001u);
+  ASSERT_NE(row, nullptr);
+  EXPECT_FALSE(row->accept->isHidden());
+  EXPECT_FALSE(row->decline->isHidden());
+  EXPECT_TRUE(row->cancel->isHidden()) << "Accept or Decline, not Cancel";
+  EXPECT_TRUE(row->state->text().contains(QStringLiteral("offers")));
+  QTest::mouseClick(row->accept, Qt::LeftButton);
+  ASSERT_EQ(fake_.accepted_files.size(), 1u);
+  EXPECT_EQ(fake_.accepted_files[0], 0x80000001u);
+  EXPECT_TRUE(fake_.declined_files.empty());
+
+  transfer.state = FileTransfer::State::kSending;
+  transfer.sent = 500'000;
+  window_->UpdateTransfer(transfer);
+  EXPECT_TRUE(row->accept->isHidden());
+  EXPECT_FALSE(row->cancel->isHidden());
+  EXPECT_EQ(row->progress->value(), 250);
+  EXPECT_TRUE(row->state->text().startsWith(QStringLiteral("Receiving")));
+  QTest::mouseClick(row->cancel, Qt::LeftButton);
+  ASSERT_EQ(fake_.cancelled_files.size(), 1u);
+
+  transfer.state = FileTransfer::State::kDone;
+  transfer.sent = transfer.size;
+  transfer.saved_path = "/home/tina/Downloads/screenshot.png";
+  window_->UpdateTransfer(transfer);
+  EXPECT_EQ(row->state->text(),
+            QStringLiteral("Saved to /home/tina/Downloads/screenshot.png"));
+  EXPECT_TRUE(row->cancel->isHidden());
+}
+
+TEST_F(SessionWindowTest, AFileFromTheCustomerCanBeDeclined) {
+  FileTransfer transfer;
+  transfer.direction = FileTransfer::Direction::kFromCustomer;
+  transfer.file_id = 0x80000002u;
+  transfer.name = "setup.exe";
+  transfer.size = 1000;
+  window_->UpdateTransfer(transfer);
+  const TransferPanel::Row* row = window_->transfers()->row(0x80000002u);
+  ASSERT_NE(row, nullptr);
+  QTest::mouseClick(row->decline, Qt::LeftButton);
+  ASSERT_EQ(fake_.declined_files.size(), 1u);
+  EXPECT_TRUE(fake_.accepted_files.empty());
+  EXPECT_FALSE(row->accept->isEnabled()) << "one answer per file";
+  transfer.state = FileTransfer::State::kRefused;
+  transfer.message = "You declined the file.";
+  window_->UpdateTransfer(transfer);
+  EXPECT_TRUE(row->accept->isHidden());
+  EXPECT_TRUE(row->decline->isHidden());
+  EXPECT_EQ(row->state->text(), QStringLiteral("You declined the file."));
 }
 
 TEST_F(SessionWindowTest, AFileThatCannotBeOfferedIsShownAsFailed) {

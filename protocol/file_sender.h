@@ -1,17 +1,20 @@
 #pragma once
 
-// Files from the technician to the customer, the reading half: a worker
-// thread hashes each file (SHA-256, for the FileOffer the customer checks
-// the saved file against) and, once the customer accepted it, streams it
+// Sending one's own files to the other app, the reading half, shared by both
+// apps (technician -> customer, and customer -> technician): a worker
+// thread hashes each file (SHA-256, for the FileOffer the receiver checks
+// the saved file against) and, once the receiver accepted it, streams it
 // as FileChunks followed by FileDone. The worker waits while the engine's
 // send queue is full (PeerSession::pending_bytes()), so a big file never
 // fills the memory or starves the video, and the UI thread never reads a
-// file. The conversation around it (ConsentRequest with the offer, the
-// answer, FileAccept, FileCancel from the customer) is the session's.
+// file. The conversation around it (the offer, the answer, FileAccept,
+// FileCancel from the receiver) is the session's, because the two
+// directions ask differently: the technician asks for consent, the
+// customer offers its own file directly.
 //
 // The file is opened once, in Prepare(): what is hashed is what is sent,
 // even if the path is replaced meanwhile. A file that changes size while it
-// is sent fails (the customer's hash check would refuse it anyway).
+// is sent fails (the receiver's hash check would refuse it anyway).
 //
 // Threads: the public methods on one owner thread (the session's app
 // thread). The callbacks run on the worker thread, except that Cancel()
@@ -34,11 +37,20 @@
 #include "crypto/digest.h"
 #include "protocol/peer.pb.h"
 
-namespace tether::supporter {
+namespace tether::protocol {
+
+// File ids are chosen by the side that offers the file, so the two
+// directions use separate id spaces (see FileOffer in peer.proto): the
+// customer's ids have this bit set, the technician's do not. A FileCancel,
+// which either side sends about either direction, is then never ambiguous.
+inline constexpr uint32_t kCustomerFileIdBit = 0x80000000u;
+inline bool IsCustomerFileId(uint32_t file_id) {
+  return (file_id & kCustomerFileIdBit) != 0;
+}
 
 struct PreparedFile {
   uint32_t file_id = 0;
-  std::string name;  // the bare file name offered to the customer
+  std::string name;  // the bare file name offered to the other side
   uint64_t size = 0;
   crypto::Sha256Digest sha256{};
 };
@@ -57,7 +69,7 @@ struct FileSenderOptions {
 class FileSender {
  public:
   struct Callbacks {
-    // Sends one message to the customer; false when the link refused it.
+    // Sends one message to the other app; false when the link refused it.
     std::function<bool(proto::PeerMessage)> send;
     std::function<size_t()> pending_bytes;
     // The file was hashed (or could not be read).
@@ -76,10 +88,10 @@ class FileSender {
   // Opens `path` (a regular file) and queues its hashing. Errors (not a
   // file, unreadable) come back at once, in plain words.
   Result<void> Prepare(uint32_t file_id, const std::filesystem::path& path);
-  // The customer accepted `file_id`: queue its chunks.
+  // The receiver accepted `file_id`: queue its chunks.
   void Start(uint32_t file_id);
   // Stops `file_id` wherever it is. With a non-empty `reason`, tells the
-  // customer (FileCancel) after the last chunk that went out.
+  // receiver (FileCancel) after the last chunk that went out.
   void Cancel(uint32_t file_id, const std::string& reason);
 
  private:
@@ -112,4 +124,4 @@ class FileSender {
   std::thread thread_;  // last: started once everything above exists
 };
 
-}  // namespace tether::supporter
+}  // namespace tether::protocol

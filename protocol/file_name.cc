@@ -1,11 +1,11 @@
-#include "customer-app/core/file_name.h"
+#include "protocol/file_name.h"
 
 #include <algorithm>
 #include <array>
 #include <optional>
 #include <vector>
 
-namespace tether::customer {
+namespace tether::protocol {
 namespace {
 
 // Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF.
@@ -266,4 +266,4 @@ std::string NumberedFileName(std::string_view name, int n) {
          std::string(name.substr(dot));
 }
 
-}  // namespace tether::customer
+}  // namespace tether::protocol

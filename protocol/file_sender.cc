@@ -1,4 +1,4 @@
-#include "supporter-app/core/file_sender.h"
+#include "protocol/file_sender.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 
 #include "base/log.h"
 
-namespace tether::supporter {
+namespace tether::protocol {
 namespace {
 
 constexpr size_t kHashBlock = 256 * 1024;
@@ -300,4 +300,4 @@ void FileSender::Stream(uint32_t file_id) {
   callbacks_.finished(file_id, {});
 }
 
-}  // namespace tether::supporter
+}  // namespace tether::protocol

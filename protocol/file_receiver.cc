@@ -1,4 +1,4 @@
-#include "customer-app/core/file_receiver.h"
+#include "protocol/file_receiver.h"
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
@@ -13,7 +13,7 @@
 
 #include "base/log.h"
 
-namespace tether::customer {
+namespace tether::protocol {
 
 namespace {
 
@@ -249,4 +249,4 @@ void FileReceiver::Remove(
   transfers_.erase(it);
 }
 
-}  // namespace tether::customer
+}  // namespace tether::protocol

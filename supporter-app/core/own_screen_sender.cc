@@ -1,0 +1,271 @@
+#include "supporter-app/core/own_screen_sender.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "codec/frame_pacer.h"
+#include "codec/vpx_encoder.h"
+#include "desktop/capture/screen_capturer.h"
+
+namespace tether::supporter {
+namespace {
+
+using std::chrono::milliseconds;
+// How often to look again when the link or the viewer holds us back.
+constexpr milliseconds kBackoff{10};
+
+void SetRect(proto::Rect* out, const desktop::DesktopRect& r) {
+  out->set_x(r.x);
+  out->set_y(r.y);
+  out->set_width(r.width);
+  out->set_height(r.height);
+}
+
+}  // namespace
+
+// Everything that lives on the sender's thread.
+struct OwnScreenSender::Loop {
+  std::unique_ptr<desktop::ScreenCapturer> capturer;
+  std::unique_ptr<codec::VideoEncoder> encoder;
+  std::unique_ptr<codec::FramePacer> pacer;
+  std::unique_ptr<desktop::DesktopFrame> frame;
+  desktop::CaptureStatus status = desktop::CaptureStatus::kSuccess;
+  uint64_t frame_id = 0;
+  Clock::SteadyTime last_encode{};
+  bool running = false;
+
+  void Reset() {
+    frame.reset();
+    capturer.reset();
+    encoder.reset();
+    pacer.reset();
+    last_encode = {};
+    running = false;
+  }
+};
+
+OwnScreenSender::OwnScreenSender(Options options,
+                                 SendFunction send,
+                                 PendingFunction pending,
+                                 FailureFunction failed)
+    : options_(std::move(options)),
+      send_(std::move(send)),
+      pending_(std::move(pending)),
+      failed_(std::move(failed)),
+      thread_([this] { Run(); }) {}
+
+OwnScreenSender::~OwnScreenSender() {
+  Stop();
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void OwnScreenSender::Start() {
+  {
+    std::lock_guard lock(send_mutex_);
+    active_ = true;
+  }
+  Post(Command::kStart);
+}
+
+void OwnScreenSender::Stop() {
+  {
+    // Waits for a send in progress; none starts afterwards.
+    std::lock_guard lock(send_mutex_);
+    active_ = false;
+  }
+  Post(Command::kStop);
+}
+
+void OwnScreenSender::OnFrameAck() {
+  Post(Command::kAck);
+}
+
+void OwnScreenSender::RequestKeyFrame() {
+  Post(Command::kKeyFrame);
+}
+
+void OwnScreenSender::Post(Command command) {
+  {
+    std::lock_guard lock(mutex_);
+    // Acks only count; a flood of them from the customer must not grow
+    // the queue.
+    if (commands_.size() >= 1024 &&
+        (command == Command::kAck || command == Command::kKeyFrame)) {
+      return;
+    }
+    commands_.push_back(command);
+  }
+  wake_.notify_all();
+}
+
+bool OwnScreenSender::SendIfActive(proto::PeerMessage message) {
+  std::lock_guard lock(send_mutex_);
+  if (!active_)
+    return false;
+  return send_(std::move(message));
+}
+
+void OwnScreenSender::Run() {
+  const Clock& clock = Clock::System();
+  Loop loop;
+  bool link_full = false;
+  const auto fail = [&](const std::string& reason) {
+    log::Warn("own screen: capture stopped: {}", reason);
+    loop.Reset();
+    {
+      std::lock_guard lock(send_mutex_);
+      active_ = false;
+    }
+    failed_(reason);
+  };
+
+  while (true) {
+    std::deque<Command> commands;
+    {
+      std::unique_lock lock(mutex_);
+      const auto due = [&] { return quit_ || !commands_.empty(); };
+      if (loop.running && active_) {
+        const auto now = clock.SteadyNow();
+        Clock::SteadyTime until;
+        if (link_full) {
+          until = now + kBackoff;
+        } else if (loop.pacer->CanCapture()) {
+          until = now;
+        } else {
+          // Held back by time, or by the counters (an ack wakes us).
+          const auto next = loop.pacer->NextCaptureTime();
+          until = next > now ? next : now + kBackoff;
+        }
+        wake_.wait_until(lock, until, due);
+      } else {
+        wake_.wait(lock, due);
+      }
+      if (quit_)
+        break;
+      commands.swap(commands_);
+    }
+
+    for (const Command command : commands) {
+      switch (command) {
+        case Command::kStart: {
+          if (!loop.capturer) {
+            desktop::CaptureOptions capture;
+            capture.display = options_.display;
+            capture.source = desktop::CaptureSource::WholeScreen();
+            auto capturer = desktop::ScreenCapturer::Create(capture);
+            if (!capturer) {
+              fail(capturer.error().message);
+              break;
+            }
+            loop.capturer = std::move(*capturer);
+            loop.capturer->Start(
+                [&loop](desktop::CaptureStatus status,
+                        std::unique_ptr<desktop::DesktopFrame> frame) {
+                  loop.status = status;
+                  loop.frame = std::move(frame);
+                });
+            auto encoder = codec::VpxEncoder::Create(options_.codec);
+            if (!encoder) {
+              fail(encoder.error().message);
+              break;
+            }
+            loop.encoder = std::move(*encoder);
+          }
+          loop.encoder->RequestKeyFrame();
+          loop.pacer = std::make_unique<codec::FramePacer>(clock);
+          loop.running = true;
+          log::Info("own screen: sending started");
+          break;
+        }
+        case Command::kStop:
+          if (loop.running) {
+            log::Info("own screen: sending stopped after {} frames",
+                      frames_sent_.load());
+          }
+          loop.Reset();
+          break;
+        case Command::kAck:
+          if (loop.pacer)
+            loop.pacer->OnFrameAcked();
+          break;
+        case Command::kKeyFrame:
+          if (loop.encoder)
+            loop.encoder->RequestKeyFrame();
+          break;
+      }
+    }
+
+    if (!loop.running || !active_ || !loop.pacer->CanCapture())
+      continue;
+    link_full = pending_() > options_.max_pending_bytes;
+    if (link_full)
+      continue;
+
+    loop.pacer->OnCaptureStarted();
+    loop.frame.reset();  // lets the capturer reuse its buffer
+    loop.capturer->CaptureFrame();
+    if (loop.status == desktop::CaptureStatus::kErrorPermanent) {
+      fail("your screen can no longer be captured");
+      continue;
+    }
+    if (!loop.frame || loop.status != desktop::CaptureStatus::kSuccess)
+      continue;  // temporary: next time
+    const bool changes =
+        !loop.frame->dirty_rects().empty() || loop.encoder->NeedsTopOff();
+    if (!loop.pacer->OnFrameCaptured(changes))
+      continue;
+    const auto now = clock.SteadyNow();
+    codec::EncodeParams params;
+    if (loop.last_encode != Clock::SteadyTime{}) {
+      params.duration_ms = static_cast<int>(std::clamp<int64_t>(
+          std::chrono::duration_cast<milliseconds>(now - loop.last_encode)
+              .count(),
+          1, 1000));
+    }
+    loop.last_encode = now;
+    auto encoded = loop.encoder->Encode(*loop.frame, params);
+    if (!encoded) {
+      loop.pacer->OnFrameEncoded(false);
+      fail("your screen could not be encoded: " + encoded.error().message);
+      continue;
+    }
+    proto::PeerMessage message;
+    proto::VideoFrame* v = message.mutable_video_frame();
+    v->set_frame_id(++loop.frame_id);
+    v->set_codec(options_.codec == codec::Codec::kVp8 ? proto::CODEC_VP8
+                                                      : proto::CODEC_VP9);
+    v->set_width(static_cast<uint32_t>(encoded->size.width));
+    v->set_height(static_cast<uint32_t>(encoded->size.height));
+    v->set_key_frame(encoded->key_frame);
+    v->set_data(encoded->data.data(), encoded->data.size());
+    v->set_capture_time_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            now.time_since_epoch())
+            .count());
+    for (const desktop::DesktopRect& r : loop.frame->dirty_rects())
+      SetRect(v->add_dirty(), r.ClippedTo(loop.frame->size()));
+    SetRect(v->mutable_screen_origin(),
+            {loop.frame->top_left().x, loop.frame->top_left().y,
+             loop.frame->size().width, loop.frame->size().height});
+    const bool sent = SendIfActive(std::move(message));
+    loop.pacer->OnFrameEncoded(sent);
+    if (sent) {
+      ++frames_sent_;
+    } else {
+      // The customer misses this frame; the next must not depend on it.
+      loop.encoder->RequestKeyFrame();
+    }
+  }
+  loop.Reset();
+}
+
+}  // namespace tether::supporter
