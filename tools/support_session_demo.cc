@@ -93,8 +93,7 @@ void Check(Result<void> result, const std::string& what) {
 // One app process on one display: started like a user would, waited for.
 class AppProcess {
  public:
-  AppProcess(const fs::path& binary,
-             const fs::path& config,
+  AppProcess(std::vector<std::string> args,
              const std::string& display,
              const fs::path& log) {
     posix_spawn_file_actions_t actions;
@@ -102,10 +101,10 @@ class AppProcess {
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::string program = binary.string();
-    std::string flag = "--config";
-    std::string path = config.string();
-    char* argv[] = {program.data(), flag.data(), path.data(), nullptr};
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
     std::string display_variable = "DISPLAY=" + display;
     std::string platform = "QT_QPA_PLATFORM=xcb";
     std::vector<char*> env;
@@ -117,7 +116,8 @@ class AppProcess {
     env.push_back(display_variable.data());
     env.push_back(platform.data());
     env.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv, env.data()) != 0)
+    if (posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(),
+                     env.data()) != 0)
       pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
   }
@@ -244,6 +244,12 @@ int Run(const fs::path& screenshots) {
                                 "starting the customer's Xvfb");
   PaintDesktop(tech_display->name(), kTechnicianWallpaper);
   PaintDesktop(customer_display->name(), kCustomerWallpaper);
+  // Something on the customer's desktop for the technician to look at.
+  AppProcess sample_app(
+      {"xmessage", "-geometry", "+60+60", "-buttons", "", "-fn", "fixed",
+       "Printer Office-2F\n\nStatus: offline\nLast job: stuck in the queue "
+       "since 08:12\nAddress: 10.20.2.41"},
+      customer_display->name(), "/dev/null");
   Step("desks: technician on X display " + tech_display->name() +
        ", customer on " + customer_display->name());
 
@@ -264,7 +270,8 @@ int Run(const fs::path& screenshots) {
       << "\"\n[relay]\n"
       << "host = \"127.0.0.1\"\nport = " << relay.port() << "\nfingerprint = \""
       << relay.fingerprint() << "\"\n";
-  AppProcess console(bin_dir / "tether-supporter", tech_config,
+  AppProcess console({(bin_dir / "tether-supporter").string(), "--config",
+                      tech_config.string()},
                      tech_display->name(), relay.dir() / "supporter.log");
   if (!console.started())
     Fail("could not start tether-supporter");
@@ -305,7 +312,8 @@ int Run(const fs::path& screenshots) {
       << "download_dir = \"" << (customer_home / "Downloads").string()
       << "\"\n[relay]\nhost = \"127.0.0.1\"\nport = " << relay.port()
       << "\nfingerprint = \"" << relay.fingerprint() << "\"\n";
-  AppProcess app(bin_dir / "tether-customer", customer_config,
+  AppProcess app({(bin_dir / "tether-customer").string(), "--config",
+                  customer_config.string()},
                  customer_display->name(), relay.dir() / "customer.log");
   if (!app.started())
     Fail("could not start tether-customer");
