@@ -187,15 +187,6 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
   if (name.empty())
     return MakeError("the offered file has no usable name");
 
-  if (IsDeviceName(name)) {
-    std::vector<char32_t> prefixed;
-    prefixed.reserve(name.size() + 1);
-    prefixed.push_back(U'_');
-    prefixed.insert(prefixed.end(), name.begin(), name.end());
-    name.swap(prefixed);
-    changes |= kNameChangeDeviceName;
-  }
-
   size_t bytes = 0;
   for (char32_t cp : name)
     bytes += Utf8Length(cp);
@@ -225,6 +216,17 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
     while (!name.empty() && IsTrimmed(name.back()))
       name.pop_back();
     name.insert(name.end(), extension.begin(), extension.end());
+  }
+
+  // After cutting: a long name can shorten to one ("com1     ...x" ->
+  // "com1"). A device stem is short, so the prefix keeps it in bounds.
+  if (IsDeviceName(name)) {
+    std::vector<char32_t> prefixed;
+    prefixed.reserve(name.size() + 1);
+    prefixed.push_back(U'_');
+    prefixed.insert(prefixed.end(), name.begin(), name.end());
+    name.swap(prefixed);
+    changes |= kNameChangeDeviceName;
   }
 
   SanitizedFileName out;

@@ -52,6 +52,18 @@ TEST(FileNameTest, DotsAndNamesWithNothingLeftAreRefused) {
   }
 }
 
+// Found by file_name_fuzzer: cutting a long name can leave a device name.
+TEST(FileNameTest, ANameCutToADeviceNameIsStillPrefixed) {
+  const std::string offered = "com1" + std::string(400, ' ') + "x";
+  auto sanitized = SanitizeFileName(offered);
+  ASSERT_TRUE(sanitized.has_value());
+  EXPECT_EQ(sanitized->name, "_com1");
+  auto again = SanitizeFileName(sanitized->name);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->name, "_com1");
+  EXPECT_EQ(again->changes, kNameChangeNone);
+}
+
 TEST(FileNameTest, LeadingDotsAndTrailingDotsAndSpacesGo) {
   EXPECT_EQ(Clean(".bashrc"), "bashrc");
   EXPECT_EQ(Clean("..hidden.txt"), "hidden.txt");
