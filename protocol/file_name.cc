@@ -187,6 +187,18 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
   if (name.empty())
     return MakeError("the offered file has no usable name");
 
+  auto prefix_device_name = [&] {
+    if (!IsDeviceName(name))
+      return;
+    std::vector<char32_t> prefixed;
+    prefixed.reserve(name.size() + 1);
+    prefixed.push_back(U'_');
+    prefixed.insert(prefixed.end(), name.begin(), name.end());
+    name.swap(prefixed);
+    changes |= kNameChangeDeviceName;
+  };
+  prefix_device_name();
+
   size_t bytes = 0;
   for (char32_t cp : name)
     bytes += Utf8Length(cp);
@@ -218,16 +230,10 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
     name.insert(name.end(), extension.begin(), extension.end());
   }
 
-  // After cutting: a long name can shorten to one ("com1     ...x" ->
-  // "com1"). A device stem is short, so the prefix keeps it in bounds.
-  if (IsDeviceName(name)) {
-    std::vector<char32_t> prefixed;
-    prefixed.reserve(name.size() + 1);
-    prefixed.push_back(U'_');
-    prefixed.insert(prefixed.end(), name.begin(), name.end());
-    name.swap(prefixed);
-    changes |= kNameChangeDeviceName;
-  }
+  // Again after cutting: a long name can shorten to a device name
+  // ("com1     ...x" -> "com1"). Only the trailing trim can do that, so the
+  // name is then short and the prefix keeps it in bounds.
+  prefix_device_name();
 
   SanitizedFileName out;
   out.changes = changes;
