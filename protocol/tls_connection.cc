@@ -15,6 +15,20 @@ namespace tether::protocol {
 namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
+
+// Scratch space for one read, shared by every connection on the thread:
+// what lands in it is copied into the TLS engine (ciphertext) or the frame
+// decoder (plaintext) before anything else runs. Buffers of their own would
+// cost 128 KiB per connection, most of it for sockets that never send a
+// byte (tests/relay/relay_limits_test.cc, SlowlorisAndIdleSockets...).
+Bytes& CiphertextScratch() {
+  thread_local Bytes scratch(kReadBufferSize);
+  return scratch;
+}
+Bytes& PlaintextScratch() {
+  thread_local Bytes scratch(kReadBufferSize);
+  return scratch;
+}
 // Close() waits this long for queued bytes (and close_notify) to drain.
 constexpr std::chrono::milliseconds kCloseGracePeriod{2000};
 
@@ -55,16 +69,16 @@ TlsConnection::TlsConnection(uv_loop_s* /*loop*/,
     : config_(std::move(config)),
       options_(options),
       delegate_(delegate),
-      decoder_(options.max_frame_size),
-      read_buffer_(kReadBufferSize),
-      plaintext_(kReadBufferSize) {}
+      decoder_(options.max_frame_size) {}
 
 TlsConnection::~TlsConnection() {
   delete tcp_;
   delete timer_;
 }
 
-Result<void> TlsConnection::Init(uv_loop_s* loop, uv_tcp_s* adopted) {
+Result<void> TlsConnection::Init(uv_loop_s* loop,
+                                 uv_tcp_s* adopted,
+                                 bool engine_on_first_byte) {
   // Handles first: from here on, Abort() is the one way out.
   tcp_ = adopted != nullptr ? adopted : new uv_tcp_t;
   timer_ = new uv_timer_t;
@@ -74,10 +88,17 @@ Result<void> TlsConnection::Init(uv_loop_s* loop, uv_tcp_s* adopted) {
   timer_->data = this;
   open_handles_ = 2;
 
+  SetDeadline(options_.handshake_timeout, "TLS handshake timed out");
+  // An accepted socket gets its TLS state (~30 KB in mbedTLS) with its
+  // first byte: sockets that never speak cost the relay next to nothing.
+  if (engine_on_first_byte) return {};
+  return CreateEngine();
+}
+
+Result<void> TlsConnection::CreateEngine() {
   auto engine = crypto::TlsEngine::Create(config_);
   if (!engine) return MakeError(engine.error().message);
   engine_ = std::move(*engine);
-  SetDeadline(options_.handshake_timeout, "TLS handshake timed out");
   return {};
 }
 
@@ -89,7 +110,8 @@ TlsConnection* TlsConnection::Accept(
     std::string* error) {
   auto* connection =
       new TlsConnection(server->loop, std::move(config), options, delegate);
-  auto init = connection->Init(server->loop);
+  auto init =
+      connection->Init(server->loop, nullptr, /*engine_on_first_byte=*/true);
   // Accept even when Init failed, so the socket leaves the backlog.
   int ret = uv_accept(server, reinterpret_cast<uv_stream_t*>(connection->tcp_));
   if (!init || ret != 0) {
@@ -198,10 +220,11 @@ void TlsConnection::OnConnected(int status) {
 void TlsConnection::AllocCallback(uv_handle_s* handle,
                                   size_t /*suggested*/,
                                   uv_buf_t* buf) {
-  auto* self = static_cast<TlsConnection*>(handle->data);
-  // One read is in flight at a time, so one buffer serves them all.
-  buf->base = reinterpret_cast<char*>(self->read_buffer_.data());
-  buf->len = self->read_buffer_.size();
+  static_cast<void>(handle);
+  // libuv reads into it and calls OnRead at once, which copies it out.
+  Bytes& scratch = CiphertextScratch();
+  buf->base = reinterpret_cast<char*>(scratch.data());
+  buf->len = scratch.size();
 }
 
 void TlsConnection::StartReading() {
@@ -236,14 +259,21 @@ void TlsConnection::OnRead(long nread, const uv_buf_t* buf) {
   if (nread == 0) return;  // EAGAIN
   if (nread < 0) {
     if (nread == UV_EOF) {
-      Abort(engine_->handshake_complete() ? "peer closed the connection"
-                                          : "peer closed during handshake");
+      Abort(engine_ && engine_->handshake_complete()
+                ? "peer closed the connection"
+                : "peer closed during handshake");
     } else {
       Abort("read failed: " + UvError(static_cast<int>(nread)));
     }
     return;
   }
   bytes_received_ += static_cast<uint64_t>(nread);
+  if (!engine_) {
+    if (auto created = CreateEngine(); !created) {
+      Close("TLS setup failed: " + created.error().message);
+      return;
+    }
+  }
   engine_->FeedIncoming(
       ByteSpan(reinterpret_cast<const uint8_t*>(buf->base),
                static_cast<size_t>(nread)));
@@ -251,6 +281,7 @@ void TlsConnection::OnRead(long nread, const uv_buf_t* buf) {
 }
 
 void TlsConnection::ProcessIncoming() {
+  if (!engine_) return;  // nothing received yet
   if (!engine_->handshake_complete()) {
     auto done = engine_->Handshake();
     FlushEngine();
@@ -268,14 +299,17 @@ void TlsConnection::ProcessIncoming() {
   }
   // Drain every record the engine holds, frame by frame.
   while (state_ == State::kOpen) {
-    auto read = engine_->Read(plaintext_);
+    Bytes& plaintext = PlaintextScratch();
+    auto read = engine_->Read(plaintext);
     if (!read) {
       FlushEngine();
       Close("TLS error: " + read.error().message);
       return;
     }
     if (*read == 0) break;
-    if (auto fed = decoder_.Feed(ByteSpan(plaintext_).first(*read)); !fed) {
+    // Copied into the decoder before any delegate call can reuse the
+    // scratch buffer.
+    if (auto fed = decoder_.Feed(ByteSpan(plaintext).first(*read)); !fed) {
       Close("protocol error: " + fed.error().message);
       return;
     }
@@ -294,7 +328,7 @@ void TlsConnection::ProcessIncoming() {
 Result<void> TlsConnection::SendFrame(
     const google::protobuf::MessageLite& message) {
   if (state_ != State::kOpen) return MakeError("connection is closing");
-  if (!engine_->handshake_complete()) {
+  if (!engine_ || !engine_->handshake_complete()) {
     return MakeError("TLS handshake not complete");
   }
   Bytes frame;
@@ -313,7 +347,7 @@ Result<void> TlsConnection::SendFrame(
 }
 
 void TlsConnection::FlushEngine() {
-  if (state_ == State::kClosed || !engine_->HasOutgoing()) return;
+  if (state_ == State::kClosed || !engine_ || !engine_->HasOutgoing()) return;
   Bytes out = engine_->TakeOutgoing();
   pending_bytes_ += out.size();
   queue_.push_back(std::move(out));
@@ -401,7 +435,7 @@ void TlsConnection::Close(std::string reason) {
   state_ = State::kClosing;
   close_reason_ = std::move(reason);
   PauseReading();
-  engine_->Close();
+  if (engine_) engine_->Close();
   FlushEngine();
   if (in_flight_ == nullptr && queue_.empty()) {
     Abort(close_reason_);

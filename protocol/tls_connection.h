@@ -151,7 +151,12 @@ class TlsConnection {
 
   // Creates the handles; `adopted` is a connected TCP handle to use
   // instead of a new one.
-  Result<void> Init(uv_loop_s* loop, uv_tcp_s* adopted = nullptr);
+  // `engine_on_first_byte`: create the TLS engine when the peer first
+  // sends something (accepted sockets) instead of now.
+  Result<void> Init(uv_loop_s* loop,
+                    uv_tcp_s* adopted = nullptr,
+                    bool engine_on_first_byte = false);
+  Result<void> CreateEngine();
   void StartReading();
   void OnRead(long nread, const uv_buf_t* buf);
   void ProcessIncoming();
@@ -187,8 +192,6 @@ class TlsConnection {
   WriteRequest* in_flight_ = nullptr;
   size_t pending_bytes_ = 0;
 
-  Bytes read_buffer_;
-  Bytes plaintext_;
   std::string peer_address_;
   uint64_t bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;

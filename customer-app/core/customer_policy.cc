@@ -79,6 +79,8 @@ const char* RefusalName(Refusal refusal) {
       return "video from the technician without a view switch";
     case Refusal::kInvalidRequest:
       return "invalid request";
+    case Refusal::kAskedTooOften:
+      return "request the customer already refused too often";
     case Refusal::kTooManyRequests:
       return "too many or duplicate requests";
     case Refusal::kNotForCustomer:
@@ -507,6 +509,16 @@ void CustomerPolicy::HandleConsentRequest(
     Answer(request.request_id(), true);
     return;
   }
+  if (said_no_[permission] >= limits_.max_refusals_per_permission) {
+    Answer(request.request_id(), false);
+    if (refusals_[static_cast<size_t>(Refusal::kAskedTooOften)] == 0) {
+      Record(Technician() + " asked again after you said no " +
+             std::to_string(limits_.max_refusals_per_permission) +
+             " times. Tether now says no for you to requests like this.");
+    }
+    Refuse(Refusal::kAskedTooOften);
+    return;
+  }
   // One prompt per permission at a time (files: per file, checked above).
   const auto same = [&](const Pending& p) {
     return p.permission == permission &&
@@ -571,6 +583,8 @@ void CustomerPolicy::OnPermissionAnswer(uint64_t serial, bool granted) {
     Answer(pending.request_id, granted);
     if (granted)
       Apply(pending);
+    else
+      ++said_no_[pending.permission];
   }
   OpenNextPrompt();
 }

@@ -63,13 +63,18 @@ enum class Refusal {
   kNotForCustomer,          // messages only the customer sends
   kUnknownMessage,          // empty or unknown message
   kTooLarge,                // chat, clipboard or terms over their limit
+  kAskedTooOften,           // a kind of request the customer kept refusing
 };
-inline constexpr size_t kRefusalKinds = 14;
+inline constexpr size_t kRefusalKinds = 15;
 const char* RefusalName(Refusal refusal);
 
 struct PolicyLimits {
   // Prompts waiting behind the open one.
   size_t max_queued_prompts = 3;
+  // After the customer said no this many times to one kind of request
+  // (viewing, control, files, ...), further ones are refused unasked: a
+  // technician cannot wear the customer down with prompts.
+  uint32_t max_refusals_per_permission = 3;
   uint64_t max_file_size = kDefaultMaxFileSize;
   size_t max_chat_bytes = 16 * 1024;
   size_t max_clipboard_bytes = 1024 * 1024;
@@ -272,6 +277,8 @@ class CustomerPolicy {
   void StopAllOutgoing();
 
   std::array<uint64_t, kRefusalKinds> refusals_{};
+  // How often the customer said no, per proto::Permission.
+  std::map<int, uint32_t> said_no_;
   std::vector<ReceiptEntry> receipt_;
 };
 

@@ -1296,6 +1296,16 @@ class SupporterSessionImpl final : public SupporterSession,
             if (auto picture = run.video->TakePicture())
               observer_->OnPicture(*picture);
           });
+        },
+        [this, serial](const std::string& why) {
+          PostToRun(serial, [this, why](Run&) {
+            if (EngineAlive()) {
+              const std::string message =
+                  "The customer's app sent pictures this app cannot show (" +
+                  why + "). The session was ended.";
+              engine_->End(proto::END_REASON_PROTOCOL_ERROR, message);
+            }
+          });
         });
     FileSender::Callbacks files;
     files.send = [engine](proto::PeerMessage message) {

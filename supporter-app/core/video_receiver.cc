@@ -31,14 +31,18 @@ struct VideoReceiver::DecoderState {
   bool waiting_for_key = false;
   std::optional<Clock::time_point> key_frame_asked;
   bool error_logged = false;
+  int failures_in_a_row = 0;
+  bool given_up = false;
 };
 
 VideoReceiver::VideoReceiver(VideoReceiverOptions options,
                              SendFunction send,
-                             ReadyFunction picture_ready)
+                             ReadyFunction picture_ready,
+                             FailFunction stream_failed)
     : options_(options),
       send_(std::move(send)),
       picture_ready_(std::move(picture_ready)),
+      stream_failed_(std::move(stream_failed)),
       period_start_(Clock::now()),
       decoder_(std::make_unique<DecoderState>()),
       thread_([this] { Run(); }) {}
@@ -155,6 +159,8 @@ void VideoReceiver::Run() {
 
 void VideoReceiver::Decode(Queued queued) {
   DecoderState& state = *decoder_;
+  if (state.given_up)
+    return;
   const proto::VideoFrame& frame = queued.frame;
   if (queued.chain_broken && !state.waiting_for_key) {
     state.waiting_for_key = true;
@@ -221,6 +227,14 @@ void VideoReceiver::Decode(Queued queued) {
       std::lock_guard lock(mutex_);
       ++decode_errors_;
     }
+    if (++state.failures_in_a_row >= options_.max_failed_decodes) {
+      state.given_up = true;
+      log::Warn("video: {} frames in a row not decoded; the stream is given up",
+                state.failures_in_a_row);
+      if (stream_failed_)
+        stream_failed_(size.error().message);
+      return;
+    }
     state.waiting_for_key = true;
     state.key_frame_asked.reset();
     Ack(frame.frame_id(), static_cast<uint32_t>(decode_us));
@@ -230,6 +244,7 @@ void VideoReceiver::Decode(Queued queued) {
 
   state.waiting_for_key = false;
   state.key_frame_asked.reset();
+  state.failures_in_a_row = 0;
   picture->set_top_left({frame.screen_origin().x(), frame.screen_origin().y()});
   auto& dirty = picture->mutable_dirty_rects();
   // The customer marks what changed; a picture without marks is whole.

@@ -43,6 +43,10 @@ struct VideoReceiverOptions {
   desktop::DesktopSize max_size{8192, 8192};
   // While frames are skipped for a missing key frame, ask again this often.
   std::chrono::milliseconds key_frame_retry{1000};
+  // Undecodable frames in a row (the first bad one, then the key frames
+  // asked for after it) before the stream is given up: an honest customer's
+  // key frame always decodes, so this is a broken or hostile sender.
+  int max_failed_decodes = 3;
 };
 
 class VideoReceiver {
@@ -53,10 +57,14 @@ class VideoReceiver {
   // The slot went from empty to full: call TakePicture() (on the UI's
   // thread). Not called again until the picture was taken.
   using ReadyFunction = std::function<void()>;
+  // The stream was given up (max_failed_decodes): why, in words. Called
+  // once, on the decode thread; nothing is decoded after it.
+  using FailFunction = std::function<void(const std::string& why)>;
 
   VideoReceiver(VideoReceiverOptions options,
                 SendFunction send,
-                ReadyFunction picture_ready);
+                ReadyFunction picture_ready,
+                FailFunction stream_failed = {});
   ~VideoReceiver();  // stops and joins the decode thread
   VideoReceiver(const VideoReceiver&) = delete;
   VideoReceiver& operator=(const VideoReceiver&) = delete;
@@ -90,6 +98,7 @@ class VideoReceiver {
   const VideoReceiverOptions options_;
   const SendFunction send_;
   const ReadyFunction picture_ready_;
+  const FailFunction stream_failed_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -560,6 +560,31 @@ TEST_F(CustomerPolicyTest, ViewSwitchWithoutGrantIsRefused) {
   EXPECT_TRUE(policy_->grants().control);
 }
 
+// A technician who keeps asking after the customer said no: three
+// prompts, then Tether answers no itself, tells the customer once in the
+// receipt, and other kinds of request are still asked.
+TEST_F(CustomerPolicyTest, RequestsTheCustomerKeptRefusingAreNoLongerAsked) {
+  Agree();
+  consent_.set_fallback(false);
+  for (uint32_t id = 1; id <= 1000; ++id)
+    policy_->OnMessage(Request(id, proto::PERMISSION_VIEW_SWITCH));
+  EXPECT_EQ(consent_.prompts.size(), 3u);
+  EXPECT_EQ(policy_->refused(Refusal::kAskedTooOften), 997u);
+  EXPECT_FALSE(policy_->grants().viewing_technician);
+  EXPECT_EQ(actions_.Count(PeerMessage::kConsentAnswer), 1000u);
+  EXPECT_FALSE(
+      actions_.Last(PeerMessage::kConsentAnswer)->consent_answer().granted());
+  const std::string receipt = ReceiptText();
+  EXPECT_NE(receipt.find("Tether now says no for you"), std::string::npos)
+      << receipt;
+  EXPECT_EQ(receipt.find("Tether now says no for you"),
+            receipt.rfind("Tether now says no for you"));
+  consent_.set_fallback(true);
+  policy_->OnMessage(Request(2000, proto::PERMISSION_REMOTE_CONTROL));
+  EXPECT_EQ(consent_.prompts.size(), 4u);
+  EXPECT_TRUE(policy_->grants().control);
+}
+
 TEST_F(CustomerPolicyTest, ViewSwitchTurnsControlOff) {
   Agree();
   GrantControl();

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -76,6 +77,12 @@ class RecordingObserver final : public CustomerSession::Observer {
   std::vector<std::string> chats() {
     std::lock_guard lock(mutex_);
     return chats_;
+  }
+  // True once the last chat shown is `text`, within the deadline.
+  bool WaitLastChat(const std::string& text) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(
+        lock, 10s, [&] { return !chats_.empty() && chats_.back() == text; });
   }
   std::string clipboard() {
     std::lock_guard lock(mutex_);
@@ -418,6 +425,65 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
       stop_in_receipt |= e.text.find("You pressed STOP") != std::string::npos;
   });
   EXPECT_TRUE(stop_in_receipt);
+}
+
+// A hostile technician, after the customer agreed: input with no control
+// granted, files with hostile names and sizes, a flood of view-switch
+// requests (the customer says no), a huge chat, video while not switched.
+// Nothing reaches the desktop or the disk, the customer is asked three
+// times, not a thousand, and the session still works: a chat arrives and
+// STOP ends it.
+TEST_F(CustomerSessionTest, AHostileTechnicianIsRefusedAndTheSessionGoesOn) {
+  consent_.set_fallback(false);  // the customer says no to whatever is asked
+  Start();                       // the real XTest injector
+  Open();
+  xcb_connection_t* c = display_->c();
+  const xcb_window_t root = display_->root();
+  const desktop::DesktopPoint pointer = Pointer(c, root);
+  for (int i = 0; i < 1000; ++i)
+    wire_->Message(Move(1 + i % 600, 1 + i % 400));
+  const char* names[] = {"../../../home/maria/.bashrc", "/etc/cron.d/evil",
+                         "C:\\Windows\\evil.dll", "CON", "a\nb"};
+  for (uint32_t i = 0; i < 100; ++i) {
+    PeerMessage offer = Request(10'000 + i, proto::PERMISSION_SEND_FILE);
+    auto* file = offer.mutable_consent_request()->mutable_file();
+    file->set_file_id(i + 1);
+    file->set_name(names[i % 5]);
+    file->set_size(i % 2 ? UINT64_MAX : 10);
+    wire_->Message(offer);
+    PeerMessage chunk;
+    chunk.mutable_file_chunk()->set_file_id(i + 1);
+    chunk.mutable_file_chunk()->set_data("#!/bin/sh\nrm -rf ~\n");
+    wire_->Message(chunk);
+  }
+  for (uint32_t i = 0; i < 1000; ++i)
+    wire_->Message(Request(20'000 + i, proto::PERMISSION_VIEW_SWITCH));
+  PeerMessage huge;
+  huge.mutable_chat()->set_text(std::string(3 << 20, 'A'));
+  wire_->Message(huge);
+  PeerMessage video;
+  video.mutable_video_frame()->set_data(std::string(1 << 20, 'v'));
+  wire_->Message(video);
+  PeerMessage hello;
+  hello.mutable_chat()->set_text("hello");
+  wire_->Message(hello);
+  Flush();
+
+  ASSERT_TRUE(observer_.WaitLastChat("them: hello"));
+  EXPECT_EQ(observer_.chats().size(), 1u) << "the huge chat was shown";
+  EXPECT_EQ(Pointer(c, root), pointer) << "input arrived without control";
+  EXPECT_TRUE(std::filesystem::is_empty(downloads_));
+  EXPECT_FALSE(std::filesystem::exists("/etc/cron.d/evil"));
+  // Three view-switch prompts and three file prompts (one per kind after
+  // the customer's third no), not eleven hundred.
+  EXPECT_LE(consent_.prompts.size(), 6u);
+  const Grants grants = runner_.RunSync([&] { return session_->grants(); });
+  EXPECT_FALSE(grants.control || grants.viewing_technician || grants.files);
+
+  session_->EmergencyStop();
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->message, "Session ended by you");
 }
 
 TEST_F(CustomerSessionTest, TheHotkeyStopsTheSession) {

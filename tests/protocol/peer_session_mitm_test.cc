@@ -1,11 +1,13 @@
 // The peer session engine against a hostile relay (tests/support/
-// mitm_relay.h) that swaps the end-to-end keys, and against certificates it
-// must refuse before it says anything.
+// mitm_relay.h) that swaps the end-to-end keys or drops, reorders, replays
+// or forges records, and against certificates it must refuse before it
+// says anything.
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "protocol/peer_session.h"
 #include "tests/support/mitm_relay.h"
@@ -129,6 +131,65 @@ TEST_F(PeerSessionMitmTest, KeyExchangeAfterSecuredEndsTheSession) {
   StartRelay(MitmRelay::Attack::kRestartKeyExchange);
   ExpectCustomerEndsWith("restart the key exchange");
 }
+
+// Record attacks: the supporter sends four chats once secured; the relay
+// bends the second record. The customer shows what arrived intact and in
+// order before the attack, nothing after it, and ends the session.
+class PeerSessionRecordAttackTest
+    : public PeerSessionMitmTest,
+      public ::testing::WithParamInterface<MitmRelay::Attack> {};
+
+TEST_P(PeerSessionRecordAttackTest, EndsTheSessionAndShowsNothingAfterIt) {
+  StartRelay(GetParam());
+  Pair();
+  ASSERT_TRUE(Wait([&] {
+    return supporter_seen_.sas.has_value() && customer_seen_.sas.has_value();
+  }));
+  EXPECT_EQ(*supporter_seen_.sas, *customer_seen_.sas);  // keys untouched
+  const std::vector<std::string> sent = {"one", "two", "three", "four"};
+  for (const auto& text : sent) {
+    proto::PeerMessage chat;
+    chat.mutable_chat()->set_text(text);
+    ASSERT_TRUE(supporter_->Send(std::move(chat)));
+  }
+  ASSERT_TRUE(Wait([&] { return customer_seen_.ended_count > 0; }));
+  EXPECT_EQ(customer_seen_.ended->reason, proto::END_REASON_PROTOCOL_ERROR);
+  EXPECT_TRUE(
+      Contains(customer_seen_.ended->message, "failed its integrity check"))
+      << customer_seen_.ended->message;
+  // Whatever reached the app is the sent chats' beginning, in order: the
+  // bent record and everything after it never did. (A replay bends the
+  // copy; the second record itself arrived intact before it.)
+  const size_t intact = GetParam() == MitmRelay::Attack::kReplayRecord ? 2 : 1;
+  std::vector<std::string> shown;
+  for (const auto& message : customer_seen_.messages) {
+    ASSERT_TRUE(message.has_chat()) << message.ShortDebugString();
+    shown.push_back(message.chat().text());
+  }
+  ASSERT_LE(shown.size(), intact);
+  for (size_t i = 0; i < shown.size(); ++i)
+    EXPECT_EQ(shown[i], sent[i]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attacks,
+    PeerSessionRecordAttackTest,
+    ::testing::Values(MitmRelay::Attack::kDropRecord,
+                      MitmRelay::Attack::kReorderRecords,
+                      MitmRelay::Attack::kReplayRecord,
+                      MitmRelay::Attack::kInjectRecord),
+    [](const ::testing::TestParamInfo<MitmRelay::Attack>& param) {
+      switch (param.param) {
+        case MitmRelay::Attack::kDropRecord:
+          return std::string("Drop");
+        case MitmRelay::Attack::kReorderRecords:
+          return std::string("Reorder");
+        case MitmRelay::Attack::kReplayRecord:
+          return std::string("Replay");
+        default:
+          return std::string("Inject");
+      }
+    });
 
 TEST_F(PeerSessionMitmTest, WrongPinEndsBeforeHelloWithACertificateMessage) {
   PeerSession::Options options = Options(proto::ROLE_CUSTOMER);

@@ -1,22 +1,29 @@
 // Abuse and robustness tests of a real tether-relay process on 127.0.0.1:
-// handshake deadlines and per-source caps, bounded memory behind a reader
+// handshake deadlines and per-source caps, code guessing from many
+// addresses, slowloris and idle sockets, bounded memory behind a reader
 // that stopped, crash safety of the store, and what external TLS clients
-// (openssl s_client, sslscan) see. Every wait has a deadline.
+// (openssl s_client, sslscan) see. Every wait has a deadline; addresses
+// other than 127.0.0.1 are other parts of 127.0.0.0/8, which Linux routes
+// to loopback without any setup.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -39,6 +46,12 @@ using test::RelayProcess;
 using test::RelayTestClient;
 
 constexpr char kPassword[] = "correct horse battery staple";
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 int RemainingMs(steady_clock::time_point deadline) {
   const auto left =
@@ -222,10 +235,12 @@ class RelayLimitsTest : public ::testing::Test {
     return client ? std::move(*client) : nullptr;
   }
 
-  // Technician and customer paired through a fresh code.
+  // Technician and customer paired through a fresh code. `join_time`, if
+  // given, gets the customer's time from connecting to Joined.
   void Pair(std::unique_ptr<RelayTestClient>* technician,
             std::unique_ptr<RelayTestClient>* customer,
-            const std::string& source_ip = "") {
+            const std::string& source_ip = "",
+            std::chrono::duration<double, std::milli>* join_time = nullptr) {
     *technician = Connect(source_ip);
     ASSERT_NE(*technician, nullptr);
     auto ack = (*technician)->Hello(proto::ROLE_SUPPORTER);
@@ -240,6 +255,7 @@ class RelayLimitsTest : public ::testing::Test {
     ASSERT_TRUE(created && created->has_session_created());
     const std::string code = created->session_created().code();
 
+    const auto joining = steady_clock::now();
     *customer = Connect(source_ip);
     ASSERT_NE(*customer, nullptr);
     ASSERT_TRUE((*customer)->Hello(proto::ROLE_CUSTOMER).has_value());
@@ -249,6 +265,8 @@ class RelayLimitsTest : public ::testing::Test {
     ASSERT_TRUE((*technician)->Send(DecisionMessage(code)).has_value());
     auto joined = (*customer)->Receive();
     ASSERT_TRUE(joined && joined->has_joined());
+    if (join_time != nullptr)
+      *join_time = steady_clock::now() - joining;
     auto peer = (*technician)->Receive();
     ASSERT_TRUE(peer && peer->has_peer_joined());
   }
@@ -288,7 +306,7 @@ TEST_F(RelayLimitsTest, SlowHandshakeFloodFromOneSourceDoesNotStopAnother) {
   StartRelay(
       "[timeouts]\ntls_handshake = \"60s\"\n"
       "[limits]\nhandshakes_per_source = 8\n");
-  constexpr int kFlood = 50;
+  constexpr int kFlood = 200;
   std::vector<int> flood;
   // A TLS record header and then silence: a handshake that never ends.
   const char partial_hello[] = {0x16, 0x03, 0x01, 0x00, 0x40};
@@ -329,6 +347,236 @@ TEST_F(RelayLimitsTest, SlowHandshakeFloodFromOneSourceDoesNotStopAnother) {
     close(fd);
 }
 
+// ------------------------------------------------------------- code guessing
+
+// "127.0.<block>.<n>" for the n-th address (from 1) of a test's own block.
+std::string SourceAddress(int block, int n) {
+  return "127." + std::to_string(block) + "." + std::to_string(n / 250) + "." +
+         std::to_string(1 + n % 250);
+}
+
+// Wrong codes from 16 addresses, each as fast as the guard lets it, for
+// 20 s, against a guard scaled down from the defaults with the same shape
+// (docs/security.md, section 3): `global_failures_per_hour` wrong codes
+// start the slow lane, after which each source gets one try per interval.
+// The guesses the relay actually looked up (G) must stay within that
+// model, so the chance of a hit is the documented 1 - exp(-G W / 10^8).
+TEST_F(RelayLimitsTest, GuessingFromManyAddressesIsHeldToTheSlowLane) {
+  constexpr int kSources = 16;
+  constexpr int kGlobal = 50;
+  constexpr auto kInterval = seconds(10);
+  constexpr auto kAttack = seconds(20);
+  StartRelay(
+      "[join_guard]\n"
+      "failures_per_source = 5\nfailure_window = \"1m\"\n"
+      "lockout_initial = \"1m\"\nglobal_failures_per_hour = 50\n"
+      "slow_lane_delay = \"1s\"\nslow_lane_interval = \"10s\"\n");
+  // W = 3 codes really wait (a technician's maximum).
+  auto technician = Connect();
+  ASSERT_NE(technician, nullptr);
+  ASSERT_TRUE(technician->Hello(proto::ROLE_SUPPORTER).has_value());
+  ASSERT_TRUE(technician->Login("alice", kPassword).has_value());
+  constexpr int kWaiting = 3;
+  for (int i = 0; i < kWaiting; ++i) {
+    proto::ClientMessage create;
+    create.mutable_create_session();
+    ASSERT_TRUE(technician->Send(create).has_value());
+    auto created = technician->Receive();
+    ASSERT_TRUE(created && created->has_session_created());
+  }
+
+  const uint16_t port = relay_->port();
+  const std::string fingerprint = relay_->fingerprint();
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0}, refused{0}, hits{0};
+  std::vector<std::thread> attackers;
+  for (int s = 0; s < kSources; ++s) {
+    attackers.emplace_back([&, s] {
+      std::mt19937 random(static_cast<unsigned>(s));
+      const std::string source = SourceAddress(2, s);
+      while (!stop) {
+        auto client =
+            RelayTestClient::Connect(port, fingerprint, seconds(5), source);
+        if (!client || !(*client)->Hello(proto::ROLE_CUSTOMER))
+          continue;
+        char code[16];
+        std::snprintf(code, sizeof(code), "%08u",
+                      static_cast<unsigned>(random() % 100'000'000u));
+        if (!(*client)->Send(JoinMessage(code)))
+          continue;
+        auto reply = (*client)->Receive(seconds(5));
+        if (reply && reply->has_joined()) {
+          ++hits;
+        } else if (reply && reply->has_error() &&
+                   reply->error().code() ==
+                       proto::ErrorReply::CODE_INVALID_CODE) {
+          ++wrong;
+        } else if (reply && reply->has_error() &&
+                   reply->error().code() ==
+                       proto::ErrorReply::CODE_RATE_LIMITED) {
+          ++refused;
+          std::this_thread::sleep_for(milliseconds(250));
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(kAttack);
+  stop = true;
+  for (auto& attacker : attackers)
+    attacker.join();
+
+  const long long looked_up =
+      Metric(relay_->metrics_port(), "tether_relay_joins_failed_total");
+  EXPECT_EQ(looked_up, wrong.load() + 0LL);
+  EXPECT_EQ(Metric(relay_->metrics_port(), "tether_relay_join_slow_lane"), 1);
+  EXPECT_TRUE(Contains(relay_->log(), "slow lane")) << relay_->log();
+  // The model's bound: the global allowance, then per source one try per
+  // interval (plus the one that starts it).
+  const long long bound = kGlobal + kSources * (kAttack / kInterval + 1);
+  EXPECT_GE(looked_up, kGlobal) << "the attack never reached the slow lane";
+  EXPECT_LE(looked_up, bound);
+  EXPECT_GT(refused.load(), looked_up) << "the guard refused too little";
+  const double p =
+      1 - std::exp(-static_cast<double>(looked_up) * kWaiting / 1e8);
+  std::printf(
+      "[ figures  ] %d sources, %lld s: %lld codes looked up (model bound "
+      "%lld), %d attempts refused, %d hits; P(hit) with W=%d: %.1e\n",
+      kSources, static_cast<long long>(kAttack.count()), looked_up, bound,
+      refused.load(), hits.load(), kWaiting, p);
+}
+
+// ---------------------------------------------------- slowloris, idle sockets
+
+// 5,000 TCP sockets that never say a word (five from each of 1,000
+// addresses), 600 slowloris handshakes (a ClientHello at one byte every
+// 9 s, five from each of 120 addresses: more than the relay keeps) and 20
+// connections that finish TLS and then say nothing. The relay keeps at
+// most `handshakes_total` handshakes, shedding the oldest, drops the
+// silent ones at their deadlines, and its memory stays within the bound
+// that gives; meanwhile a real technician and customer pair twenty times
+// with a join latency p99 under 2 s.
+TEST_F(RelayLimitsTest, SlowlorisAndIdleSocketsNeitherGrowMemoryNorSlowJoins) {
+  constexpr int kIdle = 5000;
+  constexpr int kSlowloris = 600;
+  constexpr int kSilentTls = 20;
+  rlimit files{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+  const rlim_t needed = kIdle + kSlowloris + kSilentTls + 512;
+  if (files.rlim_max != RLIM_INFINITY && files.rlim_max < needed)
+    GTEST_SKIP() << "the hard limit on open files (" << files.rlim_max
+                 << ") is below " << needed;
+  files.rlim_cur =
+      files.rlim_max == RLIM_INFINITY
+          ? needed
+          : std::max<rlim_t>(files.rlim_cur,
+                             std::min<rlim_t>(files.rlim_max, 2 * needed));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);  // the relay inherits it
+  StartRelay(
+      "[timeouts]\ntls_handshake = \"10s\"\nfirst_message = \"10s\"\n"
+      "[limits]\nhandshakes_total = 512\n");
+  {
+    // Warm up: the first login upgrades the cheap test hash (argon2id
+    // takes 64 MiB while it runs), TLS and SQLite set themselves up.
+    std::unique_ptr<RelayTestClient> technician, customer;
+    Pair(&technician, &customer, "127.0.40.1");
+  }
+  const long long baseline = RssKiB(relay_->pid());
+  ASSERT_GT(baseline, 0);
+  long long peak = baseline;
+
+  std::vector<int> sockets;
+  for (int i = 0; i < kIdle; ++i) {
+    const int fd = RawConnect(relay_->port(), SourceAddress(10, i / 5).c_str());
+    ASSERT_GE(fd, 0) << "idle socket " << i << " was not accepted";
+    sockets.push_back(fd);
+    if (i % 500 == 0)
+      peak = std::max(peak, RssKiB(relay_->pid()));
+  }
+  // A real ClientHello from openssl would do too; the relay only needs to
+  // see the start of a handshake record that never completes.
+  const std::string hello = {
+      0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, static_cast<char>(0xfc),
+      0x03, 0x03};
+  std::vector<int> slowloris;
+  for (int i = 0; i < kSlowloris; ++i) {
+    const int fd = RawConnect(relay_->port(), SourceAddress(20, i / 5).c_str());
+    ASSERT_GE(fd, 0);
+    slowloris.push_back(fd);
+  }
+  std::vector<std::unique_ptr<RelayTestClient>> silent;
+  for (int i = 0; i < kSilentTls; ++i) {
+    auto client =
+        RelayTestClient::Connect(relay_->port(), relay_->fingerprint(),
+                                 seconds(5), SourceAddress(30, i));
+    ASSERT_TRUE(client.has_value()) << client.error().message;
+    silent.push_back(std::move(*client));
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (size_t byte = 0; byte < hello.size() && !stop; ++byte) {
+      for (int fd : slowloris)
+        send(fd, &hello[byte], 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      for (int tick = 0; tick < 90 && !stop; ++tick)
+        std::this_thread::sleep_for(milliseconds(100));  // 9 s per byte
+    }
+  });
+
+  // Twenty pairings from another network, timed from the customer's first
+  // packet to Joined.
+  std::vector<double> join_ms;
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE("pairing " + std::to_string(round));
+    std::unique_ptr<RelayTestClient> technician, customer;
+    std::chrono::duration<double, std::milli> join_time{};
+    Pair(&technician, &customer, "127.0.40.1", &join_time);
+    if (HasFatalFailure())
+      break;
+    join_ms.push_back(join_time.count());
+    ASSERT_TRUE(customer->Send(RelayedMessage("through")).has_value());
+    auto relayed = technician->Receive();
+    ASSERT_TRUE(relayed.has_value()) << relayed.error().message;
+    peak = std::max(peak, RssKiB(relay_->pid()));
+    std::this_thread::sleep_for(milliseconds(400));  // spread over ~10 s
+  }
+  // By now the silent TLS clients passed their first-message deadline.
+  int silent_dropped = 0;
+  for (auto& client : silent)
+    silent_dropped += client->WaitClosed(seconds(5)) ? 1 : 0;
+  peak = std::max(peak, RssKiB(relay_->pid()));
+  const long long handshakes =
+      Metric(relay_->metrics_port(), "tether_relay_handshakes_in_progress");
+  const long long shed =
+      Metric(relay_->metrics_port(), "tether_relay_handshakes_shed_total");
+  stop = true;
+  trickle.join();
+  for (int fd : sockets)
+    close(fd);
+  for (int fd : slowloris)
+    close(fd);
+
+  std::sort(join_ms.begin(), join_ms.end());
+  ASSERT_FALSE(join_ms.empty());
+  const double p99 = join_ms[std::min(
+      join_ms.size() - 1, static_cast<size_t>(0.99 * join_ms.size()))];
+  std::printf(
+      "[ figures  ] %d idle + %d slowloris + %d silent TLS: relay RSS %lld "
+      "KiB before, peak %lld KiB; %lld handshakes shed, %lld in progress; "
+      "join p50 %.0f ms, p99 %.0f ms\n",
+      kIdle, kSlowloris, kSilentTls, baseline, peak, shed, handshakes,
+      join_ms[join_ms.size() / 2], p99);
+  EXPECT_LT(p99, 2000.0);
+  EXPECT_EQ(silent_dropped, kSilentTls);
+  EXPECT_LE(handshakes, 512);
+  EXPECT_GE(shed, kIdle + kSlowloris - 512);
+  // The bound docs/security.md gives: 64 KiB per handshake the relay keeps
+  // (`handshakes_total` of them), whatever the number of sockets. Under
+  // AddressSanitizer freed memory sits in its quarantine, so RSS says
+  // nothing there; the release build checks it.
+  if (!kSanitized) {
+    EXPECT_LT(peak - baseline, 512 * 64);
+  }
+}
+
 // ------------------------------------------------------------ backpressure
 
 TEST_F(RelayLimitsTest, ReaderThatStopsDoesNotGrowRelayMemoryAndIsDropped) {
@@ -357,7 +605,9 @@ TEST_F(RelayLimitsTest, ReaderThatStopsDoesNotGrowRelayMemoryAndIsDropped) {
       "customer sent %zu KiB before the relay stopped reading\n",
       baseline, peak, sent >> 10);
   EXPECT_LT(sent, kMaxBytes) << "the relay never stopped reading";
-  EXPECT_LT(peak, baseline + 32 * 1024);
+  if (!kSanitized) {  // see SlowlorisAndIdleSockets...
+    EXPECT_LT(peak, baseline + 32 * 1024);
+  }
 
   // The technician is dropped after stuck_peer; the customer is told.
   auto end = customer->Receive(seconds(10));
@@ -375,9 +625,14 @@ TEST_F(RelayLimitsTest, ReaderThatStopsDoesNotGrowRelayMemoryAndIsDropped) {
 
 // ------------------------------------------------------------------- crash
 
+// 50 times: logins (right and wrong) and a session in flight, then kill -9
+// at a moment that varies from round to round. Every time the database
+// passes PRAGMA integrity_check and the audit chain verifies.
 TEST_F(RelayLimitsTest, KillDuringActivityLeavesAConsistentStore) {
+  constexpr int kRounds = 50;
   StartRelay();
-  for (int round = 0; round < 3; ++round) {
+  std::mt19937 random(20261123);
+  for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     if (round > 0) {
       auto started = relay_->Start();
@@ -402,19 +657,20 @@ TEST_F(RelayLimitsTest, KillDuringActivityLeavesAConsistentStore) {
     });
     std::unique_ptr<RelayTestClient> technician, customer;
     Pair(&technician, &customer);
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 5; ++i) {
       ASSERT_TRUE(customer->Send(RelayedMessage(std::string(4096, 'c'))));
       ASSERT_TRUE(technician->Send(RelayedMessage("ack")));
       ASSERT_TRUE(technician->Receive().has_value());
       ASSERT_TRUE(customer->Receive().has_value());
     }
-    // One more login in flight, and kill.
+    // One more login in flight, the session still open, and kill.
     auto last = Connect();
     ASSERT_TRUE(last->Hello(proto::ROLE_SUPPORTER).has_value());
     proto::ClientMessage login;
     login.mutable_login()->set_user("alice");
     login.mutable_login()->set_password(kPassword);
     ASSERT_TRUE(last->Send(login).has_value());
+    std::this_thread::sleep_for(milliseconds(random() % 300));
     relay_->Kill();
     stop = true;
     busy.join();

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -53,11 +54,14 @@ class MitmRelay::Impl : private TlsConnection::Delegate {
   void OnFrame(TlsConnection& connection, Bytes payload) override;
   void OnClosed(TlsConnection& connection, const std::string& reason) override;
   void Pair();
-  void Relay(TlsConnection& to, const Bytes& envelope);
+  void Relay(TlsConnection& to, ByteSpan envelope);
   void FromPeer(TlsConnection& from, const std::string& data);
   // The reply toward the customer, bent by the attack.
   void AnswerCustomer(const PeerPlane::Received& received,
                       const std::string& data);
+  bool AttacksRecords() const { return attack_ >= Attack::kDropRecord; }
+  // A supporter envelope on its way to the customer, bent by the attack.
+  void ForwardToCustomer(const std::string& data);
   void Stop();
 
   const Attack attack_;
@@ -73,6 +77,10 @@ class MitmRelay::Impl : private TlsConnection::Delegate {
   TlsConnection* customer_ = nullptr;
   std::unique_ptr<PeerPlane> toward_supporter_;  // plays the customer
   std::unique_ptr<PeerPlane> toward_customer_;   // plays the supporter
+  // Record attacks: envelopes forwarded from the supporter so far (two
+  // key-exchange messages, then records), and one held back to reorder.
+  int from_supporter_ = 0;
+  std::string held_;
 };
 
 MitmRelay::Impl::~Impl() {
@@ -214,16 +222,8 @@ void MitmRelay::Impl::OnFrame(TlsConnection& connection, Bytes payload) {
 }
 
 void MitmRelay::Impl::Pair() {
-  if (customer_ == nullptr || supporter_ == nullptr) return;
-  const crypto::E2eContext context{proto::PROTOCOL_VERSION_CURRENT, kCode};
-  auto& random = crypto::RandomGenerator::Default();
-  auto as_customer = PeerPlane::Create(crypto::E2eRole::kCustomer, context,
-                                       random);
-  auto as_supporter = PeerPlane::Create(crypto::E2eRole::kSupporter, context,
-                                        random);
-  if (!as_customer || !as_supporter) std::abort();  // a bug in the harness
-  toward_supporter_ = std::move(*as_customer);
-  toward_customer_ = std::move(*as_supporter);
+  if (customer_ == nullptr || supporter_ == nullptr)
+    return;
   for (TlsConnection* c : {supporter_, customer_}) {
     c->set_max_frame_size(protocol::kDefaultRelayedFrameLimit + 64);
   }
@@ -233,12 +233,24 @@ void MitmRelay::Impl::Pair() {
   proto::RelayMessage peer_joined;
   peer_joined.mutable_peer_joined()->set_host_name("pc");
   (void)supporter_->SendFrame(peer_joined);
+  if (AttacksRecords())
+    return;  // the apps run the key exchange themselves
+  const crypto::E2eContext context{proto::PROTOCOL_VERSION_CURRENT, kCode};
+  auto& random = crypto::RandomGenerator::Default();
+  auto as_customer =
+      PeerPlane::Create(crypto::E2eRole::kCustomer, context, random);
+  auto as_supporter =
+      PeerPlane::Create(crypto::E2eRole::kSupporter, context, random);
+  if (!as_customer || !as_supporter)
+    std::abort();  // a bug in the harness
+  toward_supporter_ = std::move(*as_customer);
+  toward_customer_ = std::move(*as_supporter);
   // Toward the customer the relay is the supporter: it commits first.
   auto commitment = toward_customer_->Begin();
   if (commitment) Relay(*customer_, *commitment);
 }
 
-void MitmRelay::Impl::Relay(TlsConnection& to, const Bytes& envelope) {
+void MitmRelay::Impl::Relay(TlsConnection& to, ByteSpan envelope) {
   proto::RelayMessage message;
   message.mutable_relayed()->set_data(
       std::string(envelope.begin(), envelope.end()));
@@ -247,6 +259,14 @@ void MitmRelay::Impl::Relay(TlsConnection& to, const Bytes& envelope) {
 
 void MitmRelay::Impl::FromPeer(TlsConnection& from, const std::string& data) {
   const bool is_supporter = &from == supporter_;
+  if (AttacksRecords()) {
+    if (is_supporter) {
+      ForwardToCustomer(data);
+    } else if (supporter_ != nullptr) {
+      Relay(*supporter_, AsBytes(data));
+    }
+    return;
+  }
   PeerPlane* plane =
       is_supporter ? toward_supporter_.get() : toward_customer_.get();
   if (plane == nullptr) return;
@@ -301,6 +321,54 @@ void MitmRelay::Impl::AnswerCustomer(const PeerPlane::Received& received,
       Relay(*customer_, protocol::SerializeMessage(again));
       return;
     }
+    default:
+      return;  // record attacks never get here (FromPeer forwards them)
+  }
+}
+
+void MitmRelay::Impl::ForwardToCustomer(const std::string& data) {
+  if (customer_ == nullptr)
+    return;
+  // 0 and 1 are the commitment and the reveal, 2 the first record.
+  constexpr int kTarget = 3;
+  const int index = from_supporter_++;
+  const ByteSpan bytes = AsBytes(data);
+  if (index != kTarget && !(index == kTarget + 1 && !held_.empty())) {
+    Relay(*customer_, bytes);
+    return;
+  }
+  switch (attack_) {
+    case Attack::kDropRecord:
+      return;
+    case Attack::kReorderRecords:
+      if (index == kTarget) {
+        held_ = data;
+      } else {
+        Relay(*customer_, bytes);
+        Relay(*customer_, AsBytes(held_));
+      }
+      return;
+    case Attack::kReplayRecord:
+      Relay(*customer_, bytes);
+      Relay(*customer_, bytes);
+      return;
+    case Attack::kInjectRecord: {
+      proto::PeerEnvelope forged;
+      if (!forged.ParseFromString(data) || forged.record().size() < 24) {
+        std::abort();  // a bug in the harness: records are counter+ct+tag
+      }
+      std::string record = forged.record();
+      Bytes noise(record.size() - 8);  // the counter stays as expected
+      if (!crypto::RandomGenerator::Default().Fill(noise))
+        std::abort();
+      std::copy(noise.begin(), noise.end(), record.begin() + 8);
+      forged.set_record(record);
+      Relay(*customer_, protocol::SerializeMessage(forged));
+      Relay(*customer_, bytes);
+      return;
+    }
+    default:
+      std::abort();  // key attacks never forward
   }
 }
 

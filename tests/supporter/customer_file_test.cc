@@ -279,12 +279,9 @@ TEST_F(CustomerFileTest, HostileNamesFromACustomerLandInsideTheFolder) {
   StartDisplay();  // the fixture's session needs no display, but skips alike
   if (IsSkipped() || HasFatalFailure())
     return;
-  StartSupporter();
-  SignInTina();
+  SignInWithCode();
   if (HasFatalFailure())
     return;
-  supporter_->NewSession();
-  ASSERT_TRUE(Wait([&] { return seen_.code.has_value(); }));
   RawCustomer mallory;
   auto started = mallory.Start(*relay_, *seen_.code);
   ASSERT_TRUE(started.has_value()) << started.error().message;

@@ -379,6 +379,16 @@ class SupporterSessionTest : public ::testing::Test {
         << seen_.sign_ins.back().message;
   }
 
+  // The console started, Tina signed in, a fresh code in seen_.code.
+  void SignInWithCode() {
+    StartSupporter();
+    SignInTina();
+    if (HasFatalFailure())
+      return;
+    supporter_->NewSession();
+    ASSERT_TRUE(Wait([&] { return seen_.code.has_value(); }));
+  }
+
   void StartDisplay() {
     tether::test::XvfbOptions options;
     options.width = kScreen.width;
@@ -419,12 +429,9 @@ class SupporterSessionTest : public ::testing::Test {
     StartDisplay();
     if (IsSkipped() || HasFatalFailure())
       return;
-    StartSupporter();
-    SignInTina();
+    SignInWithCode();
     if (HasFatalFailure())
       return;
-    supporter_->NewSession();
-    ASSERT_TRUE(Wait([&] { return seen_.code.has_value(); }));
     StartCustomer(*seen_.code);
     if (HasFatalFailure())
       return;
