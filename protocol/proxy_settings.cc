@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+
+#include "protocol/host_port.h"
 
 namespace tether::protocol {
 namespace {
@@ -74,51 +75,11 @@ Result<ProxyAddress> ParseProxyUrl(std::string_view url) {
     return MakeError("proxy \"" + original + "\": expected host:port "
                      "without a path");
   }
-  ProxyAddress address;
-  std::string_view port_text;
-  if (!url.empty() && url.front() == '[') {
-    const size_t close = url.find(']');
-    if (close == std::string_view::npos) {
-      return MakeError("proxy \"" + original + "\": unclosed '['");
-    }
-    address.host = std::string(url.substr(1, close - 1));
-    const std::string_view rest = url.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') {
-        return MakeError("proxy \"" + original + "\": expected ':' after ']'");
-      }
-      port_text = rest.substr(1);
-    }
-  } else {
-    const size_t colon = url.rfind(':');
-    address.host = std::string(url.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = url.substr(colon + 1);
-    if (address.host.find(':') != std::string::npos) {
-      return MakeError("proxy \"" + original + "\": write an IPv6 address "
-                       "in brackets, e.g. http://[::1]:3128");
-    }
+  auto parsed = ParseHostPort(url, 80);
+  if (!parsed) {
+    return MakeError("proxy \"" + original + "\": " + parsed.error().message);
   }
-  if (address.host.empty()) {
-    return MakeError("proxy \"" + original + "\": no host name");
-  }
-  for (char c : address.host) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '.' && c != '-' && c != '_' && c != ':') {
-      return MakeError("proxy \"" + original + "\": invalid host name");
-    }
-  }
-  address.port = 80;
-  if (!port_text.empty()) {
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(
-        port_text.data(), port_text.data() + port_text.size(), value);
-    if (error != std::errc() || end != port_text.data() + port_text.size() ||
-        value == 0 || value > 65535) {
-      return MakeError("proxy \"" + original + "\": invalid port");
-    }
-    address.port = static_cast<uint16_t>(value);
-  }
-  return address;
+  return ProxyAddress{std::move(parsed->host), parsed->port};
 }
 
 Result<std::optional<ProxyAddress>> ChooseProxy(

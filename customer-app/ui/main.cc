@@ -18,46 +18,13 @@
 #include "customer-app/core/customer_session.h"
 #include "customer-app/ui/customer_app.h"
 #include "customer-app/ui/style.h"
+#include "protocol/host_port.h"
 
 namespace {
 
 using tether::customer::CustomerConfig;
 
 constexpr char kDefaultConfigName[] = "tether-customer.toml";
-
-// "host:port", "[v6::addr]:port" or "host" (the default port).
-std::optional<std::pair<std::string, uint16_t>> ParseHostPort(
-    const QString& text,
-    uint16_t default_port) {
-  QString host = text.trimmed();
-  QString port_text;
-  if (host.startsWith(QLatin1Char('['))) {
-    const qsizetype close = host.indexOf(QLatin1Char(']'));
-    if (close < 0)
-      return std::nullopt;
-    const QString rest = host.mid(close + 1);
-    if (!rest.isEmpty()) {
-      if (!rest.startsWith(QLatin1Char(':')))
-        return std::nullopt;
-      port_text = rest.mid(1);
-    }
-    host = host.mid(1, close - 1);
-  } else if (host.count(QLatin1Char(':')) == 1) {
-    port_text = host.section(QLatin1Char(':'), 1);
-    host = host.section(QLatin1Char(':'), 0, 0);
-  }
-  if (host.isEmpty())
-    return std::nullopt;
-  uint16_t port = default_port;
-  if (!port_text.isEmpty()) {
-    bool ok = false;
-    const uint port_value = port_text.toUInt(&ok);
-    if (!ok || port_value == 0 || port_value > 65535)
-      return std::nullopt;
-    port = static_cast<uint16_t>(port_value);
-  }
-  return std::make_pair(host.toStdString(), port);
-}
 
 int Fail(const QString& message) {
   tether::log::Error("{}", message.toStdString());
@@ -168,14 +135,15 @@ int main(int argc, char** argv) {
   }
 
   if (parser.isSet(relay_option)) {
-    auto host_port =
-        ParseHostPort(parser.value(relay_option), config.relay.port);
+    auto host_port = tether::protocol::ParseHostPort(
+        parser.value(relay_option).toStdString(), config.relay.port);
     if (!host_port) {
-      return Fail(QStringLiteral("--relay must be host:port, not \"%1\".")
-                      .arg(parser.value(relay_option)));
+      return Fail(QStringLiteral("--relay must be host:port, not \"%1\" (%2).")
+                      .arg(parser.value(relay_option),
+                           QString::fromStdString(host_port.error().message)));
     }
-    config.relay.host = host_port->first;
-    config.relay.port = host_port->second;
+    config.relay.host = host_port->host;
+    config.relay.port = host_port->port;
   }
   if (parser.isSet(fingerprint_option)) {
     config.relay.fingerprint = parser.value(fingerprint_option).toStdString();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "protocol/host_port.h"
 #include "supporter-app/core/supporter_session.h"
 #include "supporter-app/ui/mapped_input_sink.h"
 #include "supporter-app/ui/style.h"
@@ -19,40 +20,6 @@
 namespace {
 
 using tether::supporter::SupporterConfig;
-
-// "host:port", "[v6::addr]:port" or "host" (the default port).
-std::optional<std::pair<std::string, uint16_t>> ParseHostPort(
-    const QString& text,
-    uint16_t default_port) {
-  QString host = text.trimmed();
-  QString port_text;
-  if (host.startsWith(QLatin1Char('['))) {
-    const qsizetype close = host.indexOf(QLatin1Char(']'));
-    if (close < 0)
-      return std::nullopt;
-    const QString rest = host.mid(close + 1);
-    if (!rest.isEmpty()) {
-      if (!rest.startsWith(QLatin1Char(':')))
-        return std::nullopt;
-      port_text = rest.mid(1);
-    }
-    host = host.mid(1, close - 1);
-  } else if (host.count(QLatin1Char(':')) == 1) {
-    port_text = host.section(QLatin1Char(':'), 1);
-    host = host.section(QLatin1Char(':'), 0, 0);
-  }
-  if (host.isEmpty())
-    return std::nullopt;
-  uint16_t port = default_port;
-  if (!port_text.isEmpty()) {
-    bool ok = false;
-    const uint value = port_text.toUInt(&ok);
-    if (!ok || value == 0 || value > 65535)
-      return std::nullopt;
-    port = static_cast<uint16_t>(value);
-  }
-  return std::make_pair(host.toStdString(), port);
-}
 
 int Fail(const QString& message) {
   tether::log::Error("{}", message.toStdString());
@@ -154,14 +121,15 @@ int main(int argc, char** argv) {
   }
   SupporterConfig config = std::move(*loaded);
   if (parser.isSet(relay_option)) {
-    auto host_port =
-        ParseHostPort(parser.value(relay_option), config.relay.port);
+    auto host_port = tether::protocol::ParseHostPort(
+        parser.value(relay_option).toStdString(), config.relay.port);
     if (!host_port) {
-      return Fail(QStringLiteral("--relay must be host:port, not \"%1\".")
-                      .arg(parser.value(relay_option)));
+      return Fail(QStringLiteral("--relay must be host:port, not \"%1\" (%2).")
+                      .arg(parser.value(relay_option),
+                           QString::fromStdString(host_port.error().message)));
     }
-    config.relay.host = host_port->first;
-    config.relay.port = host_port->second;
+    config.relay.host = host_port->host;
+    config.relay.port = host_port->port;
   }
   if (parser.isSet(fingerprint_option)) {
     config.relay.fingerprint = parser.value(fingerprint_option).toStdString();

@@ -189,6 +189,51 @@ TEST_F(VideoReceiverTest, UndecodableFrameAsksForAKeyFrameAndSkipsUntilIt) {
   EXPECT_EQ(picture->frame_id, 4u);
 }
 
+// Key frames that still do not decode after the receiver asked for one:
+// the stream is given up once, with the decoder's reason, and nothing
+// after it is decoded. One good frame in between starts the count again.
+TEST_F(VideoReceiverTest, StreamThatKeepsFailingIsGivenUpOnce) {
+  std::mutex mutex;
+  std::vector<std::string> reasons;
+  VideoReceiver receiver(
+      {}, [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
+      [this] { link_.Ready(); },
+      [&](const std::string& why) {
+        std::lock_guard lock(mutex);
+        reasons.push_back(why);
+      });
+  const auto broken = [&](uint64_t id) {
+    // A VP8 key frame header that announces 16383x16383: refused.
+    proto::VideoFrame frame = Frame(id, /*key=*/true);
+    std::string bomb = {'\x90', '\x0c', '\x00', '\x9d', '\x01',
+                        '\x2a', '\xff', '\x3f', '\xff', '\x3f'};
+    bomb.resize(200, '\0');
+    frame.set_data(bomb);
+    return frame;
+  };
+  receiver.Receive(broken(1));
+  receiver.Receive(broken(2));
+  receiver.Receive(Frame(3, /*key=*/true));  // recovers: the count restarts
+  receiver.Receive(broken(4));
+  receiver.Receive(broken(5));
+  ASSERT_TRUE(link_.WaitForAcks(5));
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(reasons.empty());
+  }
+  receiver.Receive(broken(6));  // the third in a row
+  receiver.Receive(Frame(7, /*key=*/true));
+  for (int i = 0; i < 500 && receiver.decode_errors() < 5; ++i)
+    std::this_thread::sleep_for(2ms);
+  std::this_thread::sleep_for(50ms);  // frame 7 would be decoded by now
+  EXPECT_EQ(receiver.decode_errors(), 5u);
+  EXPECT_EQ(receiver.frames_decoded(), 1u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_NE(reasons[0].find("exceeds the size limit"), std::string::npos)
+      << reasons[0];
+}
+
 TEST_F(VideoReceiverTest, BacklogOverTheBoundIsThrownAwayNotQueued) {
   VideoReceiverOptions options;
   options.max_queued_frames = 2;
