@@ -19,6 +19,7 @@
 #include <toml++/toml.h>
 
 #include "base/byte_size.h"
+#include "base/user_dirs.h"
 #include "crypto/certificate.h"
 
 namespace tether::customer {
@@ -273,30 +274,7 @@ std::filesystem::path ProgramFolder() {
 }  // namespace
 
 std::filesystem::path DefaultDownloadDir() {
-  const char* home_env = std::getenv("HOME");
-  const std::filesystem::path home =
-      home_env != nullptr && home_env[0] != '\0' ? home_env : "/";
-  const char* config_env = std::getenv("XDG_CONFIG_HOME");
-  const std::filesystem::path config_home =
-      config_env != nullptr && config_env[0] == '/' ? config_env
-                                                    : home / ".config";
-  // user-dirs.dirs: XDG_DOWNLOAD_DIR="$HOME/Downloads" (shell syntax, but
-  // only this form is written by xdg-user-dirs-update).
-  std::ifstream dirs(config_home / "user-dirs.dirs");
-  std::string line;
-  while (dirs && std::getline(dirs, line)) {
-    constexpr std::string_view kKey = "XDG_DOWNLOAD_DIR=\"";
-    if (!line.starts_with(kKey) || line.size() < kKey.size() + 1 ||
-        line.back() != '"') {
-      continue;
-    }
-    std::string value = line.substr(kKey.size(), line.size() - kKey.size() - 1);
-    if (value.starts_with("$HOME/"))
-      return home / value.substr(6);
-    if (value.starts_with("/"))
-      return value;
-  }
-  return home / "Downloads";
+  return UserDir("DOWNLOAD", "Downloads");
 }
 
 Result<CustomerConfig> ParseCustomerConfig(

@@ -15,6 +15,7 @@
 // toml::parse throws; the exception is caught right at the call.
 #include <toml++/toml.h>
 
+#include "base/user_dirs.h"
 #include "crypto/certificate.h"
 
 namespace tether::supporter {
@@ -44,15 +45,9 @@ bool HasControlCharacters(std::string_view text) {
   });
 }
 
-std::filesystem::path Home() {
-  const char* home = std::getenv("HOME");
-  return home != nullptr && home[0] != '\0' ? std::filesystem::path(home)
-                                            : std::filesystem::path("/");
-}
-
 std::filesystem::path ExpandHome(const std::string& path) {
   if (path == "~" || path.starts_with("~/"))
-    return Home() / path.substr(std::min<size_t>(2, path.size()));
+    return HomeDir() / path.substr(std::min<size_t>(2, path.size()));
   return path;
 }
 
@@ -247,61 +242,19 @@ std::filesystem::path ProgramFolder() {
   return error ? std::filesystem::current_path(error) : exe.parent_path();
 }
 
-std::filesystem::path ConfigHome() {
-  const char* config_env = std::getenv("XDG_CONFIG_HOME");
-  return config_env != nullptr && config_env[0] == '/'
-             ? std::filesystem::path(config_env)
-             : Home() / ".config";
-}
-
 }  // namespace
 
 std::filesystem::path DefaultProtocolDir() {
-  const std::filesystem::path home = Home();
-  std::filesystem::path documents = home / "Documents";
-  // user-dirs.dirs: XDG_DOCUMENTS_DIR="$HOME/Documents" (shell syntax, but
-  // only this form is written by xdg-user-dirs-update).
-  std::ifstream dirs(ConfigHome() / "user-dirs.dirs");
-  std::string line;
-  while (dirs && std::getline(dirs, line)) {
-    constexpr std::string_view kKey = "XDG_DOCUMENTS_DIR=\"";
-    if (!line.starts_with(kKey) || line.size() < kKey.size() + 1 ||
-        line.back() != '"') {
-      continue;
-    }
-    std::string value = line.substr(kKey.size(), line.size() - kKey.size() - 1);
-    if (value.starts_with("$HOME/"))
-      documents = home / value.substr(6);
-    else if (value.starts_with("/"))
-      documents = value;
-  }
-  return documents / "Tether sessions";
+  return UserDir("DOCUMENTS", "Documents") / "Tether sessions";
 }
 
 std::filesystem::path DefaultDownloadDir() {
-  const std::filesystem::path home = Home();
-  std::filesystem::path downloads = home / "Downloads";
-  // As for the documents folder: only the forms xdg-user-dirs writes.
-  std::ifstream dirs(ConfigHome() / "user-dirs.dirs");
-  std::string line;
-  while (dirs && std::getline(dirs, line)) {
-    constexpr std::string_view kKey = "XDG_DOWNLOAD_DIR=\"";
-    if (!line.starts_with(kKey) || line.size() < kKey.size() + 1 ||
-        line.back() != '"') {
-      continue;
-    }
-    std::string value = line.substr(kKey.size(), line.size() - kKey.size() - 1);
-    if (value.starts_with("$HOME/"))
-      downloads = home / value.substr(6);
-    else if (value.starts_with("/"))
-      downloads = value;
-  }
-  return downloads;
+  return UserDir("DOWNLOAD", "Downloads");
 }
 
 std::vector<std::filesystem::path> SupporterConfigCandidates() {
   return {ProgramFolder() / kSupporterConfigName,
-          ConfigHome() / "tether" / kSupporterConfigName};
+          ConfigHomeDir() / "tether" / kSupporterConfigName};
 }
 
 Result<SupporterConfig> ParseSupporterConfig(
