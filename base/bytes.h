@@ -17,6 +17,18 @@ inline ByteSpan AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+// A buffer that held a large message gives its memory back once it is
+// empty, so a connection that once carried one big frame does not keep
+// megabytes for the rest of its life; small ones keep theirs for reuse.
+inline constexpr size_t kKeptBufferCapacity = 64 << 10;
+inline void ClearAndRelease(Bytes& buffer) {
+  if (buffer.capacity() > kKeptBufferCapacity) {
+    Bytes().swap(buffer);
+  } else {
+    buffer.clear();
+  }
+}
+
 // Lower-case hex, two digits per byte.
 std::string ToHex(ByteSpan bytes);
 // Accepts upper or lower case; an odd length or a non-hex digit is an error.

@@ -103,7 +103,7 @@ int TlsEngine::ReceiveCallback(void* self, unsigned char* data, size_t len) {
   std::memcpy(data, engine->incoming_.data() + engine->incoming_offset_, n);
   engine->incoming_offset_ += n;
   if (engine->incoming_offset_ == engine->incoming_.size()) {
-    engine->incoming_.clear();
+    ClearAndRelease(engine->incoming_);
     engine->incoming_offset_ = 0;
   }
   return static_cast<int>(n);

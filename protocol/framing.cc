@@ -31,8 +31,22 @@ Result<void> AppendFrame(ByteSpan payload, size_t limit, Bytes& out) {
   return {};
 }
 
-FrameDecoder::FrameDecoder(size_t max_payload_size)
-    : max_payload_size_(max_payload_size) {}
+FrameDecoder::FrameDecoder(size_t max_payload_size, FrameMemoryBudget* budget)
+    : max_payload_size_(max_payload_size), budget_(budget) {}
+
+FrameDecoder::~FrameDecoder() {
+  if (budget_ != nullptr)
+    budget_->Return(reserved_);
+}
+
+void FrameDecoder::Fail(std::string message) {
+  error_ = std::move(message);
+  Bytes().swap(buffer_);
+  read_offset_ = unchecked_offset_ = 0;
+  if (budget_ != nullptr)
+    budget_->Return(reserved_);
+  reserved_ = 0;
+}
 
 Result<void> FrameDecoder::Feed(ByteSpan data) {
   if (error_) return MakeError(*error_);
@@ -44,10 +58,17 @@ Result<void> FrameDecoder::Feed(ByteSpan data) {
     const size_t frame_size =
         ReadBigEndian32(buffer_.data() + unchecked_offset_);
     if (frame_size > max_payload_size_) {
-      error_ = OversizeMessage(frame_size, max_payload_size_);
-      Bytes().swap(buffer_);
-      read_offset_ = unchecked_offset_ = 0;
+      Fail(OversizeMessage(frame_size, max_payload_size_));
       return MakeError(*error_);
+    }
+    if (budget_ != nullptr && frame_size > FrameMemoryBudget::kLargeFrame) {
+      if (!budget_->Reserve(frame_size)) {
+        Fail("no memory left for a frame of " + std::to_string(frame_size) +
+             " bytes right now (all connections together are at their "
+             "limit)");
+        return MakeError(*error_);
+      }
+      reserved_ += frame_size;
     }
     unchecked_offset_ += kFrameHeaderSize + frame_size;
   }
@@ -62,6 +83,10 @@ std::optional<Bytes> FrameDecoder::Next() {
                                            read_offset_ + kFrameHeaderSize);
   Bytes payload(begin, begin + static_cast<ptrdiff_t>(frame_size));
   read_offset_ += kFrameHeaderSize + frame_size;
+  if (budget_ != nullptr && frame_size > FrameMemoryBudget::kLargeFrame) {
+    budget_->Return(frame_size);
+    reserved_ -= frame_size;
+  }
   Compact();
   return payload;
 }
@@ -82,6 +107,11 @@ Result<void> FrameDecoder::Finish() const {
 }
 
 void FrameDecoder::Compact() {
+  if (read_offset_ == buffer_.size()) {
+    ClearAndRelease(buffer_);
+    read_offset_ = unchecked_offset_ = 0;
+    return;
+  }
   // Drop consumed bytes once they are the larger part of the buffer, so
   // the cost stays linear in the bytes fed.
   if (read_offset_ == 0 || read_offset_ < buffer_.size() / 2) return;
@@ -89,6 +119,11 @@ void FrameDecoder::Compact() {
                 buffer_.begin() + static_cast<ptrdiff_t>(read_offset_));
   unchecked_offset_ -= read_offset_;
   read_offset_ = 0;
+  // What is left is small next to what a large frame made room for.
+  if (buffer_.capacity() > kKeptBufferCapacity &&
+      buffer_.size() < buffer_.capacity() / 4) {
+    buffer_.shrink_to_fit();
+  }
 }
 
 }  // namespace tether::protocol

@@ -1,9 +1,12 @@
 #include "protocol/messages.h"
 
 #include <google/protobuf/message_lite.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <climits>
+#include <string>
 
+#include "base/log.h"
 #include "protocol/framing.h"
 
 namespace tether::protocol {
@@ -40,6 +43,19 @@ Bytes SerializeMessage(const google::protobuf::MessageLite& message) {
   Bytes out(message.ByteSizeLong());
   message.SerializeWithCachedSizesToArray(out.data());
   return out;
+}
+
+void RouteProtobufLogs() {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level,
+                                     const char* /*file*/, int /*line*/,
+                                     const std::string& message) {
+    // A FATAL message is followed by protobuf's own abort: say it loudly.
+    if (level == google::protobuf::LOGLEVEL_FATAL) {
+      log::Error("protobuf: {}", message);
+    } else {
+      log::Debug("protobuf: {}", message);
+    }
+  });
 }
 
 }  // namespace tether::protocol

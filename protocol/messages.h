@@ -28,4 +28,10 @@ Result<void> AppendMessageFrame(const google::protobuf::MessageLite& message,
 // becomes a Relayed's bytes).
 Bytes SerializeMessage(const google::protobuf::MessageLite& message);
 
+// Sends libprotobuf's own messages ("String field ... contains invalid
+// UTF-8", printed to stderr by default) to the log facade at debug level:
+// the parse failure they go with is already reported, and stderr gets only
+// the program's own log lines. Call once at start, before other threads.
+void RouteProtobufLogs();
+
 }  // namespace tether::protocol

@@ -69,7 +69,7 @@ TlsConnection::TlsConnection(uv_loop_s* /*loop*/,
     : config_(std::move(config)),
       options_(options),
       delegate_(delegate),
-      decoder_(options.max_frame_size) {}
+      decoder_(options.max_frame_size, options.frame_budget) {}
 
 TlsConnection::~TlsConnection() {
   delete tcp_;

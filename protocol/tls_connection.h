@@ -65,6 +65,8 @@ class TlsConnection {
     size_t max_frame_size = kDefaultControlFrameLimit;
     // The connection closes itself when the handshake is not done by then.
     std::chrono::milliseconds handshake_timeout{10000};
+    // Shared by the connections of one loop; must outlive the connection.
+    FrameMemoryBudget* frame_budget = nullptr;
   };
 
   // Accepts a pending connection on `server` (call from its connection

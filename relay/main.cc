@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "protocol/messages.h"
 #include "relay/admin/admin_commands.h"
 #include "relay/config/relay_config.h"
 #include "relay/server/relay_server.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::Init("tether-relay", config->log_level);
+  protocol::RouteProtobufLogs();
 
   if (serve->parsed()) {
     auto server = relay::RelayServer::Create(*config);

@@ -29,8 +29,11 @@ using test::RelayTestClient;
 // generous because one loaded machine runs everything.
 constexpr char kBenchToml[] = R"(
 [limits]
+# Every bench client comes from 127.0.0.1.
+connections_per_source = 1000000
 handshakes_per_source = 10000
 handshakes_total = 10000
+logins_per_source = 1000
 # One account serves every bench session; its codes wait side by side while
 # several set-up threads run.
 waiting_codes_per_technician = 100
@@ -88,8 +91,10 @@ void UseRelayBesideThisProgram() {
 }
 
 Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
-    unsigned max_connections) {
-  auto relay = std::make_unique<test::RelayProcess>(kBenchToml);
+    unsigned max_connections,
+    const std::string& extra_toml) {
+  auto relay = std::make_unique<test::RelayProcess>(std::string(kBenchToml) +
+                                                    extra_toml);
   {
     // [server] is written by RelayProcess; add the connection cap to it.
     std::ifstream in(relay->config_path());

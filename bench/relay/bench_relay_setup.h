@@ -32,8 +32,10 @@ void ForgetChild(pid_t pid);
 // account (argon2id at the default parameters, so no rehash at login), and
 // `max_connections` in [server]. Started and listening on 127.0.0.1, and
 // registered with the watchdog.
+// `extra_toml` adds sections the bench config does not have.
 Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
-    unsigned max_connections);
+    unsigned max_connections,
+    const std::string& extra_toml = "");
 
 struct PairedSession {
   std::unique_ptr<test::RelayTestClient> technician;

@@ -19,6 +19,7 @@
 #include "customer-app/ui/customer_app.h"
 #include "customer-app/ui/style.h"
 #include "protocol/host_port.h"
+#include "protocol/messages.h"
 
 namespace {
 
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationDisplayName(QStringLiteral("Tether"));
   QApplication::setQuitOnLastWindowClosed(false);
   tether::log::Init("tether-customer", tether::log::Level::kInfo);
+  tether::protocol::RouteProtobufLogs();
 
   tether::customer::ui::ApplyCustomerStyle(&app);
 

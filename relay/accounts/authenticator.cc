@@ -7,6 +7,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
+#include "relay/limits/source_key.h"
 
 namespace tether::relay {
 namespace {
@@ -42,158 +43,302 @@ std::string Wait(seconds s) {
 
 const char kBadCredentials[] = "The user name, password or code is wrong.";
 
-}  // namespace
-
-Authenticator::Authenticator(Store& store, const AuthenticatorConfig& config,
-                             const Clock& clock)
-    : store_(store), config_(config), clock_(clock) {}
-
-LoginOutcome Authenticator::RecordFailure(Account& account,
-                                          const std::string& source) {
-  ++account.failed_logins;
-  LoginOutcome outcome = Outcome(Status::kBadCredentials, kBadCredentials);
-  if (ShouldLock(account.failed_logins, config_.throttle)) {
-    account.locked = true;
-    (void)store_.AppendAudit("system", "account.lock", account.user_name,
-                             std::to_string(account.failed_logins) +
-                                 " failed logins in a row, last from " + source);
-    log::Warn("account {} locked after {} failed logins", account.user_name,
-              account.failed_logins);
-  } else if (auto delay =
-                 DelayAfterFailures(account.failed_logins, config_.throttle);
-             delay.count() > 0) {
-    account.locked_until = clock_.WallNow() + delay;
-    outcome.retry_after_seconds = static_cast<uint32_t>(delay.count());
-    outcome.message += " Wait " + Wait(delay) + " before trying again.";
-  }
-  (void)store_.AppendAudit("system", "login.failed", account.user_name,
-                           "from " + source);
-  if (auto updated = store_.UpdateAccount(account); !updated) {
-    log::Error("cannot record a failed login: {}", updated.error().message);
-  }
-  return outcome;
-}
-
-LoginOutcome Authenticator::CheckCredentials(const std::string& user_name,
-                                             const std::string& password,
-                                             const std::string* totp,
-                                             const std::string& source,
-                                             Account* account) {
-  auto found = store_.FindAccount(user_name);
-  if (!found) {
-    log::Error("account lookup failed: {}", found.error().message);
-    return Outcome(Status::kInternalError, "The relay cannot check accounts.");
-  }
-  if (!found->has_value()) {
-    (void)crypto::VerifyPassword(password, DummyHash());
-    (void)store_.AppendAudit("system", "login.failed", "(unknown account)",
-                             "from " + source);
-    return Outcome(Status::kBadCredentials, kBadCredentials);
-  }
-  *account = std::move(**found);
-  const auto now = clock_.WallNow();
-  if (account->locked) {
+LoginOutcome Refused(const LoginClaim& claim) {
+  if (claim.verdict == LoginClaim::Verdict::kLocked) {
     return Outcome(Status::kLocked,
                    "This account is locked. Ask your administrator to "
                    "unlock it.");
   }
-  if (account->locked_until && *account->locked_until > now) {
-    const auto wait = duration_cast<seconds>(*account->locked_until - now) +
-                      seconds(1);
-    return Outcome(Status::kThrottled,
-                   "Too many failed attempts. Wait " + Wait(wait) +
-                       " before trying again.",
-                   static_cast<uint32_t>(wait.count()));
-  }
-  auto verified = crypto::VerifyPassword(password, account->password_hash);
-  if (!verified) {
-    log::Error("stored hash of {} unusable: {}", account->user_name,
-               verified.error().message);
-    return Outcome(Status::kInternalError,
-                   "This account's password cannot be checked. Ask your "
-                   "administrator to reset it.");
-  }
-  if (!*verified) return RecordFailure(*account, source);
+  return Outcome(Status::kThrottled,
+                 "Too many failed attempts. Wait " + Wait(claim.wait) +
+                     " before trying again.",
+                 static_cast<uint32_t>(claim.wait.count()));
+}
 
-  if (totp != nullptr && account->totp_secret) {
+LoginFailures FailuresOf(const Account& account) {
+  return {account.failed_logins, account.locked_until, account.locked};
+}
+
+void SetFailures(Account& account, const LoginFailures& failures) {
+  account.failed_logins = failures.consecutive;
+  account.locked_until = failures.wait_until;
+  account.locked = failures.locked;
+}
+
+// Whether `now` still has the password `proven` had when it was checked.
+// A login that upgrades the hash keeps password_changed_at; every new
+// password (reset, change) sets it, so a concurrent upgrade is no change.
+bool SamePassword(const Account& now, const Account& proven) {
+  return now.password_hash == proven.password_hash ||
+         now.password_changed_at == proven.password_changed_at;
+}
+
+std::string DisplayName(const Account& account) {
+  return account.display_name.empty() ? account.user_name
+                                      : account.display_name;
+}
+
+}  // namespace
+
+Authenticator::Authenticator(Store& store,
+                             StoreWriter& audit,
+                             SourceRowBudget& unknown_name_rows,
+                             const AuthenticatorConfig& config,
+                             const Clock& clock)
+    : store_(store),
+      audit_(audit),
+      unknown_name_rows_(unknown_name_rows),
+      config_(config),
+      clock_(clock) {}
+
+LoginOutcome Authenticator::Failed(const LoginClaim& claim,
+                                   const std::string& subject,
+                                   const std::string& source,
+                                   bool known) {
+  LoginOutcome outcome = Outcome(Status::kBadCredentials, kBadCredentials);
+  if (claim.wait.count() > 0) {
+    outcome.retry_after_seconds = static_cast<uint32_t>(claim.wait.count());
+    outcome.message += " Wait " + Wait(claim.wait) + " before trying again.";
+  }
+  if (!known) {
+    AuditUnknownName(source);
+    return outcome;
+  }
+  if (claim.locks) {
+    audit_.Audit("system", "account.lock", subject,
+                 std::to_string(config_.throttle.lock_after_failures) +
+                     " failed logins in a row, last from " + source);
+    log::Warn("account {} locked after {} failed logins", subject,
+              config_.throttle.lock_after_failures);
+  }
+  audit_.Audit("system", "login.failed", subject, "from " + source);
+  return outcome;
+}
+
+void Authenticator::AuditUnknownName(const std::string& source) {
+  // Unknown names are unbounded, so their rows are bounded per source; the
+  // rest are summed up when the window ends (Broker::Tick).
+  if (unknown_name_rows_.Take(SourceOf(source))) {
+    audit_.Audit("system", "login.failed", "(unknown account)",
+                 "from " + source);
+  }
+}
+
+void Authenticator::Release(const Account& account) {
+  auto released = store_.ChangeAccount(account.id, [&](Account& a) {
+    LoginFailures failures = FailuresOf(a);
+    ReleaseLoginAttempt(failures, config_.throttle);
+    SetFailures(a, failures);
+    return true;
+  });
+  if (!released) {
+    log::Error("cannot take back a login attempt: {}",
+               released.error().message);
+  }
+}
+
+Authenticator::Checked Authenticator::CheckCredentials(
+    const std::string& user_name,
+    const std::string& password,
+    const std::string* totp,
+    const std::string& source) {
+  Checked checked;
+  auto found = store_.FindAccount(user_name);
+  if (!found) {
+    log::Error("account lookup failed: {}", found.error().message);
+    checked.outcome =
+        Outcome(Status::kInternalError, "The relay cannot check accounts.");
+    return checked;
+  }
+  const auto now = clock_.WallNow();
+  if (!found->has_value()) {
+    // The same steps as for an account, so the same answer in the same time.
+    const LoginClaim claim =
+        unknown_names_.Claim(user_name, now, config_.throttle);
+    if (claim.verdict != LoginClaim::Verdict::kCheck) {
+      checked.outcome = Refused(claim);
+      return checked;
+    }
+    (void)crypto::VerifyPassword(password, DummyHash());
+    checked.outcome = Failed(claim, "", source, /*known=*/false);
+    return checked;
+  }
+
+  // Claimed, and counted as a failure, before the slow check.
+  LoginClaim claim;
+  auto claimed = store_.ChangeAccount((*found)->id, [&](Account& account) {
+    LoginFailures failures = FailuresOf(account);
+    claim = ClaimLoginAttempt(failures, now, config_.throttle);
+    if (claim.verdict != LoginClaim::Verdict::kCheck)
+      return false;
+    SetFailures(account, failures);
+    return true;
+  });
+  if (!claimed) {
+    log::Error("cannot claim a login attempt: {}", claimed.error().message);
+    checked.outcome =
+        Outcome(Status::kInternalError, "The relay cannot update accounts.");
+    return checked;
+  }
+  checked.account = std::move(*claimed);
+  const Account& account = checked.account;
+  if (claim.verdict != LoginClaim::Verdict::kCheck) {
+    checked.outcome = Refused(claim);
+    return checked;
+  }
+  auto verified = crypto::VerifyPassword(password, account.password_hash);
+  if (!verified) {
+    log::Error("stored hash of {} unusable: {}", account.user_name,
+               verified.error().message);
+    checked.outcome =
+        Outcome(Status::kInternalError,
+                "This account's password cannot be checked. Ask your "
+                "administrator to reset it.");
+    return checked;
+  }
+  if (!*verified) {
+    checked.outcome = Failed(claim, account.user_name, source, true);
+    return checked;
+  }
+
+  if (totp != nullptr && account.totp_secret) {
     if (totp->empty()) {
-      return Outcome(Status::kTotpRequired,
-                     "Enter the 6-digit code from your authenticator app.");
+      Release(account);
+      checked.outcome =
+          Outcome(Status::kTotpRequired,
+                  "Enter the 6-digit code from your authenticator app.");
+      return checked;
     }
     const int64_t unix_now =
         duration_cast<seconds>(now.time_since_epoch()).count();
-    auto step = crypto::VerifyTotp(*account->totp_secret, *totp, unix_now,
-                                   account->totp_last_step);
-    if (!step || !step->has_value()) return RecordFailure(*account, source);
-    account->totp_last_step = **step;
+    auto step = crypto::VerifyTotp(*account.totp_secret, *totp, unix_now,
+                                   account.totp_last_step);
+    if (!step || !step->has_value()) {
+      checked.outcome = Failed(claim, account.user_name, source, true);
+      return checked;
+    }
+    checked.totp_step = **step;
   } else if (totp != nullptr && config_.require_totp) {
-    return Outcome(Status::kDisabled,
-                   "This relay requires a second factor. Ask your "
-                   "administrator to set one up for your account.");
+    Release(account);
+    checked.outcome = Outcome(Status::kDisabled,
+                              "This relay requires a second factor. Ask your "
+                              "administrator to set one up for your account.");
+    return checked;
   }
-  if (account->disabled) {
-    return Outcome(Status::kDisabled,
-                   "This account is disabled. Ask your administrator.");
+  if (account.disabled) {
+    Release(account);
+    checked.outcome = Outcome(
+        Status::kDisabled, "This account is disabled. Ask your administrator.");
+    return checked;
   }
-  return Outcome(Status::kOk, "");
+  checked.claim = claim;
+  checked.outcome = Outcome(Status::kOk, "");
+  return checked;
 }
 
 LoginOutcome Authenticator::Login(const LoginRequest& request) {
-  Account account;
-  LoginOutcome outcome = CheckCredentials(
-      request.user_name, request.password, &request.totp,
-      request.source_address, &account);
-  if (outcome.status != Status::kOk) return outcome;
-
+  Checked checked = CheckCredentials(request.user_name, request.password,
+                                     &request.totp, request.source_address);
+  if (checked.outcome.status != Status::kOk)
+    return checked.outcome;
+  const Account& proven = checked.account;
   const auto now = clock_.WallNow();
   const auto& policy = config_.policy;
-  // Accounts nobody used for too long switch off, if IT asked for that.
-  const auto last_use = account.last_login_at.value_or(account.created_at);
-  if (policy.disable_after_idle_days > 0 &&
-      now - last_use > std::chrono::days(policy.disable_after_idle_days)) {
-    account.disabled = true;
-    (void)store_.UpdateAccount(account);
-    (void)store_.AppendAudit("system", "account.disable", account.user_name,
-                             "idle longer than " +
-                                 std::to_string(policy.disable_after_idle_days) +
-                                 " days");
-    return Outcome(Status::kDisabled,
-                   "This account was disabled after a long time unused. Ask "
-                   "your administrator.");
-  }
-  if (policy.expiry_days > 0 &&
-      now - account.password_changed_at >
-          std::chrono::days(policy.expiry_days)) {
-    account.must_change_password = true;
-  }
-  // Upgrade a hash made with weaker parameters while we know the password.
-  if (crypto::NeedsRehash(account.password_hash, crypto::Argon2Params{})) {
-    if (auto rehashed = crypto::HashPassword(request.password,
-                                             crypto::RandomGenerator::Default())) {
-      account.password_hash = *rehashed;
+
+  // Upgrade a hash made with weaker parameters while we know the password;
+  // slow, so before the write transaction.
+  std::optional<std::string> rehashed;
+  if (crypto::NeedsRehash(proven.password_hash, crypto::Argon2Params{})) {
+    if (auto made = crypto::HashPassword(request.password,
+                                         crypto::RandomGenerator::Default())) {
+      rehashed = std::move(*made);
     }
   }
-  account.failed_logins = 0;
-  account.locked_until.reset();
-  account.last_login_at = now;
-  if (auto updated = store_.UpdateAccount(account); !updated) {
-    log::Error("cannot record a login: {}", updated.error().message);
+
+  // What the check proved must still hold when the login is written: the
+  // same password and second factor, not disabled meanwhile, and the TOTP
+  // step not used by a login that finished first.
+  enum class Settled { kOk, kChanged, kReplayed, kDisabled, kIdle };
+  Settled settled = Settled::kOk;
+  auto stored = store_.ChangeAccount(proven.id, [&](Account& account) {
+    if (!SamePassword(account, proven) ||
+        account.totp_secret != proven.totp_secret) {
+      settled = Settled::kChanged;
+      return false;  // the attempt stays counted as a failure
+    }
+    if (checked.totp_step && account.totp_last_step &&
+        *account.totp_last_step >= *checked.totp_step) {
+      settled = Settled::kReplayed;
+      return false;
+    }
+    // Right password: the attempt was no failure after all.
+    LoginFailures failures = FailuresOf(account);
+    ReleaseLoginAttempt(failures, config_.throttle);
+    SetFailures(account, failures);
+    if (account.disabled) {
+      settled = Settled::kDisabled;
+      return true;
+    }
+    // Accounts nobody used for too long switch off, if IT asked for that.
+    const auto last_use = account.last_login_at.value_or(account.created_at);
+    if (policy.disable_after_idle_days > 0 &&
+        now - last_use > std::chrono::days(policy.disable_after_idle_days)) {
+      settled = Settled::kIdle;
+      account.disabled = true;
+      return true;
+    }
+    if (checked.totp_step)
+      account.totp_last_step = checked.totp_step;
+    if (policy.expiry_days > 0 && now - account.password_changed_at >
+                                      std::chrono::days(policy.expiry_days)) {
+      account.must_change_password = true;
+    }
+    if (rehashed && account.password_hash == proven.password_hash)
+      account.password_hash = *rehashed;
+    account.failed_logins = 0;
+    account.locked_until.reset();
+    account.locked = false;
+    account.last_login_at = now;
+    return true;
+  });
+  if (!stored) {
+    log::Error("cannot record a login: {}", stored.error().message);
     return Outcome(Status::kInternalError, "The relay cannot update accounts.");
   }
+  switch (settled) {
+    case Settled::kOk:
+      break;
+    case Settled::kChanged:
+    case Settled::kReplayed:
+      return Failed(checked.claim, proven.user_name, request.source_address,
+                    true);
+    case Settled::kDisabled:
+      return Outcome(Status::kDisabled,
+                     "This account is disabled. Ask your administrator.");
+    case Settled::kIdle:
+      audit_.Audit("system", "account.disable", proven.user_name,
+                   "idle longer than " +
+                       std::to_string(policy.disable_after_idle_days) +
+                       " days");
+      return Outcome(Status::kDisabled,
+                     "This account was disabled after a long time unused. "
+                     "Ask your administrator.");
+  }
 
+  const Account& account = *stored;
+  LoginOutcome outcome = Outcome(Status::kOk, "");
   outcome.user_name = account.user_name;
-  outcome.display_name = account.display_name.empty() ? account.user_name
-                                                      : account.display_name;
+  outcome.display_name = DisplayName(account);
   outcome.role = account.role;
   if (account.must_change_password) {
     outcome.status = Status::kPasswordChangeRequired;
     outcome.message = "Choose a new password before you continue.";
-    (void)store_.AppendAudit(account.user_name, "login.password_change_required",
-                             account.user_name, "from " + request.source_address);
+    audit_.Audit(account.user_name, "login.password_change_required",
+                 account.user_name, "from " + request.source_address);
     return outcome;
   }
-  (void)store_.AppendAudit(account.user_name, "login.ok", account.user_name,
-                           "from " + request.source_address);
+  audit_.Audit(account.user_name, "login.ok", account.user_name,
+               "from " + request.source_address);
   return outcome;
 }
 
@@ -201,56 +346,67 @@ PasswordChangeOutcome Authenticator::ChangePassword(
     const std::string& user_name, const std::string& current_password,
     const std::string& new_password, const std::string& source_address) {
   PasswordChangeOutcome result;
-  Account account;
   // The current password proves it is still the same person; no TOTP here
   // because the connection already passed it (or the account has none).
-  LoginOutcome checked = CheckCredentials(user_name, current_password,
-                                          nullptr, source_address, &account);
-  if (checked.status != Status::kOk) {
-    result.message = checked.message;
+  Checked checked =
+      CheckCredentials(user_name, current_password, nullptr, source_address);
+  if (checked.outcome.status != Status::kOk) {
+    result.message = checked.outcome.message;
     return result;
   }
-  if (new_password == current_password) {
-    result.message = "The new password must differ from the current one.";
+  const Account& proven = checked.account;
+  const auto refuse = [&](std::string message) {
+    Release(proven);
+    result.message = std::move(message);
     return result;
-  }
-  auto history = store_.PasswordHistory(account.id, config_.policy.history);
-  std::vector<std::string> previous = history ? *history
-                                              : std::vector<std::string>{};
-  previous.insert(previous.begin(), account.password_hash);
+  };
+  if (new_password == current_password)
+    return refuse("The new password must differ from the current one.");
+  auto history = store_.PasswordHistory(proven.id, config_.policy.history);
+  std::vector<std::string> previous =
+      history ? *history : std::vector<std::string>{};
+  previous.insert(previous.begin(), proven.password_hash);
   if (auto allowed = crypto::CheckPassword(config_.policy, new_password,
-                                           account.user_name, previous);
+                                           proven.user_name, previous);
       !allowed) {
-    result.message = allowed.error().message;
-    return result;
+    return refuse(allowed.error().message);
   }
-  auto hash = crypto::HashPassword(new_password,
-                                   crypto::RandomGenerator::Default());
-  if (!hash) {
+  auto hash =
+      crypto::HashPassword(new_password, crypto::RandomGenerator::Default());
+  if (!hash)
+    return refuse("The relay could not store the new password.");
+
+  // Only over the password just proven, and not for a disabled account:
+  // an admin's reset or disable made meanwhile wins.
+  bool changed = false;
+  auto stored = store_.ChangeAccount(proven.id, [&](Account& account) {
+    if (!SamePassword(account, proven) || account.disabled)
+      return false;
+    changed = true;
+    account.password_hash = *hash;  // the old one goes to the history
+    account.must_change_password = false;
+    account.password_changed_at = clock_.WallNow();
+    account.failed_logins = 0;
+    account.locked_until.reset();
+    account.locked = false;
+    account.last_login_at = clock_.WallNow();
+    return true;
+  });
+  if (!stored || !changed) {
+    if (!stored)
+      log::Error("cannot store a new password: {}", stored.error().message);
     result.message = "The relay could not store the new password.";
     return result;
   }
-  (void)store_.AddPasswordHistory(account.id, account.password_hash);
-  account.password_hash = *hash;
-  account.must_change_password = false;
-  account.password_changed_at = clock_.WallNow();
-  account.failed_logins = 0;
-  account.last_login_at = clock_.WallNow();
-  if (auto updated = store_.UpdateAccount(account); !updated) {
-    result.message = "The relay could not store the new password.";
-    return result;
-  }
-  (void)store_.AppendAudit(account.user_name, "account.password_change",
-                           account.user_name, "from " + source_address);
-  (void)store_.AppendAudit(account.user_name, "login.ok", account.user_name,
-                           "from " + source_address);
+  audit_.Audit(stored->user_name, "account.password_change", stored->user_name,
+               "from " + source_address);
+  audit_.Audit(stored->user_name, "login.ok", stored->user_name,
+               "from " + source_address);
   result.ok = true;
   result.login.status = Status::kOk;
-  result.login.user_name = account.user_name;
-  result.login.display_name = account.display_name.empty()
-                                  ? account.user_name
-                                  : account.display_name;
-  result.login.role = account.role;
+  result.login.user_name = stored->user_name;
+  result.login.display_name = DisplayName(*stored);
+  result.login.role = stored->role;
   return result;
 }
 

@@ -50,16 +50,6 @@ Result<Target> LoadTarget(const RelayConfig& config, const std::string& name) {
   return Target{std::move(*store), std::move(**found)};
 }
 
-// Whether removing `account` from the enabled admins would leave none.
-Result<bool> IsLastAdmin(Store& store, const Account& account) {
-  if (account.role != AccountRole::kAdmin || account.disabled)
-    return false;
-  auto admins = store.CountAdmins();
-  if (!admins)
-    return Unexpected(std::move(admins).error());
-  return *admins <= 1;
-}
-
 // The change was made; only its audit row failed. Say both.
 int AuditFailed(const Error& error) {
   return Fail("the change was made, but its audit row could not be written: " +
@@ -332,33 +322,30 @@ int UserCommands::SetDisabled(const RelayConfig& config, bool disabled) {
   auto target = LoadTarget(config, name_);
   if (!target)
     return Fail(target.error().message);
-  Account& account = target->account;
-  if (account.disabled == disabled) {
-    std::printf("'%s' is already %s.\n", account.user_name.c_str(),
+  // Only the one column, over what is stored now: a login in flight cannot
+  // write the account back as it was (Store::ChangeAccount). The store
+  // refuses to disable the last enabled admin.
+  bool already = false;
+  auto changed =
+      target->store->ChangeAccount(target->account.id, [&](Account& account) {
+        already = account.disabled == disabled;
+        account.disabled = disabled;
+        return !already;
+      });
+  if (!changed)
+    return Fail(changed.error().message);
+  if (already) {
+    std::printf("'%s' is already %s.\n", changed->user_name.c_str(),
                 disabled ? "disabled" : "enabled");
     return kExitOk;
   }
-  if (disabled) {
-    auto last = IsLastAdmin(*target->store, account);
-    if (!last)
-      return Fail(last.error().message);
-    if (*last) {
-      return Fail("'" + account.user_name +
-                  "' is the last enabled admin; add or enable another admin "
-                  "first");
-    }
-  }
-  account.disabled = disabled;
-  if (auto updated = target->store->UpdateAccount(account); !updated) {
-    return Fail(updated.error().message);
-  }
   if (int audited = Record(*target->store,
                            disabled ? "account.disable" : "account.enable",
-                           account.user_name, "");
+                           changed->user_name, "");
       audited != kExitOk) {
     return audited;
   }
-  std::printf("'%s' is now %s.\n", account.user_name.c_str(),
+  std::printf("'%s' is now %s.\n", changed->user_name.c_str(),
               disabled ? "disabled; its next login is refused" : "enabled");
   return kExitOk;
 }
@@ -367,22 +354,25 @@ int UserCommands::Unlock(const RelayConfig& config) {
   auto target = LoadTarget(config, name_);
   if (!target)
     return Fail(target.error().message);
-  Account& account = target->account;
-  const std::string detail =
-      std::string(account.locked ? "was locked" : "was not locked") + ", " +
-      std::to_string(account.failed_logins) + " failed logins in a row";
-  account.locked = false;
-  account.locked_until.reset();
-  account.failed_logins = 0;
-  if (auto updated = target->store->UpdateAccount(account); !updated) {
-    return Fail(updated.error().message);
-  }
+  std::string detail;
+  auto changed =
+      target->store->ChangeAccount(target->account.id, [&](Account& account) {
+        detail = std::string(account.locked ? "was locked" : "was not locked") +
+                 ", " + std::to_string(account.failed_logins) +
+                 " failed logins in a row";
+        account.locked = false;
+        account.locked_until.reset();
+        account.failed_logins = 0;
+        return true;
+      });
+  if (!changed)
+    return Fail(changed.error().message);
   if (int audited =
-          Record(*target->store, "account.unlock", account.user_name, detail);
+          Record(*target->store, "account.unlock", changed->user_name, detail);
       audited != kExitOk) {
     return audited;
   }
-  std::printf("'%s' is unlocked (%s).\n", account.user_name.c_str(),
+  std::printf("'%s' is unlocked (%s).\n", changed->user_name.c_str(),
               detail.c_str());
   return kExitOk;
 }
@@ -391,7 +381,7 @@ int UserCommands::ResetPassword(const RelayConfig& config) {
   auto target = LoadTarget(config, name_);
   if (!target)
     return Fail(target.error().message);
-  Account& account = target->account;
+  const Account& account = target->account;
   auto password = NewPassword(config, account.user_name, generate_);
   if (!password)
     return Fail(password.error().message);
@@ -415,34 +405,32 @@ int UserCommands::ResetPassword(const RelayConfig& config) {
   if (!hash)
     return Fail("cannot hash the password: " + hash.error().message);
 
-  if (auto kept =
-          target->store->AddPasswordHistory(account.id, account.password_hash);
-      !kept) {
-    return Fail(kept.error().message);
-  }
-  account.password_hash = std::move(*hash);
-  account.must_change_password = true;
-  account.password_changed_at = Clock::System().WallNow();
-  if (auto updated = target->store->UpdateAccount(account); !updated) {
-    return Fail(updated.error().message);
-  }
+  // The store keeps the replaced hash in the history, in the same write.
+  auto changed = target->store->ChangeAccount(account.id, [&](Account& stored) {
+    stored.password_hash = *hash;
+    stored.must_change_password = true;
+    stored.password_changed_at = Clock::System().WallNow();
+    return true;
+  });
+  if (!changed)
+    return Fail(changed.error().message);
   if (int audited =
-          Record(*target->store, "account.reset_password", account.user_name,
+          Record(*target->store, "account.reset_password", changed->user_name,
                  generate_ ? "generated" : "from standard input");
       audited != kExitOk) {
     return audited;
   }
   std::printf(
       "New password set for '%s'; it must be changed at the next login.\n",
-      account.user_name.c_str());
+      changed->user_name.c_str());
   if (generate_) {
-    std::printf("One-time password for %s: %s\n", account.user_name.c_str(),
+    std::printf("One-time password for %s: %s\n", changed->user_name.c_str(),
                 password->c_str());
   }
-  if (account.locked || account.disabled) {
+  if (changed->locked || changed->disabled) {
     std::printf(
-        "Note: '%s' is still %s.\n", account.user_name.c_str(),
-        account.disabled ? "disabled (user enable)" : "locked (user unlock)");
+        "Note: '%s' is still %s.\n", changed->user_name.c_str(),
+        changed->disabled ? "disabled (user enable)" : "locked (user unlock)");
   }
   return kExitOk;
 }
@@ -454,32 +442,29 @@ int UserCommands::SetRole(const RelayConfig& config) {
   auto target = LoadTarget(config, name_);
   if (!target)
     return Fail(target.error().message);
-  Account& account = target->account;
-  if (account.role == *role) {
-    std::printf("'%s' is already %s.\n", account.user_name.c_str(),
+  // The store refuses to take the role from the last enabled admin.
+  std::string detail;
+  auto changed =
+      target->store->ChangeAccount(target->account.id, [&](Account& account) {
+        if (account.role == *role)
+          return false;
+        detail = std::string(ToString(account.role)) + " -> " + role_;
+        account.role = *role;
+        return true;
+      });
+  if (!changed)
+    return Fail(changed.error().message);
+  if (detail.empty()) {
+    std::printf("'%s' is already %s.\n", changed->user_name.c_str(),
                 role_.c_str());
     return kExitOk;
   }
-  auto last = IsLastAdmin(*target->store, account);
-  if (!last)
-    return Fail(last.error().message);
-  if (*last) {
-    return Fail("'" + account.user_name +
-                "' is the last enabled admin; add or enable another admin "
-                "first");
-  }
-  const std::string detail =
-      std::string(ToString(account.role)) + " -> " + role_;
-  account.role = *role;
-  if (auto updated = target->store->UpdateAccount(account); !updated) {
-    return Fail(updated.error().message);
-  }
   if (int audited =
-          Record(*target->store, "account.role", account.user_name, detail);
+          Record(*target->store, "account.role", changed->user_name, detail);
       audited != kExitOk) {
     return audited;
   }
-  std::printf("'%s' is now %s.\n", account.user_name.c_str(), role_.c_str());
+  std::printf("'%s' is now %s.\n", changed->user_name.c_str(), role_.c_str());
   return kExitOk;
 }
 
@@ -487,42 +472,51 @@ int UserCommands::TotpEnroll(const RelayConfig& config) {
   auto target = LoadTarget(config, name_);
   if (!target)
     return Fail(target.error().message);
-  Account& account = target->account;
   if (remove_) {
-    if (!account.totp_secret) {
-      std::printf("'%s' has no TOTP.\n", account.user_name.c_str());
+    bool had = false;
+    auto changed =
+        target->store->ChangeAccount(target->account.id, [&](Account& account) {
+          had = account.totp_secret.has_value();
+          account.totp_secret.reset();
+          account.totp_last_step.reset();
+          return had;
+        });
+    if (!changed)
+      return Fail(changed.error().message);
+    if (!had) {
+      std::printf("'%s' has no TOTP.\n", changed->user_name.c_str());
       return kExitOk;
     }
-    account.totp_secret.reset();
-    account.totp_last_step.reset();
-    if (auto updated = target->store->UpdateAccount(account); !updated) {
-      return Fail(updated.error().message);
-    }
     if (int audited = Record(*target->store, "account.totp_remove",
-                             account.user_name, "");
+                             changed->user_name, "");
         audited != kExitOk) {
       return audited;
     }
-    std::printf("TOTP is off for '%s'.\n", account.user_name.c_str());
+    std::printf("TOTP is off for '%s'.\n", changed->user_name.c_str());
     if (config.accounts.require_totp) {
       std::printf(
           "This relay requires TOTP: '%s' cannot log in until enrolled "
           "again.\n",
-          account.user_name.c_str());
+          changed->user_name.c_str());
     }
     return kExitOk;
   }
 
-  const bool replaced = account.totp_secret.has_value();
-  Bytes secret = crypto::GenerateTotpSecret(crypto::RandomGenerator::Default());
-  account.totp_secret = secret;
-  account.totp_last_step.reset();
-  if (auto updated = target->store->UpdateAccount(account); !updated) {
-    return Fail(updated.error().message);
-  }
-  if (int audited =
-          Record(*target->store, "account.totp_enroll", account.user_name,
-                 replaced ? "replaced the earlier secret" : "");
+  const Bytes secret =
+      crypto::GenerateTotpSecret(crypto::RandomGenerator::Default());
+  bool replaced = false;
+  auto changed =
+      target->store->ChangeAccount(target->account.id, [&](Account& account) {
+        replaced = account.totp_secret.has_value();
+        account.totp_secret = secret;
+        account.totp_last_step.reset();
+        return true;
+      });
+  if (!changed)
+    return Fail(changed.error().message);
+  const std::string& user_name = changed->user_name;
+  if (int audited = Record(*target->store, "account.totp_enroll", user_name,
+                           replaced ? "replaced the earlier secret" : "");
       audited != kExitOk) {
     return audited;
   }
@@ -531,12 +525,11 @@ int UserCommands::TotpEnroll(const RelayConfig& config) {
       "show the URI as a QR code (e.g. qrencode -t ANSIUTF8 '<uri>') or type "
       "the secret into the authenticator app. Logins now need its 6-digit "
       "code.\n",
-      account.user_name.c_str(),
+      user_name.c_str(),
       replaced ? " (the earlier secret no longer works)" : "");
-  std::printf(
-      "otpauth URI: %s\n",
-      crypto::OtpauthUri(config.accounts.totp_issuer, account.user_name, secret)
-          .c_str());
+  std::printf("otpauth URI: %s\n",
+              crypto::OtpauthUri(config.accounts.totp_issuer, user_name, secret)
+                  .c_str());
   std::printf("secret: %s\n", crypto::Base32Encode(secret).c_str());
   return kExitOk;
 }

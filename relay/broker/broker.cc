@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "protocol/messages.h"
 #include "protocol/relay.pb.h"
+#include "relay/limits/source_key.h"
 
 namespace tether::relay {
 namespace {
@@ -17,6 +18,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kMaxLoginAttemptsPerConnection = 5;
+constexpr uint32_t kBusyRetrySeconds = 2;
+constexpr char kTooManySignIns[] =
+    "Too many sign-ins from your network at once. Try again in a moment.";
 constexpr int kMaxJoinAttemptsPerConnection = 3;
 constexpr size_t kMaxDisplayNameBytes = 64;
 // Room for the ClientMessage/Relayed envelope around relayed bytes.
@@ -38,15 +42,6 @@ std::string CleanName(const std::string& name) {
     out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
   }
   return out;
-}
-
-// "203.0.113.7:51234" → "203.0.113.7"; "[2001:db8::1]:443" → "2001:db8::1".
-std::string HostOf(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    const size_t end = address.find(']');
-    return end == std::string::npos ? address : address.substr(1, end - 1);
-  }
-  return address.substr(0, address.rfind(':'));
 }
 
 proto::LoginResult::Status ToWire(LoginOutcome::Status status) {
@@ -98,7 +93,9 @@ struct Broker::Client {
   proto::Role role = proto::ROLE_UNSPECIFIED;
   Clock::WallTime connected_at;
   Clock::SteadyTime connected_steady;
-  std::string source_key;  // for the join guard: the /32 or /64
+  // Until signed in or joined: absolute, never renewed by talking.
+  Clock::SteadyTime signin_deadline;
+  std::string source_key;  // the /32 or /64 (relay/limits/source_key.h)
 
   // Supporter.
   std::string account;
@@ -132,13 +129,18 @@ struct Broker::WaitingCode {
   uint64_t joiner_id = 0;  // a customer the technician has not answered yet
 };
 
-Broker::Broker(const RelayConfig& config, const Clock& clock,
-               AccountService& accounts, StoreWriter& store,
-               RelayMetrics& metrics, crypto::RandomGenerator& random)
+Broker::Broker(const RelayConfig& config,
+               const Clock& clock,
+               AccountService& accounts,
+               StoreWriter& store,
+               SourceRowBudget& rows_budget,
+               RelayMetrics& metrics,
+               crypto::RandomGenerator& random)
     : config_(config),
       clock_(clock),
       accounts_(accounts),
       store_(store),
+      rows_budget_(rows_budget),
       metrics_(metrics),
       codes_generator_(random),
       join_guard_(config.join_guard, clock),
@@ -174,9 +176,10 @@ void Broker::OnConnected(ClientLink& link) {
   client->link = &link;
   client->connected_at = clock_.WallNow();
   client->connected_steady = clock_.SteadyNow();
-  client->source_key =
-      SourceKey(HostOf(link.peer_address())).value_or(link.peer_address());
-  link.set_max_frame_size(config_.limits.control_frame_max);
+  client->source_key = SourceOf(link.peer_address());
+  client->signin_deadline =
+      client->connected_steady + config_.timeouts.unauthenticated_idle;
+  link.set_max_frame_size(config_.limits.signin_frame_max);
   link.SetDeadline(duration_cast<milliseconds>(config_.timeouts.first_message),
                    "no Hello within the first-message deadline");
   if (shutting_down_) {
@@ -283,14 +286,41 @@ void Broker::HandleLogin(Client& client, const proto::ClientMessage& message) {
               "too many login attempts on one connection");
     return;
   }
+  if (!TakeLoginSlot(client)) {
+    proto::RelayMessage reply;
+    auto* result = reply.mutable_login_result();
+    result->set_status(proto::LoginResult::STATUS_THROTTLED);
+    result->set_retry_after_seconds(kBusyRetrySeconds);
+    result->set_message(kTooManySignIns);
+    client.link->Send(reply);
+    return;
+  }
   client.stage = Stage::kLoginPending;
   const proto::Login& login = message.login();
   LoginRequest request{login.user(), login.password(), login.totp(),
                        client.link->peer_address()};
   const uint64_t id = client.id;
-  accounts_.Login(std::move(request), [this, id](LoginOutcome outcome) {
-    FinishLogin(id, outcome);
-  });
+  accounts_.Login(std::move(request),
+                  [this, id, source = client.source_key](LoginOutcome outcome) {
+                    ReturnLoginSlot(source);
+                    FinishLogin(id, outcome);
+                  });
+}
+
+bool Broker::TakeLoginSlot(const Client& client) {
+  uint32_t& pending = logins_by_source_[client.source_key];
+  if (pending >= config_.limits.logins_per_source) {
+    ++metrics_.logins_refused_busy;
+    return false;
+  }
+  ++pending;
+  return true;
+}
+
+void Broker::ReturnLoginSlot(const std::string& source) {
+  auto it = logins_by_source_.find(source);
+  if (it != logins_by_source_.end() && --it->second == 0)
+    logins_by_source_.erase(it);
 }
 
 void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
@@ -313,6 +343,7 @@ void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
       client->account_role = outcome.role;
       result->set_display_name(outcome.display_name);
       result->set_role(ToWire(outcome.role));
+      client->link->set_max_frame_size(config_.limits.control_frame_max);
       ++metrics_.logins_ok;
       log::Info("{} signed in from {}", outcome.user_name,
                 client->link->peer_address());
@@ -321,6 +352,10 @@ void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
       client->stage = Stage::kMustChangePassword;
       client->account = outcome.user_name;
       client->password_change_was_required = true;
+      // The password was right: a new window to choose the next one, as
+      // absolute as the first.
+      client->signin_deadline =
+          clock_.SteadyNow() + config_.timeouts.unauthenticated_idle;
       break;
     default:
       client->stage = Stage::kAwaitingLogin;
@@ -341,6 +376,13 @@ void Broker::HandleChangePassword(Client& client,
     ProtocolViolation(client, "ChangePassword not allowed now");
     return;
   }
+  if (!TakeLoginSlot(client)) {
+    proto::RelayMessage reply;
+    reply.mutable_change_password_result()->set_ok(false);
+    reply.mutable_change_password_result()->set_message(kTooManySignIns);
+    client.link->Send(reply);
+    return;
+  }
   const Stage before = client.stage;
   client.stage = Stage::kChangePending;
   const uint64_t id = client.id;
@@ -348,9 +390,12 @@ void Broker::HandleChangePassword(Client& client,
   accounts_.ChangePassword(
       client.account, change.current_password(), change.new_password(),
       client.link->peer_address(),
-      [this, id, before](PasswordChangeOutcome outcome) {
+      [this, id, before,
+       source = client.source_key](PasswordChangeOutcome outcome) {
+        ReturnLoginSlot(source);
         Client* c = FindById(id);
-        if (c == nullptr || c->stage != Stage::kChangePending) return;
+        if (c == nullptr || c->stage != Stage::kChangePending)
+          return;
         proto::RelayMessage reply;
         reply.mutable_change_password_result()->set_ok(outcome.ok);
         reply.mutable_change_password_result()->set_message(outcome.message);
@@ -501,6 +546,7 @@ void Broker::LookUpCode(Client& client) {
   waiting.joiner_id = client.id;
   client.code_tag = it->first;
   client.stage = Stage::kJoinPending;
+  RenewDeadline(client);  // joined: heartbeats from now on
   Client* supporter = FindById(waiting.supporter_id);
   proto::RelayMessage request;
   auto* join_request = request.mutable_join_request();
@@ -692,10 +738,15 @@ void Broker::RenewDeadline(Client& client) {
       return;  // the first-message deadline stands
     case Stage::kAwaitingLogin:
     case Stage::kMustChangePassword:
-    case Stage::kAwaitingJoin:
-      client.link->SetDeadline(duration_cast<milliseconds>(t.unauthenticated_idle),
-                               "idle before signing in or joining");
+    case Stage::kAwaitingJoin: {
+      // Counted from connect (or from the right first password), whatever
+      // the client sends meanwhile: heartbeats do not buy time.
+      const auto left = duration_cast<milliseconds>(client.signin_deadline -
+                                                    clock_.SteadyNow());
+      client.link->SetDeadline(std::max(left, milliseconds(1)),
+                               "did not sign in or join in time");
       return;
+    }
     default:
       client.link->SetDeadline(duration_cast<milliseconds>(t.heartbeat_timeout),
                                "no heartbeat");
@@ -753,7 +804,13 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   log::Info("{} ({}{}) left after {} s: {}", event.source_address, event.role,
             event.account.empty() ? "" : " " + event.account,
             duration_cast<seconds>(event.duration).count(), event.end_reason);
-  store_.RecordEvent(std::move(event));
+  // Connections that never signed in or paired are bounded per source (one
+  // address could otherwise add hundreds of rows a second); signed-in and
+  // paired ones are always kept.
+  const bool counted = !client.account.empty() || client.peer_id != 0;
+  if (counted || rows_budget_.Take(client.source_key)) {
+    store_.RecordEvent(std::move(event));
+  }
   if (client.role == proto::ROLE_SUPPORTER && client.peer_id != 0) {
     store_.Audit(client.account, "session.end", "code:" + client.code_tag,
                  client.end_reason);
@@ -819,6 +876,13 @@ void Broker::Tick() {
       }
     }
     join_guard_.Prune();
+  }
+  for (const auto& over : rows_budget_.EndWindowIfDue()) {
+    store_.Audit("system", "rows.suppressed", over.source,
+                 std::to_string(over.suppressed) +
+                     " rows (connections that did not sign in or join, "
+                     "failed logins of unknown names) were counted, not "
+                     "stored one by one");
   }
 
   // Counted here, once a second, rather than on every event.

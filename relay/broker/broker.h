@@ -28,6 +28,7 @@
 #include "relay/broker/client_link.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/join_guard.h"
+#include "relay/limits/source_row_budget.h"
 #include "relay/metrics/relay_metrics.h"
 #include "relay/store/store_writer.h"
 
@@ -45,6 +46,7 @@ class Broker {
          const Clock& clock,
          AccountService& accounts,
          StoreWriter& store,
+         SourceRowBudget& rows_budget,
          RelayMetrics& metrics,
          crypto::RandomGenerator& random);
   ~Broker();
@@ -94,6 +96,10 @@ class Broker {
   void HandleEnd(Client& client, const proto::ClientMessage& message);
 
   void FinishLogin(uint64_t client_id, const LoginOutcome& outcome);
+  // At most limits.logins_per_source password checks per source at once;
+  // a slot is returned when its check finishes, even if the client left.
+  bool TakeLoginSlot(const Client& client);
+  void ReturnLoginSlot(const std::string& source);
   void Pair(Client& supporter, Client& customer, const std::string& tag);
   void RemoveCode(const std::string& tag, const std::string& why);
   // Tells the client why and closes it; a paired peer is ended too, with
@@ -113,6 +119,7 @@ class Broker {
   const Clock& clock_;
   AccountService& accounts_;
   StoreWriter& store_;
+  SourceRowBudget& rows_budget_;
   RelayMetrics& metrics_;
   crypto::SessionCodeGenerator codes_generator_;
   JoinGuard join_guard_;
@@ -121,6 +128,7 @@ class Broker {
   uint64_t next_client_id_ = 1;
   std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
   std::unordered_map<uint64_t, Client*> clients_by_id_;
+  std::unordered_map<std::string, uint32_t> logins_by_source_;
   // Keyed by CodeTag(code), never the code: lookup time then says nothing
   // about how close a guess came, and the code itself is not kept.
   std::map<std::string, WaitingCode> codes_;

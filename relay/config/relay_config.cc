@@ -636,16 +636,25 @@ std::vector<Section> MakeSchema() {
        }},
       {"limits",
        {
+           SizeField("signin_frame_max", TETHER_MEMBER(limits.signin_frame_max),
+                     kKiB, 16 * kMiB),
            SizeField("control_frame_max",
                      TETHER_MEMBER(limits.control_frame_max), kKiB, 16 * kMiB),
            SizeField("relayed_frame_max",
                      TETHER_MEMBER(limits.relayed_frame_max), kKiB, 64 * kMiB),
            SizeField("outbound_queue", TETHER_MEMBER(limits.outbound_queue),
                      16 * kKiB, 64 * kMiB),
+           SizeField("frame_memory", TETHER_MEMBER(limits.frame_memory), kMiB,
+                     64 * 1024 * kMiB),
+           IntegerField("connections_per_source",
+                        TETHER_MEMBER(limits.connections_per_source), 1,
+                        1'000'000),
            IntegerField("handshakes_per_source",
                         TETHER_MEMBER(limits.handshakes_per_source), 1, 10'000),
            IntegerField("handshakes_total",
                         TETHER_MEMBER(limits.handshakes_total), 1, 100'000),
+           IntegerField("logins_per_source",
+                        TETHER_MEMBER(limits.logins_per_source), 1, 1'000),
            IntegerField("waiting_codes_per_technician",
                         TETHER_MEMBER(limits.waiting_codes_per_technician), 1,
                         100),
@@ -891,13 +900,21 @@ void CrossCheck(const RelayConfig& config,
                      ") must not exceed limits.handshakes_total (" +
                      std::to_string(l.handshakes_total) + ")");
   }
-  if (l.control_frame_max > l.relayed_frame_max) {
-    problems.Add(line_of("limits.control_frame_max"),
-                 "limits.control_frame_max (" +
-                     FormatByteSize(l.control_frame_max) +
-                     ") must not exceed limits.relayed_frame_max (" +
-                     FormatByteSize(l.relayed_frame_max) + ")");
-  }
+  // Sizes that must be ordered: "a (x) must not exceed b (y)".
+  const auto size_at_most = [&](const std::string& key, uint64_t value,
+                                const std::string& limit_key, uint64_t limit) {
+    if (value <= limit)
+      return;
+    problems.Add(line_of(key), key + " (" + FormatByteSize(value) +
+                                   ") must not exceed " + limit_key + " (" +
+                                   FormatByteSize(limit) + ")");
+  };
+  size_at_most("limits.signin_frame_max", l.signin_frame_max,
+               "limits.control_frame_max", l.control_frame_max);
+  size_at_most("limits.control_frame_max", l.control_frame_max,
+               "limits.relayed_frame_max", l.relayed_frame_max);
+  size_at_most("limits.relayed_frame_max", l.relayed_frame_max,
+               "limits.frame_memory", l.frame_memory);
   const auto& j = config.join_guard;
   if (j.lockout_initial > j.lockout_max) {
     problems.Add(line_of("join_guard.lockout_initial"),

@@ -74,11 +74,21 @@ struct TimeoutsConfig {
 };
 
 struct LimitsConfig {
+  // Before a client has signed in or joined, its messages are tiny (Hello,
+  // Login, Join): a small limit keeps what one unknown client can make the
+  // relay hold small.
+  uint64_t signin_frame_max = 16 << 10;
   uint64_t control_frame_max = 1 << 20;
   uint64_t relayed_frame_max = 8 << 20;
   uint64_t outbound_queue = 256 << 10;
+  // Bytes of partly received large frames (over 64 KiB) held at once,
+  // relay-wide; a frame that does not fit ends its connection.
+  uint64_t frame_memory = 256 << 20;
+  uint32_t connections_per_source = 100;
   uint32_t handshakes_per_source = 8;
   uint32_t handshakes_total = 512;
+  // Password checks queued or running at once for one source.
+  uint32_t logins_per_source = 2;
   uint32_t waiting_codes_per_technician = 3;
   uint32_t concurrent_password_hashes = 4;
 

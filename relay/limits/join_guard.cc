@@ -1,8 +1,5 @@
 #include "relay/limits/join_guard.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -12,9 +9,6 @@ namespace tether::relay {
 
 namespace {
 
-// Longer than any IPv6 literal (45 characters), so anything longer is not
-// an address.
-constexpr size_t kMaxAddressLength = 64;
 // How many of the stalest sources to look at for an expired one before
 // evicting a live one.
 constexpr int kEvictionScan = 64;
@@ -26,43 +20,7 @@ std::chrono::seconds CeilSeconds(Clock::SteadyTime::duration d) {
   return std::chrono::ceil<std::chrono::seconds>(d);
 }
 
-std::string FormatIpv4(const unsigned char bytes[4]) {
-  char text[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, bytes, text, sizeof(text));
-  return std::string(text) + "/32";
-}
-
 }  // namespace
-
-Result<std::string> SourceKey(std::string_view ip_address) {
-  const auto not_an_address = [&] {
-    return MakeError("not an IP address: '" +
-                     std::string(ip_address.substr(0, kMaxAddressLength)) +
-                     "'");
-  };
-  // inet_pton reads up to a NUL, so "1.2.3.4\0junk" must not get that far.
-  if (ip_address.empty() || ip_address.size() > kMaxAddressLength ||
-      ip_address.find('\0') != std::string_view::npos) {
-    return not_an_address();
-  }
-  const std::string text(ip_address);
-  unsigned char bytes[16] = {};
-  if (inet_pton(AF_INET, text.c_str(), bytes) == 1)
-    return FormatIpv4(bytes);
-  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1)
-    return not_an_address();
-
-  // ::ffff:a.b.c.d is an IPv4 client on a dual-stack socket.
-  static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0,    0,
-                                                      0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(bytes, kMappedPrefix, sizeof(kMappedPrefix)) == 0) {
-    return FormatIpv4(bytes + 12);
-  }
-  std::memset(bytes + 8, 0, 8);
-  char prefix[INET6_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET6, bytes, prefix, sizeof(prefix));
-  return std::string(prefix) + "/64";
-}
 
 JoinGuard::JoinGuard(JoinGuardConfig config,
                      const Clock& clock,

@@ -12,16 +12,9 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "relay/limits/source_key.h"
 
 namespace tether::relay {
-
-// The address block one party is assumed to control: "a.b.c.d/32" for IPv4
-// (and IPv4-mapped IPv6, ::ffff:a.b.c.d, which is the same client seen
-// through a dual-stack socket), "2001:db8:1:2::/64" for IPv6, because one
-// host or LAN is routinely given a whole /64 and could otherwise pick a
-// fresh address for every guess. `ip_address` is a literal as printed by
-// uv_ip4_name/uv_ip6_name (no brackets, port or zone).
-Result<std::string> SourceKey(std::string_view ip_address);
 
 // [join_guard] in relay.toml.
 struct JoinGuardConfig {

@@ -1,13 +1,22 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/clock.h"
 
 namespace tether::relay {
 
 // How an account answers repeated wrong logins ([accounts] in relay.toml).
-// The count of consecutive failures lives in the store (it must survive a
-// restart, or a restart would be a free reset); this is only the policy.
+// An account's count of consecutive failures lives in the store (it must
+// survive a restart, or a restart would be a free reset); names without an
+// account keep theirs in UnknownNameFailures, so both answer alike.
 struct LoginThrottleConfig {
   // Failures in a row that are free; the next one starts the delays.
   uint32_t throttle_after_failures = 5;
@@ -39,5 +48,66 @@ std::chrono::seconds DelayAfterFailures(uint32_t consecutive,
 
 // Whether `consecutive` failures in a row lock the account.
 bool ShouldLock(uint32_t consecutive, const LoginThrottleConfig& config);
+
+// A name's run of failed logins: an account's failed_logins, locked_until
+// and locked columns, or an unknown name's entry in memory.
+struct LoginFailures {
+  uint32_t consecutive = 0;
+  std::optional<Clock::WallTime> wait_until;  // no check before this
+  bool locked = false;                        // until an admin unlocks
+};
+
+// What a login attempt may do, decided before its password is checked.
+struct LoginClaim {
+  enum class Verdict { kCheck, kThrottled, kLocked };
+  Verdict verdict = Verdict::kCheck;
+  // kThrottled: how long until the next check. kCheck: the wait a failure
+  // of this attempt imposes (0 while failures are still free).
+  std::chrono::seconds wait{0};
+  bool locks = false;  // kCheck: a failure of this attempt locks the name
+};
+
+// Claims a password check for a name: refused while the name waits or is
+// locked; otherwise counted as a failure *now*, with its wait or lock, and
+// undone only when the password proves right (the caller then resets the
+// run). Logins that run at once are therefore each counted, and the
+// policy's allowance of checks holds however many arrive together; a check
+// that runs slow cannot let others through (docs/security.md).
+LoginClaim ClaimLoginAttempt(LoginFailures& failures,
+                             Clock::WallTime now,
+                             const LoginThrottleConfig& config);
+
+// Takes back a claim whose attempt was neither right nor wrong (the right
+// password, with the second factor still to come): one failure less, and
+// the lock or wait it brought, if the count no longer calls for them.
+void ReleaseLoginAttempt(LoginFailures& failures,
+                         const LoginThrottleConfig& config);
+
+// The runs of failures of names that have no account, in memory, so an
+// unknown name is throttled and locked exactly as an account would be
+// (nobody learns which names exist from the answer or its timing). Names
+// compare ASCII case-insensitively, as account names do. Bounded: past
+// kMaxNames, names whose wait is over are forgotten, then the oldest.
+// Forgotten on restart (documented). Thread-safe.
+class UnknownNameFailures {
+ public:
+  static constexpr size_t kMaxNames = 65536;
+
+  LoginClaim Claim(std::string_view name,
+                   Clock::WallTime now,
+                   const LoginThrottleConfig& config);
+  void Release(std::string_view name, const LoginThrottleConfig& config);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    LoginFailures failures;
+    Clock::WallTime last_claim;
+  };
+  void MakeRoom(Clock::WallTime now);
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> names_;  // guarded by mutex_
+};
 
 }  // namespace tether::relay

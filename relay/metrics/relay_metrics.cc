@@ -28,6 +28,9 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "join_slow_lane", "gauge",
          "1 while wrong-code guessing has put joins in the slow lane.",
          m.join_slow_lane);
+  Append(out, "frame_memory_used_bytes", "gauge",
+         "Bytes of limits.frame_memory held by partly received large frames.",
+         m.frame_memory_used);
   Append(out, "connections_total", "counter", "Connections accepted.",
          m.connections_total);
   Append(out, "handshakes_failed_total", "counter",
@@ -35,6 +38,17 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "handshakes_shed_total", "counter",
          "Handshakes closed by the per-source or global caps.",
          m.handshakes_shed);
+  Append(out, "connections_shed_total", "counter",
+         "Connections closed at once: their source had too many open.",
+         m.connections_shed);
+  Append(out, "frames_refused_memory_total", "counter",
+         "Connections closed because the relay-wide frame memory was used "
+         "up.",
+         m.frames_refused_memory);
+  Append(out, "logins_refused_busy_total", "counter",
+         "Logins answered 'try again' because their source had too many "
+         "being checked.",
+         m.logins_refused_busy);
   Append(out, "logins_ok_total", "counter", "Successful technician logins.",
          m.logins_ok);
   Append(out, "logins_failed_total", "counter", "Failed technician logins.",

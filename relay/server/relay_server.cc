@@ -16,6 +16,7 @@
 #include "relay/accounts/authenticator.h"
 #include "relay/accounts/worker_account_service.h"
 #include "relay/broker/broker.h"
+#include "relay/limits/source_key.h"
 #include "relay/metrics/relay_metrics.h"
 #include "relay/server/metrics_listener.h"
 #include "relay/store/sqlite_store.h"
@@ -30,13 +31,9 @@ using std::chrono::milliseconds;
 
 constexpr uint64_t kTickMs = 1000;
 constexpr uint64_t kPurgeIntervalMs = 24ull * 3600 * 1000;
-
-std::string HostOf(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    return address.substr(1, address.find(']') - 1);
-  }
-  return address.substr(0, address.rfind(':'));
-}
+// Rows one source may add per window without signing in (SourceRowBudget).
+constexpr uint32_t kRowsPerSource = 20;
+constexpr std::chrono::seconds kRowsWindow{600};
 
 std::string LocalHostName() {
   char name[256] = {};
@@ -86,9 +83,10 @@ class Link final : public ClientLink,
   void set_connection(protocol::TlsConnection* c) {
     connection_ = c;
     address_ = c->peer_address();
-    source_ip_ = HostOf(address_);
+    source_ = SourceOf(address_);
   }
-  const std::string& source_ip() const { return source_ip_; }
+  // The IPv4 address or IPv6 /64 the per-source caps count.
+  const std::string& source() const { return source_; }
   std::list<Link*>::iterator handshake_position;
   bool handshaking = false;
   bool ready = false;
@@ -97,16 +95,17 @@ class Link final : public ClientLink,
   ServerImpl& server_;
   protocol::TlsConnection* connection_;
   std::string address_;
-  std::string source_ip_;
+  std::string source_;
 };
 
 class ServerImpl final : public RelayServer {
  public:
   explicit ServerImpl(const RelayConfig& config)
       : config_(config),
-        authenticator_config_{config.accounts.throttle,
-                              config.password_policy,
-                              config.accounts.require_totp} {
+        authenticator_config_{config.accounts.throttle, config.password_policy,
+                              config.accounts.require_totp},
+        frame_budget_(config.limits.frame_memory),
+        rows_budget_(kRowsPerSource, kRowsWindow, Clock::System()) {
     uv_loop_init(&loop_);
   }
 
@@ -143,6 +142,8 @@ class ServerImpl final : public RelayServer {
   std::unique_ptr<StoreWriter> writer_;
   RelayMetrics metrics_;
   AuthenticatorConfig authenticator_config_;
+  protocol::FrameMemoryBudget frame_budget_;  // outlives every connection
+  SourceRowBudget rows_budget_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Broker> broker_;
   // After the broker: destroyed first, so no login callback reaches a
@@ -162,6 +163,7 @@ class ServerImpl final : public RelayServer {
   std::unordered_map<Link*, std::unique_ptr<Link>> links_;
   std::list<Link*> handshaking_;  // oldest first
   std::unordered_map<std::string, uint32_t> handshakes_by_source_;
+  std::unordered_map<std::string, uint32_t> links_by_source_;
 };
 
 Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
@@ -219,11 +221,11 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
                              config_.store.event_retention);
 
   authenticator_ = std::make_unique<Authenticator>(
-      *store_, authenticator_config_, Clock::System());
+      *store_, *writer_, rows_budget_, authenticator_config_, Clock::System());
   accounts_ = std::make_unique<WorkerAccountService>(
       &loop_, *authenticator_, config_.limits.concurrent_password_hashes);
   broker_ = std::make_unique<Broker>(config_, Clock::System(), *accounts_,
-                                     *writer_, metrics_,
+                                     *writer_, rows_budget_, metrics_,
                                      crypto::RandomGenerator::Default());
 
   uv_timer_init(&loop_, &tick_);
@@ -245,7 +247,12 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   if (config_.metrics.enabled) {
     auto metrics = MetricsListener::Create(
         &loop_, config_.metrics.listen.host, config_.metrics.listen.port,
-        [this] { return RenderPrometheus(metrics_); });
+        [this] {
+          metrics_.frames_refused_memory = frame_budget_.refused();
+          metrics_.frame_memory_used =
+              config_.limits.frame_memory - frame_budget_.available();
+          return RenderPrometheus(metrics_);
+        });
     if (!metrics) return Unexpected(metrics.error());
     metrics_listener_ = std::move(*metrics);
   }
@@ -292,7 +299,8 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
 void ServerImpl::OnConnection(uv_stream_t* listener) {
   auto link = std::make_unique<Link>(*this, nullptr);
   protocol::TlsConnection::Options options;
-  options.max_frame_size = config_.limits.control_frame_max;
+  options.max_frame_size = config_.limits.signin_frame_max;
+  options.frame_budget = &frame_budget_;
   options.handshake_timeout =
       duration_cast<milliseconds>(config_.timeouts.tls_handshake);
   std::string error;
@@ -307,23 +315,30 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
   links_[&l] = std::move(link);
   ++metrics_.connections_total;
   metrics_.connections_open = links_.size();
+  const std::string& source = l.source();
+  const uint32_t open_from_source = ++links_by_source_[source];
 
-  // Never stop accepting; shed instead. A source over its handshake cap
-  // loses its newest attempt; past the global cap the oldest pending
+  // Never stop accepting; shed instead. A source over its connection or
+  // handshake cap loses its newest attempt, so one address cannot hold the
+  // relay's slots; past the global handshake cap the oldest pending
   // handshake goes, so a flood cannot hold the relay's capacity forever.
-  const std::string& ip = l.source_ip();
   if (shutting_down_ || links_.size() > config_.server.max_connections) {
     ++metrics_.handshakes_shed;
     connection->Close(shutting_down_ ? "relay is shutting down"
                                      : "relay at its connection limit");
     return;
   }
+  if (open_from_source > config_.limits.connections_per_source) {
+    ++metrics_.connections_shed;
+    connection->Close("too many connections from " + source);
+    return;
+  }
   l.handshaking = true;
   l.handshake_position = handshaking_.insert(handshaking_.end(), &l);
-  const uint32_t from_source = ++handshakes_by_source_[ip];
+  const uint32_t from_source = ++handshakes_by_source_[source];
   if (from_source > config_.limits.handshakes_per_source) {
     ++metrics_.handshakes_shed;
-    connection->Close("too many handshakes from " + ip);
+    connection->Close("too many handshakes from " + source);
   } else if (handshaking_.size() > config_.limits.handshakes_total) {
     // The oldest handshake that is not already being closed.
     for (Link* oldest : handshaking_) {
@@ -340,7 +355,7 @@ void ServerImpl::HandshakeDone(Link& link) {
   if (!link.handshaking) return;
   link.handshaking = false;
   handshaking_.erase(link.handshake_position);
-  auto it = handshakes_by_source_.find(link.source_ip());
+  auto it = handshakes_by_source_.find(link.source());
   if (it != handshakes_by_source_.end() && --it->second == 0) {
     handshakes_by_source_.erase(it);
   }
@@ -348,6 +363,10 @@ void ServerImpl::HandshakeDone(Link& link) {
 }
 
 void ServerImpl::Forget(Link& link) {
+  auto it = links_by_source_.find(link.source());
+  if (it != links_by_source_.end() && --it->second == 0) {
+    links_by_source_.erase(it);
+  }
   links_.erase(&link);
   metrics_.connections_open = links_.size();
 }

@@ -102,6 +102,19 @@ Result<Account> ReadAccount(const SqliteStatement& row) {
   return account;
 }
 
+// Steps a bound SELECT of kSelectAccount that matches at most one row.
+Result<std::optional<Account>> ReadOneAccount(SqliteStatement& select) {
+  auto row = select.Step();
+  if (!row)
+    return Unexpected(std::move(row).error());
+  if (!*row)
+    return std::optional<Account>();
+  auto account = ReadAccount(select);
+  if (!account)
+    return Unexpected(std::move(account).error());
+  return std::optional<Account>(std::move(*account));
+}
+
 Result<void> CheckAccount(const Account& account) {
   if (account.user_name.empty())
     return MakeError("an account needs a name");
@@ -277,17 +290,12 @@ Result<Account> SqliteStore::CreateAccount(const Account& account) {
   }
   // Read back what was stored, so the caller holds exactly what a later
   // FindAccount returns (times floored to milliseconds).
-  auto select = SqliteStatement::Prepare(
-      db_.get(), std::string(kSelectAccount) + " WHERE id = ?1");
-  if (!select)
-    return Unexpected(std::move(select).error());
-  select->Bind(1, sqlite3_last_insert_rowid(db_.get()));
-  auto row = select->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
-  if (!*row)
+  auto created = AccountByIdLocked(sqlite3_last_insert_rowid(db_.get()));
+  if (!created)
+    return Unexpected(std::move(created).error());
+  if (!created->has_value())
     return MakeError("account '" + account.user_name + "' vanished");
-  return ReadAccount(*select);
+  return std::move(**created);
 }
 
 Result<std::optional<Account>> SqliteStore::FindAccount(
@@ -298,38 +306,95 @@ Result<std::optional<Account>> SqliteStore::FindAccount(
   if (!select)
     return Unexpected(std::move(select).error());
   select->Bind(1, user_name);
-  auto row = select->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
-  if (!*row)
-    return std::optional<Account>();
-  auto account = ReadAccount(*select);
-  if (!account)
-    return Unexpected(std::move(account).error());
-  return std::optional<Account>(std::move(*account));
+  return ReadOneAccount(*select);
 }
 
-Result<void> SqliteStore::UpdateAccount(const Account& account) {
-  auto valid = CheckAccount(account);
-  if (!valid)
-    return valid;
+Result<std::optional<Account>> SqliteStore::AccountByIdLocked(int64_t id) {
+  auto select = SqliteStatement::Prepare(
+      db_.get(), std::string(kSelectAccount) + " WHERE id = ?1");
+  if (!select)
+    return Unexpected(std::move(select).error());
+  select->Bind(1, id);
+  return ReadOneAccount(*select);
+}
+
+namespace {
+
+bool IsEnabledAdmin(const Account& account) {
+  return account.role == AccountRole::kAdmin && !account.disabled;
+}
+
+}  // namespace
+
+Result<Account> SqliteStore::ChangeAccount(int64_t id,
+                                           const AccountChange& change) {
   std::lock_guard lock(mutex_);
+  // The write lock first, then the read: whatever `change` sees is what
+  // every other writer left, and nobody writes in between.
+  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
+  if (!transaction)
+    return Unexpected(std::move(transaction).error());
+  auto current = AccountByIdLocked(id);
+  if (!current)
+    return Unexpected(std::move(current).error());
+  if (!current->has_value())
+    return MakeError("no account with id " + std::to_string(id));
+  const Account& before = **current;
+  Account after = before;
+  if (!change(after))
+    return before;  // nothing to write; the transaction rolls back
+  after.id = before.id;
+  after.created_at = before.created_at;
+  auto valid = CheckAccount(after);
+  if (!valid)
+    return Unexpected(std::move(valid).error());
+
+  if (IsEnabledAdmin(before) && !IsEnabledAdmin(after)) {
+    auto admins = CountAdminsLocked();
+    if (!admins)
+      return Unexpected(std::move(admins).error());
+    if (*admins <= 1) {
+      return MakeError("'" + before.user_name +
+                       "' is the last enabled admin; add or enable another "
+                       "admin first");
+    }
+  }
+  // A new password moves password_changed_at; a login that only upgrades
+  // the hash of the same password does not, and adds no history.
+  if (after.password_hash != before.password_hash &&
+      after.password_changed_at != before.password_changed_at) {
+    auto insert = SqliteStatement::Prepare(
+        db_.get(),
+        "INSERT INTO password_history (account_id, phc, added_at_ms)"
+        " VALUES (?1, ?2, ?3)");
+    if (!insert)
+      return Unexpected(std::move(insert).error());
+    insert->Bind(1, id)
+        .Bind(2, before.password_hash)
+        .Bind(3, ToUnixMillis(clock_.WallNow()));
+    if (auto done = insert->Run(); !done)
+      return Unexpected(std::move(done).error());
+  }
+
   auto update = SqliteStatement::Prepare(db_.get(), kUpdateAccount);
   if (!update)
     return Unexpected(std::move(update).error());
-  BindAccountFields(*update, account);
-  update->Bind(14, account.id);
-  auto done = update->Run();
-  if (!done) {
+  BindAccountFields(*update, after);
+  update->Bind(14, id);
+  if (auto done = update->Run(); !done) {
     if (update->failed_code() == SQLITE_CONSTRAINT_UNIQUE) {
-      return MakeError("account '" + account.user_name + "' already exists");
+      return MakeError("account '" + after.user_name + "' already exists");
     }
-    return done;
+    return Unexpected(std::move(done).error());
   }
-  if (sqlite3_changes64(db_.get()) == 0) {
-    return MakeError("no account with id " + std::to_string(account.id));
-  }
-  return {};
+  // Read back, so the caller holds exactly what a later FindAccount returns
+  // (times floored to milliseconds).
+  auto stored = AccountByIdLocked(id);
+  if (!stored)
+    return Unexpected(std::move(stored).error());
+  if (auto committed = transaction->Commit(); !committed)
+    return Unexpected(std::move(committed).error());
+  return std::move(**stored);
 }
 
 Result<std::vector<Account>> SqliteStore::ListAccounts() {
@@ -354,6 +419,10 @@ Result<std::vector<Account>> SqliteStore::ListAccounts() {
 
 Result<std::size_t> SqliteStore::CountAdmins() {
   std::lock_guard lock(mutex_);
+  return CountAdminsLocked();
+}
+
+Result<std::size_t> SqliteStore::CountAdminsLocked() {
   auto count = SqliteStatement::Prepare(
       db_.get(),
       "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0");
@@ -363,25 +432,6 @@ Result<std::size_t> SqliteStore::CountAdmins() {
   if (!row)
     return Unexpected(std::move(row).error());
   return static_cast<std::size_t>(count->Int64(0));
-}
-
-Result<void> SqliteStore::AddPasswordHistory(int64_t account_id,
-                                             std::string_view phc) {
-  std::lock_guard lock(mutex_);
-  auto insert = SqliteStatement::Prepare(
-      db_.get(),
-      "INSERT INTO password_history (account_id, phc, added_at_ms)"
-      " VALUES (?1, ?2, ?3)");
-  if (!insert)
-    return Unexpected(std::move(insert).error());
-  insert->Bind(1, account_id)
-      .Bind(2, phc)
-      .Bind(3, ToUnixMillis(clock_.WallNow()));
-  auto done = insert->Run();
-  if (!done && insert->failed_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    return MakeError("no account with id " + std::to_string(account_id));
-  }
-  return done;
 }
 
 Result<std::vector<std::string>> SqliteStore::PasswordHistory(

@@ -44,11 +44,10 @@ class SqliteStore final : public Store {
   Result<Account> CreateAccount(const Account& account) override;
   Result<std::optional<Account>> FindAccount(
       std::string_view user_name) override;
-  Result<void> UpdateAccount(const Account& account) override;
+  Result<Account> ChangeAccount(int64_t id,
+                                const AccountChange& change) override;
   Result<std::vector<Account>> ListAccounts() override;
   Result<std::size_t> CountAdmins() override;
-  Result<void> AddPasswordHistory(int64_t account_id,
-                                  std::string_view phc) override;
   Result<std::vector<std::string>> PasswordHistory(
       int64_t account_id,
       std::size_t newest_n) override;
@@ -75,6 +74,9 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(ScopedSqlite db, std::string name, const Clock& clock);
 
+  // Callers hold mutex_.
+  Result<std::optional<Account>> AccountByIdLocked(int64_t id);
+  Result<std::size_t> CountAdminsLocked();
   // Callers hold mutex_ and an open write transaction.
   Result<void> InsertEventLocked(const ConnectionEvent& event);
   Result<AuditRecord> AppendAuditLocked(std::string_view actor,

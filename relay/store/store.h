@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <span>
@@ -127,14 +128,27 @@ class Store {
   virtual Result<Account> CreateAccount(const Account& account) = 0;
   virtual Result<std::optional<Account>> FindAccount(
       std::string_view user_name) = 0;
-  // Writes every field but `created_at` of the account with `account.id`.
-  virtual Result<void> UpdateAccount(const Account& account) = 0;
+  // Changes the account with `id` atomically: re-reads it under the
+  // store's write lock (held against other threads, the admin CLI and other
+  // relays alike), lets `change` edit what is stored now, and writes it back
+  // in the same transaction. So two changes at once never undo each other:
+  // an admin's `user disable` during a login in flight stays. `change` edits
+  // only the fields it means to and returns false to write nothing; it must
+  // not call the store. Returns the account as stored afterwards.
+  // In the same transaction, a replaced password hash is added to the
+  // password history when password_changed_at moves too (a new password,
+  // not a rehash of the same one), and a change that would leave no enabled
+  // admin where one was is refused ("'x' is the last enabled admin; ...").
+  // Every write to an existing account goes through here (docs/security.md,
+  // "state shared between requests").
+  using AccountChange = std::function<bool(Account&)>;
+  virtual Result<Account> ChangeAccount(int64_t id,
+                                        const AccountChange& change) = 0;
   virtual Result<std::vector<Account>> ListAccounts() = 0;  // by id
   // Admins that are not disabled: the CLI refuses to remove the last one.
   virtual Result<std::size_t> CountAdmins() = 0;
-  virtual Result<void> AddPasswordHistory(int64_t account_id,
-                                          std::string_view phc) = 0;
-  // Newest first, at most `newest_n`.
+  // Hashes an account used before (ChangeAccount keeps each replaced one),
+  // newest first, at most `newest_n`.
   virtual Result<std::vector<std::string>> PasswordHistory(
       int64_t account_id,
       std::size_t newest_n) = 0;

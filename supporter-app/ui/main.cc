@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "protocol/host_port.h"
+#include "protocol/messages.h"
 #include "supporter-app/core/supporter_session.h"
 #include "supporter-app/ui/mapped_input_sink.h"
 #include "supporter-app/ui/style.h"
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationDisplayName(QStringLiteral("Tether supporter"));
   QApplication::setQuitOnLastWindowClosed(false);
   tether::log::Init("tether-supporter", tether::log::Level::kInfo);
+  tether::protocol::RouteProtobufLogs();
   tether::supporter::ui::ApplySupporterStyle(&app);
 
   // An empty path lets Load look in its default places.

@@ -59,14 +59,13 @@ class NullStore final : public relay::Store {
   Result<std::optional<relay::Account>> FindAccount(std::string_view) override {
     return std::optional<relay::Account>();
   }
-  Result<void> UpdateAccount(const relay::Account&) override { return {}; }
+  Result<relay::Account> ChangeAccount(int64_t, const AccountChange&) override {
+    return MakeError("no accounts here");
+  }
   Result<std::vector<relay::Account>> ListAccounts() override {
     return std::vector<relay::Account>();
   }
   Result<std::size_t> CountAdmins() override { return std::size_t{0}; }
-  Result<void> AddPasswordHistory(int64_t, std::string_view) override {
-    return {};
-  }
   Result<std::vector<std::string>> PasswordHistory(int64_t,
                                                    std::size_t) override {
     return std::vector<std::string>();
@@ -134,8 +133,8 @@ class Harness {
     accounts_.AddUser("audrey", kPassword, relay::AccountRole::kAuditor);
     accounts_.AddUser("newbie", kPassword, relay::AccountRole::kTechnician,
                       /*must_change_password=*/true);
-    broker_ = std::make_unique<relay::Broker>(config_, clock_, accounts_,
-                                              writer, metrics_, random);
+    broker_ = std::make_unique<relay::Broker>(
+        config_, clock_, accounts_, writer, rows_budget_, metrics_, random);
   }
 
   ~Harness() {
@@ -322,6 +321,7 @@ class Harness {
   relay::RelayConfig config_;
   test::FakeAccountService accounts_;
   relay::RelayMetrics metrics_;
+  relay::SourceRowBudget rows_budget_{20, std::chrono::seconds(600), clock_};
   std::vector<std::unique_ptr<FakeClientLink>> links_;
   std::vector<std::string> codes_;
   std::unique_ptr<relay::Broker> broker_;  // last: goes first

@@ -152,5 +152,61 @@ TEST(FramingTest, LongStreamKeepsBufferSmallWhenDrained) {
   }
 }
 
+TEST(FramingTest, BufferGivesItsMemoryBackAfterALargeFrame) {
+  // One 8 MiB frame must not pin 8 MiB for the rest of the connection.
+  FrameDecoder decoder(8 << 20);
+  Bytes frame;
+  ASSERT_TRUE(AppendFrame(Bytes(8 << 20, 7), 8 << 20, frame).has_value());
+  ASSERT_TRUE(decoder.Feed(frame).has_value());
+  EXPECT_GE(decoder.buffer_capacity(), size_t{8 << 20});
+  ASSERT_TRUE(decoder.Next().has_value());
+  EXPECT_LE(decoder.buffer_capacity(), kKeptBufferCapacity);
+
+  // Also when a small frame's start came in with it.
+  Bytes small;
+  ASSERT_TRUE(AppendFrame(Bytes(100, 1), 8 << 20, small).has_value());
+  frame.insert(frame.end(), small.begin(), small.begin() + 50);
+  ASSERT_TRUE(decoder.Feed(frame).has_value());
+  ASSERT_TRUE(decoder.Next().has_value());
+  EXPECT_LE(decoder.buffer_capacity(), kKeptBufferCapacity);
+  ASSERT_TRUE(decoder.Feed(ByteSpan(small).subspan(50)).has_value());
+  auto rest = decoder.Next();
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_EQ(*rest, Bytes(100, 1));
+}
+
+TEST(FramingTest, LargeFramesReserveFromTheSharedBudgetUntilTaken) {
+  FrameMemoryBudget budget(3 << 20);
+  Bytes big;
+  ASSERT_TRUE(AppendFrame(Bytes(2 << 20, 1), 4 << 20, big).has_value());
+  Bytes small;
+  ASSERT_TRUE(AppendFrame(Bytes(1000, 2), 4 << 20, small).has_value());
+  {
+    FrameDecoder first(4 << 20, &budget);
+    FrameDecoder second(4 << 20, &budget);
+    // Small frames need no reservation.
+    ASSERT_TRUE(first.Feed(small).has_value());
+    EXPECT_EQ(budget.available(), size_t{3 << 20});
+    // A large frame reserves its size as soon as its header is in.
+    ASSERT_TRUE(first.Feed(ByteSpan(big).first(10)).has_value());
+    EXPECT_EQ(budget.available(), size_t{1 << 20});
+    // The next one does not fit: its decoder fails, saying why.
+    auto refused = second.Feed(ByteSpan(big).first(10));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_NE(refused.error().message.find("no memory left"),
+              std::string::npos);
+    EXPECT_EQ(budget.refused(), 1u);
+    // Taking the frame returns its share.
+    ASSERT_TRUE(first.Feed(ByteSpan(big).subspan(10)).has_value());
+    EXPECT_TRUE(first.Next().has_value());  // the small one
+    EXPECT_TRUE(first.Next().has_value());  // the large one
+    EXPECT_EQ(budget.available(), size_t{3 << 20});
+    // A decoder that goes holding a partial one returns it too.
+    ASSERT_TRUE(first.Feed(ByteSpan(big).first(10)).has_value());
+    EXPECT_EQ(budget.available(), size_t{1 << 20});
+  }
+  EXPECT_EQ(budget.available(), size_t{3 << 20});
+}
+
 }  // namespace
 }  // namespace tether::protocol

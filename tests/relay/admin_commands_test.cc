@@ -82,7 +82,10 @@ class AdminCommandsTest : public ::testing::Test {
 
   void UpdateAccount(const Account& account) {
     auto store = OpenStore();
-    auto updated = store->UpdateAccount(account);
+    auto updated = store->ChangeAccount(account.id, [&](Account& stored) {
+      stored = account;
+      return true;
+    });
     ASSERT_TRUE(updated.has_value()) << updated.error().message;
   }
 

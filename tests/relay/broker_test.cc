@@ -133,7 +133,7 @@ class BrokerTest : public ::testing::Test {
   Broker& broker() {
     if (!broker_) {
       broker_ = std::make_unique<Broker>(config_, clock_, accounts_, *writer_,
-                                         metrics_,
+                                         rows_budget_, metrics_,
                                          crypto::RandomGenerator::Default());
     }
     return *broker_;
@@ -247,6 +247,7 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<StoreWriter> writer_;
   ::tether::test::FakeAccountService accounts_;
   RelayMetrics metrics_;
+  SourceRowBudget rows_budget_{20, std::chrono::seconds(600), clock_};
   std::vector<std::unique_ptr<FakeClientLink>> links_;
   std::unique_ptr<Broker> broker_;  // last: goes first
 };

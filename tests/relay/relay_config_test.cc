@@ -100,6 +100,10 @@ TEST(RelayConfigTest, DefaultsAreThoseOfTheIssue) {
   EXPECT_EQ(config.timeouts.heartbeat_timeout, seconds(45));
   EXPECT_EQ(config.limits.outbound_queue, 256u * 1024);
   EXPECT_EQ(config.limits.handshakes_per_source, 8u);
+  EXPECT_EQ(config.limits.signin_frame_max, 16u * 1024);
+  EXPECT_EQ(config.limits.frame_memory, 256u << 20);
+  EXPECT_EQ(config.limits.connections_per_source, 100u);
+  EXPECT_EQ(config.limits.logins_per_source, 2u);
   EXPECT_EQ(config.limits.waiting_codes_per_technician, 3u);
   EXPECT_EQ(config.limits.concurrent_password_hashes, 4u);
   EXPECT_EQ(config.join_guard.failures_per_source, 5u);
@@ -482,6 +486,12 @@ TEST(RelayConfigTest, CrossChecksNameBothKeys) {
   EXPECT_THAT(ErrorOf("[limits]\ncontrol_frame_max = \"16MiB\"\n"),
               HasSubstr("limits.control_frame_max (16MiB) must not exceed "
                         "limits.relayed_frame_max (8MiB)"));
+  EXPECT_THAT(ErrorOf("[limits]\nsignin_frame_max = \"2MiB\"\n"),
+              HasSubstr("limits.signin_frame_max (2MiB) must not exceed "
+                        "limits.control_frame_max (1MiB)"));
+  EXPECT_THAT(ErrorOf("[limits]\nframe_memory = \"4MiB\"\n"),
+              HasSubstr("limits.relayed_frame_max (8MiB) must not exceed "
+                        "limits.frame_memory (4MiB)"));
   EXPECT_THAT(ErrorOf("[join_guard]\nlockout_initial = \"2h\"\n"),
               HasSubstr("join_guard.lockout_initial (2h) must not exceed "
                         "join_guard.lockout_max (1h)"));

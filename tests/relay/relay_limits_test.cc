@@ -305,7 +305,7 @@ TEST_F(RelayLimitsTest, SlowHandshakeFloodFromOneSourceDoesNotStopAnother) {
   // The flood's handshakes must outlast the test: they are never finished.
   StartRelay(
       "[timeouts]\ntls_handshake = \"60s\"\n"
-      "[limits]\nhandshakes_per_source = 8\n");
+      "[limits]\nhandshakes_per_source = 8\nconnections_per_source = 1000\n");
   constexpr int kFlood = 200;
   std::vector<int> flood;
   // A TLS record header and then silence: a handshake that never ends.
@@ -345,6 +345,168 @@ TEST_F(RelayLimitsTest, SlowHandshakeFloodFromOneSourceDoesNotStopAnother) {
       Metric(relay_->metrics_port(), "tether_relay_handshakes_in_progress"), 8);
   for (int fd : flood)
     close(fd);
+}
+
+// Talking does not buy time: the deadline to sign in or join counts from
+// connect (finding 6 of the outside test: heartbeats renewed it forever).
+TEST_F(RelayLimitsTest, HeartbeatsDoNotKeepAConnectionThatNeverSignsInOpen) {
+  StartRelay(
+      "[timeouts]\nfirst_message = \"1s\"\nunauthenticated_idle = \"2s\"\n");
+  for (proto::Role role : {proto::ROLE_SUPPORTER, proto::ROLE_CUSTOMER}) {
+    SCOPED_TRACE(proto::Role_Name(role));
+    const auto start = steady_clock::now();
+    auto client = Connect();
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->Hello(role).has_value());
+    proto::ClientMessage heartbeat;
+    heartbeat.mutable_heartbeat()->set_sent_at_unix_ms(1);
+    bool closed = false;
+    while (!closed && steady_clock::now() - start < seconds(10)) {
+      (void)client->Send(heartbeat);
+      closed = client->WaitClosed(milliseconds(200));
+    }
+    const auto waited = steady_clock::now() - start;
+    ASSERT_TRUE(closed) << "heartbeats kept it open for 10 s";
+    EXPECT_GE(waited, milliseconds(1800));
+    EXPECT_LT(waited, seconds(5));
+  }
+  EXPECT_TRUE(Contains(relay_->log(), "did not sign in or join in time"));
+}
+
+// One address cannot take every slot (finding 6): its connections over
+// connections_per_source are closed at once, another address is served.
+TEST_F(RelayLimitsTest, OneSourceCannotHoldEveryConnection) {
+  StartRelay("[limits]\nconnections_per_source = 5\n");
+  std::vector<std::unique_ptr<RelayTestClient>> held;
+  for (int i = 0; i < 5; ++i) {
+    held.push_back(Connect("127.0.0.9"));
+    ASSERT_NE(held.back(), nullptr);
+    ASSERT_TRUE(held.back()->Hello(proto::ROLE_CUSTOMER).has_value());
+  }
+  auto sixth = RelayTestClient::Connect(relay_->port(), relay_->fingerprint(),
+                                        seconds(5), "127.0.0.9");
+  EXPECT_TRUE(!sixth || !(*sixth)->Hello(proto::ROLE_CUSTOMER).has_value())
+      << "a sixth connection from one source was served";
+  auto other = Connect("127.0.0.10");
+  ASSERT_NE(other, nullptr);
+  EXPECT_TRUE(other->Hello(proto::ROLE_CUSTOMER).has_value());
+  EXPECT_GE(
+      Metric(relay_->metrics_port(), "tether_relay_connections_shed_total"), 1);
+  // A slot is free again once one of the five leaves.
+  held.pop_back();
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    auto again = RelayTestClient::Connect(relay_->port(), relay_->fingerprint(),
+                                          seconds(5), "127.0.0.9");
+    served = again && (*again)->Hello(proto::ROLE_CUSTOMER).has_value();
+    if (!served)
+      std::this_thread::sleep_for(milliseconds(100));  // the close lands
+  }
+  EXPECT_TRUE(served);
+}
+
+// Before sign-in a client's messages are small (finding 7): a padded one
+// closes the connection; one under signin_frame_max is answered.
+TEST_F(RelayLimitsTest, LargeMessageBeforeSignInClosesTheConnection) {
+  StartRelay();
+  auto fits = Connect();
+  ASSERT_NE(fits, nullptr);
+  ASSERT_TRUE(fits->Hello(proto::ROLE_SUPPORTER).has_value());
+  auto answer = fits->Login("nobody", std::string(12 << 10, 'x'));
+  EXPECT_TRUE(answer && answer->has_login_result());
+
+  auto padded = Connect();
+  ASSERT_NE(padded, nullptr);
+  ASSERT_TRUE(padded->Hello(proto::ROLE_SUPPORTER).has_value());
+  proto::ClientMessage heartbeat;
+  heartbeat.mutable_heartbeat()->set_sent_at_unix_ms(1);
+  // 64 KiB (the tester sent 1 MiB, the old limit for every control
+  // message), padded with an unknown field (number 999, length-delimited).
+  std::string unknown = {static_cast<char>(0xba), static_cast<char>(0x3e)};
+  const uint32_t size = 64 << 10;
+  uint32_t v = size;
+  for (; v >= 0x80; v >>= 7)
+    unknown.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  unknown.push_back(static_cast<char>(v));
+  unknown.append(size, 'p');
+  proto::ClientMessage parsed;
+  ASSERT_TRUE(parsed.ParseFromString(heartbeat.SerializeAsString() + unknown));
+  (void)padded->Send(parsed, seconds(5));
+  EXPECT_TRUE(padded->WaitClosed(seconds(5)));
+}
+
+// Large frames share one relay-wide budget (finding 7): with room for two
+// 1 MiB frames, a third partly sent one ends its connection; once a
+// holder leaves, a whole 1 MiB frame goes through again.
+TEST_F(RelayLimitsTest, LargeFramesInFlightShareOneRelayWideBudget) {
+  StartRelay(
+      "[limits]\nrelayed_frame_max = \"1MiB\"\nframe_memory = \"2MiB\"\n");
+  const auto big = RelayedMessage(std::string((1 << 20) - 128, 'v'));
+  std::vector<std::unique_ptr<RelayTestClient>> technicians(3), customers(3);
+  for (int i = 0; i < 3; ++i) {
+    Pair(&technicians[i], &customers[i]);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+  // Each partly sent frame holds its size until it is complete.
+  const long long frame = static_cast<long long>(big.ByteSizeLong());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(technicians[i]->SendPrefix(big, 4096).has_value());
+    long long used = 0;
+    for (auto until = steady_clock::now() + seconds(5);
+         used < (i + 1) * frame && steady_clock::now() < until;) {
+      used = Metric(relay_->metrics_port(),
+                    "tether_relay_frame_memory_used_bytes");
+    }
+    ASSERT_EQ(used, (i + 1) * frame);
+  }
+  // The third does not fit: its sender is told and closed.
+  (void)technicians[2]->SendPrefix(big, 4096);
+  EXPECT_TRUE(technicians[2]->WaitClosed(seconds(5)));
+  EXPECT_EQ(Metric(relay_->metrics_port(),
+                   "tether_relay_frames_refused_memory_total"),
+            1);
+  // The first holder leaves; its reservation goes back.
+  technicians[0].reset();
+  ASSERT_TRUE(customers[0]->WaitClosed(seconds(5)));
+  std::unique_ptr<RelayTestClient> technician, customer;
+  Pair(&technician, &customer);
+  ASSERT_TRUE(technician->Send(big).has_value());
+  auto through = customer->Receive(seconds(10));
+  ASSERT_TRUE(through.has_value()) << through.error().message;
+  EXPECT_EQ(through->relayed().data().size(), big.relayed().data().size());
+}
+
+// A source that connects in a loop without signing in adds a bounded number
+// of rows (finding 8: 3,255 events in 15 s from one address).
+TEST_F(RelayLimitsTest, ConnectingInALoopAddsBoundedRows) {
+  StartRelay();
+  for (int i = 0; i < 60; ++i) {
+    auto client = Connect("127.0.0.11");
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->Hello(proto::ROLE_CUSTOMER).has_value());
+  }
+  // The last connection, from elsewhere, is recorded like every other.
+  {
+    auto marker = Connect("127.0.0.12");
+    ASSERT_NE(marker, nullptr);
+    ASSERT_TRUE(marker->Hello(proto::ROLE_CUSTOMER).has_value());
+  }
+  const auto path = relay_->dir() / "events.jsonl";
+  int looped = 0, marker = 0;
+  for (auto deadline = steady_clock::now() + seconds(10);
+       marker == 0 && steady_clock::now() < deadline;) {
+    auto exported = relay_->RunCommand(
+        {"events", "export", "--format", "jsonl", "--out", path.string()});
+    ASSERT_EQ(exported.exit_code, 0) << exported.output;
+    std::ifstream in(path);
+    looped = marker = 0;
+    for (std::string line; std::getline(in, line);) {
+      looped += Contains(line, "127.0.0.11:") ? 1 : 0;
+      marker += Contains(line, "127.0.0.12:") ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(marker, 1);
+  EXPECT_EQ(looped, 20);  // the per-source share of a 10-minute window
 }
 
 // ------------------------------------------------------------- code guessing

@@ -132,7 +132,15 @@ TEST_F(StoreTest, AccountWithoutNameOrHashIsRefused) {
   EXPECT_FALSE(store->CreateAccount(no_hash).has_value());
 }
 
-TEST_F(StoreTest, UpdateAccountWritesMutableFieldsButKeepsCreationTime) {
+// Replaces the whole account, as a test sets one up.
+Result<Account> Overwrite(Store& store, const Account& account) {
+  return store.ChangeAccount(account.id, [&](Account& stored) {
+    stored = account;
+    return true;
+  });
+}
+
+TEST_F(StoreTest, ChangeAccountWritesMutableFieldsButKeepsCreationTime) {
   auto store = OpenStore();
   auto created = store->CreateAccount(Technician("alice"));
   ASSERT_TRUE(created.has_value());
@@ -151,17 +159,18 @@ TEST_F(StoreTest, UpdateAccountWritesMutableFieldsButKeepsCreationTime) {
   changed.last_login_at = clock_.WallNow();
   changed.created_at = clock_.WallNow();  // ignored
 
-  auto updated = store->UpdateAccount(changed);
+  auto updated = Overwrite(*store, changed);
   ASSERT_TRUE(updated.has_value()) << updated.error().message;
   auto found = store->FindAccount("alice2");
   ASSERT_TRUE(found.has_value() && found->has_value());
   Account expected = changed;
   expected.created_at = created->created_at;
   EXPECT_EQ(**found, expected);
+  EXPECT_EQ(*updated, expected);
   EXPECT_FALSE(store->FindAccount("alice")->has_value());
 }
 
-TEST_F(StoreTest, UpdateAccountCanClearOptionalFields) {
+TEST_F(StoreTest, ChangeAccountCanClearOptionalFields) {
   auto store = OpenStore();
   Account account = Technician("alice");
   account.locked_until = clock_.WallNow();
@@ -175,15 +184,15 @@ TEST_F(StoreTest, UpdateAccountCanClearOptionalFields) {
   cleared.totp_secret.reset();
   cleared.totp_last_step.reset();
   cleared.last_login_at.reset();
-  ASSERT_TRUE(store->UpdateAccount(cleared).has_value());
+  ASSERT_TRUE(Overwrite(*store, cleared).has_value());
   EXPECT_EQ(**store->FindAccount("alice"), cleared);
 }
 
-TEST_F(StoreTest, UpdateOfUnknownIdFails) {
+TEST_F(StoreTest, ChangeOfUnknownIdFails) {
   auto store = OpenStore();
   Account ghost = Technician("ghost");
   ghost.id = 42;
-  auto updated = store->UpdateAccount(ghost);
+  auto updated = Overwrite(*store, ghost);
   ASSERT_FALSE(updated.has_value());
   EXPECT_EQ(updated.error().message, "no account with id 42");
 }
@@ -194,9 +203,73 @@ TEST_F(StoreTest, RenameToTakenUserNameIsRefused) {
   auto bob = store->CreateAccount(Technician("bob"));
   ASSERT_TRUE(bob.has_value());
   bob->user_name = "alice";
-  auto updated = store->UpdateAccount(*bob);
+  auto updated = Overwrite(*store, *bob);
   ASSERT_FALSE(updated.has_value());
   EXPECT_EQ(updated.error().message, "account 'alice' already exists");
+}
+
+TEST_F(StoreTest, ChangeSeesWhatAnotherWriterStoredAndKeepsIt) {
+  // Two store handles on one file, as the relay and the admin CLI have:
+  // a change made through one is what the other's change starts from.
+  auto relay = OpenStore();
+  auto cli = OpenStore();
+  auto alice = relay->CreateAccount(Technician("alice"));
+  ASSERT_TRUE(alice.has_value());
+  ASSERT_TRUE(cli->ChangeAccount(alice->id,
+                                 [](Account& a) {
+                                   a.disabled = true;
+                                   return true;
+                                 })
+                  .has_value());
+  auto after = relay->ChangeAccount(alice->id, [](Account& a) {
+    EXPECT_TRUE(a.disabled);  // read inside the write, not before
+    a.failed_logins = 0;
+    a.last_login_at = Clock::WallTime(std::chrono::hours(1));
+    return true;
+  });
+  ASSERT_TRUE(after.has_value()) << after.error().message;
+  EXPECT_TRUE(after->disabled);
+  EXPECT_TRUE((*cli->FindAccount("alice"))->disabled);
+}
+
+TEST_F(StoreTest, ChangeThatReturnsFalseWritesNothing) {
+  auto store = OpenStore();
+  auto alice = store->CreateAccount(Technician("alice"));
+  ASSERT_TRUE(alice.has_value());
+  auto kept = store->ChangeAccount(alice->id, [](Account& a) {
+    a.disabled = true;
+    return false;
+  });
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_FALSE(kept->disabled);
+  EXPECT_FALSE((*store->FindAccount("alice"))->disabled);
+}
+
+TEST_F(StoreTest, LastEnabledAdminCannotBeDisabledOrDemoted) {
+  auto store = OpenStore();
+  Account admin = Technician("root");
+  admin.role = AccountRole::kAdmin;
+  auto root = store->CreateAccount(admin);
+  ASSERT_TRUE(root.has_value());
+  for (const auto& change : std::vector<Store::AccountChange>{
+           [](Account& a) { return a.disabled = true; },
+           [](Account& a) {
+             a.role = AccountRole::kTechnician;
+             return true;
+           }}) {
+    auto refused = store->ChangeAccount(root->id, change);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().message,
+              "'root' is the last enabled admin; add or enable another admin "
+              "first");
+  }
+  admin.user_name = "root2";
+  ASSERT_TRUE(store->CreateAccount(admin).has_value());
+  EXPECT_TRUE(store
+                  ->ChangeAccount(root->id,
+                                  [](Account& a) { return a.disabled = true; })
+                  .has_value());
+  EXPECT_EQ(*store->CountAdmins(), 1u);
 }
 
 TEST_F(StoreTest, ListAccountsReturnsAllInCreationOrder) {
@@ -252,25 +325,43 @@ TEST_F(StoreTest, PasswordHistoryIsNewestFirstAndLimited) {
   auto alice = store->CreateAccount(Technician("alice"));
   auto bob = store->CreateAccount(Technician("bob"));
   ASSERT_TRUE(alice.has_value() && bob.has_value());
+  // Every replaced hash is kept, in the same write that replaces it.
+  const auto set_hash = [&](int64_t id, const std::string& phc) {
+    clock_.Advance(std::chrono::seconds(1));
+    ASSERT_TRUE(store
+                    ->ChangeAccount(id,
+                                    [&](Account& a) {
+                                      a.password_hash = phc;
+                                      a.password_changed_at = clock_.WallNow();
+                                      return true;
+                                    })
+                    .has_value());
+  };
+  const std::string first = alice->password_hash;
   for (const char* phc : {"$argon2id$1", "$argon2id$2", "$argon2id$3"}) {
-    ASSERT_TRUE(store->AddPasswordHistory(alice->id, phc).has_value());
+    set_hash(alice->id, phc);
   }
-  ASSERT_TRUE(store->AddPasswordHistory(bob->id, "$argon2id$bob").has_value());
+  set_hash(bob->id, "$argon2id$bob");
+  // Other changes add nothing, nor does a new hash of the same password
+  // (a rehash keeps password_changed_at).
+  ASSERT_TRUE(store
+                  ->ChangeAccount(alice->id,
+                                  [](Account& a) {
+                                    a.password_hash = "$argon2id$3-rehashed";
+                                    return a.disabled = true;
+                                  })
+                  .has_value());
 
   auto two = store->PasswordHistory(alice->id, 2);
   ASSERT_TRUE(two.has_value()) << two.error().message;
-  EXPECT_EQ(*two, (std::vector<std::string>{"$argon2id$3", "$argon2id$2"}));
+  EXPECT_EQ(*two, (std::vector<std::string>{"$argon2id$2", "$argon2id$1"}))
+      << "the rehash left $argon2id$3 out of the history";
   auto all = store->PasswordHistory(alice->id, 100);
-  EXPECT_EQ(*all, (std::vector<std::string>{"$argon2id$3", "$argon2id$2",
-                                            "$argon2id$1"}));
+  EXPECT_EQ(*all,
+            (std::vector<std::string>{"$argon2id$2", "$argon2id$1", first}));
   EXPECT_TRUE(store->PasswordHistory(alice->id, 0)->empty());
-}
-
-TEST_F(StoreTest, PasswordHistoryOfUnknownAccountIsRefused) {
-  auto store = OpenStore();
-  auto added = store->AddPasswordHistory(99, "$argon2id$x");
-  ASSERT_FALSE(added.has_value());
-  EXPECT_EQ(added.error().message, "no account with id 99");
+  EXPECT_EQ(*store->PasswordHistory(bob->id, 100),
+            (std::vector<std::string>{first}));
 }
 
 // Connection events.

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "crypto/random.h"
@@ -140,6 +141,21 @@ Result<void> RelayTestClient::Send(const proto::ClientMessage& message,
   if (timeout == std::chrono::milliseconds::max())
     return Flush();
   return Flush(Clock::now() + timeout);
+}
+
+Result<void> RelayTestClient::SendPrefix(const proto::ClientMessage& message,
+                                         size_t prefix) {
+  Bytes frame;
+  if (auto framed = protocol::AppendMessageFrame(
+          message, protocol::kDefaultRelayedFrameLimit + 64, frame);
+      !framed) {
+    return framed;
+  }
+  frame.resize(std::min(prefix, frame.size()));
+  if (auto written = engine_->Write(frame); !written) {
+    return Unexpected(written.error());
+  }
+  return Flush();
 }
 
 Result<proto::RelayMessage> RelayTestClient::Receive(

@@ -37,6 +37,9 @@ class RelayTestClient {
   // (the relay stopped reading); what was not sent yet stays queued.
   Result<void> Send(const proto::ClientMessage& message,
                     std::chrono::milliseconds timeout);
+  // Sends only the first `prefix` bytes of the message's frame (header
+  // included), as a slow or hostile sender would; the rest never follows.
+  Result<void> SendPrefix(const proto::ClientMessage& message, size_t prefix);
   // The next message other than a Heartbeat; an error on timeout or close.
   Result<proto::RelayMessage> Receive(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -288,14 +288,20 @@ inline Result<void> AddAccount(const tether::test::RelayProcess& relay,
   auto found = (*store)->FindAccount(user);
   if (!found || !found->has_value())
     return MakeError("the account was not stored");
-  relay::Account account = **found;
-  account.must_change_password = must_change_password;
   if (totp_secret != nullptr) {
     *totp_secret =
         crypto::GenerateTotpSecret(crypto::RandomGenerator::Default());
-    account.totp_secret = *totp_secret;
   }
-  return (*store)->UpdateAccount(account);
+  auto changed =
+      (*store)->ChangeAccount((*found)->id, [&](relay::Account& account) {
+        account.must_change_password = must_change_password;
+        if (totp_secret != nullptr)
+          account.totp_secret = *totp_secret;
+        return true;
+      });
+  if (!changed)
+    return Unexpected(std::move(changed).error());
+  return {};
 }
 
 inline std::string CurrentTotp(const Bytes& secret) {
