@@ -89,6 +89,8 @@ const char* RefusalName(Refusal refusal) {
       return "unknown message";
     case Refusal::kTooLarge:
       return "message over its size limit";
+    case Refusal::kChatTooFast:
+      return "chat messages faster than a person writes";
   }
   return "?";
 }
@@ -202,6 +204,8 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
     case M::kChat:
       if (message.chat().text().size() > limits_.max_chat_bytes) {
         Refuse(Refusal::kTooLarge);
+      } else if (!TakeChatToken()) {
+        Refuse(Refusal::kChatTooFast);
       } else {
         actions_.ShowChat(message.chat().text());
       }
@@ -360,6 +364,7 @@ void CustomerPolicy::AskTerms() {
   terms_open_ = true;
   log::Info("consent: asking to confirm the code and accept the terms");
   std::weak_ptr<int> alive = alive_;
+  actions_.PromptOpening();
   consent_.AskTerms(prompt, [this, alive](bool accepted) {
     if (alive.expired())
       return;
@@ -551,6 +556,7 @@ void CustomerPolicy::OpenNextPrompt() {
     std::weak_ptr<int> alive = alive_;
     // The provider may answer before returning (tests do); the answer
     // then opens the next prompt itself.
+    actions_.PromptOpening();
     consent_.AskPermission(open_->prompt, [this, alive, serial](bool granted) {
       if (alive.expired())
         return;
@@ -575,6 +581,10 @@ void CustomerPolicy::OnPermissionAnswer(uint64_t serial, bool granted) {
     Answer(pending.request_id, false);
     Record(Technician() + " withdrew the request to " + pending.description +
            ".");
+    // The customer saw the prompt and said no: that counts towards the
+    // no's after which Tether answers for them, withdrawn or not.
+    if (!granted)
+      ++said_no_[pending.permission];
   } else {
     log::Info("consent: {} {} (request {})", PermissionName(pending.permission),
               granted ? "allowed" : "refused", pending.request_id);
@@ -931,6 +941,23 @@ void CustomerPolicy::Answer(uint32_t request_id, bool granted) {
   answer.mutable_consent_answer()->set_request_id(request_id);
   answer.mutable_consent_answer()->set_granted(granted);
   actions_.Send(std::move(answer));
+}
+
+bool CustomerPolicy::TakeChatToken() {
+  const auto now = clock_.SteadyNow();
+  const double burst = limits_.chat_burst;
+  if (chat_tokens_ < 0) {
+    chat_tokens_ = burst;
+  } else if (limits_.chat_interval.count() > 0) {
+    const std::chrono::duration<double> elapsed = now - chat_refilled_;
+    const std::chrono::duration<double> interval = limits_.chat_interval;
+    chat_tokens_ = std::min(burst, chat_tokens_ + elapsed / interval);
+  }
+  chat_refilled_ = now;
+  if (chat_tokens_ < 1)
+    return false;
+  chat_tokens_ -= 1;
+  return true;
 }
 
 void CustomerPolicy::Refuse(Refusal refusal) {

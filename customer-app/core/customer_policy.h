@@ -64,8 +64,9 @@ enum class Refusal {
   kUnknownMessage,          // empty or unknown message
   kTooLarge,                // chat, clipboard or terms over their limit
   kAskedTooOften,           // a kind of request the customer kept refusing
+  kChatTooFast,             // chat messages faster than a person writes
 };
-inline constexpr size_t kRefusalKinds = 15;
+inline constexpr size_t kRefusalKinds = 16;
 const char* RefusalName(Refusal refusal);
 
 struct PolicyLimits {
@@ -77,6 +78,12 @@ struct PolicyLimits {
   uint32_t max_refusals_per_permission = 3;
   uint64_t max_file_size = kDefaultMaxFileSize;
   size_t max_chat_bytes = 16 * 1024;
+  // Chat from the technician: a burst of this many, then one per
+  // `chat_interval`. Whatever the technician sends waits in front of the
+  // customer's panel (and its STOP button) in the UI thread's queue, so its
+  // rate is bounded, not only its size.
+  uint32_t chat_burst = 10;
+  std::chrono::milliseconds chat_interval{500};
   size_t max_clipboard_bytes = 1024 * 1024;
   size_t max_input_text_bytes = 4096;
   size_t max_terms_bytes = 64 * 1024;
@@ -103,6 +110,11 @@ class PolicyActions {
   virtual void SetControl(bool enabled) = 0;
   // Only ever called while remote control is granted.
   virtual void Inject(const proto::InputEvent& event) = 0;
+  // A consent prompt is about to open: input already queued or being typed
+  // must not reach it (the technician could otherwise click "Allow" for
+  // the customer). Called before the prompt shows; input that arrives while
+  // it is open is refused by the policy itself.
+  virtual void PromptOpening() = 0;
   virtual void FrameAcked(const proto::FrameAck& /*ack*/) {}
   virtual void KeyFrameRequested() {}
   // A frame of the technician's screen; only ever called while the
@@ -212,6 +224,8 @@ class CustomerPolicy {
   void AskTerms();
   void OnTermsAnswer(bool accepted);
   void HandleConsentRequest(const proto::ConsentRequest& request);
+  // False when the technician's chat goes faster than the bucket allows.
+  bool TakeChatToken();
   void OpenNextPrompt();
   void OnPermissionAnswer(uint64_t serial, bool granted);
   void Apply(const Pending& pending);
@@ -277,6 +291,9 @@ class CustomerPolicy {
   void StopAllOutgoing();
 
   std::array<uint64_t, kRefusalKinds> refusals_{};
+  // Token bucket for the technician's chat (PolicyLimits::chat_burst).
+  double chat_tokens_ = -1;  // -1: full, set at the first message
+  Clock::SteadyTime chat_refilled_{};
   // How often the customer said no, per proto::Permission.
   std::map<int, uint32_t> said_no_;
   std::vector<ReceiptEntry> receipt_;

@@ -375,6 +375,8 @@ class CustomerSessionImpl final : public CustomerSession,
 
   void Inject(const proto::InputEvent& event) override { gate_->Submit(event); }
 
+  void PromptOpening() override { gate_->PromptOpened(); }
+
   void FrameAcked(const proto::FrameAck& /*ack*/) override {
     sender_->OnFrameAck();
   }

@@ -131,13 +131,24 @@ class XcbHotkey final : public EmergencyStopHotkey {
     uint16_t alt = ModifierOf(c_, alt_keys);
     if (alt == 0)
       alt = XCB_MOD_MASK_1;
-    const uint16_t num_lock =
-        ModifierOf(c_, keymap->KeycodesFor(kKeysymNumLock));
     const uint16_t base = XCB_MOD_MASK_CONTROL | XCB_MOD_MASK_SHIFT | alt;
-    std::vector<uint16_t> locks = {0, XCB_MOD_MASK_LOCK};
-    if (num_lock != 0 && num_lock != alt) {
-      locks.push_back(num_lock);
-      locks.push_back(static_cast<uint16_t>(num_lock | XCB_MOD_MASK_LOCK));
+    // Whatever else is held or locked (CapsLock, NumLock, Super, AltGr, ...,
+    // by the customer or by a technician in control) must not disable the
+    // hotkey: grab it with every combination of the other modifiers.
+    std::vector<uint16_t> others;
+    for (uint16_t bit : {XCB_MOD_MASK_LOCK, XCB_MOD_MASK_1, XCB_MOD_MASK_2,
+                         XCB_MOD_MASK_3, XCB_MOD_MASK_4, XCB_MOD_MASK_5}) {
+      if (bit != alt)
+        others.push_back(bit);
+    }
+    std::vector<uint16_t> locks;
+    for (uint32_t subset = 0; subset < (1u << others.size()); ++subset) {
+      uint16_t mask = 0;
+      for (size_t i = 0; i < others.size(); ++i) {
+        if (subset & (1u << i))
+          mask |= others[i];
+      }
+      locks.push_back(mask);
     }
     std::vector<std::pair<Grab, xcb_void_cookie_t>> cookies;
     for (xcb_keycode_t key : keys) {

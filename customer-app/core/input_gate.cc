@@ -17,6 +17,7 @@ InputGate::~InputGate() {
   {
     std::lock_guard lock(mutex_);
     quit_ = true;
+    injector_->Interrupt();  // a long text ends at its next key
   }
   wake_.notify_all();
   thread_.join();
@@ -31,11 +32,21 @@ void InputGate::SetControl(bool enabled) {
   if (stopped_)
     return;
   const bool was = control_.exchange(enabled);
-  if (was && !enabled) {
-    queue_.clear();
-    queue_.push_back({.release_all = true, .event = {}});
-    wake_.notify_all();
-  }
+  if (was && !enabled)
+    InterruptLocked();
+}
+
+void InputGate::PromptOpened() {
+  std::lock_guard lock(mutex_);
+  if (!stopped_)
+    InterruptLocked();
+}
+
+void InputGate::InterruptLocked() {
+  queue_.clear();
+  injector_->Interrupt();
+  queue_.push_back({.release_all = true, .event = {}});
+  wake_.notify_all();
 }
 
 bool InputGate::Submit(const proto::InputEvent& event) {
@@ -66,8 +77,12 @@ void InputGate::Stop() {
     queue_.clear();
   }
   // Whatever the gate's thread was injecting has finished (or failed on
-  // the blocked injector) once this lock is ours.
+  // the blocked injector) once this lock is ours. Then the keys and
+  // buttons Tether pressed go up, so nothing stays held after the app.
   std::lock_guard inject(inject_mutex_);
+  injector_->ReleaseAll();
+  held_buttons_.clear();
+  held_keys_.clear();
   idle_.notify_all();
 }
 
@@ -91,6 +106,10 @@ void InputGate::Run() {
       item = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
+      // Everything queued before an interrupt was dropped with it, so what
+      // is popped now may run.
+      if (!stopped_)
+        injector_->ClearInterrupt();
     }
     std::lock_guard inject(inject_mutex_);
     if (stopped_ || injector_->IsBlocked())
@@ -147,6 +166,10 @@ void InputGate::Inject(const proto::InputEvent& event) {
   }
   if (result) {
     ++injected_;
+    return;
+  }
+  if (injector_->IsInterrupted()) {
+    ++dropped_;  // cut short on purpose (revoke, prompt, end)
     return;
   }
   ++failed_;

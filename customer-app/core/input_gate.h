@@ -40,15 +40,21 @@ class InputGate {
   InputGate(const InputGate&) = delete;
   InputGate& operator=(const InputGate&) = delete;
 
-  // Off: queued events are dropped, and keys and buttons the technician
-  // held are released (unless stopped).
+  // Off: queued events are dropped, what is being typed stops at the next
+  // key, and keys and buttons the technician held are released (unless
+  // stopped).
   void SetControl(bool enabled);
+  // A consent prompt is about to show: the same as taking control away,
+  // except that control stays granted (the policy refuses new input while
+  // the prompt is open). Queued input cannot reach the prompt.
+  void PromptOpened();
   bool control() const { return control_.load(); }
   // Queues one event; false when it was dropped (no control, stopped, queue
   // full).
   bool Submit(const proto::InputEvent& event);
   // Blocks the injector, drops the queue, waits for an injection in
-  // flight. Idempotent. Nothing is injected afterwards, ever.
+  // flight (it stops at its next key), then releases every key and button
+  // Tether holds down. Idempotent. Nothing is injected afterwards, ever.
   void Stop();
   bool stopped() const { return stopped_.load(); }
 
@@ -67,6 +73,9 @@ class InputGate {
   };
 
   void Run();
+  // Drops the queue, interrupts the injection in flight and queues the
+  // release of what the technician holds. Callers hold mutex_.
+  void InterruptLocked();
   void Inject(const proto::InputEvent& event);
   void ReleaseHeld();
   void Drop(const char* why);

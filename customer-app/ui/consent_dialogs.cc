@@ -109,7 +109,7 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
       text.allow_label = QStringLiteral("Allow control");
       break;
     case proto::PERMISSION_SEND_FILE: {
-      QString name = DisplayText(prompt.file_name, 120).trimmed();
+      QString name = DisplayFileName(prompt.file_name);
       if (name.isEmpty())
         name = QStringLiteral("(no name)");
       QString destination = DisplayText(prompt.file_destination, 200).trimmed();

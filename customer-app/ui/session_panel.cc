@@ -305,21 +305,28 @@ QStringList SessionPanel::GrantLines() const {
 }
 
 void SessionPanel::AddChat(const QString& text, bool from_me) {
-  auto* item = new QListWidgetItem(
-      QStringLiteral("%1: %2").arg(
-          from_me ? QStringLiteral("You") : technician_, text),
-      chat_list_);
+  auto* item = new QListWidgetItem(QStringLiteral("%1: %2").arg(
+      from_me ? QStringLiteral("You") : technician_, text));
   if (from_me)
     item->setForeground(QColor(0x1E, 0x5A, 0xA8));
-  chat_list_->scrollToBottom();
+  AppendToChat(item);
 }
 
 void SessionPanel::AddNotice(const QString& text) {
-  auto* item = new QListWidgetItem(text, chat_list_);
+  auto* item = new QListWidgetItem(text);
   QFont italic = chat_list_->font();
   italic.setItalic(true);
   item->setFont(italic);
   item->setForeground(QColor(0x52, 0x60, 0x6D));
+  AppendToChat(item);
+}
+
+void SessionPanel::AppendToChat(QListWidgetItem* item) {
+  chat_list_->addItem(item);
+  // Adding costs time in proportion to the list (word wrap): the oldest
+  // go, so no message makes the panel, and its STOP button, slow.
+  while (chat_list_->count() > kMaxChatItems)
+    delete chat_list_->takeItem(0);
   chat_list_->scrollToBottom();
 }
 
@@ -344,7 +351,7 @@ void SessionPanel::SendFile() {
 void SessionPanel::SetSentFile(const SentFile& file) {
   using State = SentFile::State;
   shown_file_id_ = file.file_id;
-  const QString name = DisplayText(file.name, 120);
+  const QString name = DisplayFileName(file.name);
   const QString size = FormatFileSize(file.size);
   QString text;
   bool going = false;

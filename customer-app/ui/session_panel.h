@@ -17,6 +17,7 @@ class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
 class QProgressBar;
 class QPushButton;
 class QVBoxLayout;
@@ -34,6 +35,8 @@ class SessionPanel : public QWidget {
   void SetTechnician(const QString& name, const QString& organisation);
   void SetSas(const QString& sas);  // already grouped: "482 913"
   void SetGrants(const Grants& grants);
+  // The chat keeps the newest kMaxChatItems lines.
+  static constexpr int kMaxChatItems = 100;
   void AddChat(const QString& text, bool from_me);
   // A line from Tether itself in the chat (a file was saved, …).
   void AddNotice(const QString& text);
@@ -75,6 +78,7 @@ class SessionPanel : public QWidget {
 
  private:
   void Refit();
+  void AppendToChat(QListWidgetItem* item);
   void SendChat();
   void SendFile();
   void AddGrantLine(const QString& text, const char* colour);

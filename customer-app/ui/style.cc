@@ -12,6 +12,8 @@
 #include <QWidget>
 
 #include <algorithm>
+#include <limits>
+#include <string>
 
 #include "customer-app/core/file_receiver.h"
 
@@ -192,6 +194,28 @@ QString DisplayText(std::string_view utf8, int max_chars, bool keep_newlines) {
     }
     ++kept;
   }
+  return out;
+}
+
+QString DisplayFileName(std::string_view utf8, int max_chars) {
+  // Cleaned first (no hidden characters), then measured in characters.
+  std::u32string all;
+  for (char32_t c :
+       DisplayText(utf8, std::numeric_limits<int>::max()).trimmed().toUcs4())
+    all.push_back(c);
+  const auto size = static_cast<qsizetype>(all.size());
+  if (size <= max_chars)
+    return QString::fromUcs4(all.data(), size);
+  const size_t dot = all.rfind(U'.');
+  const qsizetype extension =
+      dot == std::u32string::npos ? 0 : size - static_cast<qsizetype>(dot);
+  // The end keeps at least the extension, and a third of the room.
+  const qsizetype tail = std::min<qsizetype>(
+      std::max<qsizetype>(extension, max_chars / 3), max_chars - 1);
+  const qsizetype head = max_chars - 1 - tail;
+  QString out = QString::fromUcs4(all.data(), head);
+  out.append(QChar(0x2026));  // …
+  out.append(QString::fromUcs4(all.data() + size - tail, tail));
   return out;
 }
 

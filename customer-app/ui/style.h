@@ -60,6 +60,11 @@ QString DisplayText(std::string_view utf8,
                     int max_chars = 200,
                     bool keep_newlines = false);
 
+// A file name as DisplayText shows it, cut in the middle when longer than
+// `max_chars`, so its real extension always shows ("Invoice____…pdf.desktop",
+// never "Invoice____.pdf…").
+QString DisplayFileName(std::string_view utf8, int max_chars = 120);
+
 // "482913" -> "482 913"; anything else is returned as it is.
 QString FormatSas(std::string_view sas);
 // "12345678" -> "1234 5678".

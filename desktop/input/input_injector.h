@@ -42,6 +42,24 @@ class InputInjector {
   void Block() { blocked_.store(true, std::memory_order_seq_cst); }
   bool IsBlocked() const { return blocked_.load(std::memory_order_seq_cst); }
 
+  // Makes the call in progress stop at its next key, click or wheel step,
+  // and every later call fail at once, until ClearInterrupt() (control
+  // revoked, a consent prompt opened, the session ending: whatever was
+  // queued or being typed must not go on). Any thread.
+  void Interrupt() { interrupted_.store(true, std::memory_order_seq_cst); }
+  void ClearInterrupt() {
+    interrupted_.store(false, std::memory_order_seq_cst);
+  }
+  bool IsInterrupted() const {
+    return interrupted_.load(std::memory_order_seq_cst);
+  }
+
+  // Releases every key and button this injector pressed and has not
+  // released (a Shift it added around a character included), also when
+  // blocked: STOP leaves the keyboard and mouse as the customer's own
+  // devices say. Not concurrently with another call.
+  virtual void ReleaseAll() = 0;
+
   // Absolute position in screen coordinates.
   virtual Result<void> MoveMouse(DesktopPoint position) = 0;
   virtual Result<void> PressButton(int button, bool pressed) = 0;
@@ -60,6 +78,7 @@ class InputInjector {
 
  private:
   std::atomic<bool> blocked_{false};
+  std::atomic<bool> interrupted_{false};
 };
 
 // UTF-8 to code points; an error for invalid UTF-8 (overlong, surrogates,

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -58,17 +59,7 @@ class X11InputInjector final : public InputInjector {
 
   ~X11InputInjector() override {
     xcb_connection_t* c = display_.get();
-    if (!IsBlocked()) {
-      // Leave nothing pressed behind.
-      for (const auto& [keysym, keycode] : held_keys_) {
-        xcb_test_fake_input(c, XCB_KEY_RELEASE, keycode, XCB_CURRENT_TIME,
-                            XCB_NONE, 0, 0, 0);
-      }
-      for (uint8_t button : held_buttons_) {
-        xcb_test_fake_input(c, XCB_BUTTON_RELEASE, button, XCB_CURRENT_TIME,
-                            XCB_NONE, 0, 0, 0);
-      }
-    }
+    ReleaseAll();  // leave nothing pressed behind
     // Restoring the layout injects no input.
     std::vector<xcb_keysym_t> empty(static_cast<size_t>(keymap_.per_keycode),
                                     kNoSymbol);
@@ -134,6 +125,8 @@ class X11InputInjector final : public InputInjector {
       return r;
     auto clicks = [&](uint8_t button, int count) -> Result<void> {
       for (int i = 0; i < count; ++i) {
+        if (IsInterrupted())
+          return Interrupted();
         if (auto r = Send(XCB_BUTTON_PRESS, button); !r)
           return r;
         if (auto r = Send(XCB_BUTTON_RELEASE, button); !r)
@@ -179,6 +172,23 @@ class X11InputInjector final : public InputInjector {
     return Finish();
   }
 
+  void ReleaseAll() override {
+    xcb_connection_t* c = display_.get();
+    for (uint8_t keycode : down_keys_) {
+      xcb_test_fake_input(c, XCB_KEY_RELEASE, keycode, XCB_CURRENT_TIME,
+                          XCB_NONE, 0, 0, 0);
+    }
+    for (uint8_t button : down_buttons_) {
+      xcb_test_fake_input(c, XCB_BUTTON_RELEASE, button, XCB_CURRENT_TIME,
+                          XCB_NONE, 0, 0, 0);
+    }
+    down_keys_.clear();
+    down_buttons_.clear();
+    held_keys_.clear();
+    held_buttons_.clear();
+    x11::Sync(c);
+  }
+
   Result<void> Text(std::string_view utf8) override {
     auto codepoints = DecodeUtf8(utf8);
     if (!codepoints)
@@ -194,6 +204,8 @@ class X11InputInjector final : public InputInjector {
     if (auto r = Begin(); !r)
       return r;
     for (xcb_keysym_t keysym : keysyms) {
+      if (IsInterrupted())
+        return Interrupted();
       auto position = Resolve(keysym);
       if (!position)
         return Unexpected(position.error());
@@ -209,11 +221,16 @@ class X11InputInjector final : public InputInjector {
   static Unexpected<Error> Blocked() {
     return MakeError("input injection is blocked (emergency stop)");
   }
+  static Unexpected<Error> Interrupted() {
+    return MakeError("input injection was interrupted");
+  }
 
   // Before a call's events: refuse when blocked, follow layout changes.
   Result<void> Begin() {
     if (IsBlocked())
       return Blocked();
+    if (IsInterrupted())
+      return Interrupted();
     xcb_connection_t* c = display_.get();
     if (xcb_connection_has_error(c))
       return MakeError("X connection lost");
@@ -246,6 +263,14 @@ class X11InputInjector final : public InputInjector {
     xcb_test_fake_input(c, type, detail, XCB_CURRENT_TIME,
                         type == XCB_MOTION_NOTIFY ? display_.root() : XCB_NONE,
                         x, y, 0);
+    // What is down because of us, for ReleaseAll().
+    switch (type) {
+      case XCB_KEY_PRESS: down_keys_.insert(detail); break;
+      case XCB_KEY_RELEASE: down_keys_.erase(detail); break;
+      case XCB_BUTTON_PRESS: down_buttons_.insert(detail); break;
+      case XCB_BUTTON_RELEASE: down_buttons_.erase(detail); break;
+      default: break;
+    }
     // Sent now: a later Block() cannot be undercut by a buffered event, and
     // nothing sits unsent in xcb's buffer when it runs.
     if (xcb_flush(c) <= 0)
@@ -405,6 +430,9 @@ class X11InputInjector final : public InputInjector {
   std::vector<std::pair<uint8_t, xcb_keysym_t>> remapped_;  // LRU: oldest 1st
   std::map<xcb_keysym_t, uint8_t> held_keys_;
   std::vector<uint8_t> held_buttons_;
+  // Every keycode and button pressed through Send() and not yet released.
+  std::set<uint8_t> down_keys_;
+  std::set<uint8_t> down_buttons_;
 };
 
 }  // namespace

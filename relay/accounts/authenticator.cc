@@ -258,23 +258,34 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
   // What the check proved must still hold when the login is written: the
   // same password and second factor, not disabled meanwhile, and the TOTP
   // step not used by a login that finished first.
-  enum class Settled { kOk, kChanged, kReplayed, kDisabled, kIdle };
+  enum class Settled {
+    kOk,
+    kPasswordChanged,  // reset or changed meanwhile: the proof is void
+    kTotpChanged,      // a second factor enrolled or replaced meanwhile
+    kReplayed,         // the code signed in a login that finished first
+    kDisabled,
+    kIdle,
+  };
   Settled settled = Settled::kOk;
   auto stored = store_.ChangeAccount(proven.id, [&](Account& account) {
-    if (!SamePassword(account, proven) ||
-        account.totp_secret != proven.totp_secret) {
-      settled = Settled::kChanged;
+    if (checked.totp_step && account.totp_last_step &&
+        *account.totp_last_step >= *checked.totp_step &&
+        account.totp_secret == proven.totp_secret) {
+      settled = Settled::kReplayed;
       return false;  // the attempt stays counted as a failure
     }
-    if (checked.totp_step && account.totp_last_step &&
-        *account.totp_last_step >= *checked.totp_step) {
-      settled = Settled::kReplayed;
-      return false;
-    }
-    // Right password: the attempt was no failure after all.
+    // The password was right when checked: the attempt was no guess.
     LoginFailures failures = FailuresOf(account);
     ReleaseLoginAttempt(failures, config_.throttle);
     SetFailures(account, failures);
+    if (!SamePassword(account, proven)) {
+      settled = Settled::kPasswordChanged;
+      return true;
+    }
+    if (account.totp_secret != proven.totp_secret) {
+      settled = Settled::kTotpChanged;
+      return true;
+    }
     if (account.disabled) {
       settled = Settled::kDisabled;
       return true;
@@ -308,10 +319,17 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
   switch (settled) {
     case Settled::kOk:
       break;
-    case Settled::kChanged:
     case Settled::kReplayed:
       return Failed(checked.claim, proven.user_name, request.source_address,
                     true);
+    case Settled::kPasswordChanged:
+      return Outcome(Status::kBadCredentials, kBadCredentials);
+    case Settled::kTotpChanged:
+      return stored->totp_secret
+                 ? Outcome(Status::kTotpRequired,
+                           "Enter the 6-digit code from your authenticator "
+                           "app.")
+                 : Outcome(Status::kBadCredentials, kBadCredentials);
     case Settled::kDisabled:
       return Outcome(Status::kDisabled,
                      "This account is disabled. Ask your administrator.");
@@ -380,8 +398,13 @@ PasswordChangeOutcome Authenticator::ChangePassword(
   // an admin's reset or disable made meanwhile wins.
   bool changed = false;
   auto stored = store_.ChangeAccount(proven.id, [&](Account& account) {
-    if (!SamePassword(account, proven) || account.disabled)
-      return false;
+    if (!SamePassword(account, proven) || account.disabled) {
+      // No guess either: the claim is taken back, nothing else changes.
+      LoginFailures failures = FailuresOf(account);
+      ReleaseLoginAttempt(failures, config_.throttle);
+      SetFailures(account, failures);
+      return true;
+    }
     changed = true;
     account.password_hash = *hash;  // the old one goes to the history
     account.must_change_password = false;

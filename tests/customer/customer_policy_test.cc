@@ -49,6 +49,7 @@ class RecordingActions final : public PolicyActions {
     EXPECT_TRUE(control);
     injected.push_back(event);
   }
+  void PromptOpening() override { ++prompts_opening; }
   void FrameAcked(const proto::FrameAck&) override { ++acks; }
   void TechnicianFrame(const proto::VideoFrame& frame) override {
     technician_frames.push_back(frame.frame_id());
@@ -117,6 +118,7 @@ class RecordingActions final : public PolicyActions {
   bool control = false;
   bool accepted = false;
   int acks = 0;
+  int prompts_opening = 0;
   std::vector<uint64_t> technician_frames;
   std::optional<proto::EndReason> end_reason;
   std::string end_message;
@@ -505,9 +507,13 @@ TEST_F(CustomerPolicyHoldTest, InputIsHeldBackWhileAPromptIsOpen) {
   ASSERT_EQ(actions_.injected.size(), 1u);
 
   // A clipboard request opens a prompt: the technician could otherwise click
-  // "Allow" in it with the control they hold.
+  // "Allow" in it with the control they hold. Input already on its way to
+  // the desktop is stopped before the prompt shows (the gate's side of it:
+  // InputGateXTest.APromptOpeningStopsTypingAndDropsWhatIsQueued).
+  const int opened_before = actions_.prompts_opening;
   policy_->OnMessage(Request(51, proto::PERMISSION_CLIPBOARD));
   ASSERT_EQ(consent_.open_prompts(), 1u);
+  EXPECT_EQ(actions_.prompts_opening, opened_before + 1);
   for (int i = 0; i < 100; ++i)
     policy_->OnMessage(Move(i, i));
   EXPECT_EQ(actions_.injected.size(), 1u);
@@ -701,6 +707,29 @@ TEST_F(CustomerPolicyTest, ChatFlowsOnlyAfterTheCustomerAgreedAndIsNotLogged) {
   EXPECT_TRUE(policy_->SendChat("hello"));
   EXPECT_EQ(actions_.Last(PeerMessage::kChat)->chat().text(), "hello");
   EXPECT_FALSE(logs.Contains("my-private-chat-words"));
+}
+
+// Finding 5 of the outside test: a chat flood queued ~1,000 messages in
+// front of the panel's STOP button. The rate is bounded, not only the size.
+TEST_F(CustomerPolicyTest, ChatFasterThanAPersonWritesIsRefused) {
+  Agree();
+  PeerMessage chat;
+  chat.mutable_chat()->set_text("spam");
+  for (int i = 0; i < 1000; ++i)
+    policy_->OnMessage(chat);
+  EXPECT_EQ(actions_.chats.size(), 10u);  // the burst
+  EXPECT_EQ(policy_->refused(Refusal::kChatTooFast), 990u);
+  // A person's pace goes through: one every half second.
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::milliseconds(500));
+    policy_->OnMessage(chat);
+  }
+  EXPECT_EQ(actions_.chats.size(), 15u);
+  // After a pause the burst is back, never more.
+  clock_.Advance(std::chrono::minutes(10));
+  for (int i = 0; i < 100; ++i)
+    policy_->OnMessage(chat);
+  EXPECT_EQ(actions_.chats.size(), 25u);
 }
 
 // ---- Messages that are not the technician's to send
@@ -935,6 +964,25 @@ TEST_F(CustomerPolicyHoldTest, AFileWithdrawnWhileItsPromptIsOpenIsNotOpened) {
   EXPECT_FALSE(
       actions_.Last(PeerMessage::kConsentAnswer)->consent_answer().granted());
   EXPECT_EQ(dir_.Entries(), 0u);
+}
+
+// Finding 6 of the outside test: withdrawing each file while its prompt was
+// open made every "no" a "withdrew", and 50 of 50 prompts were shown.
+TEST_F(CustomerPolicyHoldTest, NoToAWithdrawnFileStillCountsTowardsTheLimit) {
+  AgreeHeld();
+  size_t shown = 0;
+  for (uint32_t file = 1; file <= 10; ++file) {
+    policy_->OnMessage(FileRequest(file, file, "a.txt", "abc"));
+    if (consent_.open_prompts() == 0)
+      continue;  // Tether said no by itself
+    ++shown;
+    PeerMessage cancel;
+    cancel.mutable_file_cancel()->set_file_id(file);
+    policy_->OnMessage(cancel);
+    ASSERT_TRUE(consent_.Answer(false));
+  }
+  EXPECT_EQ(shown, 3u);
+  EXPECT_GE(policy_->refused(Refusal::kAskedTooOften), 7u);
 }
 
 TEST_F(CustomerPolicyTest, TheEndOfTheSessionDeletesFilesStillArriving) {

@@ -28,6 +28,8 @@ constexpr uint32_t kCapsLock = 0xffe5;
 constexpr uint32_t kNumLock = 0xff7f;
 constexpr uint32_t kS = 0x0073;
 constexpr uint32_t kD = 0x0064;
+constexpr uint32_t kSuperL = 0xffeb;
+constexpr uint32_t kLevel3Shift = 0xfe03;  // AltGr
 
 class Keyboard {
  public:
@@ -124,6 +126,28 @@ TEST(EmergencyStopHotkeyTest, CtrlAltShiftSCallsBackWhateverTheLocks) {
     keyboard.Chord({kControlL, kAltL, kShiftL, kS});
     ASSERT_TRUE(presses.WaitFor(4));
   }
+}
+
+// Finding 4 of the outside test: while the technician held Super (Mod4) or
+// ISO_Level3_Shift (Mod5), the customer's Ctrl+Alt+Shift+S did nothing.
+TEST(EmergencyStopHotkeyTest, CtrlAltShiftSCallsBackWhateverElseIsHeld) {
+  TETHER_START_DISPLAY_OR_SKIP(display, tether::test::XvfbOptions{});
+  Presses presses;
+  auto hotkey =
+      EmergencyStopHotkey::Create(display->name(), [&] { presses.Add(); });
+  ASSERT_TRUE(hotkey.has_value()) << hotkey.error().message;
+  Keyboard keyboard(display->c());
+  int expected = 0;
+  for (uint32_t held : {kSuperL, kLevel3Shift}) {
+    if (keyboard.Keycode(held) == 0)
+      continue;  // not on this layout
+    SCOPED_TRACE("holding keysym " + std::to_string(held));
+    keyboard.Send(held, true);  // the technician holds it down
+    keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+    EXPECT_TRUE(presses.WaitFor(++expected));
+    keyboard.Send(held, false);
+  }
+  EXPECT_GT(expected, 0) << "the layout has neither Super nor AltGr";
 }
 
 TEST(EmergencyStopHotkeyTest, OtherCombinationsDoNothing) {

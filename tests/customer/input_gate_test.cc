@@ -183,5 +183,163 @@ TEST(InputGateXTest, ThePointerMovesOnlyWithControlAndNeverAfterStop) {
   EXPECT_EQ(Pointer(display->c(), display->root()), at_stop);
 }
 
+// ---- What the technician's input leaves behind, on a real Xvfb --------
+
+proto::InputEvent TextEvent(const std::string& text) {
+  proto::InputEvent e;
+  e.mutable_text()->set_text(text);
+  return e;
+}
+
+class InputGateStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    display_ = desktop::test::StartDisplay({640, 480, {}}, &skip);
+    if (!skip.empty())
+      GTEST_SKIP() << skip;
+    ASSERT_NE(display_, nullptr);
+    xcb_connection_t* c = display_->c();
+    window_ = desktop::test::CreateWindow(
+        c, display_->x.screen, {0, 0, 640, 480}, 0xffffff, "keys",
+        XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_BUTTON_PRESS);
+    xcb_set_input_focus(c, XCB_INPUT_FOCUS_POINTER_ROOT, window_,
+                        XCB_CURRENT_TIME);
+    desktop::x11::Sync(c);
+    auto injector = desktop::InputInjector::Create(display_->name());
+    ASSERT_TRUE(injector.has_value()) << injector.error().message;
+    gate_ = std::make_unique<InputGate>(std::move(*injector));
+  }
+
+  // Key presses (and button presses) that reached the window so far.
+  void CountEvents() {
+    xcb_flush(display_->c());
+    while (desktop::test::XcbEvent e{xcb_poll_for_event(display_->c())}) {
+      const uint8_t type = desktop::test::EventType(e.get());
+      keys_ += type == XCB_KEY_PRESS;
+      buttons_ += type == XCB_BUTTON_PRESS;
+    }
+  }
+  void WaitForKeys(int n) {
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         keys_ < n && std::chrono::steady_clock::now() < until;) {
+      CountEvents();
+      std::this_thread::yield();
+    }
+    ASSERT_GE(keys_, n);
+  }
+  // Everything sent before this reached the window (a round trip), then
+  // nothing more arrives for a while.
+  int EventsFromNowOn() {
+    desktop::x11::Sync(display_->c());
+    CountEvents();
+    const int before = keys_ + buttons_;
+    std::this_thread::sleep_for(300ms);  // a window for late events
+    desktop::x11::Sync(display_->c());
+    CountEvents();
+    return keys_ + buttons_ - before;
+  }
+  // The pointer's button and modifier mask, and whether any key is down.
+  uint16_t PointerMask() {
+    xcb_connection_t* c = display_->c();
+    desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
+        xcb_query_pointer_reply(c, xcb_query_pointer(c, display_->root()),
+                                nullptr));
+    return reply ? reply->mask : 0xffff;
+  }
+  int KeysDown() {
+    xcb_connection_t* c = display_->c();
+    desktop::test::XcbReply<xcb_query_keymap_reply_t> reply(
+        xcb_query_keymap_reply(c, xcb_query_keymap(c), nullptr));
+    if (!reply)
+      return -1;
+    int down = 0;
+    for (uint8_t byte : reply->keys)
+      down += __builtin_popcount(byte);
+    return down;
+  }
+
+  std::unique_ptr<desktop::test::TestDisplay> display_;
+  xcb_window_t window_ = 0;
+  std::unique_ptr<InputGate> gate_;
+  int keys_ = 0;
+  int buttons_ = 0;
+};
+
+// Finding 1 of the outside test: a technician queued ~1 s of typing, then
+// a move to where the prompt's Allow button would be and a click, then
+// asked for a permission. The prompt must get none of it.
+TEST_F(InputGateStateTest, APromptOpeningStopsTypingAndDropsWhatIsQueued) {
+  gate_->SetControl(true);
+  ASSERT_TRUE(gate_->Submit(TextEvent(std::string(4096, 'a'))));
+  ASSERT_TRUE(gate_->Submit(Move(320, 240)));
+  ASSERT_TRUE(gate_->Submit(Button(1, true)));
+  ASSERT_TRUE(gate_->Submit(Button(1, false)));
+  WaitForKeys(20);
+  gate_->PromptOpened();
+  ASSERT_TRUE(gate_->WaitIdle(5s));
+  EXPECT_EQ(EventsFromNowOn(), 0);
+  EXPECT_LT(keys_, 4096 / 2) << "typing went on after the prompt opened";
+  EXPECT_EQ(buttons_, 0) << "the queued click landed";
+  EXPECT_TRUE(gate_->control());  // control stays granted
+  EXPECT_EQ(KeysDown(), 0);
+}
+
+// Finding 3: revoking control stopped the queue but not the text being
+// typed (3,611-3,839 of 4,096 keys still arrived).
+TEST_F(InputGateStateTest, RevokingControlStopsTypingAtTheNextKey) {
+  gate_->SetControl(true);
+  ASSERT_TRUE(gate_->Submit(TextEvent(std::string(4096, 'b'))));
+  WaitForKeys(20);
+  gate_->SetControl(false);
+  ASSERT_TRUE(gate_->WaitIdle(5s));
+  EXPECT_EQ(EventsFromNowOn(), 0);
+  EXPECT_LT(keys_, 4096 / 2) << "typing went on after control was revoked";
+  EXPECT_EQ(KeysDown(), 0);
+  // Control given again works as before.
+  gate_->SetControl(true);
+  ASSERT_TRUE(gate_->Submit(TextEvent("c")));
+  ASSERT_TRUE(gate_->WaitIdle(5s));
+  const int before = keys_;
+  WaitForKeys(before + 1);
+}
+
+// Finding 2: STOP with Ctrl, Alt and button 1 held left them down on the
+// customer's X server after the app had gone (pointer mask 0x10c).
+TEST_F(InputGateStateTest, StopReleasesWhatTheTechnicianHeldDown) {
+  gate_->SetControl(true);
+  ASSERT_TRUE(gate_->Submit(KeyEvent(0xffe3, true)));  // Control_L
+  ASSERT_TRUE(gate_->Submit(KeyEvent(0xffe9, true)));  // Alt_L
+  ASSERT_TRUE(gate_->Submit(Button(1, true)));
+  ASSERT_TRUE(gate_->WaitIdle(5s));
+  ASSERT_NE(PointerMask() & (XCB_KEY_BUT_MASK_CONTROL | XCB_KEY_BUT_MASK_MOD_1 |
+                             XCB_KEY_BUT_MASK_BUTTON_1),
+            0);
+  gate_->Stop();
+  // When Stop() returns, nothing Tether pressed is down any more.
+  EXPECT_EQ(PointerMask() & 0x1fff, 0);
+  EXPECT_EQ(KeysDown(), 0);
+}
+
+// Finding 2, without any intent: STOP in the middle of typed capitals (the
+// injector presses Shift around each one) left Shift down in 2-3 of 15.
+TEST_F(InputGateStateTest, StopDuringTypedCapitalsLeavesNoShiftDown) {
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    if (round > 0) {
+      auto injector = desktop::InputInjector::Create(display_->name());
+      ASSERT_TRUE(injector.has_value());
+      gate_ = std::make_unique<InputGate>(std::move(*injector));
+      keys_ = 0;
+    }
+    gate_->SetControl(true);
+    ASSERT_TRUE(gate_->Submit(TextEvent(std::string(2000, 'Q'))));
+    WaitForKeys(10 + 3 * round);
+    gate_->Stop();
+    EXPECT_EQ(KeysDown(), 0);
+    EXPECT_EQ(PointerMask() & 0x1fff, 0);
+  }
+}
+
 }  // namespace
 }  // namespace tether::customer

@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 
+#include "customer-app/ui/style.h"
 #include "tests/customer_ui/qt_test_environment.h"
 
 namespace tether::customer::ui {
@@ -292,6 +293,26 @@ TEST(PermissionPromptTest, FileShowsNameSizeAndDestination) {
                          QStringLiteral("13 MB"),
                          QStringLiteral("/home/sam/Downloads")}));
   EXPECT_EQ(dialog.refuse_button()->text(), QStringLiteral("Don't accept"));
+}
+
+// Finding 7 of the outside test: a long name hid its real extension
+// ("Invoice …____…pdf.desktop" showed as "…____.pdf…").
+TEST(PermissionPromptTest, ALongFileNameIsCutInTheMiddleAndKeepsItsExtension) {
+  PermissionPrompt prompt = Permission(proto::PERMISSION_SEND_FILE);
+  prompt.file_name = "Invoice " + std::string(200, '_') + ".pdf.desktop";
+  ConsentDialog dialog(PermissionPromptText(prompt), milliseconds(0));
+  ASSERT_FALSE(Facts(&dialog).isEmpty());
+  const QString shown = Facts(&dialog).front();
+  EXPECT_LE(shown.size(), 120);
+  EXPECT_TRUE(shown.startsWith(QStringLiteral("Invoice ")));
+  EXPECT_TRUE(shown.endsWith(QStringLiteral(".pdf.desktop"))) << shown.toStdString();
+  EXPECT_TRUE(shown.contains(QChar(0x2026)));
+  // A short name is shown whole, an extension longer than the room is cut
+  // from the front.
+  EXPECT_EQ(DisplayFileName("report.pdf"), QStringLiteral("report.pdf"));
+  const QString odd = DisplayFileName("a." + std::string(300, 'x'), 40);
+  EXPECT_EQ(odd.size(), 40);
+  EXPECT_TRUE(odd.endsWith(QStringLiteral("xxxx")));
 }
 
 TEST(PermissionPromptTest, RemoteControlMentionsTheFrameAndHowToTakeItBack) {

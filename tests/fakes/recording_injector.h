@@ -1,8 +1,9 @@
 #pragma once
 
 // An InputInjector that records what it is asked to inject instead of
-// touching a display. Honors Block() like the real one: once blocked,
-// every call fails and nothing is recorded.
+// touching a display. Honors Block() and Interrupt() like the real one:
+// once blocked (or while interrupted), every call fails and nothing is
+// recorded.
 
 #include <atomic>
 #include <chrono>
@@ -44,6 +45,8 @@ class RecordingInjector final : public desktop::InputInjector {
   Result<void> Text(std::string_view utf8) override {
     return Record({Event::Kind::kText, 0, 0, std::string(utf8)});
   }
+  void ReleaseAll() override { ++release_alls_; }
+  int release_alls() const { return release_alls_.load(); }
 
   std::vector<Event> events() const {
     std::lock_guard lock(mutex_);
@@ -56,8 +59,8 @@ class RecordingInjector final : public desktop::InputInjector {
 
  private:
   Result<void> Record(Event event) {
-    if (IsBlocked())
-      return MakeError("blocked");
+    if (IsBlocked() || IsInterrupted())
+      return MakeError("blocked or interrupted");
     if (delay_.count() > 0)
       std::this_thread::sleep_for(delay_);
     // The real backend checks before every event it sends.
@@ -69,6 +72,7 @@ class RecordingInjector final : public desktop::InputInjector {
   }
 
   std::chrono::microseconds delay_;
+  std::atomic<int> release_alls_{0};
   mutable std::mutex mutex_;
   std::vector<Event> events_;
 };

@@ -129,6 +129,7 @@ class Actions final : public PolicyActions {
     Check(!consent_.open());  // the technician cannot click a prompt
     ++injected;
   }
+  void PromptOpening() override {}
   void ShowChat(const std::string&) override {}
   void SetClipboard(const std::string&) override {}
   void GrantsChanged(const Grants&) override {}
