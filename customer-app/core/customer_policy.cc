@@ -90,7 +90,7 @@ const char* RefusalName(Refusal refusal) {
     case Refusal::kTooLarge:
       return "message over its size limit";
     case Refusal::kChatTooFast:
-      return "chat messages faster than a person writes";
+      return "chat or clipboard faster than a person writes";
   }
   return "?";
 }
@@ -244,6 +244,9 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
       } else if (message.clipboard().text().size() >
                  limits_.max_clipboard_bytes) {
         Refuse(Refusal::kTooLarge);
+      } else if (!TakeChatToken()) {
+        // Each one also lands in the panel: the same bound as chat.
+        Refuse(Refusal::kChatTooFast);
       } else {
         actions_.SetClipboard(message.clipboard().text());
       }

@@ -64,7 +64,7 @@ enum class Refusal {
   kUnknownMessage,          // empty or unknown message
   kTooLarge,                // chat, clipboard or terms over their limit
   kAskedTooOften,           // a kind of request the customer kept refusing
-  kChatTooFast,             // chat messages faster than a person writes
+  kChatTooFast,             // chat or clipboard faster than a person writes
 };
 inline constexpr size_t kRefusalKinds = 16;
 const char* RefusalName(Refusal refusal);
@@ -78,8 +78,8 @@ struct PolicyLimits {
   uint32_t max_refusals_per_permission = 3;
   uint64_t max_file_size = kDefaultMaxFileSize;
   size_t max_chat_bytes = 16 * 1024;
-  // Chat from the technician: a burst of this many, then one per
-  // `chat_interval`. Whatever the technician sends waits in front of the
+  // Chat and clipboard text from the technician (both land in the panel):
+  // a burst of this many, then one per `chat_interval`. Whatever the technician sends waits in front of the
   // customer's panel (and its STOP button) in the UI thread's queue, so its
   // rate is bounded, not only its size.
   uint32_t chat_burst = 10;

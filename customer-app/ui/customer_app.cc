@@ -12,6 +12,7 @@
 #include <QSysInfo>
 #include <QTimer>
 
+#include "base/sliced_task_queue.h"
 #include "base/log.h"
 #include "customer-app/ui/consent_dialogs.h"
 #include "customer-app/ui/control_border.h"
@@ -70,9 +71,17 @@ CustomerApp::~CustomerApp() {
 }
 
 void CustomerApp::PostToUiThread(std::function<void()> fn) {
-  if (QCoreApplication* app = QCoreApplication::instance()) {
-    QMetaObject::invokeMethod(app, std::move(fn), Qt::QueuedConnection);
-  }
+  // In slices of 10 ms: whatever the technician's side makes arrive, the
+  // customer's clicks (STOP first of all) come in between.
+  static SlicedTaskQueue queue(
+      [] {
+        if (QCoreApplication* app = QCoreApplication::instance()) {
+          QMetaObject::invokeMethod(
+              app, [] { queue.Drain(); }, Qt::QueuedConnection);
+        }
+      },
+      std::chrono::milliseconds(10));
+  queue.Post(std::move(fn));
 }
 
 void CustomerApp::Show() {

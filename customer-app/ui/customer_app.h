@@ -55,8 +55,8 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
   // Shows the start window.
   void Show();
 
-  // The deliver function the app uses: QMetaObject::invokeMethod on qApp,
-  // queued.
+  // The deliver function the app uses: onto the UI thread through one
+  // SlicedTaskQueue, so STOP never waits behind the technician's traffic.
   static void PostToUiThread(std::function<void()> fn);
 
   StartWindow* start_window() const { return start_window_.get(); }

@@ -57,8 +57,7 @@ void ChatPanel::AddMessage(const QString& text, bool from_me) {
                text));
   item->setForeground(from_me ? QColor(0x1E, 0x5A, 0xA8)
                               : QColor(0x1B, 0x24, 0x30));
-  history_->addItem(item);
-  history_->scrollToBottom();
+  Append(item);
 }
 
 void ChatPanel::AddNotice(const QString& text) {
@@ -67,7 +66,16 @@ void ChatPanel::AddNotice(const QString& text) {
   QFont font = item->font();
   font.setItalic(true);
   item->setFont(font);
+  Append(item);
+}
+
+void ChatPanel::Append(QListWidgetItem* item) {
   history_->addItem(item);
+  // Adding costs time in proportion to the list (word wrap): a flooding
+  // customer must not make the console slow. The session protocol keeps
+  // every message.
+  while (history_->count() > kMaxHistoryItems)
+    delete history_->takeItem(0);
   history_->scrollToBottom();
 }
 

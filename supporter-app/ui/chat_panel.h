@@ -9,6 +9,7 @@
 
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
 class QPushButton;
 
 namespace tether::supporter::ui {
@@ -19,6 +20,8 @@ class ChatPanel : public QWidget {
  public:
   explicit ChatPanel(QWidget* parent = nullptr);
 
+  // The newest kMaxHistoryItems lines are shown.
+  static constexpr int kMaxHistoryItems = 500;
   void AddMessage(const QString& text, bool from_me);
   void AddNotice(const QString& text);
   void SetEnabledForSession(bool enabled);
@@ -33,6 +36,7 @@ class ChatPanel : public QWidget {
 
  private:
   void Send();
+  void Append(QListWidgetItem* item);
 
   QListWidget* history_ = nullptr;
   QLineEdit* input_ = nullptr;

@@ -7,6 +7,7 @@
 #include <QPushButton>
 #include <QUrl>
 
+#include "base/sliced_task_queue.h"
 #include "base/log.h"
 #include "supporter-app/ui/join_dialog.h"
 #include "supporter-app/ui/main_window.h"
@@ -57,8 +58,17 @@ SupporterApp::~SupporterApp() {
 }
 
 void SupporterApp::PostToUiThread(std::function<void()> fn) {
-  if (QCoreApplication* app = QCoreApplication::instance())
-    QMetaObject::invokeMethod(app, std::move(fn), Qt::QueuedConnection);
+  // In slices of 10 ms: whatever the customer's side makes arrive, the
+  // technician's clicks (End, Stop control) come in between.
+  static SlicedTaskQueue queue(
+      [] {
+        if (QCoreApplication* app = QCoreApplication::instance()) {
+          QMetaObject::invokeMethod(
+              app, [] { queue.Drain(); }, Qt::QueuedConnection);
+        }
+      },
+      std::chrono::milliseconds(10));
+  queue.Post(std::move(fn));
 }
 
 QString SupporterApp::relay_text() const {

@@ -51,6 +51,8 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   ~SupporterApp() override;
 
   void Show();
+  // Onto the UI thread in slices (SlicedTaskQueue): the technician's clicks
+  // never wait behind the customer's traffic.
   static void PostToUiThread(std::function<void()> fn);
 
   MainWindow* main_window() const { return main_window_.get(); }

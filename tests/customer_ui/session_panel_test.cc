@@ -110,6 +110,17 @@ TEST_F(SessionPanelTest, ChatListShowsWhoWroteWhat) {
   EXPECT_EQ(panel_.chat_list()->item(1)->text(), QStringLiteral("You: Thanks"));
 }
 
+TEST_F(SessionPanelTest, ChatKeepsTheNewestLinesOnly) {
+  for (int i = 0; i < 300; ++i)
+    panel_.AddChat(QString::number(i), false);
+  panel_.AddNotice(QStringLiteral("A file was saved."));
+  ASSERT_EQ(panel_.chat_list()->count(), SessionPanel::kMaxChatItems);
+  EXPECT_EQ(panel_.chat_list()->item(0)->text(),
+            QStringLiteral("Alex Meyer: 201"));
+  EXPECT_EQ(panel_.chat_list()->item(SessionPanel::kMaxChatItems - 1)->text(),
+            QStringLiteral("A file was saved."));
+}
+
 TEST_F(SessionPanelTest, ClosingAsksAndEndsOnlyWhenConfirmed) {
   int asked = 0;
   panel_.SetConfirmEnd([&] {
