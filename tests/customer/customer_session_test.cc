@@ -427,6 +427,74 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
   EXPECT_TRUE(stop_in_receipt);
 }
 
+// Finding 1 of the outside test, staged as the tester did: with control
+// granted, ~1 s of typing, a move to where a centred prompt's Allow button
+// would be and a click are queued; then a request opens a prompt. While it
+// stays open (longer than the dialog's 0.8 s arm delay) none of it lands.
+TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
+  consent_ = ScriptedConsent(ScriptedConsent::Mode::kHold);
+  Start();  // the real XTest injector
+  Open();
+  ASSERT_TRUE(consent_.AnswerTerms(true));
+  Flush();
+  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  Flush();
+  ASSERT_TRUE(consent_.Answer(true));
+  Flush();
+  // The customer's desktop: one window with the focus, counting what
+  // arrives.
+  xcb_connection_t* c = display_->c();
+  const xcb_window_t window = desktop::test::CreateWindow(
+      c, display_->x.screen, {0, 0, kScreen.width, kScreen.height}, 0xffffff,
+      "desktop", XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_BUTTON_PRESS);
+  xcb_set_input_focus(c, XCB_INPUT_FOCUS_POINTER_ROOT, window,
+                      XCB_CURRENT_TIME);
+  desktop::x11::Sync(c);
+  int keys = 0, buttons = 0;
+  const auto count = [&] {
+    desktop::x11::Sync(c);
+    while (desktop::test::XcbEvent e{xcb_poll_for_event(c)}) {
+      keys += desktop::test::EventType(e.get()) == XCB_KEY_PRESS;
+      buttons += desktop::test::EventType(e.get()) == XCB_BUTTON_PRESS;
+    }
+  };
+
+  PeerMessage text;
+  text.mutable_input()->mutable_text()->set_text(std::string(4096, 'a'));
+  wire_->Message(text);
+  wire_->Message(Move(kScreen.width / 2, kScreen.height / 2));
+  PeerMessage press;
+  press.mutable_input()->mutable_mouse_button()->set_button(1);
+  press.mutable_input()->mutable_mouse_button()->set_pressed(true);
+  PeerMessage release = press;
+  release.mutable_input()->mutable_mouse_button()->set_pressed(false);
+  wire_->Message(press);
+  wire_->Message(release);
+  Flush();
+  for (auto until = std::chrono::steady_clock::now() + 5s;
+       keys < 20 && std::chrono::steady_clock::now() < until;) {
+    count();
+  }
+  ASSERT_GE(keys, 20) << "the typing never started";
+
+  wire_->Message(Request(2, proto::PERMISSION_CLIPBOARD));
+  Flush();
+  ASSERT_EQ(consent_.open_prompts(), 1u);
+  count();
+  const int keys_at_prompt = keys;
+  for (auto until = std::chrono::steady_clock::now() + 1200ms;
+       std::chrono::steady_clock::now() < until;) {
+    count();
+    std::this_thread::sleep_for(20ms);
+  }
+  // At most the one key that was being sent as the prompt opened.
+  EXPECT_LE(keys - keys_at_prompt, 1) << "typing went on into the prompt";
+  EXPECT_EQ(buttons, 0) << "the queued click landed";
+  EXPECT_LT(keys, 4096);
+  ASSERT_TRUE(consent_.Answer(false));
+  Flush();
+}
+
 // A hostile technician, after the customer agreed: input with no control
 // granted, files with hostile names and sizes, a flood of view-switch
 // requests (the customer says no), a huge chat, video while not switched.

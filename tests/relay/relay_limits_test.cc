@@ -509,6 +509,26 @@ TEST_F(RelayLimitsTest, ConnectingInALoopAddsBoundedRows) {
   EXPECT_EQ(looped, 20);  // the per-source share of a 10-minute window
 }
 
+// libprotobuf's own complaint about a malformed message goes to the relay's
+// log in its format, not raw to stderr (finding 8).
+TEST_F(RelayLimitsTest, ProtobufMessagesGoThroughTheRelaysLog) {
+  StartRelay();
+  auto client = Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Hello(proto::ROLE_SUPPORTER).has_value());
+  // Login{user: "\xff\xfe"}: a string field that is not UTF-8.
+  const Bytes login = {0x12, 0x04, 0x0a, 0x02, 0xff, 0xfe};
+  ASSERT_TRUE(client->SendPayload(login).has_value());
+  EXPECT_TRUE(client->WaitClosed(seconds(5)));
+  std::string log;
+  for (auto until = steady_clock::now() + seconds(5);
+       !Contains(log, "left after") && steady_clock::now() < until;) {
+    log = relay_->log();
+  }
+  EXPECT_TRUE(Contains(log, "protobuf: String field")) << log;
+  EXPECT_FALSE(Contains(log, "[libprotobuf")) << log;
+}
+
 // ------------------------------------------------------------- code guessing
 
 // "127.0.<block>.<n>" for the n-th address (from 1) of a test's own block.

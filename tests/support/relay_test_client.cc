@@ -143,6 +143,19 @@ Result<void> RelayTestClient::Send(const proto::ClientMessage& message,
   return Flush(Clock::now() + timeout);
 }
 
+Result<void> RelayTestClient::SendPayload(ByteSpan payload) {
+  Bytes frame;
+  if (auto framed = protocol::AppendFrame(
+          payload, protocol::kDefaultRelayedFrameLimit + 64, frame);
+      !framed) {
+    return framed;
+  }
+  if (auto written = engine_->Write(frame); !written) {
+    return Unexpected(written.error());
+  }
+  return Flush();
+}
+
 Result<void> RelayTestClient::SendPrefix(const proto::ClientMessage& message,
                                          size_t prefix) {
   Bytes frame;

@@ -37,6 +37,9 @@ class RelayTestClient {
   // (the relay stopped reading); what was not sent yet stays queued.
   Result<void> Send(const proto::ClientMessage& message,
                     std::chrono::milliseconds timeout);
+  // Sends `payload` as one frame, whatever it holds (not a valid message,
+  // for instance).
+  Result<void> SendPayload(ByteSpan payload);
   // Sends only the first `prefix` bytes of the message's frame (header
   // included), as a slow or hostile sender would; the rest never follows.
   Result<void> SendPrefix(const proto::ClientMessage& message, size_t prefix);
