@@ -4,10 +4,16 @@
 
 namespace tether {
 
-SlicedTaskQueue::SlicedTaskQueue(std::function<void()> schedule_drain,
+SlicedTaskQueue::SlicedTaskQueue(PostToThread post_to_thread,
                                  std::chrono::microseconds slice,
                                  const Clock& clock)
-    : schedule_drain_(std::move(schedule_drain)), slice_(slice), clock_(clock) {}
+    : post_to_thread_(std::move(post_to_thread)),
+      slice_(slice),
+      clock_(clock) {}
+
+void SlicedTaskQueue::ScheduleDrain() {
+  post_to_thread_([this] { Drain(); });
+}
 
 void SlicedTaskQueue::Post(std::function<void()> task) {
   bool schedule = false;
@@ -18,7 +24,7 @@ void SlicedTaskQueue::Post(std::function<void()> task) {
     scheduled_ = true;
   }
   if (schedule)
-    schedule_drain_();
+    ScheduleDrain();
 }
 
 void SlicedTaskQueue::Drain() {
@@ -40,7 +46,7 @@ void SlicedTaskQueue::Drain() {
     first = false;
     task();
   }
-  schedule_drain_();
+  ScheduleDrain();
 }
 
 size_t SlicedTaskQueue::pending() const {

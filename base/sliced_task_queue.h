@@ -19,9 +19,10 @@ namespace tether {
 // every queued call before it looks at input again.)
 class SlicedTaskQueue {
  public:
-  // `schedule_drain` makes the running thread call Drain() soon; it is
-  // called from Post()'s thread or from Drain(), once per drain.
-  SlicedTaskQueue(std::function<void()> schedule_drain,
+  // Runs a task on the running thread soon (a UI's queued call); the queue
+  // hands it one drain at a time, from Post()'s thread or from Drain().
+  using PostToThread = std::function<void(std::function<void()>)>;
+  SlicedTaskQueue(PostToThread post_to_thread,
                   std::chrono::microseconds slice,
                   const Clock& clock = Clock::System());
   SlicedTaskQueue(const SlicedTaskQueue&) = delete;
@@ -35,7 +36,9 @@ class SlicedTaskQueue {
   size_t pending() const;
 
  private:
-  const std::function<void()> schedule_drain_;
+  void ScheduleDrain();
+
+  const PostToThread post_to_thread_;
   const std::chrono::microseconds slice_;
   const Clock& clock_;
   mutable std::mutex mutex_;

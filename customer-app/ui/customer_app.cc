@@ -74,11 +74,9 @@ void CustomerApp::PostToUiThread(std::function<void()> fn) {
   // In slices of 10 ms: whatever the technician's side makes arrive, the
   // customer's clicks (STOP first of all) come in between.
   static SlicedTaskQueue queue(
-      [] {
-        if (QCoreApplication* app = QCoreApplication::instance()) {
-          QMetaObject::invokeMethod(
-              app, [] { queue.Drain(); }, Qt::QueuedConnection);
-        }
+      [](std::function<void()> drain) {
+        if (QCoreApplication* app = QCoreApplication::instance())
+          QMetaObject::invokeMethod(app, std::move(drain), Qt::QueuedConnection);
       },
       std::chrono::milliseconds(10));
   queue.Post(std::move(fn));

@@ -61,11 +61,9 @@ void SupporterApp::PostToUiThread(std::function<void()> fn) {
   // In slices of 10 ms: whatever the customer's side makes arrive, the
   // technician's clicks (End, Stop control) come in between.
   static SlicedTaskQueue queue(
-      [] {
-        if (QCoreApplication* app = QCoreApplication::instance()) {
-          QMetaObject::invokeMethod(
-              app, [] { queue.Drain(); }, Qt::QueuedConnection);
-        }
+      [](std::function<void()> drain) {
+        if (QCoreApplication* app = QCoreApplication::instance())
+          QMetaObject::invokeMethod(app, std::move(drain), Qt::QueuedConnection);
       },
       std::chrono::milliseconds(10));
   queue.Post(std::move(fn));

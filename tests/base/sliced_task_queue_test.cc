@@ -31,8 +31,9 @@ struct Loop {
 TEST(SlicedTaskQueueTest, TasksRunInOrderAndOneDrainIsScheduledAtATime) {
   Loop loop;
   test::ManualClock clock;
-  SlicedTaskQueue queue([&] { loop.events.push_back([&] { queue.Drain(); }); },
-                        10ms, clock);
+  SlicedTaskQueue queue(
+      [&](std::function<void()> drain) { loop.events.push_back(drain); }, 10ms,
+      clock);
   std::vector<int> ran;
   for (int i = 0; i < 5; ++i)
     queue.Post([&ran, i] { ran.push_back(i); });
@@ -50,8 +51,9 @@ TEST(SlicedTaskQueueTest, TasksRunInOrderAndOneDrainIsScheduledAtATime) {
 TEST(SlicedTaskQueueTest, TheThreadsOwnEventGetsInAfterOneSliceOfAFlood) {
   Loop loop;
   test::ManualClock clock;
-  SlicedTaskQueue queue([&] { loop.events.push_back([&] { queue.Drain(); }); },
-                        10ms, clock);
+  SlicedTaskQueue queue(
+      [&](std::function<void()> drain) { loop.events.push_back(drain); }, 10ms,
+      clock);
   int ran = 0;
   for (int i = 0; i < 10000; ++i) {
     queue.Post([&] {
@@ -77,9 +79,9 @@ TEST(SlicedTaskQueueTest, PostsFromOtherThreadsAllRun) {
   std::mutex mutex;
   std::vector<std::function<void()>> drains;
   SlicedTaskQueue queue(
-      [&] {
+      [&](std::function<void()> drain) {
         std::lock_guard lock(mutex);
-        drains.push_back([&] { queue.Drain(); });
+        drains.push_back(std::move(drain));
       },
       1ms);
   std::atomic<int> ran{0};
