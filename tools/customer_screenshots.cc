@@ -301,7 +301,8 @@ int main(int argc, char** argv) {
     s.app->consent()->CloseAll();
     // A name made to hide what it is: cut in the middle, the real
     // extension shows.
-    file.file_name = "Invoice 2026-11 " + std::string(150, '_') + ".pdf.desktop";
+    file.file_name =
+        "Invoice 2026-11 " + std::string(150, '_') + ".pdf.desktop";
     s.fake->consent->AskPermission(file, [](bool) {});
     shot.Window(s.app->consent()->open_dialogs().back(),
                 "prompt-file-long-name");

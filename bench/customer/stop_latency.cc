@@ -111,8 +111,10 @@ struct StopResult {
   int ran_before_stop = 0;
 };
 
-StopResult RunOnce(const std::string& display, const Flood& flood, int tasks,
-               const Deliver& deliver) {
+StopResult RunOnce(const std::string& display,
+                   const Flood& flood,
+                   int tasks,
+                   const Deliver& deliver) {
   test::FakeCustomerSession* fake = nullptr;
   int starts = 0;
   CustomerApp::Options options;
@@ -203,10 +205,10 @@ int main(int argc, char** argv) {
   for (const Flood& flood : Floods()) {
     const StopResult sliced =
         RunOnce((*xvfb)->name(), flood, tasks, &CustomerApp::PostToUiThread);
-    const StopResult naive = RunOnce((*xvfb)->name(), flood, tasks, &PostEachTask);
-    std::printf("| %s | %.0f (%d) | %.0f (%d) |\n", flood.name,
-                sliced.stop_ms, sliced.ran_before_stop, naive.stop_ms,
-                naive.ran_before_stop);
+    const StopResult naive =
+        RunOnce((*xvfb)->name(), flood, tasks, &PostEachTask);
+    std::printf("| %s | %.0f (%d) | %.0f (%d) |\n", flood.name, sliced.stop_ms,
+                sliced.ran_before_stop, naive.stop_ms, naive.ran_before_stop);
     std::fflush(stdout);
     if (sliced.stop_ms < 0) {
       std::printf("STOP did not take effect under the %s flood\n", flood.name);

@@ -79,9 +79,9 @@ struct PolicyLimits {
   uint64_t max_file_size = kDefaultMaxFileSize;
   size_t max_chat_bytes = 16 * 1024;
   // Chat and clipboard text from the technician (both land in the panel):
-  // a burst of this many, then one per `chat_interval`. Whatever the technician sends waits in front of the
-  // customer's panel (and its STOP button) in the UI thread's queue, so its
-  // rate is bounded, not only its size.
+  // a burst of this many, then one per `chat_interval`. Whatever the technician
+  // sends waits in front of the customer's panel (and its STOP button) in the
+  // UI thread's queue, so its rate is bounded, not only its size.
   uint32_t chat_burst = 10;
   std::chrono::milliseconds chat_interval{500};
   size_t max_clipboard_bytes = 1024 * 1024;

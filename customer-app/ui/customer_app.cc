@@ -12,8 +12,8 @@
 #include <QSysInfo>
 #include <QTimer>
 
-#include "base/sliced_task_queue.h"
 #include "base/log.h"
+#include "base/sliced_task_queue.h"
 #include "customer-app/ui/consent_dialogs.h"
 #include "customer-app/ui/control_border.h"
 #include "customer-app/ui/ended_window.h"
@@ -76,7 +76,8 @@ void CustomerApp::PostToUiThread(std::function<void()> fn) {
   static SlicedTaskQueue queue(
       [](std::function<void()> drain) {
         if (QCoreApplication* app = QCoreApplication::instance())
-          QMetaObject::invokeMethod(app, std::move(drain), Qt::QueuedConnection);
+          QMetaObject::invokeMethod(app, std::move(drain),
+                                    Qt::QueuedConnection);
       },
       std::chrono::milliseconds(10));
   queue.Post(std::move(fn));

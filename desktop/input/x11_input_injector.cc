@@ -265,11 +265,20 @@ class X11InputInjector final : public InputInjector {
                         x, y, 0);
     // What is down because of us, for ReleaseAll().
     switch (type) {
-      case XCB_KEY_PRESS: down_keys_.insert(detail); break;
-      case XCB_KEY_RELEASE: down_keys_.erase(detail); break;
-      case XCB_BUTTON_PRESS: down_buttons_.insert(detail); break;
-      case XCB_BUTTON_RELEASE: down_buttons_.erase(detail); break;
-      default: break;
+      case XCB_KEY_PRESS:
+        down_keys_.insert(detail);
+        break;
+      case XCB_KEY_RELEASE:
+        down_keys_.erase(detail);
+        break;
+      case XCB_BUTTON_PRESS:
+        down_buttons_.insert(detail);
+        break;
+      case XCB_BUTTON_RELEASE:
+        down_buttons_.erase(detail);
+        break;
+      default:
+        break;
     }
     // Sent now: a later Block() cannot be undercut by a buffered event, and
     // nothing sits unsent in xcb's buffer when it runs.

@@ -7,8 +7,8 @@
 #include <QPushButton>
 #include <QUrl>
 
-#include "base/sliced_task_queue.h"
 #include "base/log.h"
+#include "base/sliced_task_queue.h"
 #include "supporter-app/ui/join_dialog.h"
 #include "supporter-app/ui/main_window.h"
 #include "supporter-app/ui/session_window.h"
@@ -63,7 +63,8 @@ void SupporterApp::PostToUiThread(std::function<void()> fn) {
   static SlicedTaskQueue queue(
       [](std::function<void()> drain) {
         if (QCoreApplication* app = QCoreApplication::instance())
-          QMetaObject::invokeMethod(app, std::move(drain), Qt::QueuedConnection);
+          QMetaObject::invokeMethod(app, std::move(drain),
+                                    Qt::QueuedConnection);
       },
       std::chrono::milliseconds(10));
   queue.Post(std::move(fn));

@@ -305,7 +305,8 @@ TEST(PermissionPromptTest, ALongFileNameIsCutInTheMiddleAndKeepsItsExtension) {
   const QString shown = Facts(&dialog).front();
   EXPECT_LE(shown.size(), 120);
   EXPECT_TRUE(shown.startsWith(QStringLiteral("Invoice ")));
-  EXPECT_TRUE(shown.endsWith(QStringLiteral(".pdf.desktop"))) << shown.toStdString();
+  EXPECT_TRUE(shown.endsWith(QStringLiteral(".pdf.desktop")))
+      << shown.toStdString();
   EXPECT_TRUE(shown.contains(QChar(0x2026)));
   // A short name is shown whole, an extension longer than the room is cut
   // from the front.

@@ -36,10 +36,10 @@ TEST(StopUnderFloodTest, StopGetsInBeforeTheTechniciansFloodIsDone) {
     GTEST_SKIP() << "needs Xvfb";
   constexpr int kTasks = 400;
   int status = -1;
-  const std::string out =
-      RunCommand("'" + std::string(bin_dir) + "/tether-bench-customer-stop' --tasks " +
-              std::to_string(kTasks) + " 2>/dev/null",
-          &status);
+  const std::string out = RunCommand(
+      "'" + std::string(bin_dir) + "/tether-bench-customer-stop' --tasks " +
+          std::to_string(kTasks) + " 2>/dev/null",
+      &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("STOP took effect in every run"), std::string::npos)
       << out;
