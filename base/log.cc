@@ -11,12 +11,18 @@ namespace {
 
 spdlog::level::level_enum ToSpdlog(Level level) {
   switch (level) {
-    case Level::kTrace: return spdlog::level::trace;
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kTrace:
+      return spdlog::level::trace;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -35,12 +41,18 @@ void Init(std::string_view program, Level level) {
 }
 
 Result<Level> ParseLevel(std::string_view name) {
-  if (name == "trace") return Level::kTrace;
-  if (name == "debug") return Level::kDebug;
-  if (name == "info") return Level::kInfo;
-  if (name == "warn" || name == "warning") return Level::kWarn;
-  if (name == "error") return Level::kError;
-  if (name == "off") return Level::kOff;
+  if (name == "trace")
+    return Level::kTrace;
+  if (name == "debug")
+    return Level::kDebug;
+  if (name == "info")
+    return Level::kInfo;
+  if (name == "warn" || name == "warning")
+    return Level::kWarn;
+  if (name == "error")
+    return Level::kError;
+  if (name == "off")
+    return Level::kOff;
   return MakeError("unknown log level '" + std::string(name) +
                    "' (expected trace, debug, info, warn, error or off)");
 }

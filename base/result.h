@@ -61,13 +61,12 @@ class [[nodiscard]] Result {
   using value_type = T;
   using error_type = E;
 
-  Result()
-    requires std::is_default_constructible_v<T>
+  Result() requires std::is_default_constructible_v<T>
       : storage_(std::in_place_index<0>) {}
   template <typename U = T>
-    requires std::is_constructible_v<T, U&&> &&
-             (!std::is_same_v<std::remove_cvref_t<U>, Result>)
-  Result(U&& value)  // NOLINT(google-explicit-constructor): like std::expected
+  requires std::is_constructible_v<T, U&&> &&
+      (!std::is_same_v<std::remove_cvref_t<U>, Result>)Result(
+          U&& value)  // NOLINT(google-explicit-constructor): like std::expected
       : storage_(std::in_place_index<0>, std::forward<U>(value)) {}
   template <typename G>
   Result(Unexpected<G> error)  // NOLINT(google-explicit-constructor)
@@ -97,10 +96,12 @@ class [[nodiscard]] Result {
 
  private:
   void Checked() const {
-    if (!has_value()) internal::BadResultAccess();
+    if (!has_value())
+      internal::BadResultAccess();
   }
   void ErrorChecked() const {
-    if (has_value()) internal::BadResultAccess();
+    if (has_value())
+      internal::BadResultAccess();
   }
 
   std::variant<T, E> storage_;
@@ -121,7 +122,8 @@ class [[nodiscard]] Result<void, E> {
   bool has_value() const { return !failed_; }
   explicit operator bool() const { return has_value(); }
   void value() const {
-    if (failed_) internal::BadResultAccess();
+    if (failed_)
+      internal::BadResultAccess();
   }
 
   E& error() & { return ErrorChecked(), error_; }
@@ -130,7 +132,8 @@ class [[nodiscard]] Result<void, E> {
 
  private:
   void ErrorChecked() const {
-    if (!failed_) internal::BadResultAccess();
+    if (!failed_)
+      internal::BadResultAccess();
   }
 
   bool failed_ = false;

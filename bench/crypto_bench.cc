@@ -39,7 +39,8 @@ namespace fs = std::filesystem;
 
 template <typename T>
 T Check(Result<T> result, const char* what) {
-  if (!result) Die(std::string(what) + ": " + result.error().message);
+  if (!result)
+    Die(std::string(what) + ": " + result.error().message);
   return std::move(result).value();
 }
 
@@ -111,7 +112,8 @@ EnginePair Handshake() {
     server_done = Check(pair.server->Handshake(), "server handshake");
     pair.client->FeedIncoming(pair.server->TakeOutgoing());
   }
-  if (!client_done || !server_done) Die("handshake did not complete");
+  if (!client_done || !server_done)
+    Die("handshake did not complete");
   return pair;
 }
 
@@ -145,7 +147,8 @@ void BM_E2eChannelSeal(benchmark::State& state) {
   const Bytes plain(size, 0x5a);
   for (auto _ : state) {
     auto record = channel->Seal(plain);
-    if (!record) Die("seal: " + record.error().message);
+    if (!record)
+      Die("seal: " + record.error().message);
     benchmark::DoNotOptimize(record->data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
@@ -160,12 +163,14 @@ void BM_TlsRecordRoundTrip(benchmark::State& state) {
   const Bytes plain(size, 0x5a);
   Bytes out(16 << 10);
   for (auto _ : state) {
-    if (!pair.client->Write(plain)) Die("write");
+    if (!pair.client->Write(plain))
+      Die("write");
     pair.server->FeedIncoming(pair.client->TakeOutgoing());
     size_t received = 0;
     while (received < size) {
       auto n = pair.server->Read(out);
-      if (!n || *n == 0) Die("read");
+      if (!n || *n == 0)
+        Die("read");
       received += *n;
     }
     benchmark::DoNotOptimize(out.data());
@@ -191,11 +196,14 @@ void BM_E2eHandshake(benchmark::State& state) {
   const crypto::E2eContext context{1, "12345678"};
   for (auto _ : state) {
     auto supporter = Check(crypto::E2eHandshake::Create(
-        crypto::E2eRole::kSupporter, context, random), "create");
+                               crypto::E2eRole::kSupporter, context, random),
+                           "create");
     auto customer = Check(crypto::E2eHandshake::Create(
-        crypto::E2eRole::kCustomer, context, random), "create");
+                              crypto::E2eRole::kCustomer, context, random),
+                          "create");
     Bytes commitment = Check(supporter->SupporterCommit(), "commit");
-    Bytes customer_key = Check(customer->CustomerRespond(commitment), "respond");
+    Bytes customer_key =
+        Check(customer->CustomerRespond(commitment), "respond");
     Bytes supporter_key =
         Check(supporter->SupporterReveal(customer_key), "reveal");
     Check(customer->CustomerVerify(supporter_key), "verify");
@@ -208,7 +216,8 @@ void BM_Argon2idHashPasswordDefault(benchmark::State& state) {
   auto& random = crypto::RandomGenerator::Default();
   for (auto _ : state) {
     auto hash = crypto::HashPassword("correct horse battery staple", random);
-    if (!hash) Die("hash: " + hash.error().message);
+    if (!hash)
+      Die("hash: " + hash.error().message);
     benchmark::DoNotOptimize(hash->data());
   }
 }

@@ -20,8 +20,8 @@
 #include "base/bytes.h"
 #include "crypto/mbedtls_error.h"
 #include "crypto/random.h"
-#include "crypto/secure_memory.h"
 #include "crypto/scoped_mbedtls.h"
+#include "crypto/secure_memory.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
 #error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
@@ -36,7 +36,6 @@ constexpr size_t kMaxCommonNameLength = 64;
 constexpr int kValidityYears = 10;
 // Big enough for an ECDSA P-256 or RSA-4096 SubjectPublicKeyInfo.
 constexpr size_t kMaxPublicKeyDer = 1024;
-
 
 // Owns a file descriptor; closes it on every path.
 class ScopedFd {

@@ -22,7 +22,8 @@ namespace {
 
 // SHA-256 and HMAC over memory cannot fail; a failure is a broken build.
 void Check(int ret) {
-  if (ret != 0) std::abort();
+  if (ret != 0)
+    std::abort();
 }
 
 }  // namespace
@@ -37,7 +38,9 @@ struct Sha256Hasher::Context {
 };
 
 Sha256Hasher::Sha256Hasher() : context_(new Context()) {}
-Sha256Hasher::~Sha256Hasher() { delete context_; }
+Sha256Hasher::~Sha256Hasher() {
+  delete context_;
+}
 
 void Sha256Hasher::Update(ByteSpan data) {
   Check(TETHER_SHA256_UPDATE(&context_->sha, data.data(), data.size()));

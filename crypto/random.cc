@@ -65,10 +65,10 @@ Result<void> RandomGenerator::Fill(std::span<uint8_t> out) {
   // mbedtls_ctr_drbg_random is limited to MBEDTLS_CTR_DRBG_MAX_REQUEST bytes.
   size_t done = 0;
   while (done < out.size()) {
-    size_t chunk = std::min<size_t>(out.size() - done,
-                                    MBEDTLS_CTR_DRBG_MAX_REQUEST);
-    int ret = mbedtls_ctr_drbg_random(&contexts_->drbg, out.data() + done,
-                                      chunk);
+    size_t chunk =
+        std::min<size_t>(out.size() - done, MBEDTLS_CTR_DRBG_MAX_REQUEST);
+    int ret =
+        mbedtls_ctr_drbg_random(&contexts_->drbg, out.data() + done, chunk);
     if (ret != 0) {
       return MakeError("random generator failed: " + MbedtlsErrorText(ret));
     }
@@ -77,7 +77,8 @@ Result<void> RandomGenerator::Fill(std::span<uint8_t> out) {
   return {};
 }
 
-int RandomGenerator::MbedtlsCallback(void* generator, unsigned char* out,
+int RandomGenerator::MbedtlsCallback(void* generator,
+                                     unsigned char* out,
                                      size_t len) {
   auto* self = static_cast<RandomGenerator*>(generator);
   return mbedtls_ctr_drbg_random(&self->contexts_->drbg, out, len);

@@ -29,19 +29,23 @@ class ScopedMbedtls {
   T value_;
 };
 
-using ScopedMpi = ScopedMbedtls<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
-using ScopedEcpGroup = ScopedMbedtls<mbedtls_ecp_group, mbedtls_ecp_group_init,
+using ScopedMpi =
+    ScopedMbedtls<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
+using ScopedEcpGroup = ScopedMbedtls<mbedtls_ecp_group,
+                                     mbedtls_ecp_group_init,
                                      mbedtls_ecp_group_free>;
-using ScopedEcpPoint = ScopedMbedtls<mbedtls_ecp_point, mbedtls_ecp_point_init,
+using ScopedEcpPoint = ScopedMbedtls<mbedtls_ecp_point,
+                                     mbedtls_ecp_point_init,
                                      mbedtls_ecp_point_free>;
-using ScopedPk = ScopedMbedtls<mbedtls_pk_context, mbedtls_pk_init,
-                               mbedtls_pk_free>;
-using ScopedX509Crt = ScopedMbedtls<mbedtls_x509_crt, mbedtls_x509_crt_init,
+using ScopedPk =
+    ScopedMbedtls<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk_free>;
+using ScopedX509Crt = ScopedMbedtls<mbedtls_x509_crt,
+                                    mbedtls_x509_crt_init,
                                     mbedtls_x509_crt_free>;
-using ScopedX509WriteCrt =
-    ScopedMbedtls<mbedtls_x509write_cert, mbedtls_x509write_crt_init,
-                  mbedtls_x509write_crt_free>;
-using ScopedGcm = ScopedMbedtls<mbedtls_gcm_context, mbedtls_gcm_init,
-                                mbedtls_gcm_free>;
+using ScopedX509WriteCrt = ScopedMbedtls<mbedtls_x509write_cert,
+                                         mbedtls_x509write_crt_init,
+                                         mbedtls_x509write_crt_free>;
+using ScopedGcm =
+    ScopedMbedtls<mbedtls_gcm_context, mbedtls_gcm_init, mbedtls_gcm_free>;
 
 }  // namespace tether::crypto

@@ -9,9 +9,11 @@ void SecureWipe(std::span<uint8_t> bytes) {
 }
 
 bool ConstantTimeEqual(ByteSpan a, ByteSpan b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size())
+    return false;
   uint8_t diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i];
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= a[i] ^ b[i];
   // Reading through volatile keeps the compiler from short-circuiting.
   volatile uint8_t result = diff;
   return result == 0;

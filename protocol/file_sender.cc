@@ -69,8 +69,7 @@ Result<void> FileSender::Prepare(uint32_t file_id,
     return MakeError("\"" + path.string() + "\" is not a file.");
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return MakeError("Cannot open \"" + name + "\": " + ErrnoText(errno) +
-                     ".");
+    return MakeError("Cannot open \"" + name + "\": " + ErrnoText(errno) + ".");
   }
   auto file = std::make_shared<File>(fd);
   struct stat info {};
@@ -164,9 +163,8 @@ void FileSender::Hash(uint32_t file_id) {
       return;
     const ssize_t n = ReadAt(file->fd, buffer.data(), buffer.size(), offset);
     if (n < 0) {
-      callbacks_.prepared(file_id,
-                          MakeError("Cannot read \"" + file->name +
-                                    "\": " + ErrnoText(errno) + "."));
+      callbacks_.prepared(file_id, MakeError("Cannot read \"" + file->name +
+                                             "\": " + ErrnoText(errno) + "."));
       return;
     }
     if (n == 0)
@@ -242,8 +240,7 @@ void FileSender::Stream(uint32_t file_id) {
     proto::PeerMessage chunk;
     chunk.mutable_file_chunk()->set_file_id(file_id);
     chunk.mutable_file_chunk()->set_offset(offset);
-    chunk.mutable_file_chunk()->set_data(buffer.data(),
-                                         static_cast<size_t>(n));
+    chunk.mutable_file_chunk()->set_data(buffer.data(), static_cast<size_t>(n));
     while (true) {
       bool sent = false;
       {

@@ -49,7 +49,8 @@ void FrameDecoder::Fail(std::string message) {
 }
 
 Result<void> FrameDecoder::Feed(ByteSpan data) {
-  if (error_) return MakeError(*error_);
+  if (error_)
+    return MakeError(*error_);
   buffer_.insert(buffer_.end(), data.begin(), data.end());
   // Check each header as soon as it is complete, before its payload is
   // waited for.
@@ -76,11 +77,13 @@ Result<void> FrameDecoder::Feed(ByteSpan data) {
 }
 
 std::optional<Bytes> FrameDecoder::Next() {
-  if (error_ || buffered_bytes() < kFrameHeaderSize) return std::nullopt;
+  if (error_ || buffered_bytes() < kFrameHeaderSize)
+    return std::nullopt;
   const size_t frame_size = ReadBigEndian32(buffer_.data() + read_offset_);
-  if (buffered_bytes() < kFrameHeaderSize + frame_size) return std::nullopt;
-  const auto begin = buffer_.begin() + static_cast<ptrdiff_t>(
-                                           read_offset_ + kFrameHeaderSize);
+  if (buffered_bytes() < kFrameHeaderSize + frame_size)
+    return std::nullopt;
+  const auto begin =
+      buffer_.begin() + static_cast<ptrdiff_t>(read_offset_ + kFrameHeaderSize);
   Bytes payload(begin, begin + static_cast<ptrdiff_t>(frame_size));
   read_offset_ += kFrameHeaderSize + frame_size;
   if (budget_ != nullptr && frame_size > FrameMemoryBudget::kLargeFrame) {
@@ -92,15 +95,18 @@ std::optional<Bytes> FrameDecoder::Next() {
 }
 
 Result<void> FrameDecoder::Finish() const {
-  if (error_) return MakeError(*error_);
+  if (error_)
+    return MakeError(*error_);
   const size_t pending = buffered_bytes();
-  if (pending == 0) return {};
+  if (pending == 0)
+    return {};
   if (pending < kFrameHeaderSize) {
     return MakeError("stream ended inside a frame header (" +
                      std::to_string(pending) + " of 4 bytes)");
   }
   const size_t frame_size = ReadBigEndian32(buffer_.data() + read_offset_);
-  if (pending >= kFrameHeaderSize + frame_size) return {};  // unread frames
+  if (pending >= kFrameHeaderSize + frame_size)
+    return {};  // unread frames
   return MakeError("stream ended inside a frame (" +
                    std::to_string(pending - kFrameHeaderSize) + " of " +
                    std::to_string(frame_size) + " bytes)");
@@ -114,7 +120,8 @@ void FrameDecoder::Compact() {
   }
   // Drop consumed bytes once they are the larger part of the buffer, so
   // the cost stays linear in the bytes fed.
-  if (read_offset_ == 0 || read_offset_ < buffer_.size() / 2) return;
+  if (read_offset_ == 0 || read_offset_ < buffer_.size() / 2)
+    return;
   buffer_.erase(buffer_.begin(),
                 buffer_.begin() + static_cast<ptrdiff_t>(read_offset_));
   unchecked_offset_ -= read_offset_;

@@ -10,7 +10,9 @@ constexpr size_t kMaxReasonLength = 64;
 // "HTTP/1.1 200": version, space, three digits.
 constexpr size_t kMinStatusLine = 12;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // The reason phrase ends up in a message shown to the user: keep it short
 // and printable whatever the proxy sent.
@@ -28,8 +30,9 @@ Result<ConnectResponse> ParseStatusLine(std::string_view line) {
   if (line.size() < kMinStatusLine || line.substr(0, 5) != kVersionPrefix ||
       !IsDigit(line[5]) || line[6] != '.' || !IsDigit(line[7]) ||
       line[8] != ' ') {
-    return MakeError("the proxy's answer does not start with an HTTP status "
-                     "line");
+    return MakeError(
+        "the proxy's answer does not start with an HTTP status "
+        "line");
   }
   if (line[5] != '1') {
     return MakeError("the proxy answered with an HTTP version other than 1.x");
@@ -56,15 +59,14 @@ Result<ConnectResponse> ParseStatusLine(std::string_view line) {
 
 std::string BuildConnectRequest(std::string_view host, uint16_t port) {
   const bool ipv6_literal = host.find(':') != std::string_view::npos;
-  std::string authority = ipv6_literal ? "[" + std::string(host) + "]"
-                                       : std::string(host);
+  std::string authority =
+      ipv6_literal ? "[" + std::string(host) + "]" : std::string(host);
   authority += ":" + std::to_string(port);
   return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority +
          "\r\n\r\n";
 }
 
-Result<std::optional<ConnectResponse>> ParseConnectResponse(
-    ByteSpan received) {
+Result<std::optional<ConnectResponse>> ParseConnectResponse(ByteSpan received) {
   const std::string_view text(reinterpret_cast<const char*>(received.data()),
                               received.size());
   // Fail as soon as the first bytes cannot begin "HTTP/", e.g. when the
@@ -88,10 +90,12 @@ Result<std::optional<ConnectResponse>> ParseConnectResponse(
       return std::optional<ConnectResponse>();
     }
     std::string_view line = window.substr(line_start, newline - line_start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
     if (!response) {
       auto status = ParseStatusLine(line);
-      if (!status) return Unexpected(std::move(status).error());
+      if (!status)
+        return Unexpected(std::move(status).error());
       response = std::move(*status);
     } else if (line.empty()) {
       response->head_size = newline + 1;

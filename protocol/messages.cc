@@ -15,14 +15,16 @@ Result<void> ParsePayload(ByteSpan payload,
                           google::protobuf::MessageLite& message) {
   // Frames are limited well below INT_MAX, but the parser takes an int.
   if (payload.size() > INT_MAX ||
-      !message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      !message.ParseFromArray(payload.data(),
+                              static_cast<int>(payload.size()))) {
     return MakeError("malformed " + message.GetTypeName());
   }
   return {};
 }
 
 Result<void> AppendMessageFrame(const google::protobuf::MessageLite& message,
-                                size_t limit, Bytes& out) {
+                                size_t limit,
+                                Bytes& out) {
   const size_t size = message.ByteSizeLong();
   if (size > limit) {
     return MakeError(message.GetTypeName() + " of " + std::to_string(size) +
@@ -35,7 +37,8 @@ Result<void> AppendMessageFrame(const google::protobuf::MessageLite& message,
   out[start + 1] = static_cast<uint8_t>(size >> 16);
   out[start + 2] = static_cast<uint8_t>(size >> 8);
   out[start + 3] = static_cast<uint8_t>(size);
-  message.SerializeWithCachedSizesToArray(out.data() + start + kFrameHeaderSize);
+  message.SerializeWithCachedSizesToArray(out.data() + start +
+                                          kFrameHeaderSize);
   return {};
 }
 

@@ -22,7 +22,8 @@ Result<void> ParsePayload(ByteSpan payload,
 
 // Serializes `message` and appends it as one frame; fails over `limit`.
 Result<void> AppendMessageFrame(const google::protobuf::MessageLite& message,
-                                size_t limit, Bytes& out);
+                                size_t limit,
+                                Bytes& out);
 
 // Serializes `message` without a frame header (e.g. a PeerEnvelope that
 // becomes a Relayed's bytes).

@@ -30,7 +30,9 @@ ObserverDispatch::ObserverDispatch(PeerSession::Observer* observer,
   gate_->resume_at = max_undelivered / 4;
 }
 
-ObserverDispatch::~ObserverDispatch() { Close(); }
+ObserverDispatch::~ObserverDispatch() {
+  Close();
+}
 
 void ObserverDispatch::Close() {
   std::lock_guard lock(gate_->mutex);
@@ -42,7 +44,8 @@ void ObserverDispatch::Notify(
     std::function<void(PeerSession::Observer&)> call) {
   auto run = [gate = gate_, call = std::move(call)] {
     std::lock_guard lock(gate->mutex);
-    if (gate->observer != nullptr) call(*gate->observer);
+    if (gate->observer != nullptr)
+      call(*gate->observer);
   };
   if (deliver_) {
     deliver_(std::move(run));

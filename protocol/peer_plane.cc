@@ -11,8 +11,7 @@ namespace {
 // to the log only (it never holds keys or content either).
 constexpr char kSetupFailed[] =
     "The encrypted connection to the other side could not be set up.";
-constexpr char kUnreadable[] =
-    "The other side sent data this app cannot read.";
+constexpr char kUnreadable[] = "The other side sent data this app cannot read.";
 constexpr char kCommitmentMismatch[] =
     "The security check of the connection failed: the other side's key "
     "does not match the one it announced. Somebody may be interfering with "
@@ -42,9 +41,10 @@ Result<std::unique_ptr<PeerPlane>> PeerPlane::Create(
     crypto::E2eRole role,
     crypto::E2eContext context,
     crypto::RandomGenerator& random) {
-  auto handshake = crypto::E2eHandshake::Create(role, std::move(context),
-                                                random);
-  if (!handshake) return Unexpected(std::move(handshake).error());
+  auto handshake =
+      crypto::E2eHandshake::Create(role, std::move(context), random);
+  if (!handshake)
+    return Unexpected(std::move(handshake).error());
   return std::unique_ptr<PeerPlane>(new PeerPlane(std::move(*handshake)));
 }
 
@@ -62,16 +62,19 @@ Unexpected<Error> PeerPlane::Fail(std::string message,
 }
 
 Result<Bytes> PeerPlane::Begin() {
-  if (failed_) return MakeError(kSetupFailed);
+  if (failed_)
+    return MakeError(kSetupFailed);
   auto commitment = handshake_->SupporterCommit();
-  if (!commitment) return Fail(kSetupFailed, commitment.error().message);
+  if (!commitment)
+    return Fail(kSetupFailed, commitment.error().message);
   proto::KeyExchange step;
   step.set_commitment(AsString(*commitment));
   return EnvelopeOf(std::move(step));
 }
 
 Result<PeerPlane::Received> PeerPlane::Receive(ByteSpan envelope) {
-  if (failed_) return MakeError(kUnreadable);
+  if (failed_)
+    return MakeError(kUnreadable);
   proto::PeerEnvelope parsed;
   if (auto ok = ParsePayload(envelope, parsed); !ok) {
     return Fail(kUnreadable, ok.error().message);
@@ -90,14 +93,16 @@ Result<PeerPlane::Received> PeerPlane::Receive(ByteSpan envelope) {
 Result<PeerPlane::Received> PeerPlane::OnKeyExchange(
     const proto::KeyExchange& step) {
   if (channel_ != nullptr) {
-    return Fail(kRestartedExchange, "key exchange step after the channel is up");
+    return Fail(kRestartedExchange,
+                "key exchange step after the channel is up");
   }
   Received received;
   proto::KeyExchange reply;
   switch (step.step_case()) {
     case proto::KeyExchange::kCommitment: {
       auto key = handshake_->CustomerRespond(AsBytes(step.commitment()));
-      if (!key) return Fail(kSetupFailed, key.error().message);
+      if (!key)
+        return Fail(kSetupFailed, key.error().message);
       reply.set_customer_public_key(AsString(*key));
       received.reply = EnvelopeOf(std::move(reply));
       return received;
@@ -105,7 +110,8 @@ Result<PeerPlane::Received> PeerPlane::OnKeyExchange(
     case proto::KeyExchange::kCustomerPublicKey: {
       auto key =
           handshake_->SupporterReveal(AsBytes(step.customer_public_key()));
-      if (!key) return Fail(kSetupFailed, key.error().message);
+      if (!key)
+        return Fail(kSetupFailed, key.error().message);
       reply.set_supporter_public_key(AsString(*key));
       received.reply = EnvelopeOf(std::move(reply));
       break;
@@ -115,20 +121,23 @@ Result<PeerPlane::Received> PeerPlane::OnKeyExchange(
       // not the one committed to: the relay or the peer is cheating.
       auto verified =
           handshake_->CustomerVerify(AsBytes(step.supporter_public_key()));
-      if (!verified) return Fail(kCommitmentMismatch, verified.error().message);
+      if (!verified)
+        return Fail(kCommitmentMismatch, verified.error().message);
       break;
     }
     case proto::KeyExchange::STEP_NOT_SET:
       return Fail(kUnreadable, "empty key exchange step");
   }
-  if (auto taken = TakeChannel(); !taken) return Unexpected(taken.error());
+  if (auto taken = TakeChannel(); !taken)
+    return Unexpected(taken.error());
   received.secured = true;
   return received;
 }
 
 Result<void> PeerPlane::TakeChannel() {
   auto channel = handshake_->TakeChannel();
-  if (!channel) return Fail(kSetupFailed, channel.error().message);
+  if (!channel)
+    return Fail(kSetupFailed, channel.error().message);
   channel_ = std::move(*channel);
   sas_ = handshake_->sas();
   return {};
@@ -139,7 +148,8 @@ Result<PeerPlane::Received> PeerPlane::OnRecord(const std::string& record) {
     return Fail(kRecordTooEarly, "record before the key exchange completed");
   }
   auto plaintext = channel_->Open(AsBytes(record));
-  if (!plaintext) return Fail(kRecordRejected, plaintext.error().message);
+  if (!plaintext)
+    return Fail(kRecordRejected, plaintext.error().message);
   Received received;
   received.message.emplace();
   if (auto ok = ParsePayload(*plaintext, *received.message); !ok) {
@@ -149,7 +159,8 @@ Result<PeerPlane::Received> PeerPlane::OnRecord(const std::string& record) {
 }
 
 Result<Bytes> PeerPlane::Seal(const proto::PeerMessage& message) {
-  if (!secured()) return MakeError("the session is not secured");
+  if (!secured())
+    return MakeError("the session is not secured");
   const size_t size = message.ByteSizeLong();
   if (size > crypto::E2eChannel::kMaxPlaintextSize) {
     return MakeTemporaryError(

@@ -60,8 +60,7 @@ class PeerSessionImpl final : public PeerSession,
 
   void StartThread();
 
-  void Login(std::string user, std::string password,
-             std::string totp) override;
+  void Login(std::string user, std::string password, std::string totp) override;
   void ChangePassword(std::string current, std::string next) override;
   void CreateSession() override;
   void DecideJoin(bool accept) override;
@@ -192,7 +191,9 @@ PeerSessionImpl::PeerSessionImpl(
       tls_config_(std::move(tls_config)),
       proxy_(std::move(proxy)),
       code_(std::move(code)),
-      dispatch_(observer, options_.deliver, options_.max_undelivered_bytes,
+      dispatch_(observer,
+                options_.deliver,
+                options_.max_undelivered_bytes,
                 [this] { Post([this] { ResumeReadingForApp(); }); }) {
   // Initialised here, run by the network thread only from StartThread().
   uv_loop_init(&loop_);
@@ -200,8 +201,8 @@ PeerSessionImpl::PeerSessionImpl(
     static_cast<PeerSessionImpl*>(async->data)->OnWake();
   });
   wake_.data = this;
-  for (uv_timer_t* timer : {&connect_timer_, &heartbeat_timer_,
-                            &liveness_timer_}) {
+  for (uv_timer_t* timer :
+       {&connect_timer_, &heartbeat_timer_, &liveness_timer_}) {
     uv_timer_init(&loop_, timer);
     timer->data = this;
   }
@@ -258,14 +259,17 @@ void PeerSessionImpl::OnWake() {
   }
   // Messages first: End() queued after them sends them before EndSession.
   for (Outgoing& out : outbox) {
-    if (!ended_) SendPeerMessage(out.message);
+    if (!ended_)
+      SendPeerMessage(out.message);
     queued_bytes_ -= out.size;
   }
   for (auto& task : tasks) {
-    if (shut_down_) break;
+    if (shut_down_)
+      break;
     task();
   }
-  if (stop && !shut_down_) Shutdown();
+  if (stop && !shut_down_)
+    Shutdown();
 }
 
 void PeerSessionImpl::Shutdown() {
@@ -274,7 +278,8 @@ void PeerSessionImpl::Shutdown() {
     // Destroyed mid-session: tell the relay (and so the peer), quietly.
     ended_ = true;
     ending_ = true;
-    if (dialer_ != nullptr) std::exchange(dialer_, nullptr)->Cancel();
+    if (dialer_ != nullptr)
+      std::exchange(dialer_, nullptr)->Cancel();
     if (connection_ != nullptr && hello_acked_) {
       proto::ClientMessage end;
       end.mutable_end()->set_reason(proto::END_REASON_USER_ENDED);
@@ -282,11 +287,12 @@ void PeerSessionImpl::Shutdown() {
       SendToRelay(end);
     }
   }
-  if (connection_ != nullptr) connection_->Close("session closed by the app");
+  if (connection_ != nullptr)
+    connection_->Close("session closed by the app");
   plane_.reset();
   // The loop ends once these and the connection's handles have closed.
-  for (uv_timer_t* timer : {&connect_timer_, &heartbeat_timer_,
-                            &liveness_timer_}) {
+  for (uv_timer_t* timer :
+       {&connect_timer_, &heartbeat_timer_, &liveness_timer_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
@@ -294,7 +300,8 @@ void PeerSessionImpl::Shutdown() {
 
 // ---- public methods (any thread) -----------------------------------------
 
-void PeerSessionImpl::Login(std::string user, std::string password,
+void PeerSessionImpl::Login(std::string user,
+                            std::string password,
                             std::string totp) {
   Post([this, user = std::move(user), password = std::move(password),
         totp = std::move(totp)]() mutable {
@@ -323,7 +330,8 @@ void PeerSessionImpl::CancelSession(std::string code) {
 }
 
 bool PeerSessionImpl::Send(proto::PeerMessage message) {
-  if (ending_.load()) return false;
+  if (ending_.load())
+    return false;
   if (!secured_.load()) {
     log::Warn("peer message dropped: the session is not secured");
     return false;
@@ -335,7 +343,8 @@ bool PeerSessionImpl::Send(proto::PeerMessage message) {
     return false;
   }
   const size_t pending = pending_bytes();
-  if (pending > 0 && pending + size > options_.max_pending_bytes) return false;
+  if (pending > 0 && pending + size > options_.max_pending_bytes)
+    return false;
   queued_bytes_ += size;
   {
     std::lock_guard lock(mutex_);
@@ -395,9 +404,9 @@ void PeerSessionImpl::OnDialed(
   tls_options.max_frame_size = kDefaultControlFrameLimit;
   tls_options.handshake_timeout = options_.connect_timeout;
   std::string error;
-  connection_ = TlsConnection::ConnectOver(
-      result->tcp, std::move(result->received), tls_config_, tls_options, this,
-      &error);
+  connection_ =
+      TlsConnection::ConnectOver(result->tcp, std::move(result->received),
+                                 tls_config_, tls_options, this, &error);
   if (connection_ == nullptr) {
     log::Warn("cannot start TLS to the relay: {}", error);
     Finish({proto::END_REASON_PROTOCOL_ERROR, kNoSecureConnectionText, false});
@@ -417,7 +426,8 @@ void PeerSessionImpl::OnTlsReady(TlsConnection& connection) {
 void PeerSessionImpl::OnClosed(TlsConnection& connection,
                                const std::string& reason) {
   connection_ = nullptr;  // it deletes itself after this call
-  if (ended_) return;
+  if (ended_)
+    return;
   log::Warn("relay connection closed: {}", reason);
   ClosedConnection closed;
   closed.certificate_rejected = connection.certificate_rejected();
@@ -435,7 +445,8 @@ void PeerSessionImpl::OnDrained(TlsConnection& connection) {
 // ---- the control plane ----------------------------------------------------
 
 void PeerSessionImpl::OnFrame(TlsConnection& /*connection*/, Bytes payload) {
-  if (ended_) return;
+  if (ended_)
+    return;
   RestartLiveness();
   proto::RelayMessage message;
   if (auto parsed = ParsePayload(payload, message); !parsed) {
@@ -493,7 +504,8 @@ void PeerSessionImpl::OnFrame(TlsConnection& /*connection*/, Bytes payload) {
 }
 
 void PeerSessionImpl::HandleHelloAck(const proto::HelloAck& ack) {
-  if (hello_acked_) return;
+  if (hello_acked_)
+    return;
   hello_acked_ = true;
   uv_timer_stop(&connect_timer_);
   proto::HelloAck copy = ack;
@@ -515,7 +527,8 @@ void PeerSessionImpl::RunHeld(std::vector<std::function<void()>>& held) {
   auto commands = std::move(held);
   held.clear();
   for (auto& command : commands) {
-    if (ended_) break;
+    if (ended_)
+      break;
     command();
   }
 }
@@ -527,7 +540,8 @@ void PeerSessionImpl::HandleLoginResult(const proto::LoginResult& result) {
   if (result.status() == proto::LoginResult::STATUS_OK) {
     signed_in_ = true;
     ExpectTraffic(true);
-    if (state_ == SessionState::kConnecting) SetState(SessionState::kSignedIn);
+    if (state_ == SessionState::kConnecting)
+      SetState(SessionState::kSignedIn);
     RunHeld(held_until_signed_in_);
   } else if (!signed_in_) {
     // The relay waits for the user's next try without heartbeats.
@@ -543,7 +557,8 @@ void PeerSessionImpl::HandleChangePasswordResult(
   // A forced change that succeeded is followed by an OK LoginResult, which
   // is the answer to wait for.
   if (signed_in_ || !result.ok()) {
-    if (!signed_in_) ExpectTraffic(false);
+    if (!signed_in_)
+      ExpectTraffic(false);
     awaiting_answer_ = false;
     RunHeld(held_until_answer_);
   }
@@ -591,22 +606,27 @@ void PeerSessionImpl::HandleError(const proto::ErrorReply& error) {
 // ---- supporter commands ---------------------------------------------------
 
 bool PeerSessionImpl::IsSupporter(const char* what) const {
-  if (options_.role == proto::ROLE_SUPPORTER) return true;
+  if (options_.role == proto::ROLE_SUPPORTER)
+    return true;
   log::Warn("{} ignored: only the supporter app may call it", what);
   return false;
 }
 
 bool PeerSessionImpl::HoldUntilHello(std::function<void()> command) {
-  if (hello_acked_) return false;
+  if (hello_acked_)
+    return false;
   held_until_hello_.push_back(std::move(command));
   return true;
 }
 
-void PeerSessionImpl::DoLogin(std::string user, std::string password,
+void PeerSessionImpl::DoLogin(std::string user,
+                              std::string password,
                               std::string totp) {
-  if (ended_ || !IsSupporter("Login")) return;
+  if (ended_ || !IsSupporter("Login"))
+    return;
   auto again = [this, user, password, totp] { DoLogin(user, password, totp); };
-  if (HoldUntilHello(again)) return;
+  if (HoldUntilHello(again))
+    return;
   if (awaiting_answer_) {
     held_until_answer_.push_back(std::move(again));
     return;
@@ -621,9 +641,11 @@ void PeerSessionImpl::DoLogin(std::string user, std::string password,
 }
 
 void PeerSessionImpl::DoChangePassword(std::string current, std::string next) {
-  if (ended_ || !IsSupporter("ChangePassword")) return;
+  if (ended_ || !IsSupporter("ChangePassword"))
+    return;
   auto again = [this, current, next] { DoChangePassword(current, next); };
-  if (HoldUntilHello(again)) return;
+  if (HoldUntilHello(again))
+    return;
   if (awaiting_answer_) {
     held_until_answer_.push_back(std::move(again));
     return;
@@ -637,8 +659,10 @@ void PeerSessionImpl::DoChangePassword(std::string current, std::string next) {
 }
 
 void PeerSessionImpl::DoCreateSession() {
-  if (ended_ || !IsSupporter("CreateSession")) return;
-  if (HoldUntilHello([this] { DoCreateSession(); })) return;
+  if (ended_ || !IsSupporter("CreateSession"))
+    return;
+  if (HoldUntilHello([this] { DoCreateSession(); }))
+    return;
   if (!signed_in_) {
     held_until_signed_in_.push_back([this] { DoCreateSession(); });
     return;
@@ -649,7 +673,8 @@ void PeerSessionImpl::DoCreateSession() {
 }
 
 void PeerSessionImpl::DoDecideJoin(bool accept) {
-  if (ended_ || !IsSupporter("DecideJoin")) return;
+  if (ended_ || !IsSupporter("DecideJoin"))
+    return;
   if (unanswered_joins_.empty()) {
     log::Warn("DecideJoin ignored: no customer is waiting for an answer");
     return;
@@ -673,8 +698,10 @@ void PeerSessionImpl::DoDecideJoin(bool accept) {
 }
 
 void PeerSessionImpl::DoCancelSession(std::string code) {
-  if (ended_ || !IsSupporter("CancelSession")) return;
-  if (HoldUntilHello([this, code] { DoCancelSession(code); })) return;
+  if (ended_ || !IsSupporter("CancelSession"))
+    return;
+  if (HoldUntilHello([this, code] { DoCancelSession(code); }))
+    return;
   if (!signed_in_ || code == accepted_code_) {
     // Before sign-in there is no code; once a customer was accepted the
     // session is ended with End(), not cancelled.
@@ -694,7 +721,8 @@ void PeerSessionImpl::DoCancelSession(std::string code) {
 }
 
 void PeerSessionImpl::DoEnd(proto::EndReason reason, std::string message) {
-  if (ended_) return;
+  if (ended_)
+    return;
   const std::string text = message.empty() ? kYouEndedText : message;
   if (plane_ != nullptr && plane_->secured()) {
     proto::PeerMessage end_session;
@@ -759,11 +787,11 @@ void PeerSessionImpl::HandleRelayed(const std::string& data) {
   }
   auto received = plane_->Receive(AsBytes(data));
   if (!received) {
-    Finish({proto::END_REASON_PROTOCOL_ERROR, received.error().message,
-            false});
+    Finish({proto::END_REASON_PROTOCOL_ERROR, received.error().message, false});
     return;
   }
-  if (received->reply) SendRelayed(*received->reply);
+  if (received->reply)
+    SendRelayed(*received->reply);
   if (received->secured) {
     log::Info("end-to-end encryption is up");
     secured_ = true;
@@ -771,7 +799,8 @@ void PeerSessionImpl::HandleRelayed(const std::string& data) {
     const std::string sas = plane_->sas();
     Notify([sas](Observer& o) { o.OnSecured(sas); });
   }
-  if (received->message) HandlePeerMessage(std::move(*received->message));
+  if (received->message)
+    HandlePeerMessage(std::move(*received->message));
 }
 
 void PeerSessionImpl::HandlePeerMessage(proto::PeerMessage message) {
@@ -779,7 +808,8 @@ void PeerSessionImpl::HandlePeerMessage(proto::PeerMessage message) {
     Finish(EndForPeerEnded(options_.role, peer_stopped_));
     return;
   }
-  if (message.has_emergency_stop()) peer_stopped_ = true;
+  if (message.has_emergency_stop())
+    peer_stopped_ = true;
   DeliverMessage(std::move(message));
 }
 
@@ -794,7 +824,8 @@ void PeerSessionImpl::DeliverMessage(proto::PeerMessage message) {
 }
 
 void PeerSessionImpl::ResumeReadingForApp() {
-  if (ended_ || connection_ == nullptr) return;
+  if (ended_ || connection_ == nullptr)
+    return;
   connection_->ResumeReading();
   RestartLiveness();
 }
@@ -802,7 +833,8 @@ void PeerSessionImpl::ResumeReadingForApp() {
 // ---- sending --------------------------------------------------------------
 
 void PeerSessionImpl::SendToRelay(const proto::ClientMessage& message) {
-  if (connection_ == nullptr) return;
+  if (connection_ == nullptr)
+    return;
   if (auto sent = connection_->SendFrame(message); !sent) {
     log::Warn("not sent to the relay: {}", sent.error().message);
   }
@@ -817,15 +849,15 @@ void PeerSessionImpl::SendRelayed(const Bytes& envelope) {
 }
 
 void PeerSessionImpl::SendPeerMessage(const proto::PeerMessage& message) {
-  if (plane_ == nullptr || !plane_->secured()) return;
+  if (plane_ == nullptr || !plane_->secured())
+    return;
   auto envelope = plane_->Seal(message);
   if (!envelope) {
     if (envelope.error().temporary()) {
       log::Warn("peer message refused: {}", envelope.error().message);
       return;
     }
-    Finish({proto::END_REASON_PROTOCOL_ERROR, envelope.error().message,
-            false});
+    Finish({proto::END_REASON_PROTOCOL_ERROR, envelope.error().message, false});
     return;
   }
   SendRelayed(*envelope);
@@ -843,15 +875,16 @@ void PeerSessionImpl::SendHeartbeat() {
 // ---- timers ---------------------------------------------------------------
 
 void PeerSessionImpl::ExpectTraffic(bool expect) {
-  if (expect == expecting_traffic_ || ended_) return;
+  if (expect == expecting_traffic_ || ended_)
+    return;
   expecting_traffic_ = expect;
   if (!expect) {
     uv_timer_stop(&heartbeat_timer_);
     uv_timer_stop(&liveness_timer_);
     return;
   }
-  const auto interval = static_cast<uint64_t>(
-      options_.heartbeat_interval.count());
+  const auto interval =
+      static_cast<uint64_t>(options_.heartbeat_interval.count());
   uv_timer_start(
       &heartbeat_timer_,
       [](uv_timer_t* timer) {
@@ -862,7 +895,8 @@ void PeerSessionImpl::ExpectTraffic(bool expect) {
 }
 
 void PeerSessionImpl::RestartLiveness() {
-  if (!expecting_traffic_ || ended_ || dispatch_.reading_paused()) return;
+  if (!expecting_traffic_ || ended_ || dispatch_.reading_paused())
+    return;
   uv_timer_start(
       &liveness_timer_,
       [](uv_timer_t* timer) {
@@ -883,36 +917,41 @@ void PeerSessionImpl::StopTimers() {
 // ---- observer and ending --------------------------------------------------
 
 void PeerSessionImpl::SetState(SessionState state) {
-  if (state == state_) return;
+  if (state == state_)
+    return;
   state_ = state;
   Notify([state](Observer& o) { o.OnStateChanged(state); });
 }
 
 void PeerSessionImpl::Notify(std::function<void(Observer&)> call) {
-  if (!shut_down_) dispatch_.Notify(std::move(call));
+  if (!shut_down_)
+    dispatch_.Notify(std::move(call));
 }
 
 void PeerSessionImpl::Finish(SessionEnd end) {
-  if (ended_) return;
+  if (ended_)
+    return;
   ended_ = true;
   ending_ = true;
   secured_ = false;
   log::Info("session ended ({}{}): {}", ReasonName(end.reason),
             end.local ? ", here" : "", end.message);
   StopTimers();
-  if (dialer_ != nullptr) std::exchange(dialer_, nullptr)->Cancel();
-  if (connection_ != nullptr) connection_->Close(end.message);
+  if (dialer_ != nullptr)
+    std::exchange(dialer_, nullptr)->Cancel();
+  if (connection_ != nullptr)
+    connection_->Close(end.message);
   plane_.reset();  // wipes the session keys now
   SetState(SessionState::kEnded);
   Notify([end = std::move(end)](Observer& o) { o.OnEnded(end); });
 }
 
-
 // ---- Start ----------------------------------------------------------------
 
 Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
                                                         Observer* observer) {
-  if (observer == nullptr) return MakeError("PeerSession needs an observer");
+  if (observer == nullptr)
+    return MakeError("PeerSession needs an observer");
   if (options.role != proto::ROLE_SUPPORTER &&
       options.role != proto::ROLE_CUSTOMER) {
     return MakeError("PeerSession role must be supporter or customer");
@@ -931,7 +970,8 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
     // The relay accepts "1234 5678"; the key exchange needs the digits the
     // technician's app got, so both bind the same code.
     auto normalized = crypto::NormalizeSessionCode(options.code);
-    if (!normalized) return Unexpected(std::move(normalized).error());
+    if (!normalized)
+      return Unexpected(std::move(normalized).error());
     code = std::move(*normalized);
   }
   crypto::TlsClientOptions tls;
@@ -943,13 +983,14 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
   }
   auto tls_config =
       crypto::TlsConfig::CreateClient(tls, crypto::RandomGenerator::Default());
-  if (!tls_config) return Unexpected(std::move(tls_config).error());
+  if (!tls_config)
+    return Unexpected(std::move(tls_config).error());
   // Read here, on the caller's thread: getenv is not safe against a
   // concurrent setenv, and the caller's thread is where the app sets them.
-  auto proxy = ChooseProxy(relay.proxy, relay.host, [](const char* name) {
-    return std::getenv(name);
-  });
-  if (!proxy) return Unexpected(std::move(proxy).error());
+  auto proxy = ChooseProxy(relay.proxy, relay.host,
+                           [](const char* name) { return std::getenv(name); });
+  if (!proxy)
+    return Unexpected(std::move(proxy).error());
 
   auto session = std::make_unique<PeerSessionImpl>(
       std::move(options), observer, std::move(*tls_config), std::move(*proxy),

@@ -151,7 +151,8 @@ class PeerSession {
   // and then sent in order: all until it answered Hello, Login and
   // ChangePassword until the previous one was answered, CreateSession until
   // a login succeeded.
-  virtual void Login(std::string user, std::string password,
+  virtual void Login(std::string user,
+                     std::string password,
                      std::string totp) = 0;
   virtual void ChangePassword(std::string current, std::string next) = 0;
   virtual void CreateSession() = 0;

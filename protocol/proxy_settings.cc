@@ -17,7 +17,8 @@ std::string Lower(std::string_view text) {
 }
 
 std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.front())))
     text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
     text.remove_suffix(1);
@@ -29,7 +30,8 @@ const char* FirstSet(const EnvironmentLookup& getenv,
                      std::initializer_list<const char*> names) {
   for (const char* name : names) {
     const char* value = getenv(name);
-    if (value != nullptr && *value != '\0') return value;
+    if (value != nullptr && *value != '\0')
+      return value;
   }
   return nullptr;
 }
@@ -39,8 +41,10 @@ bool ListedInNoProxy(std::string_view list, std::string_view host) {
   while (!list.empty()) {
     const size_t comma = list.find(',');
     const std::string_view entry = Trim(list.substr(0, comma));
-    if (entry == "*" || Lower(entry) == wanted) return true;
-    if (comma == std::string_view::npos) break;
+    if (entry == "*" || Lower(entry) == wanted)
+      return true;
+    if (comma == std::string_view::npos)
+      break;
     list.remove_prefix(comma + 1);
   }
   return false;
@@ -60,19 +64,23 @@ Result<ProxyAddress> ParseProxyUrl(std::string_view url) {
       scheme_end != std::string_view::npos) {
     const std::string scheme = Lower(url.substr(0, scheme_end));
     if (scheme != "http") {
-      return MakeError("proxy \"" + original + "\": only http:// proxies are "
+      return MakeError("proxy \"" + original +
+                       "\": only http:// proxies are "
                        "supported (the connection to the relay is encrypted "
                        "inside the tunnel anyway)");
     }
     url.remove_prefix(scheme_end + 3);
   }
-  if (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  if (!url.empty() && url.back() == '/')
+    url.remove_suffix(1);
   if (url.find('@') != std::string_view::npos) {
-    return MakeError("proxy \"" + original + "\": proxy user names and "
+    return MakeError("proxy \"" + original +
+                     "\": proxy user names and "
                      "passwords are not supported");
   }
   if (url.find('/') != std::string_view::npos) {
-    return MakeError("proxy \"" + original + "\": expected host:port "
+    return MakeError("proxy \"" + original +
+                     "\": expected host:port "
                      "without a path");
   }
   auto parsed = ParseHostPort(url, 80);
@@ -89,7 +97,8 @@ Result<std::optional<ProxyAddress>> ChooseProxy(
   std::string url(Trim(configured));
   if (url.empty()) {
     const char* from_env = FirstSet(getenv, {"https_proxy", "HTTPS_PROXY"});
-    if (from_env == nullptr) return std::optional<ProxyAddress>();
+    if (from_env == nullptr)
+      return std::optional<ProxyAddress>();
     if (const char* no_proxy = FirstSet(getenv, {"no_proxy", "NO_PROXY"});
         no_proxy != nullptr && ListedInNoProxy(no_proxy, relay_host)) {
       return std::optional<ProxyAddress>();
@@ -97,7 +106,8 @@ Result<std::optional<ProxyAddress>> ChooseProxy(
     url = from_env;
   }
   auto address = ParseProxyUrl(url);
-  if (!address) return Unexpected(std::move(address).error());
+  if (!address)
+    return Unexpected(std::move(address).error());
   return std::optional<ProxyAddress>(std::move(*address));
 }
 

@@ -28,8 +28,10 @@ struct RelayDialer::Uv {
   std::vector<sockaddr_storage> addresses;
 };
 
-RelayDialer* RelayDialer::Start(uv_loop_s* loop, Target target,
-                                Callback callback, std::string* error) {
+RelayDialer* RelayDialer::Start(uv_loop_s* loop,
+                                Target target,
+                                Callback callback,
+                                std::string* error) {
   auto* dialer = new RelayDialer(loop, std::move(target), std::move(callback));
   if (int ret = dialer->Resolve(); ret != 0) {
     *error = "cannot resolve " + dialer->dial_host() + ": " + UvError(ret);
@@ -79,12 +81,14 @@ void RelayDialer::OnResolved(int status, addrinfo* result) {
   --outstanding_;
   resolving_ = false;
   for (addrinfo* a = result; status == 0 && a != nullptr; a = a->ai_next) {
-    if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+    if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
+      continue;
     sockaddr_storage address{};
     std::memcpy(&address, a->ai_addr, a->ai_addrlen);
     uv_->addresses.push_back(address);
   }
-  if (result != nullptr) uv_freeaddrinfo(result);
+  if (result != nullptr)
+    uv_freeaddrinfo(result);
   if (!cancelled_) {
     if (status != 0 || uv_->addresses.empty()) {
       Fail(Failure::kResolve,
@@ -109,12 +113,11 @@ void RelayDialer::TryNextAddress() {
   uv_tcp_init(loop_, tcp_);
   tcp_->data = this;
   uv_->connect.data = this;
-  int ret = uv_tcp_connect(&uv_->connect, tcp_,
-                           reinterpret_cast<const sockaddr*>(&address),
-                           [](uv_connect_t* request, int status) {
-                             static_cast<RelayDialer*>(request->data)
-                                 ->OnTcpConnected(status);
-                           });
+  int ret = uv_tcp_connect(
+      &uv_->connect, tcp_, reinterpret_cast<const sockaddr*>(&address),
+      [](uv_connect_t* request, int status) {
+        static_cast<RelayDialer*>(request->data)->OnTcpConnected(status);
+      });
   if (ret != 0) {
     last_error_ = UvError(ret);
     CloseSocket();
@@ -147,11 +150,11 @@ void RelayDialer::SendConnectRequest() {
   uv_buf_t bytes = uv_buf_init(uv_->request.data(),
                                static_cast<unsigned>(uv_->request.size()));
   uv_->write.data = this;
-  int ret = uv_write(&uv_->write, reinterpret_cast<uv_stream_t*>(tcp_), &bytes,
-                     1, [](uv_write_t* request, int status) {
-                       static_cast<RelayDialer*>(request->data)
-                           ->OnRequestWritten(status);
-                     });
+  int ret = uv_write(
+      &uv_->write, reinterpret_cast<uv_stream_t*>(tcp_), &bytes, 1,
+      [](uv_write_t* request, int status) {
+        static_cast<RelayDialer*>(request->data)->OnRequestWritten(status);
+      });
   if (ret != 0) {
     Fail(Failure::kConnect, "cannot send to the proxy: " + UvError(ret));
     return;
@@ -189,12 +192,13 @@ void RelayDialer::OnRequestWritten(int status) {
 }
 
 void RelayDialer::OnRead(long nread, const uv_buf_t* buf) {
-  if (cancelled_ || finished_ || tunnel_ready_ || nread == 0) return;
+  if (cancelled_ || finished_ || tunnel_ready_ || nread == 0)
+    return;
   if (nread < 0) {
     Fail(Failure::kProxyGarbled,
-         nread == UV_EOF ? "the proxy closed the connection without answering"
-                         : "reading from the proxy: " +
-                               UvError(static_cast<int>(nread)));
+         nread == UV_EOF
+             ? "the proxy closed the connection without answering"
+             : "reading from the proxy: " + UvError(static_cast<int>(nread)));
     return;
   }
   response_.insert(response_.end(), buf->base, buf->base + nread);
@@ -203,7 +207,8 @@ void RelayDialer::OnRead(long nread, const uv_buf_t* buf) {
     Fail(Failure::kProxyGarbled, parsed.error().message);
     return;
   }
-  if (!parsed->has_value()) return;  // the head is not complete yet
+  if (!parsed->has_value())
+    return;  // the head is not complete yet
   const ConnectResponse& answer = **parsed;
   if (!answer.success()) {
     DialError error;
@@ -223,7 +228,8 @@ void RelayDialer::OnRead(long nread, const uv_buf_t* buf) {
   tunnel_ready_ = true;
   // The write request must have called back before the handle changes
   // hands: it points at this dialer.
-  if (request_written_) HandOver();
+  if (request_written_)
+    HandOver();
 }
 
 void RelayDialer::HandOver() {
@@ -233,7 +239,8 @@ void RelayDialer::HandOver() {
 }
 
 void RelayDialer::Finish(Result<Connected, DialError> result) {
-  if (finished_ || cancelled_) return;
+  if (finished_ || cancelled_)
+    return;
   finished_ = true;
   Callback callback = std::move(callback_);
   callback_ = nullptr;
@@ -249,7 +256,8 @@ void RelayDialer::Fail(Failure failure, std::string detail) {
 }
 
 void RelayDialer::CloseSocket() {
-  if (tcp_ == nullptr) return;
+  if (tcp_ == nullptr)
+    return;
   uv_tcp_t* tcp = std::exchange(tcp_, nullptr);
   // A pending connect or write calls back first, with UV_ECANCELED.
   ++outstanding_;
@@ -266,13 +274,15 @@ void RelayDialer::Cancel() {
   callback_ = nullptr;
   // A lookup already running on the thread pool cannot be cancelled; its
   // callback then finds the dialer cancelled.
-  if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&uv_->resolve));
+  if (resolving_)
+    uv_cancel(reinterpret_cast<uv_req_t*>(&uv_->resolve));
   CloseSocket();
   MaybeDelete();
 }
 
 void RelayDialer::MaybeDelete() {
-  if (outstanding_ == 0 && (finished_ || cancelled_)) delete this;
+  if (outstanding_ == 0 && (finished_ || cancelled_))
+    delete this;
 }
 
 }  // namespace tether::protocol

@@ -58,7 +58,9 @@ class RelayDialer {
 
   // Returns nullptr, with the reason in `*error` and no callback, if the
   // lookup cannot even start. The callback never runs inside Start().
-  static RelayDialer* Start(uv_loop_s* loop, Target target, Callback callback,
+  static RelayDialer* Start(uv_loop_s* loop,
+                            Target target,
+                            Callback callback,
                             std::string* error);
 
   // No callback after this; handles close and the dialer deletes itself.

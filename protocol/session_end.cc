@@ -58,16 +58,17 @@ SessionEnd EndForDialFailure(const RelayDialer::DialError& error,
       if (error.status == 407) {
         return Remote(proto::END_REASON_PEER_LOST,
                       "The proxy asks for a password, which this app does "
-                      "not support " + status + ".");
+                      "not support " +
+                          status + ".");
       }
-      return Remote(proto::END_REASON_PEER_LOST,
-                    "The proxy refused to connect to the relay " + status +
-                        ".");
+      return Remote(
+          proto::END_REASON_PEER_LOST,
+          "The proxy refused to connect to the relay " + status + ".");
     }
     case Failure::kProxyGarbled:
-      return Remote(proto::END_REASON_PROTOCOL_ERROR,
-                    "The proxy at " + where +
-                        " did not answer as an HTTP proxy.");
+      return Remote(
+          proto::END_REASON_PROTOCOL_ERROR,
+          "The proxy at " + where + " did not answer as an HTTP proxy.");
   }
   return Remote(proto::END_REASON_PEER_LOST, kConnectionLostText);
 }
@@ -126,11 +127,11 @@ SessionEnd EndForRelayEnd(const proto::End& end,
     case proto::END_REASON_PROTOCOL_ERROR:
       // The ErrorReply before it says more ("Too many wrong codes ... try
       // again in 5 minutes.") than the End ("join rate limited").
-      return Remote(end.reason(),
-                    !last_error.empty()
-                        ? last_error
-                        : "The relay ended the session (" +
-                              or_default("no reason given") + ").");
+      return Remote(end.reason(), !last_error.empty()
+                                      ? last_error
+                                      : "The relay ended the session (" +
+                                            or_default("no reason given") +
+                                            ").");
     default:
       return Remote(end.reason(), or_default("The relay ended the session."));
   }

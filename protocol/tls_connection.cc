@@ -82,7 +82,8 @@ Result<void> TlsConnection::Init(uv_loop_s* loop,
   // Handles first: from here on, Abort() is the one way out.
   tcp_ = adopted != nullptr ? adopted : new uv_tcp_t;
   timer_ = new uv_timer_t;
-  if (adopted == nullptr) uv_tcp_init(loop, tcp_);
+  if (adopted == nullptr)
+    uv_tcp_init(loop, tcp_);
   uv_timer_init(loop, timer_);
   tcp_->data = this;
   timer_->data = this;
@@ -91,13 +92,15 @@ Result<void> TlsConnection::Init(uv_loop_s* loop,
   SetDeadline(options_.handshake_timeout, "TLS handshake timed out");
   // An accepted socket gets its TLS state (~30 KB in mbedTLS) with its
   // first byte: sockets that never speak cost the relay next to nothing.
-  if (engine_on_first_byte) return {};
+  if (engine_on_first_byte)
+    return {};
   return CreateEngine();
 }
 
 Result<void> TlsConnection::CreateEngine() {
   auto engine = crypto::TlsEngine::Create(config_);
-  if (!engine) return MakeError(engine.error().message);
+  if (!engine)
+    return MakeError(engine.error().message);
   engine_ = std::move(*engine);
   return {};
 }
@@ -153,16 +156,16 @@ TlsConnection* TlsConnection::Connect(
   connection->peer_address_ = DescribeAddress(copy);
   auto* request = new uv_connect_t;
   request->data = connection;
-  int ret = uv_tcp_connect(request, connection->tcp_, address,
-                           [](uv_connect_t* req, int status) {
-                             auto* self = static_cast<TlsConnection*>(req->data);
-                             delete req;
-                             self->OnConnected(status);
-                           });
+  int ret = uv_tcp_connect(
+      request, connection->tcp_, address, [](uv_connect_t* req, int status) {
+        auto* self = static_cast<TlsConnection*>(req->data);
+        delete req;
+        self->OnConnected(status);
+      });
   if (ret != 0) {
     delete request;
-    *error = "cannot connect to " + connection->peer_address_ + ": " +
-             UvError(ret);
+    *error =
+        "cannot connect to " + connection->peer_address_ + ": " + UvError(ret);
     connection->delegate_ = nullptr;
     connection->Abort(*error);
     return nullptr;
@@ -201,12 +204,14 @@ TlsConnection* TlsConnection::ConnectOver(
   // The client speaks first: ClientHello. No delegate call can come from
   // this: the server has not answered yet, and failures close
   // asynchronously.
-  if (connection->state_ == State::kOpen) connection->ProcessIncoming();
+  if (connection->state_ == State::kOpen)
+    connection->ProcessIncoming();
   return connection;
 }
 
 void TlsConnection::OnConnected(int status) {
-  if (state_ != State::kOpen) return;
+  if (state_ != State::kOpen)
+    return;
   if (status != 0) {
     Abort("cannot connect to " + peer_address_ + ": " + UvError(status));
     return;
@@ -228,7 +233,8 @@ void TlsConnection::AllocCallback(uv_handle_s* handle,
 }
 
 void TlsConnection::StartReading() {
-  if (reading_ || paused_ || state_ != State::kOpen) return;
+  if (reading_ || paused_ || state_ != State::kOpen)
+    return;
   int ret = uv_read_start(
       reinterpret_cast<uv_stream_t*>(tcp_), &TlsConnection::AllocCallback,
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -250,13 +256,15 @@ void TlsConnection::PauseReading() {
 }
 
 void TlsConnection::ResumeReading() {
-  if (!paused_) return;
+  if (!paused_)
+    return;
   paused_ = false;
   StartReading();
 }
 
 void TlsConnection::OnRead(long nread, const uv_buf_t* buf) {
-  if (nread == 0) return;  // EAGAIN
+  if (nread == 0)
+    return;  // EAGAIN
   if (nread < 0) {
     if (nread == UV_EOF) {
       Abort(engine_ && engine_->handshake_complete()
@@ -274,14 +282,14 @@ void TlsConnection::OnRead(long nread, const uv_buf_t* buf) {
       return;
     }
   }
-  engine_->FeedIncoming(
-      ByteSpan(reinterpret_cast<const uint8_t*>(buf->base),
-               static_cast<size_t>(nread)));
+  engine_->FeedIncoming(ByteSpan(reinterpret_cast<const uint8_t*>(buf->base),
+                                 static_cast<size_t>(nread)));
   ProcessIncoming();
 }
 
 void TlsConnection::ProcessIncoming() {
-  if (!engine_) return;  // nothing received yet
+  if (!engine_)
+    return;  // nothing received yet
   if (!engine_->handshake_complete()) {
     auto done = engine_->Handshake();
     FlushEngine();
@@ -289,13 +297,15 @@ void TlsConnection::ProcessIncoming() {
       Close("TLS handshake failed: " + done.error().message);
       return;
     }
-    if (!*done) return;
+    if (!*done)
+      return;
   }
   if (!ready_notified_) {
     ready_notified_ = true;
     ClearDeadline();
     delegate_->OnTlsReady(*this);
-    if (state_ != State::kOpen) return;
+    if (state_ != State::kOpen)
+      return;
   }
   // Drain every record the engine holds, frame by frame.
   while (state_ == State::kOpen) {
@@ -306,7 +316,8 @@ void TlsConnection::ProcessIncoming() {
       Close("TLS error: " + read.error().message);
       return;
     }
-    if (*read == 0) break;
+    if (*read == 0)
+      break;
     // Copied into the decoder before any delegate call can reuse the
     // scratch buffer.
     if (auto fed = decoder_.Feed(ByteSpan(plaintext).first(*read)); !fed) {
@@ -315,7 +326,8 @@ void TlsConnection::ProcessIncoming() {
     }
     while (state_ == State::kOpen) {
       auto payload = decoder_.Next();
-      if (!payload) break;
+      if (!payload)
+        break;
       delegate_->OnFrame(*this, std::move(*payload));
     }
   }
@@ -327,13 +339,14 @@ void TlsConnection::ProcessIncoming() {
 
 Result<void> TlsConnection::SendFrame(
     const google::protobuf::MessageLite& message) {
-  if (state_ != State::kOpen) return MakeError("connection is closing");
+  if (state_ != State::kOpen)
+    return MakeError("connection is closing");
   if (!engine_ || !engine_->handshake_complete()) {
     return MakeError("TLS handshake not complete");
   }
   Bytes frame;
-  if (auto appended = AppendMessageFrame(message, options_.max_frame_size,
-                                         frame);
+  if (auto appended =
+          AppendMessageFrame(message, options_.max_frame_size, frame);
       !appended) {
     return appended;
   }
@@ -347,7 +360,8 @@ Result<void> TlsConnection::SendFrame(
 }
 
 void TlsConnection::FlushEngine() {
-  if (state_ == State::kClosed || !engine_ || !engine_->HasOutgoing()) return;
+  if (state_ == State::kClosed || !engine_ || !engine_->HasOutgoing())
+    return;
   Bytes out = engine_->TakeOutgoing();
   pending_bytes_ += out.size();
   queue_.push_back(std::move(out));
@@ -392,7 +406,8 @@ void TlsConnection::OnWriteDone(int status) {
   bytes_sent_ += done->data.size();
   delete done;
   if (status != 0) {
-    if (status != UV_ECANCELED) Abort("write failed: " + UvError(status));
+    if (status != UV_ECANCELED)
+      Abort("write failed: " + UvError(status));
     return;
   }
   if (!queue_.empty()) {
@@ -408,7 +423,8 @@ void TlsConnection::OnWriteDone(int status) {
 
 void TlsConnection::SetDeadline(std::chrono::milliseconds timeout,
                                 std::string reason) {
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed)
+    return;
   deadline_reason_ = std::move(reason);
   uv_timer_start(
       timer_,
@@ -419,7 +435,8 @@ void TlsConnection::SetDeadline(std::chrono::milliseconds timeout,
 }
 
 void TlsConnection::ClearDeadline() {
-  if (state_ != State::kClosed) uv_timer_stop(timer_);
+  if (state_ != State::kClosed)
+    uv_timer_stop(timer_);
 }
 
 void TlsConnection::OnDeadline() {
@@ -431,11 +448,13 @@ void TlsConnection::OnDeadline() {
 }
 
 void TlsConnection::Close(std::string reason) {
-  if (state_ != State::kOpen) return;
+  if (state_ != State::kOpen)
+    return;
   state_ = State::kClosing;
   close_reason_ = std::move(reason);
   PauseReading();
-  if (engine_) engine_->Close();
+  if (engine_)
+    engine_->Close();
   FlushEngine();
   if (in_flight_ == nullptr && queue_.empty()) {
     Abort(close_reason_);
@@ -452,8 +471,10 @@ void TlsConnection::Close(std::string reason) {
 }
 
 void TlsConnection::Abort(std::string reason) {
-  if (state_ == State::kClosed) return;
-  if (state_ == State::kOpen) close_reason_ = std::move(reason);
+  if (state_ == State::kClosed)
+    return;
+  if (state_ == State::kOpen)
+    close_reason_ = std::move(reason);
   state_ = State::kClosed;
   // Closing the TCP handle cancels an in-flight write (UV_ECANCELED).
   auto on_close = [](uv_handle_t* handle) {
@@ -464,10 +485,12 @@ void TlsConnection::Abort(std::string reason) {
 }
 
 void TlsConnection::OnHandleClosed() {
-  if (--open_handles_ > 0) return;
+  if (--open_handles_ > 0)
+    return;
   Delegate* delegate = delegate_;
   delegate_ = nullptr;
-  if (delegate) delegate->OnClosed(*this, close_reason_);
+  if (delegate)
+    delegate->OnClosed(*this, close_reason_);
   delete this;
 }
 
@@ -485,7 +508,8 @@ bool TlsConnection::certificate_rejected() const {
 }
 
 std::string TlsConnection::tls_description() const {
-  if (!tls_ready()) return "no TLS session";
+  if (!tls_ready())
+    return "no TLS session";
   return engine_->protocol_version() + " " + engine_->cipher_suite();
 }
 

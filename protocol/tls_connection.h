@@ -171,7 +171,9 @@ class TlsConnection {
   void Abort(std::string reason);
   void OnHandleClosed();
 
-  static void AllocCallback(uv_handle_s* handle, size_t suggested, uv_buf_t* buf);
+  static void AllocCallback(uv_handle_s* handle,
+                            size_t suggested,
+                            uv_buf_t* buf);
 
   std::shared_ptr<const crypto::TlsConfig> config_;
   std::unique_ptr<crypto::TlsEngine> engine_;

@@ -94,10 +94,9 @@ std::shared_ptr<const desktop::DesktopFrame> TechnicianDesktop() {
   font.setFamily(QStringLiteral("monospace"));
   p.setFont(font);
   p.setPen(QColor(0x8A, 0xE2, 0x34));
-  const char* lines[] = {"1. Open Settings > Printers",
-                         "2. Click \"Add printer\"",
-                         "3. Choose \"Office-2F (HP LaserJet)\"",
-                         "4. Print a test page"};
+  const char* lines[] = {
+      "1. Open Settings > Printers", "2. Click \"Add printer\"",
+      "3. Choose \"Office-2F (HP LaserJet)\"", "4. Print a test page"};
   int y = term.top() + 80;
   for (const char* line : lines) {
     p.drawText(term.left() + 24, y, QString::fromUtf8(line));
@@ -108,7 +107,8 @@ std::shared_ptr<const desktop::DesktopFrame> TechnicianDesktop() {
   for (int row = 0; row < image.height(); ++row) {
     std::memcpy(frame.mutable_data() + static_cast<size_t>(row) *
                                            static_cast<size_t>(frame.stride()),
-                image.constScanLine(row), static_cast<size_t>(image.width()) * 4);
+                image.constScanLine(row),
+                static_cast<size_t>(image.width()) * 4);
   }
   return std::make_shared<const desktop::DesktopFrame>(std::move(frame));
 }

@@ -6,7 +6,8 @@
 // per state.
 //
 //   Xvfb :7 -screen 0 1280x800x24 &
-//   DISPLAY=:7 QT_QPA_PLATFORM=xcb tether-supporter-screenshots docs/screenshots
+//   DISPLAY=:7 QT_QPA_PLATFORM=xcb tether-supporter-screenshots
+//   docs/screenshots
 //
 // (scripts/supporter-screenshots does exactly this.)
 
@@ -165,9 +166,9 @@ class Shooter {
   void Window(QWidget* widget, const char* name) {
     widget->activateWindow();
     Settle();
-    const QString path = QDir(dir_).filePath(QStringLiteral("supporter-") +
-                                             QLatin1String(name) +
-                                             QStringLiteral(".png"));
+    const QString path =
+        QDir(dir_).filePath(QStringLiteral("supporter-") + QLatin1String(name) +
+                            QStringLiteral(".png"));
     const QPixmap pixmap = widget->grab();
     if (pixmap.isNull() || !pixmap.save(path)) {
       std::fprintf(stderr, "could not save %s\n", qPrintable(path));
@@ -193,7 +194,8 @@ struct Scenario {
     options.config.relay.host = "relay.example.com";
     options.config.relay.port = 8443;
     options.config.user_name = "alex.meyer";
-    options.start_session = tether::test::FakeSupporterSessionFactory(&fake, &starts);
+    options.start_session =
+        tether::test::FakeSupporterSessionFactory(&fake, &starts);
     options.deliver = [](std::function<void()> fn) { fn(); };
     app = std::make_unique<SupporterApp>(std::move(options));
     app->Show();
@@ -266,8 +268,9 @@ int main(int argc, char** argv) {
     s.Agree();
     shot.Window(s.app->main_window(), "sas");
 
-    s.fake->observer->OnRecording(true, "/home/alex/Documents/Tether sessions/"
-                                        "2024-05-02 10.41 sam-laptop.webm");
+    s.fake->observer->OnRecording(true,
+                                  "/home/alex/Documents/Tether sessions/"
+                                  "2024-05-02 10.41 sam-laptop.webm");
     s.fake->observer->OnCustomerAgreed(true);
     SessionWindow* window = s.app->session_window();
     window->resize(1240, 760);
@@ -297,11 +300,11 @@ int main(int argc, char** argv) {
     stats.round_trip_ms = 18;
     stats.decode_ms = 2.7;
     s.fake->observer->OnStats(stats);
-    s.fake->observer->OnChat("Hi, the printer on the 2nd floor stopped "
-                             "working this morning.",
-                             false);
-    s.fake->observer->OnChat("I see it. I'll take control for a moment.",
-                             true);
+    s.fake->observer->OnChat(
+        "Hi, the printer on the 2nd floor stopped "
+        "working this morning.",
+        false);
+    s.fake->observer->OnChat("I see it. I'll take control for a moment.", true);
     window->control_action()->trigger();
     s.fake->observer->OnAnswer(proto::PERMISSION_REMOTE_CONTROL, true);
     grants.control = true;

@@ -53,7 +53,8 @@ std::atomic<pid_t> g_children[kMaxChildren];
 void KillChildrenAndExit(int /*signal*/) {
   for (auto& child : g_children) {
     const pid_t pid = child.load();
-    if (pid > 0) kill(pid, SIGKILL);
+    if (pid > 0)
+      kill(pid, SIGKILL);
   }
   constexpr char kMessage[] = "bench: watchdog or signal, children killed\n";
   (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
@@ -66,14 +67,16 @@ void InstallWatchdog(unsigned seconds) {
   struct sigaction action {};
   action.sa_handler = KillChildrenAndExit;
   sigemptyset(&action.sa_mask);
-  for (int sig : {SIGALRM, SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+  for (int sig : {SIGALRM, SIGINT, SIGTERM, SIGHUP})
+    sigaction(sig, &action, nullptr);
   alarm(seconds);
 }
 
 void RegisterChild(pid_t pid) {
   for (auto& child : g_children) {
     pid_t empty = 0;
-    if (child.compare_exchange_strong(empty, pid)) return;
+    if (child.compare_exchange_strong(empty, pid))
+      return;
   }
 }
 
@@ -87,7 +90,8 @@ void ForgetChild(pid_t pid) {
 void UseRelayBesideThisProgram() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) setenv("TETHER_TEST_BIN_DIR", self.parent_path().c_str(), 0);
+  if (!ec)
+    setenv("TETHER_TEST_BIN_DIR", self.parent_path().c_str(), 0);
 }
 
 Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
@@ -103,17 +107,21 @@ Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
     std::string config = text.str();
     const std::string section = "[server]\n";
     const auto at = config.find(section);
-    if (at == std::string::npos) return MakeError("no [server] in the config");
-    config.insert(at + section.size(),
-                  "max_connections = " + std::to_string(max_connections) + "\n");
+    if (at == std::string::npos)
+      return MakeError("no [server] in the config");
+    config.insert(
+        at + section.size(),
+        "max_connections = " + std::to_string(max_connections) + "\n");
     std::ofstream(relay->config_path(), std::ios::trunc) << config;
   }
   {
     auto store = relay::SqliteStore::Open(relay->database(), Clock::System());
-    if (!store) return Unexpected(store.error());
+    if (!store)
+      return Unexpected(store.error());
     auto hash = crypto::HashPassword(kBenchPassword,
                                      crypto::RandomGenerator::Default());
-    if (!hash) return Unexpected(hash.error());
+    if (!hash)
+      return Unexpected(hash.error());
     relay::Account account;
     account.user_name = kBenchUser;
     account.display_name = "Bench Technician";
@@ -124,7 +132,8 @@ Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
       return Unexpected(created.error());
     }
   }
-  if (auto started = relay->Start(); !started) return Unexpected(started.error());
+  if (auto started = relay->Start(); !started)
+    return Unexpected(started.error());
   RegisterChild(relay->pid());
   return relay;
 }
@@ -133,21 +142,25 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
   PairedSession session;
   auto technician = RelayTestClient::Connect(relay.port(), relay.fingerprint(),
                                              std::chrono::seconds(60));
-  if (!technician) return MakeError("technician: " + technician.error().message);
+  if (!technician)
+    return MakeError("technician: " + technician.error().message);
   session.technician = std::move(*technician);
   if (auto hello = session.technician->Hello(proto::ROLE_SUPPORTER); !hello) {
     return MakeError("technician hello: " + hello.error().message);
   }
   auto login = session.technician->Login(kBenchUser, kBenchPassword);
-  if (!login) return MakeError("login: " + login.error().message);
+  if (!login)
+    return MakeError("login: " + login.error().message);
   if (login->login_result().status() != proto::LoginResult::STATUS_OK) {
     return MakeError("login refused: " + login->login_result().message());
   }
   proto::ClientMessage create;
   create.mutable_create_session();
-  if (auto sent = session.technician->Send(create); !sent) return Unexpected(sent.error());
+  if (auto sent = session.technician->Send(create); !sent)
+    return Unexpected(sent.error());
   auto created = session.technician->Receive(std::chrono::seconds(30));
-  if (!created) return MakeError("no session code: " + created.error().message);
+  if (!created)
+    return MakeError("no session code: " + created.error().message);
   if (!created->has_session_created()) {
     return MakeError("no session code: " + created->error().message());
   }
@@ -155,7 +168,8 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
 
   auto customer = RelayTestClient::Connect(relay.port(), relay.fingerprint(),
                                            std::chrono::seconds(60));
-  if (!customer) return MakeError("customer: " + customer.error().message);
+  if (!customer)
+    return MakeError("customer: " + customer.error().message);
   session.customer = std::move(*customer);
   if (auto hello = session.customer->Hello(proto::ROLE_CUSTOMER); !hello) {
     return MakeError("customer hello: " + hello.error().message);
@@ -164,7 +178,8 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
   join.mutable_join()->set_code(crypto::FormatSessionCode(code));
   join.mutable_join()->set_host_name("bench-pc");
   join.mutable_join()->set_user_name("bench");
-  if (auto sent = session.customer->Send(join); !sent) return Unexpected(sent.error());
+  if (auto sent = session.customer->Send(join); !sent)
+    return Unexpected(sent.error());
   auto request = session.technician->Receive(std::chrono::seconds(30));
   if (!request || !request->has_join_request()) {
     return MakeError("no join request");
@@ -172,11 +187,14 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
   proto::ClientMessage accept;
   accept.mutable_join_decision()->set_code(code);
   accept.mutable_join_decision()->set_accept(true);
-  if (auto sent = session.technician->Send(accept); !sent) return Unexpected(sent.error());
+  if (auto sent = session.technician->Send(accept); !sent)
+    return Unexpected(sent.error());
   auto joined = session.customer->Receive(std::chrono::seconds(30));
-  if (!joined || !joined->has_joined()) return MakeError("customer not joined");
+  if (!joined || !joined->has_joined())
+    return MakeError("customer not joined");
   auto peer = session.technician->Receive(std::chrono::seconds(30));
-  if (!peer || !peer->has_peer_joined()) return MakeError("no peer_joined");
+  if (!peer || !peer->has_peer_joined())
+    return MakeError("no peer_joined");
   return session;
 }
 
@@ -193,7 +211,8 @@ long ReadRssKib(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
   }
   return 0;
 }

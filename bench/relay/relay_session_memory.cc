@@ -9,7 +9,8 @@
 // one-time costs such as allocator arenas of the worker threads).
 //
 // Bounded: at most 8000 sessions (16000 connections), a watchdog ends the
-// program (and the relay) after 80 minutes, and everything stops with the program.
+// program (and the relay) after 80 minutes, and everything stops with the
+// program.
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -50,14 +51,16 @@ Options ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (i + 1 >= argc) Die("missing value for " + arg);
+    if (i + 1 >= argc)
+      Die("missing value for " + arg);
     const std::string value = argv[++i];
     if (arg == "--sessions") {
       options.checkpoints.clear();
       std::istringstream split(value);
       std::string item;
       while (std::getline(split, item, ',')) {
-        options.checkpoints.push_back(std::clamp(std::stoi(item), 1, kMaxSessions));
+        options.checkpoints.push_back(
+            std::clamp(std::stoi(item), 1, kMaxSessions));
       }
       std::sort(options.checkpoints.begin(), options.checkpoints.end());
     } else if (arg == "--threads") {
@@ -69,7 +72,8 @@ Options ParseOptions(int argc, char** argv) {
           "[--threads 4] [--settle 3]");
     }
   }
-  if (options.checkpoints.empty()) Die("no checkpoints");
+  if (options.checkpoints.empty())
+    Die("no checkpoints");
   return options;
 }
 
@@ -103,7 +107,8 @@ int main(int argc, char** argv) {
   UseRelayBesideThisProgram();
 
   auto relay = StartBenchRelay(static_cast<unsigned>(target) * 2 + 100);
-  if (!relay) Die(relay.error().message);
+  if (!relay)
+    Die(relay.error().message);
   const pid_t pid = (*relay)->pid();
   std::this_thread::sleep_for(std::chrono::seconds(options.settle_seconds));
 
@@ -153,13 +158,15 @@ int main(int argc, char** argv) {
           }
           sessions.push_back(std::move(*session));
           if (sessions.size() % 500 == 0) {
-            std::fprintf(stderr, "  %zu sessions after %.0f s\n", sessions.size(),
-                         std::chrono::duration<double>(Clock::now() - start).count());
+            std::fprintf(
+                stderr, "  %zu sessions after %.0f s\n", sessions.size(),
+                std::chrono::duration<double>(Clock::now() - start).count());
           }
         }
       });
     }
-    for (auto& worker : workers) worker.join();
+    for (auto& worker : workers)
+      worker.join();
     claimed = static_cast<int>(sessions.size());
     if (failed) {
       std::fprintf(stderr, "stopped after %zu sessions: %s\n", sessions.size(),
@@ -174,28 +181,32 @@ int main(int argc, char** argv) {
                  points.back().rss_kib);
   }
 
-  std::printf("| idle paired sessions | relay VmRSS KiB | KiB per session (step) |"
-              " set-up time s |\n|---:|---:|---:|---:|\n");
+  std::printf(
+      "| idle paired sessions | relay VmRSS KiB | KiB per session (step) |"
+      " set-up time s |\n|---:|---:|---:|---:|\n");
   for (size_t i = 0; i < points.size(); ++i) {
     std::string step = "–";
     if (i > 0) {
-      const double per = static_cast<double>(points[i].rss_kib - points[i - 1].rss_kib) /
-                         (points[i].sessions - points[i - 1].sessions);
+      const double per =
+          static_cast<double>(points[i].rss_kib - points[i - 1].rss_kib) /
+          (points[i].sessions - points[i - 1].sessions);
       char text[32];
       std::snprintf(text, sizeof(text), "%.1f", per);
       step = text;
     }
-    std::printf("| %d | %ld | %s | %.0f |\n", points[i].sessions, points[i].rss_kib,
-                step.c_str(), points[i].setup_seconds);
+    std::printf("| %d | %ld | %s | %.0f |\n", points[i].sessions,
+                points[i].rss_kib, step.c_str(), points[i].setup_seconds);
   }
   if (points.size() >= 3) {
     const Point& a = points[points.size() - 2];
     const Point& b = points.back();
-    std::printf("\nslope %d -> %d sessions: %.1f KiB per paired session "
-                "(%.1f KiB per connection)\n",
-                a.sessions, b.sessions,
-                static_cast<double>(b.rss_kib - a.rss_kib) / (b.sessions - a.sessions),
-                static_cast<double>(b.rss_kib - a.rss_kib) / (b.sessions - a.sessions) / 2);
+    std::printf(
+        "\nslope %d -> %d sessions: %.1f KiB per paired session "
+        "(%.1f KiB per connection)\n",
+        a.sessions, b.sessions,
+        static_cast<double>(b.rss_kib - a.rss_kib) / (b.sessions - a.sessions),
+        static_cast<double>(b.rss_kib - a.rss_kib) / (b.sessions - a.sessions) /
+            2);
   }
 
   {

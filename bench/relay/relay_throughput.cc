@@ -94,7 +94,8 @@ sockaddr_in Loopback(uint16_t port) {
 Result<int> ConnectTo(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address = Loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
     close(fd);
     return MakeError("connect to 127.0.0.1:" + std::to_string(port) +
                      " failed: " + std::strerror(errno));
@@ -111,7 +112,8 @@ class Listener {
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     sockaddr_in address = Loopback(0);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+            0 ||
         listen(fd_, 16) != 0) {
       Die("cannot listen on 127.0.0.1");
     }
@@ -131,7 +133,8 @@ class Listener {
       return MakeError("nobody connected to the bench server");
     }
     int fd = accept(fd_, nullptr, nullptr);
-    if (fd < 0) return MakeError("accept failed");
+    if (fd < 0)
+      return MakeError("accept failed");
     SetTimeouts(fd);
     return fd;
   }
@@ -158,7 +161,8 @@ bool IsListening(uint16_t port) {
     std::istringstream fields(line);
     std::string slot, local_address, remote_address, state;
     fields >> slot >> local_address >> remote_address >> state;
-    if (local_address == local && state == "0A") return true;
+    if (local_address == local && state == "0A")
+      return true;
   }
   return false;
 }
@@ -180,8 +184,10 @@ Result<void> SendAll(int fd, ByteSpan data) {
   size_t sent = 0;
   while (sent < data.size()) {
     ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return MakeError("send failed or timed out");
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return MakeError("send failed or timed out");
     sent += static_cast<size_t>(n);
   }
   return {};
@@ -196,8 +202,10 @@ class TcpChannel : public Channel {
   Result<size_t> Receive(std::span<uint8_t> buffer) override {
     for (;;) {
       ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return MakeError("connection closed or timed out");
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return MakeError("connection closed or timed out");
       return static_cast<size_t>(n);
     }
   }
@@ -210,7 +218,8 @@ class TcpChannel : public Channel {
 class TlsChannel : public Channel {
  public:
   static Result<std::unique_ptr<TlsChannel>> Create(
-      int fd, std::shared_ptr<const crypto::TlsConfig> config) {
+      int fd,
+      std::shared_ptr<const crypto::TlsConfig> config) {
     auto engine = crypto::TlsEngine::Create(std::move(config));
     if (!engine) {
       close(fd);
@@ -219,10 +228,14 @@ class TlsChannel : public Channel {
     std::unique_ptr<TlsChannel> channel(new TlsChannel(fd, std::move(*engine)));
     for (int round = 0; round < 64; ++round) {
       auto done = channel->engine_->Handshake();
-      if (auto flushed = channel->Flush(); !flushed) return Unexpected(flushed.error());
-      if (!done) return Unexpected(done.error());
-      if (*done) return channel;
-      if (auto pumped = channel->Pump(); !pumped) return Unexpected(pumped.error());
+      if (auto flushed = channel->Flush(); !flushed)
+        return Unexpected(flushed.error());
+      if (!done)
+        return Unexpected(done.error());
+      if (*done)
+        return channel;
+      if (auto pumped = channel->Pump(); !pumped)
+        return Unexpected(pumped.error());
     }
     return MakeError("TLS handshake did not finish");
   }
@@ -237,10 +250,14 @@ class TlsChannel : public Channel {
   Result<size_t> Receive(std::span<uint8_t> buffer) override {
     for (;;) {
       auto n = engine_->Read(buffer);
-      if (!n) return Unexpected(n.error());
-      if (*n > 0) return *n;
-      if (engine_->peer_closed()) return MakeError("peer closed TLS");
-      if (auto pumped = Pump(); !pumped) return Unexpected(pumped.error());
+      if (!n)
+        return Unexpected(n.error());
+      if (*n > 0)
+        return *n;
+      if (engine_->peer_closed())
+        return MakeError("peer closed TLS");
+      if (auto pumped = Pump(); !pumped)
+        return Unexpected(pumped.error());
     }
   }
   std::string suite() const {
@@ -251,15 +268,15 @@ class TlsChannel : public Channel {
   TlsChannel(int fd, std::unique_ptr<crypto::TlsEngine> engine)
       : fd_(fd), engine_(std::move(engine)) {}
 
-  Result<void> Flush() {
-    return SendAll(fd_, engine_->TakeOutgoing());
-  }
+  Result<void> Flush() { return SendAll(fd_, engine_->TakeOutgoing()); }
   Result<void> Pump() {
     uint8_t buffer[64 << 10];
     for (;;) {
       ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return MakeError("connection closed or timed out");
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return MakeError("connection closed or timed out");
       engine_->FeedIncoming(ByteSpan(buffer, static_cast<size_t>(n)));
       return {};
     }
@@ -282,10 +299,13 @@ class RelayChannel : public Channel {
   }
   Result<size_t> Receive(std::span<uint8_t> buffer) override {
     auto message = client_->Receive(kIoTimeout);
-    if (!message) return Unexpected(message.error());
-    if (!message->has_relayed()) return MakeError("expected a Relayed frame");
+    if (!message)
+      return Unexpected(message.error());
+    if (!message->has_relayed())
+      return MakeError("expected a Relayed frame");
     const std::string& data = message->relayed().data();
-    std::memcpy(buffer.data(), data.data(), std::min(buffer.size(), data.size()));
+    std::memcpy(buffer.data(), data.data(),
+                std::min(buffer.size(), data.size()));
     return data.size();
   }
 
@@ -304,13 +324,16 @@ long CpuTicks(pid_t pid) {
     std::string text;
     std::getline(stat, text);  // one line
     const auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos) return 0;
+    if (close_paren == std::string::npos)
+      return 0;
     std::istringstream fields(text.substr(close_paren + 2));
     std::string field;
     long utime = 0, stime = 0;
     for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14) utime = std::stol(field);
-      if (i == 15) stime = std::stol(field);
+      if (i == 14)
+        utime = std::stol(field);
+      if (i == 15)
+        stime = std::stol(field);
     }
     return utime + stime;
   };
@@ -318,7 +341,8 @@ long CpuTicks(pid_t pid) {
   std::ifstream children("/proc/" + std::to_string(pid) + "/task/" +
                          std::to_string(pid) + "/children");
   pid_t child = 0;
-  while (children >> child) total += of(child);
+  while (children >> child)
+    total += of(child);
   return total;
 }
 
@@ -332,7 +356,8 @@ class ChildProcess {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
       std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
+      for (auto& a : argv)
+        args.push_back(a.data());
       args.push_back(nullptr);
       execvp(args[0], args.data());
       _exit(127);
@@ -340,11 +365,13 @@ class ChildProcess {
     RegisterChild(pid_);
   }
   ~ChildProcess() {
-    if (pid_ <= 0) return;
+    if (pid_ <= 0)
+      return;
     ForgetChild(pid_);
     kill(pid_, SIGTERM);
     for (int i = 0; i < 200; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_)
+        return;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     kill(pid_, SIGKILL);
@@ -359,7 +386,8 @@ class ChildProcess {
   Result<void> WaitListening(uint16_t port) {
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < deadline) {
-      if (IsListening(port)) return {};
+      if (IsListening(port))
+        return {};
       if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
         return MakeError("exited during start-up");
@@ -381,7 +409,8 @@ std::string Which(const std::string& program) {
   std::string dir;
   while (std::getline(split, dir, ':')) {
     const fs::path candidate = fs::path(dir) / program;
-    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0)
+      return candidate;
   }
   return "";
 }
@@ -398,7 +427,7 @@ struct ModeResult {
   double mib_per_s = 0;
   double p50_us = 0;
   double p99_us = 0;
-  double cpu_s_per_gib = -1;  // the forwarder's, when it has one
+  double cpu_s_per_gib = -1;           // the forwarder's, when it has one
   double endpoints_cpu_s_per_gib = 0;  // this process: sender + receiver
 };
 
@@ -407,23 +436,28 @@ double OwnCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    return static_cast<double>(tv.tv_sec) +
+           static_cast<double>(tv.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
+  if (values.empty())
+    return 0;
   std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1,
-                                static_cast<size_t>(p * values.size()));
+  const size_t index =
+      std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
   return values[index];
 }
 
 // Streams `mib` MiB sender -> receiver `runs` times, then ping-pongs.
 // `forwarder_pid` (or -1) is charged for CPU during the streaming runs.
-Result<void> Measure(const Options& options, Channel& sender, Channel& receiver,
-                     pid_t forwarder_pid, ModeResult& result) {
+Result<void> Measure(const Options& options,
+                     Channel& sender,
+                     Channel& receiver,
+                     pid_t forwarder_pid,
+                     ModeResult& result) {
   const size_t total = options.mib << 20;
   std::mutex mutex;
   std::condition_variable changed;
@@ -441,7 +475,8 @@ Result<void> Measure(const Options& options, Channel& sender, Channel& receiver,
       size_t got = 0;
       while (got < total) {
         auto n = receiver.Receive(buffer);
-        if (!n) return fail("receiving: " + n.error().message);
+        if (!n)
+          return fail("receiving: " + n.error().message);
         got += *n;
       }
       std::lock_guard lock(mutex);
@@ -452,7 +487,8 @@ Result<void> Measure(const Options& options, Channel& sender, Channel& receiver,
       size_t got = 0;
       while (got < options.ping_bytes) {
         auto n = receiver.Receive(std::span(buffer).subspan(got));
-        if (!n) return fail("echo: " + n.error().message);
+        if (!n)
+          return fail("echo: " + n.error().message);
         got += *n;
       }
       if (auto sent = receiver.Send(ByteSpan(buffer.data(), got)); !sent) {
@@ -482,37 +518,43 @@ Result<void> Measure(const Options& options, Channel& sender, Channel& receiver,
           })) {
         return MakeError("the receiver did not finish within 120 s");
       }
-      if (receiver_error) return MakeError(*receiver_error);
-      const double seconds =
-          std::chrono::duration<double>(finished[static_cast<size_t>(run)] -
-                                        start).count();
+      if (receiver_error)
+        return MakeError(*receiver_error);
+      const double seconds = std::chrono::duration<double>(
+                                 finished[static_cast<size_t>(run)] - start)
+                                 .count();
       mib_per_s.push_back(static_cast<double>(options.mib) / seconds);
-      if (forwarder_pid > 0) cpu_ticks += CpuTicks(forwarder_pid) - cpu_before;
+      if (forwarder_pid > 0)
+        cpu_ticks += CpuTicks(forwarder_pid) - cpu_before;
       own_cpu += OwnCpuSeconds() - own_before;
     }
     result.mib_per_s = Percentile(mib_per_s, 0.5);
     const double gib = static_cast<double>(options.mib * options.runs) / 1024.0;
     result.endpoints_cpu_s_per_gib = own_cpu / gib;
     if (forwarder_pid > 0) {
-      result.cpu_s_per_gib =
-          static_cast<double>(cpu_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK)) / gib;
+      result.cpu_s_per_gib = static_cast<double>(cpu_ticks) /
+                             static_cast<double>(sysconf(_SC_CLK_TCK)) / gib;
     }
 
     std::vector<double> rtts;
-    std::vector<uint8_t> ping(options.ping_bytes, 0x17), pong(options.ping_bytes);
+    std::vector<uint8_t> ping(options.ping_bytes, 0x17),
+        pong(options.ping_bytes);
     for (int i = 0; i < options.pings + 100; ++i) {
       const auto start = Clock::now();
-      if (auto ok = sender.Send(ping); !ok) return MakeError("ping: " + ok.error().message);
+      if (auto ok = sender.Send(ping); !ok)
+        return MakeError("ping: " + ok.error().message);
       size_t got = 0;
       while (got < ping.size()) {
         auto n = sender.Receive(std::span(pong).subspan(got));
-        if (!n) return MakeError("pong: " + n.error().message);
+        if (!n)
+          return MakeError("pong: " + n.error().message);
         got += *n;
       }
       // The first 100 warm up caches and the socket paths.
       if (i >= 100) {
-        rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() -
-                                                                 start).count());
+        rtts.push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - start)
+                .count());
       }
     }
     result.p50_us = Percentile(rtts, 0.50);
@@ -526,8 +568,10 @@ Result<void> Measure(const Options& options, Channel& sender, Channel& receiver,
                  result.name.c_str(), outcome.error().message.c_str());
   }
   receiving.join();
-  if (outcome && receiver_error) return MakeError(*receiver_error);
-  if (outcome) result.ran = true;
+  if (outcome && receiver_error)
+    return MakeError(*receiver_error);
+  if (outcome)
+    result.ran = true;
   return outcome;
 }
 
@@ -552,10 +596,12 @@ BenchIdentity MakeIdentity() {
   }
   auto cert = crypto::ReadPemFile(identity.dir / "bench.crt");
   auto key = crypto::ReadPemFile(identity.dir / "bench.key");
-  if (!cert || !key) Die("cannot read the certificate");
+  if (!cert || !key)
+    Die("cannot read the certificate");
   std::ofstream(identity.dir / "haproxy.pem") << *cert << *key;
   auto fingerprint = crypto::PublicKeyFingerprint(*cert);
-  if (!fingerprint) Die("fingerprint");
+  if (!fingerprint)
+    Die("fingerprint");
   identity.fingerprint = *fingerprint;
   crypto::TlsServerOptions server;
   server.certificate_pem = *cert;
@@ -564,7 +610,8 @@ BenchIdentity MakeIdentity() {
   crypto::TlsClientOptions client;
   client.pinned_fingerprint = identity.fingerprint;
   auto client_config = crypto::TlsConfig::CreateClient(client, random);
-  if (!server_config || !client_config) Die("TLS configs");
+  if (!server_config || !client_config)
+    Die("TLS configs");
   identity.server = *server_config;
   identity.client = *client_config;
   return identity;
@@ -572,9 +619,13 @@ BenchIdentity MakeIdentity() {
 
 // Connects a client to `front_port` while accepting the far side on
 // `backend`; `tls` wraps both ends in TlsEngine.
-Result<void> RunPair(const Options& options, const BenchIdentity& identity,
-                     Listener& backend, uint16_t front_port, bool tls,
-                     pid_t forwarder_pid, ModeResult& result) {
+Result<void> RunPair(const Options& options,
+                     const BenchIdentity& identity,
+                     Listener& backend,
+                     uint16_t front_port,
+                     bool tls,
+                     pid_t forwarder_pid,
+                     ModeResult& result) {
   // The far side accepts (and answers the TLS handshake) in a thread: a
   // TLS forwarder connects onwards only after the client's handshake.
   std::unique_ptr<Channel> server;
@@ -585,7 +636,8 @@ Result<void> RunPair(const Options& options, const BenchIdentity& identity,
       server_error = accepted.error().message;
     } else if (!tls) {
       server = std::make_unique<TcpChannel>(*accepted);
-    } else if (auto made = TlsChannel::Create(*accepted, identity.server); made) {
+    } else if (auto made = TlsChannel::Create(*accepted, identity.server);
+               made) {
       server = std::move(*made);
     } else {
       server_error = "server TLS: " + made.error().message;
@@ -597,31 +649,39 @@ Result<void> RunPair(const Options& options, const BenchIdentity& identity,
     client_error = connected.error().message;
   } else if (!tls) {
     client = std::make_unique<TcpChannel>(*connected);
-  } else if (auto made = TlsChannel::Create(*connected, identity.client); made) {
+  } else if (auto made = TlsChannel::Create(*connected, identity.client);
+             made) {
     result.note = (*made)->suite();
     client = std::move(*made);
   } else {
     client_error = "client TLS: " + made.error().message;
   }
   accepting.join();  // bounded: Accept and the handshake time out
-  if (!client) return MakeError(client_error);
-  if (!server) return MakeError(server_error);
+  if (!client)
+    return MakeError(client_error);
+  if (!server)
+    return MakeError(server_error);
   return Measure(options, *client, *server, forwarder_pid, result);
 }
 
 ModeResult DirectTcp(const Options& options, const BenchIdentity& identity) {
   ModeResult result("direct TCP", "client -> server, plaintext, no forwarder");
   Listener backend;
-  if (auto ok = RunPair(options, identity, backend, backend.port(), false, -1, result); !ok) {
+  if (auto ok = RunPair(options, identity, backend, backend.port(), false, -1,
+                        result);
+      !ok) {
     result.note = ok.error().message;
   }
   return result;
 }
 
 ModeResult DirectTls(const Options& options, const BenchIdentity& identity) {
-  ModeResult result("direct TLS", "mbedTLS client -> mbedTLS server, no forwarder");
+  ModeResult result("direct TLS",
+                    "mbedTLS client -> mbedTLS server, no forwarder");
   Listener backend;
-  if (auto ok = RunPair(options, identity, backend, backend.port(), true, -1, result); !ok) {
+  if (auto ok =
+          RunPair(options, identity, backend, backend.port(), true, -1, result);
+      !ok) {
     result.note = ok.error().message;
   }
   return result;
@@ -636,24 +696,28 @@ ModeResult Socat(const Options& options, const BenchIdentity& identity) {
   }
   Listener backend;
   const uint16_t front = FreePort();
-  ChildProcess socat({program,
-                      "TCP4-LISTEN:" + std::to_string(front) +
-                          ",bind=127.0.0.1,reuseaddr,fork,nodelay",
-                      "TCP4:127.0.0.1:" + std::to_string(backend.port()) + ",nodelay"},
-                     identity.dir / "socat.log");
+  ChildProcess socat(
+      {program,
+       "TCP4-LISTEN:" + std::to_string(front) +
+           ",bind=127.0.0.1,reuseaddr,fork,nodelay",
+       "TCP4:127.0.0.1:" + std::to_string(backend.port()) + ",nodelay"},
+      identity.dir / "socat.log");
   if (auto ok = socat.WaitListening(front); !ok) {
     result.note = "socat " + ok.error().message;
     return result;
   }
-  if (auto ok = RunPair(options, identity, backend, front, false, socat.pid(), result); !ok) {
+  if (auto ok = RunPair(options, identity, backend, front, false, socat.pid(),
+                        result);
+      !ok) {
     result.note = ok.error().message;
   }
   return result;
 }
 
 ModeResult Haproxy(const Options& options, const BenchIdentity& identity) {
-  ModeResult result("haproxy",
-                    "mbedTLS client -TLS-> haproxy (1 thread) -TLS-> mbedTLS server");
+  ModeResult result(
+      "haproxy",
+      "mbedTLS client -TLS-> haproxy (1 thread) -TLS-> mbedTLS server");
   const std::string program = Which("haproxy");
   if (program.empty()) {
     result.note = "haproxy not installed (apt-get install haproxy)";
@@ -669,7 +733,8 @@ ModeResult Haproxy(const Options& options, const BenchIdentity& identity) {
       << "  ssl-default-bind-ciphers " << suite << "\n"
       << "  ssl-default-bind-options ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2\n"
       << "  ssl-default-server-ciphers " << suite << "\n"
-      << "  ssl-default-server-options ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2\n"
+      << "  ssl-default-server-options ssl-min-ver TLSv1.2 ssl-max-ver "
+         "TLSv1.2\n"
       << "defaults\n  mode tcp\n  timeout connect 5s\n"
       << "  timeout client 120s\n  timeout server 120s\n"
       << "frontend front\n  bind 127.0.0.1:" << front << " ssl crt "
@@ -683,7 +748,9 @@ ModeResult Haproxy(const Options& options, const BenchIdentity& identity) {
     result.note = "haproxy " + ok.error().message;
     return result;
   }
-  if (auto ok = RunPair(options, identity, backend, front, true, haproxy.pid(), result); !ok) {
+  if (auto ok = RunPair(options, identity, backend, front, true, haproxy.pid(),
+                        result);
+      !ok) {
     result.note = ok.error().message;
   }
   return result;
@@ -725,7 +792,8 @@ Options ParseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die("missing value for " + arg);
+      if (i + 1 >= argc)
+        Die("missing value for " + arg);
       return argv[++i];
     };
     if (arg == "--mib") {
@@ -737,7 +805,8 @@ Options ParseOptions(int argc, char** argv) {
     } else if (arg == "--only") {
       std::istringstream modes(value());
       std::string mode;
-      while (std::getline(modes, mode, ',')) options.only.push_back(mode);
+      while (std::getline(modes, mode, ','))
+        options.only.push_back(mode);
     } else {
       Die("usage: tether-bench-relay [--mib N] [--runs N] [--pings N] "
           "[--only tcp,socat,tls,haproxy,relay]");
@@ -757,13 +826,16 @@ int main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   const BenchIdentity identity = MakeIdentity();
 
-  std::printf("stream: %zu MiB in %zu KiB messages, median of %d runs; "
-              "latency: %d round trips of %zu bytes\n\n",
-              options.mib, options.message_bytes >> 10, options.runs,
-              options.pings, options.ping_bytes);
+  std::printf(
+      "stream: %zu MiB in %zu KiB messages, median of %d runs; "
+      "latency: %d round trips of %zu bytes\n\n",
+      options.mib, options.message_bytes >> 10, options.runs, options.pings,
+      options.ping_bytes);
   std::vector<ModeResult> results;
-  auto run = [&](const std::string& key, const std::function<ModeResult()>& mode) {
-    if (!Wanted(options, key)) return;
+  auto run = [&](const std::string& key,
+                 const std::function<ModeResult()>& mode) {
+    if (!Wanted(options, key))
+      return;
     std::fprintf(stderr, "running %s...\n", key.c_str());
     results.push_back(mode());
   };
@@ -773,8 +845,9 @@ int main(int argc, char** argv) {
   run("haproxy", [&] { return Haproxy(options, identity); });
   run("relay", [&] { return Relay(options); });
 
-  std::printf("| path | MiB/s | RTT p50 µs | RTT p99 µs | forwarder CPU s/GiB |"
-              " endpoints CPU s/GiB |\n");
+  std::printf(
+      "| path | MiB/s | RTT p50 µs | RTT p99 µs | forwarder CPU s/GiB |"
+      " endpoints CPU s/GiB |\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   bool all_ran = true;
   for (const auto& r : results) {
@@ -784,9 +857,11 @@ int main(int argc, char** argv) {
       continue;
     }
     char cpu[32] = "–";
-    if (r.cpu_s_per_gib >= 0) std::snprintf(cpu, sizeof(cpu), "%.2f", r.cpu_s_per_gib);
+    if (r.cpu_s_per_gib >= 0)
+      std::snprintf(cpu, sizeof(cpu), "%.2f", r.cpu_s_per_gib);
     std::printf("| %s | %.0f | %.0f | %.0f | %s | %.2f |\n", r.name.c_str(),
-                r.mib_per_s, r.p50_us, r.p99_us, cpu, r.endpoints_cpu_s_per_gib);
+                r.mib_per_s, r.p50_us, r.p99_us, cpu,
+                r.endpoints_cpu_s_per_gib);
   }
   std::printf("\n");
   for (const auto& r : results) {

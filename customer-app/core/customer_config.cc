@@ -153,8 +153,7 @@ class Schema {
            auto text = ReadText(node, 128);
            if (!text)
              return Unexpected(std::move(text).error());
-           if (auto format = crypto::CheckFingerprintFormat(*text);
-               !format) {
+           if (auto format = crypto::CheckFingerprintFormat(*text); !format) {
              return MakeError(format.error().message +
                               " (on the relay: tether-relay cert show)");
            }

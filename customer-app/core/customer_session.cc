@@ -542,8 +542,7 @@ class CustomerSessionImpl final : public CustomerSession,
   // A decoded picture is ready; `serial` names the receiver that made it,
   // so a picture of an earlier switch is never shown.
   void TakeTechnicianPicture(uint64_t serial) {
-    if (ended_ || !technician_screen_ ||
-        serial != technician_screen_serial_ ||
+    if (ended_ || !technician_screen_ || serial != technician_screen_serial_ ||
         !policy_->grants().viewing_technician) {
       return;
     }

@@ -20,7 +20,6 @@ namespace {
 
 constexpr xcb_keysym_t kKeysymLowerS = 0x0073;
 constexpr xcb_keysym_t kKeysymUpperS = 0x0053;
-constexpr xcb_keysym_t kKeysymNumLock = 0xff7f;
 constexpr xcb_keysym_t kKeysymAltL = 0xffe9;
 constexpr xcb_keysym_t kKeysymAltR = 0xffea;
 constexpr xcb_keysym_t kKeysymMetaL = 0xffe7;

@@ -157,8 +157,8 @@ void TechnicianScreenReceiver::Decode(Queued queued) {
     }
   }
   const auto decode_us = static_cast<uint32_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          SteadyClock::now() - started)
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() -
+                                                            started)
           .count());
 
   if (!size) {
@@ -168,8 +168,8 @@ void TechnicianScreenReceiver::Decode(Queued queued) {
       return;
     }
     if (!state.error_logged) {
-      log::Warn("technician screen: frame {} not decoded: {}",
-                frame.frame_id(), size.error().message);
+      log::Warn("technician screen: frame {} not decoded: {}", frame.frame_id(),
+                size.error().message);
       state.error_logged = true;
     }
     state.waiting_for_key = true;

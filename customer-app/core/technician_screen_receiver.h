@@ -54,8 +54,7 @@ class TechnicianScreenReceiver {
                            ReadyFunction picture_ready);
   ~TechnicianScreenReceiver();  // stops and joins the decode thread
   TechnicianScreenReceiver(const TechnicianScreenReceiver&) = delete;
-  TechnicianScreenReceiver& operator=(const TechnicianScreenReceiver&) =
-      delete;
+  TechnicianScreenReceiver& operator=(const TechnicianScreenReceiver&) = delete;
 
   void Receive(proto::VideoFrame frame);
   // The newest picture not taken yet (null: none).

@@ -237,8 +237,8 @@ void CustomerApp::OnGrantsChanged(const Grants& grants) {
   if (grants.viewing_technician) {
     if (technician_screen_ == nullptr) {
       technician_screen_ = std::make_unique<TechnicianScreenWindow>();
-      connect(technician_screen_.get(),
-              &TechnicianScreenWindow::stopRequested, this, [this] {
+      connect(technician_screen_.get(), &TechnicianScreenWindow::stopRequested,
+              this, [this] {
                 if (session_ != nullptr && !ended_)
                   session_->RevokeViewSwitch();  // OnGrantsChanged hides it
               });

@@ -1,6 +1,5 @@
 #include "customer-app/ui/end_view.h"
 
-
 namespace tether::customer::ui {
 
 bool IsServerIdentityProblem(const protocol::SessionEnd& end) {

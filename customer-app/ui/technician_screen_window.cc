@@ -79,8 +79,7 @@ TechnicianScreenWindow::TechnicianScreenWindow(QWidget* parent)
 }
 
 void TechnicianScreenWindow::SetTechnician(const QString& name) {
-  const QString who =
-      name.isEmpty() ? QStringLiteral("your technician") : name;
+  const QString who = name.isEmpty() ? QStringLiteral("your technician") : name;
   // Says whose screen this is, and that nothing of it is the customer's
   // own computer: remote control is off while it is shown. Plain text:
   // the name comes from the other side.

@@ -24,7 +24,7 @@ struct LoginOutcome {
     kLocked,          // an admin must unlock
     kPasswordChangeRequired,
     kDisabled,
-    kBusy,            // too many logins queued: try again shortly
+    kBusy,  // too many logins queued: try again shortly
     kInternalError,
   };
   Status status = Status::kBadCredentials;
@@ -53,11 +53,12 @@ class AccountService {
 
   // For an account that must change its first password: checks the current
   // one again, the policy, then stores the new hash.
-  virtual void ChangePassword(std::string user_name,
-                              std::string current_password,
-                              std::string new_password,
-                              std::string source_address,
-                              std::function<void(PasswordChangeOutcome)> done) = 0;
+  virtual void ChangePassword(
+      std::string user_name,
+      std::string current_password,
+      std::string new_password,
+      std::string source_address,
+      std::function<void(PasswordChangeOutcome)> done) = 0;
 };
 
 }  // namespace tether::relay

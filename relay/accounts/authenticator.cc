@@ -27,7 +27,8 @@ const std::string& DummyHash() {
   return hash;
 }
 
-LoginOutcome Outcome(Status status, std::string message,
+LoginOutcome Outcome(Status status,
+                     std::string message,
                      uint32_t retry_after = 0) {
   LoginOutcome outcome;
   outcome.status = status;
@@ -37,7 +38,8 @@ LoginOutcome Outcome(Status status, std::string message,
 }
 
 std::string Wait(seconds s) {
-  if (s.count() < 120) return std::to_string(s.count()) + " seconds";
+  if (s.count() < 120)
+    return std::to_string(s.count()) + " seconds";
   return std::to_string((s.count() + 59) / 60) + " minutes";
 }
 
@@ -361,8 +363,10 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
 }
 
 PasswordChangeOutcome Authenticator::ChangePassword(
-    const std::string& user_name, const std::string& current_password,
-    const std::string& new_password, const std::string& source_address) {
+    const std::string& user_name,
+    const std::string& current_password,
+    const std::string& new_password,
+    const std::string& source_address) {
   PasswordChangeOutcome result;
   // The current password proves it is still the same person; no TOTP here
   // because the connection already passed it (or the account has none).

@@ -10,8 +10,8 @@ struct WorkerAccountService::Job {
   uv_work_t request;
   WorkerAccountService* service = nullptr;
   std::shared_ptr<bool> alive;
-  std::function<void()> work;        // on a pool thread
-  std::function<void()> on_done;     // on the loop thread
+  std::function<void()> work;     // on a pool thread
+  std::function<void()> on_done;  // on the loop thread
 };
 
 WorkerAccountService::WorkerAccountService(uv_loop_s* loop,
@@ -22,7 +22,9 @@ WorkerAccountService::WorkerAccountService(uv_loop_s* loop,
       max_concurrent_(max_concurrent == 0 ? 1 : max_concurrent),
       alive_(std::make_shared<bool>(true)) {}
 
-WorkerAccountService::~WorkerAccountService() { *alive_ = false; }
+WorkerAccountService::~WorkerAccountService() {
+  *alive_ = false;
+}
 
 void WorkerAccountService::Login(LoginRequest request,
                                  std::function<void(LoginOutcome)> done) {
@@ -44,8 +46,10 @@ void WorkerAccountService::Login(LoginRequest request,
 }
 
 void WorkerAccountService::ChangePassword(
-    std::string user_name, std::string current_password,
-    std::string new_password, std::string source_address,
+    std::string user_name,
+    std::string current_password,
+    std::string new_password,
+    std::string source_address,
     std::function<void(PasswordChangeOutcome)> done) {
   if (queued_.size() >= kMaxQueued) {
     PasswordChangeOutcome busy;
@@ -83,7 +87,8 @@ void WorkerAccountService::StartNext() {
         [](uv_work_t* request) { static_cast<Job*>(request->data)->work(); },
         [](uv_work_t* request, int /*status*/) {
           std::unique_ptr<Job> done(static_cast<Job*>(request->data));
-          if (!*done->alive) return;  // the service is gone
+          if (!*done->alive)
+            return;  // the service is gone
           WorkerAccountService* service = done->service;
           --service->running_;
           done->on_done();

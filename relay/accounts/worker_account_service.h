@@ -22,14 +22,17 @@ class WorkerAccountService final : public AccountService {
  public:
   static constexpr size_t kMaxQueued = 256;
 
-  WorkerAccountService(uv_loop_s* loop, Authenticator& authenticator,
+  WorkerAccountService(uv_loop_s* loop,
+                       Authenticator& authenticator,
                        size_t max_concurrent);
   ~WorkerAccountService() override;
 
   void Login(LoginRequest request,
              std::function<void(LoginOutcome)> done) override;
-  void ChangePassword(std::string user_name, std::string current_password,
-                      std::string new_password, std::string source_address,
+  void ChangePassword(std::string user_name,
+                      std::string current_password,
+                      std::string new_password,
+                      std::string source_address,
                       std::function<void(PasswordChangeOutcome)> done) override;
 
  private:

@@ -8,7 +8,11 @@
 namespace tether::relay {
 
 AdminCommands::AdminCommands(CLI::App& app, const std::string& config_path)
-    : app_(app), config_path_(config_path), users_(app), records_(app), ops_(app) {
+    : app_(app),
+      config_path_(config_path),
+      users_(app),
+      records_(app),
+      ops_(app) {
   auto* cert = app_.add_subcommand("cert", "The relay's TLS certificate");
   cert->require_subcommand(1);
   cert_init_ = cert->add_subcommand(

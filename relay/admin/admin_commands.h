@@ -12,10 +12,10 @@
 namespace tether::relay {
 
 // The local administration subcommands of tether-relay (user, audit,
-// events, cert, config, backup, restore, customer-config). Registers them on `app` at construction; Run()
-// executes whichever was parsed and returns the exit code: 0 ok,
-// 1 failure, 2 usage error. Must stay where it was built (CLI11 keeps
-// pointers into it).
+// events, cert, config, backup, restore, customer-config). Registers them on
+// `app` at construction; Run() executes whichever was parsed and returns the
+// exit code: 0 ok, 1 failure, 2 usage error. Must stay where it was built
+// (CLI11 keeps pointers into it).
 class AdminCommands {
  public:
   AdminCommands(CLI::App& app, const std::string& config_path);

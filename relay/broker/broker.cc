@@ -47,25 +47,35 @@ std::string CleanName(const std::string& name) {
 proto::LoginResult::Status ToWire(LoginOutcome::Status status) {
   using S = LoginOutcome::Status;
   switch (status) {
-    case S::kOk: return proto::LoginResult::STATUS_OK;
-    case S::kBadCredentials: return proto::LoginResult::STATUS_BAD_CREDENTIALS;
-    case S::kTotpRequired: return proto::LoginResult::STATUS_TOTP_REQUIRED;
+    case S::kOk:
+      return proto::LoginResult::STATUS_OK;
+    case S::kBadCredentials:
+      return proto::LoginResult::STATUS_BAD_CREDENTIALS;
+    case S::kTotpRequired:
+      return proto::LoginResult::STATUS_TOTP_REQUIRED;
     case S::kThrottled:
-    case S::kBusy: return proto::LoginResult::STATUS_THROTTLED;
-    case S::kLocked: return proto::LoginResult::STATUS_LOCKED;
+    case S::kBusy:
+      return proto::LoginResult::STATUS_THROTTLED;
+    case S::kLocked:
+      return proto::LoginResult::STATUS_LOCKED;
     case S::kPasswordChangeRequired:
       return proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED;
-    case S::kDisabled: return proto::LoginResult::STATUS_DISABLED;
-    case S::kInternalError: return proto::LoginResult::STATUS_UNSPECIFIED;
+    case S::kDisabled:
+      return proto::LoginResult::STATUS_DISABLED;
+    case S::kInternalError:
+      return proto::LoginResult::STATUS_UNSPECIFIED;
   }
   return proto::LoginResult::STATUS_UNSPECIFIED;
 }
 
 proto::AccountRole ToWire(AccountRole role) {
   switch (role) {
-    case AccountRole::kAdmin: return proto::ACCOUNT_ROLE_ADMIN;
-    case AccountRole::kTechnician: return proto::ACCOUNT_ROLE_TECHNICIAN;
-    case AccountRole::kAuditor: return proto::ACCOUNT_ROLE_AUDITOR;
+    case AccountRole::kAdmin:
+      return proto::ACCOUNT_ROLE_ADMIN;
+    case AccountRole::kTechnician:
+      return proto::ACCOUNT_ROLE_TECHNICIAN;
+    case AccountRole::kAuditor:
+      return proto::ACCOUNT_ROLE_AUDITOR;
   }
   return proto::ACCOUNT_ROLE_UNSPECIFIED;
 }
@@ -191,13 +201,13 @@ void Broker::OnConnected(ClientLink& link) {
 
 void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
   Client* client = Find(link);
-  if (client == nullptr || client->stage == Stage::kEnded) return;
+  if (client == nullptr || client->stage == Stage::kEnded)
+    return;
   proto::ClientMessage message;
   if (auto parsed = protocol::ParsePayload(payload, message); !parsed) {
     SendError(*client, proto::ErrorReply::CODE_MALFORMED,
               parsed.error().message);
-    EndClient(*client, proto::END_REASON_PROTOCOL_ERROR,
-              "malformed message");
+    EndClient(*client, proto::END_REASON_PROTOCOL_ERROR, "malformed message");
     return;
   }
   if (client->stage == Stage::kAwaitingHello &&
@@ -207,8 +217,12 @@ void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
   }
   RenewDeadline(*client);
   switch (message.body_case()) {
-    case proto::ClientMessage::kHello: HandleHello(*client, message); break;
-    case proto::ClientMessage::kLogin: HandleLogin(*client, message); break;
+    case proto::ClientMessage::kHello:
+      HandleHello(*client, message);
+      break;
+    case proto::ClientMessage::kLogin:
+      HandleLogin(*client, message);
+      break;
     case proto::ClientMessage::kChangePassword:
       HandleChangePassword(*client, message);
       break;
@@ -218,13 +232,20 @@ void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
     case proto::ClientMessage::kCancelSession:
       HandleCancelSession(*client, message);
       break;
-    case proto::ClientMessage::kJoin: HandleJoin(*client, message); break;
+    case proto::ClientMessage::kJoin:
+      HandleJoin(*client, message);
+      break;
     case proto::ClientMessage::kJoinDecision:
       HandleJoinDecision(*client, message);
       break;
-    case proto::ClientMessage::kRelayed: HandleRelayed(*client, message); break;
-    case proto::ClientMessage::kHeartbeat: break;  // the deadline was renewed
-    case proto::ClientMessage::kEnd: HandleEnd(*client, message); break;
+    case proto::ClientMessage::kRelayed:
+      HandleRelayed(*client, message);
+      break;
+    case proto::ClientMessage::kHeartbeat:
+      break;  // the deadline was renewed
+    case proto::ClientMessage::kEnd:
+      HandleEnd(*client, message);
+      break;
     case proto::ClientMessage::BODY_NOT_SET:
       ProtocolViolation(*client, "empty message");
       break;
@@ -325,9 +346,8 @@ void Broker::ReturnLoginSlot(const std::string& source) {
 
 void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
   Client* client = FindById(client_id);
-  if (client == nullptr ||
-      (client->stage != Stage::kLoginPending &&
-       client->stage != Stage::kChangePending)) {
+  if (client == nullptr || (client->stage != Stage::kLoginPending &&
+                            client->stage != Stage::kChangePending)) {
     return;
   }
   proto::RelayMessage reply;
@@ -418,9 +438,10 @@ void Broker::HandleCreateSession(Client& client) {
               "Auditor accounts cannot start support sessions.");
     return;
   }
-  const size_t waiting = std::count_if(
-      codes_.begin(), codes_.end(),
-      [&](const auto& entry) { return entry.second.account == client.account; });
+  const size_t waiting =
+      std::count_if(codes_.begin(), codes_.end(), [&](const auto& entry) {
+        return entry.second.account == client.account;
+      });
   if (waiting >= config_.limits.waiting_codes_per_technician) {
     SendError(client, proto::ErrorReply::CODE_TOO_MANY_SESSIONS,
               "You already have " + std::to_string(waiting) +
@@ -453,8 +474,7 @@ void Broker::HandleCreateSession(Client& client) {
   proto::RelayMessage reply;
   reply.mutable_session_created()->set_code(code);
   reply.mutable_session_created()->set_expires_at_unix(
-      duration_cast<seconds>(
-          (clock_.WallNow() + lifetime).time_since_epoch())
+      duration_cast<seconds>((clock_.WallNow() + lifetime).time_since_epoch())
           .count());
   client.link->Send(reply);
   ++metrics_.sessions_created;
@@ -567,8 +587,8 @@ void Broker::HandleJoinDecision(Client& client,
   }
   auto code = crypto::NormalizeSessionCode(message.join_decision().code());
   auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
-  Client* customer = it == codes_.end() ? nullptr
-                                        : FindById(it->second.joiner_id);
+  Client* customer =
+      it == codes_.end() ? nullptr : FindById(it->second.joiner_id);
   // A customer that already left (its link still closing) is not waiting.
   if (customer == nullptr || customer->stage != Stage::kJoinPending ||
       it->second.supporter_id != client.id) {
@@ -589,13 +609,13 @@ void Broker::HandleJoinDecision(Client& client,
   RemoveCode(tag, "rejected");
 }
 
-void Broker::Pair(Client& supporter, Client& customer,
-                  const std::string& tag) {
+void Broker::Pair(Client& supporter, Client& customer, const std::string& tag) {
   codes_.erase(tag);
   // A console runs one session at a time: its other codes end here.
   std::vector<std::string> others;
   for (const auto& [other_tag, waiting] : codes_) {
-    if (waiting.supporter_id == supporter.id) others.push_back(other_tag);
+    if (waiting.supporter_id == supporter.id)
+      others.push_back(other_tag);
   }
   for (const std::string& other : others) {
     if (Client* joiner = FindById(codes_[other].joiner_id)) {
@@ -642,7 +662,8 @@ void Broker::HandleRelayed(Client& client, proto::ClientMessage& message) {
     return;
   }
   Client* peer = FindById(client.peer_id);
-  if (peer == nullptr || peer->stage != Stage::kPaired) return;
+  if (peer == nullptr || peer->stage != Stage::kPaired)
+    return;
   proto::RelayMessage forward;
   const size_t size = message.relayed().data().size();
   forward.mutable_relayed()->set_data(
@@ -655,14 +676,16 @@ void Broker::HandleRelayed(Client& client, proto::ClientMessage& message) {
       !client.paused_for_peer) {
     client.link->PauseReading();
     client.paused_for_peer = true;
-    if (!peer->stuck_since) peer->stuck_since = clock_.SteadyNow();
+    if (!peer->stuck_since)
+      peer->stuck_since = clock_.SteadyNow();
     ++metrics_.backpressure_pauses;
   }
 }
 
 void Broker::OnDrained(ClientLink& link) {
   Client* client = Find(link);
-  if (client == nullptr) return;
+  if (client == nullptr)
+    return;
   client->stuck_since.reset();
   if (client->paused_for_self) {
     client->paused_for_self = false;
@@ -697,7 +720,8 @@ void Broker::EndClient(Client& client,
                        const std::string& message,
                        int peer_reason,
                        const std::string& peer_message) {
-  if (client.stage == Stage::kEnded) return;
+  if (client.stage == Stage::kEnded)
+    return;
   client.stage = Stage::kEnded;
   client.end_reason = message;
   proto::RelayMessage end;
@@ -715,7 +739,9 @@ void Broker::EndClient(Client& client,
   }
 }
 
-void Broker::SendError(Client& client, int code, const std::string& message,
+void Broker::SendError(Client& client,
+                       int code,
+                       const std::string& message,
                        uint32_t retry_after_seconds) {
   proto::RelayMessage reply;
   reply.mutable_error()->set_code(static_cast<proto::ErrorReply::Code>(code));
@@ -763,7 +789,8 @@ void Broker::RemoveCode(const std::string& tag, const std::string& why) {
 
 void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   auto it = clients_.find(&link);
-  if (it == clients_.end()) return;
+  if (it == clients_.end())
+    return;
   Client& client = *it->second;
   if (client.stage != Stage::kEnded) {
     client.end_reason = reason;
@@ -777,8 +804,10 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   // told; a pending customer frees the code it claimed.
   std::vector<std::string> owned;
   for (auto& [tag, waiting] : codes_) {
-    if (waiting.supporter_id == client.id) owned.push_back(tag);
-    if (waiting.joiner_id == client.id) waiting.joiner_id = 0;
+    if (waiting.supporter_id == client.id)
+      owned.push_back(tag);
+    if (waiting.joiner_id == client.id)
+      waiting.joiner_id = 0;
   }
   for (const std::string& tag : owned) {
     if (Client* joiner = FindById(codes_[tag].joiner_id)) {
@@ -793,9 +822,9 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   event.started_at = client.connected_at;
   event.duration = duration_cast<milliseconds>(now - client.connected_steady);
   event.account = client.account;
-  event.role = client.role == proto::ROLE_SUPPORTER   ? "supporter"
+  event.role = client.role == proto::ROLE_SUPPORTER  ? "supporter"
                : client.role == proto::ROLE_CUSTOMER ? "customer"
-                                                      : "unknown";
+                                                     : "unknown";
   event.source_address = link.peer_address();
   event.code_hmac = client.code_tag;
   event.bytes_in = link.bytes_received();
@@ -825,7 +854,8 @@ void Broker::Tick() {
 
   std::vector<std::string> expired;
   for (const auto& [tag, waiting] : codes_) {
-    if (waiting.expires <= now) expired.push_back(tag);
+    if (waiting.expires <= now)
+      expired.push_back(tag);
   }
   for (const std::string& tag : expired) {
     auto it = codes_.find(tag);
@@ -849,7 +879,8 @@ void Broker::Tick() {
     }
   }
   for (uint64_t id : due) {
-    if (Client* c = FindById(id)) LookUpCode(*c);
+    if (Client* c = FindById(id))
+      LookUpCode(*c);
   }
   for (uint64_t id : stuck) {
     if (Client* c = FindById(id)) {
@@ -898,7 +929,8 @@ void Broker::Tick() {
 void Broker::Shutdown() {
   shutting_down_ = true;
   std::vector<uint64_t> ids;
-  for (const auto& [id, client] : clients_by_id_) ids.push_back(id);
+  for (const auto& [id, client] : clients_by_id_)
+    ids.push_back(id);
   for (uint64_t id : ids) {
     if (Client* c = FindById(id)) {
       // Both sides of a session hear the real reason, not PEER_LOST.

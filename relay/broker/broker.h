@@ -3,7 +3,8 @@
 // The relay's control plane: every client's state, the waiting session
 // codes, pairing, and forwarding between paired clients.
 //
-//   client ──Hello──► greeted ─┬─ supporter: Login ─► signed in ─► CreateSession
+//   client ──Hello──► greeted ─┬─ supporter: Login ─► signed in ─►
+//   CreateSession
 //                              │     (ChangePassword first if required)
 //                              └─ customer: Join(code) ─► waiting for the
 //                                 technician's JoinDecision ─► paired
@@ -86,12 +87,10 @@ class Broker {
   void HandleChangePassword(Client& client,
                             const proto::ClientMessage& message);
   void HandleCreateSession(Client& client);
-  void HandleCancelSession(Client& client,
-                           const proto::ClientMessage& message);
+  void HandleCancelSession(Client& client, const proto::ClientMessage& message);
   void HandleJoin(Client& client, const proto::ClientMessage& message);
   void LookUpCode(Client& client);
-  void HandleJoinDecision(Client& client,
-                          const proto::ClientMessage& message);
+  void HandleJoinDecision(Client& client, const proto::ClientMessage& message);
   void HandleRelayed(Client& client, proto::ClientMessage& message);
   void HandleEnd(Client& client, const proto::ClientMessage& message);
 
@@ -109,7 +108,9 @@ class Broker {
                  const std::string& message,
                  int peer_reason = 0,
                  const std::string& peer_message = "");
-  void SendError(Client& client, int code, const std::string& message,
+  void SendError(Client& client,
+                 int code,
+                 const std::string& message,
                  uint32_t retry_after_seconds = 0);
   void ProtocolViolation(Client& client, const std::string& what);
   void RenewDeadline(Client& client);

@@ -313,29 +313,29 @@ Field DurationField(std::string_view name, Get get, seconds min, seconds max) {
 
 template <typename Get>
 Field SizeField(std::string_view name, Get get, uint64_t min, uint64_t max) {
-  return {name,
-          [=](const toml::node& node, RelayConfig& config) -> Result<void> {
-            auto text =
-                ReadString(node, "a size such as \"256KiB\" or \"1MiB\"");
-            if (!text)
-              return Unexpected(std::move(text).error());
-            const std::optional<uint64_t> value = ParseByteSize(*text);
-            if (!value) {
-              return MakeError(
-                  Quote(*text) +
-                  " is not a size: write a whole number and a unit, B, KiB, "
-                  "MiB or GiB (powers of 1024, e.g. \"256KiB\")");
-            }
-            if (*value < min || *value > max) {
-              return MakeError("must be between " + FormatByteSize(min) + " and " +
-                               FormatByteSize(max) + ", got " + Quote(*text));
-            }
-            get(config) = *value;
-            return {};
-          },
-          [=](const RelayConfig& config) {
-            return Line(name, Quote(FormatByteSize(get(config))));
-          }};
+  return {
+      name,
+      [=](const toml::node& node, RelayConfig& config) -> Result<void> {
+        auto text = ReadString(node, "a size such as \"256KiB\" or \"1MiB\"");
+        if (!text)
+          return Unexpected(std::move(text).error());
+        const std::optional<uint64_t> value = ParseByteSize(*text);
+        if (!value) {
+          return MakeError(
+              Quote(*text) +
+              " is not a size: write a whole number and a unit, B, KiB, "
+              "MiB or GiB (powers of 1024, e.g. \"256KiB\")");
+        }
+        if (*value < min || *value > max) {
+          return MakeError("must be between " + FormatByteSize(min) + " and " +
+                           FormatByteSize(max) + ", got " + Quote(*text));
+        }
+        get(config) = *value;
+        return {};
+      },
+      [=](const RelayConfig& config) {
+        return Line(name, Quote(FormatByteSize(get(config))));
+      }};
 }
 
 template <typename Get>

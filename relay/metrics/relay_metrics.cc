@@ -5,8 +5,11 @@
 namespace tether::relay {
 namespace {
 
-void Append(std::string& out, const char* name, const char* type,
-            const char* help, uint64_t value) {
+void Append(std::string& out,
+            const char* name,
+            const char* type,
+            const char* help,
+            uint64_t value) {
   fmt::format_to(std::back_inserter(out),
                  "# HELP tether_relay_{0} {1}\n# TYPE tether_relay_{0} {2}\n"
                  "tether_relay_{0} {3}\n",

@@ -13,12 +13,12 @@ struct RelayMetrics {
   uint64_t handshakes_in_progress = 0;
   uint64_t sessions_waiting = 0;
   uint64_t sessions_active = 0;
-  uint64_t join_slow_lane = 0;  // 1 while the global slow lane is on
+  uint64_t join_slow_lane = 0;     // 1 while the global slow lane is on
   uint64_t frame_memory_used = 0;  // bytes of limits.frame_memory held
   // Counters.
   uint64_t connections_total = 0;
   uint64_t handshakes_failed = 0;
-  uint64_t handshakes_shed = 0;  // closed by the per-source/global caps
+  uint64_t handshakes_shed = 0;        // closed by the per-source/global caps
   uint64_t connections_shed = 0;       // over connections_per_source
   uint64_t frames_refused_memory = 0;  // frame_memory was used up
   uint64_t logins_ok = 0;

@@ -12,7 +12,8 @@ namespace {
 constexpr size_t kMaxRequestBytes = 8 * 1024;
 constexpr uint64_t kRequestTimeoutMs = 5000;
 
-std::string Response(const std::string& status, const std::string& body,
+std::string Response(const std::string& status,
+                     const std::string& body,
                      const std::string& type) {
   return "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
          "\r\nContent-Length: " + std::to_string(body.size()) +
@@ -33,8 +34,7 @@ std::string MetricsHttpResponse(const std::string& request_head,
     return Response("404 Not Found", "only /metrics is served here\n",
                     "text/plain");
   }
-  return Response("405 Method Not Allowed", "use GET /metrics\n",
-                  "text/plain");
+  return Response("405 Method Not Allowed", "use GET /metrics\n", "text/plain");
 }
 
 // One HTTP exchange: owns its TCP and timer handles until both close.
@@ -52,7 +52,8 @@ struct MetricsListener::Request {
   void CloseAll() {
     auto done = [](uv_handle_t* h) {
       auto* self = static_cast<Request*>(h->data);
-      if (--self->open_handles == 0) delete self;
+      if (--self->open_handles == 0)
+        delete self;
     };
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp))) {
       uv_close(reinterpret_cast<uv_handle_t*>(&tcp), done);
@@ -66,10 +67,15 @@ struct MetricsListener::Request {
 MetricsListener::MetricsListener(uv_loop_s* loop, Render render)
     : loop_(loop), render_(std::move(render)) {}
 
-MetricsListener::~MetricsListener() { Close(); }
+MetricsListener::~MetricsListener() {
+  Close();
+}
 
 Result<std::unique_ptr<MetricsListener>> MetricsListener::Create(
-    uv_loop_s* loop, const std::string& host, uint16_t port, Render render) {
+    uv_loop_s* loop,
+    const std::string& host,
+    uint16_t port,
+    Render render) {
   std::unique_ptr<MetricsListener> self(
       new MetricsListener(loop, std::move(render)));
   sockaddr_storage address{};
@@ -78,19 +84,20 @@ Result<std::unique_ptr<MetricsListener>> MetricsListener::Create(
                              reinterpret_cast<sockaddr_in6*>(&address))
                : uv_ip4_addr(host.c_str(), port,
                              reinterpret_cast<sockaddr_in*>(&address));
-  if (ret != 0) return MakeError("metrics: bad address " + host);
+  if (ret != 0)
+    return MakeError("metrics: bad address " + host);
   self->listener_ = new uv_tcp_t;
   uv_tcp_init(loop, self->listener_);
   self->listener_->data = self.get();
   ret = uv_tcp_bind(self->listener_, reinterpret_cast<sockaddr*>(&address), 0);
   if (ret == 0) {
-    ret = uv_listen(reinterpret_cast<uv_stream_t*>(self->listener_), 16,
-                    [](uv_stream_t* server, int status) {
-                      if (status == 0) {
-                        static_cast<MetricsListener*>(server->data)
-                            ->OnConnection();
-                      }
-                    });
+    ret = uv_listen(
+        reinterpret_cast<uv_stream_t*>(self->listener_), 16,
+        [](uv_stream_t* server, int status) {
+          if (status == 0) {
+            static_cast<MetricsListener*>(server->data)->OnConnection();
+          }
+        });
   }
   if (ret != 0) {
     self->Close();
@@ -103,13 +110,14 @@ Result<std::unique_ptr<MetricsListener>> MetricsListener::Create(
                      &length);
   const int bound_port =
       ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  self->address_ = (v6 ? "[" + host + "]" : host) + ":" +
-                   std::to_string(bound_port);
+  self->address_ =
+      (v6 ? "[" + host + "]" : host) + ":" + std::to_string(bound_port);
   return self;
 }
 
 void MetricsListener::Close() {
-  if (listener_ == nullptr) return;
+  if (listener_ == nullptr)
+    return;
   uv_close(reinterpret_cast<uv_handle_t*>(listener_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   listener_ = nullptr;
@@ -145,22 +153,24 @@ void MetricsListener::OnConnection() {
           self->CloseAll();
           return;
         }
-        if (self->answered) return;
+        if (self->answered)
+          return;
         self->head.append(buf->base, static_cast<size_t>(nread));
         if (self->head.size() > kMaxRequestBytes) {
           self->CloseAll();
           return;
         }
-        if (self->head.find("\r\n\r\n") == std::string::npos) return;
+        if (self->head.find("\r\n\r\n") == std::string::npos)
+          return;
         self->answered = true;
         self->response = MetricsHttpResponse(self->head, (*self->render)());
-        uv_buf_t out = uv_buf_init(self->response.data(),
-                                   static_cast<unsigned>(self->response.size()));
+        uv_buf_t out =
+            uv_buf_init(self->response.data(),
+                        static_cast<unsigned>(self->response.size()));
         uv_read_stop(stream);
-        if (uv_write(&self->write, stream, &out, 1,
-                     [](uv_write_t* w, int) {
-                       static_cast<Request*>(w->data)->CloseAll();
-                     }) != 0) {
+        if (uv_write(&self->write, stream, &out, 1, [](uv_write_t* w, int) {
+              static_cast<Request*>(w->data)->CloseAll();
+            }) != 0) {
           self->CloseAll();
         }
       });

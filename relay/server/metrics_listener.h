@@ -21,7 +21,10 @@ class MetricsListener {
   using Render = std::function<std::string()>;
 
   static Result<std::unique_ptr<MetricsListener>> Create(
-      uv_loop_s* loop, const std::string& host, uint16_t port, Render render);
+      uv_loop_s* loop,
+      const std::string& host,
+      uint16_t port,
+      Render render);
   ~MetricsListener();
   MetricsListener(const MetricsListener&) = delete;
   MetricsListener& operator=(const MetricsListener&) = delete;

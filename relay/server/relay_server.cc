@@ -1,7 +1,7 @@
 #include "relay/server/relay_server.h"
 
-#include <uv.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <filesystem>
 #include <list>
@@ -47,8 +47,7 @@ class ServerImpl;
 
 // One client connection as the broker sees it (ClientLink), fed by its
 // TlsConnection (Delegate). Owned by the server from accept to close.
-class Link final : public ClientLink,
-                   public protocol::TlsConnection::Delegate {
+class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
  public:
   Link(ServerImpl& server, protocol::TlsConnection* connection);
 
@@ -170,7 +169,8 @@ Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
     : server_(server), connection_(connection) {}
 
 void Link::Send(const proto::RelayMessage& message) {
-  if (connection_->closing()) return;
+  if (connection_->closing())
+    return;
   if (auto sent = connection_->SendFrame(message); !sent) {
     log::Warn("cannot send to {}: {}", address_, sent.error().message);
   }
@@ -204,17 +204,21 @@ void Link::OnClosed(protocol::TlsConnection& connection,
 
 Result<void> ServerImpl::Init(const std::string& fingerprint) {
   auto cert = crypto::ReadPemFile(config_.tls.certificate);
-  if (!cert) return Unexpected(cert.error());
+  if (!cert)
+    return Unexpected(cert.error());
   auto key = crypto::ReadPemFile(config_.tls.private_key);
-  if (!key) return Unexpected(key.error());
-  auto tls = crypto::TlsConfig::CreateServer(
-      {*cert, *key, config_.tls.min_version},
-      crypto::RandomGenerator::Default());
-  if (!tls) return Unexpected(tls.error());
+  if (!key)
+    return Unexpected(key.error());
+  auto tls =
+      crypto::TlsConfig::CreateServer({*cert, *key, config_.tls.min_version},
+                                      crypto::RandomGenerator::Default());
+  if (!tls)
+    return Unexpected(tls.error());
   tls_ = *tls;
 
   auto store = SqliteStore::Open(config_.store.database, Clock::System());
-  if (!store) return Unexpected(store.error());
+  if (!store)
+    return Unexpected(store.error());
   store_ = std::move(*store);
   writer_ = std::make_unique<StoreWriter>(*store_);
   writer_->PurgeEventsBefore(Clock::System().WallNow() -
@@ -253,7 +257,8 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
               config_.limits.frame_memory - frame_budget_.available();
           return RenderPrometheus(metrics_);
         });
-    if (!metrics) return Unexpected(metrics.error());
+    if (!metrics)
+      return Unexpected(metrics.error());
     metrics_listener_ = std::move(*metrics);
   }
   writer_->Audit("system", "relay.start", "",
@@ -268,7 +273,8 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
                               reinterpret_cast<sockaddr_in6*>(&storage))
                 : uv_ip4_addr(address.host.c_str(), address.port,
                               reinterpret_cast<sockaddr_in*>(&storage));
-  if (ret != 0) return MakeError("bad listen address " + address.ToString());
+  if (ret != 0)
+    return MakeError("bad listen address " + address.ToString());
   auto* tcp = new uv_tcp_t;
   uv_tcp_init(&loop_, tcp);
   tcp->data = this;
@@ -280,7 +286,8 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
     ret = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511,
                     [](uv_stream_t* listener, int status) {
                       auto* self = static_cast<ServerImpl*>(listener->data);
-                      if (status == 0) self->OnConnection(listener);
+                      if (status == 0)
+                        self->OnConnection(listener);
                     });
   }
   if (ret != 0) {
@@ -290,8 +297,7 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
   sockaddr_storage bound{};
   int length = sizeof(bound);
   uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
-  const uint16_t port =
-      ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  const uint16_t port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   addresses_.push_back(ListenAddress{address.host, port}.ToString());
   return {};
 }
@@ -342,7 +348,8 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
   } else if (handshaking_.size() > config_.limits.handshakes_total) {
     // The oldest handshake that is not already being closed.
     for (Link* oldest : handshaking_) {
-      if (oldest->closing()) continue;
+      if (oldest->closing())
+        continue;
       ++metrics_.handshakes_shed;
       oldest->Close("too many handshakes in progress");
       break;
@@ -352,7 +359,8 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
 }
 
 void ServerImpl::HandshakeDone(Link& link) {
-  if (!link.handshaking) return;
+  if (!link.handshaking)
+    return;
   link.handshaking = false;
   handshaking_.erase(link.handshake_position);
   auto it = handshakes_by_source_.find(link.source());
@@ -415,18 +423,21 @@ int ServerImpl::Run() {
 }
 
 void ServerImpl::Shutdown(const char* why) {
-  if (shutting_down_) return;
+  if (shutting_down_)
+    return;
   shutting_down_ = true;
   log::Info("{}: stopping (telling {} clients)", why, links_.size());
   CloseHandles();
   broker_->Shutdown();
   // Connections still in their TLS handshake are not the broker's.
   std::vector<Link*> pending(handshaking_.begin(), handshaking_.end());
-  for (Link* link : pending) link->Close("relay is shutting down");
+  for (Link* link : pending)
+    link->Close("relay is shutting down");
 }
 
 void ServerImpl::CloseHandles() {
-  if (!handles_open_) return;
+  if (!handles_open_)
+    return;
   handles_open_ = false;
   for (uv_tcp_t* tcp : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp),
@@ -439,7 +450,8 @@ void ServerImpl::CloseHandles() {
                          reinterpret_cast<uv_handle_t*>(&sigint_)}) {
     uv_close(h, nullptr);
   }
-  if (metrics_listener_) metrics_listener_->Close();
+  if (metrics_listener_)
+    metrics_listener_->Close();
 }
 
 }  // namespace
@@ -465,14 +477,16 @@ Result<std::string> EnsureRelayCertificate(const RelayConfig& config) {
     log::Info("created a new relay certificate {}", cert.string());
   }
   auto pem = crypto::ReadPemFile(cert);
-  if (!pem) return Unexpected(pem.error());
+  if (!pem)
+    return Unexpected(pem.error());
   return crypto::PublicKeyFingerprint(*pem);
 }
 
 Result<std::unique_ptr<RelayServer>> RelayServer::Create(
     const RelayConfig& config) {
   auto fingerprint = EnsureRelayCertificate(config);
-  if (!fingerprint) return Unexpected(fingerprint.error());
+  if (!fingerprint)
+    return Unexpected(fingerprint.error());
   log::Info("certificate fingerprint (clients pin this): {}", *fingerprint);
   auto server = std::make_unique<ServerImpl>(config);
   if (auto init = server->Init(*fingerprint); !init) {

@@ -68,7 +68,7 @@ class RecordingWriter {
   bool stop_ = false;
   bool broken_ = false;      // no more frames are taken
   bool overflowed_ = false;  // Add() gave up; the thread reports it
-  Summary summary_;  // written by the thread, read after the join
+  Summary summary_;          // written by the thread, read after the join
 
   std::thread thread_;  // last: started once everything above exists
 };

@@ -39,8 +39,8 @@ enum class ProtocolEvent {
   kConsentAsked,     // permission, detail
   kConsentAnswered,  // permission, granted
   kControlOn,
-  kControlOff,        // by (customer / technician)
-  kViewSwitch,        // on
+  kControlOff,  // by (customer / technician)
+  kViewSwitch,  // on
   // Files the customer sends carry direction "from_customer" (and kFileDone
   // the saved path); without it a file went to the customer.
   kFileOffered,       // [direction], name, size, sha256

@@ -66,8 +66,7 @@ Result<std::string> ReadText(const toml::node& node, size_t max_bytes) {
 }
 
 // What is wrong with a value; the caller adds the key and the line.
-using Reader =
-    std::function<Result<void>(const toml::node&, SupporterConfig&)>;
+using Reader = std::function<Result<void>(const toml::node&, SupporterConfig&)>;
 
 struct Key {
   std::string_view name;

@@ -193,14 +193,14 @@ class SupporterSessionImpl final : public SupporterSession,
   void Init() {
     if (options_.config.protocol_dir.empty())
       options_.config.protocol_dir = DefaultProtocolDir();
-    ticker_ = std::make_unique<Ticker>(kTickInterval, [this] {
-      Post([this] { Tick(); });
-    });
+    ticker_ = std::make_unique<Ticker>(kTickInterval,
+                                       [this] { Post([this] { Tick(); }); });
   }
 
   // ---- sign-in --------------------------------------------------------------
 
-  void SignIn(std::string user, std::string password,
+  void SignIn(std::string user,
+              std::string password,
               std::string totp) override {
     if (password.empty() && user == candidate_user_ &&
         !candidate_password_.empty()) {
@@ -239,8 +239,8 @@ class SupporterSessionImpl final : public SupporterSession,
       return;
     }
     if (current.empty())
-      current = Text(candidate_password_.empty() ? password_
-                                                 : candidate_password_);
+      current =
+          Text(candidate_password_.empty() ? password_ : candidate_password_);
     new_password_ = Secret(next);
     engine_->ChangePassword(std::move(current), std::move(next));
   }
@@ -1363,8 +1363,7 @@ class SupporterSessionImpl final : public SupporterSession,
         have_credentials_ = true;
         user_ = candidate_user_;
         password_ = Secret(Text(candidate_password_));
-        display_name_ =
-            shown.display_name.empty() ? user_ : shown.display_name;
+        display_name_ = shown.display_name.empty() ? user_ : shown.display_name;
         log::Info("signed in");
         break;
       case SignInStatus::kPasswordChangeRequired:
@@ -1472,7 +1471,8 @@ class SupporterSessionImpl final : public SupporterSession,
         const bool agreed = message.terms_answer().accepted();
         if (agreed)
           run_->phase = Phase::kAgreed;
-        Record(ProtocolEvent::kTermsAnswered, {{"agreed", agreed ? "yes" : "no"}});
+        Record(ProtocolEvent::kTermsAnswered,
+               {{"agreed", agreed ? "yes" : "no"}});
         observer_->OnCustomerAgreed(agreed);
         break;
       }
@@ -1517,8 +1517,7 @@ class SupporterSessionImpl final : public SupporterSession,
       case M::kChat: {
         if (run_->phase != Phase::kAgreed)
           break;
-        const std::string text =
-            CutUtf8(message.chat().text(), kMaxChatBytes);
+        const std::string text = CutUtf8(message.chat().text(), kMaxChatBytes);
         Record(ProtocolEvent::kChat, {{"from", "customer"}, {"text", text}});
         observer_->OnChat(text, /*from_me=*/false);
         break;
@@ -1559,9 +1558,10 @@ class SupporterSessionImpl final : public SupporterSession,
         // do, and nothing the customer could make us do.
         if (!unexpected_logged_) {
           unexpected_logged_ = true;
-          log::Info("session: ignored a message the technician's side does "
-                    "not take ({})",
-                    static_cast<int>(message.body_case()));
+          log::Info(
+              "session: ignored a message the technician's side does "
+              "not take ({})",
+              static_cast<int>(message.body_case()));
         }
         break;
     }
@@ -1626,14 +1626,14 @@ Result<std::unique_ptr<SupporterSession>> SupporterSession::Start(
   if (observer == nullptr)
     return MakeError("a supporter session needs an observer");
   if (!options.deliver)
-    return MakeError("a supporter session needs Options::deliver (the app's "
-                     "thread)");
+    return MakeError(
+        "a supporter session needs Options::deliver (the app's "
+        "thread)");
   const protocol::RelayEndpoint& relay = options.config.relay;
   if (relay.host.empty() || relay.port == 0)
     return MakeError("The relay address is not set.");
   if (relay.fingerprint.empty() == relay.ca_file.empty()) {
-    return MakeError(
-        "Set exactly one of the relay's fingerprint and CA file.");
+    return MakeError("Set exactly one of the relay's fingerprint and CA file.");
   }
   auto session =
       std::make_unique<SupporterSessionImpl>(std::move(options), observer);

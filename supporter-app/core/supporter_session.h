@@ -63,7 +63,7 @@ enum class SignInStatus {
   kThrottled,               // retry_after says when
   kLocked,                  // an admin must unlock
   kDisabled,
-  kUnreachable,     // no connection to the relay (message says why)
+  kUnreachable,      // no connection to the relay (message says why)
   kServerUntrusted,  // the relay's certificate is not the configured one
   kRelayError,       // the relay could not check the sign-in
 };
@@ -96,8 +96,8 @@ struct RemotePicture {
 struct VideoStats {
   double frames_per_second = 0;
   double kilobits_per_second = 0;
-  double round_trip_ms = 0;  // from the customer's Stats / acks
-  double decode_ms = 0;      // mean over the last second
+  double round_trip_ms = 0;     // from the customer's Stats / acks
+  double decode_ms = 0;         // mean over the last second
   uint64_t frames_dropped = 0;  // decoded but replaced before shown
   uint64_t decode_errors = 0;
 };
@@ -140,8 +140,7 @@ class SupporterSession {
     virtual void OnMonitors(const std::vector<proto::Monitor>& /*monitors*/) {}
     virtual void OnGrantsChanged(const CustomerGrants& /*grants*/) {}
     // The answer to Request*(), with what was asked.
-    virtual void OnAnswer(proto::Permission /*permission*/, bool /*granted*/) {
-    }
+    virtual void OnAnswer(proto::Permission /*permission*/, bool /*granted*/) {}
     // The newest picture; earlier ones not yet shown were dropped.
     virtual void OnPicture(const RemotePicture& /*picture*/) {}
     virtual void OnCursor(const proto::CursorPosition& /*position*/) {}
@@ -172,7 +171,8 @@ class SupporterSession {
   // Sign-in. `totp` empty until OnSignIn says kTotpRequired. An empty
   // `password` for the same `user` reuses the one given before (the TOTP
   // step, and signing in again for the next session). OnSignIn follows.
-  virtual void SignIn(std::string user, std::string password,
+  virtual void SignIn(std::string user,
+                      std::string password,
                       std::string totp) = 0;
   // After kPasswordChangeRequired; an empty `current` is the password just
   // signed in with. OnPasswordChanged, then OnSignIn(kSignedIn), follow.

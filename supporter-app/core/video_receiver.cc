@@ -105,15 +105,15 @@ void VideoReceiver::OnCustomerStats(const proto::Stats& stats) {
 VideoStats VideoReceiver::TakeStats() {
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();
-  const double seconds =
-      std::max(1e-3, std::chrono::duration<double>(now - period_start_).count());
+  const double seconds = std::max(
+      1e-3, std::chrono::duration<double>(now - period_start_).count());
   VideoStats stats;
   stats.frames_per_second = static_cast<double>(period_frames_) / seconds;
   stats.kilobits_per_second =
       static_cast<double>(period_bytes_) * 8.0 / 1000.0 / seconds;
-  stats.decode_ms = period_frames_ > 0
-                        ? period_decode_ms_ / static_cast<double>(period_frames_)
-                        : 0.0;
+  stats.decode_ms = period_frames_ > 0 ? period_decode_ms_ /
+                                             static_cast<double>(period_frames_)
+                                       : 0.0;
   stats.round_trip_ms = round_trip_ms_;
   stats.frames_dropped = frames_dropped_;
   stats.decode_errors = decode_errors_;
@@ -208,9 +208,9 @@ void VideoReceiver::Decode(Queued queued) {
     }
   }
   const auto decode_time = Clock::now() - started;
-  const auto decode_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             decode_time)
-                             .count();
+  const auto decode_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(decode_time)
+          .count();
 
   if (!size) {
     if (size.error().temporary()) {

@@ -22,8 +22,9 @@ EndText DescribeEnd(const protocol::SessionEnd& end) {
   text.tone = EndText::Tone::kProblem;
   switch (end.reason) {
     case proto::END_REASON_USER_ENDED:
-      text.title = end.local ? QStringLiteral("You ended the session.")
-                             : QStringLiteral("The customer ended the session.");
+      text.title = end.local
+                       ? QStringLiteral("You ended the session.")
+                       : QStringLiteral("The customer ended the session.");
       text.tone = EndText::Tone::kCalm;
       break;
     case proto::END_REASON_PEER_ENDED:
@@ -35,10 +36,10 @@ EndText DescribeEnd(const protocol::SessionEnd& end) {
           "The customer pressed STOP. Nothing more reaches their computer.");
       break;
     case proto::END_REASON_JOIN_REJECTED:
-      text.title = end.local
-                       ? QStringLiteral("You rejected the connection.")
-                       : QStringLiteral(
-                             "The customer did not agree to the session.");
+      text.title =
+          end.local
+              ? QStringLiteral("You rejected the connection.")
+              : QStringLiteral("The customer did not agree to the session.");
       text.tone = EndText::Tone::kCalm;
       break;
     case proto::END_REASON_CODE_EXPIRED:

@@ -82,7 +82,8 @@ HomeView::HomeView(Clock now, QWidget* parent)
   ended_box_->hide();
   idle->addWidget(ended_box_);
 
-  new_session_button_ = new QPushButton(QStringLiteral("New session"), idle_page_);
+  new_session_button_ =
+      new QPushButton(QStringLiteral("New session"), idle_page_);
   new_session_button_->setObjectName(QStringLiteral("NewSessionButton"));
   new_session_button_->setProperty("size", QStringLiteral("big"));
   SetButtonRole(new_session_button_, "primary");
@@ -91,8 +92,8 @@ HomeView::HomeView(Clock now, QWidget* parent)
       QStringLiteral("Get a code for the customer (Ctrl+N)"));
   new_session_button_->setMinimumHeight(64);
   idle->addWidget(new_session_button_);
-  record_check_ = new QCheckBox(QStringLiteral("Record the next session"),
-                                idle_page_);
+  record_check_ =
+      new QCheckBox(QStringLiteral("Record the next session"), idle_page_);
   record_check_->setToolTip(QStringLiteral(
       "Saves the customer's screen as a video beside the session protocol. "
       "The customer is told before agreeing, so it is decided before the "
@@ -186,9 +187,8 @@ HomeView::HomeView(Clock now, QWidget* parent)
           &HomeView::signOutRequested);
   connect(record_check_, &QCheckBox::toggled, this,
           &HomeView::recordNextChanged);
-  connect(open_folder_button_, &QPushButton::clicked, this, [this] {
-    emit openProtocolFolderRequested(protocol_path_);
-  });
+  connect(open_folder_button_, &QPushButton::clicked, this,
+          [this] { emit openProtocolFolderRequested(protocol_path_); });
 
   SetPhase(Phase::kIdle);
 }
@@ -208,8 +208,10 @@ void HomeView::SetPhase(Phase phase) {
   record_check_->setEnabled(phase == Phase::kIdle);
   copy_button_->setEnabled(phase == Phase::kCode);
   if (phase == Phase::kStarting) {
-    code_label_->setText(QStringLiteral("\u2013\u2013\u2013\u2013 \u2013\u2013\u2013\u2013"));
-    countdown_label_->setText(QStringLiteral("Asking the relay for a code\u2026"));
+    code_label_->setText(
+        QStringLiteral("\u2013\u2013\u2013\u2013 \u2013\u2013\u2013\u2013"));
+    countdown_label_->setText(
+        QStringLiteral("Asking the relay for a code\u2026"));
   }
   if (phase == Phase::kCode)
     tick_timer_->start();

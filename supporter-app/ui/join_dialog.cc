@@ -37,12 +37,12 @@ JoinDialog::JoinDialog(const std::string& host_name,
 
   auto* form = new QFormLayout;
   form->setVerticalSpacing(8);
-  host_label_ = TextLabel(OrUnknown(DisplayText(host_name, 80)), kBodyPt + 2,
-                          true, this);
-  user_label_ = TextLabel(OrUnknown(DisplayText(user_name, 80)), kBodyPt + 2,
-                          true, this);
-  address_label_ = TextLabel(OrUnknown(DisplayText(address, 80)), kBodyPt + 2,
-                             false, this);
+  host_label_ =
+      TextLabel(OrUnknown(DisplayText(host_name, 80)), kBodyPt + 2, true, this);
+  user_label_ =
+      TextLabel(OrUnknown(DisplayText(user_name, 80)), kBodyPt + 2, true, this);
+  address_label_ =
+      TextLabel(OrUnknown(DisplayText(address, 80)), kBodyPt + 2, false, this);
   form->addRow(QStringLiteral("Computer:"), host_label_);
   form->addRow(QStringLiteral("User:"), user_label_);
   form->addRow(QStringLiteral("Address:"), address_label_);
@@ -61,7 +61,8 @@ JoinDialog::JoinDialog(const std::string& host_name,
   buttons->addWidget(reject_button_);
   layout->addLayout(buttons);
 
-  connect(accept_button_, &QPushButton::clicked, this, [this] { Answer(true); });
+  connect(accept_button_, &QPushButton::clicked, this,
+          [this] { Answer(true); });
   connect(reject_button_, &QPushButton::clicked, this,
           [this] { Answer(false); });
   setMinimumWidth(480);

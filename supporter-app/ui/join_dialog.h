@@ -20,8 +20,10 @@ class JoinDialog : public QDialog {
 
  public:
   // Texts straight from the relay; shown as plain text, cleaned.
-  JoinDialog(const std::string& host_name, const std::string& user_name,
-             const std::string& address, QWidget* parent = nullptr);
+  JoinDialog(const std::string& host_name,
+             const std::string& user_name,
+             const std::string& address,
+             QWidget* parent = nullptr);
 
   QPushButton* accept_button() const { return accept_button_; }
   QPushButton* reject_button() const { return reject_button_; }

@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
       QStringLiteral("Settings file (default: tether-supporter.toml beside "
                      "this program or in ~/.config/tether/)."),
       QStringLiteral("file"));
-  const QCommandLineOption relay_option(
-      QStringLiteral("relay"), QStringLiteral("Relay, host:port."),
-      QStringLiteral("host:port"));
+  const QCommandLineOption relay_option(QStringLiteral("relay"),
+                                        QStringLiteral("Relay, host:port."),
+                                        QStringLiteral("host:port"));
   const QCommandLineOption fingerprint_option(
       QStringLiteral("fingerprint"),
       QStringLiteral("The relay's pinned key, sha256:<64 hex digits>."),
@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
                      protocol_option});
   const bool parsed = parser.parse(arguments);
   if (!parsed || !parser.positionalArguments().isEmpty()) {
-    std::fprintf(stderr, "tether-supporter: %s\n",
-                 parsed ? "unexpected argument"
-                        : qPrintable(parser.errorText()));
+    std::fprintf(
+        stderr, "tether-supporter: %s\n",
+        parsed ? "unexpected argument" : qPrintable(parser.errorText()));
     return 2;
   }
   if (parser.isSet(help_option)) {

@@ -21,11 +21,13 @@ void MappedInputSink::Wheel(QPoint angle_delta) {
   Send(mapper_.Wheel(angle_delta.x(), angle_delta.y()));
 }
 
-void MappedInputSink::Key(int qt_key, Qt::KeyboardModifiers modifiers,
-                          const QString& text, bool pressed,
+void MappedInputSink::Key(int qt_key,
+                          Qt::KeyboardModifiers modifiers,
+                          const QString& text,
+                          bool pressed,
                           bool auto_repeat) {
-  Send(mapper_.Key(qt_key, modifiers, text.toStdString(), pressed,
-                   auto_repeat));
+  Send(
+      mapper_.Key(qt_key, modifiers, text.toStdString(), pressed, auto_repeat));
 }
 
 void MappedInputSink::Combo(KeyCombo combo) {

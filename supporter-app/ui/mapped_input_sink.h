@@ -20,8 +20,11 @@ class MappedInputSink : public RemoteInputSink {
   void MouseMove(const ViewGeometry& view, QPointF position) override;
   void MouseButton(Qt::MouseButton button, bool pressed) override;
   void Wheel(QPoint angle_delta) override;
-  void Key(int qt_key, Qt::KeyboardModifiers modifiers, const QString& text,
-           bool pressed, bool auto_repeat) override;
+  void Key(int qt_key,
+           Qt::KeyboardModifiers modifiers,
+           const QString& text,
+           bool pressed,
+           bool auto_repeat) override;
   void Combo(KeyCombo combo) override;
   void ReleaseAll() override;
 

@@ -27,8 +27,11 @@ class RemoteInputSink {
   virtual void MouseButton(Qt::MouseButton button, bool pressed) = 0;
   // Qt angle deltas (1/8 degree).
   virtual void Wheel(QPoint angle_delta) = 0;
-  virtual void Key(int qt_key, Qt::KeyboardModifiers modifiers,
-                   const QString& text, bool pressed, bool auto_repeat) = 0;
+  virtual void Key(int qt_key,
+                   Qt::KeyboardModifiers modifiers,
+                   const QString& text,
+                   bool pressed,
+                   bool auto_repeat) = 0;
   virtual void Combo(KeyCombo combo) = 0;
   // Control ended or the view lost focus: release whatever is held.
   virtual void ReleaseAll() = 0;

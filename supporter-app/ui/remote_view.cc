@@ -30,8 +30,7 @@ constexpr Qt::KeyboardModifiers kConsoleModifiers =
 
 // Console shortcuts stay with the console even while controlling.
 bool IsConsoleShortcut(const QKeyEvent* event) {
-  const Qt::KeyboardModifiers mods =
-      event->modifiers() & ~Qt::KeypadModifier;
+  const Qt::KeyboardModifiers mods = event->modifiers() & ~Qt::KeypadModifier;
   return mods == kConsoleModifiers && event->key() != Qt::Key_Control &&
          event->key() != Qt::Key_Alt && event->key() != Qt::Key_Shift;
 }
@@ -181,9 +180,10 @@ ViewGeometry RemoteView::Geometry() const {
     geometry.draw_x = geometry.draw_width <= area.width()
                           ? std::floor((area.width() - geometry.draw_width) / 2)
                           : -horizontalScrollBar()->value();
-    geometry.draw_y = geometry.draw_height <= area.height()
-                          ? std::floor((area.height() - geometry.draw_height) / 2)
-                          : -verticalScrollBar()->value();
+    geometry.draw_y =
+        geometry.draw_height <= area.height()
+            ? std::floor((area.height() - geometry.draw_height) / 2)
+            : -verticalScrollBar()->value();
   }
   return geometry;
 }
@@ -246,9 +246,8 @@ void RemoteView::paintEvent(QPaintEvent* event) {
     painter.fillRect(r, kBackground);
 
   const double dpr = viewport()->devicePixelRatioF();
-  const bool one_to_one =
-      std::abs(g.draw_width * dpr - image_.width()) < 0.5 &&
-      std::abs(g.draw_height * dpr - image_.height()) < 0.5;
+  const bool one_to_one = std::abs(g.draw_width * dpr - image_.width()) < 0.5 &&
+                          std::abs(g.draw_height * dpr - image_.height()) < 0.5;
   painter.setRenderHint(QPainter::SmoothPixmapTransform, !one_to_one);
   painter.drawImage(target, image_, QRectF(image_.rect()));
 
@@ -292,8 +291,8 @@ bool RemoteView::Forwarding() const {
 }
 
 void RemoteView::UpdateGrab() {
-  const bool want = control_ && !ended_ && hasFocus() && pointer_inside_ &&
-                    isActiveWindow();
+  const bool want =
+      control_ && !ended_ && hasFocus() && pointer_inside_ && isActiveWindow();
   if (want == grabbed_)
     return;
   grabbed_ = want;

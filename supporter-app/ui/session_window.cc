@@ -38,21 +38,26 @@ QString AnswerText(proto::Permission permission, bool granted) {
   switch (permission) {
     case proto::PERMISSION_VIEW_SCREEN:
       return granted ? QStringLiteral("The customer lets you see the screen.")
-                     : QStringLiteral("The customer did not let you see the "
-                                      "screen.");
+                     : QStringLiteral(
+                           "The customer did not let you see the "
+                           "screen.");
     case proto::PERMISSION_REMOTE_CONTROL:
       return granted ? QStringLiteral("The customer gave you control.")
-                     : QStringLiteral("The customer did not give you "
-                                      "control.");
+                     : QStringLiteral(
+                           "The customer did not give you "
+                           "control.");
     case proto::PERMISSION_CLIPBOARD:
-      return granted ? QStringLiteral("The customer allowed clipboard "
-                                      "sharing.")
-                     : QStringLiteral("The customer did not allow clipboard "
-                                      "sharing.");
+      return granted ? QStringLiteral(
+                           "The customer allowed clipboard "
+                           "sharing.")
+                     : QStringLiteral(
+                           "The customer did not allow clipboard "
+                           "sharing.");
     case proto::PERMISSION_VIEW_SWITCH:
       return granted ? QStringLiteral("The customer is watching your screen.")
-                     : QStringLiteral("The customer did not want to watch "
-                                      "your screen.");
+                     : QStringLiteral(
+                           "The customer did not want to watch "
+                           "your screen.");
     default:
       return granted ? QStringLiteral("The customer agreed.")
                      : QStringLiteral("The customer said no.");
@@ -198,9 +203,9 @@ void SessionWindow::BuildToolBar() {
 
   // Combinations the technician's own desktop would eat.
   auto* keys = new QMenu(this);
-  ctrl_alt_del_action_ = AddAction(QStringLiteral("Ctrl+Alt+Del"),
-                                   QStringLiteral("Send Ctrl+Alt+Del"), "D",
-                                   nullptr);
+  ctrl_alt_del_action_ =
+      AddAction(QStringLiteral("Ctrl+Alt+Del"),
+                QStringLiteral("Send Ctrl+Alt+Del"), "D", nullptr);
   connect(ctrl_alt_del_action_, &QAction::triggered, this,
           [this] { view_->SendCombo(KeyCombo::kCtrlAltDelete); });
   alt_tab_action_ = AddAction(QStringLiteral("Alt+Tab"),
@@ -244,8 +249,8 @@ void SessionWindow::BuildToolBar() {
     else
       target.set_monitor_index(static_cast<uint32_t>(index));
     session_->RequestView(target);
-    Notice(QStringLiteral("Asked to see %1.")
-               .arg(monitor_combo_->itemText(row)));
+    Notice(
+        QStringLiteral("Asked to see %1.").arg(monitor_combo_->itemText(row)));
   });
   for (int i = 0; i <= 9; ++i) {
     const QByteArray key = QByteArray::number(i);
@@ -287,16 +292,15 @@ void SessionWindow::BuildToolBar() {
       QStringLiteral("Put your clipboard's text on the customer's clipboard"),
       "V", &SessionWindow::SendClipboard);
   bar->addAction(clipboard_action_);
-  chat_action_ = AddAction(QStringLiteral("Chat"),
-                           QStringLiteral("Write to the customer"), "M",
-                           nullptr);
+  chat_action_ =
+      AddAction(QStringLiteral("Chat"), QStringLiteral("Write to the customer"),
+                "M", nullptr);
   connect(chat_action_, &QAction::triggered, this, [this] {
     chat_dock_->show();
     chat_->FocusInput();
   });
   bar->addAction(chat_action_);
-  release_action_ = AddAction(
-      QString(), QString(), "K", nullptr);
+  release_action_ = AddAction(QString(), QString(), "K", nullptr);
   connect(release_action_, &QAction::triggered, this,
           [this] { chat_->FocusInput(); });
   bar->addSeparator();
@@ -313,9 +317,9 @@ void SessionWindow::BuildToolBar() {
   auto* spacer = new QWidget(bar);
   spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
   bar->addWidget(spacer);
-  end_action_ = AddAction(QStringLiteral("End session"),
-                          QStringLiteral("End the session for both sides"),
-                          "E", nullptr);
+  end_action_ =
+      AddAction(QStringLiteral("End session"),
+                QStringLiteral("End the session for both sides"), "E", nullptr);
   connect(end_action_, &QAction::triggered, this, [this] {
     if (!ended_)
       session_->End();
@@ -377,11 +381,10 @@ void SessionWindow::SetGrants(const CustomerGrants& grants) {
     allowed << QStringLiteral("clipboard");
   if (grants.view_switch)
     allowed << QStringLiteral("sees your screen");
-  grants_label_->setText(
-      allowed.isEmpty()
-          ? QStringLiteral("Allowed: nothing yet")
-          : QStringLiteral("Allowed: %1")
-                .arg(allowed.join(QStringLiteral(", "))));
+  grants_label_->setText(allowed.isEmpty()
+                             ? QStringLiteral("Allowed: nothing yet")
+                             : QStringLiteral("Allowed: %1")
+                                   .arg(allowed.join(QStringLiteral(", "))));
   grants_label_->setToolTip(
       QStringLiteral("What the customer allowed in this session"));
   if (had_control && !grants.control && !ended_)
@@ -446,7 +449,7 @@ void SessionWindow::ToggleShowMyScreen() {
 void SessionWindow::UpdateShowMyScreenUi() {
   const bool showing = grants_.showing_my_screen && !ended_;
   view_switch_action_->setText(
-      showing ? QStringLiteral("Stop showing my screen")
+      showing                ? QStringLiteral("Stop showing my screen")
       : view_switch_pending_ ? QStringLiteral("Asking to show\u2026")
                              : QStringLiteral("Show my screen"));
   view_switch_action_->setToolTip(
@@ -630,8 +633,8 @@ void SessionWindow::SendClipboard() {
     return;
   }
   session_->SendClipboard(text.toStdString());
-  Notice(QStringLiteral("Sent your clipboard (%1 characters).")
-             .arg(text.size()));
+  Notice(
+      QStringLiteral("Sent your clipboard (%1 characters).").arg(text.size()));
 }
 
 void SessionWindow::Notice(const QString& text) {

@@ -43,7 +43,8 @@ class SessionWindow : public QMainWindow {
 
  public:
   // `session` and `sink` outlive the window (SupporterApp owns all three).
-  SessionWindow(SupporterSession* session, RemoteInputSink* sink,
+  SessionWindow(SupporterSession* session,
+                RemoteInputSink* sink,
                 QWidget* parent = nullptr);
   ~SessionWindow() override;
 
@@ -113,8 +114,10 @@ class SessionWindow : public QMainWindow {
   void OpenFileDialog();
   void UpdateControlUi();
   void Notice(const QString& text);
-  QAction* AddAction(const QString& text, const QString& tip,
-                     const char* key, void (SessionWindow::*slot)());
+  QAction* AddAction(const QString& text,
+                     const QString& tip,
+                     const char* key,
+                     void (SessionWindow::*slot)());
 
   SupporterSession* session_;
   RemoteInputSink* sink_;

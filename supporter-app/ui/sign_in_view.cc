@@ -30,7 +30,8 @@ QLineEdit* PasswordEdit(QWidget* parent) {
 
 }  // namespace
 
-SignInView::SignInView(const QString& relay, const QString& user_name,
+SignInView::SignInView(const QString& relay,
+                       const QString& user_name,
                        QWidget* parent)
     : QWidget(parent) {
   auto* outer = new QVBoxLayout(this);
@@ -121,7 +122,8 @@ SignInView::SignInView(const QString& relay, const QString& user_name,
   change_fields->addRow(QStringLiteral("&New password"), new_password_edit_);
   change_fields->addRow(QStringLiteral("&Repeat"), repeat_password_edit_);
   change_layout->addLayout(change_fields);
-  change_button_ = new QPushButton(QStringLiteral("Change password"), change_form_);
+  change_button_ =
+      new QPushButton(QStringLiteral("Change password"), change_form_);
   change_button_->setObjectName(QStringLiteral("ChangePasswordButton"));
   SetButtonRole(change_button_, "primary");
   change_layout->addWidget(change_button_);
@@ -179,8 +181,8 @@ void SignInView::SetPhase(Phase phase) {
 
 void SignInView::SetBusy(bool busy) {
   busy_ = busy;
-  for (QLineEdit* edit : {password_edit_, totp_edit_, new_password_edit_,
-                          repeat_password_edit_})
+  for (QLineEdit* edit :
+       {password_edit_, totp_edit_, new_password_edit_, repeat_password_edit_})
     edit->setReadOnly(busy);
   user_edit_->setReadOnly(busy || reauth_);
   sign_in_button_->setText(busy ? QStringLiteral("Signing in\u2026")
@@ -335,9 +337,8 @@ void SignInView::ShowResult(const SignInResult& result) {
       return;
     case SignInStatus::kDisabled:
       ShowProblem(QStringLiteral("This account is disabled."),
-                  message.isEmpty()
-                      ? QStringLiteral("Ask your administrator.")
-                      : message,
+                  message.isEmpty() ? QStringLiteral("Ask your administrator.")
+                                    : message,
                   EndText::Tone::kProblem);
       password_edit_->clear();
       return;
@@ -352,8 +353,8 @@ void SignInView::ShowPasswordChanged(bool ok, const QString& message) {
     SetBusy(true);
     return;
   }
-  ShowProblem(QStringLiteral("The password was not changed."),
-              message, EndText::Tone::kProblem);
+  ShowProblem(QStringLiteral("The password was not changed."), message,
+              EndText::Tone::kProblem);
   new_password_edit_->clear();
   repeat_password_edit_->clear();
   new_password_edit_->setFocus();
@@ -390,7 +391,8 @@ void SignInView::Reset() {
   SetPhase(Phase::kCredentials);
 }
 
-void SignInView::ShowProblem(const QString& title, const QString& text,
+void SignInView::ShowProblem(const QString& title,
+                             const QString& text,
                              EndText::Tone tone) {
   problem_box_->setProperty("tone", QString::fromLatin1(ToneName(tone)));
   Repolish(problem_box_);

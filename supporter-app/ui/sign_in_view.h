@@ -30,7 +30,8 @@ class SignInView : public QWidget {
     kChangePassword,  // first sign-in: a new password before anything else
   };
 
-  SignInView(const QString& relay, const QString& user_name,
+  SignInView(const QString& relay,
+             const QString& user_name,
              QWidget* parent = nullptr);
 
   // The answer to the last request (any status).
@@ -62,13 +63,15 @@ class SignInView : public QWidget {
   QString problem_tone() const;
 
  signals:
-  void signInRequested(const QString& user, const QString& password,
+  void signInRequested(const QString& user,
+                       const QString& password,
                        const QString& totp);
   void changePasswordRequested(const QString& current, const QString& next);
 
  private:
   void SetPhase(Phase phase);
-  void ShowProblem(const QString& title, const QString& text,
+  void ShowProblem(const QString& title,
+                   const QString& text,
                    EndText::Tone tone);
   void ClearProblem();
   void Submit();

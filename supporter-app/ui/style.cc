@@ -80,7 +80,7 @@ bool IsHiddenCharacter(char32_t c) {
   if (c >= 0x202A && c <= 0x202E)
     return true;  // embeddings, overrides
   if (c >= 0x2066 && c <= 0x2069)
-    return true;  // isolates
+    return true;                      // isolates
   return c == 0x061C || c == 0xFEFF;  // ALM, BOM
 }
 
@@ -162,7 +162,8 @@ QString DisplayText(std::string_view utf8, int max_chars, bool keep_newlines) {
 }
 
 QString FormatSas(std::string_view sas) {
-  const QString s = QString::fromLatin1(sas.data(), static_cast<qsizetype>(sas.size()));
+  const QString s =
+      QString::fromLatin1(sas.data(), static_cast<qsizetype>(sas.size()));
   return s.size() == 6 ? s.left(3) + QLatin1Char(' ') + s.mid(3) : s;
 }
 
@@ -191,7 +192,8 @@ QString FormatFileSize(uint64_t bytes) {
 
 QString FormatCountdown(std::chrono::seconds left) {
   const long long s = std::max<long long>(0, left.count());
-  return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+  return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10,
+                                                 QLatin1Char('0'));
 }
 
 }  // namespace tether::supporter::ui

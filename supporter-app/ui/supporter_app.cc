@@ -73,9 +73,8 @@ void SupporterApp::PostToUiThread(std::function<void()> fn) {
 QString SupporterApp::relay_text() const {
   const auto& relay = options_.config.relay;
   const QString host = QString::fromStdString(relay.host);
-  const QString shown = host.contains(QLatin1Char(':'))
-                            ? QStringLiteral("[%1]").arg(host)
-                            : host;
+  const QString shown =
+      host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(host) : host;
   return QStringLiteral("%1:%2").arg(shown).arg(relay.port);
 }
 
@@ -115,8 +114,7 @@ void SupporterApp::SignIn(const QString& user,
                    totp.toStdString());
 }
 
-void SupporterApp::ChangePassword(const QString& current,
-                                  const QString& next) {
+void SupporterApp::ChangePassword(const QString& current, const QString& next) {
   if (session_ == nullptr)
     return;
   session_->ChangePassword(current.toStdString(), next.toStdString());
@@ -195,7 +193,7 @@ void SupporterApp::SignOut() {
   input_sink_.reset();
   if (session_ != nullptr)
     session_->SignOut();  // forgets the kept credentials
-  session_.reset();  // not inside an observer call: a button click
+  session_.reset();       // not inside an observer call: a button click
   signed_in_ = false;
   sign_in_->Reset();
   main_window_->ShowSignIn();

@@ -32,7 +32,8 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
  public:
   using SessionFactory =
       std::function<Result<std::unique_ptr<SupporterSession>>(
-          SupporterSession::Options, SupporterSession::Observer*)>;
+          SupporterSession::Options,
+          SupporterSession::Observer*)>;
   // Turns the view's input into InputEvents for the session (the app:
   // MappedInputSink over input_mapper.h). May return nullptr: the view
   // then forwards nothing.
@@ -92,7 +93,8 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   void OnNotice(const std::string& message) override;
   void OnEnded(const protocol::SessionEnd& end) override;
 
-  void SignIn(const QString& user, const QString& password,
+  void SignIn(const QString& user,
+              const QString& password,
               const QString& totp);
   void ChangePassword(const QString& current, const QString& next);
   void NewSession();

@@ -157,10 +157,9 @@ void TransferPanel::Update(const FileTransfer& transfer) {
   row.progress->setEnabled(active ||
                            transfer.state == FileTransfer::State::kDone);
   row.state->setText(DescribeTransfer(transfer));
-  row.state->setProperty(
-      "role", transfer.state == FileTransfer::State::kFailed
-                  ? QStringLiteral("error")
-                  : QStringLiteral("secondary"));
+  row.state->setProperty("role", transfer.state == FileTransfer::State::kFailed
+                                     ? QStringLiteral("error")
+                                     : QStringLiteral("secondary"));
   Repolish(row.state);
   // A file from the customer waiting for an answer: Accept or Decline,
   // not Cancel.

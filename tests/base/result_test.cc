@@ -9,7 +9,8 @@ namespace tether {
 namespace {
 
 Result<int> ParsePositive(int value) {
-  if (value <= 0) return MakeError("not positive");
+  if (value <= 0)
+    return MakeError("not positive");
   return value;
 }
 

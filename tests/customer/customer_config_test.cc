@@ -194,9 +194,9 @@ TEST(CustomerConfigTest, LoadsTheFileTheRelayWrites) {
   test::RelayProcess relay;
   ASSERT_EQ(relay.RunCommand({"cert", "init"}).exit_code, 0);
   const auto path = relay.dir() / "tether-customer.toml";
-  auto written = relay.RunCommand({"customer-config", "--host",
-                                   "support.example.com", "--port", "443",
-                                   "--out", path.string()});
+  auto written =
+      relay.RunCommand({"customer-config", "--host", "support.example.com",
+                        "--port", "443", "--out", path.string()});
   ASSERT_EQ(written.exit_code, 0) << written.output;
   auto config = CustomerConfig::Load(path.string());
   ASSERT_TRUE(config.has_value()) << config.error().message;

@@ -25,9 +25,10 @@ std::shared_ptr<const desktop::DesktopFrame> Solid(uint32_t rgb) {
   desktop::DesktopFrame frame({64, 48});
   for (int y = 0; y < 48; ++y) {
     for (int x = 0; x < 64; ++x) {
-      uint8_t* p = frame.mutable_data() +
-                   static_cast<size_t>(y) * static_cast<size_t>(frame.stride()) +
-                   static_cast<size_t>(x) * 4;
+      uint8_t* p =
+          frame.mutable_data() +
+          static_cast<size_t>(y) * static_cast<size_t>(frame.stride()) +
+          static_cast<size_t>(x) * 4;
       p[0] = static_cast<uint8_t>(rgb);        // B
       p[1] = static_cast<uint8_t>(rgb >> 8);   // G
       p[2] = static_cast<uint8_t>(rgb >> 16);  // R
@@ -85,7 +86,8 @@ TEST_F(TechnicianScreenTest, SwitchShowsTheWindowWithCaptionAndPicture) {
   TechnicianScreenWindow* window = app_->technician_screen_window();
   ASSERT_NE(window, nullptr);
   EXPECT_TRUE(window->isVisible());
-  EXPECT_EQ(window->windowTitle(), QStringLiteral("Your technician\u2019s screen"));
+  EXPECT_EQ(window->windowTitle(),
+            QStringLiteral("Your technician\u2019s screen"));
   EXPECT_TRUE(window->caption()->text().contains(QStringLiteral("Alex Meyer")));
   EXPECT_TRUE(window->caption()->text().contains(QStringLiteral("not yours")));
 

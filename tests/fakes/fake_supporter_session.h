@@ -51,7 +51,8 @@ class FakeSupporterSession : public supporter::SupporterSession {
   std::string send_file_error;
   uint32_t next_file_id = 1;
 
-  void SignIn(std::string user, std::string password,
+  void SignIn(std::string user,
+              std::string password,
               std::string totp) override {
     sign_ins.push_back({std::move(user), std::move(password), std::move(totp)});
   }
@@ -99,9 +100,7 @@ class FakeSupporterSession : public supporter::SupporterSession {
   void RecordNextSession(bool on) override { record_next.push_back(on); }
   void End() override { ++ends; }
   supporter::CustomerGrants grants() const override { return current_grants; }
-  std::filesystem::path protocol_path() const override {
-    return protocol_file;
-  }
+  std::filesystem::path protocol_path() const override { return protocol_file; }
 };
 
 // A factory for SupporterApp::Options::start_session that hands out a new

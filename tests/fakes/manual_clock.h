@@ -14,9 +14,10 @@ class ManualClock final : public Clock {
  public:
   ManualClock()
       : steady_(std::chrono::hours(1000)),
-        wall_(std::chrono::sys_days(std::chrono::year_month_day(
-            std::chrono::year(2026), std::chrono::month(11),
-            std::chrono::day(23)))) {}
+        wall_(std::chrono::sys_days(
+            std::chrono::year_month_day(std::chrono::year(2026),
+                                        std::chrono::month(11),
+                                        std::chrono::day(23)))) {}
 
   SteadyTime SteadyNow() const override {
     std::lock_guard lock(mutex_);

@@ -11,7 +11,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tether;
-  if (size < 1) return 0;
+  if (size < 1)
+    return 0;
   // The first byte picks the split size, so splits are explored too.
   const size_t step = 1 + data[0] % 64;
   constexpr size_t kLimit = 4096;
@@ -19,10 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteSpan rest(data + 1, size - 1);
   while (!rest.empty()) {
     const size_t n = std::min(step, rest.size());
-    if (!decoder.Feed(rest.first(n))) return 0;
+    if (!decoder.Feed(rest.first(n)))
+      return 0;
     rest = rest.subspan(n);
     while (auto payload = decoder.Next()) {
-      if (payload->size() > kLimit) std::abort();
+      if (payload->size() > kLimit)
+        std::abort();
       tether::proto::ClientMessage client;
       (void)protocol::ParsePayload(*payload, client);
       tether::proto::RelayMessage relay;

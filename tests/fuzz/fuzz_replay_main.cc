@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
     std::filesystem::path arg(argv[i]);
     if (std::filesystem::is_directory(arg)) {
       for (const auto& entry : std::filesystem::directory_iterator(arg)) {
-        if (!entry.is_regular_file()) continue;
-        if (!Replay(entry.path())) return 1;
+        if (!entry.is_regular_file())
+          continue;
+        if (!Replay(entry.path()))
+          return 1;
         ++count;
       }
     } else if (!Replay(arg)) {

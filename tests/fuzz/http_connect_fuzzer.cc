@@ -13,26 +13,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tether;
   const ByteSpan input(data, size);
   auto parsed = protocol::ParseConnectResponse(input);
-  if (!parsed || !parsed->has_value()) return 0;
+  if (!parsed || !parsed->has_value())
+    return 0;
   const protocol::ConnectResponse& response = **parsed;
   if (response.head_size == 0 || response.head_size > size ||
       response.head_size > protocol::kMaxConnectResponseHead) {
     std::abort();
   }
-  if (response.status < 100 || response.status > 599) std::abort();
-  if (response.reason.size() > 64) std::abort();
+  if (response.status < 100 || response.status > 599)
+    std::abort();
+  if (response.reason.size() > 64)
+    std::abort();
   for (char c : response.reason) {
-    if (c < 0x20 || c > 0x7e) std::abort();
+    if (c < 0x20 || c > 0x7e)
+      std::abort();
   }
-  auto head_only = protocol::ParseConnectResponse(
-      input.first(response.head_size));
+  auto head_only =
+      protocol::ParseConnectResponse(input.first(response.head_size));
   if (!head_only || !head_only->has_value() ||
       (*head_only)->head_size != response.head_size ||
       (*head_only)->status != response.status) {
     std::abort();
   }
-  auto shorter = protocol::ParseConnectResponse(
-      input.first(response.head_size - 1));
-  if (!shorter || shorter->has_value()) std::abort();
+  auto shorter =
+      protocol::ParseConnectResponse(input.first(response.head_size - 1));
+  if (!shorter || shorter->has_value())
+    std::abort();
   return 0;
 }

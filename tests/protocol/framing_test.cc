@@ -8,7 +8,9 @@
 namespace tether::protocol {
 namespace {
 
-Bytes Payload(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes Payload(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 // Three frames of different sizes, including an empty one.
 Bytes SampleStream(std::vector<Bytes>* payloads) {
@@ -22,7 +24,8 @@ Bytes SampleStream(std::vector<Bytes>* payloads) {
 
 std::vector<Bytes> DrainAll(FrameDecoder& decoder) {
   std::vector<Bytes> out;
-  while (auto payload = decoder.Next()) out.push_back(std::move(*payload));
+  while (auto payload = decoder.Next())
+    out.push_back(std::move(*payload));
   return out;
 }
 
@@ -51,10 +54,10 @@ TEST(FramingTest, EverySplitOfAStreamDecodesIdentically) {
       std::vector<Bytes> got;
       for (auto [from, to] : {std::pair{size_t{0}, a}, std::pair{a, b},
                               std::pair{b, stream.size()}}) {
-        ASSERT_TRUE(decoder
-                        .Feed(ByteSpan(stream).subspan(from, to - from))
+        ASSERT_TRUE(decoder.Feed(ByteSpan(stream).subspan(from, to - from))
                         .has_value());
-        for (Bytes& p : DrainAll(decoder)) got.push_back(std::move(p));
+        for (Bytes& p : DrainAll(decoder))
+          got.push_back(std::move(p));
       }
       ASSERT_EQ(got, payloads) << "split at " << a << ", " << b;
       EXPECT_TRUE(decoder.Finish().has_value());
@@ -69,7 +72,8 @@ TEST(FramingTest, ByteByByteFeedingDecodesIdentically) {
   std::vector<Bytes> got;
   for (uint8_t byte : stream) {
     ASSERT_TRUE(decoder.Feed(ByteSpan(&byte, 1)).has_value());
-    for (Bytes& p : DrainAll(decoder)) got.push_back(std::move(p));
+    for (Bytes& p : DrainAll(decoder))
+      got.push_back(std::move(p));
   }
   EXPECT_EQ(got, payloads);
 }

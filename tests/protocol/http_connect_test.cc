@@ -12,8 +12,9 @@ Result<std::optional<ConnectResponse>> Parse(const std::string& text) {
 }
 
 TEST(HttpConnectTest, RequestNamesTheRelayInTargetAndHost) {
-  EXPECT_EQ(BuildConnectRequest("relay.corp", 8443),
-            "CONNECT relay.corp:8443 HTTP/1.1\r\nHost: relay.corp:8443\r\n\r\n");
+  EXPECT_EQ(
+      BuildConnectRequest("relay.corp", 8443),
+      "CONNECT relay.corp:8443 HTTP/1.1\r\nHost: relay.corp:8443\r\n\r\n");
 }
 
 TEST(HttpConnectTest, RequestBracketsIpv6Literals) {
@@ -59,7 +60,8 @@ TEST(HttpConnectTest, IncompleteHeadAsksForMoreAtEveryCut) {
 }
 
 TEST(HttpConnectTest, RefusalIsParsedButNotSuccess) {
-  auto parsed = Parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden");
+  auto parsed =
+      Parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden");
   ASSERT_TRUE(parsed.has_value() && parsed->has_value());
   EXPECT_EQ((*parsed)->status, 403);
   EXPECT_EQ((*parsed)->reason, "Forbidden");
@@ -86,12 +88,14 @@ TEST(HttpConnectTest, MalformedStatusLinesAreErrors) {
 
 TEST(HttpConnectTest, HeadOverTheLimitIsRefused) {
   std::string head = "HTTP/1.1 200 OK\r\n";
-  while (head.size() < kMaxConnectResponseHead) head += "X-Pad: 0123456789\r\n";
+  while (head.size() < kMaxConnectResponseHead)
+    head += "X-Pad: 0123456789\r\n";
   auto parsed = Parse(head + "\r\n");
   ASSERT_FALSE(parsed.has_value());
   EXPECT_NE(parsed.error().message.find("longer than 8192"), std::string::npos);
   // Without any end in sight, the limit alone decides.
-  auto endless = Parse("HTTP/1.1 200 " + std::string(kMaxConnectResponseHead, 'a'));
+  auto endless =
+      Parse("HTTP/1.1 200 " + std::string(kMaxConnectResponseHead, 'a'));
   EXPECT_FALSE(endless.has_value());
 }
 
@@ -107,8 +111,8 @@ TEST(HttpConnectTest, HeadJustUnderTheLimitIsAccepted) {
 }
 
 TEST(HttpConnectTest, ReasonPhraseIsCleanedAndCut) {
-  auto parsed = Parse("HTTP/1.1 502 Bad\x01\x7f" + std::string(100, 'g') +
-                      "\r\n\r\n");
+  auto parsed =
+      Parse("HTTP/1.1 502 Bad\x01\x7f" + std::string(100, 'g') + "\r\n\r\n");
   ASSERT_TRUE(parsed.has_value() && parsed->has_value());
   EXPECT_EQ((*parsed)->reason.size(), 64u);
   EXPECT_EQ((*parsed)->reason.substr(0, 5), "Bad??");

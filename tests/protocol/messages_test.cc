@@ -16,8 +16,8 @@ TEST(MessagesTest, ClientMessageSurvivesAFrameRoundTrip) {
   sent.mutable_hello()->set_app_version("tether-customer test");
 
   Bytes stream;
-  ASSERT_TRUE(AppendMessageFrame(sent, kDefaultControlFrameLimit, stream)
-                  .has_value());
+  ASSERT_TRUE(
+      AppendMessageFrame(sent, kDefaultControlFrameLimit, stream).has_value());
   FrameDecoder decoder(kDefaultControlFrameLimit);
   ASSERT_TRUE(decoder.Feed(stream).has_value());
   auto payload = decoder.Next();

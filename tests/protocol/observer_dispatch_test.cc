@@ -58,7 +58,8 @@ TEST(ObserverDispatchTest, CallsQueuedBeforeCloseDoNothingAfterIt) {
   });
   dispatch->Deliver(Message(10));
   dispatch.reset();
-  while (!app.calls.empty()) app.RunOne();
+  while (!app.calls.empty())
+    app.RunOne();
   EXPECT_EQ(observer.states, 0);
   EXPECT_EQ(observer.messages, 0);
 }
@@ -69,9 +70,8 @@ TEST(ObserverDispatchTest, ObserverCallMayCloseTheDispatch) {
   auto dispatch = std::make_unique<ObserverDispatch>(&observer, app.deliver(),
                                                      1 << 20, nullptr);
   dispatch->Notify([&](PeerSession::Observer&) { dispatch.reset(); });
-  dispatch->Notify([](PeerSession::Observer& o) {
-    o.OnStateChanged(SessionState::kEnded);
-  });
+  dispatch->Notify(
+      [](PeerSession::Observer& o) { o.OnStateChanged(SessionState::kEnded); });
   app.RunOne();
   app.RunOne();
   EXPECT_EQ(dispatch, nullptr);
@@ -82,8 +82,7 @@ TEST(ObserverDispatchTest, PausesOverTheLimitAndResumesAtAQuarter) {
   Counting observer;
   HeldCalls app;
   int resumed = 0;
-  ObserverDispatch dispatch(&observer, app.deliver(), 1000,
-                            [&] { ++resumed; });
+  ObserverDispatch dispatch(&observer, app.deliver(), 1000, [&] { ++resumed; });
   EXPECT_FALSE(dispatch.Deliver(Message(400)));
   EXPECT_FALSE(dispatch.Deliver(Message(400)));
   EXPECT_TRUE(dispatch.Deliver(Message(400)));  // ~1200 waiting: stop reading

@@ -17,9 +17,8 @@ const crypto::E2eContext kContext{1, "12345678"};
 
 std::unique_ptr<PeerPlane> Plane(E2eRole role,
                                  crypto::E2eContext context = kContext) {
-  auto plane =
-      PeerPlane::Create(role, std::move(context),
-                        crypto::RandomGenerator::Default());
+  auto plane = PeerPlane::Create(role, std::move(context),
+                                 crypto::RandomGenerator::Default());
   EXPECT_TRUE(plane.has_value()) << plane.error().message;
   return plane ? std::move(*plane) : nullptr;
 }
@@ -77,7 +76,8 @@ TEST_F(PeerPlaneTest, MessagesFlowBothWaysInOrder) {
     ASSERT_TRUE(sealed.has_value());
     auto opened = customer_->Receive(*sealed);
     ASSERT_TRUE(opened.has_value() && opened->message.has_value());
-    EXPECT_EQ(opened->message->chat().text(), "to customer " + std::to_string(i));
+    EXPECT_EQ(opened->message->chat().text(),
+              "to customer " + std::to_string(i));
     sealed = customer_->Seal(Chat("to supporter " + std::to_string(i)));
     ASSERT_TRUE(sealed.has_value());
     opened = supporter_->Receive(*sealed);

@@ -18,9 +18,8 @@ using PeerSessionCancelTest = RelayPeerSessionTest;
 TEST_F(PeerSessionCancelTest, CancelledCodeReturnsToSignedInAndNoLongerJoins) {
   const std::string code = SupporterWithCode();
   ASSERT_EQ(code.size(), 8u);
-  ASSERT_TRUE(Wait([&] {
-    return supporter_seen_.state == SessionState::kWaitingForPeer;
-  }));
+  ASSERT_TRUE(Wait(
+      [&] { return supporter_seen_.state == SessionState::kWaitingForPeer; }));
   supporter_->CancelSession(code);
   ASSERT_TRUE(
       Wait([&] { return supporter_seen_.state == SessionState::kSignedIn; }));

@@ -28,7 +28,8 @@ class RelayPeerSessionTest : public ::testing::Test {
   // (RelayProcess::AddTechnician); how IT really creates accounts is
   // covered by FirstLoginChangesThePasswordThenSignsIn.
   static void SetUpTestSuite() {
-    relay_ = new test::RelayProcess("[timeouts]\nheartbeat_interval = \"1s\"\n");
+    relay_ =
+        new test::RelayProcess("[timeouts]\nheartbeat_interval = \"1s\"\n");
     auto tina = relay_->AddTechnician("tina", "tina (IT)", kTechnicianPassword);
     ASSERT_TRUE(tina.has_value()) << tina.error().message;
     auto started = relay_->Start();
@@ -72,7 +73,8 @@ class RelayPeerSessionTest : public ::testing::Test {
   // A signed-in technician with a fresh code.
   std::string SupporterWithCode() {
     supporter_ = Start(Options(proto::ROLE_SUPPORTER), &supporter_seen_);
-    if (!supporter_) return "";
+    if (!supporter_)
+      return "";
     supporter_->Login("tina", kTechnicianPassword, "");
     supporter_->CreateSession();
     EXPECT_TRUE(Wait([&] { return !supporter_seen_.created.empty(); },
@@ -104,7 +106,8 @@ class RelayPeerSessionTest : public ::testing::Test {
     supporter_->DecideJoin(true);
     ASSERT_TRUE(Wait([&] {
       return supporter_seen_.sas.has_value() && customer_seen_.sas.has_value();
-    })) << "supporter ended: " << EndText(supporter_seen_)
+    })) << "supporter ended: "
+        << EndText(supporter_seen_)
         << " customer ended: " << EndText(customer_seen_);
   }
 

@@ -27,12 +27,12 @@ bool Contains(const std::string& text, const std::string& part) {
 // Sets proxy variables for one scope and restores what was there before.
 class ScopedEnvironment {
  public:
-  ScopedEnvironment(std::initializer_list<std::pair<const char*, const char*>>
-                        values) {
+  ScopedEnvironment(
+      std::initializer_list<std::pair<const char*, const char*>> values) {
     for (const auto& [name, value] : values) {
       const char* old = std::getenv(name);
-      saved_.push_back({name, old ? std::optional<std::string>(old)
-                                  : std::nullopt});
+      saved_.push_back(
+          {name, old ? std::optional<std::string>(old) : std::nullopt});
       if (value) {
         setenv(name, value, 1);
       } else {

@@ -37,13 +37,13 @@ proto::PeerMessage Video(uint64_t id, size_t size) {
   frame->set_frame_id(id);
   frame->set_codec(proto::CODEC_VP8);
   std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>(i * 31 + id);
+  for (size_t i = 0; i < size; ++i)
+    data[i] = static_cast<char>(i * 31 + id);
   frame->set_data(data);
   return message;
 }
 
 using PeerSessionTest = RelayPeerSessionTest;
-
 
 TEST_F(PeerSessionTest, PairedSidesReachSecuredWithTheSameSas) {
   Secure();
@@ -74,9 +74,9 @@ TEST_F(PeerSessionTest, FiveHundredMixedMessagesArriveInOrderBothWays) {
   std::vector<proto::PeerMessage> to_customer, to_supporter;
   for (uint64_t i = 0; i < 500; ++i) {
     const bool from_supporter = i % 2 == 0;
-    proto::PeerMessage message =
-        i % 3 == 0 ? Video(i, (i * 997) % 60000)
-                   : Chat("message " + std::to_string(i));
+    proto::PeerMessage message = i % 3 == 0
+                                     ? Video(i, (i * 997) % 60000)
+                                     : Chat("message " + std::to_string(i));
     PeerSession& sender = from_supporter ? *supporter_ : *customer_;
     // Over the bound the caller waits (video would drop instead).
     while (!sender.Send(message)) {
@@ -87,10 +87,12 @@ TEST_F(PeerSessionTest, FiveHundredMixedMessagesArriveInOrderBothWays) {
     }
     (from_supporter ? to_customer : to_supporter).push_back(message);
   }
-  ASSERT_TRUE(Wait([&] {
-    return customer_seen_.messages.size() == to_customer.size() &&
-           supporter_seen_.messages.size() == to_supporter.size();
-  }, seconds(20)));
+  ASSERT_TRUE(Wait(
+      [&] {
+        return customer_seen_.messages.size() == to_customer.size() &&
+               supporter_seen_.messages.size() == to_supporter.size();
+      },
+      seconds(20)));
   for (size_t i = 0; i < to_customer.size(); ++i) {
     ASSERT_EQ(customer_seen_.messages[i].SerializeAsString(),
               to_customer[i].SerializeAsString())
@@ -126,17 +128,20 @@ TEST_F(PeerSessionTest, AppThatFallsBehindStopsTheReadingAndLosesNothing) {
   ASSERT_TRUE(Wait([&] { return !supporter_seen_.join_requests.empty(); }));
   supporter_->DecideJoin(true);
   ASSERT_TRUE(Wait([&] { return supporter_seen_.sas.has_value(); }));
-  ASSERT_TRUE(second_queue_.RunUntil([&] { return customer_seen_.sas.has_value(); }));
+  ASSERT_TRUE(
+      second_queue_.RunUntil([&] { return customer_seen_.sas.has_value(); }));
   for (int i = 0; i < kFrames; ++i) {
     ASSERT_TRUE(supporter_->Send(Video(static_cast<uint64_t>(i), kFrameSize)));
   }
   // However long the app stays away, it is never further behind than that
   // (sampled while the bytes move).
   size_t most_behind = 0;
-  Wait([&] {
-    most_behind = std::max(most_behind, second_queue_.size());
-    return most_behind > kMostBehind;
-  }, milliseconds(300));
+  Wait(
+      [&] {
+        most_behind = std::max(most_behind, second_queue_.size());
+        return most_behind > kMostBehind;
+      },
+      milliseconds(300));
   EXPECT_LE(most_behind, kMostBehind);
   ASSERT_TRUE(second_queue_.RunUntil(
       [&] { return customer_seen_.messages.size() == kFrames; }, seconds(20)));
@@ -231,7 +236,8 @@ TEST_F(PeerSessionTest, RejectedJoinEndsWithAClearMessage) {
   EXPECT_EQ(customer_seen_.ended->message,
             "The technician did not accept this connection.");
   // The technician is still signed in and may issue another code.
-  EXPECT_TRUE(Wait([&] { return supporter_seen_.state == SessionState::kSignedIn; }));
+  EXPECT_TRUE(
+      Wait([&] { return supporter_seen_.state == SessionState::kSignedIn; }));
   EXPECT_EQ(supporter_seen_.ended_count, 0);
 }
 
@@ -298,14 +304,16 @@ TEST_F(PeerSessionTest, FirstLoginChangesThePasswordThenSignsIn) {
   ASSERT_EQ(added.exit_code, 0) << added.output;
   supporter_ = Start(Options(proto::ROLE_SUPPORTER), &supporter_seen_);
   supporter_->Login("newbie", kFirstPassword, "");
-  ASSERT_TRUE(Wait([&] { return !supporter_seen_.logins.empty(); }, seconds(20)));
+  ASSERT_TRUE(
+      Wait([&] { return !supporter_seen_.logins.empty(); }, seconds(20)));
   EXPECT_EQ(supporter_seen_.logins[0].status(),
             proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED);
   EXPECT_EQ(supporter_seen_.state, SessionState::kConnecting);
   supporter_->ChangePassword(kFirstPassword, "a much better phrase of mine");
   // kSignedIn follows the OK LoginResult.
-  ASSERT_TRUE(Wait([&] { return supporter_seen_.state == SessionState::kSignedIn; },
-                   seconds(20)));
+  ASSERT_TRUE(
+      Wait([&] { return supporter_seen_.state == SessionState::kSignedIn; },
+           seconds(20)));
   EXPECT_TRUE(supporter_seen_.signed_in());
   ASSERT_EQ(supporter_seen_.password_changes.size(), 1u);
   EXPECT_TRUE(supporter_seen_.password_changes[0].ok())
@@ -315,7 +323,8 @@ TEST_F(PeerSessionTest, FirstLoginChangesThePasswordThenSignsIn) {
 TEST_F(PeerSessionTest, WrongPasswordIsAnsweredWithoutEndingTheSession) {
   supporter_ = Start(Options(proto::ROLE_SUPPORTER), &supporter_seen_);
   supporter_->Login("tina", "not the password", "");
-  ASSERT_TRUE(Wait([&] { return !supporter_seen_.logins.empty(); }, seconds(20)));
+  ASSERT_TRUE(
+      Wait([&] { return !supporter_seen_.logins.empty(); }, seconds(20)));
   EXPECT_EQ(supporter_seen_.logins[0].status(),
             proto::LoginResult::STATUS_BAD_CREDENTIALS);
   EXPECT_EQ(supporter_seen_.ended_count, 0);

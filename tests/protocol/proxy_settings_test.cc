@@ -23,8 +23,10 @@ ProxyAddress Parsed(const std::string& url) {
 }
 
 TEST(ProxySettingsTest, ParsesTheUsualForms) {
-  EXPECT_EQ(Parsed("http://proxy.corp:3128"), (ProxyAddress{"proxy.corp", 3128}));
-  EXPECT_EQ(Parsed("http://proxy.corp:3128/"), (ProxyAddress{"proxy.corp", 3128}));
+  EXPECT_EQ(Parsed("http://proxy.corp:3128"),
+            (ProxyAddress{"proxy.corp", 3128}));
+  EXPECT_EQ(Parsed("http://proxy.corp:3128/"),
+            (ProxyAddress{"proxy.corp", 3128}));
   EXPECT_EQ(Parsed("HTTP://Proxy:8080"), (ProxyAddress{"Proxy", 8080}));
   EXPECT_EQ(Parsed("proxy.corp:3128"), (ProxyAddress{"proxy.corp", 3128}));
   EXPECT_EQ(Parsed("http://proxy.corp"), (ProxyAddress{"proxy.corp", 80}));
@@ -40,18 +42,18 @@ TEST(ProxySettingsTest, RefusesWhatItCannotUseWithAReason) {
   ASSERT_FALSE(credentials.has_value());
   EXPECT_NE(credentials.error().message.find("passwords are not supported"),
             std::string::npos);
-  for (const char* bad : {"http://", "http://:3128", "http://proxy:0",
-                          "http://proxy:70000", "http://proxy:12ab",
-                          "http://proxy:3128/path", "::1:3128",
-                          "http://[::1:3128", "http://pro xy:1"}) {
+  for (const char* bad :
+       {"http://", "http://:3128", "http://proxy:0", "http://proxy:70000",
+        "http://proxy:12ab", "http://proxy:3128/path", "::1:3128",
+        "http://[::1:3128", "http://pro xy:1"}) {
     EXPECT_FALSE(ParseProxyUrl(bad).has_value()) << bad;
   }
 }
 
 TEST(ProxySettingsTest, ConfiguredProxyWinsAndIgnoresNoProxy) {
-  auto chosen = ChooseProxy("http://configured:1", "relay.corp",
-                            Env({{"https_proxy", "http://env:2"},
-                                 {"no_proxy", "relay.corp"}}));
+  auto chosen = ChooseProxy(
+      "http://configured:1", "relay.corp",
+      Env({{"https_proxy", "http://env:2"}, {"no_proxy", "relay.corp"}}));
   ASSERT_TRUE(chosen.has_value());
   ASSERT_TRUE(chosen->has_value());
   EXPECT_EQ(**chosen, (ProxyAddress{"configured", 1}));
@@ -69,9 +71,9 @@ TEST(ProxySettingsTest, LowerCaseVariableComesFirstAndEmptyCountsAsUnset) {
                                 {"HTTPS_PROXY", "http://upper:2"}}));
   ASSERT_TRUE(lower.has_value() && lower->has_value());
   EXPECT_EQ((*lower)->host, "lower");
-  auto upper = ChooseProxy("", "relay.corp",
-                           Env({{"https_proxy", ""},
-                                {"HTTPS_PROXY", "http://upper:2"}}));
+  auto upper = ChooseProxy(
+      "", "relay.corp",
+      Env({{"https_proxy", ""}, {"HTTPS_PROXY", "http://upper:2"}}));
   ASSERT_TRUE(upper.has_value() && upper->has_value());
   EXPECT_EQ((*upper)->host, "upper");
 }
@@ -97,14 +99,14 @@ TEST(ProxySettingsTest, NoProxyMatchesExactHostsOnly) {
 }
 
 TEST(ProxySettingsTest, LoopbackIsProxiedUnlessListed) {
-  const auto proxy = std::pair<std::string, std::string>{"https_proxy",
-                                                         "http://proxy:3128"};
+  const auto proxy =
+      std::pair<std::string, std::string>{"https_proxy", "http://proxy:3128"};
   for (const char* host : {"127.0.0.1", "localhost"}) {
     auto proxied = ChooseProxy("", host, Env({proxy}));
     ASSERT_TRUE(proxied.has_value());
     EXPECT_TRUE(proxied->has_value()) << host;
-    auto listed = ChooseProxy("", host,
-                              Env({proxy, {"no_proxy", "localhost,127.0.0.1"}}));
+    auto listed = ChooseProxy(
+        "", host, Env({proxy, {"no_proxy", "localhost,127.0.0.1"}}));
     ASSERT_TRUE(listed.has_value());
     EXPECT_FALSE(listed->has_value()) << host;
   }

@@ -14,7 +14,8 @@ proto::End RelayEnd(proto::EndReason reason, const std::string& message) {
   return end;
 }
 
-RelayDialer::DialError DialError(RelayDialer::Failure failure, int status = 0,
+RelayDialer::DialError DialError(RelayDialer::Failure failure,
+                                 int status = 0,
                                  const std::string& reason = "") {
   RelayDialer::DialError error;
   error.failure = failure;
@@ -33,14 +34,15 @@ TEST(SessionEndTest, PeerEndingNamesTheOtherSide) {
             "The customer ended the session.");
   const SessionEnd stopped = EndForPeerEnded(proto::ROLE_SUPPORTER, true);
   EXPECT_EQ(stopped.reason, proto::END_REASON_EMERGENCY_STOP);
-  EXPECT_EQ(stopped.message, "The customer pressed STOP and ended the session.");
+  EXPECT_EQ(stopped.message,
+            "The customer pressed STOP and ended the session.");
   EXPECT_FALSE(stopped.local);
 }
 
 TEST(SessionEndTest, RelayEndsKeepTheirReasonAndReadWell) {
-  const SessionEnd rejected = EndForRelayEnd(
-      RelayEnd(proto::END_REASON_JOIN_REJECTED, "whatever"),
-      proto::ROLE_CUSTOMER, "");
+  const SessionEnd rejected =
+      EndForRelayEnd(RelayEnd(proto::END_REASON_JOIN_REJECTED, "whatever"),
+                     proto::ROLE_CUSTOMER, "");
   EXPECT_EQ(rejected.reason, proto::END_REASON_JOIN_REJECTED);
   EXPECT_EQ(rejected.message, "The technician did not accept this connection.");
   EXPECT_EQ(EndForRelayEnd(RelayEnd(proto::END_REASON_PEER_ENDED, ""),
@@ -65,9 +67,9 @@ TEST(SessionEndTest, RelaySentencesAreUsedWhenTheyExplainMore) {
             "This code has expired.");
   // A protocol error: the ErrorReply before it says more than "join rate
   // limited".
-  EXPECT_EQ(EndForRelayEnd(RelayEnd(proto::END_REASON_PROTOCOL_ERROR,
-                                    "join rate limited"),
-                           proto::ROLE_CUSTOMER, "Please try again in 5 minutes.")
+  EXPECT_EQ(EndForRelayEnd(
+                RelayEnd(proto::END_REASON_PROTOCOL_ERROR, "join rate limited"),
+                proto::ROLE_CUSTOMER, "Please try again in 5 minutes.")
                 .message,
             "Please try again in 5 minutes.");
 }
@@ -101,11 +103,11 @@ TEST(SessionEndTest, DialFailuresNameWhatCouldNotBeReached) {
   EXPECT_EQ(
       EndForDialFailure(DialError(Failure::kConnect), kRelay, kProxy).message,
       "Could not connect to the proxy at proxy.corp:3128.");
-  EXPECT_EQ(EndForDialFailure(DialError(Failure::kProxyRefused, 403,
-                                        "Forbidden"),
-                              kRelay, kProxy)
-                .message,
-            "The proxy refused to connect to the relay (HTTP 403 Forbidden).");
+  EXPECT_EQ(
+      EndForDialFailure(DialError(Failure::kProxyRefused, 403, "Forbidden"),
+                        kRelay, kProxy)
+          .message,
+      "The proxy refused to connect to the relay (HTTP 403 Forbidden).");
   EXPECT_EQ(EndForDialFailure(DialError(Failure::kProxyRefused, 407,
                                         "Proxy Authentication Required"),
                               kRelay, kProxy)

@@ -24,11 +24,13 @@ using crypto::TlsConfig;
 struct Recorder : TlsConnection::Delegate {
   void OnTlsReady(TlsConnection& c) override {
     ready = true;
-    if (on_ready) on_ready(c);
+    if (on_ready)
+      on_ready(c);
   }
   void OnFrame(TlsConnection& c, Bytes payload) override {
     frames.push_back(payload);
-    if (on_frame) on_frame(c, payload);
+    if (on_frame)
+      on_frame(c, payload);
   }
   void OnDrained(TlsConnection&) override { ++drained; }
   void OnClosed(TlsConnection& c, const std::string& why) override {
@@ -57,9 +59,9 @@ class TlsConnectionTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     auto& random = RandomGenerator::Default();
-    ASSERT_TRUE(crypto::CreateSelfSignedCertificate(
-                    dir_ / "relay.crt", dir_ / "relay.key", "relay.test",
-                    random)
+    ASSERT_TRUE(crypto::CreateSelfSignedCertificate(dir_ / "relay.crt",
+                                                    dir_ / "relay.key",
+                                                    "relay.test", random)
                     .has_value());
     auto cert = crypto::ReadPemFile(dir_ / "relay.crt");
     auto key = crypto::ReadPemFile(dir_ / "relay.key");
@@ -76,24 +78,27 @@ class TlsConnectionTest : public ::testing::Test {
     listener_.data = this;
     sockaddr_in address{};
     uv_ip4_addr("127.0.0.1", 0, &address);
-    ASSERT_EQ(uv_tcp_bind(&listener_,
-                          reinterpret_cast<const sockaddr*>(&address), 0),
-              0);
-    ASSERT_EQ(uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 16,
-                        [](uv_stream_t* stream, int status) {
-                          ASSERT_EQ(status, 0);
-                          static_cast<TlsConnectionTest*>(stream->data)
-                              ->OnAccept(stream);
-                        }),
-              0);
+    ASSERT_EQ(
+        uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&address), 0),
+        0);
+    ASSERT_EQ(
+        uv_listen(
+            reinterpret_cast<uv_stream_t*>(&listener_), 16,
+            [](uv_stream_t* stream, int status) {
+              ASSERT_EQ(status, 0);
+              static_cast<TlsConnectionTest*>(stream->data)->OnAccept(stream);
+            }),
+        0);
     int length = sizeof(bound_);
     uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound_),
                        &length);
   }
 
   void TearDown() override {
-    if (server_.connection) server_.connection->Close("test over");
-    if (client_.connection) client_.connection->Close("test over");
+    if (server_.connection)
+      server_.connection->Close("test over");
+    if (client_.connection)
+      client_.connection->Close("test over");
     uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
     RunUntil([] { return false; }, std::chrono::milliseconds(0));
     uv_run(&loop_, UV_RUN_DEFAULT);
@@ -103,9 +108,8 @@ class TlsConnectionTest : public ::testing::Test {
 
   void OnAccept(uv_stream_t* server) {
     std::string error;
-    server_.connection = TlsConnection::Accept(server, server_config_,
-                                               server_options_, &server_,
-                                               &error);
+    server_.connection = TlsConnection::Accept(
+        server, server_config_, server_options_, &server_, &error);
     ASSERT_NE(server_.connection, nullptr) << error;
   }
 
@@ -136,7 +140,8 @@ class TlsConnectionTest : public ::testing::Test {
     uv_timer_start(
         &timer, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
         static_cast<uint64_t>(deadline.count()), 0);
-    while (!done() && !expired) uv_run(&loop_, UV_RUN_ONCE);
+    while (!done() && !expired)
+      uv_run(&loop_, UV_RUN_ONCE);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
     uv_run(&loop_, UV_RUN_NOWAIT);
     return done();
@@ -163,8 +168,8 @@ class TlsConnectionTest : public ::testing::Test {
 TEST_F(TlsConnectionTest, FramesFlowBothWaysOverPinnedTls) {
   server_.on_frame = [](TlsConnection& c, const Bytes& payload) {
     proto::ClientMessage echo;
-    ASSERT_TRUE(echo.ParseFromArray(payload.data(),
-                                    static_cast<int>(payload.size())));
+    ASSERT_TRUE(
+        echo.ParseFromArray(payload.data(), static_cast<int>(payload.size())));
     ASSERT_TRUE(c.SendFrame(echo).has_value());
   };
   client_.on_ready = [](TlsConnection& c) {
@@ -224,13 +229,13 @@ TEST_F(TlsConnectionTest, ConnectOverAdoptsASocketTheCallerConnected) {
   uv_connect_t request;
   bool connected = false;
   request.data = &connected;
-  ASSERT_EQ(uv_tcp_connect(&request, tcp,
-                           reinterpret_cast<const sockaddr*>(&bound_),
-                           [](uv_connect_t* req, int status) {
-                             ASSERT_EQ(status, 0);
-                             *static_cast<bool*>(req->data) = true;
-                           }),
-            0);
+  ASSERT_EQ(
+      uv_tcp_connect(&request, tcp, reinterpret_cast<const sockaddr*>(&bound_),
+                     [](uv_connect_t* req, int status) {
+                       ASSERT_EQ(status, 0);
+                       *static_cast<bool*>(req->data) = true;
+                     }),
+      0);
   ASSERT_TRUE(RunUntil([&] { return connected; }));
   crypto::TlsClientOptions options;
   options.pinned_fingerprint = fingerprint_;
@@ -255,13 +260,13 @@ TEST_F(TlsConnectionTest, ConnectOverFeedsEarlyBytesToTls) {
   uv_connect_t request;
   bool connected = false;
   request.data = &connected;
-  ASSERT_EQ(uv_tcp_connect(&request, tcp,
-                           reinterpret_cast<const sockaddr*>(&bound_),
-                           [](uv_connect_t* req, int status) {
-                             ASSERT_EQ(status, 0);
-                             *static_cast<bool*>(req->data) = true;
-                           }),
-            0);
+  ASSERT_EQ(
+      uv_tcp_connect(&request, tcp, reinterpret_cast<const sockaddr*>(&bound_),
+                     [](uv_connect_t* req, int status) {
+                       ASSERT_EQ(status, 0);
+                       *static_cast<bool*>(req->data) = true;
+                     }),
+      0);
   ASSERT_TRUE(RunUntil([&] { return connected; }));
   crypto::TlsClientOptions options;
   options.pinned_fingerprint = fingerprint_;
@@ -282,19 +287,16 @@ TEST_F(TlsConnectionTest, SilentClientIsDroppedAtTheHandshakeDeadline) {
   uv_tcp_t raw;
   uv_tcp_init(&loop_, &raw);
   uv_connect_t request;
-  ASSERT_EQ(uv_tcp_connect(&request, &raw,
-                           reinterpret_cast<const sockaddr*>(&bound_),
-                           [](uv_connect_t*, int status) {
-                             ASSERT_EQ(status, 0);
-                           }),
-            0);
+  ASSERT_EQ(
+      uv_tcp_connect(&request, &raw, reinterpret_cast<const sockaddr*>(&bound_),
+                     [](uv_connect_t*, int status) { ASSERT_EQ(status, 0); }),
+      0);
   ASSERT_TRUE(RunUntil([&] { return server_.closed; }));
   EXPECT_EQ(server_.reason, "TLS handshake timed out");
   bool raw_closed = false;
   raw.data = &raw_closed;
-  uv_close(reinterpret_cast<uv_handle_t*>(&raw), [](uv_handle_t* h) {
-    *static_cast<bool*>(h->data) = true;
-  });
+  uv_close(reinterpret_cast<uv_handle_t*>(&raw),
+           [](uv_handle_t* h) { *static_cast<bool*>(h->data) = true; });
   ASSERT_TRUE(RunUntil([&] { return raw_closed; }));
 }
 
@@ -306,8 +308,7 @@ TEST_F(TlsConnectionTest, OversizeFrameClosesTheReceiver) {
   ConnectPinnedClient();
   ASSERT_TRUE(RunUntil([&] { return server_.closed; }));
   EXPECT_TRUE(server_.frames.empty());
-  EXPECT_NE(server_.reason.find("exceeds the limit of 1024"),
-            std::string::npos)
+  EXPECT_NE(server_.reason.find("exceeds the limit of 1024"), std::string::npos)
       << server_.reason;
 }
 

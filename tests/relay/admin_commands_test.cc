@@ -584,7 +584,8 @@ TEST_F(AdminCommandsTest, ConfigCheckExitsOneNamingTheBadKey) {
 
 // ---- backup, restore, customer-config --------------------------------------
 
-TEST_F(AdminCommandsTest, BackupWhileServingRestoresIntoARelayWithTheSameAccounts) {
+TEST_F(AdminCommandsTest,
+       BackupWhileServingRestoresIntoARelayWithTheSameAccounts) {
   AddUser("tina", "technician");
   StartRelay();
   // A technician signed in with a code waiting: the relay is busy.
@@ -600,9 +601,10 @@ TEST_F(AdminCommandsTest, BackupWhileServingRestoresIntoARelayWithTheSameAccount
   auto taken = Run({"backup", "--to", backup.string()});
   ASSERT_EQ(taken.exit_code, 0) << taken.output;
   EXPECT_NE(taken.output.find("backup written"), std::string::npos);
-  EXPECT_EQ(std::filesystem::status(backup).permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(backup).permissions() &
+          std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_FALSE(std::filesystem::exists(backup.string() + ".part"));
   // Never replaces a file.
   auto again = Run({"backup", "--to", backup.string()});

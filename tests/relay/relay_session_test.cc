@@ -36,9 +36,9 @@ class RelaySessionTest : public ::testing::Test {
     ASSERT_TRUE(store.has_value()) << store.error().message;
     // Cheap parameters keep the test fast; the relay upgrades the hash to
     // the real ones at the first login, as it would after a config change.
-    auto hash = crypto::HashPassword(kPassword,
-                                     crypto::RandomGenerator::Default(),
-                                     crypto::Argon2Params{1024, 1, 1});
+    auto hash =
+        crypto::HashPassword(kPassword, crypto::RandomGenerator::Default(),
+                             crypto::Argon2Params{1024, 1, 1});
     ASSERT_TRUE(hash.has_value());
     Account account;
     account.user_name = name;
@@ -50,14 +50,15 @@ class RelaySessionTest : public ::testing::Test {
   }
 
   std::unique_ptr<RelayTestClient> Connect() {
-    auto client = RelayTestClient::Connect(relay_->port(),
-                                           relay_->fingerprint());
+    auto client =
+        RelayTestClient::Connect(relay_->port(), relay_->fingerprint());
     EXPECT_TRUE(client.has_value()) << client.error().message;
     return client ? std::move(*client) : nullptr;
   }
 
   // A signed-in technician.
-  std::unique_ptr<RelayTestClient> Technician(const std::string& user = "alice") {
+  std::unique_ptr<RelayTestClient> Technician(
+      const std::string& user = "alice") {
     auto client = Connect();
     auto ack = client->Hello(proto::ROLE_SUPPORTER);
     EXPECT_TRUE(ack && ack->has_hello_ack());
@@ -203,7 +204,8 @@ TEST_F(RelaySessionTest, CreateJoinAcceptThenBytesFlowBothWaysUnchanged) {
   Pair(&technician, &customer);
 
   std::string binary(70000, '\0');
-  for (size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>(i * 7);
+  for (size_t i = 0; i < binary.size(); ++i)
+    binary[i] = static_cast<char>(i * 7);
   ASSERT_TRUE(customer->Send(Relayed(binary)).has_value());
   ASSERT_TRUE(technician->Send(Relayed("from the technician")).has_value());
   auto at_technician = technician->Receive();
@@ -274,7 +276,8 @@ TEST_F(RelaySessionTest, RejectedCustomerIsToldAndTheCodeIsGone) {
 TEST_F(RelaySessionTest, AtMostThreeWaitingCodesPerTechnician) {
   StartRelay();
   auto technician = Technician();
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(CreateCode(*technician).size(), 8u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(CreateCode(*technician).size(), 8u);
   proto::ClientMessage create;
   create.mutable_create_session();
   ASSERT_TRUE(technician->Send(create).has_value());
@@ -332,7 +335,8 @@ TEST_F(RelaySessionTest, SigtermTellsClientsAndExitsZero) {
   EXPECT_EQ(told->end().reason(), proto::END_REASON_RELAY_SHUTDOWN);
 }
 
-TEST_F(RelaySessionTest, SilentConnectionIsDroppedAfterTheFirstMessageDeadline) {
+TEST_F(RelaySessionTest,
+       SilentConnectionIsDroppedAfterTheFirstMessageDeadline) {
   StartRelay("[timeouts]\nfirst_message = \"1s\"\n");
   auto client = Connect();
   auto end = client->Receive(std::chrono::seconds(5));

@@ -34,31 +34,37 @@ constexpr auto kHashWait = std::chrono::seconds(10);  // argon2id replies
 
 enum class State {
   kNoHello,
-  kCustomer,               // Hello as ROLE_CUSTOMER
-  kSupporterNotSignedIn,   // Hello as ROLE_SUPPORTER, no Login
-  kMustChangePassword,     // signed in with a first password still in use
-  kTechnician,             // signed in, ACCOUNT_ROLE_TECHNICIAN
-  kAuditor,                // signed in, ACCOUNT_ROLE_AUDITOR
+  kCustomer,              // Hello as ROLE_CUSTOMER
+  kSupporterNotSignedIn,  // Hello as ROLE_SUPPORTER, no Login
+  kMustChangePassword,    // signed in with a first password still in use
+  kTechnician,            // signed in, ACCOUNT_ROLE_TECHNICIAN
+  kAuditor,               // signed in, ACCOUNT_ROLE_AUDITOR
 };
 
 const char* Name(State state) {
   switch (state) {
-    case State::kNoHello: return "no Hello";
-    case State::kCustomer: return "customer";
-    case State::kSupporterNotSignedIn: return "supporter not signed in";
-    case State::kMustChangePassword: return "supporter must change password";
-    case State::kTechnician: return "technician signed in";
-    case State::kAuditor: return "auditor signed in";
+    case State::kNoHello:
+      return "no Hello";
+    case State::kCustomer:
+      return "customer";
+    case State::kSupporterNotSignedIn:
+      return "supporter not signed in";
+    case State::kMustChangePassword:
+      return "supporter must change password";
+    case State::kTechnician:
+      return "technician signed in";
+    case State::kAuditor:
+      return "auditor signed in";
   }
   return "?";
 }
 
 enum class Kind {
-  kRefusedClosed,  // ErrorReply NOT_ALLOWED, End PROTOCOL_ERROR, closed
+  kRefusedClosed,   // ErrorReply NOT_ALLOWED, End PROTOCOL_ERROR, closed
   kErrorStaysOpen,  // ErrorReply `error`; connection and state unchanged
-  kReply,          // the reply `reply` (accepted)
-  kNoReply,        // accepted silently (Heartbeat); state unchanged
-  kEnded,          // End USER_ENDED, closed (the client asked to end)
+  kReply,           // the reply `reply` (accepted)
+  kNoReply,         // accepted silently (Heartbeat); state unchanged
+  kEnded,           // End USER_ENDED, closed (the client asked to end)
 };
 
 struct Expect {
@@ -67,15 +73,21 @@ struct Expect {
   proto::RelayMessage::BodyCase reply = proto::RelayMessage::BODY_NOT_SET;
 };
 
-Expect RefusedClosed() { return {Kind::kRefusedClosed}; }
+Expect RefusedClosed() {
+  return {Kind::kRefusedClosed};
+}
 Expect ErrorOpen(proto::ErrorReply::Code code) {
   return {Kind::kErrorStaysOpen, code};
 }
 Expect Reply(proto::RelayMessage::BodyCase reply) {
   return {Kind::kReply, proto::ErrorReply::CODE_UNSPECIFIED, reply};
 }
-Expect NoReply() { return {Kind::kNoReply}; }
-Expect Ended() { return {Kind::kEnded}; }
+Expect NoReply() {
+  return {Kind::kNoReply};
+}
+Expect Ended() {
+  return {Kind::kEnded};
+}
 
 // The matrix. One row per ClientMessage body (BODY_NOT_SET: an empty
 // message); every listed state per row. A body the relay learns later
@@ -267,9 +279,9 @@ class RoleMatrixTest : public ::testing::Test {
   void AddAccount(const std::string& name, AccountRole role, bool must_change) {
     auto store = SqliteStore::Open(relay_->database(), Clock::System());
     ASSERT_TRUE(store.has_value()) << store.error().message;
-    auto hash = crypto::HashPassword(kPassword,
-                                     crypto::RandomGenerator::Default(),
-                                     crypto::Argon2Params{1024, 1, 1});
+    auto hash =
+        crypto::HashPassword(kPassword, crypto::RandomGenerator::Default(),
+                             crypto::Argon2Params{1024, 1, 1});
     ASSERT_TRUE(hash.has_value());
     Account account;
     account.user_name = name;
@@ -284,9 +296,8 @@ class RoleMatrixTest : public ::testing::Test {
   // login throttle count per source, and the matrix is not an attack.
   std::unique_ptr<RelayTestClient> Connect() {
     const std::string source = "127.0.1." + std::to_string(++next_source_);
-    auto client = RelayTestClient::Connect(relay_->port(),
-                                           relay_->fingerprint(), kWait,
-                                           source);
+    auto client = RelayTestClient::Connect(
+        relay_->port(), relay_->fingerprint(), kWait, source);
     EXPECT_TRUE(client.has_value()) << client.error().message;
     return client ? std::move(*client) : nullptr;
   }
@@ -294,7 +305,8 @@ class RoleMatrixTest : public ::testing::Test {
   // A fresh connection brought into `state`; null (and a failure) if not.
   std::unique_ptr<RelayTestClient> Enter(State state) {
     auto client = Connect();
-    if (!client) return nullptr;
+    if (!client)
+      return nullptr;
     auto hello = [&](proto::Role role) {
       auto ack = client->Hello(role);
       EXPECT_TRUE(ack && ack->has_hello_ack());
@@ -305,22 +317,30 @@ class RoleMatrixTest : public ::testing::Test {
       proto::ClientMessage message;
       message.mutable_login()->set_user(user);
       message.mutable_login()->set_password(kPassword);
-      if (!client->Send(message)) return false;
+      if (!client->Send(message))
+        return false;
       auto result = client->Receive(kHashWait);
       EXPECT_TRUE(result && result->has_login_result());
-      if (!result || !result->has_login_result()) return false;
+      if (!result || !result->has_login_result())
+        return false;
       EXPECT_EQ(result->login_result().status(), status)
           << result->login_result().message();
       return result->login_result().status() == status;
     };
     bool ok = true;
     switch (state) {
-      case State::kNoHello: break;
-      case State::kCustomer: ok = hello(proto::ROLE_CUSTOMER); break;
-      case State::kSupporterNotSignedIn: ok = hello(proto::ROLE_SUPPORTER); break;
+      case State::kNoHello:
+        break;
+      case State::kCustomer:
+        ok = hello(proto::ROLE_CUSTOMER);
+        break;
+      case State::kSupporterNotSignedIn:
+        ok = hello(proto::ROLE_SUPPORTER);
+        break;
       case State::kMustChangePassword:
         ok = hello(proto::ROLE_SUPPORTER) &&
-             login("newbie", proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED);
+             login("newbie",
+                   proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED);
         break;
       case State::kTechnician:
         ok = hello(proto::ROLE_SUPPORTER) &&
@@ -373,8 +393,8 @@ class RoleMatrixTest : public ::testing::Test {
       case State::kAuditor: {
         // A signed-in supporter hears "no customer waiting"; anyone else
         // would be closed. An auditor still cannot create a session.
-        ASSERT_TRUE(client.Send(
-            MessageOf(proto::ClientMessage::kJoinDecision, state)));
+        ASSERT_TRUE(
+            client.Send(MessageOf(proto::ClientMessage::kJoinDecision, state)));
         auto reply = client.Receive(kWait);
         ASSERT_TRUE(reply && reply->has_error());
         EXPECT_EQ(reply->error().code(), proto::ErrorReply::CODE_NOT_ALLOWED);
@@ -495,22 +515,22 @@ TEST_F(RoleMatrixTest, EveryMessageInEveryStateThenAFreshTechnicianIsServed) {
     }
   }
   ExpectFreshTechnicianServed();
-  std::printf("role matrix: %.1f s\n",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            started)
-                  .count());
+  std::printf(
+      "role matrix: %.1f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count());
 }
 
 // The roles the Hello cannot take: the reserved admin console and none.
 TEST_F(RoleMatrixTest, HelloWithAnyOtherRoleIsRefused) {
-  for (proto::Role role :
-       {proto::ROLE_ADMIN_CONSOLE, proto::ROLE_UNSPECIFIED,
-        static_cast<proto::Role>(99)}) {
+  for (proto::Role role : {proto::ROLE_ADMIN_CONSOLE, proto::ROLE_UNSPECIFIED,
+                           static_cast<proto::Role>(99)}) {
     SCOPED_TRACE(static_cast<int>(role));
     auto client = Connect();
     ASSERT_NE(client, nullptr);
     proto::ClientMessage hello;
-    hello.mutable_hello()->set_protocol_version(proto::PROTOCOL_VERSION_CURRENT);
+    hello.mutable_hello()->set_protocol_version(
+        proto::PROTOCOL_VERSION_CURRENT);
     hello.mutable_hello()->set_role(role);
     ASSERT_TRUE(client->Send(hello));
     ExpectRefusedClosed(*client);
@@ -532,20 +552,20 @@ TEST_F(RoleMatrixTest, AdminAccountIsATechnicianOnTheWire) {
   ASSERT_TRUE(result && result->has_login_result());
   ASSERT_EQ(result->login_result().status(), proto::LoginResult::STATUS_OK);
   EXPECT_EQ(result->login_result().role(), proto::ACCOUNT_ROLE_ADMIN);
-  ASSERT_TRUE(client->Send(MessageOf(proto::ClientMessage::kJoin,
-                                     State::kTechnician)));
+  ASSERT_TRUE(
+      client->Send(MessageOf(proto::ClientMessage::kJoin, State::kTechnician)));
   ExpectRefusedClosed(*client);
 }
 
 // Paired: Relayed is forwarded, Heartbeat accepted, anything else closes
 // the session for both.
 TEST_F(RoleMatrixTest, PairedClientsMayOnlyRelayHeartbeatOrEnd) {
-  for (Body body : {proto::ClientMessage::kHello, proto::ClientMessage::kLogin,
-                    proto::ClientMessage::kChangePassword,
-                    proto::ClientMessage::kCreateSession,
-                    proto::ClientMessage::kCancelSession,
-                    proto::ClientMessage::kJoin,
-                    proto::ClientMessage::kJoinDecision}) {
+  for (Body body :
+       {proto::ClientMessage::kHello, proto::ClientMessage::kLogin,
+        proto::ClientMessage::kChangePassword,
+        proto::ClientMessage::kCreateSession,
+        proto::ClientMessage::kCancelSession, proto::ClientMessage::kJoin,
+        proto::ClientMessage::kJoinDecision}) {
     SCOPED_TRACE(static_cast<int>(body));
     auto technician = Enter(State::kTechnician);
     ASSERT_NE(technician, nullptr);

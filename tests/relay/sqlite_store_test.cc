@@ -518,12 +518,14 @@ TEST_F(StoreTest, WriterBatchesRowsInOrderAndKeepsAllButTheBadOne) {
             "2499");
   EXPECT_EQ(RawQuery(db_path(), "SELECT COUNT(*) FROM audit_log"), "2500");
   // Posting order survives batching and the row-by-row retry.
-  EXPECT_EQ(RawQuery(db_path(), "SELECT group_concat(end_reason) FROM "
-                                "(SELECT end_reason FROM connection_events "
-                                "WHERE id BETWEEN 1233 AND 1235 ORDER BY id)"),
+  EXPECT_EQ(RawQuery(db_path(),
+                     "SELECT group_concat(end_reason) FROM "
+                     "(SELECT end_reason FROM connection_events "
+                     "WHERE id BETWEEN 1233 AND 1235 ORDER BY id)"),
             "n1232,n1233,n1235");
-  EXPECT_EQ(RawQuery(db_path(), "SELECT subject FROM audit_log WHERE id = 2500"),
-            "code:2499");
+  EXPECT_EQ(
+      RawQuery(db_path(), "SELECT subject FROM audit_log WHERE id = 2500"),
+      "code:2499");
   EXPECT_TRUE(store->VerifyAudit()->ok);
 }
 

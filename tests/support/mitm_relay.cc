@@ -91,14 +91,16 @@ MitmRelay::Impl::~Impl() {
     Stop();  // Init failed after the handles were made
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
-  if (loop_initialized_) uv_loop_close(&loop_);
+  if (loop_initialized_)
+    uv_loop_close(&loop_);
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
 
 Result<void> MitmRelay::Impl::Init() {
   char pattern[] = "/tmp/tether-mitm-relay-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) return MakeError("mkdtemp failed");
+  if (mkdtemp(pattern) == nullptr)
+    return MakeError("mkdtemp failed");
   dir = pattern;
   auto& random = crypto::RandomGenerator::Default();
   if (auto made = crypto::CreateSelfSignedCertificate(
@@ -108,12 +110,15 @@ Result<void> MitmRelay::Impl::Init() {
   }
   auto cert = crypto::ReadPemFile(dir / "mitm.crt");
   auto key = crypto::ReadPemFile(dir / "mitm.key");
-  if (!cert || !key) return MakeError("cannot read the MITM certificate");
+  if (!cert || !key)
+    return MakeError("cannot read the MITM certificate");
   auto pin = crypto::PublicKeyFingerprint(*cert);
-  if (!pin) return Unexpected(pin.error());
+  if (!pin)
+    return Unexpected(pin.error());
   fingerprint = *pin;
   auto config = crypto::TlsConfig::CreateServer({*cert, *key}, random);
-  if (!config) return Unexpected(config.error());
+  if (!config)
+    return Unexpected(config.error());
   config_ = *config;
 
   uv_loop_init(&loop_);
@@ -130,7 +135,8 @@ Result<void> MitmRelay::Impl::Init() {
           0 ||
       uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 16,
                 [](uv_stream_t* server, int status) {
-                  if (status == 0) static_cast<Impl*>(server->data)->OnAccept();
+                  if (status == 0)
+                    static_cast<Impl*>(server->data)->OnAccept();
                 }) != 0) {
     return MakeError("MITM relay cannot listen");
   }
@@ -149,7 +155,8 @@ Result<void> MitmRelay::Impl::Init() {
 }
 
 void MitmRelay::Impl::Stop() {
-  for (auto& [connection, client] : clients_) connection->Close("test over");
+  for (auto& [connection, client] : clients_)
+    connection->Close("test over");
   uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_), nullptr);
 }
@@ -158,10 +165,11 @@ void MitmRelay::Impl::OnAccept() {
   std::string error;
   TlsConnection::Options options;
   options.max_frame_size = protocol::kDefaultRelayedFrameLimit + 64;
-  TlsConnection* connection = TlsConnection::Accept(
-      reinterpret_cast<uv_stream_t*>(&listener_), config_, options, this,
-      &error);
-  if (connection != nullptr) clients_[connection] = Client{};
+  TlsConnection* connection =
+      TlsConnection::Accept(reinterpret_cast<uv_stream_t*>(&listener_), config_,
+                            options, this, &error);
+  if (connection != nullptr)
+    clients_[connection] = Client{};
 }
 
 void MitmRelay::Impl::OnTlsReady(TlsConnection& connection) {
@@ -207,7 +215,8 @@ void MitmRelay::Impl::OnFrame(TlsConnection& connection, Bytes payload) {
       (void)supporter_->SendFrame(reply);
       return;
     case proto::ClientMessage::kJoinDecision:
-      if (message.join_decision().accept()) Pair();
+      if (message.join_decision().accept())
+        Pair();
       return;
     case proto::ClientMessage::kRelayed:
       FromPeer(connection, message.relayed().data());
@@ -247,7 +256,8 @@ void MitmRelay::Impl::Pair() {
   toward_customer_ = std::move(*as_supporter);
   // Toward the customer the relay is the supporter: it commits first.
   auto commitment = toward_customer_->Begin();
-  if (commitment) Relay(*customer_, *commitment);
+  if (commitment)
+    Relay(*customer_, *commitment);
 }
 
 void MitmRelay::Impl::Relay(TlsConnection& to, ByteSpan envelope) {
@@ -269,10 +279,12 @@ void MitmRelay::Impl::FromPeer(TlsConnection& from, const std::string& data) {
   }
   PeerPlane* plane =
       is_supporter ? toward_supporter_.get() : toward_customer_.get();
-  if (plane == nullptr) return;
+  if (plane == nullptr)
+    return;
   // After the exchange the relay can read everything; it just drops it.
   auto received = plane->Receive(AsBytes(data));
-  if (!received) return;
+  if (!received)
+    return;
   if (!is_supporter) {
     AnswerCustomer(*received, data);
   } else if (received->reply) {
@@ -286,7 +298,8 @@ void MitmRelay::Impl::FromPeer(TlsConnection& from, const std::string& data) {
 
 void MitmRelay::Impl::AnswerCustomer(const PeerPlane::Received& received,
                                      const std::string& data) {
-  if (!received.reply) return;
+  if (!received.reply)
+    return;
   switch (attack_) {
     case Attack::kSwapKeys:
       Relay(*customer_, *received.reply);
@@ -294,13 +307,14 @@ void MitmRelay::Impl::AnswerCustomer(const PeerPlane::Received& received,
     case Attack::kBreakCommitment: {
       // A second supporter key, never committed to, answers the same
       // customer key.
-      auto other = PeerPlane::Create(
-          crypto::E2eRole::kSupporter,
-          {proto::PROTOCOL_VERSION_CURRENT, kCode},
-          crypto::RandomGenerator::Default());
-      if (!other || !(*other)->Begin()) std::abort();
+      auto other = PeerPlane::Create(crypto::E2eRole::kSupporter,
+                                     {proto::PROTOCOL_VERSION_CURRENT, kCode},
+                                     crypto::RandomGenerator::Default());
+      if (!other || !(*other)->Begin())
+        std::abort();
       auto reveal = (*other)->Receive(AsBytes(data));
-      if (!reveal || !reveal->reply) std::abort();
+      if (!reveal || !reveal->reply)
+        std::abort();
       Relay(*customer_, *reveal->reply);
       return;
     }
@@ -309,7 +323,8 @@ void MitmRelay::Impl::AnswerCustomer(const PeerPlane::Received& received,
       proto::PeerMessage chat;
       chat.mutable_chat()->set_text("from the relay");
       auto sealed = toward_customer_->Seal(chat);
-      if (!sealed) std::abort();
+      if (!sealed)
+        std::abort();
       sealed->back() ^= 0x01;  // the last byte of the GCM tag
       Relay(*customer_, *sealed);
       return;
@@ -376,27 +391,41 @@ void MitmRelay::Impl::OnClosed(TlsConnection& connection,
                                const std::string& /*reason*/) {
   auto it = clients_.find(&connection);
   if (it != clients_.end()) {
-    if (!it->second.ready) ++failed_handshakes;
+    if (!it->second.ready)
+      ++failed_handshakes;
     clients_.erase(it);
   }
-  if (supporter_ == &connection) supporter_ = nullptr;
-  if (customer_ == &connection) customer_ = nullptr;
+  if (supporter_ == &connection)
+    supporter_ = nullptr;
+  if (customer_ == &connection)
+    customer_ = nullptr;
 }
 
 Result<std::unique_ptr<MitmRelay>> MitmRelay::Start(Attack attack) {
   auto impl = std::make_unique<Impl>(attack);
-  if (auto ok = impl->Init(); !ok) return Unexpected(ok.error());
+  if (auto ok = impl->Init(); !ok)
+    return Unexpected(ok.error());
   return std::unique_ptr<MitmRelay>(new MitmRelay(std::move(impl)));
 }
 
 MitmRelay::MitmRelay(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 MitmRelay::~MitmRelay() = default;
 
-uint16_t MitmRelay::port() const { return impl_->port; }
-const std::string& MitmRelay::fingerprint() const { return impl_->fingerprint; }
-fs::path MitmRelay::certificate_path() const { return impl_->dir / "mitm.crt"; }
-int MitmRelay::frames_received() const { return impl_->frames.load(); }
-int MitmRelay::hellos_received() const { return impl_->hellos.load(); }
+uint16_t MitmRelay::port() const {
+  return impl_->port;
+}
+const std::string& MitmRelay::fingerprint() const {
+  return impl_->fingerprint;
+}
+fs::path MitmRelay::certificate_path() const {
+  return impl_->dir / "mitm.crt";
+}
+int MitmRelay::frames_received() const {
+  return impl_->frames.load();
+}
+int MitmRelay::hellos_received() const {
+  return impl_->hellos.load();
+}
 int MitmRelay::failed_handshakes() const {
   return impl_->failed_handshakes.load();
 }

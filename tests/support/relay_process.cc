@@ -61,20 +61,22 @@ Result<void> RelayProcess::Start() {
   // A restart appends to the log: look only at what this run writes.
   const size_t log_start = log().size();
   pid_ = fork();
-  if (pid_ < 0) return MakeError("fork failed");
+  if (pid_ < 0)
+    return MakeError("fork failed");
   if (pid_ == 0) {
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    execl(Binary().c_str(), "tether-relay", "-c",
-          (dir_ / "relay.toml").c_str(), "serve", nullptr);
+    execl(Binary().c_str(), "tether-relay", "-c", (dir_ / "relay.toml").c_str(),
+          "serve", nullptr);
     _exit(127);
   }
   // Wait, bounded, for the two "listening" lines.
   const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
   const std::regex metrics(R"(metrics on http://127\.0\.0\.1:(\d+)/)");
   const std::regex pin(R"(pin this\): (sha256:[0-9a-f]{64}))");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string text = log().substr(log_start);
     std::smatch m1, m2, m3;
@@ -98,7 +100,8 @@ Result<void> RelayProcess::Start() {
 }
 
 Result<int> RelayProcess::Stop(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return MakeError("relay not running");
+  if (pid_ <= 0)
+    return MakeError("relay not running");
   kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -114,7 +117,8 @@ Result<int> RelayProcess::Stop(std::chrono::milliseconds timeout) {
 }
 
 void RelayProcess::Kill() {
-  if (pid_ <= 0) return;
+  if (pid_ <= 0)
+    return;
   kill(pid_, SIGKILL);
   int status = 0;
   waitpid(pid_, &status, 0);
@@ -122,7 +126,8 @@ void RelayProcess::Kill() {
 }
 
 RelayProcess::CommandResult RelayProcess::RunCommand(
-    const std::vector<std::string>& args, const std::string& stdin_text) const {
+    const std::vector<std::string>& args,
+    const std::string& stdin_text) const {
   const fs::path out_path = dir_ / "command.out";
   const fs::path in_path = dir_ / "command.in";
   std::ofstream(in_path) << stdin_text;
@@ -137,7 +142,8 @@ RelayProcess::CommandResult RelayProcess::RunCommand(
                                     (dir_ / "relay.toml").string()};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
+    for (auto& a : all)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(Binary().c_str(), argv.data());
     _exit(127);
@@ -150,7 +156,9 @@ RelayProcess::CommandResult RelayProcess::RunCommand(
   return result;
 }
 
-std::string RelayProcess::log() const { return ReadFile(dir_ / "relay.log"); }
+std::string RelayProcess::log() const {
+  return ReadFile(dir_ / "relay.log");
+}
 
 Result<void> RelayProcess::AddTechnician(const std::string& user_name,
                                          const std::string& display_name,

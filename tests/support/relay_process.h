@@ -27,7 +27,8 @@ class RelayProcess {
   // called again after Stop() or Kill(): the same directory, a new port.
   Result<void> Start();
   // SIGTERM and wait for exit; returns the exit status (or an error).
-  Result<int> Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  Result<int> Stop(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL, as a crash would.
   void Kill();
 

@@ -60,17 +60,22 @@ Result<std::unique_ptr<RelayTestClient>> RelayTestClient::Connect(
   options.pinned_fingerprint = fingerprint;
   auto config = crypto::TlsConfig::CreateClient(
       options, crypto::RandomGenerator::Default());
-  if (!config) return Unexpected(config.error());
+  if (!config)
+    return Unexpected(config.error());
   auto engine = crypto::TlsEngine::Create(*config);
-  if (!engine) return Unexpected(engine.error());
+  if (!engine)
+    return Unexpected(engine.error());
   client->engine_ = std::move(*engine);
 
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     auto done = client->engine_->Handshake();
-    if (auto flushed = client->Flush(); !flushed) return Unexpected(flushed.error());
-    if (!done) return Unexpected(done.error());
-    if (*done) break;
+    if (auto flushed = client->Flush(); !flushed)
+      return Unexpected(flushed.error());
+    if (!done)
+      return Unexpected(done.error());
+    if (*done)
+      break;
     if (auto pumped = client->Pump(deadline); !pumped) {
       return Unexpected(pumped.error());
     }
@@ -79,7 +84,8 @@ Result<std::unique_ptr<RelayTestClient>> RelayTestClient::Connect(
 }
 
 RelayTestClient::~RelayTestClient() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0)
+    close(fd_);
 }
 
 Result<void> RelayTestClient::Flush(std::optional<Clock::time_point> deadline) {
@@ -91,7 +97,8 @@ Result<void> RelayTestClient::Flush(std::optional<Clock::time_point> deadline) {
     ssize_t n = send(fd_, unsent_.data() + sent, unsent_.size() - sent,
                      MSG_NOSIGNAL | (deadline ? MSG_DONTWAIT : 0));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       if (deadline && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         pollfd p{fd_, POLLOUT, 0};
         if (poll(&p, 1, RemainingMs(*deadline)) > 0)
@@ -109,10 +116,12 @@ Result<void> RelayTestClient::Flush(std::optional<Clock::time_point> deadline) {
 }
 
 Result<void> RelayTestClient::Pump(Clock::time_point deadline) {
-  if (closed_) return MakeError("connection closed");
+  if (closed_)
+    return MakeError("connection closed");
   pollfd p{fd_, POLLIN, 0};
   int ready = poll(&p, 1, RemainingMs(deadline));
-  if (ready == 0) return MakeError("timed out waiting for the relay");
+  if (ready == 0)
+    return MakeError("timed out waiting for the relay");
   uint8_t buffer[16384];
   ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
   if (n <= 0) {
@@ -180,21 +189,25 @@ Result<proto::RelayMessage> RelayTestClient::Receive(
       if (auto parsed = protocol::ParsePayload(*payload, message); !parsed) {
         return Unexpected(parsed.error());
       }
-      if (message.has_heartbeat()) continue;
+      if (message.has_heartbeat())
+        continue;
       return message;
     }
     uint8_t plain[16384];
     auto read = engine_->Read(plain);
     (void)Flush(Clock::now());  // never wait here for a full socket
-    if (!read) return Unexpected(read.error());
+    if (!read)
+      return Unexpected(read.error());
     if (*read > 0) {
       if (auto fed = decoder_.Feed(ByteSpan(plain, *read)); !fed) {
         return Unexpected(fed.error());
       }
       continue;
     }
-    if (engine_->peer_closed()) return MakeError("relay ended the TLS session");
-    if (auto pumped = Pump(deadline); !pumped) return Unexpected(pumped.error());
+    if (engine_->peer_closed())
+      return MakeError("relay ended the TLS session");
+    if (auto pumped = Pump(deadline); !pumped)
+      return Unexpected(pumped.error());
   }
 }
 
@@ -202,7 +215,8 @@ bool RelayTestClient::WaitClosed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     auto message = Receive(std::chrono::milliseconds(RemainingMs(deadline)));
-    if (!message) return closed_ || engine_->peer_closed();
+    if (!message)
+      return closed_ || engine_->peer_closed();
   }
 }
 
@@ -211,7 +225,8 @@ Result<proto::RelayMessage> RelayTestClient::Hello(proto::Role role) {
   hello.mutable_hello()->set_protocol_version(proto::PROTOCOL_VERSION_CURRENT);
   hello.mutable_hello()->set_role(role);
   hello.mutable_hello()->set_app_version("relay-test-client");
-  if (auto sent = Send(hello); !sent) return Unexpected(sent.error());
+  if (auto sent = Send(hello); !sent)
+    return Unexpected(sent.error());
   return Receive();
 }
 
@@ -222,7 +237,8 @@ Result<proto::RelayMessage> RelayTestClient::Login(const std::string& user,
   login.mutable_login()->set_user(user);
   login.mutable_login()->set_password(password);
   login.mutable_login()->set_totp(totp);
-  if (auto sent = Send(login); !sent) return Unexpected(sent.error());
+  if (auto sent = Send(login); !sent)
+    return Unexpected(sent.error());
   return Receive(std::chrono::seconds(20));
 }
 

@@ -156,7 +156,8 @@ struct SessionRecorder : protocol::PeerSession::Observer {
 
  private:
   void Call() {
-    if (ended_count > 0) called_after_end = true;
+    if (ended_count > 0)
+      called_after_end = true;
   }
 };
 

@@ -51,16 +51,20 @@ bool Accepts(uint16_t port) {
 
 }  // namespace
 
-bool TinyproxyProcess::Available() { return access(kBinary, X_OK) == 0; }
+bool TinyproxyProcess::Available() {
+  return access(kBinary, X_OK) == 0;
+}
 
 Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
     uint16_t connect_port) {
   std::unique_ptr<TinyproxyProcess> proxy(new TinyproxyProcess());
   char pattern[] = "/tmp/tether-tinyproxy-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) return MakeError("mkdtemp failed");
+  if (mkdtemp(pattern) == nullptr)
+    return MakeError("mkdtemp failed");
   proxy->dir_ = pattern;
   proxy->port_ = FreePort();
-  if (proxy->port_ == 0) return MakeError("no free port");
+  if (proxy->port_ == 0)
+    return MakeError("no free port");
   {
     std::ofstream config(proxy->dir_ / "tinyproxy.conf");
     config << "Port " << proxy->port_ << "\nListen 127.0.0.1\nTimeout 30\n"
@@ -69,7 +73,8 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
   }
   const fs::path log_path = proxy->dir_ / "tinyproxy.log";
   proxy->pid_ = fork();
-  if (proxy->pid_ < 0) return MakeError("fork failed");
+  if (proxy->pid_ < 0)
+    return MakeError("fork failed");
   if (proxy->pid_ == 0) {
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
@@ -78,9 +83,11 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
           (proxy->dir_ / "tinyproxy.conf").c_str(), nullptr);
     _exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (Accepts(proxy->port_)) return proxy;
+    if (Accepts(proxy->port_))
+      return proxy;
     int status = 0;
     if (waitpid(proxy->pid_, &status, WNOHANG) == proxy->pid_) {
       proxy->pid_ = -1;

@@ -22,14 +22,15 @@ class TinyproxyProcess {
   // False when tinyproxy is not installed: tests skip then.
   static bool Available();
 
-  static Result<std::unique_ptr<TinyproxyProcess>> Start(
-      uint16_t connect_port);
+  static Result<std::unique_ptr<TinyproxyProcess>> Start(uint16_t connect_port);
   ~TinyproxyProcess();  // stops it and removes its directory
   TinyproxyProcess(const TinyproxyProcess&) = delete;
   TinyproxyProcess& operator=(const TinyproxyProcess&) = delete;
 
   uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
   // What tinyproxy logged so far (it logs every CONNECT request).
   std::string log() const;
 

@@ -127,20 +127,20 @@ TEST(SignInResultTest, EveryStatusHasAPlainSentence) {
             SignInStatus::kLocked);
   EXPECT_NE(map(proto::LoginResult::STATUS_LOCKED).message.find("locked"),
             std::string::npos);
-  const SignInResult throttled =
-      map(proto::LoginResult::STATUS_THROTTLED, 30);
+  const SignInResult throttled = map(proto::LoginResult::STATUS_THROTTLED, 30);
   EXPECT_EQ(throttled.status, SignInStatus::kThrottled);
   EXPECT_EQ(throttled.retry_after, std::chrono::seconds(30));
   EXPECT_NE(throttled.message.find("30 seconds"), std::string::npos);
-  EXPECT_NE(map(proto::LoginResult::STATUS_THROTTLED, 600).message.find(
-                "10 minutes"),
-            std::string::npos);
+  EXPECT_NE(
+      map(proto::LoginResult::STATUS_THROTTLED, 600).message.find("10 minutes"),
+      std::string::npos);
   EXPECT_EQ(map(proto::LoginResult::STATUS_DISABLED, 0, "Ask IT.").message,
             "Ask IT.");
   EXPECT_EQ(map(proto::LoginResult::STATUS_UNSPECIFIED).status,
             SignInStatus::kRelayError);
   for (auto status :
-       {proto::LoginResult::STATUS_OK, proto::LoginResult::STATUS_BAD_CREDENTIALS,
+       {proto::LoginResult::STATUS_OK,
+        proto::LoginResult::STATUS_BAD_CREDENTIALS,
         proto::LoginResult::STATUS_TOTP_REQUIRED,
         proto::LoginResult::STATUS_THROTTLED, proto::LoginResult::STATUS_LOCKED,
         proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED,

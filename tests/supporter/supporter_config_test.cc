@@ -26,7 +26,8 @@ protocol_dir = "/srv/protocols/tina"
 [relay]
 host = "relay.example.com"
 port = 9443
-fingerprint = ")") + kFingerprint + R"("
+fingerprint = ")") + kFingerprint +
+                           R"("
 proxy = "http://proxy:3128"
 )";
   auto config = ParseSupporterConfig(text, "tether-supporter.toml", "/etc/x");

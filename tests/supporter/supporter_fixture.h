@@ -75,14 +75,16 @@ struct SupporterSeen : SupporterSession::Observer {
   }
   void OnCustomerAgreed(bool a) override {
     ++calls;
-    agreed = a; }
+    agreed = a;
+  }
   void OnMonitors(const std::vector<proto::Monitor>& m) override {
     ++calls;
     monitors = m;
   }
   void OnGrantsChanged(const CustomerGrants& g) override {
     ++calls;
-    grants = g; }
+    grants = g;
+  }
   void OnAnswer(proto::Permission p, bool granted) override {
     ++calls;
     answers.push_back({p, granted});
@@ -94,10 +96,12 @@ struct SupporterSeen : SupporterSession::Observer {
   }
   void OnCursor(const proto::CursorPosition& p) override {
     ++calls;
-    cursor = p; }
+    cursor = p;
+  }
   void OnStats(const VideoStats& s) override {
     ++calls;
-    stats.push_back(s); }
+    stats.push_back(s);
+  }
   void OnChat(const std::string& text, bool from_me) override {
     ++calls;
     chats.push_back({text, from_me});
@@ -405,8 +409,7 @@ class SupporterSessionTest : public ::testing::Test {
     if (!skip.empty())
       GTEST_SKIP() << skip;
     ASSERT_NE(display_, nullptr);
-    desktop::test::FillRect(display_->c(), display_->root(), kRedBox,
-                            0xFF0000);
+    desktop::test::FillRect(display_->c(), display_->root(), kRedBox, 0xFF0000);
   }
 
   void StartCustomer(const std::string& code) {

@@ -103,16 +103,18 @@ TEST_F(SupporterSessionTest, WholeSessionFromSignInToEndIsRecordedInOrder) {
   proto::ViewTarget whole;
   whole.set_whole_desktop(true);
   supporter_->RequestView(whole);
-  ASSERT_TRUE(Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SCREEN); }));
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SCREEN); }));
   ASSERT_TRUE(seen_.Granted(proto::PERMISSION_VIEW_SCREEN));
   EXPECT_TRUE(seen_.grants.viewing);
   ASSERT_TRUE(Wait([&] {
-    return seen_.picture &&
-           seen_.picture->frame->size() == kScreen &&
+    return seen_.picture && seen_.picture->frame->size() == kScreen &&
            IsRed(seen_.picture->frame->RgbAt(kRedBox.x + 120, kRedBox.y + 80));
-  })) << "pictures: " << seen_.pictures;
+  })) << "pictures: "
+      << seen_.pictures;
   EXPECT_FALSE(IsRed(seen_.picture->frame->RgbAt(10, 10)));
-  EXPECT_EQ(seen_.picture->screen_origin, (desktop::DesktopRect{0, 0, 800, 600}));
+  EXPECT_EQ(seen_.picture->screen_origin,
+            (desktop::DesktopRect{0, 0, 800, 600}));
   EXPECT_TRUE(Wait([&] { return !seen_.monitors.empty(); }));
   EXPECT_TRUE(Wait([&] { return !seen_.stats.empty(); }));
   EXPECT_EQ(seen_.stats.back().decode_errors, 0u);
@@ -125,8 +127,11 @@ TEST_F(SupporterSessionTest, WholeSessionFromSignInToEndIsRecordedInOrder) {
       Wait([&] { return seen_.Answered(proto::PERMISSION_REMOTE_CONTROL); }));
   ASSERT_TRUE(seen_.grants.control);
   supporter_->SendInput(MoveTo(321, 123));
-  EXPECT_TRUE(Wait([&] { return Pointer() == desktop::DesktopPoint{321, 123}; },
-                   5s));
+  EXPECT_TRUE(Wait(
+      [&] {
+        return Pointer() == desktop::DesktopPoint{321, 123};
+      },
+      5s));
 
   // A file, saved by the customer with the hash it was offered with.
   const auto source = WriteRandomFile(dir_ / "report.bin", 300 * 1024 + 17);
@@ -178,11 +183,13 @@ TEST_F(SupporterSessionTest, WholeSessionFromSignInToEndIsRecordedInOrder) {
   };
   EXPECT_TRUE(InOrder(
       events,
-      {name(ProtocolEvent::kSessionStarted), name(ProtocolEvent::kCustomerJoined),
-       name(ProtocolEvent::kJoinAccepted), name(ProtocolEvent::kSasShown),
-       name(ProtocolEvent::kTermsAnswered), name(ProtocolEvent::kConsentAsked),
+      {name(ProtocolEvent::kSessionStarted),
+       name(ProtocolEvent::kCustomerJoined), name(ProtocolEvent::kJoinAccepted),
+       name(ProtocolEvent::kSasShown), name(ProtocolEvent::kTermsAnswered),
+       name(ProtocolEvent::kConsentAsked),
        name(ProtocolEvent::kConsentAnswered),
-       name(ProtocolEvent::kRecordingStarted), name(ProtocolEvent::kConsentAsked),
+       name(ProtocolEvent::kRecordingStarted),
+       name(ProtocolEvent::kConsentAsked),
        name(ProtocolEvent::kConsentAnswered), name(ProtocolEvent::kControlOn),
        name(ProtocolEvent::kFileOffered), name(ProtocolEvent::kConsentAsked),
        name(ProtocolEvent::kConsentAnswered), name(ProtocolEvent::kFileDone),
@@ -221,7 +228,8 @@ TEST_F(SupporterSessionTest, InputIsDroppedUntilControlIsGranted) {
   supporter_->SendInput(MoveTo(300, 200));
   // A round trip later nothing has moved: the input never left.
   supporter_->RequestClipboard();
-  ASSERT_TRUE(Wait([&] { return seen_.Answered(proto::PERMISSION_CLIPBOARD); }));
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_CLIPBOARD); }));
   EXPECT_EQ(Pointer(), start);
   EXPECT_FALSE(seen_.grants.control);
 
@@ -229,14 +237,19 @@ TEST_F(SupporterSessionTest, InputIsDroppedUntilControlIsGranted) {
   ASSERT_TRUE(
       Wait([&] { return seen_.Answered(proto::PERMISSION_REMOTE_CONTROL); }));
   supporter_->SendInput(MoveTo(300, 200));
-  EXPECT_TRUE(
-      Wait([&] { return Pointer() == desktop::DesktopPoint{300, 200}; }, 5s));
+  EXPECT_TRUE(Wait(
+      [&] {
+        return Pointer() == desktop::DesktopPoint{300, 200};
+      },
+      5s));
 
   // Given back: dropped again, and the customer was told.
   supporter_->GiveBackControl();
   EXPECT_FALSE(seen_.grants.control);
   EXPECT_TRUE(Wait(
-      [&] { return !runner_.RunSync([&] { return customer_->grants().control; }); },
+      [&] {
+        return !runner_.RunSync([&] { return customer_->grants().control; });
+      },
       5s));
   supporter_->SendInput(MoveTo(10, 10));
   supporter_->RequestClipboard();  // another round trip
@@ -288,7 +301,8 @@ TEST_F(SupporterSessionTest, CancelledTransferStopsOnBothSides) {
   EXPECT_FALSE(customer_seen_.files()[0].ok);
   // Nothing arrives after the cancel: the state stays, nothing is saved.
   supporter_->RequestClipboard();  // a round trip
-  ASSERT_TRUE(Wait([&] { return seen_.Answered(proto::PERMISSION_CLIPBOARD); }));
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_CLIPBOARD); }));
   EXPECT_EQ(seen_.transfers[*id].state, State::kCancelled);
   for (const auto& entry :
        std::filesystem::directory_iterator(dir_ / "downloads")) {
@@ -314,7 +328,8 @@ TEST_F(SupporterSessionTest, WithdrawnCodeEndsTheSessionAndTheNextOneWorks) {
   auto entries = ReadProtocol(ReadFile(supporter_->protocol_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_FALSE(entries->empty());
-  EXPECT_EQ(entries->back().event, ProtocolEventName(ProtocolEvent::kSessionEnded));
+  EXPECT_EQ(entries->back().event,
+            ProtocolEventName(ProtocolEvent::kSessionEnded));
 
   seen_.code.reset();
   supporter_->NewSession();
@@ -338,8 +353,8 @@ TEST_F(SupporterSessionTest, NextSessionSignsInAgainOnANewConnection) {
   EXPECT_EQ(seen_.sign_ins.back().status, SignInStatus::kSignedIn);
 }
 
-
-TEST_F(SupporterSessionTest, CustomerStopEndsWithTheEnginesMessageAndIsRecorded) {
+TEST_F(SupporterSessionTest,
+       CustomerStopEndsWithTheEnginesMessageAndIsRecorded) {
   Agree();
   if (IsSkipped() || HasFatalFailure())
     return;
@@ -358,8 +373,9 @@ TEST_F(SupporterSessionTest, CustomerStopEndsWithTheEnginesMessageAndIsRecorded)
   std::vector<std::string> events;
   for (const ProtocolEntry& entry : *entries)
     events.push_back(entry.event);
-  EXPECT_TRUE(InOrder(events, {ProtocolEventName(ProtocolEvent::kControlOn),
-                               ProtocolEventName(ProtocolEvent::kSessionEnded)}));
+  EXPECT_TRUE(
+      InOrder(events, {ProtocolEventName(ProtocolEvent::kControlOn),
+                       ProtocolEventName(ProtocolEvent::kSessionEnded)}));
   EXPECT_EQ(entries->back().event,
             ProtocolEventName(ProtocolEvent::kSessionEnded));
 }

@@ -7,10 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -93,9 +93,11 @@ class VideoReceiverTest : public ::testing::Test {
     encoder_ = std::move(*encoder);
   }
 
-  std::unique_ptr<VideoReceiver> MakeReceiver(VideoReceiverOptions options = {}) {
+  std::unique_ptr<VideoReceiver> MakeReceiver(
+      VideoReceiverOptions options = {}) {
     return std::make_unique<VideoReceiver>(
-        options, [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
+        options,
+        [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
         [this] { link_.Ready(); });
   }
 

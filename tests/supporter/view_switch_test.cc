@@ -75,7 +75,8 @@ TEST_F(ViewSwitchTest, AllowedSwitchShowsTheTechniciansScreenWithControlOff) {
   EXPECT_FALSE(seen_.notices.empty());
 
   supporter_->RequestViewSwitch();
-  ASSERT_TRUE(Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SWITCH); }));
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SWITCH); }));
   ASSERT_TRUE(seen_.Granted(proto::PERMISSION_VIEW_SWITCH));
   supporter_->ShowMyScreen(true);
   EXPECT_TRUE(seen_.grants.showing_my_screen);
@@ -85,7 +86,8 @@ TEST_F(ViewSwitchTest, AllowedSwitchShowsTheTechniciansScreenWithControlOff) {
     auto picture = customer_seen_.technician_picture();
     return picture && picture->size() == kTechnicianScreen &&
            IsBlue(picture->RgbAt(kBlueBox.x + 100, kBlueBox.y + 60));
-  })) << "pictures: " << customer_seen_.technician_pictures();
+  })) << "pictures: "
+      << customer_seen_.technician_pictures();
   EXPECT_FALSE(IsBlue(customer_seen_.technician_picture()->RgbAt(10, 10)));
   EXPECT_TRUE(customer_seen_.grants().viewing_technician);
   // Control went off on both sides when the switch began.
@@ -125,7 +127,8 @@ TEST_F(ViewSwitchTest, RefusedSwitchShowsNothing) {
   if (IsSkipped() || HasFatalFailure())
     return;
   supporter_->RequestViewSwitch();
-  ASSERT_TRUE(Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SWITCH); }));
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SWITCH); }));
   EXPECT_FALSE(seen_.Granted(proto::PERMISSION_VIEW_SWITCH));
   supporter_->ShowMyScreen(true);
   EXPECT_FALSE(seen_.grants.showing_my_screen);

@@ -24,7 +24,8 @@ class HomeViewTest : public ::testing::Test {
     view_ = std::make_unique<HomeView>([this] { return now_; });
     view_->show();
   }
-  system_clock::time_point now_ = system_clock::time_point(seconds(1'700'000'000));
+  system_clock::time_point now_ =
+      system_clock::time_point(seconds(1'700'000'000));
   std::unique_ptr<HomeView> view_;
 };
 
@@ -39,13 +40,16 @@ TEST_F(HomeViewTest, CodeIsShownGroupedWithACountdown) {
   EXPECT_EQ(view_->phase(), HomeView::Phase::kCode);
   EXPECT_EQ(view_->code_label()->text(), QStringLiteral("1234 5678"));
   EXPECT_GE(view_->code_label()->font().pointSize(), 30);
-  EXPECT_EQ(view_->countdown_label()->text(), QStringLiteral("Expires in 10:00"));
+  EXPECT_EQ(view_->countdown_label()->text(),
+            QStringLiteral("Expires in 10:00"));
   now_ += seconds(125);
   view_->Tick();
-  EXPECT_EQ(view_->countdown_label()->text(), QStringLiteral("Expires in 7:55"));
+  EXPECT_EQ(view_->countdown_label()->text(),
+            QStringLiteral("Expires in 7:55"));
   now_ += seconds(600);
   view_->Tick();
-  EXPECT_TRUE(view_->countdown_label()->text().contains(QStringLiteral("expired")));
+  EXPECT_TRUE(
+      view_->countdown_label()->text().contains(QStringLiteral("expired")));
   EXPECT_FALSE(view_->copy_button()->isEnabled());
 }
 

@@ -25,7 +25,10 @@ class RecordingInputSink : public RemoteInputSink {
   void Wheel(QPoint angle) override {
     calls.push_back("wheel " + std::to_string(angle.y()));
   }
-  void Key(int qt_key, Qt::KeyboardModifiers, const QString&, bool pressed,
+  void Key(int qt_key,
+           Qt::KeyboardModifiers,
+           const QString&,
+           bool pressed,
            bool) override {
     calls.push_back("key " + std::to_string(qt_key) +
                     (pressed ? " down" : " up"));

@@ -111,7 +111,9 @@ TEST_F(RemoteViewTest, InputIsForwardedWithControlAndFocus) {
   QTest::keyClick(view_.get(), Qt::Key_Tab);  // the customer's, not focus
   EXPECT_TRUE(view_->SendCombo(KeyCombo::kAltTab));
   const std::vector<std::string> expected = {
-      "move 60,70", "button 1 down", "button 1 up",
+      "move 60,70",
+      "button 1 down",
+      "button 1 up",
       "key " + std::to_string(Qt::Key_A) + " down",
       "key " + std::to_string(Qt::Key_A) + " up",
       "key " + std::to_string(Qt::Key_Tab) + " down",

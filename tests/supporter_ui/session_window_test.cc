@@ -54,7 +54,8 @@ TEST_F(SessionWindowTest, RequestControlAsksOnceThenGivesBack) {
   window_->OnAnswer(proto::PERMISSION_REMOTE_CONTROL, true);
   Grant(true);
   EXPECT_TRUE(window_->view()->control());
-  EXPECT_EQ(window_->control_action()->text(), QStringLiteral("Give back control"));
+  EXPECT_EQ(window_->control_action()->text(),
+            QStringLiteral("Give back control"));
   EXPECT_FALSE(window_->control_badge()->isHidden());
   window_->control_action()->trigger();
   EXPECT_EQ(fake_.give_backs, 1);
@@ -285,7 +286,8 @@ TEST_F(SessionWindowTest, StatusBarShowsStatsSasAndGrants) {
   window_->SetSas(QStringLiteral("482 913"));
   EXPECT_TRUE(window_->sas_label()->text().contains(QStringLiteral("482 913")));
   Grant(true);
-  EXPECT_TRUE(window_->grants_label()->text().contains(QStringLiteral("control")));
+  EXPECT_TRUE(
+      window_->grants_label()->text().contains(QStringLiteral("control")));
 }
 
 TEST_F(SessionWindowTest, PicturesReachTheView) {

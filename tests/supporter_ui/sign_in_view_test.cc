@@ -23,8 +23,8 @@ SignInResult Result(SignInStatus status, std::string message = {}) {
 class SignInViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    view_ = std::make_unique<SignInView>(QStringLiteral("relay.example.com:8443"),
-                                         QStringLiteral("alex"));
+    view_ = std::make_unique<SignInView>(
+        QStringLiteral("relay.example.com:8443"), QStringLiteral("alex"));
     view_->show();
   }
   void TypePassword(const QString& password) {
@@ -123,13 +123,16 @@ TEST_F(SignInViewTest, ForcedPasswordChangeAsksTwiceAndSendsBoth) {
   EXPECT_FALSE(view_->new_password_edit()->isHidden());
   EXPECT_TRUE(view_->sign_in_button()->isHidden());
 
-  QTest::keyClicks(view_->new_password_edit(), QStringLiteral("a long passphrase"));
-  QTest::keyClicks(view_->repeat_password_edit(), QStringLiteral("a long passfrase"));
+  QTest::keyClicks(view_->new_password_edit(),
+                   QStringLiteral("a long passphrase"));
+  QTest::keyClicks(view_->repeat_password_edit(),
+                   QStringLiteral("a long passfrase"));
   QTest::mouseClick(view_->change_button(), Qt::LeftButton);
   EXPECT_EQ(spy.count(), 0) << "different passwords are not sent";
   EXPECT_TRUE(view_->problem_visible());
 
-  QTest::keyClicks(view_->repeat_password_edit(), QStringLiteral("a long passphrase"));
+  QTest::keyClicks(view_->repeat_password_edit(),
+                   QStringLiteral("a long passphrase"));
   QTest::mouseClick(view_->change_button(), Qt::LeftButton);
   ASSERT_EQ(spy.count(), 1);
   EXPECT_EQ(spy[0][0].toString(), QStringLiteral("first-from-it"));

@@ -108,8 +108,10 @@ TEST_F(SupporterAppTest, PasswordChangeGoesToTheCore) {
   QTest::keyClicks(app_->sign_in()->password_edit(), QStringLiteral("first"));
   QTest::mouseClick(app_->sign_in()->sign_in_button(), Qt::LeftButton);
   fake_->observer->OnSignIn(Status(SignInStatus::kPasswordChangeRequired));
-  QTest::keyClicks(app_->sign_in()->new_password_edit(), QStringLiteral("my own"));
-  QTest::keyClicks(app_->sign_in()->repeat_password_edit(), QStringLiteral("my own"));
+  QTest::keyClicks(app_->sign_in()->new_password_edit(),
+                   QStringLiteral("my own"));
+  QTest::keyClicks(app_->sign_in()->repeat_password_edit(),
+                   QStringLiteral("my own"));
   QTest::mouseClick(app_->sign_in()->change_button(), Qt::LeftButton);
   ASSERT_EQ(fake_->password_changes.size(), 1u);
   EXPECT_EQ(fake_->password_changes[0].second, "my own");
@@ -122,8 +124,8 @@ TEST_F(SupporterAppTest, NewSessionShowsTheCodeAndCancelWithdrawsIt) {
   SignIn();
   QTest::mouseClick(app_->home()->new_session_button(), Qt::LeftButton);
   EXPECT_EQ(fake_->new_sessions, 1);
-  fake_->observer->OnCode("12345678", std::chrono::system_clock::now() +
-                                          std::chrono::minutes(10));
+  fake_->observer->OnCode(
+      "12345678", std::chrono::system_clock::now() + std::chrono::minutes(10));
   EXPECT_EQ(app_->home()->phase(), HomeView::Phase::kCode);
   EXPECT_EQ(app_->home()->code_label()->text(), QStringLiteral("1234 5678"));
   QTest::mouseClick(app_->home()->cancel_button(), Qt::LeftButton);
@@ -164,7 +166,8 @@ TEST_F(SupporterAppTest, EndedSessionShowsTheReasonAndTheProtocol) {
   StartSession();
   fake_->observer->OnEnded(End(proto::END_REASON_EMERGENCY_STOP));
   EXPECT_TRUE(app_->home()->ended_visible());
-  EXPECT_TRUE(app_->home()->ended_title()->text().contains(QStringLiteral("STOP")));
+  EXPECT_TRUE(
+      app_->home()->ended_title()->text().contains(QStringLiteral("STOP")));
   EXPECT_TRUE(app_->home()->protocol_label()->text().contains(
       QString::fromStdString(fake_->protocol_file.string())));
   ASSERT_NE(app_->session_window(), nullptr);

@@ -15,8 +15,9 @@
 namespace tether::supporter::ui::test {
 
 // A frame filled with 0xRRGGBB (X = 0xFF, as the decoder writes).
-inline std::shared_ptr<desktop::DesktopFrame> SolidFrame(int width, int height,
-                                                          uint32_t rgb) {
+inline std::shared_ptr<desktop::DesktopFrame> SolidFrame(int width,
+                                                         int height,
+                                                         uint32_t rgb) {
   auto frame = std::make_shared<desktop::DesktopFrame>(
       desktop::DesktopSize{width, height});
   for (int y = 0; y < height; ++y) {
