@@ -81,8 +81,6 @@ void InputGate::Stop() {
   // buttons Tether pressed go up, so nothing stays held after the app.
   std::lock_guard inject(inject_mutex_);
   injector_->ReleaseAll();
-  held_buttons_.clear();
-  held_keys_.clear();
   idle_.notify_all();
 }
 
@@ -115,7 +113,7 @@ void InputGate::Run() {
     if (stopped_ || injector_->IsBlocked())
       continue;
     if (item.release_all) {
-      ReleaseHeld();
+      injector_->ReleaseAll();
     } else if (control_) {
       Inject(item.event);
     } else {
@@ -138,11 +136,6 @@ void InputGate::Inject(const proto::InputEvent& event) {
       const int button = static_cast<int>(
           std::min<uint32_t>(event.mouse_button().button(), 1000));
       result = injector_->PressButton(button, event.mouse_button().pressed());
-      if (result) {
-        std::erase(held_buttons_, button);
-        if (event.mouse_button().pressed())
-          held_buttons_.push_back(button);
-      }
       break;
     }
     case E::kMouseWheel:
@@ -151,11 +144,6 @@ void InputGate::Inject(const proto::InputEvent& event) {
       break;
     case E::kKey:
       result = injector_->Key(event.key().keysym(), event.key().pressed());
-      if (result) {
-        std::erase(held_keys_, event.key().keysym());
-        if (event.key().pressed())
-          held_keys_.push_back(event.key().keysym());
-      }
       break;
     case E::kText:
       result = injector_->Text(event.text().text());
@@ -177,15 +165,6 @@ void InputGate::Inject(const proto::InputEvent& event) {
     log::Warn("input: an event could not be injected: {}",
               result.error().message);
   }
-}
-
-void InputGate::ReleaseHeld() {
-  for (int button : held_buttons_)
-    (void)injector_->PressButton(button, false);
-  for (uint32_t keysym : held_keys_)
-    (void)injector_->Key(keysym, false);
-  held_buttons_.clear();
-  held_keys_.clear();
 }
 
 void InputGate::Drop(const char* why) {

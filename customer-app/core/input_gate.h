@@ -74,10 +74,9 @@ class InputGate {
 
   void Run();
   // Drops the queue, interrupts the injection in flight and queues the
-  // release of what the technician holds. Callers hold mutex_.
+  // injector's ReleaseAll(). Callers hold mutex_.
   void InterruptLocked();
   void Inject(const proto::InputEvent& event);
-  void ReleaseHeld();
   void Drop(const char* why);
 
   std::unique_ptr<desktop::InputInjector> injector_;
@@ -94,10 +93,9 @@ class InputGate {
 
   // Held while one item is being injected: Stop() takes it to know that
   // nothing is in flight.
+  // (What the technician holds down is the injector's to know: it puts it
+  // up in ReleaseAll().)
   std::mutex inject_mutex_;
-  // Only on the gate's thread: what the technician holds down.
-  std::vector<int> held_buttons_;
-  std::vector<uint32_t> held_keys_;
 
   std::atomic<uint64_t> injected_{0};
   std::atomic<uint64_t> dropped_{0};

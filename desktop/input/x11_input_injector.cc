@@ -112,11 +112,6 @@ class X11InputInjector final : public InputInjector {
     if (auto r = Send(pressed ? XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE, b); !r) {
       return r;
     }
-    if (pressed) {
-      held_buttons_.push_back(b);
-    } else {
-      std::erase(held_buttons_, b);
-    }
     return Finish();
   }
 
@@ -185,7 +180,6 @@ class X11InputInjector final : public InputInjector {
     down_keys_.clear();
     down_buttons_.clear();
     held_keys_.clear();
-    held_buttons_.clear();
     x11::Sync(c);
   }
 
@@ -438,7 +432,6 @@ class X11InputInjector final : public InputInjector {
   std::vector<uint8_t> spare_keycodes_;
   std::vector<std::pair<uint8_t, xcb_keysym_t>> remapped_;  // LRU: oldest 1st
   std::map<xcb_keysym_t, uint8_t> held_keys_;
-  std::vector<uint8_t> held_buttons_;
   // Every keycode and button pressed through Send() and not yet released.
   std::set<uint8_t> down_keys_;
   std::set<uint8_t> down_buttons_;

@@ -45,8 +45,23 @@ class RecordingInjector final : public desktop::InputInjector {
   Result<void> Text(std::string_view utf8) override {
     return Record({Event::Kind::kText, 0, 0, std::string(utf8)});
   }
-  void ReleaseAll() override { ++release_alls_; }
-  int release_alls() const { return release_alls_.load(); }
+  // Records a release of every button, then every key, recorded as pressed
+  // and not released (also when blocked, as the real one).
+  void ReleaseAll() override {
+    std::lock_guard lock(mutex_);
+    for (Event::Kind kind : {Event::Kind::kButton, Event::Kind::kKey}) {
+      std::vector<int> down;
+      for (const Event& e : events_) {
+        if (e.kind != kind)
+          continue;
+        std::erase(down, e.a);
+        if (e.b == 1)
+          down.push_back(e.a);
+      }
+      for (int what : down)
+        events_.push_back({kind, what, 0, {}});
+    }
+  }
 
   std::vector<Event> events() const {
     std::lock_guard lock(mutex_);
@@ -72,7 +87,6 @@ class RecordingInjector final : public desktop::InputInjector {
   }
 
   std::chrono::microseconds delay_;
-  std::atomic<int> release_alls_{0};
   mutable std::mutex mutex_;
   std::vector<Event> events_;
 };
