@@ -44,6 +44,9 @@ std::string Wait(seconds s) {
 }
 
 const char kBadCredentials[] = "The user name, password or code is wrong.";
+const char kEnterTotp[] = "Enter the 6-digit code from your authenticator app.";
+const char kAccountDisabled[] =
+    "This account is disabled. Ask your administrator.";
 
 LoginOutcome Refused(const LoginClaim& claim) {
   if (claim.verdict == LoginClaim::Verdict::kLocked) {
@@ -65,6 +68,13 @@ void SetFailures(Account& account, const LoginFailures& failures) {
   account.failed_logins = failures.consecutive;
   account.locked_until = failures.wait_until;
   account.locked = failures.locked;
+}
+
+// The attempt proved the password right after all: its claim goes back.
+void TakeBackClaim(Account& account, const LoginThrottleConfig& config) {
+  LoginFailures failures = FailuresOf(account);
+  ReleaseLoginAttempt(failures, config);
+  SetFailures(account, failures);
 }
 
 // Whether `now` still has the password `proven` had when it was checked.
@@ -128,9 +138,7 @@ void Authenticator::AuditUnknownName(const std::string& source) {
 
 void Authenticator::Release(const Account& account) {
   auto released = store_.ChangeAccount(account.id, [&](Account& a) {
-    LoginFailures failures = FailuresOf(a);
-    ReleaseLoginAttempt(failures, config_.throttle);
-    SetFailures(a, failures);
+    TakeBackClaim(a, config_.throttle);
     return true;
   });
   if (!released) {
@@ -206,9 +214,7 @@ Authenticator::Checked Authenticator::CheckCredentials(
   if (totp != nullptr && account.totp_secret) {
     if (totp->empty()) {
       Release(account);
-      checked.outcome =
-          Outcome(Status::kTotpRequired,
-                  "Enter the 6-digit code from your authenticator app.");
+      checked.outcome = Outcome(Status::kTotpRequired, kEnterTotp);
       return checked;
     }
     const int64_t unix_now =
@@ -229,8 +235,7 @@ Authenticator::Checked Authenticator::CheckCredentials(
   }
   if (account.disabled) {
     Release(account);
-    checked.outcome = Outcome(
-        Status::kDisabled, "This account is disabled. Ask your administrator.");
+    checked.outcome = Outcome(Status::kDisabled, kAccountDisabled);
     return checked;
   }
   checked.claim = claim;
@@ -277,9 +282,7 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
       return false;  // the attempt stays counted as a failure
     }
     // The password was right when checked: the attempt was no guess.
-    LoginFailures failures = FailuresOf(account);
-    ReleaseLoginAttempt(failures, config_.throttle);
-    SetFailures(account, failures);
+    TakeBackClaim(account, config_.throttle);
     if (!SamePassword(account, proven)) {
       settled = Settled::kPasswordChanged;
       return true;
@@ -328,13 +331,10 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
       return Outcome(Status::kBadCredentials, kBadCredentials);
     case Settled::kTotpChanged:
       return stored->totp_secret
-                 ? Outcome(Status::kTotpRequired,
-                           "Enter the 6-digit code from your authenticator "
-                           "app.")
+                 ? Outcome(Status::kTotpRequired, kEnterTotp)
                  : Outcome(Status::kBadCredentials, kBadCredentials);
     case Settled::kDisabled:
-      return Outcome(Status::kDisabled,
-                     "This account is disabled. Ask your administrator.");
+      return Outcome(Status::kDisabled, kAccountDisabled);
     case Settled::kIdle:
       audit_.Audit("system", "account.disable", proven.user_name,
                    "idle longer than " +
@@ -404,9 +404,7 @@ PasswordChangeOutcome Authenticator::ChangePassword(
   auto stored = store_.ChangeAccount(proven.id, [&](Account& account) {
     if (!SamePassword(account, proven) || account.disabled) {
       // No guess either: the claim is taken back, nothing else changes.
-      LoginFailures failures = FailuresOf(account);
-      ReleaseLoginAttempt(failures, config_.throttle);
-      SetFailures(account, failures);
+      TakeBackClaim(account, config_.throttle);
       return true;
     }
     changed = true;

@@ -329,19 +329,17 @@ void Broker::HandleLogin(Client& client, const proto::ClientMessage& message) {
 }
 
 bool Broker::TakeLoginSlot(const Client& client) {
-  uint32_t& pending = logins_by_source_[client.source_key];
-  if (pending >= config_.limits.logins_per_source) {
+  if (logins_by_source_.count(client.source_key) >=
+      config_.limits.logins_per_source) {
     ++metrics_.logins_refused_busy;
     return false;
   }
-  ++pending;
+  logins_by_source_.Add(client.source_key);
   return true;
 }
 
 void Broker::ReturnLoginSlot(const std::string& source) {
-  auto it = logins_by_source_.find(source);
-  if (it != logins_by_source_.end() && --it->second == 0)
-    logins_by_source_.erase(it);
+  logins_by_source_.Remove(source);
 }
 
 void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {

@@ -29,6 +29,7 @@
 #include "relay/broker/client_link.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/join_guard.h"
+#include "relay/limits/source_counts.h"
 #include "relay/limits/source_row_budget.h"
 #include "relay/metrics/relay_metrics.h"
 #include "relay/store/store_writer.h"
@@ -129,7 +130,7 @@ class Broker {
   uint64_t next_client_id_ = 1;
   std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
   std::unordered_map<uint64_t, Client*> clients_by_id_;
-  std::unordered_map<std::string, uint32_t> logins_by_source_;
+  SourceCounts logins_by_source_;
   // Keyed by CodeTag(code), never the code: lookup time then says nothing
   // about how close a guess came, and the code itself is not kept.
   std::map<std::string, WaitingCode> codes_;

@@ -16,6 +16,7 @@
 #include "relay/accounts/authenticator.h"
 #include "relay/accounts/worker_account_service.h"
 #include "relay/broker/broker.h"
+#include "relay/limits/source_counts.h"
 #include "relay/limits/source_key.h"
 #include "relay/metrics/relay_metrics.h"
 #include "relay/server/metrics_listener.h"
@@ -161,8 +162,8 @@ class ServerImpl final : public RelayServer {
 
   std::unordered_map<Link*, std::unique_ptr<Link>> links_;
   std::list<Link*> handshaking_;  // oldest first
-  std::unordered_map<std::string, uint32_t> handshakes_by_source_;
-  std::unordered_map<std::string, uint32_t> links_by_source_;
+  SourceCounts handshakes_by_source_;
+  SourceCounts links_by_source_;
 };
 
 Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
@@ -322,7 +323,7 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
   ++metrics_.connections_total;
   metrics_.connections_open = links_.size();
   const std::string& source = l.source();
-  const uint32_t open_from_source = ++links_by_source_[source];
+  const uint32_t open_from_source = links_by_source_.Add(source);
 
   // Never stop accepting; shed instead. A source over its connection or
   // handshake cap loses its newest attempt, so one address cannot hold the
@@ -341,7 +342,7 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
   }
   l.handshaking = true;
   l.handshake_position = handshaking_.insert(handshaking_.end(), &l);
-  const uint32_t from_source = ++handshakes_by_source_[source];
+  const uint32_t from_source = handshakes_by_source_.Add(source);
   if (from_source > config_.limits.handshakes_per_source) {
     ++metrics_.handshakes_shed;
     connection->Close("too many handshakes from " + source);
@@ -363,18 +364,12 @@ void ServerImpl::HandshakeDone(Link& link) {
     return;
   link.handshaking = false;
   handshaking_.erase(link.handshake_position);
-  auto it = handshakes_by_source_.find(link.source());
-  if (it != handshakes_by_source_.end() && --it->second == 0) {
-    handshakes_by_source_.erase(it);
-  }
+  handshakes_by_source_.Remove(link.source());
   metrics_.handshakes_in_progress = handshaking_.size();
 }
 
 void ServerImpl::Forget(Link& link) {
-  auto it = links_by_source_.find(link.source());
-  if (it != links_by_source_.end() && --it->second == 0) {
-    links_by_source_.erase(it);
-  }
+  links_by_source_.Remove(link.source());
   links_.erase(&link);
   metrics_.connections_open = links_.size();
 }
