@@ -43,12 +43,18 @@ SignInResult SignInResultFor(const proto::LoginResult& result) {
     case proto::LoginResult::STATUS_THROTTLED:
       out.status = SignInStatus::kThrottled;
       out.retry_after = std::chrono::seconds(result.retry_after_seconds());
-      out.message = result.retry_after_seconds() > 0
-                        ? "Too many failed attempts. Wait " +
-                              Wait(result.retry_after_seconds()) +
-                              " before trying again."
-                        : "Too many failed attempts. Wait a moment before "
-                          "trying again.";
+      // The relay says why (failed attempts, or too many sign-ins from
+      // this network at once); without a reason, failed attempts.
+      if (!relay_text.empty()) {
+        out.message = relay_text;
+      } else if (result.retry_after_seconds() > 0) {
+        out.message = "Too many failed attempts. Wait " +
+                      Wait(result.retry_after_seconds()) +
+                      " before trying again.";
+      } else {
+        out.message =
+            "Too many failed attempts. Wait a moment before trying again.";
+      }
       break;
     case proto::LoginResult::STATUS_LOCKED:
       out.status = SignInStatus::kLocked;

@@ -136,6 +136,14 @@ TEST(SignInResultTest, EveryStatusHasAPlainSentence) {
       std::string::npos);
   EXPECT_EQ(map(proto::LoginResult::STATUS_DISABLED, 0, "Ask IT.").message,
             "Ask IT.");
+  // A relay busy with sign-ins from the same network says so; "failed
+  // attempts" would be wrong there.
+  EXPECT_EQ(map(proto::LoginResult::STATUS_THROTTLED, 2,
+                "Too many sign-ins from your network at once. Try again in a "
+                "moment.")
+                .message,
+            "Too many sign-ins from your network at once. Try again in a "
+            "moment.");
   EXPECT_EQ(map(proto::LoginResult::STATUS_UNSPECIFIED).status,
             SignInStatus::kRelayError);
   for (auto status :
