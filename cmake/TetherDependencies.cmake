@@ -5,11 +5,28 @@ find_package(Protobuf REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 
-# mbedTLS 2.28 (Debian 12) ships no CMake config; look the libraries up directly.
-find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h REQUIRED)
-find_library(MBEDTLS_LIBRARY mbedtls REQUIRED)
-find_library(MBEDX509_LIBRARY mbedx509 REQUIRED)
-find_library(MBEDCRYPTO_LIBRARY mbedcrypto REQUIRED)
+# mbedTLS >= 3.6 (TLS 1.3): from Debian 13 on Debian 12 (scripts/setup), linked
+# statically into every binary, so the packages need no mbedTLS package on the
+# target and each binary's --version names the copy it carries.
+set(TETHER_MBEDTLS_MIN_VERSION 3.6.0)
+find_path(MBEDTLS_INCLUDE_DIR mbedtls/version.h REQUIRED)
+set(_mbedtls_version_header ${MBEDTLS_INCLUDE_DIR}/mbedtls/build_info.h)
+if(NOT EXISTS ${_mbedtls_version_header})  # 2.x keeps it in version.h
+  set(_mbedtls_version_header ${MBEDTLS_INCLUDE_DIR}/mbedtls/version.h)
+endif()
+file(STRINGS ${_mbedtls_version_header} _mbedtls_version_line
+     REGEX "#define MBEDTLS_VERSION_STRING +\"")
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" MBEDTLS_VERSION "${_mbedtls_version_line}")
+if(MBEDTLS_VERSION VERSION_LESS TETHER_MBEDTLS_MIN_VERSION)
+  message(FATAL_ERROR
+    "Tether needs mbedTLS ${TETHER_MBEDTLS_MIN_VERSION} or newer (TLS 1.3); "
+    "${MBEDTLS_INCLUDE_DIR} has ${MBEDTLS_VERSION}. On Debian 12, run "
+    "scripts/setup: it installs libmbedtls-dev from Debian 13 (see docs/install.md).")
+endif()
+message(STATUS "mbedTLS ${MBEDTLS_VERSION} (static) in ${MBEDTLS_INCLUDE_DIR}")
+find_library(MBEDTLS_LIBRARY NAMES libmbedtls.a REQUIRED)
+find_library(MBEDX509_LIBRARY NAMES libmbedx509.a REQUIRED)
+find_library(MBEDCRYPTO_LIBRARY NAMES libmbedcrypto.a REQUIRED)
 add_library(tether_mbedtls INTERFACE)
 target_include_directories(tether_mbedtls SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
 target_link_libraries(tether_mbedtls INTERFACE

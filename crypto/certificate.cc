@@ -9,7 +9,6 @@
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
 #include <cerrno>
@@ -22,10 +21,6 @@
 #include "crypto/random.h"
 #include "crypto/scoped_mbedtls.h"
 #include "crypto/secure_memory.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
-#error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
-#endif
 
 namespace tether::crypto {
 namespace {
@@ -219,18 +214,9 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
   if (ret == 0) {
     ret = mbedtls_x509write_crt_set_issuer_name(crt, subject.c_str());
   }
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
   if (ret == 0) {
     ret = mbedtls_x509write_crt_set_serial_raw(crt, serial, sizeof(serial));
   }
-#else
-  ScopedMpi serial_mpi;
-  if (ret == 0) {
-    ret = mbedtls_mpi_read_binary(serial_mpi.get(), serial, sizeof(serial));
-  }
-  if (ret == 0)
-    ret = mbedtls_x509write_crt_set_serial(crt, serial_mpi.get());
-#endif
   if (ret == 0) {
     ret = mbedtls_x509write_crt_set_validity(crt, X509Time(not_before).c_str(),
                                              X509Time(not_after).c_str());

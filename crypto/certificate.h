@@ -42,8 +42,8 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
 Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem);
 
 // The fingerprint of a public key held by mbedTLS (the TLS layer uses this
-// on the peer's leaf certificate). Non-const: mbedTLS 2.28's writer takes a
-// non-const context, though it does not modify it.
+// on the peer's leaf certificate). Non-const: mbedTLS hands the peer's
+// certificate to the verify callback as non-const.
 Result<FingerprintDigest> PublicKeyDigest(mbedtls_pk_context* key);
 std::string FormatFingerprint(const FingerprintDigest& digest);
 

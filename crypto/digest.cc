@@ -2,23 +2,11 @@
 
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include <cstdlib>
 
 namespace tether::crypto {
 namespace {
-
-// mbedTLS 2.28 names the int-returning functions *_ret; 3.x drops the suffix.
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define TETHER_SHA256_STARTS mbedtls_sha256_starts
-#define TETHER_SHA256_UPDATE mbedtls_sha256_update
-#define TETHER_SHA256_FINISH mbedtls_sha256_finish
-#else
-#define TETHER_SHA256_STARTS mbedtls_sha256_starts_ret
-#define TETHER_SHA256_UPDATE mbedtls_sha256_update_ret
-#define TETHER_SHA256_FINISH mbedtls_sha256_finish_ret
-#endif
 
 // SHA-256 and HMAC over memory cannot fail; a failure is a broken build.
 void Check(int ret) {
@@ -31,7 +19,7 @@ void Check(int ret) {
 struct Sha256Hasher::Context {
   Context() {
     mbedtls_sha256_init(&sha);
-    Check(TETHER_SHA256_STARTS(&sha, /*is224=*/0));
+    Check(mbedtls_sha256_starts(&sha, /*is224=*/0));
   }
   ~Context() { mbedtls_sha256_free(&sha); }
   mbedtls_sha256_context sha;
@@ -43,13 +31,13 @@ Sha256Hasher::~Sha256Hasher() {
 }
 
 void Sha256Hasher::Update(ByteSpan data) {
-  Check(TETHER_SHA256_UPDATE(&context_->sha, data.data(), data.size()));
+  Check(mbedtls_sha256_update(&context_->sha, data.data(), data.size()));
 }
 
 Sha256Digest Sha256Hasher::Finish() {
   Sha256Digest digest;
-  Check(TETHER_SHA256_FINISH(&context_->sha, digest.data()));
-  Check(TETHER_SHA256_STARTS(&context_->sha, 0));
+  Check(mbedtls_sha256_finish(&context_->sha, digest.data()));
+  Check(mbedtls_sha256_starts(&context_->sha, 0));
   return digest;
 }
 

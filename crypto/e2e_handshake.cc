@@ -1,14 +1,12 @@
 #include "crypto/e2e_handshake.h"
 
-#include <mbedtls/md.h>
-
 #include <cstdio>
 #include <limits>
 #include <string_view>
 #include <utility>
 
+#include "crypto/digest.h"
 #include "crypto/hkdf.h"
-#include "crypto/mbedtls_error.h"
 
 namespace tether::crypto {
 namespace {
@@ -23,21 +21,15 @@ constexpr std::string_view kSasLabel = "sas";
 constexpr size_t kSasBytes = 8;
 constexpr uint64_t kSasModulus = 1000000;
 
-// Through mbedtls_md so the same call works on mbedTLS 2.28 (where
-// mbedtls_sha256 is deprecated for mbedtls_sha256_ret) and 3.x.
-Result<Bytes> Sha256(ByteSpan data) {
-  Bytes digest(32);
-  int ret = mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
-                       data.data(), data.size(), digest.data());
-  if (ret != 0)
-    return MakeError("SHA-256 failed: " + MbedtlsErrorText(ret));
-  return digest;
+Bytes Sha256Bytes(ByteSpan data) {
+  const Sha256Digest digest = Sha256(data);
+  return Bytes(digest.begin(), digest.end());
 }
 
-Result<Bytes> Commitment(ByteSpan supporter_public) {
+Bytes Commitment(ByteSpan supporter_public) {
   Bytes input(AsBytes(kCommitLabel).begin(), AsBytes(kCommitLabel).end());
   input.insert(input.end(), supporter_public.begin(), supporter_public.end());
-  return Sha256(input);
+  return Sha256Bytes(input);
 }
 
 void AppendBigEndian32(uint32_t value, Bytes& out) {
@@ -112,10 +104,7 @@ Result<Bytes> E2eHandshake::SupporterCommit() {
       !ok) {
     return Unexpected(std::move(ok).error());
   }
-  auto commitment = Commitment(key_pair_->public_key());
-  if (!commitment)
-    return Fail(commitment.error().message);
-  commitment_ = *commitment;
+  commitment_ = Commitment(key_pair_->public_key());
   state_ = State::kCommitted;
   return commitment_;
 }
@@ -160,10 +149,7 @@ Result<void> E2eHandshake::CustomerVerify(ByteSpan supporter_public) {
   if (supporter_public.size() != kPublicKeySize) {
     return Fail("supporter public key must be 32 bytes");
   }
-  auto expected = Commitment(supporter_public);
-  if (!expected)
-    return Fail(expected.error().message);
-  if (!ConstantTimeEqual(*expected, commitment_)) {
+  if (!ConstantTimeEqual(Commitment(supporter_public), commitment_)) {
     return Fail("commitment mismatch");
   }
   Bytes customer_public = key_pair_->public_key();
@@ -188,9 +174,7 @@ Result<void> E2eHandshake::DeriveKeys(ByteSpan supporter_public,
   AppendField(commitment_, transcript);
   AppendField(supporter_public, transcript);
   AppendField(customer_public, transcript);
-  auto salt = Sha256(transcript);
-  if (!salt)
-    return Unexpected(std::move(salt).error());
+  const Bytes salt = Sha256Bytes(transcript);
 
   // Scoped so Z and the PRK are wiped (SecretBytes) as soon as the keys
   // exist.
@@ -203,7 +187,7 @@ Result<void> E2eHandshake::DeriveKeys(ByteSpan supporter_public,
     // The ephemeral private key has done its job; dropping it now means a
     // later memory disclosure cannot recover this session's keys.
     key_pair_.reset();
-    auto prk = HkdfSha256Extract(*salt, shared->span());
+    auto prk = HkdfSha256Extract(salt, shared->span());
     if (!prk)
       return Unexpected(std::move(prk).error());
     auto c2s = HkdfSha256Expand(prk->span(), AsBytes(kCustomerToSupporterLabel),

@@ -4,67 +4,56 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #include <psa/crypto.h>
-#endif
 
 #include <string_view>
+#include <vector>
 
 #include "crypto/certificate.h"
 #include "crypto/mbedtls_error.h"
 #include "crypto/random.h"
 #include "crypto/secure_memory.h"
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
-#error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
-#endif
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
-#define TETHER_TLS13 1
-#else
-#define TETHER_TLS13 0
-#endif
-
 namespace tether::crypto {
 namespace {
 
-// Forward secrecy and AEAD only, strongest first; the server picks by this
-// order, not the client's. No CBC (Lucky 13 and friends), no static RSA key
-// exchange (no forward secrecy), no PSK. mbedTLS keeps a pointer to the
-// list, hence static storage.
-constexpr int kCipherSuites[] = {
-#if TETHER_TLS13
-    MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
-    MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
-    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
-#endif
+constexpr struct {
+  Tls13Suite suite;
+  int id;
+  std::string_view name;
+} kTls13Suites[] = {
+    {Tls13Suite::kAes256GcmSha384, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+     "TLS_AES_256_GCM_SHA384"},
+    {Tls13Suite::kChacha20Poly1305Sha256,
+     MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256"},
+    {Tls13Suite::kAes128GcmSha256, MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
+     "TLS_AES_128_GCM_SHA256"},
+};
+
+// TLS 1.2, only when a side allows it: forward secrecy and AEAD only,
+// strongest first. No CBC (Lucky 13 and friends), no static RSA key exchange
+// (no forward secrecy), no PSK.
+constexpr int kTls12Suites[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    0,
 };
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
+// Key exchange groups, preferred first. A TLS 1.3 server takes a key share
+// the client sent for one of these; a client that sent none it can use is
+// asked for one with a HelloRetryRequest. P-384 stays last because under
+// TLS 1.2 this list also bounds the curves of the ECDSA certificates a
+// client accepts, and IT's CA may issue P-384 keys.
 constexpr uint16_t kGroups[] = {
     MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
     MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
     MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
     MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
 };
-#else
-constexpr mbedtls_ecp_group_id kCurves[] = {
-    MBEDTLS_ECP_DP_CURVE25519,
-    MBEDTLS_ECP_DP_SECP256R1,
-    MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_NONE,
-};
-#endif
 
 // PEM parsers in mbedTLS only recognise PEM when the terminating NUL is
 // part of the buffer they are given.
@@ -77,36 +66,41 @@ Buffer NulTerminated(std::string_view text) {
 }
 
 Result<void> InitPsa() {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-  // mbedTLS 3 runs TLS 1.3 (and, with MBEDTLS_USE_PSA_CRYPTO, much of 1.2)
-  // on PSA, which must be initialised first. Idempotent.
+  // TLS 1.3 in mbedTLS 3 runs on PSA crypto, which must be initialised
+  // first. Idempotent and cheap after the first call.
   psa_status_t status = psa_crypto_init();
   if (status != PSA_SUCCESS) {
     return MakeError("cannot initialise PSA crypto: status " +
                      std::to_string(static_cast<int>(status)));
   }
-#endif
   return {};
 }
 
-Result<void> CheckVersionSupported(TlsVersion min_version) {
-#if !TETHER_TLS13
-  if (min_version == TlsVersion::kTls13) {
-    return MakeError(
-        "TLS 1.3 requires mbedTLS 3.6 or newer; this build "
-        "has " MBEDTLS_VERSION_STRING);
+// The suite list one side offers or accepts: the TLS 1.3 suites in order,
+// then TLS 1.2's when 1.2 is allowed. 0-terminated for mbedTLS.
+std::vector<int> SuiteList(const std::vector<Tls13Suite>& tls13,
+                           TlsVersion min_version) {
+  std::vector<int> ids;
+  for (Tls13Suite suite : tls13) {
+    for (const auto& known : kTls13Suites) {
+      if (known.suite == suite)
+        ids.push_back(known.id);
+    }
   }
-#else
-  (void)min_version;
-#endif
-  return {};
+  if (min_version == TlsVersion::kTls12)
+    ids.insert(ids.end(), std::begin(kTls12Suites), std::end(kTls12Suites));
+  ids.push_back(0);
+  return ids;
 }
 
-// The part of the policy both sides share.
+// The part of the policy both sides share. `suites` must outlive `conf`.
 Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
                                int endpoint,
                                TlsVersion min_version,
+                               const std::vector<int>& suites,
                                RandomGenerator& random) {
+  if (suites.size() < 2)
+    return MakeError("no TLS cipher suite is enabled");
   int ret = mbedtls_ssl_config_defaults(
       conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
   if (ret != 0) {
@@ -114,28 +108,16 @@ Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
   }
   mbedtls_ssl_conf_rng(conf, &RandomGenerator::MbedtlsCallback, &random);
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
   mbedtls_ssl_conf_min_tls_version(conf, min_version == TlsVersion::kTls13
                                              ? MBEDTLS_SSL_VERSION_TLS1_3
                                              : MBEDTLS_SSL_VERSION_TLS1_2);
-#if TETHER_TLS13
   mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_3);
-  // Fresh (EC)DHE for every connection; no resumption PSKs.
+  // Fresh (EC)DHE for every connection: no resumption PSKs, so no 0-RTT
+  // either (Debian's build has no MBEDTLS_SSL_EARLY_DATA besides).
   mbedtls_ssl_conf_tls13_key_exchange_modes(
       conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
-#else
-  mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#endif
   mbedtls_ssl_conf_groups(conf, kGroups);
-#else
-  (void)min_version;  // kTls13 was refused by CheckVersionSupported.
-  mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                               MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                               MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_curves(conf, kCurves);
-#endif
-  mbedtls_ssl_conf_ciphersuites(conf, kCipherSuites);
+  mbedtls_ssl_conf_ciphersuites(conf, suites.data());
 
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
   // Renegotiation buys us nothing and has a history of attacks; a peer
@@ -154,12 +136,33 @@ Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
   // which we never call.)
   mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
-  // TLS compression (CRIME) does not exist in mbedTLS 3 and is compiled out
-  // of Debian's 2.28 (no MBEDTLS_ZLIB_SUPPORT).
+  // TLS compression (CRIME) does not exist in mbedTLS 3.
   return {};
 }
 
 }  // namespace
+
+std::string_view Tls13SuiteName(Tls13Suite suite) {
+  for (const auto& known : kTls13Suites) {
+    if (known.suite == suite)
+      return known.name;
+  }
+  return "?";
+}
+
+Result<Tls13Suite> ParseTls13Suite(std::string_view name) {
+  for (const auto& known : kTls13Suites) {
+    if (known.name == name)
+      return known.suite;
+  }
+  return MakeError(
+      "not a TLS 1.3 cipher suite: write TLS_AES_256_GCM_SHA384, "
+      "TLS_CHACHA20_POLY1305_SHA256 or TLS_AES_128_GCM_SHA256");
+}
+
+std::string_view MbedtlsVersion() {
+  return MBEDTLS_VERSION_STRING;
+}
 
 // Declared in this order so they are freed in reverse: the SSL config
 // points at the certificates and the key.
@@ -184,6 +187,8 @@ struct TlsConfig::Contexts {
   // CA mode: the CAs from ca_file. Pin mode: empty, see CreateClient.
   mbedtls_x509_crt ca_chain;
   mbedtls_ssl_config conf;
+  // conf points at it.
+  std::vector<int> suites;
 
   bool server = false;
   bool pinned = false;
@@ -210,9 +215,6 @@ const std::string& TlsConfig::server_name() const {
 Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
     const TlsServerOptions& options,
     RandomGenerator& random) {
-  if (auto ok = CheckVersionSupported(options.min_version); !ok) {
-    return Unexpected(std::move(ok).error());
-  }
   if (auto ok = InitPsa(); !ok) {
     return Unexpected(std::move(ok).error());
   }
@@ -228,14 +230,9 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
                      MbedtlsErrorText(ret));
   }
   auto key_pem = NulTerminated<SecretBytes>(options.private_key_pem);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
   ret =
       mbedtls_pk_parse_key(&c.own_key, key_pem.data(), key_pem.size(), nullptr,
                            0, &RandomGenerator::MbedtlsCallback, &random);
-#else
-  ret = mbedtls_pk_parse_key(&c.own_key, key_pem.data(), key_pem.size(),
-                             nullptr, 0);
-#endif
   if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
     return MakeError(
         "the server private key is encrypted; Tether needs it unencrypted "
@@ -245,20 +242,19 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
     return MakeError("cannot parse the server private key: " +
                      MbedtlsErrorText(ret));
   }
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
   ret = mbedtls_pk_check_pair(&c.own_certificate.pk, &c.own_key,
                               &RandomGenerator::MbedtlsCallback, &random);
-#else
-  ret = mbedtls_pk_check_pair(&c.own_certificate.pk, &c.own_key);
-#endif
   if (ret != 0) {
     return MakeError(
         "the server private key does not belong to the certificate: " +
         MbedtlsErrorText(ret));
   }
 
+  if (options.tls13_suites.empty())
+    return MakeError("no TLS 1.3 cipher suite is enabled");
+  c.suites = SuiteList(options.tls13_suites, options.min_version);
   if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_SERVER,
-                                  options.min_version, random);
+                                  options.min_version, c.suites, random);
       !ok) {
     return Unexpected(std::move(ok).error());
   }
@@ -284,13 +280,9 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
         "fingerprint");
   }
   if (has_ca && options.server_name.empty()) {
-    // mbedTLS 2.28 silently skips the name check without a host name; a
-    // CA-verified connection to an unnamed server would trust any
-    // certificate the CA ever issued.
+    // Without a name, a CA-verified connection would trust any certificate
+    // the CA ever issued.
     return MakeError("TLS client with a CA file needs the server name");
-  }
-  if (auto ok = CheckVersionSupported(options.min_version); !ok) {
-    return Unexpected(std::move(ok).error());
   }
   if (auto ok = InitPsa(); !ok) {
     return Unexpected(std::move(ok).error());
@@ -321,8 +313,13 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
     }
   }
 
+  // A client offers every suite it accepts; the relay chooses.
+  c.suites = SuiteList(
+      {Tls13Suite::kAes256GcmSha384, Tls13Suite::kChacha20Poly1305Sha256,
+       Tls13Suite::kAes128GcmSha256},
+      options.min_version);
   if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_CLIENT,
-                                  options.min_version, random);
+                                  options.min_version, c.suites, random);
       !ok) {
     return Unexpected(std::move(ok).error());
   }

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -15,12 +17,29 @@ namespace tether::crypto {
 
 class RandomGenerator;
 
+// The oldest version a side accepts; every side offers TLS 1.3.
 enum class TlsVersion { kTls12, kTls13 };
+
+// The TLS 1.3 cipher suites (all AEAD), by their IANA names.
+enum class Tls13Suite {
+  kAes256GcmSha384,         // TLS_AES_256_GCM_SHA384
+  kChacha20Poly1305Sha256,  // TLS_CHACHA20_POLY1305_SHA256
+  kAes128GcmSha256,         // TLS_AES_128_GCM_SHA256
+};
+std::string_view Tls13SuiteName(Tls13Suite suite);
+Result<Tls13Suite> ParseTls13Suite(std::string_view name);
+
+// "3.6.6": the mbedTLS this binary carries (linked statically), for
+// --version, so IT can tell when a security release needs a rebuild.
+std::string_view MbedtlsVersion();
 
 struct TlsServerOptions {
   std::string certificate_pem;  // leaf first, then any intermediates
   std::string private_key_pem;  // must match the leaf's public key
-  TlsVersion min_version = TlsVersion::kTls12;
+  TlsVersion min_version = TlsVersion::kTls13;
+  // In the server's order of preference; at least one. Under TLS 1.2 (when
+  // allowed) the ECDHE + AEAD suites apply instead.
+  std::vector<Tls13Suite> tls13_suites = {Tls13Suite::kAes256GcmSha384};
 };
 
 // Exactly one of `ca_file` and `pinned_fingerprint` is set.
@@ -33,10 +52,10 @@ struct TlsClientOptions {
   std::string pinned_fingerprint;
   // Sent as SNI; checked against the certificate when `ca_file` is used.
   std::string server_name;
-  TlsVersion min_version = TlsVersion::kTls12;
+  TlsVersion min_version = TlsVersion::kTls13;
 };
 
-// The TLS policy of one side: versions, AEAD-only suites, curves,
+// The TLS policy of one side: versions, AEAD-only suites, groups,
 // certificates and how the peer is verified. Immutable once created and
 // shared by every TlsEngine of that side, possibly across threads.
 //

@@ -1,7 +1,6 @@
 #include "crypto/tls_engine.h"
 
 #include <mbedtls/ssl.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
 #include <algorithm>
@@ -9,10 +8,6 @@
 #include <utility>
 
 #include "crypto/mbedtls_error.h"
-
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03060000
-#error "Tether builds with mbedTLS 2.28 or 3.6 and newer"
-#endif
 
 namespace tether::crypto {
 namespace {
@@ -204,12 +199,10 @@ Result<size_t> TlsEngine::Read(std::span<uint8_t> out) {
     // 0 would mean the transport reported EOF, which ours never does.
     if (ret == 0 || WouldBlock(ret))
       return size_t{0};
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
     // A TLS 1.3 server may send tickets at any time; we do not resume, so
     // there is nothing to do but read on.
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
       continue;
-#endif
     return Unexpected(Fail(ret, "TLS read failed"));
   }
 }
@@ -296,8 +289,15 @@ Error TlsEngine::Fail(int mbedtls_code, const std::string& what) {
       alert = MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC;
       break;
     case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+      protocol_refused_ =
+          !failed_ && !handshake_complete_ && !config_->is_server();
       message = what + ": " + MbedtlsErrorText(mbedtls_code);
       alert = -1;  // the peer has given up already; answering is pointless
+      break;
+    case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+      protocol_refused_ = !failed_ && !config_->is_server();
+      message = what + ": " + MbedtlsErrorText(mbedtls_code);
+      alert = MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION;
       break;
     default:
       message = what + ": " + MbedtlsErrorText(mbedtls_code);

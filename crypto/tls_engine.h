@@ -70,6 +70,11 @@ class TlsEngine {
   // refused (pin mismatch, or chain/name verification in CA mode), so the
   // app can say so instead of reporting a generic TLS failure.
   bool certificate_rejected() const { return certificate_rejected_; }
+  // Client side: the server refused the handshake (a fatal alert before it
+  // completed) or chose a version this side does not accept. A client
+  // offers every TLS 1.3 suite and group a server may ask for, so this means
+  // the server does not speak TLS 1.3: an outdated relay, or not a relay.
+  bool protocol_refused() const { return protocol_refused_; }
   // "TLSv1.2" or "TLSv1.3"; empty before the handshake completes.
   std::string protocol_version() const;
   // mbedTLS's name, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"; empty
@@ -110,6 +115,7 @@ class TlsEngine {
   bool close_sent_ = false;
   bool failed_ = false;
   bool certificate_rejected_ = false;
+  bool protocol_refused_ = false;
   Error error_;
 
   // Pin mode: set by VerifyCallback.

@@ -29,8 +29,7 @@ SecretBytes ClampScalar(ByteSpan private_key) {
 
 // X25519(scalar, u) with mbedTLS. Both inputs are RFC 7748 little-endian
 // byte strings; `scalar` is already clamped. Only the group's public API
-// is used (no struct fields), so this builds unchanged on mbedTLS 2.28 and
-// 3.x.
+// is used (no struct fields, which mbedTLS 3 keeps private).
 Result<SecretBytes> ScalarMult(ByteSpan scalar, ByteSpan u) {
   ScopedEcpGroup group;
   int ret = mbedtls_ecp_group_load(group.get(), MBEDTLS_ECP_DP_CURVE25519);

@@ -431,6 +431,7 @@ void PeerSessionImpl::OnClosed(TlsConnection& connection,
   log::Warn("relay connection closed: {}", reason);
   ClosedConnection closed;
   closed.certificate_rejected = connection.certificate_rejected();
+  closed.protocol_refused = connection.protocol_refused();
   closed.pinned = !options_.relay.fingerprint.empty();
   closed.tls_ready = connection.tls_ready();
   closed.idle_before_login = options_.role == proto::ROLE_SUPPORTER &&

@@ -81,6 +81,8 @@ SessionEnd EndForClosedConnection(const ClosedConnection& closed) {
     end.server_untrusted = true;
     return end;
   }
+  if (closed.protocol_refused)
+    return Remote(proto::END_REASON_PROTOCOL_ERROR, kOutdatedRelayText);
   if (!closed.tls_ready) {
     return Remote(proto::END_REASON_PEER_LOST, kNoSecureConnectionText);
   }

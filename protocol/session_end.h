@@ -24,6 +24,8 @@ inline constexpr char kConnectionLostText[] =
 inline constexpr char kNoAnswerText[] =
     "The relay did not answer in time. Check the relay address and the "
     "network.";
+inline constexpr char kOutdatedRelayText[] =
+    "This server uses an outdated protocol; ask IT to update it.";
 inline constexpr char kNoSecureConnectionText[] =
     "A secure connection to the relay could not be opened.";
 inline constexpr char kUnreadableRelayText[] =
@@ -46,8 +48,9 @@ SessionEnd EndForDialFailure(const RelayDialer::DialError& error,
 // The TLS connection closed without an End from the relay.
 struct ClosedConnection {
   bool certificate_rejected = false;
-  bool pinned = false;     // pin mode rather than CA mode
-  bool tls_ready = false;  // the handshake had completed
+  bool protocol_refused = false;  // the relay does not speak TLS 1.3
+  bool pinned = false;            // pin mode rather than CA mode
+  bool tls_ready = false;         // the handshake had completed
   // A supporter connected but nobody signed in: the relay drops those.
   bool idle_before_login = false;
 };

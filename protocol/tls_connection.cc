@@ -507,6 +507,10 @@ bool TlsConnection::certificate_rejected() const {
   return engine_ && engine_->certificate_rejected();
 }
 
+bool TlsConnection::protocol_refused() const {
+  return engine_ && engine_->protocol_refused();
+}
+
 std::string TlsConnection::tls_description() const {
   if (!tls_ready())
     return "no TLS session";

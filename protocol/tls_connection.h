@@ -134,6 +134,9 @@ class TlsConnection {
   // certificate was refused (pin mismatch, or failed verification against
   // the CA), not because of the network. Lets an app say which.
   bool certificate_rejected() const;
+  // Client side, once closing: the server does not speak TLS 1.3 (see
+  // TlsEngine::protocol_refused).
+  bool protocol_refused() const;
   bool closing() const { return state_ != State::kOpen; }
   const std::string& peer_address() const { return peer_address_; }
   uint64_t bytes_received() const { return bytes_received_; }

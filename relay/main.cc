@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "protocol/messages.h"
+#include "protocol/version.h"
 #include "relay/admin/admin_commands.h"
 #include "relay/config/relay_config.h"
 #include "relay/server/relay_server.h"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Tether relay: pairs technicians and customers inside your "
       "network; cannot read their sessions."};
-  app.set_version_flag("--version", "tether-relay " TETHER_VERSION);
+  app.set_version_flag("--version", protocol::VersionLine("tether-relay"));
   app.require_subcommand(1);
   // `tether-relay user list -c relay.toml` works as well as `-c` first.
   app.fallthrough();

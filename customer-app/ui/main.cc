@@ -20,6 +20,7 @@
 #include "customer-app/ui/style.h"
 #include "protocol/host_port.h"
 #include "protocol/messages.h"
+#include "protocol/version.h"
 
 namespace {
 
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (parser.isSet(version_option)) {
-    std::printf("tether-customer %s\n", TETHER_VERSION);
+    std::printf("%s\n",
+                tether::protocol::VersionLine("tether-customer").c_str());
     return 0;
   }
 

@@ -522,6 +522,45 @@ Field TlsVersionField(std::string_view name) {
       }};
 }
 
+Field CipherSuitesField(std::string_view name) {
+  return {
+      name,
+      [](const toml::node& node, RelayConfig& config) -> Result<void> {
+        constexpr std::string_view kExample =
+            "a list such as [\"TLS_AES_256_GCM_SHA384\"]";
+        const auto* array = node.as_array();
+        if (array == nullptr)
+          return WrongType(node, kExample);
+        if (array->empty() || array->size() > 3)
+          return MakeError("must list 1 to 3 TLS 1.3 suites");
+        std::vector<crypto::Tls13Suite> suites;
+        for (const toml::node& element : *array) {
+          auto text = ReadString(element, kExample);
+          if (!text)
+            return Unexpected(std::move(text).error());
+          auto suite = crypto::ParseTls13Suite(*text);
+          if (!suite) {
+            return MakeError(Quote(*text) + " is " + suite.error().message);
+          }
+          if (std::find(suites.begin(), suites.end(), *suite) != suites.end()) {
+            return MakeError(Quote(*text) + " is listed twice");
+          }
+          suites.push_back(*suite);
+        }
+        config.tls.cipher_suites = std::move(suites);
+        return {};
+      },
+      [name](const RelayConfig& config) {
+        std::string list = "[";
+        for (crypto::Tls13Suite suite : config.tls.cipher_suites) {
+          if (list.size() > 1)
+            list += ", ";
+          list += Quote(crypto::Tls13SuiteName(suite));
+        }
+        return Line(name, list + "]");
+      }};
+}
+
 Field LogLevelField(std::string_view name) {
   return {name,
           [](const toml::node& node, RelayConfig& config) -> Result<void> {
@@ -605,6 +644,7 @@ std::vector<Section> MakeSchema() {
            PathField("private_key", TETHER_MEMBER(tls.private_key),
                      /*allow_empty=*/false),
            TlsVersionField("min_version"),
+           CipherSuitesField("cipher_suites"),
        }},
       {"store",
        {

@@ -48,8 +48,10 @@ struct ServerConfig {
 struct RelayTlsConfig {
   std::filesystem::path certificate = "/var/lib/tether/relay.crt";
   std::filesystem::path private_key = "/var/lib/tether/relay.key";
-  // Whether this build's mbedTLS supports 1.3 is the TLS layer's concern.
-  crypto::TlsVersion min_version = crypto::TlsVersion::kTls12;
+  crypto::TlsVersion min_version = crypto::TlsVersion::kTls13;
+  // TLS 1.3 suites, preferred first (TLS 1.2's, when allowed, are fixed).
+  std::vector<crypto::Tls13Suite> cipher_suites = {
+      crypto::Tls13Suite::kAes256GcmSha384};
 
   bool operator==(const RelayTlsConfig&) const = default;
 };

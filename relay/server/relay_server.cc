@@ -13,6 +13,7 @@
 #include "crypto/tls_config.h"
 #include "protocol/relay.pb.h"
 #include "protocol/tls_connection.h"
+#include "protocol/version.h"
 #include "relay/accounts/authenticator.h"
 #include "relay/accounts/worker_account_service.h"
 #include "relay/broker/broker.h"
@@ -210,9 +211,9 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   auto key = crypto::ReadPemFile(config_.tls.private_key);
   if (!key)
     return Unexpected(key.error());
-  auto tls =
-      crypto::TlsConfig::CreateServer({*cert, *key, config_.tls.min_version},
-                                      crypto::RandomGenerator::Default());
+  auto tls = crypto::TlsConfig::CreateServer(
+      {*cert, *key, config_.tls.min_version, config_.tls.cipher_suites},
+      crypto::RandomGenerator::Default());
   if (!tls)
     return Unexpected(tls.error());
   tls_ = *tls;
@@ -262,8 +263,9 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
       return Unexpected(metrics.error());
     metrics_listener_ = std::move(*metrics);
   }
-  writer_->Audit("system", "relay.start", "",
-                 "version " TETHER_VERSION ", certificate " + fingerprint);
+  writer_->Audit(
+      "system", "relay.start", "",
+      protocol::VersionLine("tether-relay") + ", certificate " + fingerprint);
   return {};
 }
 
@@ -482,6 +484,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::Create(
   auto fingerprint = EnsureRelayCertificate(config);
   if (!fingerprint)
     return Unexpected(fingerprint.error());
+  log::Info("{}", protocol::VersionLine("tether-relay"));
   log::Info("certificate fingerprint (clients pin this): {}", *fingerprint);
   auto server = std::make_unique<ServerImpl>(config);
   if (auto init = server->Init(*fingerprint); !init) {

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "protocol/host_port.h"
 #include "protocol/messages.h"
+#include "protocol/version.h"
 #include "supporter-app/core/supporter_session.h"
 #include "supporter-app/ui/mapped_input_sink.h"
 #include "supporter-app/ui/style.h"
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (parser.isSet(version_option)) {
-    std::printf("tether-supporter %s\n", TETHER_VERSION);
+    std::printf("%s\n",
+                tether::protocol::VersionLine("tether-supporter").c_str());
     return 0;
   }
 

@@ -1,11 +1,12 @@
 // Interoperability and policy tests against a real TLS stack: `openssl
 // s_client` talks to tests/tools/tls_test_server (our engine over real
-// sockets). The refusals must come from our server, so the client is
-// loosened (@SECLEVEL=0) to offer what we refuse, and each failure must show
-// an alert received from the server.
+// sockets, with the relay's default policy unless told otherwise). The
+// refusals must come from our server, so the client is loosened
+// (@SECLEVEL=0) to offer what we refuse, and each failure must show an alert
+// received from the server. tests/relay/relay_tls_test.cc checks the same
+// against a relay started from the shipped relay.toml.
 
 #include <gtest/gtest.h>
-#include <mbedtls/version.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -18,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/openssl_output.h"
+#include "tests/support/shell.h"
+
 extern char** environ;
 
 namespace tether::crypto {
@@ -25,14 +29,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr bool kHasTls13 = MBEDTLS_VERSION_NUMBER >= 0x03060000;
+// The relay's tls.min_version = "1.2".
+const std::vector<std::string> kAllowTls12 = {"--min-version", "1.2"};
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-bool HaveOpenssl() {
-  return std::system("command -v openssl >/dev/null 2>&1") == 0;
 }
 
 fs::path TestServerPath() {
@@ -40,25 +41,8 @@ fs::path TestServerPath() {
   return fs::path(dir != nullptr ? dir : "") / "tls_test_server";
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunShell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr)
-    return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using CommandResult = test::ShellResult;
+using test::RunShell;
 
 // The test server as a child process. Start() returns once it has printed
 // its port (no sleeping); the destructor stops it if it has not exited yet.
@@ -129,7 +113,7 @@ CommandResult RunSClient(int port, const std::string& args) {
 class TlsOpensslTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveOpenssl())
+    if (!test::HaveCommand("openssl"))
       GTEST_SKIP() << "openssl is not installed";
     ASSERT_TRUE(fs::exists(TestServerPath()))
         << TestServerPath() << " missing; is TETHER_TEST_BIN_DIR set?";
@@ -145,41 +129,77 @@ class TlsOpensslTest : public ::testing::Test {
       return {};
     return RunSClient(port, args);
   }
-
-  // The handshake failed because our server said no: an alert came from it,
-  // and the client did not refuse on its own.
-  static void ExpectServerRefused(const CommandResult& result,
-                                  const std::string& alert_number) {
-    EXPECT_NE(result.exit_code, 0) << result.output;
-    EXPECT_TRUE(Contains(result.output, "SSL alert number " + alert_number))
-        << result.output;
-    EXPECT_FALSE(Contains(result.output, "no protocols available"))
-        << result.output;
-    EXPECT_FALSE(Contains(result.output, "no ciphers available"))
-        << result.output;
-  }
 };
 
-TEST_F(TlsOpensslTest, DefaultClientGetsTls12WithEcdsaAes256Gcm) {
+TEST_F(TlsOpensslTest, DefaultClientGetsTls13WithAes256Gcm) {
   CommandResult result = Connect("");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  if (kHasTls13) {
-    EXPECT_TRUE(Contains(result.output, "TLSv1.3")) << result.output;
-  } else {
-    EXPECT_TRUE(Contains(result.output,
-                         "New, TLSv1.2, Cipher is "
-                         "ECDHE-ECDSA-AES256-GCM-SHA384"))
-        << result.output;
-  }
+  EXPECT_TRUE(
+      Contains(result.output, "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384"))
+      << result.output;
+  EXPECT_TRUE(Contains(result.output, "Server Temp Key: X25519"))
+      << result.output;
+}
+
+TEST_F(TlsOpensslTest, Tls13OnlyClientAskingForAes256GcmIsAccepted) {
+  CommandResult result =
+      Connect("-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(
+      Contains(result.output, "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384"))
+      << result.output;
+}
+
+TEST_F(TlsOpensslTest, P256OnlyClientIsAccepted) {
+  CommandResult result = Connect("-tls1_3 -groups P-256");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(Contains(result.output, "Server Temp Key: ECDH, prime256v1"))
+      << result.output;
+}
+
+// The client's key share is for a group we do not take (finite-field DH):
+// the server asks for P-256 with a HelloRetryRequest (a second ServerHello
+// in s_client's message trace) and the handshake completes.
+TEST_F(TlsOpensslTest, ClientWithoutUsableKeyShareGetsHelloRetryRequest) {
+  CommandResult result = Connect("-tls1_3 -groups ffdhe2048:P-256 -msg");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(test::CountOf(result.output, "ServerHello"), 2u) << result.output;
+  EXPECT_TRUE(Contains(result.output, "Server Temp Key: ECDH, prime256v1"))
+      << result.output;
+}
+
+class TlsOpensslTls13SuiteTest
+    : public TlsOpensslTest,
+      public ::testing::WithParamInterface<const char*> {};
+
+// Only AES-256 by default; IT may add the other two (tls.cipher_suites).
+TEST_P(TlsOpensslTls13SuiteTest, IsRefusedByDefaultAndAcceptedWhenListed) {
+  const std::string suite = GetParam();
+  test::ExpectServerRefused(Connect("-tls1_3 -ciphersuites " + suite), "40");
+  CommandResult result =
+      Connect("-tls1_3 -ciphersuites " + suite,
+              {"--suites", "TLS_AES_256_GCM_SHA384," + suite});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(Contains(result.output, "New, TLSv1.3, Cipher is " + suite))
+      << result.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(NotDefault,
+                         TlsOpensslTls13SuiteTest,
+                         ::testing::Values("TLS_CHACHA20_POLY1305_SHA256",
+                                           "TLS_AES_128_GCM_SHA256"));
+
+TEST_F(TlsOpensslTest, Tls12IsRefusedByDefault) {
+  test::ExpectServerRefused(Connect("-tls1_2"), "70");
 }
 
 class TlsOpensslAcceptedSuiteTest
     : public TlsOpensslTest,
       public ::testing::WithParamInterface<const char*> {};
 
-TEST_P(TlsOpensslAcceptedSuiteTest, Tls12AeadSuiteIsNegotiated) {
+TEST_P(TlsOpensslAcceptedSuiteTest, Tls12AeadSuiteIsNegotiatedWhenAllowed) {
   std::string suite = GetParam();
-  CommandResult result = Connect("-tls1_2 -cipher " + suite);
+  CommandResult result = Connect("-tls1_2 -cipher " + suite, kAllowTls12);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(Contains(result.output, "New, TLSv1.2, Cipher is " + suite))
       << result.output;
@@ -191,20 +211,15 @@ INSTANTIATE_TEST_SUITE_P(EcdsaCertificate,
                                            "ECDHE-ECDSA-AES128-GCM-SHA256",
                                            "ECDHE-ECDSA-CHACHA20-POLY1305"));
 
+// Even where TLS 1.2 is allowed.
 TEST_F(TlsOpensslTest, Tls11IsRefusedByTheServer) {
-  ExpectServerRefused(Connect("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'"), "70");
+  test::ExpectServerRefused(
+      Connect("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'", kAllowTls12), "70");
 }
 
 TEST_F(TlsOpensslTest, Tls10IsRefusedByTheServer) {
-  ExpectServerRefused(Connect("-tls1 -cipher 'DEFAULT:@SECLEVEL=0'"), "70");
-}
-
-TEST_F(TlsOpensslTest, Tls13OnlyClientIsRefusedWithoutMbedtls36) {
-  if (kHasTls13)
-    GTEST_SKIP() << "this build speaks TLS 1.3";
-  // A TLS 1.3 ClientHello looks like TLS 1.2 with only 1.3 suites to a
-  // 1.2 server, so the refusal is handshake_failure, not protocol_version.
-  ExpectServerRefused(Connect("-tls1_3"), "40");
+  test::ExpectServerRefused(
+      Connect("-tls1 -cipher 'DEFAULT:@SECLEVEL=0'", kAllowTls12), "70");
 }
 
 struct RefusedSuite {
@@ -220,10 +235,11 @@ class TlsOpensslRefusedSuiteTest
     : public TlsOpensslTest,
       public ::testing::WithParamInterface<RefusedSuite> {};
 
-TEST_P(TlsOpensslRefusedSuiteTest, SuiteIsRefusedByTheServer) {
-  ExpectServerRefused(
+TEST_P(TlsOpensslRefusedSuiteTest, SuiteIsRefusedEvenWhereTls12IsAllowed) {
+  test::ExpectServerRefused(
       Connect(std::string("-tls1_2 -cipher '") + GetParam().suite +
-              ":@SECLEVEL=0' " + GetParam().client_args),
+                  ":@SECLEVEL=0' " + GetParam().client_args,
+              kAllowTls12),
       "40");
 }
 
@@ -237,8 +253,9 @@ INSTANTIATE_TEST_SUITE_P(
                       RefusedSuite{"PSK-AES256-GCM-SHA384",
                                    "-psk 00112233445566778899aabbccddeeff"}));
 
-// With an RSA certificate the server offers ECDHE-RSA, but still never the
-// static RSA key exchange that the certificate would make possible.
+// With an RSA certificate the server offers ECDHE-RSA (where TLS 1.2 is
+// allowed), but still never the static RSA key exchange that the
+// certificate would make possible; TLS 1.3 signs with RSA-PSS.
 class TlsOpensslRsaTest : public TlsOpensslTest {
  protected:
   void SetUp() override {
@@ -262,8 +279,9 @@ class TlsOpensslRsaTest : public TlsOpensslTest {
       fs::remove_all(dir_, ec);
   }
   std::vector<std::string> ServerArgs() const {
-    return {"--cert", (dir_ / "rsa.crt").string(), "--key",
-            (dir_ / "rsa.key").string()};
+    return {"--cert",        (dir_ / "rsa.crt").string(),
+            "--key",         (dir_ / "rsa.key").string(),
+            "--min-version", "1.2"};
   }
 
   fs::path dir_;
@@ -278,8 +296,17 @@ TEST_F(TlsOpensslRsaTest, EcdheRsaAes256GcmIsNegotiated) {
       << result.output;
 }
 
+TEST_F(TlsOpensslRsaTest, Tls13WorksWithAnRsaCertificate) {
+  CommandResult result =
+      Connect("-tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384", ServerArgs());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(
+      Contains(result.output, "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384"))
+      << result.output;
+}
+
 TEST_F(TlsOpensslRsaTest, StaticRsaKeyExchangeIsRefused) {
-  ExpectServerRefused(
+  test::ExpectServerRefused(
       Connect("-tls1_2 -cipher 'AES256-GCM-SHA384:AES128-GCM-SHA256:"
               "AES256-SHA256:@SECLEVEL=0'",
               ServerArgs()),
@@ -287,7 +314,7 @@ TEST_F(TlsOpensslRsaTest, StaticRsaKeyExchangeIsRefused) {
 }
 
 TEST_F(TlsOpensslRsaTest, EcdheRsaCbcIsRefused) {
-  ExpectServerRefused(
+  test::ExpectServerRefused(
       Connect("-tls1_2 -cipher 'ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:"
               "@SECLEVEL=0'",
               ServerArgs()),

@@ -90,7 +90,9 @@ TEST(RelayConfigTest, DefaultsAreThoseOfTheIssue) {
   EXPECT_EQ(config.server.listen[0].ToString(), "0.0.0.0:8443");
   EXPECT_EQ(config.server.listen[1].ToString(), "[::]:8443");
   EXPECT_EQ(config.server.max_connections, 10000u);
-  EXPECT_EQ(config.tls.min_version, crypto::TlsVersion::kTls12);
+  EXPECT_EQ(config.tls.min_version, crypto::TlsVersion::kTls13);
+  EXPECT_EQ(config.tls.cipher_suites,
+            std::vector{crypto::Tls13Suite::kAes256GcmSha384});
   EXPECT_EQ(config.store.event_retention, hours(24 * 30));
   EXPECT_EQ(config.timeouts.tls_handshake, seconds(10));
   EXPECT_EQ(config.timeouts.first_message, seconds(10));
@@ -147,7 +149,9 @@ TEST(RelayConfigTest, DescriptionParsesBackToTheSameConfig) {
   config.server.max_connections = 77;
   config.tls.certificate = "/etc/tether/c.pem";
   config.tls.private_key = "/etc/tether/k.pem";
-  config.tls.min_version = crypto::TlsVersion::kTls13;
+  config.tls.min_version = crypto::TlsVersion::kTls12;
+  config.tls.cipher_suites = {crypto::Tls13Suite::kChacha20Poly1305Sha256,
+                              crypto::Tls13Suite::kAes256GcmSha384};
   config.store.database = "/srv/relay.db";
   config.store.event_retention = hours(36);
   config.timeouts.code_expiry = seconds(90);
@@ -203,11 +207,15 @@ INSTANTIATE_TEST_SUITE_P(
                      }},
         OverrideCase{"Tls",
                      "[tls]\ncertificate = \"/c.pem\"\nprivate_key = "
-                     "\"/k.pem\"\nmin_version = \"1.3\"\n",
+                     "\"/k.pem\"\nmin_version = \"1.2\"\n"
+                     "cipher_suites = [\"TLS_AES_128_GCM_SHA256\"]\n",
                      [](const RelayConfig& c) {
                        return c.tls.certificate == "/c.pem" &&
                               c.tls.private_key == "/k.pem" &&
-                              c.tls.min_version == crypto::TlsVersion::kTls13;
+                              c.tls.min_version == crypto::TlsVersion::kTls12 &&
+                              c.tls.cipher_suites ==
+                                  std::vector{
+                                      crypto::Tls13Suite::kAes128GcmSha256};
                      }},
         OverrideCase{"Store",
                      "[store]\ndatabase = \"/srv/r.db\"\n"
@@ -453,10 +461,25 @@ TEST(RelayConfigTest, BadEnumValuesListTheAllowedOnes) {
                         "trace, debug, info, warn, error or off)"));
 }
 
-TEST(RelayConfigTest, TlsMinVersion13Parses) {
-  auto config = ParseRelayConfig("[tls]\nmin_version = \"1.3\"\n", "x");
+TEST(RelayConfigTest, TlsMinVersion12Parses) {
+  auto config = ParseRelayConfig("[tls]\nmin_version = \"1.2\"\n", "x");
   ASSERT_TRUE(config.has_value()) << config.error().message;
-  EXPECT_EQ(config->tls.min_version, crypto::TlsVersion::kTls13);
+  EXPECT_EQ(config->tls.min_version, crypto::TlsVersion::kTls12);
+}
+
+TEST(RelayConfigTest, BadCipherSuiteListsSayWhatIsWrong) {
+  EXPECT_EQ(
+      ErrorOf("[tls]\ncipher_suites = [\"TLS_RSA_WITH_AES_128_CBC_SHA\"]\n"),
+      "relay.toml:2: tls.cipher_suites: \"TLS_RSA_WITH_AES_128_CBC_SHA\" "
+      "is not a TLS 1.3 cipher suite: write TLS_AES_256_GCM_SHA384, "
+      "TLS_CHACHA20_POLY1305_SHA256 or TLS_AES_128_GCM_SHA256");
+  EXPECT_THAT(ErrorOf("[tls]\ncipher_suites = []\n"),
+              HasSubstr("tls.cipher_suites: must list 1 to 3 TLS 1.3 suites"));
+  EXPECT_THAT(ErrorOf("[tls]\ncipher_suites = [\"TLS_AES_256_GCM_SHA384\", "
+                      "\"TLS_AES_256_GCM_SHA384\"]\n"),
+              HasSubstr("\"TLS_AES_256_GCM_SHA384\" is listed twice"));
+  EXPECT_THAT(ErrorOf("[tls]\ncipher_suites = \"TLS_AES_256_GCM_SHA384\"\n"),
+              HasSubstr("tls.cipher_suites: expected a list such as"));
 }
 
 TEST(RelayConfigTest, TextWithControlCharactersIsRefused) {

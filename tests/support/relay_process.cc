@@ -50,6 +50,47 @@ RelayProcess::RelayProcess(std::string extra_toml) {
          << extra_toml;
 }
 
+RelayProcess::RelayProcess(const Shipped& shipped) {
+  char pattern[] = "/tmp/tether-relay-test-XXXXXX";
+  dir_ = mkdtemp(pattern);
+  auto quoted = [](const fs::path& path) {
+    return "\"" + path.string() + "\"";
+  };
+  std::vector<std::pair<std::string, std::string>> changes = {
+      {"server.listen", "[\"127.0.0.1:0\"]"},
+      {"tls.certificate", quoted(dir_ / "relay.crt")},
+      {"tls.private_key", quoted(dir_ / "relay.key")},
+      {"store.database", quoted(dir_ / "relay.db")},
+      {"metrics.listen", "\"127.0.0.1:0\""},
+  };
+  changes.insert(changes.end(), shipped.changes.begin(), shipped.changes.end());
+  // Tests run in tests/; the file IT installs is packaging/relay.toml.
+  std::ifstream in("../packaging/relay.toml");
+  std::ofstream out(dir_ / "relay.toml");
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.starts_with("[")) {
+      section = line.substr(1, line.find(']') - 1);
+    } else if (const size_t eq = line.find(" = ");
+               eq != std::string::npos && !line.starts_with("#")) {
+      const std::string key = section + "." + line.substr(0, eq);
+      for (auto& [name, value] : changes) {
+        if (name == key) {
+          line = line.substr(0, eq) + " = " + value;
+          name.clear();  // applied
+        }
+      }
+    }
+    out << line << "\n";
+  }
+  // A change the file has no line for would leave a test checking the
+  // default while it believes otherwise.
+  for (const auto& [name, value] : changes) {
+    if (!name.empty())
+      setup_error_ += "packaging/relay.toml has no " + name + "; ";
+  }
+}
+
 RelayProcess::~RelayProcess() {
   Kill();
   std::error_code ec;
@@ -57,6 +98,8 @@ RelayProcess::~RelayProcess() {
 }
 
 Result<void> RelayProcess::Start() {
+  if (!setup_error_.empty())
+    return MakeError(setup_error_);
   const fs::path log_path = dir_ / "relay.log";
   // A restart appends to the log: look only at what this run writes.
   const size_t log_start = log().size();

@@ -19,6 +19,14 @@ class RelayProcess {
  public:
   // `extra_toml` is appended to the generated config (override sections).
   explicit RelayProcess(std::string extra_toml = "");
+  // The shipped packaging/relay.toml as IT gets it, with only what must
+  // differ in a test changed: addresses (127.0.0.1, free ports), the files
+  // (in the temporary directory), and `changes` ("section.key" -> TOML
+  // value, e.g. {"tls.min_version", "\"1.2\""}) on top.
+  struct Shipped {
+    std::vector<std::pair<std::string, std::string>> changes;
+  };
+  explicit RelayProcess(const Shipped& shipped);
   ~RelayProcess();  // SIGKILLs the relay if still running; removes the dir
   RelayProcess(const RelayProcess&) = delete;
   RelayProcess& operator=(const RelayProcess&) = delete;
@@ -63,6 +71,7 @@ class RelayProcess {
 
  private:
   std::filesystem::path dir_;
+  std::string setup_error_;  // reported by Start()
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;

@@ -2,7 +2,8 @@
 // by blocking sockets, one connection at a time.
 //
 //   tls_test_server [--connections N] [--timeout-seconds S]
-//                   [--cert FILE --key FILE]
+//                   [--cert FILE --key FILE] [--min-version 1.2|1.3]
+//                   [--suites TLS_AES_256_GCM_SHA384,...]
 //
 // Binds 127.0.0.1 on a free port and prints the port number on the first
 // line of stdout, so a test can connect without sleeping. Serves N
@@ -10,6 +11,8 @@
 // once S seconds (default 20, at most 30) have passed, so a test that goes
 // wrong never leaves it behind. Without --cert/--key it creates a
 // self-signed ECDSA certificate for "relay.test" in a temporary directory.
+// --min-version and --suites set the server policy as the relay's
+// tls.min_version and tls.cipher_suites do (default: the relay's default).
 // One line per connection on stderr says how it went.
 
 #include <arpa/inet.h>
@@ -27,6 +30,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/certificate.h"
 #include "crypto/random.h"
@@ -46,12 +50,15 @@ struct Options {
   int timeout_seconds = 20;
   std::string cert_file;
   std::string key_file;
+  TlsVersion min_version = TlsServerOptions{}.min_version;
+  std::vector<Tls13Suite> suites = TlsServerOptions{}.tls13_suites;
 };
 
 int Usage() {
   std::fprintf(stderr,
                "usage: tls_test_server [--connections N] "
-               "[--timeout-seconds S] [--cert FILE --key FILE]\n");
+               "[--timeout-seconds S] [--cert FILE --key FILE] "
+               "[--min-version 1.2|1.3] [--suites NAME,...]\n");
   return 2;
 }
 
@@ -190,6 +197,8 @@ int Run(const Options& options) {
   }
   server_options.certificate_pem = *cert;
   server_options.private_key_pem = *key;
+  server_options.min_version = options.min_version;
+  server_options.tls13_suites = options.suites;
   auto config =
       TlsConfig::CreateServer(server_options, RandomGenerator::Default());
   // The PEMs are in memory now; a generated certificate's files go at once,
@@ -270,6 +279,20 @@ int main(int argc, char** argv) {
       options.cert_file = value;
     } else if (arg == "--key") {
       options.key_file = value;
+    } else if (arg == "--min-version" && (value == "1.2" || value == "1.3")) {
+      options.min_version = value == "1.2" ? tether::crypto::TlsVersion::kTls12
+                                           : tether::crypto::TlsVersion::kTls13;
+    } else if (arg == "--suites") {
+      options.suites.clear();
+      for (size_t start = 0; start <= value.size();) {
+        const size_t comma = std::min(value.find(',', start), value.size());
+        auto suite = tether::crypto::ParseTls13Suite(
+            std::string_view(value).substr(start, comma - start));
+        if (!suite)
+          return tether::crypto::Usage();
+        options.suites.push_back(*suite);
+        start = comma + 1;
+      }
     } else {
       return tether::crypto::Usage();
     }
