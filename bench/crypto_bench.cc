@@ -4,8 +4,10 @@
 //  - AES-256-GCM through mbedTLS directly (the raw ceiling), through
 //    crypto::E2eChannel::Seal (the apps' end-to-end records), and as a TLS
 //    record round trip in memory (client TlsEngine Write -> TakeOutgoing ->
-//    server FeedIncoming -> Read), which is what the relay pays per leg.
-//  - One full TLS handshake in memory (ECDHE-ECDSA, pinned client).
+//    server FeedIncoming -> Read), which is what the relay pays per leg,
+//    under TLS 1.3 (/13) and TLS 1.2 (/12).
+//  - One full TLS handshake in memory (ECDHE-ECDSA P-256 certificate, X25519
+//    key exchange, pinned client), TLS 1.3 and TLS 1.2.
 //  - The E2E X25519 commit/reveal handshake, all four steps.
 //  - argon2id HashPassword at the default parameters (m=64 MiB, t=3, p=1).
 
@@ -72,11 +74,13 @@ const TestIdentity& Identity() {
   return identity;
 }
 
+// Accepts both versions, so the client decides which is measured.
 std::shared_ptr<const crypto::TlsConfig> ServerConfig() {
   static const auto config = [] {
     crypto::TlsServerOptions options;
     options.certificate_pem = Identity().certificate_pem;
     options.private_key_pem = Identity().private_key_pem;
+    options.min_version = crypto::TlsVersion::kTls12;
     return Check(crypto::TlsConfig::CreateServer(
                      options, crypto::RandomGenerator::Default()),
                  "server config");
@@ -84,15 +88,20 @@ std::shared_ptr<const crypto::TlsConfig> ServerConfig() {
   return config;
 }
 
-std::shared_ptr<const crypto::TlsConfig> ClientConfig() {
-  static const auto config = [] {
+// `version` is 13 or 12, the benchmarks' second argument.
+std::shared_ptr<const crypto::TlsConfig> ClientConfig(int64_t version) {
+  auto make = [](crypto::TlsVersion max) {
     crypto::TlsClientOptions options;
     options.pinned_fingerprint = Identity().fingerprint;
+    options.min_version = crypto::TlsVersion::kTls12;
+    options.max_version = max;
     return Check(crypto::TlsConfig::CreateClient(
                      options, crypto::RandomGenerator::Default()),
                  "client config");
-  }();
-  return config;
+  };
+  static const auto tls13 = make(crypto::TlsVersion::kTls13);
+  static const auto tls12 = make(crypto::TlsVersion::kTls12);
+  return version == 12 ? tls12 : tls13;
 }
 
 struct EnginePair {
@@ -101,9 +110,10 @@ struct EnginePair {
 };
 
 // Runs a full handshake between two in-memory engines.
-EnginePair Handshake() {
-  EnginePair pair{Check(crypto::TlsEngine::Create(ClientConfig()), "client"),
-                  Check(crypto::TlsEngine::Create(ServerConfig()), "server")};
+EnginePair Handshake(int64_t version) {
+  EnginePair pair{
+      Check(crypto::TlsEngine::Create(ClientConfig(version)), "client"),
+      Check(crypto::TlsEngine::Create(ServerConfig()), "server")};
   bool client_done = false;
   bool server_done = false;
   for (int round = 0; round < 32 && !(client_done && server_done); ++round) {
@@ -159,7 +169,7 @@ BENCHMARK(BM_E2eChannelSeal)->Arg(1 << 10)->Arg(16 << 10)->Arg(64 << 10);
 // relay does this once per direction per hop (decrypt in, encrypt out).
 void BM_TlsRecordRoundTrip(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
-  EnginePair pair = Handshake();
+  EnginePair pair = Handshake(state.range(1));
   const Bytes plain(size, 0x5a);
   Bytes out(16 << 10);
   for (auto _ : state) {
@@ -179,17 +189,24 @@ void BM_TlsRecordRoundTrip(benchmark::State& state) {
   state.SetLabel(pair.client->protocol_version() + " " +
                  pair.client->cipher_suite());
 }
-BENCHMARK(BM_TlsRecordRoundTrip)->Arg(1 << 10)->Arg(16 << 10)->Arg(64 << 10);
+BENCHMARK(BM_TlsRecordRoundTrip)
+    ->ArgsProduct({{1 << 10, 16 << 10, 64 << 10}, {13, 12}});
 
 void BM_TlsHandshakeInMemory(benchmark::State& state) {
   (void)ServerConfig();
-  (void)ClientConfig();
+  (void)ClientConfig(state.range(0));
+  std::string label;
   for (auto _ : state) {
-    EnginePair pair = Handshake();
+    EnginePair pair = Handshake(state.range(0));
     benchmark::DoNotOptimize(pair.client.get());
+    label = pair.client->protocol_version();
   }
+  state.SetLabel(label);
 }
-BENCHMARK(BM_TlsHandshakeInMemory)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TlsHandshakeInMemory)
+    ->Arg(13)
+    ->Arg(12)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_E2eHandshake(benchmark::State& state) {
   auto& random = crypto::RandomGenerator::Default();

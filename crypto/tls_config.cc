@@ -97,8 +97,11 @@ std::vector<int> SuiteList(const std::vector<Tls13Suite>& tls13,
 Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
                                int endpoint,
                                TlsVersion min_version,
+                               TlsVersion max_version,
                                const std::vector<int>& suites,
                                RandomGenerator& random) {
+  if (max_version < min_version)
+    return MakeError("the highest TLS version is below the lowest");
   if (suites.size() < 2)
     return MakeError("no TLS cipher suite is enabled");
   int ret = mbedtls_ssl_config_defaults(
@@ -111,7 +114,9 @@ Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
   mbedtls_ssl_conf_min_tls_version(conf, min_version == TlsVersion::kTls13
                                              ? MBEDTLS_SSL_VERSION_TLS1_3
                                              : MBEDTLS_SSL_VERSION_TLS1_2);
-  mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_3);
+  mbedtls_ssl_conf_max_tls_version(conf, max_version == TlsVersion::kTls13
+                                             ? MBEDTLS_SSL_VERSION_TLS1_3
+                                             : MBEDTLS_SSL_VERSION_TLS1_2);
   // Fresh (EC)DHE for every connection: no resumption PSKs, so no 0-RTT
   // either (Debian's build has no MBEDTLS_SSL_EARLY_DATA besides).
   mbedtls_ssl_conf_tls13_key_exchange_modes(
@@ -253,8 +258,9 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
   if (options.tls13_suites.empty())
     return MakeError("no TLS 1.3 cipher suite is enabled");
   c.suites = SuiteList(options.tls13_suites, options.min_version);
-  if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_SERVER,
-                                  options.min_version, c.suites, random);
+  if (auto ok =
+          ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_SERVER, options.min_version,
+                            TlsVersion::kTls13, c.suites, random);
       !ok) {
     return Unexpected(std::move(ok).error());
   }
@@ -318,8 +324,9 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
       {Tls13Suite::kAes256GcmSha384, Tls13Suite::kChacha20Poly1305Sha256,
        Tls13Suite::kAes128GcmSha256},
       options.min_version);
-  if (auto ok = ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_CLIENT,
-                                  options.min_version, c.suites, random);
+  if (auto ok =
+          ApplyCommonPolicy(&c.conf, MBEDTLS_SSL_IS_CLIENT, options.min_version,
+                            options.max_version, c.suites, random);
       !ok) {
     return Unexpected(std::move(ok).error());
   }

@@ -53,6 +53,9 @@ struct TlsClientOptions {
   // Sent as SNI; checked against the certificate when `ca_file` is used.
   std::string server_name;
   TlsVersion min_version = TlsVersion::kTls13;
+  // kTls12 plays an old client (benches and tests compare the two versions
+  // and check that the relay refuses 1.2); the apps leave it at 1.3.
+  TlsVersion max_version = TlsVersion::kTls13;
 };
 
 // The TLS policy of one side: versions, AEAD-only suites, groups,

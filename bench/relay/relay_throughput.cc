@@ -726,22 +726,22 @@ ModeResult Haproxy(const Options& options, const BenchIdentity& identity) {
   Listener backend;
   const uint16_t front = FreePort();
   const fs::path config = identity.dir / "haproxy.cfg";
-  const char* suite = "ECDHE-ECDSA-AES256-GCM-SHA384";
-  std::ofstream(config)
-      << "global\n"
-      << "  nbthread 1\n  maxconn 64\n"
-      << "  ssl-default-bind-ciphers " << suite << "\n"
-      << "  ssl-default-bind-options ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2\n"
-      << "  ssl-default-server-ciphers " << suite << "\n"
-      << "  ssl-default-server-options ssl-min-ver TLSv1.2 ssl-max-ver "
-         "TLSv1.2\n"
-      << "defaults\n  mode tcp\n  timeout connect 5s\n"
-      << "  timeout client 120s\n  timeout server 120s\n"
-      << "frontend front\n  bind 127.0.0.1:" << front << " ssl crt "
-      << (identity.dir / "haproxy.pem").string() << "\n"
-      << "  default_backend back\n"
-      << "backend back\n  server far 127.0.0.1:" << backend.port()
-      << " ssl verify none\n";
+  // The relay's policy: TLS 1.3 with TLS_AES_256_GCM_SHA384 on both legs.
+  const char* suite = "TLS_AES_256_GCM_SHA384";
+  std::ofstream(config) << "global\n"
+                        << "  nbthread 1\n  maxconn 64\n"
+                        << "  ssl-default-bind-ciphersuites " << suite << "\n"
+                        << "  ssl-default-bind-options ssl-min-ver TLSv1.3\n"
+                        << "  ssl-default-server-ciphersuites " << suite << "\n"
+                        << "  ssl-default-server-options ssl-min-ver TLSv1.3\n"
+                        << "defaults\n  mode tcp\n  timeout connect 5s\n"
+                        << "  timeout client 120s\n  timeout server 120s\n"
+                        << "frontend front\n  bind 127.0.0.1:" << front
+                        << " ssl crt "
+                        << (identity.dir / "haproxy.pem").string() << "\n"
+                        << "  default_backend back\n"
+                        << "backend back\n  server far 127.0.0.1:"
+                        << backend.port() << " ssl verify none\n";
   ChildProcess haproxy({program, "-db", "-f", config.string()},
                        identity.dir / "haproxy.log");
   if (auto ok = haproxy.WaitListening(front); !ok) {

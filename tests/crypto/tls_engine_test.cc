@@ -471,6 +471,42 @@ TEST_F(TlsEngineTest, ClientFollowsTheServersSuite) {
   EXPECT_EQ(client->cipher_suite(), "TLS1-3-CHACHA20-POLY1305-SHA256");
 }
 
+TlsClientOptions Tls12Client(TlsClientOptions options) {
+  options.min_version = TlsVersion::kTls12;
+  options.max_version = TlsVersion::kTls12;
+  return options;
+}
+
+TEST_F(TlsEngineTest, Tls12ClientIsRefusedByDefault) {
+  auto client = Engine(ClientConfig(Tls12Client(PinnedOptions())));
+  auto server = Engine(ServerConfig());
+  ASSERT_TRUE(client && server);
+  HandshakeOutcome outcome = RunHandshake(*client, *server);
+  ASSERT_FALSE(outcome.server.has_value());
+  EXPECT_TRUE(Contains(outcome.server.error().message, "min/max"))
+      << outcome.server.error().message;
+  ASSERT_FALSE(outcome.client.has_value());
+  EXPECT_FALSE(client->certificate_rejected());
+}
+
+TEST_F(TlsEngineTest, Tls12ClientGetsEcdheAeadWhereAllowed) {
+  TlsServerOptions server_options = ServerOptions();
+  server_options.min_version = TlsVersion::kTls12;
+  auto client = ClientAgainst(server_options, Tls12Client(PinnedOptions()));
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->protocol_version(), "TLSv1.2");
+  EXPECT_EQ(client->cipher_suite(), "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384");
+}
+
+TEST_F(TlsEngineTest, MaxVersionBelowMinVersionIsRefused) {
+  TlsClientOptions options = PinnedOptions();
+  options.max_version = TlsVersion::kTls12;
+  auto config = TlsConfig::CreateClient(options, RandomGenerator::Default());
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().message,
+            "the highest TLS version is below the lowest");
+}
+
 TEST_F(TlsEngineTest, ServerNeedsAtLeastOneSuite) {
   TlsServerOptions server_options = ServerOptions();
   server_options.tls13_suites.clear();
