@@ -69,6 +69,8 @@ struct SessionEnd {
   // The relay's certificate or key is not the one IT configured (pinned
   // fingerprint or CA): the app warns "not your company's server".
   bool server_untrusted = false;
+  // The relay does not speak TLS 1.3: it needs an update, not a retry.
+  bool relay_outdated = false;
 };
 
 enum class SessionState {

@@ -81,8 +81,12 @@ SessionEnd EndForClosedConnection(const ClosedConnection& closed) {
     end.server_untrusted = true;
     return end;
   }
-  if (closed.protocol_refused)
-    return Remote(proto::END_REASON_PROTOCOL_ERROR, kOutdatedRelayText);
+  if (closed.protocol_refused) {
+    SessionEnd end =
+        Remote(proto::END_REASON_PROTOCOL_ERROR, kOutdatedRelayText);
+    end.relay_outdated = true;
+    return end;
+  }
   if (!closed.tls_ready) {
     return Remote(proto::END_REASON_PEER_LOST, kNoSecureConnectionText);
   }

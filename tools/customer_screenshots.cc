@@ -36,6 +36,7 @@
 #include "customer-app/ui/start_window.h"
 #include "customer-app/ui/style.h"
 #include "customer-app/ui/technician_screen_window.h"
+#include "protocol/session_end.h"
 #include "tests/fakes/fake_customer_session.h"
 
 namespace {
@@ -193,8 +194,9 @@ struct Scenario {
     end.message = message;
     end.local = local;
     end.server_untrusted = server_untrusted;
-    fake->observer->OnEnded(end);
+    End(end);
   }
+  void End(const protocol::SessionEnd& end) { fake->observer->OnEnded(end); }
 };
 
 PermissionPrompt Permission(proto::Permission permission) {
@@ -253,6 +255,16 @@ int main(int argc, char** argv) {
           "The server's key does not match the pinned fingerprint.",
           /*local=*/false, /*server_untrusted=*/true);
     shot.Window(s.start(), "start-certificate-mismatch");
+  }
+  {
+    Scenario s;
+    s.Connect();
+    protocol::SessionEnd end;
+    end.reason = proto::END_REASON_PROTOCOL_ERROR;
+    end.message = protocol::kOutdatedRelayText;
+    end.relay_outdated = true;
+    s.End(end);
+    shot.Window(s.start(), "start-outdated-relay");
   }
 
   {  // The prompts, the panel, the border, the end.

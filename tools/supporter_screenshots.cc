@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "protocol/session_end.h"
 #include "supporter-app/ui/chat_panel.h"
 #include "supporter-app/ui/home_view.h"
 #include "supporter-app/ui/join_dialog.h"
@@ -256,6 +257,13 @@ int main(int argc, char** argv) {
     s.app->sign_in()->sign_in_button()->setEnabled(true);
     s.fake->observer->OnSignIn(untrusted);
     shot.Window(s.app->main_window(), "sign-in-untrusted");
+    SignInResult outdated;
+    outdated.status = SignInStatus::kRelayOutdated;
+    outdated.message = std::string(protocol::kOutdatedRelayText) +
+                       " Your password was not sent.";
+    s.app->sign_in()->sign_in_button()->setEnabled(true);
+    s.fake->observer->OnSignIn(outdated);
+    shot.Window(s.app->main_window(), "sign-in-outdated-relay");
   }
   {
     Scenario s;

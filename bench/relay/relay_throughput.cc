@@ -769,9 +769,9 @@ ModeResult Relay(const Options& options) {
     result.note = "pairing: " + session.error().message;
     return result;
   }
+  result.note = session->customer->tls_description() + " (relay's policy)";
   RelayChannel customer(std::move(session->customer));
   RelayChannel technician(std::move(session->technician));
-  result.note = "TLSv1.2 (relay's AEAD policy)";
   if (auto ok = Measure(options, customer, technician, (*relay)->pid(), result);
       !ok) {
     result.note = ok.error().message;

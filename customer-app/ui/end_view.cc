@@ -1,5 +1,7 @@
 #include "customer-app/ui/end_view.h"
 
+#include "protocol/session_end.h"
+
 namespace tether::customer::ui {
 
 bool IsServerIdentityProblem(const protocol::SessionEnd& end) {
@@ -34,6 +36,17 @@ EndView DescribeEnd(const protocol::SessionEnd& end,
          {},
          EndView::Tone::kDanger,
          /*can_retry=*/false});
+  }
+
+  if (!context.paired && end.relay_outdated) {
+    // Trying again cannot help; only IT can.
+    return {QStringLiteral("The support server needs an update"),
+            QString::fromUtf8(protocol::kOutdatedRelayText) +
+                QStringLiteral(" Nothing was shared. Close this window and "
+                               "call your IT department."),
+            {},
+            EndView::Tone::kProblem,
+            /*can_retry=*/false};
   }
 
   switch (end.reason) {

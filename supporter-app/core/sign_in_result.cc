@@ -96,6 +96,11 @@ SignInResult SignInResultForEnd(const protocol::SessionEnd& end) {
                   " Your password was not sent. Tell IT before you try again.";
     return out;
   }
+  if (end.relay_outdated) {
+    out.status = SignInStatus::kRelayOutdated;
+    out.message = end.message + " Your password was not sent.";
+    return out;
+  }
   out.status = SignInStatus::kUnreachable;
   out.message = !end.message.empty()
                     ? end.message

@@ -65,6 +65,7 @@ enum class SignInStatus {
   kDisabled,
   kUnreachable,      // no connection to the relay (message says why)
   kServerUntrusted,  // the relay's certificate is not the configured one
+  kRelayOutdated,    // the relay does not speak TLS 1.3; IT must update it
   kRelayError,       // the relay could not check the sign-in
 };
 

@@ -314,6 +314,11 @@ void SignInView::ShowResult(const SignInResult& result) {
                   EndText::Tone::kProblem);
       SetPhase(Phase::kCredentials);
       return;
+    case SignInStatus::kRelayOutdated:
+      ShowProblem(QStringLiteral("The relay needs an update."), message,
+                  EndText::Tone::kProblem);
+      SetPhase(Phase::kCredentials);
+      return;
     case SignInStatus::kServerUntrusted:
       // Nothing was sent to it; the form must not invite a second try
       // without the warning in view.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/session_end.h"
+
 namespace tether::customer::ui {
 namespace {
 
@@ -90,6 +92,18 @@ TEST(EndViewTest, LostConnectionDuringTheSessionSaysConnectionWasLost) {
 TEST(EndViewTest, RelayShutdownDuringTheSessionSaysSo) {
   EXPECT_EQ(DescribeEnd(End(proto::END_REASON_RELAY_SHUTDOWN), kPaired).title,
             QStringLiteral("The support server was shut down"));
+}
+
+TEST(EndViewTest, OutdatedRelayAsksForITAndBlocksRetry) {
+  protocol::SessionEnd end =
+      End(proto::END_REASON_PROTOCOL_ERROR, protocol::kOutdatedRelayText);
+  end.relay_outdated = true;
+  const EndView view = DescribeEnd(end, kUnreached);
+  EXPECT_EQ(view.title, QStringLiteral("The support server needs an update"));
+  EXPECT_TRUE(view.text.startsWith(QStringLiteral(
+      "This server uses an outdated protocol; ask IT to update it.")))
+      << view.text.toStdString();
+  EXPECT_FALSE(view.can_retry) << "trying again cannot help";
 }
 
 TEST(EndViewTest, CertificateMismatchWarnsNotToContinueAndBlocksRetry) {

@@ -49,11 +49,11 @@ TEST(CustomerScreenshotsTest, EveryScreenRendersUnderARealXServer) {
 
   for (const char* name :
        {"start-empty", "start-valid-code", "start-wrong-code",
-        "start-unreachable", "start-certificate-mismatch", "prompt-terms",
-        "prompt-view-screen", "prompt-remote-control", "prompt-file",
-        "prompt-clipboard", "prompt-view-technician", "panel-viewing",
-        "panel-control-chat", "desktop-control-border", "ended-receipt",
-        "ended-stopped"}) {
+        "start-unreachable", "start-certificate-mismatch",
+        "start-outdated-relay", "prompt-terms", "prompt-view-screen",
+        "prompt-remote-control", "prompt-file", "prompt-clipboard",
+        "prompt-view-technician", "panel-viewing", "panel-control-chat",
+        "desktop-control-border", "ended-receipt", "ended-stopped"}) {
     const QImage image(
         QDir(out.path())
             .filePath(QLatin1String(name) + QStringLiteral(".png")));

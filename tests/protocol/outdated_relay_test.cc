@@ -98,6 +98,7 @@ TEST(OutdatedRelayTest, AppRefusesATls12OnlyServerWithAPlainSentence) {
       queue.RunUntil([&] { return seen.ended_count > 0; }, seconds(10)));
   EXPECT_EQ(seen.ended->reason, proto::END_REASON_PROTOCOL_ERROR);
   EXPECT_EQ(seen.ended->message, kOutdatedRelayText);
+  EXPECT_TRUE(seen.ended->relay_outdated);
   EXPECT_FALSE(seen.ended->server_untrusted);
   EXPECT_FALSE(seen.hello.has_value());
   session->reset();

@@ -135,6 +135,7 @@ TEST_F(RelayTlsTest, WrongPinFailsClosedUnderTls13) {
   ASSERT_TRUE(right.has_value()) << right.error().message;
   auto hello = (*right)->Hello(proto::ROLE_CUSTOMER);
   ASSERT_TRUE(hello.has_value()) << hello.error().message;
+  EXPECT_EQ((*right)->tls_description(), "TLSv1.3 TLS1-3-AES-256-GCM-SHA384");
 
   const std::string wrong = "sha256:" + std::string(64, 'a');
   auto refused = test::RelayTestClient::Connect(relay_->port(), wrong);

@@ -242,4 +242,8 @@ Result<proto::RelayMessage> RelayTestClient::Login(const std::string& user,
   return Receive(std::chrono::seconds(20));
 }
 
+std::string RelayTestClient::tls_description() const {
+  return engine_->protocol_version() + " " + engine_->cipher_suite();
+}
+
 }  // namespace tether::test

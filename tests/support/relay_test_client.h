@@ -56,6 +56,8 @@ class RelayTestClient {
                                     const std::string& totp = "");
 
   int fd() const { return fd_; }
+  // "TLSv1.3 TLS1-3-AES-256-GCM-SHA384": what the handshake agreed on.
+  std::string tls_description() const;
 
  private:
   RelayTestClient() = default;

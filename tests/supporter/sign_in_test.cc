@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/session_end.h"
 #include "supporter-app/core/sign_in_result.h"
 #include "tests/supporter/supporter_fixture.h"
 
@@ -162,6 +163,13 @@ TEST(SignInResultTest, EveryStatusHasAPlainSentence) {
                                  false, true};
   EXPECT_EQ(SignInResultForEnd(untrusted).status,
             SignInStatus::kServerUntrusted);
+  protocol::SessionEnd outdated{proto::END_REASON_PROTOCOL_ERROR,
+                                protocol::kOutdatedRelayText, false, false,
+                                true};
+  EXPECT_EQ(SignInResultForEnd(outdated).status, SignInStatus::kRelayOutdated);
+  EXPECT_EQ(SignInResultForEnd(outdated).message,
+            "This server uses an outdated protocol; ask IT to update it. Your "
+            "password was not sent.");
   protocol::SessionEnd lost{proto::END_REASON_PEER_LOST, "", false, false};
   EXPECT_EQ(SignInResultForEnd(lost).status, SignInStatus::kUnreachable);
   EXPECT_FALSE(SignInResultForEnd(lost).message.empty());

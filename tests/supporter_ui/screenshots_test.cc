@@ -46,9 +46,10 @@ TEST(SupporterScreenshotsTest, EveryScreenRendersUnderARealXServer) {
                               out.path().toStdString() + "' >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 
-  for (const char* name : {"sign-in", "sign-in-totp", "sign-in-untrusted",
-                           "home", "code", "join-request", "sas", "session",
-                           "transfer", "ended-window", "ended"}) {
+  for (const char* name :
+       {"sign-in", "sign-in-totp", "sign-in-untrusted",
+        "sign-in-outdated-relay", "home", "code", "join-request", "sas",
+        "session", "transfer", "ended-window", "ended"}) {
     const QImage image(QDir(out.path())
                            .filePath(QStringLiteral("supporter-") +
                                      QLatin1String(name) +
