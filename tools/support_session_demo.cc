@@ -447,6 +447,18 @@ int Run(const fs::path& screenshots) {
     Fail("tether-supporter did not exit cleanly after Ctrl+Q");
   Step("technician: quit the console (Ctrl+Q; exit status 0)");
 
+  // Both apps logged the TLS they got from the relay ("connected to the
+  // relay at ... (TLSv1.3 TLS1-3-AES-256-GCM-SHA384)").
+  for (const char* log : {"supporter.log", "customer.log"}) {
+    std::stringstream text;
+    text << std::ifstream(relay.dir() / log).rdbuf();
+    if (text.str().find("(TLSv1.3 TLS1-3-AES-256-GCM-SHA384)") ==
+        std::string::npos) {
+      Fail(std::string(log) + " does not show TLS 1.3 with AES-256-GCM");
+    }
+  }
+  Step("both apps talked to the relay over TLS 1.3 (TLS_AES_256_GCM_SHA384)");
+
   // The protocol lives in the relay's temporary folder: keep a copy with
   // the screenshots.
   if (!screenshots.empty()) {
