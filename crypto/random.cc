@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "crypto/mbedtls_error.h"
 
@@ -27,7 +28,20 @@ struct RandomGenerator::Contexts {
 
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
+  // CreateReproducible: what the DRBG is seeded (and reseeded) with.
+  std::string fixed_seed;
 };
+
+namespace {
+
+int FixedEntropy(void* seed, unsigned char* out, size_t len) {
+  const std::string& bytes = *static_cast<const std::string*>(seed);
+  for (size_t i = 0; i < len; ++i)
+    out[i] = static_cast<unsigned char>(bytes[i % bytes.size()]);
+  return 0;
+}
+
+}  // namespace
 
 RandomGenerator::RandomGenerator() : contexts_(std::make_unique<Contexts>()) {}
 RandomGenerator::~RandomGenerator() = default;
@@ -46,6 +60,22 @@ Result<std::unique_ptr<RandomGenerator>> RandomGenerator::Create(
   }
   // The DRBG reseeds itself from the OS every MBEDTLS_CTR_DRBG_RESEED_INTERVAL
   // requests.
+  return generator;
+}
+
+Result<std::unique_ptr<RandomGenerator>> RandomGenerator::CreateReproducible(
+    std::string_view seed) {
+  if (seed.empty())
+    return MakeError("a reproducible random generator needs a seed");
+  std::unique_ptr<RandomGenerator> generator(new RandomGenerator());
+  Contexts& c = *generator->contexts_;
+  c.fixed_seed = seed;
+  int ret =
+      mbedtls_ctr_drbg_seed(&c.drbg, FixedEntropy, &c.fixed_seed, nullptr, 0);
+  if (ret != 0) {
+    return MakeError("cannot seed the random generator: " +
+                     MbedtlsErrorText(ret));
+  }
   return generator;
 }
 

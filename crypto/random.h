@@ -21,6 +21,12 @@ class RandomGenerator {
   static Result<std::unique_ptr<RandomGenerator>> Create(
       std::string_view personalization);
 
+  // The same stream on every run, from `seed` instead of the OS: for tests
+  // whose statistics must not fail by chance (a correct generator fails a
+  // p = 0.0001 check once in 10,000 runs). Never for keys or codes.
+  static Result<std::unique_ptr<RandomGenerator>> CreateReproducible(
+      std::string_view seed);
+
   // One generator for the whole process, created on first use. Aborts if the
   // OS has no entropy source: nothing in Tether can run safely without one.
   static RandomGenerator& Default();

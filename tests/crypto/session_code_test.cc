@@ -21,6 +21,17 @@ RandomGenerator& TestRandom() {
   return **random;
 }
 
+// The statistical tests draw from a fixed stream: a correct generator must
+// not fail them by chance, and a broken one (lost leading zeros, a stuck
+// digit, modulo bias) fails them whatever the stream.
+RandomGenerator& ReproducibleRandom() {
+  static auto random =
+      RandomGenerator::CreateReproducible("session_code_test statistics");
+  if (!random)
+    std::abort();
+  return **random;
+}
+
 bool AllDigits(std::string_view s) {
   for (char c : s) {
     if (c < '0' || c > '9')
@@ -31,7 +42,7 @@ bool AllDigits(std::string_view s) {
 
 TEST(SessionCodeGeneratorTest,
      MillionCodesAreEightDigitsAndUniformPerPosition) {
-  SessionCodeGenerator generator(TestRandom());
+  SessionCodeGenerator generator(ReproducibleRandom());
   constexpr int kDraws = 1'000'000;
   std::array<std::array<int, 10>, kSessionCodeDigits> counts{};
   for (int i = 0; i < kDraws; ++i) {
@@ -44,9 +55,10 @@ TEST(SessionCodeGeneratorTest,
     }
   }
   // Chi-square with 9 degrees of freedom; 33.72 is the p = 0.0001 critical
-  // value, so a correct generator fails this test about once in 1250 runs
-  // (8 positions). It catches lost leading zeros, stuck or skewed positions;
-  // modulo bias is too subtle for it and has its own test below.
+  // value (on a fresh stream a correct generator would fail about once in
+  // 1250 runs, hence the fixed one). It catches lost leading zeros, stuck or
+  // skewed positions; modulo bias is too subtle for it and has its own test
+  // below.
   constexpr double kExpected = kDraws / 10.0;
   for (size_t pos = 0; pos < kSessionCodeDigits; ++pos) {
     double chi_square = 0;
@@ -64,7 +76,7 @@ TEST(SessionCodeGeneratorTest,
 // standard deviations; the test fails beyond 5 (p ~ 6e-7 for a correct
 // generator).
 TEST(SessionCodeGeneratorTest, NoModuloBias) {
-  SessionCodeGenerator generator(TestRandom());
+  SessionCodeGenerator generator(ReproducibleRandom());
   constexpr int kDraws = 3'000'000;
   constexpr double kBiasedRegion = 94'967'296 / 1e8;
   int in_region = 0;
@@ -80,6 +92,19 @@ TEST(SessionCodeGeneratorTest, NoModuloBias) {
       << "share of codes below 94967296: " << observed;
 }
 
+TEST(SessionCodeGeneratorTest, ReproducibleStreamRepeatsAndDiffersBySeed) {
+  auto a = RandomGenerator::CreateReproducible("seed one");
+  auto b = RandomGenerator::CreateReproducible("seed one");
+  auto c = RandomGenerator::CreateReproducible("seed two");
+  ASSERT_TRUE(a && b && c);
+  std::array<uint8_t, 64> x{}, y{}, z{};
+  ASSERT_TRUE((*a)->Fill(x) && (*b)->Fill(y) && (*c)->Fill(z));
+  EXPECT_EQ(x, y);
+  EXPECT_NE(x, z);
+  EXPECT_FALSE(RandomGenerator::CreateReproducible("").has_value());
+}
+
+// The CSPRNG itself, from the OS: a smoke test that cannot fail by chance.
 TEST(SessionCodeGeneratorTest, CodesDifferBetweenDraws) {
   SessionCodeGenerator generator(TestRandom());
   std::set<std::string> seen;
