@@ -103,15 +103,21 @@ Result<void> RelayProcess::Start() {
   const fs::path log_path = dir_ / "relay.log";
   // A restart appends to the log: look only at what this run writes.
   const size_t log_start = log().size();
+  // Everything the child needs is made before fork: the test's other
+  // threads may hold the allocator's lock at that moment, and a child that
+  // allocates before exec would wait for it forever (seen under ASan).
+  const std::string binary = Binary().string();
+  const std::string config = (dir_ / "relay.toml").string();
   pid_ = fork();
   if (pid_ < 0)
     return MakeError("fork failed");
   if (pid_ == 0) {
+    // Child: only async-signal-safe calls until exec.
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    execl(Binary().c_str(), "tether-relay", "-c", (dir_ / "relay.toml").c_str(),
-          "serve", nullptr);
+    execl(binary.c_str(), "tether-relay", "-c", config.c_str(), "serve",
+          nullptr);
     _exit(127);
   }
   // Wait, bounded, for the two "listening" lines.
@@ -174,21 +180,24 @@ RelayProcess::CommandResult RelayProcess::RunCommand(
   const fs::path out_path = dir_ / "command.out";
   const fs::path in_path = dir_ / "command.in";
   std::ofstream(in_path) << stdin_text;
+  // Made before fork, as in Start().
+  const std::string binary = Binary().string();
+  std::vector<std::string> all = {"tether-relay", "-c",
+                                  (dir_ / "relay.toml").string()};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
     int in = open(in_path.c_str(), O_RDONLY);
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(in, STDIN_FILENO);
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
-    std::vector<std::string> all = {"tether-relay", "-c",
-                                    (dir_ / "relay.toml").string()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(Binary().c_str(), argv.data());
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   int status = 0;

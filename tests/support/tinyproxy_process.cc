@@ -72,15 +72,18 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
            << "\nMaxClients 16\nLogLevel Connect\n";
   }
   const fs::path log_path = proxy->dir_ / "tinyproxy.log";
+  // Made before fork: a child that allocates before exec can wait forever
+  // for a lock another thread held at fork time.
+  const std::string config = (proxy->dir_ / "tinyproxy.conf").string();
   proxy->pid_ = fork();
   if (proxy->pid_ < 0)
     return MakeError("fork failed");
   if (proxy->pid_ == 0) {
+    // Child: only async-signal-safe calls until exec.
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    execl(kBinary, "tinyproxy", "-d", "-c",
-          (proxy->dir_ / "tinyproxy.conf").c_str(), nullptr);
+    execl(kBinary, "tinyproxy", "-d", "-c", config.c_str(), nullptr);
     _exit(127);
   }
   const auto deadline =
