@@ -98,7 +98,7 @@ const char* RefusalName(Refusal refusal) {
 CustomerPolicy::CustomerPolicy(const Clock& clock,
                                ConsentProvider& consent,
                                PolicyActions& actions,
-                               FileSink* files,
+                               protocol::FileSink* files,
                                PolicyLimits limits)
     : clock_(clock),
       consent_(consent),
@@ -473,7 +473,8 @@ void CustomerPolicy::HandleConsentRequest(
         Refuse(Refusal::kTooManyRequests);
         return;
       }
-      auto file = CheckFileOffer(request.file(), limits_.max_file_size);
+      auto file =
+          protocol::CheckFileOffer(request.file(), limits_.max_file_size);
       if (!file || files_ == nullptr) {
         const std::string reason =
             file ? "files cannot be received: the download folder is not "
@@ -489,15 +490,15 @@ void CustomerPolicy::HandleConsentRequest(
         Refuse(Refusal::kFileFailed);
         return;
       }
-      if (file->name.changes != kNameChangeNone) {
+      if (file->name.changes != protocol::kNameChangeNone) {
         log::Info("file offer: name sanitised ({})",
-                  DescribeNameChanges(file->name.changes));
+                  protocol::DescribeNameChanges(file->name.changes));
       }
       pending.prompt.file_name = file->name.name;
       pending.prompt.file_size = file->size;
       pending.prompt.file_destination = files_->destination();
       pending.description = "send you the file " + Quoted(file->name.name) +
-                            " (" + FormatFileSize(file->size) + ")";
+                            " (" + protocol::FormatFileSize(file->size) + ")";
       pending.file = *std::move(file);
       break;
     }
@@ -614,7 +615,7 @@ void CustomerPolicy::Apply(const Pending& pending) {
       actions_.SetControl(true);
       break;
     case proto::PERMISSION_SEND_FILE: {
-      const IncomingFile& file = *pending.file;
+      const protocol::IncomingFile& file = *pending.file;
       if (auto opened = files_->Open(file); !opened) {
         FailFile(file.file_id, opened.error().message);
         proto::PeerMessage cancel;
@@ -838,8 +839,9 @@ void CustomerPolicy::HandleFileDone(uint32_t file_id) {
   }
   files_accepted_.erase(it);
   log::Info("file transfer: file {} saved ({} bytes)", file_id, file.size);
-  Record("The file " + Quoted(file.name) + " (" + FormatFileSize(file.size) +
-         ") was saved to " + *saved + ".");
+  Record("The file " + Quoted(file.name) + " (" +
+         protocol::FormatFileSize(file.size) + ") was saved to " + *saved +
+         ".");
   actions_.FileFinished(*saved, true, "");
 }
 
@@ -1067,8 +1069,8 @@ void CustomerPolicy::OutgoingFileFinished(uint32_t file_id,
   const OfferedFile file = it->second;
   files_offered_.erase(it);
   if (ok) {
-    Record("You sent " + Quoted(file.name) + " (" + FormatFileSize(file.size) +
-           ") to the technician.");
+    Record("You sent " + Quoted(file.name) + " (" +
+           protocol::FormatFileSize(file.size) + ") to the technician.");
   } else {
     Record("Your file " + Quoted(file.name) + " could not be sent: " + why);
   }

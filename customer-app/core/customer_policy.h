@@ -42,7 +42,7 @@
 #include "crypto/digest.h"
 #include "customer-app/core/consent_provider.h"
 #include "customer-app/core/customer_session.h"
-#include "customer-app/core/file_receiver.h"
+#include "protocol/file_receiver.h"
 #include "protocol/peer.pb.h"
 
 namespace tether::customer {
@@ -76,7 +76,7 @@ struct PolicyLimits {
   // (viewing, control, files, ...), further ones are refused unasked: a
   // technician cannot wear the customer down with prompts.
   uint32_t max_refusals_per_permission = 3;
-  uint64_t max_file_size = kDefaultMaxFileSize;
+  uint64_t max_file_size = protocol::kDefaultMaxFileSize;
   size_t max_chat_bytes = 16 * 1024;
   // Chat and clipboard text from the technician (both land in the panel):
   // a burst of this many, then one per `chat_interval`. Whatever the technician
@@ -157,7 +157,7 @@ class CustomerPolicy {
   CustomerPolicy(const Clock& clock,
                  ConsentProvider& consent,
                  PolicyActions& actions,
-                 FileSink* files,
+                 protocol::FileSink* files,
                  PolicyLimits limits = {});
   ~CustomerPolicy();  // closes open prompts
   CustomerPolicy(const CustomerPolicy&) = delete;
@@ -215,7 +215,7 @@ class CustomerPolicy {
     proto::Permission permission = proto::PERMISSION_UNSPECIFIED;
     proto::ViewTarget view;
     std::string description;  // for the receipt: "see your whole screen"
-    std::optional<IncomingFile> file;
+    std::optional<protocol::IncomingFile> file;
     PermissionPrompt prompt;
     bool cancelled = false;  // the technician withdrew the file meanwhile
   };
@@ -248,7 +248,7 @@ class CustomerPolicy {
   const Clock& clock_;
   ConsentProvider& consent_;
   PolicyActions& actions_;
-  FileSink* files_;
+  protocol::FileSink* files_;
   PolicyLimits limits_;
   // Answers captured before the destructor find this gone and do nothing.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

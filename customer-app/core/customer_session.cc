@@ -18,12 +18,12 @@
 #include "base/log.h"
 #include "customer-app/core/customer_policy.h"
 #include "customer-app/core/emergency_stop_hotkey.h"
-#include "customer-app/core/file_receiver.h"
 #include "customer-app/core/input_gate.h"
 #include "customer-app/core/screen_sender.h"
 #include "customer-app/core/session_parts.h"
 #include "customer-app/core/technician_screen_receiver.h"
 #include "customer-app/core/view_describer.h"
+#include "protocol/file_receiver.h"
 #include "protocol/file_sender.h"
 
 namespace tether::customer {
@@ -116,7 +116,7 @@ class CustomerSessionImpl final : public CustomerSession,
   Result<void> Init(SessionParts parts) {
     const CustomerConfig& config = options_.config;
     if (!config.download_dir.empty()) {
-      auto files = FileReceiver::Create({config.download_dir, 4});
+      auto files = protocol::FileReceiver::Create({config.download_dir, 4});
       if (files) {
         files_ = std::move(*files);
       } else {
@@ -567,7 +567,7 @@ class CustomerSessionImpl final : public CustomerSession,
   const Clock& clock_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
-  std::unique_ptr<FileReceiver> files_;
+  std::unique_ptr<protocol::FileReceiver> files_;
   // The customer's own files going to the technician.
   std::unique_ptr<protocol::FileSender> outgoing_;
   std::map<uint32_t, SentFile> sent_files_;

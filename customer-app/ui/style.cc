@@ -15,7 +15,7 @@
 #include <limits>
 #include <string>
 
-#include "customer-app/core/file_receiver.h"
+#include "protocol/file_receiver.h"
 
 namespace tether::customer::ui {
 namespace {
@@ -235,7 +235,7 @@ QString FormatSessionCode(const QString& digits) {
 
 QString FormatFileSize(uint64_t bytes) {
   // The core's wording, so the prompt and the receipt say the same size.
-  return QString::fromStdString(customer::FormatFileSize(bytes));
+  return QString::fromStdString(protocol::FormatFileSize(bytes));
 }
 
 }  // namespace tether::customer::ui

@@ -217,7 +217,7 @@ class CustomerPolicyTest : public ::testing::Test {
   explicit CustomerPolicyTest(
       ScriptedConsent::Mode mode = ScriptedConsent::Mode::kAnswerAtOnce)
       : consent_(mode) {
-    auto receiver = FileReceiver::Create({dir_.path(), 4});
+    auto receiver = protocol::FileReceiver::Create({dir_.path(), 4});
     EXPECT_TRUE(receiver.has_value());
     files_ = std::move(*receiver);
     policy_ = std::make_unique<CustomerPolicy>(clock_, consent_, actions_,
@@ -250,7 +250,7 @@ class CustomerPolicyTest : public ::testing::Test {
   test::ManualClock clock_;
   ScriptedConsent consent_;
   RecordingActions actions_;
-  std::unique_ptr<FileReceiver> files_;
+  std::unique_ptr<protocol::FileReceiver> files_;
   std::unique_ptr<CustomerPolicy> policy_;
 };
 

@@ -147,11 +147,11 @@ class Actions final : public PolicyActions {
 };
 
 // Files in memory; writes are allowed only after as many "yes" answers.
-class Files final : public FileSink {
+class Files final : public protocol::FileSink {
  public:
   explicit Files(Oracle& oracle) : oracle_(oracle) {}
   std::string destination() const override { return "/nowhere"; }
-  Result<void> Open(const IncomingFile& file) override {
+  Result<void> Open(const protocol::IncomingFile& file) override {
     Check(!oracle_.ended);
     Check(opened_total_ < oracle_.send_file_yes);
     ++opened_total_;

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "customer-app/core/file_name.h"
+#include "protocol/file_name.h"
 
 namespace {
 
@@ -20,7 +20,7 @@ void Check(bool ok) {
 
 void CheckSafe(const std::string& name) {
   Check(!name.empty());
-  Check(name.size() <= tether::customer::kMaxFileNameBytes + 8);
+  Check(name.size() <= tether::protocol::kMaxFileNameBytes + 8);
   Check(name != "." && name != "..");
   Check(name.front() != '.' && name.front() != ' ');
   Check(name.back() != '.' && name.back() != ' ');
@@ -33,7 +33,7 @@ void CheckSafe(const std::string& name) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace tether::customer;
+  using namespace tether::protocol;
   const std::string_view offered(reinterpret_cast<const char*>(data), size);
   auto result = SanitizeFileName(offered);
   if (!result) {

@@ -1,10 +1,10 @@
-#include "customer-app/core/file_name.h"
+#include "protocol/file_name.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace tether::customer {
+namespace tether::protocol {
 namespace {
 
 std::string Clean(std::string_view offered) {
@@ -145,4 +145,4 @@ TEST(FileNameTest, ChangesAreDescribedWithoutTheName) {
 }
 
 }  // namespace
-}  // namespace tether::customer
+}  // namespace tether::protocol

@@ -1,4 +1,4 @@
-#include "customer-app/core/file_receiver.h"
+#include "protocol/file_receiver.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include "crypto/digest.h"
 
-namespace tether::customer {
+namespace tether::protocol {
 namespace {
 
 namespace fs = std::filesystem;
@@ -226,4 +226,4 @@ TEST(FileSizeTest, SizesReadLikeAFileManager) {
 }
 
 }  // namespace
-}  // namespace tether::customer
+}  // namespace tether::protocol
