@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/utf8.h"
 #include "crypto/password_hash.h"
 
 namespace tether::crypto {
@@ -185,45 +186,6 @@ constexpr uint32_t kMaxHistory = 24;
 constexpr uint32_t kMaxDays = 3650;
 // Shorter user names ("al") would forbid too many passwords if contained.
 constexpr size_t kMinUserNameToSearch = 3;
-
-// Decodes strict UTF-8 (no overlong forms, surrogates or values above
-// U+10FFFF). nullopt if `text` is not valid UTF-8.
-std::optional<std::u32string> DecodeUtf8(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<uint8_t>(text[i]);
-    size_t extra = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (lead < 0x80) {
-      cp = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      extra = 1, cp = lead & 0x1F, min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2, cp = lead & 0x0F, min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3, cp = lead & 0x07, min = 0x10000;
-    } else {
-      return std::nullopt;
-    }
-    if (text.size() - i - 1 < extra)
-      return std::nullopt;
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<uint8_t>(text[i + k]);
-      if ((next & 0xC0) != 0x80)
-        return std::nullopt;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return std::nullopt;
-    }
-    out.push_back(cp);
-    i += extra + 1;
-  }
-  return out;
-}
 
 std::string ToLowerAscii(std::string_view s) {
   std::string out(s);

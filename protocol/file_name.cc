@@ -5,73 +5,13 @@
 #include <optional>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace tether::protocol {
 namespace {
 
-// Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF.
-std::optional<std::vector<char32_t>> DecodeUtf8(std::string_view text) {
-  std::vector<char32_t> out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    int length = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (b0 < 0x80) {
-      out.push_back(b0);
-      ++i;
-      continue;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      length = 2;
-      cp = b0 & 0x1F;
-      min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      length = 3;
-      cp = b0 & 0x0F;
-      min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      length = 4;
-      cp = b0 & 0x07;
-      min = 0x10000;
-    } else {
-      return std::nullopt;
-    }
-    if (i + static_cast<size_t>(length) > text.size())
-      return std::nullopt;
-    for (int k = 1; k < length; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xC0) != 0x80)
-        return std::nullopt;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return std::nullopt;
-    out.push_back(cp);
-    i += static_cast<size_t>(length);
-  }
-  return out;
-}
-
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-size_t Utf8Length(char32_t cp) {
+// Bytes of `cp` in UTF-8.
+size_t EncodedLength(char32_t cp) {
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
@@ -110,7 +50,7 @@ char32_t AsciiUpper(char32_t cp) {
 
 // CON, PRN, AUX, NUL, COM1-9, LPT1-9 (and the superscript-digit variants
 // Windows also reserves), CONIN$, CONOUT$: whatever follows the first dot.
-bool IsDeviceName(const std::vector<char32_t>& name) {
+bool IsDeviceName(const std::u32string& name) {
   const auto dot = std::find(name.begin(), name.end(), U'.');
   std::u32string stem(name.begin(), dot);
   while (!stem.empty() && stem.back() == U' ')
@@ -144,7 +84,7 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
   auto decoded = DecodeUtf8(offered);
   if (!decoded)
     return MakeError("the file name is not valid text");
-  std::vector<char32_t>& cps = *decoded;
+  std::u32string& cps = *decoded;
   uint32_t changes = kNameChangeNone;
 
   // Only the last component: whatever came before a separator of either
@@ -156,8 +96,7 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
   }
   if (start > 0)
     changes |= kNameChangeDirectoryParts;
-  std::vector<char32_t> name(cps.begin() + static_cast<ptrdiff_t>(start),
-                             cps.end());
+  std::u32string name(cps.begin() + static_cast<ptrdiff_t>(start), cps.end());
 
   if (name.size() >= 2 && IsAsciiLetter(name[0]) && name[1] == U':') {
     name.erase(name.begin(), name.begin() + 2);
@@ -190,7 +129,7 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
   auto prefix_device_name = [&] {
     if (!IsDeviceName(name))
       return;
-    std::vector<char32_t> prefixed;
+    std::u32string prefixed;
     prefixed.reserve(name.size() + 1);
     prefixed.push_back(U'_');
     prefixed.insert(prefixed.end(), name.begin(), name.end());
@@ -201,17 +140,17 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
 
   size_t bytes = 0;
   for (char32_t cp : name)
-    bytes += Utf8Length(cp);
+    bytes += EncodedLength(cp);
   if (bytes > kMaxFileNameBytes) {
     changes |= kNameChangeTruncated;
     // Keep a short extension; cut the stem on a character boundary.
-    std::vector<char32_t> extension;
+    std::u32string extension;
     const auto dot = std::find(name.rbegin(), name.rend(), U'.');
     if (dot != name.rend()) {
       const auto dot_at = name.begin() + (name.rend() - dot - 1);
       size_t extension_bytes = 0;
       for (auto it = dot_at; it != name.end(); ++it)
-        extension_bytes += Utf8Length(*it);
+        extension_bytes += EncodedLength(*it);
       if (dot_at != name.begin() && extension_bytes <= 32) {
         extension.assign(dot_at, name.end());
         name.erase(dot_at, name.end());
@@ -220,9 +159,9 @@ Result<SanitizedFileName> SanitizeFileName(std::string_view offered) {
     }
     size_t extension_bytes = 0;
     for (char32_t cp : extension)
-      extension_bytes += Utf8Length(cp);
+      extension_bytes += EncodedLength(cp);
     while (!name.empty() && bytes + extension_bytes > kMaxFileNameBytes) {
-      bytes -= Utf8Length(name.back());
+      bytes -= EncodedLength(name.back());
       name.pop_back();
     }
     while (!name.empty() && IsTrimmed(name.back()))

@@ -81,10 +81,6 @@ class InputInjector {
   std::atomic<bool> interrupted_{false};
 };
 
-// UTF-8 to code points; an error for invalid UTF-8 (overlong, surrogates,
-// truncated).
-Result<std::vector<char32_t>> DecodeUtf8(std::string_view utf8);
-
 // The X11 keysym that types `codepoint`: Latin-1 directly, newline/tab/
 // backspace as their function keys, everything else as 0x01000000 +
 // codepoint. 0 for control characters that cannot be typed.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "desktop/input/input_injector.h"
 #include "desktop/x11/x11_connection.h"
 
@@ -184,9 +185,9 @@ class X11InputInjector final : public InputInjector {
   }
 
   Result<void> Text(std::string_view utf8) override {
-    auto codepoints = DecodeUtf8(utf8);
+    const auto codepoints = DecodeUtf8(utf8);
     if (!codepoints)
-      return Unexpected(codepoints.error());
+      return MakeError("text is not valid UTF-8");
     std::vector<xcb_keysym_t> keysyms;
     for (char32_t cp : *codepoints) {
       const uint32_t keysym = CodepointToKeysym(cp);

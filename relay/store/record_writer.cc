@@ -5,47 +5,14 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "base/utf8.h"
+
 namespace tether::relay {
 
 namespace {
 
 // Length of the valid UTF-8 sequence at the start of `s`, 0 when invalid
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t Utf8SequenceLength(std::string_view s) {
-  auto byte = [&](std::size_t i) { return static_cast<uint8_t>(s[i]); };
-  uint8_t lead = byte(0);
-  std::size_t length = 0;
-  uint8_t second_min = 0x80;
-  uint8_t second_max = 0xbf;
-  if (lead < 0x80)
-    return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0)
-      second_min = 0xa0;  // overlong
-    if (lead == 0xed)
-      second_max = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0)
-      second_min = 0x90;  // overlong
-    if (lead == 0xf4)
-      second_max = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() < length)
-    return 0;
-  if (byte(1) < second_min || byte(1) > second_max)
-    return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xbf)
-      return 0;
-  }
-  return length;
-}
 
 }  // namespace
 
@@ -90,7 +57,7 @@ void AppendJsonString(std::string& out, std::string_view value) {
   out.push_back('"');
   while (!value.empty()) {
     auto c = static_cast<uint8_t>(value[0]);
-    std::size_t length = Utf8SequenceLength(value);
+    std::size_t length = ValidUtf8Length(value);
     if (length == 0) {
       out += "\\ufffd";
       length = 1;  // resynchronise on the next byte

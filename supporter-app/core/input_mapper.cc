@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "base/utf8.h"
 #include "desktop/input/input_injector.h"
 
 namespace tether::supporter {
@@ -68,7 +69,7 @@ std::vector<proto::InputEvent> Chord(std::initializer_list<uint32_t> keys) {
 bool IsPrintableText(const std::string& text) {
   if (text.empty())
     return false;
-  auto code_points = desktop::DecodeUtf8(text);
+  auto code_points = DecodeUtf8(text);
   if (!code_points)
     return false;
   for (char32_t cp : *code_points) {

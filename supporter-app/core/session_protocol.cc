@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace tether::supporter {
 
@@ -43,65 +44,6 @@ constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
 
 // ---- UTF-8 ------------------------------------------------------------------
 
-// The length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 if
-// it is invalid there (stray continuation, overlong, surrogate, beyond
-// U+10FFFF, truncated).
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80)
-    return 1;
-  size_t extra;
-  char32_t cp, min;
-  if ((b0 & 0xe0) == 0xc0) {
-    extra = 1, cp = b0 & 0x1f, min = 0x80;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    extra = 2, cp = b0 & 0x0f, min = 0x800;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    extra = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() - i <= extra)
-    return 0;
-  for (size_t k = 1; k <= extra; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return extra + 1;
-}
-
-char32_t Utf8Decode(std::string_view s, size_t i, size_t length) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (length == 1)
-    return b0;
-  char32_t cp = b0 & (0x7f >> length);
-  for (size_t k = 1; k < length; ++k)
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-  return cp;
-}
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
-
 // Valid UTF-8: each invalid byte becomes U+FFFD. Then cut to `max_bytes`
 // on a character boundary, marked, so a huge chat message cannot make a
 // line the reader refuses.
@@ -109,7 +51,7 @@ std::string CleanValue(std::string_view in, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(in.size(), max_bytes));
   for (size_t i = 0; i < in.size();) {
-    const size_t length = Utf8Length(in, i);
+    const size_t length = ValidUtf8Length(std::string_view(in).substr(i));
     if (length == 0) {
       out += kReplacement;
       ++i;
@@ -183,13 +125,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
 std::string ReadableValue(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size();) {
-    const size_t length = Utf8Length(s, i);
+    const size_t length = ValidUtf8Length(std::string_view(s).substr(i));
     if (length == 0) {  // cleaned already; stays safe if not
       out += kReplacement;
       ++i;
       continue;
     }
-    const char32_t cp = Utf8Decode(s, i, length);
+    const char32_t cp =
+        DecodeUtf8Sequence(std::string_view(s).substr(i), length);
     i += length;
     if (cp == U'\n') {
       out += "\\n";
@@ -200,7 +143,7 @@ std::string ReadableValue(std::string_view s) {
                (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029) {
       out += kReplacement;
     } else {
-      AppendUtf8(out, cp);
+      AppendUtf8(cp, out);
     }
   }
   return out;
@@ -622,7 +565,8 @@ class LineParser {
       if (c < 0x20)
         return Fail("control character in a string");
       if (c != '\\') {
-        const size_t length = Utf8Length(line_, pos_);
+        const size_t length =
+            ValidUtf8Length(std::string_view(line_).substr(pos_));
         if (length == 0)
           return Fail("invalid UTF-8");
         out.append(line_.substr(pos_, length));
@@ -667,7 +611,7 @@ class LineParser {
           // Write() never splits a character into surrogates.
           if (cp >= 0xd800 && cp <= 0xdfff)
             return Fail("surrogate in \\u escape");
-          AppendUtf8(out, cp);
+          AppendUtf8(cp, out);
           break;
         }
         default:

@@ -18,16 +18,6 @@ using test::XcbEvent;
 
 constexpr uint32_t kShiftL = 0xffe1;
 
-TEST(TextKeysymsTest, DecodesUtf8AndRejectsInvalidSequences) {
-  auto decoded = DecodeUtf8("aö€😀");
-  ASSERT_TRUE(decoded.has_value());
-  EXPECT_EQ(*decoded, (std::vector<char32_t>{U'a', U'ö', U'€', U'😀'}));
-  EXPECT_FALSE(DecodeUtf8("\xc3").has_value());          // truncated
-  EXPECT_FALSE(DecodeUtf8("\xc0\xaf").has_value());      // overlong
-  EXPECT_FALSE(DecodeUtf8("\xed\xa0\x80").has_value());  // surrogate
-  EXPECT_FALSE(DecodeUtf8("\xff").has_value());
-}
-
 TEST(TextKeysymsTest, MapsCodepointsToKeysyms) {
   EXPECT_EQ(CodepointToKeysym(U'A'), 0x41u);
   EXPECT_EQ(CodepointToKeysym(U'ö'), 0xf6u);  // Latin-1 directly

@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "base/log.h"
-#include "desktop/input/input_injector.h"
+#include "base/utf8.h"
 #include "supporter-app/core/session_protocol.h"
 #include "tests/fakes/manual_clock.h"
 
@@ -42,7 +42,7 @@ void Check(bool ok) {
 }
 
 bool ValidUtf8(std::string_view s) {
-  return tether::desktop::DecodeUtf8(s).has_value();
+  return tether::DecodeUtf8(s).has_value();
 }
 
 std::string ReadAll(const std::filesystem::path& path) {
