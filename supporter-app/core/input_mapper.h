@@ -1,9 +1,8 @@
 #pragma once
 
-// From the technician's view to the customer's desktop: widget coordinates
-// to remote desktop coordinates under scaling (fit-to-window, 1:1 with
-// scrolling, HiDPI device pixel ratio) and the shown monitor's offset; Qt
-// key events to X11 keysyms (press/release) or text; mouse buttons, wheel
+// From the technician's view to the customer's desktop: positions through
+// view_geometry.h (fit-to-window, 1:1 with scrolling, HiDPI); Qt key
+// events to X11 keysyms (press/release) or text; mouse buttons, wheel
 // (angle deltas to notches, with remainders kept), drags (buttons held
 // while moving). Pure functions and a small state; no widgets, so it is
 // unit-tested directly. Uses QtCore's Qt::Key and modifier enums only.
@@ -17,50 +16,9 @@
 
 #include "desktop/desktop_frame.h"
 #include "protocol/peer.pb.h"
+#include "supporter-app/core/view_geometry.h"
 
 namespace tether::supporter {
-
-// How the picture is shown in the view.
-//
-// Units: draw_* are LOGICAL widget pixels (device-independent), the unit of
-// QWidget geometry and of QMouseEvent::position(), so a mouse position goes
-// into MapToRemote as Qt reports it. The device pixel ratio only matters
-// when choosing the drawn size: at 1:1 on a screen with ratio 2, one remote
-// pixel is one device pixel, i.e. half a logical pixel (see OneToOne()).
-struct ViewGeometry {
-  desktop::DesktopRect remote;  // the shown part, in remote coordinates
-  // Where the picture is drawn in the widget, in logical widget pixels
-  // (letterboxed for fit-to-window; offset by scrolling for 1:1).
-  double draw_x = 0, draw_y = 0, draw_width = 0, draw_height = 0;
-};
-
-// The whole of `remote` scaled to fit a widget of the given logical size,
-// aspect ratio kept, centred (bars left/right or top/bottom).
-ViewGeometry FitToWindow(const desktop::DesktopRect& remote,
-                         double widget_width,
-                         double widget_height);
-// One remote pixel per device pixel; `scroll_x/y` (logical pixels, the
-// scroll bars' values) move the picture left/up. A picture smaller than the
-// widget is centred. A ratio <= 0 counts as 1.
-ViewGeometry OneToOne(const desktop::DesktopRect& remote,
-                      double widget_width,
-                      double widget_height,
-                      double scroll_x,
-                      double scroll_y,
-                      double device_pixel_ratio);
-
-// nullopt when the point is outside the drawn picture (letterbox bars), or
-// the geometry is empty. Points on the picture map into `remote`, clamped
-// to it (never outside the shown rect, whatever the rounding).
-std::optional<desktop::DesktopPoint> MapToRemote(const ViewGeometry& view,
-                                                 double widget_x,
-                                                 double widget_y);
-// Like MapToRemote but a point outside the picture goes to the nearest
-// remote pixel on its edge: for moves while a button is held, so a drag
-// that leaves the picture continues at its border instead of stopping.
-// nullopt only for an empty geometry or a non-finite point.
-std::optional<desktop::DesktopPoint>
-MapToRemoteClamped(const ViewGeometry& view, double widget_x, double widget_y);
 
 // The keysym for a Qt key, or 0 when the key has none (then the text, if
 // any, is sent as an InputEvent::Text). Letters follow Shift in `modifiers`
@@ -95,6 +53,13 @@ class InputMapper {
   std::vector<proto::InputEvent> Wheel(int angle_x, int angle_y);
   // A move to the same point as the last one sends nothing.
   std::vector<proto::InputEvent> Move(desktop::DesktopPoint remote);
+  // The pointer at (widget_x, widget_y) of a view drawn as `view`: a Move
+  // there when it is on the picture; nothing in the letterbox bars, unless
+  // a button is held: then a Move to the nearest pixel of the edge, so a
+  // drag that leaves the picture goes on along its border.
+  std::vector<proto::InputEvent> MoveInView(const ViewGeometry& view,
+                                            double widget_x,
+                                            double widget_y);
   // Releases every key and button still held (focus lost, control
   // revoked, session ended): no key stays stuck on the customer's side.
   // Keys are released in the reverse order of their presses (so Ctrl of

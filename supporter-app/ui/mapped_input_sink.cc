@@ -8,9 +8,7 @@ void MappedInputSink::Send(std::vector<proto::InputEvent> events) {
 }
 
 void MappedInputSink::MouseMove(const ViewGeometry& view, QPointF position) {
-  // Outside the picture (letterbox bars) the pointer stays where it was.
-  if (auto remote = MapToRemote(view, position.x(), position.y()))
-    Send(mapper_.Move(*remote));
+  Send(mapper_.MoveInView(view, position.x(), position.y()));
 }
 
 void MappedInputSink::MouseButton(Qt::MouseButton button, bool pressed) {

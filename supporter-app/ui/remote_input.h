@@ -12,7 +12,7 @@
 #include <QString>
 #include <Qt>
 
-#include "supporter-app/core/input_mapper.h"
+#include "supporter-app/core/view_geometry.h"
 
 namespace tether::supporter::ui {
 

@@ -161,30 +161,21 @@ void RemoteView::SetPointerInsideForTest(bool inside) {
 
 ViewGeometry RemoteView::Geometry() const {
   ViewGeometry geometry;
-  geometry.remote = remote_;
-  if (image_.isNull())
-    return geometry;
-  const QSizeF area = viewport()->size();
-  const double w = image_.width(), h = image_.height();
-  if (scale_ == Scale::kFit) {
-    const double s = std::min(area.width() / w, area.height() / h);
-    geometry.draw_width = w * s;
-    geometry.draw_height = h * s;
-    geometry.draw_x = (area.width() - geometry.draw_width) / 2;
-    geometry.draw_y = (area.height() - geometry.draw_height) / 2;
-  } else {
-    // One remote pixel per device pixel: sharp on any scale factor.
-    const double dpr = viewport()->devicePixelRatioF();
-    geometry.draw_width = w / dpr;
-    geometry.draw_height = h / dpr;
-    geometry.draw_x = geometry.draw_width <= area.width()
-                          ? std::floor((area.width() - geometry.draw_width) / 2)
-                          : -horizontalScrollBar()->value();
-    geometry.draw_y =
-        geometry.draw_height <= area.height()
-            ? std::floor((area.height() - geometry.draw_height) / 2)
-            : -verticalScrollBar()->value();
+  if (!image_.isNull()) {
+    // Placed by the picture's own size (a scaled stream is smaller than the
+    // customer's screen), mapped onto the remote rect: the same functions
+    // the input mapping is tested with.
+    const desktop::DesktopRect picture{remote_.x, remote_.y, image_.width(),
+                                       image_.height()};
+    const QSizeF area = viewport()->size();
+    geometry = scale_ == Scale::kFit
+                   ? FitToWindow(picture, area.width(), area.height())
+                   : OneToOne(picture, area.width(), area.height(),
+                              horizontalScrollBar()->value(),
+                              verticalScrollBar()->value(),
+                              viewport()->devicePixelRatioF());
   }
+  geometry.remote = remote_;
   return geometry;
 }
 

@@ -162,6 +162,15 @@ TEST(MapToRemoteTest, OneToOneCentresASmallPicture) {
   EXPECT_EQ(MapToRemote(view, 180, 110), (DesktopPoint{0, 0}));
 }
 
+TEST(MapToRemoteTest, OneToOneCentresOnAWholePixelAndNeedsNoScrollWhenItFits) {
+  const ViewGeometry odd = OneToOne({0, 0, 641, 481}, 1000, 700, 9, 9, 1);
+  EXPECT_DOUBLE_EQ(odd.draw_x, 179);  // not 179.5: sharp
+  EXPECT_DOUBLE_EQ(odd.draw_y, 109);
+  const ViewGeometry exact = OneToOne({0, 0, 1000, 700}, 1000, 700, 5, 5, 1);
+  EXPECT_DOUBLE_EQ(exact.draw_x, 0);  // the scroll bars are hidden
+  EXPECT_DOUBLE_EQ(exact.draw_y, 0);
+}
+
 TEST(MapToRemoteTest, HiDpiOneToOneIsOneRemotePixelPerDevicePixel) {
   // Device pixel ratio 2: the 1920x1080 picture is 960x540 logical pixels;
   // a logical position (Qt's unit) of 100.5 is device pixel 201.
@@ -310,6 +319,24 @@ TEST(KeysymTest, MediaKeysButNoPowerKeys) {
   EXPECT_EQ(KeysymForQtKey(Qt::Key_PowerOff, kNone), 0u);
   EXPECT_EQ(KeysymForQtKey(Qt::Key_Sleep, kNone), 0u);
   EXPECT_EQ(KeysymForQtKey(Qt::Key_Suspend, kNone), 0u);
+}
+
+// The path the console's view takes (MappedInputSink::MouseMove). Before,
+// it mapped with MapToRemote alone, so a drag that left the picture
+// stopped dead at the last point inside it.
+TEST(InputMapperTest, ADragThatLeavesThePictureGoesOnAlongItsEdge) {
+  // 1920x1080 in 800x600: bars of 75 above and below the picture.
+  const ViewGeometry view = FitToWindow({0, 0, 1920, 1080}, 800, 600);
+  InputMapper mapper;
+  EXPECT_EQ(Describe(mapper.MoveInView(view, 400, 300)), "m:960,540");
+  EXPECT_EQ(Describe(mapper.MoveInView(view, 400, 10)), "")
+      << "no button: the bar moves nothing";
+  EXPECT_EQ(Describe(mapper.Button(Qt::LeftButton, true)), "+b:1");
+  EXPECT_EQ(Describe(mapper.MoveInView(view, 400, 10)), "m:960,0");
+  EXPECT_EQ(Describe(mapper.MoveInView(view, -50, 700)), "m:0,1079");
+  EXPECT_EQ(Describe(mapper.MoveInView(view, 900, 300)), "m:1919,540");
+  EXPECT_EQ(Describe(mapper.Button(Qt::LeftButton, false)), "-b:1");
+  EXPECT_EQ(Describe(mapper.MoveInView(view, 400, 10)), "");
 }
 
 TEST(InputMapperTest, ShiftedLetterIsPressedAndReleasedUnderItsKeysym) {
