@@ -233,6 +233,30 @@ void WaitGone(tools::ScreenPerson& person, const std::string& title) {
   }
 }
 
+// What the session leaves behind, kept after the temporary folders go,
+// whether the session worked or not: the technician's session log, the
+// relay's and both apps' logs.
+class KeptRecords {
+ public:
+  KeptRecords(fs::path from, fs::path to)
+      : from_(std::move(from)), to_(std::move(to)) {}
+  ~KeptRecords() {
+    std::error_code ignored;
+    fs::remove_all(to_, ignored);
+    fs::create_directories(to_, ignored);
+    for (const char* log : {"relay.log", "supporter.log", "customer.log"})
+      fs::copy_file(from_ / log, to_ / log, ignored);
+    for (const auto& entry :
+         fs::directory_iterator(from_ / "technician" / "protocols", ignored))
+      fs::copy_file(entry.path(), to_ / entry.path().filename(), ignored);
+  }
+  KeptRecords(const KeptRecords&) = delete;
+  KeptRecords& operator=(const KeptRecords&) = delete;
+
+ private:
+  fs::path from_, to_;
+};
+
 int Run(const fs::path& screenshots) {
   const fs::path bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
   setenv("TETHER_TEST_BIN_DIR", bin_dir.c_str(), 0);
@@ -259,6 +283,9 @@ int Run(const fs::path& screenshots) {
   Check(relay.Start(), "starting the relay");
   Step("relay: listening on 127.0.0.1:" + std::to_string(relay.port()) +
        ", key " + relay.fingerprint().substr(0, 23) + "...");
+  // build/release/main-job, next to bin/; copied when Run ends either way.
+  const fs::path records = bin_dir.parent_path() / "main-job";
+  const KeptRecords keep(relay.dir(), records);
 
   // The technician's console, configured for IT's relay.
   const fs::path tech_home = relay.dir() / "technician";
@@ -468,8 +495,13 @@ int Run(const fs::path& screenshots) {
   std::printf(
       "\nDone: the technician saw the customer's screen and moved the pointer "
       "only after the customer allowed it; STOP ended it at once.\n");
+  std::printf(
+      "Kept in %s: the technician's session log (.txt and .jsonl), the "
+      "relay's log and both apps' logs.\n",
+      records.c_str());
   if (!screenshots.empty())
-    std::printf("Screenshots: %s\n", screenshots.c_str());
+    std::printf("Screenshots and a copy of the session log: %s\n",
+                screenshots.c_str());
   return 0;
 }
 
