@@ -445,7 +445,7 @@ class SupporterSessionImpl final : public SupporterSession,
     chat.mutable_chat()->set_text(text);
     chat.mutable_chat()->set_sent_at_unix_ms(
         std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
+            options_.clock->WallNow().time_since_epoch())
             .count());
     if (!engine_->Send(std::move(chat))) {
       observer_->OnNotice("The chat message could not be sent.");
@@ -621,7 +621,7 @@ class SupporterSessionImpl final : public SupporterSession,
       return;
     if ((run_->phase == Phase::kCodeIssued ||
          run_->phase == Phase::kJoinRequested) &&
-        std::chrono::system_clock::now() > run_->expires + kExpiryGrace) {
+        options_.clock->WallNow() > run_->expires + kExpiryGrace) {
       if (EngineAlive()) {
         // The relay has forgotten the code already; this resets the
         // engine's state, and the relay's "no such code" is expected.

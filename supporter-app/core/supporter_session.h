@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "desktop/desktop_frame.h"
 #include "protocol/peer_session.h"
@@ -161,6 +162,9 @@ class SupporterSession {
   struct Options {
     SupporterConfig config;
     std::function<void(std::function<void()>)> deliver;
+    // When the code expires and what chat messages are stamped with; tests
+    // pass a ManualClock. Must outlive the session.
+    const Clock* clock = &Clock::System();
   };
 
   static Result<std::unique_ptr<SupporterSession>> Start(Options options,

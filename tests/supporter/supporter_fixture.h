@@ -367,10 +367,12 @@ class SupporterSessionTest : public ::testing::Test {
     return config;
   }
 
-  void StartSupporter(SupporterConfig config) {
+  void StartSupporter(SupporterConfig config,
+                      const Clock* clock = &Clock::System()) {
     SupporterSession::Options options;
     options.config = std::move(config);
     options.deliver = queue_.deliver();
+    options.clock = clock;
     auto started = SupporterSession::Start(std::move(options), &seen_);
     ASSERT_TRUE(started.has_value()) << started.error().message;
     supporter_ = std::move(*started);

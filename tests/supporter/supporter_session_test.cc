@@ -13,6 +13,7 @@
 
 #include "crypto/digest.h"
 #include "supporter-app/core/session_protocol.h"
+#include "tests/fakes/manual_clock.h"
 #include "tests/supporter/supporter_fixture.h"
 
 namespace tether::supporter::test {
@@ -335,6 +336,26 @@ TEST_F(SupporterSessionTest, WithdrawnCodeEndsTheSessionAndTheNextOneWorks) {
   supporter_->NewSession();
   ASSERT_TRUE(Wait([&] { return seen_.code.has_value(); }));
   EXPECT_NE(*seen_.code, first);
+}
+
+// The code's expiry is the relay's (wall time); the console ends the
+// session itself a moment after it, on its clock, even if the relay's word
+// never comes.
+TEST_F(SupporterSessionTest, UnusedCodeEndsTheSessionWhenItExpires) {
+  tether::test::ManualClock clock;
+  StartSupporter(Config(), &clock);
+  SignInTina();
+  supporter_->NewSession();
+  ASSERT_TRUE(Wait([&] { return seen_.code.has_value(); }));
+  EXPECT_FALSE(seen_.ended.has_value());
+  // Past the relay's expiry and the console's grace after it.
+  clock.Advance(seen_.expires - clock.WallNow() + 3s);
+  ASSERT_TRUE(Wait([&] { return seen_.ended.has_value(); }));
+  EXPECT_EQ(seen_.ended->reason, proto::END_REASON_CODE_EXPIRED);
+  EXPECT_EQ(seen_.ended->message,
+            "The code expired before anybody used it. Start a new session "
+            "for a new code.");
+  EXPECT_FALSE(seen_.ended->local);
 }
 
 TEST_F(SupporterSessionTest, NextSessionSignsInAgainOnANewConnection) {
