@@ -18,8 +18,8 @@
 #include "customer-app/core/customer_session.h"
 #include "customer-app/ui/customer_app.h"
 #include "customer-app/ui/style.h"
-#include "protocol/host_port.h"
 #include "protocol/messages.h"
+#include "protocol/relay_overrides.h"
 #include "protocol/version.h"
 
 namespace {
@@ -138,28 +138,18 @@ int main(int argc, char** argv) {
     config = std::move(*loaded);  // relative paths resolved by Load
   }
 
-  if (parser.isSet(relay_option)) {
-    auto host_port = tether::protocol::ParseHostPort(
-        parser.value(relay_option).toStdString(), config.relay.port);
-    if (!host_port) {
-      return Fail(QStringLiteral("--relay must be host:port, not \"%1\" (%2).")
-                      .arg(parser.value(relay_option),
-                           QString::fromStdString(host_port.error().message)));
-    }
-    config.relay.host = host_port->host;
-    config.relay.port = host_port->port;
+  auto given = [&](const QCommandLineOption& option) {
+    return parser.isSet(option)
+               ? std::optional(parser.value(option).toStdString())
+               : std::nullopt;
+  };
+  if (auto applied = tether::protocol::ApplyRelayOverrides(
+          {given(relay_option), given(fingerprint_option), given(ca_option),
+           given(proxy_option)},
+          config.relay);
+      !applied) {
+    return Fail(QString::fromStdString(applied.error().message));
   }
-  if (parser.isSet(fingerprint_option)) {
-    config.relay.fingerprint = parser.value(fingerprint_option).toStdString();
-    config.relay.ca_file.clear();
-  }
-  if (parser.isSet(ca_option)) {
-    config.relay.ca_file = parser.value(ca_option).toStdString();
-    if (!parser.isSet(fingerprint_option))
-      config.relay.fingerprint.clear();
-  }
-  if (parser.isSet(proxy_option))
-    config.relay.proxy = parser.value(proxy_option).toStdString();
 
   if (config.relay.host.empty()) {
     return Fail(

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "base/log.h"
-#include "protocol/host_port.h"
 #include "protocol/messages.h"
+#include "protocol/relay_overrides.h"
 #include "protocol/version.h"
 #include "supporter-app/core/supporter_session.h"
 #include "supporter-app/ui/mapped_input_sink.h"
@@ -124,28 +124,18 @@ int main(int argc, char** argv) {
                     .arg(QString::fromStdString(loaded.error().message)));
   }
   SupporterConfig config = std::move(*loaded);
-  if (parser.isSet(relay_option)) {
-    auto host_port = tether::protocol::ParseHostPort(
-        parser.value(relay_option).toStdString(), config.relay.port);
-    if (!host_port) {
-      return Fail(QStringLiteral("--relay must be host:port, not \"%1\" (%2).")
-                      .arg(parser.value(relay_option),
-                           QString::fromStdString(host_port.error().message)));
-    }
-    config.relay.host = host_port->host;
-    config.relay.port = host_port->port;
+  auto given = [&](const QCommandLineOption& option) {
+    return parser.isSet(option)
+               ? std::optional(parser.value(option).toStdString())
+               : std::nullopt;
+  };
+  if (auto applied = tether::protocol::ApplyRelayOverrides(
+          {given(relay_option), given(fingerprint_option), given(ca_option),
+           given(proxy_option)},
+          config.relay);
+      !applied) {
+    return Fail(QString::fromStdString(applied.error().message));
   }
-  if (parser.isSet(fingerprint_option)) {
-    config.relay.fingerprint = parser.value(fingerprint_option).toStdString();
-    config.relay.ca_file.clear();
-  }
-  if (parser.isSet(ca_option)) {
-    config.relay.ca_file = parser.value(ca_option).toStdString();
-    if (!parser.isSet(fingerprint_option))
-      config.relay.fingerprint.clear();
-  }
-  if (parser.isSet(proxy_option))
-    config.relay.proxy = parser.value(proxy_option).toStdString();
   if (parser.isSet(user_option))
     config.user_name = parser.value(user_option).toStdString();
   if (parser.isSet(protocol_option))
