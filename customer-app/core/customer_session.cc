@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/timer_thread.h"
 #include "customer-app/core/customer_policy.h"
 #include "customer-app/core/emergency_stop_hotkey.h"
 #include "customer-app/core/input_gate.h"
@@ -49,43 +50,6 @@ bool IsEightDigits(const std::string& code) {
 
 // Runs `call` once after `delay` on a thread of its own, unless cancelled
 // (the destructor cancels and joins).
-class DelayedCall {
- public:
-  DelayedCall() = default;
-  ~DelayedCall() { Cancel(); }
-  DelayedCall(const DelayedCall&) = delete;
-  DelayedCall& operator=(const DelayedCall&) = delete;
-
-  void Start(std::chrono::steady_clock::duration delay,
-             std::function<void()> call) {
-    Cancel();
-    cancelled_ = false;
-    thread_ = std::thread([this, delay, call = std::move(call)] {
-      std::unique_lock lock(mutex_);
-      if (!wake_.wait_for(lock, delay, [this] { return cancelled_; })) {
-        lock.unlock();
-        call();
-      }
-    });
-  }
-
-  void Cancel() {
-    {
-      std::lock_guard lock(mutex_);
-      cancelled_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable())
-      thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool cancelled_ = false;
-  std::thread thread_;
-};
-
 class CustomerSessionImpl final : public CustomerSession,
                                   public protocol::PeerSession::Observer,
                                   public PolicyActions {
@@ -102,7 +66,7 @@ class CustomerSessionImpl final : public CustomerSession,
   ~CustomerSessionImpl() override {
     // The hotkey first (it calls EmergencyStop), then the threads that
     // use the engine, then the engine.
-    terms_timer_.Cancel();
+    terms_timer_.Stop();
     hotkey_.reset();
     sender_.reset();
     technician_screen_.reset();
@@ -311,7 +275,7 @@ class CustomerSessionImpl final : public CustomerSession,
     observer_->OnSas(sas);
     policy_->OnSecured(sas);
     if (auto deadline = policy_->terms_deadline()) {
-      terms_timer_.Start(*deadline - clock_.SteadyNow(), [this] {
+      terms_timer_.StartOnce(*deadline - clock_.SteadyNow(), [this] {
         Post([this] {
           if (!ended_)
             policy_->Tick();
@@ -582,7 +546,7 @@ class CustomerSessionImpl final : public CustomerSession,
   std::unique_ptr<CustomerPolicy> policy_;
   std::unique_ptr<protocol::PeerSession> engine_;
   std::unique_ptr<EmergencyStopHotkey> hotkey_;
-  DelayedCall terms_timer_;
+  TimerThread terms_timer_;
 
   std::atomic<bool> emergency_{false};
   bool ended_ = false;

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/timer_thread.h"
 #include "crypto/secure_memory.h"
 #include "protocol/file_receiver.h"
 #include "protocol/file_sender.h"
@@ -141,35 +142,6 @@ crypto::SecretBytes Secret(const std::string& text) {
 }
 
 // Calls `tick` every `interval` on a thread of its own until destroyed.
-class Ticker {
- public:
-  Ticker(std::chrono::milliseconds interval, std::function<void()> tick)
-      : thread_([this, interval, tick = std::move(tick)] {
-          std::unique_lock lock(mutex_);
-          while (!wake_.wait_for(lock, interval, [this] { return stop_; })) {
-            lock.unlock();
-            tick();
-            lock.lock();
-          }
-        }) {}
-  ~Ticker() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  Ticker(const Ticker&) = delete;
-  Ticker& operator=(const Ticker&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
 class SupporterSessionImpl final : public SupporterSession,
                                    private PeerSession::Observer {
  public:
@@ -179,7 +151,7 @@ class SupporterSessionImpl final : public SupporterSession,
       : options_(std::move(options)), observer_(observer) {}
 
   ~SupporterSessionImpl() override {
-    ticker_.reset();
+    ticker_.Stop();
     // No observer calls from here on; the record is still finished.
     alive_.reset();
     if (run_) {
@@ -193,8 +165,7 @@ class SupporterSessionImpl final : public SupporterSession,
   void Init() {
     if (options_.config.protocol_dir.empty())
       options_.config.protocol_dir = DefaultProtocolDir();
-    ticker_ = std::make_unique<Ticker>(kTickInterval,
-                                       [this] { Post([this] { Tick(); }); });
+    ticker_.StartRepeating(kTickInterval, [this] { Post([this] { Tick(); }); });
   }
 
   // ---- sign-in --------------------------------------------------------------
@@ -1615,7 +1586,7 @@ class SupporterSessionImpl final : public SupporterSession,
   std::unique_ptr<Run> run_;
   uint64_t run_serial_ = 0;
   std::filesystem::path protocol_path_;
-  std::unique_ptr<Ticker> ticker_;
+  TimerThread ticker_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tests/desktop/x11_test_util.h"
+#include "tests/support/call_counter.h"
 
 namespace tether::customer {
 namespace {
@@ -81,27 +82,7 @@ class Keyboard {
   std::vector<xcb_keysym_t> syms_;
 };
 
-class Presses {
- public:
-  void Add() {
-    std::lock_guard lock(mutex_);
-    ++count_;
-    changed_.notify_all();
-  }
-  bool WaitFor(int n) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 5s, [&] { return count_ >= n; });
-  }
-  int count() {
-    std::lock_guard lock(mutex_);
-    return count_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
+using Presses = test::CallCounter;
 
 TEST(EmergencyStopHotkeyTest, CtrlAltShiftSCallsBackWhateverTheLocks) {
   TETHER_START_DISPLAY_OR_SKIP(display, tether::test::XvfbOptions{});
