@@ -3,7 +3,7 @@
 // says so in a sentence a customer can pass on to IT.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <stdlib.h>  // mkdtemp
 
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +15,7 @@
 #include "protocol/peer_session.h"
 #include "protocol/session_end.h"
 #include "tests/support/session_recorder.h"
+#include "tests/support/shell.h"
 
 namespace tether::protocol {
 namespace {
@@ -31,11 +32,11 @@ class OpensslServer {
     dir_ = mkdtemp(pattern);
     const std::string key = (dir_ / "old.key").string();
     const std::string crt = (dir_ / "old.crt").string();
-    if (std::system(("openssl req -x509 -newkey ec -pkeyopt "
-                     "ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
-                     "/CN=old-relay -keyout " +
-                     key + " -out " + crt + " 2>/dev/null")
-                        .c_str()) != 0) {
+    if (test::RunShell("openssl req -x509 -newkey ec -pkeyopt "
+                       "ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
+                       "/CN=old-relay -keyout " +
+                       key + " -out " + crt)
+            .exit_code != 0) {
       return;
     }
     std::stringstream pem;
@@ -76,7 +77,7 @@ class OpensslServer {
 };
 
 TEST(OutdatedRelayTest, AppRefusesATls12OnlyServerWithAPlainSentence) {
-  if (std::system("command -v openssl >/dev/null 2>&1") != 0)
+  if (!test::HaveCommand("openssl"))
     GTEST_SKIP() << "openssl is not installed";
   OpensslServer old_relay("-tls1_2");
   ASSERT_NE(old_relay.port(), 0) << "openssl s_server did not start";

@@ -29,6 +29,12 @@ std::string ReadFile(const fs::path& path) {
   return s.str();
 }
 
+// The relay's folder: config, certificate, database and log.
+fs::path MakeRelayDir() {
+  char pattern[] = "/tmp/tether-relay-test-XXXXXX";
+  return mkdtemp(pattern);
+}
+
 }  // namespace
 
 fs::path RelayProcess::Binary() {
@@ -36,9 +42,7 @@ fs::path RelayProcess::Binary() {
   return fs::path(dir ? dir : "../build/release/bin") / "tether-relay";
 }
 
-RelayProcess::RelayProcess(std::string extra_toml) {
-  char pattern[] = "/tmp/tether-relay-test-XXXXXX";
-  dir_ = mkdtemp(pattern);
+RelayProcess::RelayProcess(std::string extra_toml) : dir_(MakeRelayDir()) {
   std::ofstream config(dir_ / "relay.toml");
   config << "[server]\nlisten = [\"127.0.0.1:0\"]\norganisation = \"Test "
             "IT\"\nsupport_terms = \"Test terms.\"\n"
@@ -50,9 +54,7 @@ RelayProcess::RelayProcess(std::string extra_toml) {
          << extra_toml;
 }
 
-RelayProcess::RelayProcess(const Shipped& shipped) {
-  char pattern[] = "/tmp/tether-relay-test-XXXXXX";
-  dir_ = mkdtemp(pattern);
+RelayProcess::RelayProcess(const Shipped& shipped) : dir_(MakeRelayDir()) {
   auto quoted = [](const fs::path& path) {
     return "\"" + path.string() + "\"";
   };
