@@ -13,22 +13,23 @@ std::string ToHex(ByteSpan bytes) {
   return out;
 }
 
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 Result<Bytes> FromHex(std::string_view hex) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   if (hex.size() % 2 != 0)
     return MakeError("hex string has an odd length");
   Bytes out(hex.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
-    int hi = nibble(hex[2 * i]);
-    int lo = nibble(hex[2 * i + 1]);
+    int hi = HexDigitValue(hex[2 * i]);
+    int lo = HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return MakeError("not a hex digit in hex string");
     out[i] = static_cast<uint8_t>(hi << 4 | lo);

@@ -33,5 +33,7 @@ inline void ClearAndRelease(Bytes& buffer) {
 std::string ToHex(ByteSpan bytes);
 // Accepts upper or lower case; an odd length or a non-hex digit is an error.
 Result<Bytes> FromHex(std::string_view hex);
+// 0-15 for a hex digit of either case, -1 for anything else.
+int HexDigitValue(char c);
 
 }  // namespace tether

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/bytes.h"
 #include "base/log.h"
 #include "base/utf8.h"
 
@@ -539,16 +540,6 @@ class LineParser {
     return false;
   }
 
-  static int HexDigit(char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  }
-
   Result<void> ParseString(std::string& out, size_t max_bytes) {
     if (!Consume('"'))
       return Fail("expected a string");
@@ -603,7 +594,7 @@ class LineParser {
             return Fail("short \\u escape");
           char32_t cp = 0;
           for (int k = 0; k < 4; ++k) {
-            const int digit = HexDigit(line_[pos_++]);
+            const int digit = HexDigitValue(line_[pos_++]);
             if (digit < 0)
               return Fail("bad \\u escape");
             cp = (cp << 4) | static_cast<char32_t>(digit);
