@@ -317,6 +317,14 @@ void CustomerPolicy::ViewFailed(const std::string& reason) {
   NotifyGrants();
 }
 
+void CustomerPolicy::TechnicianScreenFailed(const std::string& reason) {
+  if (phase_ != Phase::kActive || !view_switch_allowed_)
+    return;
+  log::Warn("session: the technician's screen cannot be shown: {}", reason);
+  Record(Technician() + "'s screen could not be shown.");
+  HandleRevoke(proto::PERMISSION_VIEW_SWITCH, /*by_customer=*/true);
+}
+
 // ---------------------------------------------------------------------------
 // The first prompt: SAS and terms.
 

@@ -178,6 +178,10 @@ class CustomerPolicy {
   // The allowed view cannot be captured (display gone, window closed): the
   // view ends, the technician is told (Revoke), the receipt says why.
   void ViewFailed(const std::string& reason);
+  // The technician's screen cannot be shown (its frames keep failing to
+  // decode: a broken or hostile app): the view switch ends and is taken
+  // back like the customer's own "Stop showing", the receipt says why.
+  void TechnicianScreenFailed(const std::string& reason);
 
   // From the customer.
   void Revoke(proto::Permission permission);

@@ -20,12 +20,12 @@
 #include "customer-app/core/customer_policy.h"
 #include "customer-app/core/emergency_stop_hotkey.h"
 #include "customer-app/core/input_gate.h"
-#include "customer-app/core/screen_sender.h"
 #include "customer-app/core/session_parts.h"
-#include "customer-app/core/technician_screen_receiver.h"
 #include "customer-app/core/view_describer.h"
 #include "protocol/file_receiver.h"
 #include "protocol/file_sender.h"
+#include "streaming/screen_sender.h"
+#include "streaming/video_receiver.h"
 
 namespace tether::customer {
 namespace {
@@ -99,8 +99,11 @@ class CustomerSessionImpl final : public CustomerSession,
     }
     gate_ = std::make_unique<InputGate>(std::move(injector));
     views_ = std::make_unique<ViewDescriber>(config.display);
-    sender_ = std::make_unique<ScreenSender>(
-        ScreenSender::Options{config.display, parts.codec},
+    streaming::ScreenSender::Options screen;
+    screen.display = config.display;
+    screen.codec = parts.codec;
+    sender_ = std::make_unique<streaming::ScreenSender>(
+        std::move(screen),
         [this](proto::PeerMessage message) {
           return engine_->Send(std::move(message));
         },
@@ -353,13 +356,19 @@ class CustomerSessionImpl final : public CustomerSession,
     if (!technician_screen_) {
       protocol::PeerSession* engine = engine_.get();
       const uint64_t serial = ++technician_screen_serial_;
-      technician_screen_ = std::make_unique<TechnicianScreenReceiver>(
-          TechnicianScreenReceiver::Options{},
+      technician_screen_ = std::make_unique<streaming::VideoReceiver>(
+          streaming::VideoReceiverOptions{},
           [engine](proto::PeerMessage message) {
             return engine->Send(std::move(message));
           },
           [this, serial] {
             Post([this, serial] { TakeTechnicianPicture(serial); });
+          },
+          [this, serial](const std::string& why) {
+            Post([this, serial, why] {
+              if (!ended_ && serial == technician_screen_serial_)
+                policy_->TechnicianScreenFailed(why);
+            });
           });
     }
     technician_screen_->Receive(frame);
@@ -511,7 +520,7 @@ class CustomerSessionImpl final : public CustomerSession,
       return;
     }
     if (auto picture = technician_screen_->TakePicture())
-      observer_->OnTechnicianPicture(std::move(picture));
+      observer_->OnTechnicianPicture(std::move(picture->frame));
   }
 
   void SendMonitorList() {
@@ -538,10 +547,10 @@ class CustomerSessionImpl final : public CustomerSession,
   uint32_t next_file_id_ = 1;
   std::unique_ptr<InputGate> gate_;
   std::unique_ptr<ViewDescriber> views_;
-  std::unique_ptr<ScreenSender> sender_;
+  std::unique_ptr<streaming::ScreenSender> sender_;
   // Decodes the technician's screen during a view switch; joined before
   // the engine it acks through.
-  std::unique_ptr<TechnicianScreenReceiver> technician_screen_;
+  std::unique_ptr<streaming::VideoReceiver> technician_screen_;
   uint64_t technician_screen_serial_ = 0;
   std::unique_ptr<CustomerPolicy> policy_;
   std::unique_ptr<protocol::PeerSession> engine_;

@@ -24,12 +24,11 @@
 #include "protocol/file_receiver.h"
 #include "protocol/file_sender.h"
 #include "protocol/session_end.h"
-#include "supporter-app/core/own_screen_sender.h"
+#include "streaming/screen_sender.h"
 #include "supporter-app/core/recording_writer.h"
 #include "supporter-app/core/session_protocol.h"
 #include "supporter-app/core/sign_in_result.h"
 #include "supporter-app/core/supporter_config.h"
-#include "supporter-app/core/video_receiver.h"
 
 namespace tether::supporter {
 namespace {
@@ -337,8 +336,11 @@ class SupporterSessionImpl final : public SupporterSession,
     if (!run_->screen) {
       PeerSession* engine = engine_.get();
       const uint64_t serial = run_->serial;
-      run_->screen = std::make_unique<OwnScreenSender>(
-          OwnScreenSender::Options{options_.config.display},
+      streaming::ScreenSender::Options screen;
+      screen.display = options_.config.display;
+      screen.send_cursor = false;  // the customer's window: the picture only
+      run_->screen = std::make_unique<streaming::ScreenSender>(
+          std::move(screen),
           [engine](proto::PeerMessage frame) {
             return engine->Send(std::move(frame));
           },
@@ -352,7 +354,7 @@ class SupporterSessionImpl final : public SupporterSession,
     }
     // The ViewSwitch went first on the same ordered link, so the customer
     // knows what the frames are before the first one arrives.
-    run_->screen->Start();
+    run_->screen->Start(desktop::CaptureSource::WholeScreen());
     run_->grants.showing_my_screen = true;
     Record(ProtocolEvent::kViewSwitch, {{"showing", "yes"}});
     log::Info("view switch: showing the technician's screen");
@@ -530,12 +532,12 @@ class SupporterSessionImpl final : public SupporterSession,
     std::unique_ptr<SessionProtocol> protocol;
     bool protocol_failed = false;
     // Threads: destroyed (joined) before the engine they send through.
-    std::unique_ptr<VideoReceiver> video;
+    std::unique_ptr<streaming::VideoReceiver> video;
     std::unique_ptr<RecordingWriter> recorder;
     std::unique_ptr<FileSender> files;
     // Files from the customer; its destructor deletes unfinished ones.
     std::unique_ptr<protocol::FileReceiver> downloads;
-    std::unique_ptr<OwnScreenSender> screen;  // "show my screen"
+    std::unique_ptr<streaming::ScreenSender> screen;  // "show my screen"
   };
 
   // ---- threads ------------------------------------------------------------
@@ -1255,8 +1257,8 @@ class SupporterSessionImpl final : public SupporterSession,
   void StartParts() {
     PeerSession* engine = engine_.get();
     const uint64_t serial = run_->serial;
-    run_->video = std::make_unique<VideoReceiver>(
-        VideoReceiverOptions{},
+    run_->video = std::make_unique<streaming::VideoReceiver>(
+        streaming::VideoReceiverOptions{},
         [engine](proto::PeerMessage message) {
           return engine->Send(std::move(message));
         },
@@ -1469,7 +1471,7 @@ class SupporterSessionImpl final : public SupporterSession,
         OnVideoFrame(std::move(*message.mutable_video_frame()));
         break;
       case M::kStats:
-        run_->video->OnCustomerStats(message.stats());
+        run_->video->OnPeerStats(message.stats());
         break;
       case M::kCursorPosition:
         observer_->OnCursor(message.cursor_position());

@@ -36,6 +36,7 @@
 #include "base/result.h"
 #include "desktop/desktop_frame.h"
 #include "protocol/peer_session.h"
+#include "streaming/video_receiver.h"
 
 namespace tether::supporter {
 
@@ -89,20 +90,9 @@ struct CustomerGrants {
 };
 
 // One decoded picture of the customer's screen (or the part being shown).
-struct RemotePicture {
-  std::shared_ptr<const desktop::DesktopFrame> frame;  // BGRX
-  desktop::DesktopRect screen_origin;  // where it sits on the remote desktop
-  uint64_t frame_id = 0;
-};
-
-struct VideoStats {
-  double frames_per_second = 0;
-  double kilobits_per_second = 0;
-  double round_trip_ms = 0;     // from the customer's Stats / acks
-  double decode_ms = 0;         // mean over the last second
-  uint64_t frames_dropped = 0;  // decoded but replaced before shown
-  uint64_t decode_errors = 0;
-};
+// The pictures and numbers of the customer's screen (streaming/).
+using streaming::RemotePicture;
+using streaming::VideoStats;
 
 struct FileTransfer {
   // Files the technician sends, and files the customer offers (they have

@@ -70,6 +70,11 @@ class RecordingObserver final : public CustomerSession::Observer {
     changed_.wait_for(lock, 10s, [&] { return ended_.has_value(); });
     return ended_;
   }
+  // True once the grants shown satisfy `pred`, within the deadline.
+  bool WaitGrants(const std::function<bool(const Grants&)>& pred) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return pred(grants_); });
+  }
   bool WaitFor(const std::function<bool()>& pred) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, 10s, pred);
@@ -757,6 +762,45 @@ TEST_F(CustomerSessionTest, EndingNormallyTellsTheCustomerAndTheTechnician) {
   EXPECT_EQ(ended->message, "You ended the session.");
   ASSERT_TRUE(wire_->ended.has_value());
   EXPECT_EQ(wire_->ended->first, proto::END_REASON_USER_ENDED);
+}
+
+// The technician's app sends a view switch whose pictures never decode
+// (broken or hostile): the customer's side gives the stream up after a
+// few tries, like the technician's side does, and takes the switch back
+// instead of asking for key frames forever.
+TEST_F(CustomerSessionTest, UndecodableTechnicianScreenEndsTheViewSwitch) {
+  consent_.set_fallback(true);
+  Start(/*fake_injector=*/true);
+  Open();
+  wire_->Message(Request(1, proto::PERMISSION_VIEW_SWITCH));
+  PeerMessage show;
+  show.mutable_view_switch()->set_show_supporter_screen(true);
+  wire_->Message(show);
+  ASSERT_TRUE(observer_.WaitGrants(
+      [](const Grants& grants) { return grants.viewing_technician; }));
+  for (uint64_t id = 1; id <= 5; ++id) {
+    // A VP8 key frame header that announces 16383x16383: never decoded.
+    PeerMessage frame;
+    proto::VideoFrame* v = frame.mutable_video_frame();
+    v->set_frame_id(id);
+    v->set_codec(proto::CODEC_VP8);
+    v->set_key_frame(true);
+    std::string bomb = {'\x90', '\x0c', '\x00', '\x9d', '\x01',
+                        '\x2a', '\xff', '\x3f', '\xff', '\x3f'};
+    bomb.resize(200, '\0');
+    v->set_data(bomb);
+    wire_->Message(frame);
+  }
+  ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kRevoke, 1));
+  for (const PeerMessage& m : wire_->Sent()) {
+    if (m.has_revoke()) {
+      EXPECT_EQ(m.revoke().permission(), proto::PERMISSION_VIEW_SWITCH);
+    }
+  }
+  // Asked for a key frame after each failure but the last, not forever.
+  EXPECT_EQ(wire_->Count(PeerMessage::kKeyFrameRequest), 2u);
+  const Grants grants = runner_.RunSync([&] { return session_->grants(); });
+  EXPECT_FALSE(grants.viewing_technician);
 }
 
 }  // namespace

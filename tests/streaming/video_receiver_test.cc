@@ -3,7 +3,7 @@
 // newest picture and never a queue of old ones, and broken streams recover
 // through a key frame.
 
-#include "supporter-app/core/video_receiver.h"
+#include "streaming/video_receiver.h"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +16,14 @@
 
 #include "codec/vpx_encoder.h"
 
-namespace tether::supporter {
+namespace tether::streaming {
 namespace {
 
 using namespace std::chrono_literals;
 
 constexpr desktop::DesktopSize kSize{160, 96};
 
-// What the receiver sends to the customer, and how often a picture was
+// What the receiver sends to the sender, and how often a picture was
 // announced; waits with a deadline.
 class Link {
  public:
@@ -225,9 +225,8 @@ TEST_F(VideoReceiverTest, StreamThatKeepsFailingIsGivenUpOnce) {
   }
   receiver.Receive(broken(6));  // the third in a row
   receiver.Receive(Frame(7, /*key=*/true));
-  for (int i = 0; i < 500 && receiver.decode_errors() < 5; ++i)
-    std::this_thread::sleep_for(2ms);
-  std::this_thread::sleep_for(50ms);  // frame 7 would be decoded by now
+  // Frame 7 is acknowledged once the decode thread is past it.
+  ASSERT_TRUE(link_.WaitForAcks(7));
   EXPECT_EQ(receiver.decode_errors(), 5u);
   EXPECT_EQ(receiver.frames_decoded(), 1u);
   std::lock_guard lock(mutex);
@@ -272,4 +271,4 @@ TEST_F(VideoReceiverTest, BacklogOverTheBoundIsThrownAwayNotQueued) {
 }
 
 }  // namespace
-}  // namespace tether::supporter
+}  // namespace tether::streaming

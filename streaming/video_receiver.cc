@@ -1,4 +1,4 @@
-#include "supporter-app/core/video_receiver.h"
+#include "streaming/video_receiver.h"
 
 #include <algorithm>
 #include <utility>
@@ -7,7 +7,7 @@
 #include "base/log.h"
 #include "codec/vpx_decoder.h"
 
-namespace tether::supporter {
+namespace tether::streaming {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -66,7 +66,7 @@ void VideoReceiver::Receive(proto::VideoFrame frame) {
     period_bytes_ += size;
     if (queue_.size() >= options_.max_queued_frames ||
         queued_bytes_ + size > options_.max_queued_bytes) {
-      // The customer sends more than its pacer allows, or decoding fell far
+      // The sender sends more than its pacer allows, or decoding fell far
       // behind: start over from the next key frame.
       for (const Queued& queued : queue_)
         thrown_away.push_back(queued.frame.frame_id());
@@ -86,7 +86,7 @@ void VideoReceiver::Receive(proto::VideoFrame frame) {
               thrown_away.size());
   }
   wake_.notify_all();
-  // Acknowledged all the same: the customer's pacer counts frames in
+  // Acknowledged all the same: the sender's pacer counts frames in
   // flight, and these will never be decoded.
   for (uint64_t id : thrown_away)
     Ack(id, 0);
@@ -97,7 +97,7 @@ std::optional<RemotePicture> VideoReceiver::TakePicture() {
   return std::exchange(slot_, std::nullopt);
 }
 
-void VideoReceiver::OnCustomerStats(const proto::Stats& stats) {
+void VideoReceiver::OnPeerStats(const proto::Stats& stats) {
   std::lock_guard lock(mutex_);
   round_trip_ms_ = stats.round_trip_ms();
 }
@@ -159,8 +159,11 @@ void VideoReceiver::Run() {
 
 void VideoReceiver::Decode(Queued queued) {
   DecoderState& state = *decoder_;
-  if (state.given_up)
+  if (state.given_up) {
+    // Never decoded, acknowledged all the same like a thrown-away frame.
+    Ack(queued.frame.frame_id(), 0);
     return;
+  }
   const proto::VideoFrame& frame = queued.frame;
   if (queued.chain_broken && !state.waiting_for_key) {
     state.waiting_for_key = true;
@@ -231,6 +234,7 @@ void VideoReceiver::Decode(Queued queued) {
       state.given_up = true;
       log::Warn("video: {} frames in a row not decoded; the stream is given up",
                 state.failures_in_a_row);
+      Ack(frame.frame_id(), static_cast<uint32_t>(decode_us));
       if (stream_failed_)
         stream_failed_(size.error().message);
       return;
@@ -247,7 +251,7 @@ void VideoReceiver::Decode(Queued queued) {
   state.failures_in_a_row = 0;
   picture->set_top_left({frame.screen_origin().x(), frame.screen_origin().y()});
   auto& dirty = picture->mutable_dirty_rects();
-  // The customer marks what changed; a picture without marks is whole.
+  // The sender marks what changed; a picture without marks is whole.
   const int dirty_count = std::min(frame.dirty_size(), 256);
   for (int i = 0; i < dirty_count; ++i) {
     const proto::Rect& r = frame.dirty(i);
@@ -268,7 +272,7 @@ void VideoReceiver::Decode(Queued queued) {
     ++period_frames_;
     period_decode_ms_ += static_cast<double>(decode_us) / 1000.0;
   }
-  // The picture is handed over before the ack: once the customer (or a
+  // The picture is handed over before the ack: once the sender (or a
   // test) hears of the frame, the UI can have it.
   const uint64_t frame_id = frame.frame_id();
   Offer(std::move(remote));
@@ -302,4 +306,4 @@ void VideoReceiver::Offer(RemotePicture picture) {
     picture_ready_();
 }
 
-}  // namespace tether::supporter
+}  // namespace tether::streaming

@@ -1,21 +1,24 @@
 #pragma once
 
-// The customer's screen on the technician's side: received VideoFrames are
-// decoded on a thread of this class (never the UI thread), each one is
-// acknowledged (FrameAck with the decode time, which the customer's pacer
-// waits for), a decode error asks for a key frame, and the newest picture
-// waits in a one-picture slot for the UI. A picture the UI has not taken
-// when the next one is ready is replaced and counted as dropped: a slow UI
-// shows fewer pictures, never older ones, and nothing queues without
-// bound. Compressed frames are never dropped one by one (each depends on
-// the one before); past the queue's bound the whole backlog goes, a key
-// frame is asked for, and frames are skipped until it comes.
+// The other side's screen: received VideoFrames are decoded on a thread of
+// this class (never the UI thread), each one is acknowledged (FrameAck with
+// the decode time, which the sender's pacer waits for), a decode error asks
+// for a key frame, and the newest picture waits in a one-picture slot for
+// the UI. A picture the UI has not taken when the next one is ready is
+// replaced and counted as dropped: a slow UI shows fewer pictures, never
+// older ones, and nothing queues without bound. Compressed frames are never
+// dropped one by one (each depends on the one before); past the queue's
+// bound the whole backlog goes, a key frame is asked for (again every
+// key_frame_retry), and frames are skipped until it comes. A sender whose
+// frames keep failing to decode is given up (stream_failed).
 //
-// Threads: Receive(), TakePicture(), OnCustomerStats() and TakeStats() may
-// be called from any thread (the session calls them on the app thread).
-// `picture_ready` runs on the decode thread; `send` there too, and in
-// Receive() for frames thrown away. Neither runs after the destructor
-// returns.
+// Both apps receive with it: the technician the customer's screen, the
+// customer the technician's during a view switch.
+//
+// Threads: Receive(), TakePicture(), OnPeerStats() and TakeStats() may be
+// called from any thread. `picture_ready` and `stream_failed` run on the
+// decode thread; `send` there too, and in Receive() for frames thrown
+// away. None runs after the destructor returns.
 
 #include <chrono>
 #include <condition_variable>
@@ -26,16 +29,31 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "desktop/desktop_frame.h"
 #include "protocol/peer.pb.h"
-#include "supporter-app/core/supporter_session.h"
 
-namespace tether::supporter {
+namespace tether::streaming {
+
+struct RemotePicture {
+  std::shared_ptr<const desktop::DesktopFrame> frame;  // BGRX
+  desktop::DesktopRect screen_origin;  // where it sits on the remote desktop
+  uint64_t frame_id = 0;
+};
+
+struct VideoStats {
+  double frames_per_second = 0;
+  double kilobits_per_second = 0;
+  double round_trip_ms = 0;     // from the sender's Stats / acks
+  double decode_ms = 0;         // mean over the last second
+  uint64_t frames_dropped = 0;  // decoded but replaced before shown
+  uint64_t decode_errors = 0;
+};
 
 struct VideoReceiverOptions {
-  // The customer keeps at most a few frames unacknowledged (codec/
+  // The sender keeps at most a few frames unacknowledged (codec/
   // frame_pacer.h), so an honest stream never comes near these.
   size_t max_queued_frames = 16;
   size_t max_queued_bytes = 32 << 20;
@@ -44,21 +62,22 @@ struct VideoReceiverOptions {
   // While frames are skipped for a missing key frame, ask again this often.
   std::chrono::milliseconds key_frame_retry{1000};
   // Undecodable frames in a row (the first bad one, then the key frames
-  // asked for after it) before the stream is given up: an honest customer's
-  // key frame always decodes, so this is a broken or hostile sender.
+  // asked for after it) before the stream is given up: an honest sender's
+  // key frame always decodes, so this is a broken or hostile one.
   int max_failed_decodes = 3;
 };
 
 class VideoReceiver {
  public:
-  // One message to the customer (FrameAck, KeyFrameRequest). False when
+  // One message to the sender (FrameAck, KeyFrameRequest). False when
   // the link refused it (it is not retried: the next frame acks again).
   using SendFunction = std::function<bool(proto::PeerMessage)>;
   // The slot went from empty to full: call TakePicture() (on the UI's
   // thread). Not called again until the picture was taken.
   using ReadyFunction = std::function<void()>;
   // The stream was given up (max_failed_decodes): why, in words. Called
-  // once, on the decode thread; nothing is decoded after it.
+  // once, on the decode thread; nothing is decoded after it (frames are
+  // still acknowledged, never shown).
   using FailFunction = std::function<void(const std::string& why)>;
 
   VideoReceiver(VideoReceiverOptions options,
@@ -72,13 +91,13 @@ class VideoReceiver {
   void Receive(proto::VideoFrame frame);
   // The newest picture not taken yet.
   std::optional<RemotePicture> TakePicture();
-  // The customer's own view of the link (round trip).
-  void OnCustomerStats(const proto::Stats& stats);
+  // The sender's own view of the link (round trip).
+  void OnPeerStats(const proto::Stats& stats);
   // Numbers for the time since the previous call (fps, kbit/s, decode ms)
   // and totals (drops, errors).
   VideoStats TakeStats();
 
-  // Totals, for tests and the session protocol.
+  // Totals, for tests and the session log.
   uint64_t frames_decoded() const;
   uint64_t decode_errors() const;
   uint64_t frames_dropped() const;
@@ -125,4 +144,4 @@ class VideoReceiver {
   std::thread thread_;  // last: started once everything above exists
 };
 
-}  // namespace tether::supporter
+}  // namespace tether::streaming

@@ -1,12 +1,13 @@
 #pragma once
 
 // Capture -> encode -> send, on a thread of its own: the screen capturer,
-// the VP8/VP9 encoder, the frame pacer and the cursor monitor. Runs only
-// between Start() (the customer allowed the view) and Stop(); after Stop()
-// returns, no VideoFrame, cursor or anything else of the screen is sent.
-// A slow link drops frames (pacer: at most a few unacknowledged frames,
-// nothing captured while the engine's send queue is long), never queues
-// them.
+// the VP8/VP9 encoder, the frame pacer and (optionally) the cursor monitor.
+// Both apps send with it: the customer's screen while the customer allows
+// the view, the technician's own screen during a view switch. Runs only
+// between Start() and Stop(); after Stop() returns, no VideoFrame, cursor
+// or anything else of the screen is sent. A slow link drops frames (pacer:
+// at most a few unacknowledged frames, nothing captured while the link's
+// send queue is long), never queues them.
 //
 // Threads: every method from any thread; the capturer, encoder and pacer
 // live on the sender's thread.
@@ -22,12 +23,11 @@
 #include <string>
 #include <thread>
 
-#include "base/clock.h"
 #include "codec/video_encoder.h"
 #include "desktop/capture/screen_capturer.h"
 #include "protocol/peer.pb.h"
 
-namespace tether::customer {
+namespace tether::streaming {
 
 class ScreenSender {
  public:
@@ -44,6 +44,9 @@ class ScreenSender {
     codec::Codec codec = codec::Codec::kVp8;
     // Nothing is captured while more than this waits to be sent.
     size_t max_pending_bytes = 512 * 1024;
+    // CursorShape/CursorPosition too (the technician draws the customer's
+    // pointer; the customer's window shows the technician's picture only).
+    bool send_cursor = true;
   };
 
   ScreenSender(Options options,
@@ -92,4 +95,4 @@ class ScreenSender {
   std::thread thread_;
 };
 
-}  // namespace tether::customer
+}  // namespace tether::streaming

@@ -1,17 +1,16 @@
-#include "supporter-app/core/own_screen_sender.h"
+#include "streaming/screen_sender.h"
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <utility>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "codec/frame_pacer.h"
 #include "codec/vpx_encoder.h"
-#include "desktop/capture/screen_capturer.h"
+#include "desktop/capture/cursor_monitor.h"
 
-namespace tether::supporter {
+namespace tether::streaming {
 namespace {
 
 using std::chrono::milliseconds;
@@ -28,12 +27,15 @@ void SetRect(proto::Rect* out, const desktop::DesktopRect& r) {
 }  // namespace
 
 // Everything that lives on the sender's thread.
-struct OwnScreenSender::Loop {
+struct ScreenSender::Loop {
   std::unique_ptr<desktop::ScreenCapturer> capturer;
   std::unique_ptr<codec::VideoEncoder> encoder;
   std::unique_ptr<codec::FramePacer> pacer;
+  std::unique_ptr<desktop::CursorMonitor> cursor;
   std::unique_ptr<desktop::DesktopFrame> frame;
   desktop::CaptureStatus status = desktop::CaptureStatus::kSuccess;
+  std::optional<desktop::DesktopPoint> cursor_position;
+  uint64_t cursor_shape_id = 0;
   uint64_t frame_id = 0;
   Clock::SteadyTime last_encode{};
   bool running = false;
@@ -43,22 +45,25 @@ struct OwnScreenSender::Loop {
     capturer.reset();
     encoder.reset();
     pacer.reset();
+    cursor.reset();
+    cursor_position.reset();
     last_encode = {};
     running = false;
   }
 };
 
-OwnScreenSender::OwnScreenSender(Options options,
-                                 SendFunction send,
-                                 PendingFunction pending,
-                                 FailureFunction failed)
+ScreenSender::ScreenSender(Options options,
+                           SendFunction send,
+                           PendingFunction pending,
+                           FailureFunction failed)
     : options_(std::move(options)),
       send_(std::move(send)),
       pending_(std::move(pending)),
-      failed_(std::move(failed)),
-      thread_([this] { Run(); }) {}
+      failed_(std::move(failed)) {
+  thread_ = std::thread([this] { Run(); });
+}
 
-OwnScreenSender::~OwnScreenSender() {
+ScreenSender::~ScreenSender() {
   Stop();
   {
     std::lock_guard lock(mutex_);
@@ -68,15 +73,15 @@ OwnScreenSender::~OwnScreenSender() {
   thread_.join();
 }
 
-void OwnScreenSender::Start() {
+void ScreenSender::Start(const desktop::CaptureSource& source) {
   {
     std::lock_guard lock(send_mutex_);
     active_ = true;
   }
-  Post(Command::kStart);
+  Post(Command::kStart, source);
 }
 
-void OwnScreenSender::Stop() {
+void ScreenSender::Stop() {
   {
     // Waits for a send in progress; none starts afterwards.
     std::lock_guard lock(send_mutex_);
@@ -85,41 +90,41 @@ void OwnScreenSender::Stop() {
   Post(Command::kStop);
 }
 
-void OwnScreenSender::OnFrameAck() {
+void ScreenSender::OnFrameAck() {
   Post(Command::kAck);
 }
 
-void OwnScreenSender::RequestKeyFrame() {
+void ScreenSender::RequestKeyFrame() {
   Post(Command::kKeyFrame);
 }
 
-void OwnScreenSender::Post(Command command) {
+void ScreenSender::Post(Command command,
+                        std::optional<desktop::CaptureSource> source) {
   {
     std::lock_guard lock(mutex_);
-    // Acks only count; a flood of them from the customer must not grow
-    // the queue.
+    // Acks only count; a flood of them must not grow the queue.
     if (commands_.size() >= 1024 &&
         (command == Command::kAck || command == Command::kKeyFrame)) {
       return;
     }
-    commands_.push_back(command);
+    commands_.emplace_back(command, std::move(source));
   }
   wake_.notify_all();
 }
 
-bool OwnScreenSender::SendIfActive(proto::PeerMessage message) {
+bool ScreenSender::SendIfActive(proto::PeerMessage message) {
   std::lock_guard lock(send_mutex_);
   if (!active_)
     return false;
   return send_(std::move(message));
 }
 
-void OwnScreenSender::Run() {
+void ScreenSender::Run() {
   const Clock& clock = Clock::System();
   Loop loop;
   bool link_full = false;
   const auto fail = [&](const std::string& reason) {
-    log::Warn("own screen: capture stopped: {}", reason);
+    log::Warn("screen: capture stopped: {}", reason);
     loop.Reset();
     {
       std::lock_guard lock(send_mutex_);
@@ -129,7 +134,8 @@ void OwnScreenSender::Run() {
   };
 
   while (true) {
-    std::deque<Command> commands;
+    std::deque<std::pair<Command, std::optional<desktop::CaptureSource>>>
+        commands;
     {
       std::unique_lock lock(mutex_);
       const auto due = [&] { return quit_ || !commands_.empty(); };
@@ -154,13 +160,13 @@ void OwnScreenSender::Run() {
       commands.swap(commands_);
     }
 
-    for (const Command command : commands) {
+    for (auto& [command, source] : commands) {
       switch (command) {
         case Command::kStart: {
           if (!loop.capturer) {
             desktop::CaptureOptions capture;
             capture.display = options_.display;
-            capture.source = desktop::CaptureSource::WholeScreen();
+            capture.source = *source;
             auto capturer = desktop::ScreenCapturer::Create(capture);
             if (!capturer) {
               fail(capturer.error().message);
@@ -179,18 +185,32 @@ void OwnScreenSender::Run() {
               break;
             }
             loop.encoder = std::move(*encoder);
+            if (options_.send_cursor) {
+              auto cursor = desktop::CursorMonitor::Create(options_.display);
+              if (cursor) {
+                loop.cursor = std::move(*cursor);
+              } else {
+                log::Info("screen: no cursor updates: {}",
+                          cursor.error().message);
+              }
+            }
+          } else if (auto selected = loop.capturer->SelectSource(*source);
+                     !selected) {
+            fail(selected.error().message);
+            break;
           }
           loop.encoder->RequestKeyFrame();
           loop.pacer = std::make_unique<codec::FramePacer>(clock);
+          loop.cursor_position.reset();
+          loop.cursor_shape_id = 0;
           loop.running = true;
-          log::Info("own screen: sending started");
+          log::Info("screen: sending started");
           break;
         }
         case Command::kStop:
-          if (loop.running) {
-            log::Info("own screen: sending stopped after {} frames",
+          if (loop.running)
+            log::Info("screen: sending stopped after {} frames",
                       frames_sent_.load());
-          }
           loop.Reset();
           break;
         case Command::kAck:
@@ -214,8 +234,32 @@ void OwnScreenSender::Run() {
     loop.frame.reset();  // lets the capturer reuse its buffer
     loop.capturer->CaptureFrame();
     if (loop.status == desktop::CaptureStatus::kErrorPermanent) {
-      fail("your screen can no longer be captured");
+      fail("the screen can no longer be captured");
       continue;
+    }
+    if (loop.cursor) {
+      if (auto sample = loop.cursor->Capture()) {
+        if (sample->shape) {
+          proto::PeerMessage shape;
+          proto::CursorShape* s = shape.mutable_cursor_shape();
+          s->set_id(++loop.cursor_shape_id);
+          s->set_width(static_cast<uint32_t>(sample->shape->size.width));
+          s->set_height(static_cast<uint32_t>(sample->shape->size.height));
+          s->set_hotspot_x(static_cast<uint32_t>(sample->shape->hotspot.x));
+          s->set_hotspot_y(static_cast<uint32_t>(sample->shape->hotspot.y));
+          s->set_bgra(sample->shape->pixels.data(),
+                      sample->shape->pixels.size());
+          SendIfActive(std::move(shape));
+        }
+        if (!loop.cursor_position ||
+            *loop.cursor_position != sample->position) {
+          proto::PeerMessage position;
+          position.mutable_cursor_position()->set_x(sample->position.x);
+          position.mutable_cursor_position()->set_y(sample->position.y);
+          if (SendIfActive(std::move(position)))
+            loop.cursor_position = sample->position;
+        }
+      }
     }
     if (!loop.frame || loop.status != desktop::CaptureStatus::kSuccess)
       continue;  // temporary: next time
@@ -235,7 +279,7 @@ void OwnScreenSender::Run() {
     auto encoded = loop.encoder->Encode(*loop.frame, params);
     if (!encoded) {
       loop.pacer->OnFrameEncoded(false);
-      fail("your screen could not be encoded: " + encoded.error().message);
+      fail("the screen could not be encoded: " + encoded.error().message);
       continue;
     }
     proto::PeerMessage message;
@@ -261,11 +305,11 @@ void OwnScreenSender::Run() {
     if (sent) {
       ++frames_sent_;
     } else {
-      // The customer misses this frame; the next must not depend on it.
+      // The viewer misses this frame; the next must not depend on it.
       loop.encoder->RequestKeyFrame();
     }
   }
   loop.Reset();
 }
 
-}  // namespace tether::supporter
+}  // namespace tether::streaming
