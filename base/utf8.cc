@@ -73,4 +73,15 @@ void AppendUtf8(char32_t cp, std::string& out) {
   }
 }
 
+std::string_view CutUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes)
+    return text;
+  size_t end = max_bytes;
+  // text[end] is the first byte left out: while it continues a sequence,
+  // that sequence would be cut.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
+    --end;
+  return text.substr(0, end);
+}
+
 }  // namespace tether

@@ -22,6 +22,10 @@ char32_t DecodeUtf8Sequence(std::string_view text, size_t length);
 // All of `text` as code points; nullopt if any of it is not valid UTF-8.
 std::optional<std::u32string> DecodeUtf8(std::string_view text);
 
+// The longest start of `text` of at most `max_bytes` bytes that does not
+// end inside a UTF-8 sequence (text shown to the other side stays valid).
+std::string_view CutUtf8(std::string_view text, size_t max_bytes);
+
 // Appends the UTF-8 form of `cp` (a valid code point) to `out`.
 void AppendUtf8(char32_t cp, std::string& out);
 

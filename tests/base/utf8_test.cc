@@ -47,5 +47,15 @@ TEST(Utf8Test, EncodesWhatItDecodes) {
   }
 }
 
+TEST(Utf8Test, CutNeverEndsInsideASequence) {
+  EXPECT_EQ(CutUtf8("abc", 10), "abc");
+  EXPECT_EQ(CutUtf8("abc", 2), "ab");
+  EXPECT_EQ(CutUtf8("a\xc3\xb6", 2), "a");  // not half of ö
+  EXPECT_EQ(CutUtf8("a\xc3\xb6", 3), "a\xc3\xb6");
+  EXPECT_EQ(CutUtf8("\xf0\x9f\x98\x80x", 3), "");  // not 3/4 of 😀
+  EXPECT_EQ(CutUtf8("\xf0\x9f\x98\x80x", 4), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(CutUtf8("", 0), "");
+}
+
 }  // namespace
 }  // namespace tether

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/xcb.h>
@@ -67,6 +68,7 @@ Result<std::unique_ptr<XvfbDisplay>> XvfbDisplay::Start(
     argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -75,6 +77,11 @@ Result<std::unique_ptr<XvfbDisplay>> XvfbDisplay::Start(
   }
   if (pid == 0) {
     // Child: only async-signal-safe calls until exec.
+    // A test that crashes or is killed takes its display with it (an
+    // orphaned Xvfb would keep whatever it inherited, e.g. a build lock).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(127);
     fcntl(fds[1], F_SETFD, 0);  // keep the display fd across exec
     const int null_fd = open("/dev/null", O_RDWR);
     if (null_fd >= 0) {
