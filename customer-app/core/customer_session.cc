@@ -136,8 +136,8 @@ class CustomerSessionImpl final : public CustomerSession,
     engine_ = std::move(*started);
 
     if (parts.hotkey) {
-      auto hotkey = EmergencyStopHotkey::Create(config.display,
-                                                [this] { EmergencyStop(); });
+      auto hotkey =
+          GrabEmergencyStopHotkey(config.display, [this] { EmergencyStop(); });
       if (hotkey) {
         hotkey_ = std::move(*hotkey);
       } else {
@@ -554,7 +554,7 @@ class CustomerSessionImpl final : public CustomerSession,
   uint64_t technician_screen_serial_ = 0;
   std::unique_ptr<CustomerPolicy> policy_;
   std::unique_ptr<protocol::PeerSession> engine_;
-  std::unique_ptr<EmergencyStopHotkey> hotkey_;
+  std::unique_ptr<desktop::GlobalHotkey> hotkey_;
   TimerThread terms_timer_;
 
   std::atomic<bool> emergency_{false};

@@ -1,39 +1,30 @@
 #pragma once
 
-// The global STOP hotkey, Ctrl+Alt+Shift+S: grabbed on the root window so
-// it works whichever window has the focus, with NumLock and CapsLock on or
-// off. It runs on its own thread with its own X connection, so it works
-// while the UI thread is busy or a prompt is open.
+// STOP's global hotkey: which chord it is and what a press does. Grabbing
+// the chord for the whole desktop, whatever window has the focus and
+// whatever locks are on, is desktop/hotkey's job (GlobalHotkey).
 
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "base/result.h"
+#include "desktop/hotkey/global_hotkey.h"
 
 namespace tether::customer {
 
-class EmergencyStopHotkey {
- public:
-  // Called on the hotkey's thread, once per press (key repeat included:
-  // the callback must be idempotent, as EmergencyStop() is).
-  using Callback = std::function<void()>;
+// Ctrl+Alt+Shift+S: the panel's label and the customer's docs name it.
+inline constexpr desktop::KeyChord kEmergencyStopChord{
+    .letter = 'S',
+    .modifiers = desktop::KeyChord::kControl | desktop::KeyChord::kAlt |
+                 desktop::KeyChord::kShift};
 
-  // Connects to `display` (empty: $DISPLAY) and grabs the key. Fails when
-  // there is no display or another client holds the grab already.
-  static Result<std::unique_ptr<EmergencyStopHotkey>> Create(
-      const std::string& display,
-      Callback callback);
-
-  virtual ~EmergencyStopHotkey() = default;  // ungrabs; joins the thread
-  EmergencyStopHotkey(const EmergencyStopHotkey&) = delete;
-  EmergencyStopHotkey& operator=(const EmergencyStopHotkey&) = delete;
-
-  // "Ctrl+Alt+Shift+S", for the panel's label.
-  static const char* Label() { return "Ctrl+Alt+Shift+S"; }
-
- protected:
-  EmergencyStopHotkey() = default;
-};
+// Grabs kEmergencyStopChord on `display` (empty: $DISPLAY). `stop` runs on
+// the hotkey's thread once per press, key repeat included, so it must be
+// idempotent (as CustomerSession::EmergencyStop() is). Fails when there is
+// no display or another program holds the chord already.
+Result<std::unique_ptr<desktop::GlobalHotkey>> GrabEmergencyStopHotkey(
+    const std::string& display,
+    std::function<void()> stop);
 
 }  // namespace tether::customer

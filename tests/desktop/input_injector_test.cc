@@ -26,45 +26,6 @@ TEST(TextKeysymsTest, MapsCodepointsToKeysyms) {
   EXPECT_EQ(CodepointToKeysym(U'\x01'), 0u);
 }
 
-// The keysym a KeyPress event stands for, read the way a core X client does.
-class KeyDecoder {
- public:
-  explicit KeyDecoder(xcb_connection_t* c) {
-    const xcb_setup_t* setup = xcb_get_setup(c);
-    min_ = setup->min_keycode;
-    test::XcbReply<xcb_get_keyboard_mapping_reply_t> reply(
-        xcb_get_keyboard_mapping_reply(
-            c,
-            xcb_get_keyboard_mapping(
-                c, min_, static_cast<uint8_t>(setup->max_keycode - min_ + 1)),
-            nullptr));
-    per_ = reply->keysyms_per_keycode;
-    const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(reply.get());
-    syms_.assign(syms,
-                 syms + xcb_get_keyboard_mapping_keysyms_length(reply.get()));
-  }
-  uint32_t Keysym(uint8_t keycode, uint16_t state) const {
-    auto at = [&](int col) {
-      return syms_[static_cast<size_t>(keycode - min_) * per_ + col];
-    };
-    if ((state & XCB_MOD_MASK_SHIFT) && at(1) != 0)
-      return at(1);
-    return at(0);
-  }
-  uint8_t Keycode(uint32_t keysym) const {
-    for (size_t i = 0; i < syms_.size(); ++i) {
-      if (syms_[i] == keysym)
-        return static_cast<uint8_t>(min_ + i / per_);
-    }
-    return 0;
-  }
-
- private:
-  uint8_t min_ = 8;
-  int per_ = 1;
-  std::vector<xcb_keysym_t> syms_;
-};
-
 std::string KeysymToUtf8(uint32_t keysym) {
   uint32_t cp = keysym >= 0x01000000 ? keysym - 0x01000000 : keysym;
   std::string out;
@@ -140,7 +101,7 @@ class InputInjectorTest : public ::testing::Test {
         break;
       auto* key = reinterpret_cast<xcb_key_press_event_t*>(e.get());
       // Decode with the mapping as it is now (remapped keys stay mapped).
-      KeyDecoder decoder(display_->c());
+      test::KeyDecoder decoder(display_->c());
       const uint32_t keysym = decoder.Keysym(key->detail, key->state);
       if (IsModifier(keysym))
         continue;
@@ -249,7 +210,7 @@ TEST_F(InputInjectorTest, NothingIsInjectedAfterBlock) {
   }
 
   xcb_connection_t* c = display_->c();
-  const uint8_t marker = KeyDecoder(c).Keycode('m');
+  const uint8_t marker = test::KeyDecoder(c).Keycode('m');
   ASSERT_NE(marker, 0);
   xcb_test_fake_input(c, XCB_KEY_PRESS, marker, XCB_CURRENT_TIME, XCB_NONE, 0,
                       0, 0);

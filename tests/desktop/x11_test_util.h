@@ -1,7 +1,7 @@
 #pragma once
 
 // Helpers for the desktop tests: a private Xvfb, an xcb connection to it,
-// drawing, test windows and bounded waits for X events.
+// drawing, test windows, bounded waits for X events and the keymap.
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "desktop/desktop_frame.h"
 #include "desktop/x11/x11_connection.h"
@@ -105,6 +106,45 @@ inline XcbEvent WaitForEvent(
     poll(&p, 1, static_cast<int>(left.count()));
   }
 }
+
+// The keysym a KeyPress event stands for, read the way a core X client does.
+class KeyDecoder {
+ public:
+  explicit KeyDecoder(xcb_connection_t* c) {
+    const xcb_setup_t* setup = xcb_get_setup(c);
+    min_ = setup->min_keycode;
+    XcbReply<xcb_get_keyboard_mapping_reply_t> reply(
+        xcb_get_keyboard_mapping_reply(
+            c,
+            xcb_get_keyboard_mapping(
+                c, min_, static_cast<uint8_t>(setup->max_keycode - min_ + 1)),
+            nullptr));
+    per_ = reply->keysyms_per_keycode;
+    const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(reply.get());
+    syms_.assign(syms,
+                 syms + xcb_get_keyboard_mapping_keysyms_length(reply.get()));
+  }
+  uint32_t Keysym(uint8_t keycode, uint16_t state) const {
+    auto at = [&](int col) {
+      return syms_[static_cast<size_t>(keycode - min_) * per_ + col];
+    };
+    if ((state & XCB_MOD_MASK_SHIFT) && at(1) != 0)
+      return at(1);
+    return at(0);
+  }
+  uint8_t Keycode(uint32_t keysym) const {
+    for (size_t i = 0; i < syms_.size(); ++i) {
+      if (syms_[i] == keysym)
+        return static_cast<uint8_t>(min_ + i / per_);
+    }
+    return 0;
+  }
+
+ private:
+  uint8_t min_ = 8;
+  int per_ = 1;
+  std::vector<xcb_keysym_t> syms_;
+};
 
 inline uint8_t EventType(const xcb_generic_event_t* e) {
   return e->response_type & 0x7f;
