@@ -1,31 +1,18 @@
 #include "protocol/peer_session.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
-#include <signal.h>
 #include <uv.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <deque>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <utility>
-#include <vector>
 
 #include "base/log.h"
 #include "crypto/e2e_channel.h"
 #include "crypto/random.h"
 #include "crypto/session_code.h"
-#include "crypto/tls_config.h"
 #include "protocol/messages.h"
-#include "protocol/observer_dispatch.h"
-#include "protocol/peer_plane.h"
-#include "protocol/proxy_settings.h"
-#include "protocol/relay_dialer.h"
+#include "protocol/peer_session_impl.h"
 #include "protocol/session_end.h"
-#include "protocol/tls_connection.h"
 
 namespace tether::protocol {
 namespace {
@@ -42,142 +29,7 @@ bool IsIpLiteral(const std::string& host) {
          inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
-std::string ReasonName(proto::EndReason reason) {
-  return proto::EndReason_Name(reason);
-}
-
 }  // namespace
-
-class PeerSessionImpl final : public PeerSession,
-                              private TlsConnection::Delegate {
- public:
-  PeerSessionImpl(Options options,
-                  Observer* observer,
-                  std::shared_ptr<const crypto::TlsConfig> tls_config,
-                  std::optional<ProxyAddress> proxy,
-                  std::string code);
-  ~PeerSessionImpl() override;
-
-  void StartThread();
-
-  void Login(std::string user, std::string password, std::string totp) override;
-  void ChangePassword(std::string current, std::string next) override;
-  void CreateSession() override;
-  void DecideJoin(bool accept) override;
-  void CancelSession(std::string code) override;
-  bool Send(proto::PeerMessage message) override;
-  size_t pending_bytes() const override {
-    return queued_bytes_.load() + output_bytes_.load();
-  }
-  void End(proto::EndReason reason, std::string message) override;
-
-  // Any thread: runs `task` on the network thread.
-  void Post(std::function<void()> task);
-  // Network thread: the app took enough messages to read again.
-  void ResumeReadingForApp();
-
- private:
-  struct Outgoing {
-    proto::PeerMessage message;
-    size_t size = 0;
-  };
-
-  // Network thread from here on.
-  void OnWake();
-  void Shutdown();
-  void BeginConnect();
-  void OnDialed(Result<RelayDialer::Connected, RelayDialer::DialError> result);
-
-  // TlsConnection::Delegate.
-  void OnTlsReady(TlsConnection& connection) override;
-  void OnFrame(TlsConnection& connection, Bytes payload) override;
-  void OnDrained(TlsConnection& connection) override;
-  void OnClosed(TlsConnection& connection, const std::string& reason) override;
-
-  void HandleHelloAck(const proto::HelloAck& ack);
-  void HandleLoginResult(const proto::LoginResult& result);
-  void HandleChangePasswordResult(const proto::ChangePasswordResult& result);
-  void HandleSessionCreated(const proto::SessionCreated& created);
-  void HandleJoinRequest(const proto::JoinRequest& request);
-  void HandleRelayed(const std::string& data);
-  void HandlePeerMessage(proto::PeerMessage message);
-  void HandleEnd(const proto::End& end);
-  void HandleError(const proto::ErrorReply& error);
-  void BeginKeyExchange();
-
-  void DoLogin(std::string user, std::string password, std::string totp);
-  void DoChangePassword(std::string current, std::string next);
-  void DoCreateSession();
-  void DoDecideJoin(bool accept);
-  void DoCancelSession(std::string code);
-  void DoEnd(proto::EndReason reason, std::string message);
-  // Supporter commands wait until the relay can take them: anything for
-  // HelloAck, Login and ChangePassword for the answer to the previous one,
-  // CreateSession for a successful login (the relay ends a session that
-  // asks out of turn). True when `command` was held.
-  bool HoldUntilHello(std::function<void()> command);
-  void RunHeld(std::vector<std::function<void()>>& held);
-  bool IsSupporter(const char* what) const;
-
-  void SendToRelay(const proto::ClientMessage& message);
-  void SendRelayed(const Bytes& envelope);
-  void SendPeerMessage(const proto::PeerMessage& message);
-  void SendHeartbeat();
-
-  // The relay talks to us (heartbeats, answers) from Login/Join on; only
-  // then does silence mean the connection is dead.
-  void ExpectTraffic(bool expect);
-  void RestartLiveness();
-  void StopTimers();
-
-  void SetState(SessionState state);
-  void Notify(std::function<void(Observer&)> call);
-  void DeliverMessage(proto::PeerMessage message);
-  void Finish(SessionEnd end);
-
-  const Options options_;
-  const std::shared_ptr<const crypto::TlsConfig> tls_config_;
-  const std::optional<ProxyAddress> proxy_;
-  const std::string code_;  // customer: the normalized code it typed
-  ObserverDispatch dispatch_;
-
-  // Hand-over from other threads.
-  std::mutex mutex_;
-  std::deque<std::function<void()>> tasks_;
-  std::deque<Outgoing> outbox_;
-  bool stop_requested_ = false;
-  std::atomic<size_t> queued_bytes_{0};  // in outbox_
-  std::atomic<size_t> output_bytes_{0};  // TLS output, as last seen
-  std::atomic<bool> secured_{false};
-  std::atomic<bool> ending_{false};
-
-  std::thread thread_;
-  uv_loop_t loop_{};
-  uv_async_t wake_{};
-  uv_timer_t connect_timer_{};
-  uv_timer_t heartbeat_timer_{};
-  uv_timer_t liveness_timer_{};
-
-  // Network thread only.
-  RelayDialer* dialer_ = nullptr;
-  TlsConnection* connection_ = nullptr;
-  std::unique_ptr<PeerPlane> plane_;
-  SessionState state_ = SessionState::kConnecting;
-  bool hello_acked_ = false;
-  bool signed_in_ = false;
-  bool expecting_traffic_ = false;
-  bool peer_stopped_ = false;  // the customer sent EmergencyStop
-  bool ended_ = false;
-  bool shut_down_ = false;
-  bool awaiting_answer_ = false;  // a Login or ChangePassword is out
-  std::vector<std::function<void()>> held_until_hello_;
-  std::vector<std::function<void()>> held_until_answer_;
-  std::vector<std::function<void()>> held_until_signed_in_;
-  std::deque<std::string> unanswered_joins_;  // codes, oldest first
-  std::vector<std::string> waiting_codes_;
-  std::string accepted_code_;
-  std::string last_error_text_;  // the relay's last ErrorReply, cleaned
-};
 
 // ---- construction, threads, hand-over ------------------------------------
 
@@ -194,82 +46,41 @@ PeerSessionImpl::PeerSessionImpl(
       dispatch_(observer,
                 options_.deliver,
                 options_.max_undelivered_bytes,
-                [this] { Post([this] { ResumeReadingForApp(); }); }) {
-  // Initialised here, run by the network thread only from StartThread().
-  uv_loop_init(&loop_);
-  uv_async_init(&loop_, &wake_, [](uv_async_t* async) {
-    static_cast<PeerSessionImpl*>(async->data)->OnWake();
-  });
-  wake_.data = this;
+                [this] { Post([this] { ResumeReadingForApp(); }); }),
+      network_([this] { SendOutbox(); }, [this] { Shutdown(); }) {
   for (uv_timer_t* timer :
        {&connect_timer_, &heartbeat_timer_, &liveness_timer_}) {
-    uv_timer_init(&loop_, timer);
+    uv_timer_init(network_.loop(), timer);
     timer->data = this;
   }
 }
 
 PeerSessionImpl::~PeerSessionImpl() {
   dispatch_.Close();
-  if (std::this_thread::get_id() == thread_.get_id()) {
-    log::Error("PeerSession destroyed on its own network thread");
-    std::abort();
-  }
-  {
-    std::lock_guard lock(mutex_);
-    stop_requested_ = true;
-  }
-  uv_async_send(&wake_);
-  thread_.join();
-  if (int ret = uv_loop_close(&loop_); ret != 0) {
-    log::Error("peer session loop did not close: {}", uv_strerror(ret));
-  }
+  network_.Stop();
 }
 
 void PeerSessionImpl::StartThread() {
-  Post([this] { BeginConnect(); });
-  thread_ = std::thread([this] {
-    // A write to a connection the relay or proxy closed must fail with
-    // EPIPE, not kill the app. Blocked for this thread only: the engine
-    // does not change the process's signal dispositions.
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);
-  });
+  network_.Start([this] { BeginConnect(); });
 }
 
 void PeerSessionImpl::Post(std::function<void()> task) {
-  {
-    std::lock_guard lock(mutex_);
-    tasks_.push_back(std::move(task));
-  }
-  uv_async_send(&wake_);
+  network_.Post(std::move(task));
 }
 
-void PeerSessionImpl::OnWake() {
+void PeerSessionImpl::SendOutbox() {
   std::deque<Outgoing> outbox;
-  std::deque<std::function<void()>> tasks;
-  bool stop = false;
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(outbox_mutex_);
     outbox.swap(outbox_);
-    tasks.swap(tasks_);
-    stop = stop_requested_;
   }
-  // Messages first: End() queued after them sends them before EndSession.
+  // Messages first (the network thread runs this before the tasks posted
+  // with them): End() queued after them sends them before EndSession.
   for (Outgoing& out : outbox) {
     if (!ended_)
       SendPeerMessage(out.message);
     queued_bytes_ -= out.size;
   }
-  for (auto& task : tasks) {
-    if (shut_down_)
-      break;
-    task();
-  }
-  if (stop && !shut_down_)
-    Shutdown();
 }
 
 void PeerSessionImpl::Shutdown() {
@@ -295,7 +106,6 @@ void PeerSessionImpl::Shutdown() {
        {&connect_timer_, &heartbeat_timer_, &liveness_timer_}) {
     uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
   }
-  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
 }
 
 // ---- public methods (any thread) -----------------------------------------
@@ -347,10 +157,10 @@ bool PeerSessionImpl::Send(proto::PeerMessage message) {
     return false;
   queued_bytes_ += size;
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(outbox_mutex_);
     outbox_.push_back(Outgoing{std::move(message), size});
   }
-  uv_async_send(&wake_);
+  network_.Wake();
   return true;
 }
 
@@ -381,7 +191,7 @@ void PeerSessionImpl::BeginConnect() {
   }
   std::string error;
   dialer_ = RelayDialer::Start(
-      &loop_, std::move(target),
+      network_.loop(), std::move(target),
       [this](auto result) { OnDialed(std::move(result)); }, &error);
   if (dialer_ == nullptr) {
     log::Warn("{}", error);
@@ -441,302 +251,6 @@ void PeerSessionImpl::OnClosed(TlsConnection& connection,
 
 void PeerSessionImpl::OnDrained(TlsConnection& connection) {
   output_bytes_ = connection.pending_output();
-}
-
-// ---- the control plane ----------------------------------------------------
-
-void PeerSessionImpl::OnFrame(TlsConnection& /*connection*/, Bytes payload) {
-  if (ended_)
-    return;
-  RestartLiveness();
-  proto::RelayMessage message;
-  if (auto parsed = ParsePayload(payload, message); !parsed) {
-    log::Warn("from the relay: {}", parsed.error().message);
-    Finish({proto::END_REASON_PROTOCOL_ERROR, kUnreadableRelayText, false});
-    return;
-  }
-  switch (message.body_case()) {
-    case proto::RelayMessage::kHelloAck:
-      HandleHelloAck(message.hello_ack());
-      break;
-    case proto::RelayMessage::kLoginResult:
-      HandleLoginResult(message.login_result());
-      break;
-    case proto::RelayMessage::kChangePasswordResult:
-      HandleChangePasswordResult(message.change_password_result());
-      break;
-    case proto::RelayMessage::kSessionCreated:
-      HandleSessionCreated(message.session_created());
-      break;
-    case proto::RelayMessage::kJoinRequest:
-      HandleJoinRequest(message.join_request());
-      break;
-    case proto::RelayMessage::kJoined: {
-      if (options_.role != proto::ROLE_CUSTOMER || plane_ != nullptr) {
-        Finish({proto::END_REASON_PROTOCOL_ERROR, kUnreadableRelayText, false});
-        return;
-      }
-      proto::Joined joined = message.joined();
-      Notify([joined](Observer& o) { o.OnJoined(joined); });
-      BeginKeyExchange();
-      break;
-    }
-    case proto::RelayMessage::kPeerJoined:
-      if (options_.role != proto::ROLE_SUPPORTER || plane_ != nullptr) {
-        Finish({proto::END_REASON_PROTOCOL_ERROR, kUnreadableRelayText, false});
-        return;
-      }
-      BeginKeyExchange();
-      break;
-    case proto::RelayMessage::kRelayed:
-      HandleRelayed(message.relayed().data());
-      break;
-    case proto::RelayMessage::kHeartbeat:
-      break;  // liveness was renewed above
-    case proto::RelayMessage::kEnd:
-      HandleEnd(message.end());
-      break;
-    case proto::RelayMessage::kError:
-      HandleError(message.error());
-      break;
-    case proto::RelayMessage::BODY_NOT_SET:
-      break;  // a message a newer relay knows; nothing to do with it
-  }
-}
-
-void PeerSessionImpl::HandleHelloAck(const proto::HelloAck& ack) {
-  if (hello_acked_)
-    return;
-  hello_acked_ = true;
-  uv_timer_stop(&connect_timer_);
-  proto::HelloAck copy = ack;
-  Notify([copy](Observer& o) { o.OnRelayHello(copy); });
-  if (options_.role == proto::ROLE_CUSTOMER) {
-    proto::ClientMessage join;
-    join.mutable_join()->set_code(code_);
-    join.mutable_join()->set_host_name(options_.host_name);
-    join.mutable_join()->set_user_name(options_.user_name);
-    SendToRelay(join);
-    ExpectTraffic(true);
-    SetState(SessionState::kWaitingForPeer);
-    return;
-  }
-  RunHeld(held_until_hello_);
-}
-
-void PeerSessionImpl::RunHeld(std::vector<std::function<void()>>& held) {
-  auto commands = std::move(held);
-  held.clear();
-  for (auto& command : commands) {
-    if (ended_)
-      break;
-    command();
-  }
-}
-
-void PeerSessionImpl::HandleLoginResult(const proto::LoginResult& result) {
-  proto::LoginResult copy = result;
-  Notify([copy](Observer& o) { o.OnLoginResult(copy); });
-  awaiting_answer_ = false;
-  if (result.status() == proto::LoginResult::STATUS_OK) {
-    signed_in_ = true;
-    ExpectTraffic(true);
-    if (state_ == SessionState::kConnecting)
-      SetState(SessionState::kSignedIn);
-    RunHeld(held_until_signed_in_);
-  } else if (!signed_in_) {
-    // The relay waits for the user's next try without heartbeats.
-    ExpectTraffic(false);
-  }
-  RunHeld(held_until_answer_);
-}
-
-void PeerSessionImpl::HandleChangePasswordResult(
-    const proto::ChangePasswordResult& result) {
-  proto::ChangePasswordResult copy = result;
-  Notify([copy](Observer& o) { o.OnChangePasswordResult(copy); });
-  // A forced change that succeeded is followed by an OK LoginResult, which
-  // is the answer to wait for.
-  if (signed_in_ || !result.ok()) {
-    if (!signed_in_)
-      ExpectTraffic(false);
-    awaiting_answer_ = false;
-    RunHeld(held_until_answer_);
-  }
-}
-
-void PeerSessionImpl::HandleSessionCreated(
-    const proto::SessionCreated& created) {
-  waiting_codes_.push_back(created.code());
-  if (state_ == SessionState::kSignedIn) {
-    SetState(SessionState::kWaitingForPeer);
-  }
-  proto::SessionCreated copy = created;
-  Notify([copy](Observer& o) { o.OnSessionCreated(copy); });
-}
-
-void PeerSessionImpl::HandleJoinRequest(const proto::JoinRequest& request) {
-  unanswered_joins_.push_back(request.code());
-  proto::JoinRequest copy = request;
-  Notify([copy](Observer& o) { o.OnJoinRequest(copy); });
-}
-
-void PeerSessionImpl::HandleEnd(const proto::End& end) {
-  log::Info("the relay ended the session: {} ({})",
-            CleanRelayText(end.message()), ReasonName(end.reason()));
-  Finish(EndForRelayEnd(end, options_.role, last_error_text_));
-}
-
-void PeerSessionImpl::HandleError(const proto::ErrorReply& error) {
-  last_error_text_ = CleanRelayText(error.message());
-  log::Warn("the relay refused a request: {} ({})", last_error_text_,
-            proto::ErrorReply::Code_Name(error.code()));
-  if (options_.role == proto::ROLE_CUSTOMER) {
-    // The customer app has one thing to ask; any refusal ends it.
-    Finish(EndForJoinRefused(error));
-    return;
-  }
-  if (error.code() == proto::ErrorReply::CODE_VERSION_MISMATCH) {
-    Finish({proto::END_REASON_PROTOCOL_ERROR, last_error_text_, false});
-    return;
-  }
-  proto::ErrorReply copy = error;
-  Notify([copy](Observer& o) { o.OnRelayError(copy); });
-}
-
-// ---- supporter commands ---------------------------------------------------
-
-bool PeerSessionImpl::IsSupporter(const char* what) const {
-  if (options_.role == proto::ROLE_SUPPORTER)
-    return true;
-  log::Warn("{} ignored: only the supporter app may call it", what);
-  return false;
-}
-
-bool PeerSessionImpl::HoldUntilHello(std::function<void()> command) {
-  if (hello_acked_)
-    return false;
-  held_until_hello_.push_back(std::move(command));
-  return true;
-}
-
-void PeerSessionImpl::DoLogin(std::string user,
-                              std::string password,
-                              std::string totp) {
-  if (ended_ || !IsSupporter("Login"))
-    return;
-  auto again = [this, user, password, totp] { DoLogin(user, password, totp); };
-  if (HoldUntilHello(again))
-    return;
-  if (awaiting_answer_) {
-    held_until_answer_.push_back(std::move(again));
-    return;
-  }
-  awaiting_answer_ = true;
-  proto::ClientMessage login;
-  login.mutable_login()->set_user(std::move(user));
-  login.mutable_login()->set_password(std::move(password));
-  login.mutable_login()->set_totp(std::move(totp));
-  SendToRelay(login);
-  ExpectTraffic(true);
-}
-
-void PeerSessionImpl::DoChangePassword(std::string current, std::string next) {
-  if (ended_ || !IsSupporter("ChangePassword"))
-    return;
-  auto again = [this, current, next] { DoChangePassword(current, next); };
-  if (HoldUntilHello(again))
-    return;
-  if (awaiting_answer_) {
-    held_until_answer_.push_back(std::move(again));
-    return;
-  }
-  awaiting_answer_ = true;
-  proto::ClientMessage change;
-  change.mutable_change_password()->set_current_password(std::move(current));
-  change.mutable_change_password()->set_new_password(std::move(next));
-  SendToRelay(change);
-  ExpectTraffic(true);
-}
-
-void PeerSessionImpl::DoCreateSession() {
-  if (ended_ || !IsSupporter("CreateSession"))
-    return;
-  if (HoldUntilHello([this] { DoCreateSession(); }))
-    return;
-  if (!signed_in_) {
-    held_until_signed_in_.push_back([this] { DoCreateSession(); });
-    return;
-  }
-  proto::ClientMessage create;
-  create.mutable_create_session();
-  SendToRelay(create);
-}
-
-void PeerSessionImpl::DoDecideJoin(bool accept) {
-  if (ended_ || !IsSupporter("DecideJoin"))
-    return;
-  if (unanswered_joins_.empty()) {
-    log::Warn("DecideJoin ignored: no customer is waiting for an answer");
-    return;
-  }
-  const std::string code = unanswered_joins_.front();
-  unanswered_joins_.pop_front();
-  proto::ClientMessage decision;
-  decision.mutable_join_decision()->set_code(code);
-  decision.mutable_join_decision()->set_accept(accept);
-  SendToRelay(decision);
-  if (accept) {
-    // PeerJoined follows; the key exchange binds this code.
-    accepted_code_ = code;
-    return;
-  }
-  // The relay drops a refused code.
-  std::erase(waiting_codes_, code);
-  if (waiting_codes_.empty() && state_ == SessionState::kWaitingForPeer) {
-    SetState(SessionState::kSignedIn);
-  }
-}
-
-void PeerSessionImpl::DoCancelSession(std::string code) {
-  if (ended_ || !IsSupporter("CancelSession"))
-    return;
-  if (HoldUntilHello([this, code] { DoCancelSession(code); }))
-    return;
-  if (!signed_in_ || code == accepted_code_) {
-    // Before sign-in there is no code; once a customer was accepted the
-    // session is ended with End(), not cancelled.
-    log::Warn("CancelSession ignored: no code of this console is waiting");
-    return;
-  }
-  proto::ClientMessage cancel;
-  cancel.mutable_cancel_session()->set_code(code);
-  SendToRelay(cancel);
-  // The relay ends a customer who typed the code; nobody is left to
-  // answer for.
-  std::erase(unanswered_joins_, code);
-  std::erase(waiting_codes_, code);
-  if (waiting_codes_.empty() && state_ == SessionState::kWaitingForPeer) {
-    SetState(SessionState::kSignedIn);
-  }
-}
-
-void PeerSessionImpl::DoEnd(proto::EndReason reason, std::string message) {
-  if (ended_)
-    return;
-  const std::string text = message.empty() ? kYouEndedText : message;
-  if (plane_ != nullptr && plane_->secured()) {
-    proto::PeerMessage end_session;
-    end_session.mutable_end()->set_reason(text);
-    SendPeerMessage(end_session);
-  }
-  if (connection_ != nullptr && hello_acked_) {
-    proto::ClientMessage end;
-    end.mutable_end()->set_reason(reason);
-    end.mutable_end()->set_message(text);
-    SendToRelay(end);
-  }
-  Finish({reason, text, true});
 }
 
 // ---- the peer plane -------------------------------------------------------
@@ -917,6 +431,24 @@ void PeerSessionImpl::StopTimers() {
 
 // ---- observer and ending --------------------------------------------------
 
+void PeerSessionImpl::DoEnd(proto::EndReason reason, std::string message) {
+  if (ended_)
+    return;
+  const std::string text = message.empty() ? kYouEndedText : message;
+  if (plane_ != nullptr && plane_->secured()) {
+    proto::PeerMessage end_session;
+    end_session.mutable_end()->set_reason(text);
+    SendPeerMessage(end_session);
+  }
+  if (connection_ != nullptr && hello_acked_) {
+    proto::ClientMessage end;
+    end.mutable_end()->set_reason(reason);
+    end.mutable_end()->set_message(text);
+    SendToRelay(end);
+  }
+  Finish({reason, text, true});
+}
+
 void PeerSessionImpl::SetState(SessionState state) {
   if (state == state_)
     return;
@@ -935,7 +467,7 @@ void PeerSessionImpl::Finish(SessionEnd end) {
   ended_ = true;
   ending_ = true;
   secured_ = false;
-  log::Info("session ended ({}{}): {}", ReasonName(end.reason),
+  log::Info("session ended ({}{}): {}", proto::EndReason_Name(end.reason),
             end.local ? ", here" : "", end.message);
   StopTimers();
   if (dialer_ != nullptr)
