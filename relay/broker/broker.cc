@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "base/log.h"
-#include "crypto/digest.h"
 #include "crypto/random.h"
 #include "protocol/messages.h"
 #include "protocol/relay.pb.h"
+#include "relay/broker/broker_client.h"
 #include "relay/limits/source_key.h"
 
 namespace tether::relay {
@@ -17,10 +17,6 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int kMaxLoginAttemptsPerConnection = 5;
-constexpr uint32_t kBusyRetrySeconds = 2;
-constexpr char kTooManySignIns[] =
-    "Too many sign-ins from your network at once. Try again in a moment.";
 constexpr int kMaxJoinAttemptsPerConnection = 3;
 constexpr size_t kMaxDisplayNameBytes = 64;
 // Room for the ClientMessage/Relayed envelope around relayed bytes.
@@ -44,100 +40,7 @@ std::string CleanName(const std::string& name) {
   return out;
 }
 
-proto::LoginResult::Status ToWire(LoginOutcome::Status status) {
-  using S = LoginOutcome::Status;
-  switch (status) {
-    case S::kOk:
-      return proto::LoginResult::STATUS_OK;
-    case S::kBadCredentials:
-      return proto::LoginResult::STATUS_BAD_CREDENTIALS;
-    case S::kTotpRequired:
-      return proto::LoginResult::STATUS_TOTP_REQUIRED;
-    case S::kThrottled:
-    case S::kBusy:
-      return proto::LoginResult::STATUS_THROTTLED;
-    case S::kLocked:
-      return proto::LoginResult::STATUS_LOCKED;
-    case S::kPasswordChangeRequired:
-      return proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED;
-    case S::kDisabled:
-      return proto::LoginResult::STATUS_DISABLED;
-    case S::kInternalError:
-      return proto::LoginResult::STATUS_UNSPECIFIED;
-  }
-  return proto::LoginResult::STATUS_UNSPECIFIED;
-}
-
-proto::AccountRole ToWire(AccountRole role) {
-  switch (role) {
-    case AccountRole::kAdmin:
-      return proto::ACCOUNT_ROLE_ADMIN;
-    case AccountRole::kTechnician:
-      return proto::ACCOUNT_ROLE_TECHNICIAN;
-    case AccountRole::kAuditor:
-      return proto::ACCOUNT_ROLE_AUDITOR;
-  }
-  return proto::ACCOUNT_ROLE_UNSPECIFIED;
-}
-
 }  // namespace
-
-enum class Broker::Stage {
-  kAwaitingHello,
-  kAwaitingLogin,       // supporter
-  kLoginPending,        // supporter, password being checked
-  kMustChangePassword,  // supporter, first password still in use
-  kChangePending,       // supporter, new password being checked
-  kSupporter,           // signed in
-  kAwaitingJoin,        // customer
-  kJoinDelayed,         // customer, in the slow lane
-  kJoinPending,         // customer, the technician decides
-  kPaired,
-  kEnded,
-};
-
-struct Broker::Client {
-  uint64_t id = 0;
-  ClientLink* link = nullptr;
-  Stage stage = Stage::kAwaitingHello;
-  proto::Role role = proto::ROLE_UNSPECIFIED;
-  Clock::WallTime connected_at;
-  Clock::SteadyTime connected_steady;
-  // Until signed in or joined: absolute, never renewed by talking.
-  Clock::SteadyTime signin_deadline;
-  std::string source_key;  // the /32 or /64 (relay/limits/source_key.h)
-
-  // Supporter.
-  std::string account;
-  std::string display_name;
-  AccountRole account_role = AccountRole::kTechnician;
-  bool password_change_was_required = false;
-  int login_attempts = 0;
-
-  // Customer.
-  std::string host_name;
-  std::string user_name;
-  std::string typed_code;  // held only while a delayed join waits
-  Clock::SteadyTime join_at{};
-  int join_attempts = 0;
-
-  // Both, once a code is involved.
-  std::string code_tag;
-  uint64_t peer_id = 0;
-  Clock::SteadyTime paired_at{};
-  std::optional<Clock::SteadyTime> stuck_since;  // own queue over the limit
-  bool paused_for_peer = false;
-  bool paused_for_self = false;  // its own replies are not being read
-  std::string end_reason;
-};
-
-struct Broker::WaitingCode {
-  std::string code;  // sent back in JoinRequest; never logged
-  uint64_t supporter_id = 0;
-  std::string account;
-  Clock::SteadyTime expires{};
-  uint64_t joiner_id = 0;  // a customer the technician has not answered yet
-};
 
 Broker::Broker(const RelayConfig& config,
                const Clock& clock,
@@ -152,23 +55,12 @@ Broker::Broker(const RelayConfig& config,
       store_(store),
       rows_budget_(rows_budget),
       metrics_(metrics),
-      codes_generator_(random),
-      join_guard_(config.join_guard, clock),
-      tag_key_(32) {
-  if (!random.Fill(tag_key_)) {
-    // Without randomness no code could be issued either: a broken host.
-    log::Error("no randomness for the code tag key");
-    std::abort();
-  }
+      codes_(random),
+      join_guard_(config.join_guard, clock) {
   last_heartbeat_ = clock_.SteadyNow();
 }
 
 Broker::~Broker() = default;
-
-std::string Broker::CodeTag(std::string_view code) const {
-  const auto mac = crypto::HmacSha256(tag_key_, AsBytes(code));
-  return ToHex(ByteSpan(mac).first(8));
-}
 
 Broker::Client* Broker::Find(ClientLink& link) {
   auto it = clients_.find(&link);
@@ -262,170 +154,6 @@ void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
   }
 }
 
-void Broker::HandleHello(Client& client, const proto::ClientMessage& message) {
-  if (client.stage != Stage::kAwaitingHello) {
-    ProtocolViolation(client, "Hello sent twice");
-    return;
-  }
-  const proto::Hello& hello = message.hello();
-  if (hello.protocol_version() != proto::PROTOCOL_VERSION_CURRENT) {
-    const std::string text =
-        "This relay speaks Tether protocol " +
-        std::to_string(proto::PROTOCOL_VERSION_CURRENT) + "; the app speaks " +
-        std::to_string(hello.protocol_version()) +
-        ". Install the app version that matches the relay.";
-    SendError(client, proto::ErrorReply::CODE_VERSION_MISMATCH, text);
-    EndClient(client, proto::END_REASON_PROTOCOL_ERROR, "version mismatch");
-    return;
-  }
-  if (hello.role() == proto::ROLE_SUPPORTER) {
-    client.stage = Stage::kAwaitingLogin;
-  } else if (hello.role() == proto::ROLE_CUSTOMER) {
-    client.stage = Stage::kAwaitingJoin;
-  } else {
-    ProtocolViolation(client, "unknown role");
-    return;
-  }
-  client.role = hello.role();
-  proto::RelayMessage reply;
-  auto* ack = reply.mutable_hello_ack();
-  ack->set_protocol_version(proto::PROTOCOL_VERSION_CURRENT);
-  ack->set_relay_version(TETHER_VERSION);
-  ack->set_organisation(config_.server.organisation);
-  ack->set_support_terms(config_.server.support_terms);
-  client.link->Send(reply);
-  RenewDeadline(client);
-}
-
-void Broker::HandleLogin(Client& client, const proto::ClientMessage& message) {
-  if (client.stage != Stage::kAwaitingLogin) {
-    ProtocolViolation(client, "Login not allowed now");
-    return;
-  }
-  if (++client.login_attempts > kMaxLoginAttemptsPerConnection) {
-    EndClient(client, proto::END_REASON_PROTOCOL_ERROR,
-              "too many login attempts on one connection");
-    return;
-  }
-  if (!TakeLoginSlot(client)) {
-    proto::RelayMessage reply;
-    auto* result = reply.mutable_login_result();
-    result->set_status(proto::LoginResult::STATUS_THROTTLED);
-    result->set_retry_after_seconds(kBusyRetrySeconds);
-    result->set_message(kTooManySignIns);
-    client.link->Send(reply);
-    return;
-  }
-  client.stage = Stage::kLoginPending;
-  const proto::Login& login = message.login();
-  LoginRequest request{login.user(), login.password(), login.totp(),
-                       client.link->peer_address()};
-  const uint64_t id = client.id;
-  accounts_.Login(std::move(request),
-                  [this, id, source = client.source_key](LoginOutcome outcome) {
-                    ReturnLoginSlot(source);
-                    FinishLogin(id, outcome);
-                  });
-}
-
-bool Broker::TakeLoginSlot(const Client& client) {
-  if (logins_by_source_.count(client.source_key) >=
-      config_.limits.logins_per_source) {
-    ++metrics_.logins_refused_busy;
-    return false;
-  }
-  logins_by_source_.Add(client.source_key);
-  return true;
-}
-
-void Broker::ReturnLoginSlot(const std::string& source) {
-  logins_by_source_.Remove(source);
-}
-
-void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
-  Client* client = FindById(client_id);
-  if (client == nullptr || (client->stage != Stage::kLoginPending &&
-                            client->stage != Stage::kChangePending)) {
-    return;
-  }
-  proto::RelayMessage reply;
-  auto* result = reply.mutable_login_result();
-  result->set_status(ToWire(outcome.status));
-  result->set_retry_after_seconds(outcome.retry_after_seconds);
-  result->set_message(outcome.message);
-  switch (outcome.status) {
-    case LoginOutcome::Status::kOk:
-      client->stage = Stage::kSupporter;
-      client->account = outcome.user_name;
-      client->display_name = outcome.display_name;
-      client->account_role = outcome.role;
-      result->set_display_name(outcome.display_name);
-      result->set_role(ToWire(outcome.role));
-      client->link->set_max_frame_size(config_.limits.control_frame_max);
-      ++metrics_.logins_ok;
-      log::Info("{} signed in from {}", outcome.user_name,
-                client->link->peer_address());
-      break;
-    case LoginOutcome::Status::kPasswordChangeRequired:
-      client->stage = Stage::kMustChangePassword;
-      client->account = outcome.user_name;
-      client->password_change_was_required = true;
-      // The password was right: a new window to choose the next one, as
-      // absolute as the first.
-      client->signin_deadline =
-          clock_.SteadyNow() + config_.timeouts.unauthenticated_idle;
-      break;
-    default:
-      client->stage = Stage::kAwaitingLogin;
-      ++metrics_.logins_failed;
-      if (outcome.status == LoginOutcome::Status::kLocked) {
-        ++metrics_.account_lockouts;
-      }
-      break;
-  }
-  client->link->Send(reply);
-  RenewDeadline(*client);
-}
-
-void Broker::HandleChangePassword(Client& client,
-                                  const proto::ClientMessage& message) {
-  if (client.stage != Stage::kMustChangePassword &&
-      client.stage != Stage::kSupporter) {
-    ProtocolViolation(client, "ChangePassword not allowed now");
-    return;
-  }
-  if (!TakeLoginSlot(client)) {
-    proto::RelayMessage reply;
-    reply.mutable_change_password_result()->set_ok(false);
-    reply.mutable_change_password_result()->set_message(kTooManySignIns);
-    client.link->Send(reply);
-    return;
-  }
-  const Stage before = client.stage;
-  client.stage = Stage::kChangePending;
-  const uint64_t id = client.id;
-  const proto::ChangePassword& change = message.change_password();
-  accounts_.ChangePassword(
-      client.account, change.current_password(), change.new_password(),
-      client.link->peer_address(),
-      [this, id, before,
-       source = client.source_key](PasswordChangeOutcome outcome) {
-        ReturnLoginSlot(source);
-        Client* c = FindById(id);
-        if (c == nullptr || c->stage != Stage::kChangePending)
-          return;
-        proto::RelayMessage reply;
-        reply.mutable_change_password_result()->set_ok(outcome.ok);
-        reply.mutable_change_password_result()->set_message(outcome.message);
-        c->link->Send(reply);
-        if (outcome.ok && before == Stage::kMustChangePassword) {
-          FinishLogin(id, outcome.login);  // now signed in
-        } else {
-          c->stage = before;
-        }
-      });
-}
-
 void Broker::HandleCreateSession(Client& client) {
   if (client.stage != Stage::kSupporter) {
     ProtocolViolation(client, "CreateSession needs a signed-in technician");
@@ -436,41 +164,23 @@ void Broker::HandleCreateSession(Client& client) {
               "Auditor accounts cannot start support sessions.");
     return;
   }
-  const size_t waiting =
-      std::count_if(codes_.begin(), codes_.end(), [&](const auto& entry) {
-        return entry.second.account == client.account;
-      });
+  const size_t waiting = codes_.CountFor(client.account);
   if (waiting >= config_.limits.waiting_codes_per_technician) {
     SendError(client, proto::ErrorReply::CODE_TOO_MANY_SESSIONS,
               "You already have " + std::to_string(waiting) +
                   " codes waiting; cancel one or let it expire first.");
     return;
   }
-  std::string code, tag;
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    auto next = codes_generator_.Next();
-    if (!next) {
-      SendError(client, proto::ErrorReply::CODE_INTERNAL,
-                "The relay could not make a code.");
-      log::Error("session code: {}", next.error().message);
-      return;
-    }
-    tag = CodeTag(*next);
-    if (!codes_.contains(tag)) {
-      code = std::move(*next);
-      break;
-    }
-  }
-  if (code.empty()) {
-    SendError(client, proto::ErrorReply::CODE_INTERNAL,
-              "The relay could not make a code.");
+  const auto lifetime = config_.timeouts.code_expiry;
+  auto issued =
+      codes_.Issue(client.id, client.account, clock_.SteadyNow() + lifetime);
+  if (!issued) {
+    SendError(client, proto::ErrorReply::CODE_INTERNAL, issued.error().message);
     return;
   }
-  const auto lifetime = config_.timeouts.code_expiry;
-  codes_[tag] = WaitingCode{code, client.id, client.account,
-                            clock_.SteadyNow() + lifetime, 0};
+  const std::string& tag = issued->tag;
   proto::RelayMessage reply;
-  reply.mutable_session_created()->set_code(code);
+  reply.mutable_session_created()->set_code(issued->code);
   reply.mutable_session_created()->set_expires_at_unix(
       duration_cast<seconds>((clock_.WallNow() + lifetime).time_since_epoch())
           .count());
@@ -487,15 +197,15 @@ void Broker::HandleCancelSession(Client& client,
     ProtocolViolation(client, "CancelSession needs a signed-in technician");
     return;
   }
-  auto code = crypto::NormalizeSessionCode(message.cancel_session().code());
-  const std::string tag = code ? CodeTag(*code) : "";
-  auto it = codes_.find(tag);
-  if (!code || it == codes_.end() || it->second.supporter_id != client.id) {
+  std::string tag;
+  const SessionCodeBook::Entry* waiting =
+      codes_.Find(message.cancel_session().code(), &tag);
+  if (waiting == nullptr || waiting->supporter_id != client.id) {
     SendError(client, proto::ErrorReply::CODE_INVALID_CODE,
               "You have no waiting session with that code.");
     return;
   }
-  if (Client* joiner = FindById(it->second.joiner_id)) {
+  if (Client* joiner = FindById(waiting->joiner_id)) {
     EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
               "The technician cancelled this session.");
   }
@@ -543,12 +253,12 @@ void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
 }
 
 void Broker::LookUpCode(Client& client) {
-  auto code = crypto::NormalizeSessionCode(client.typed_code);
+  std::string tag;
+  SessionCodeBook::Entry* waiting = codes_.Find(client.typed_code, &tag);
   client.typed_code.clear();
-  auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
-  const bool usable = it != codes_.end() && it->second.joiner_id == 0 &&
-                      it->second.expires > clock_.SteadyNow() &&
-                      FindById(it->second.supporter_id) != nullptr;
+  const bool usable = waiting != nullptr && waiting->joiner_id == 0 &&
+                      waiting->expires > clock_.SteadyNow() &&
+                      FindById(waiting->supporter_id) != nullptr;
   if (!usable) {
     // Unknown, expired, used and malformed codes get the same answer.
     join_guard_.RecordFailure(client.source_key);
@@ -560,15 +270,14 @@ void Broker::LookUpCode(Client& client) {
               "minutes.");
     return;
   }
-  WaitingCode& waiting = it->second;
-  waiting.joiner_id = client.id;
-  client.code_tag = it->first;
+  waiting->joiner_id = client.id;
+  client.code_tag = tag;
   client.stage = Stage::kJoinPending;
   RenewDeadline(client);  // joined: heartbeats from now on
-  Client* supporter = FindById(waiting.supporter_id);
+  Client* supporter = FindById(waiting->supporter_id);
   proto::RelayMessage request;
   auto* join_request = request.mutable_join_request();
-  join_request->set_code(waiting.code);
+  join_request->set_code(waiting->code);
   join_request->set_host_name(client.host_name);
   join_request->set_user_name(client.user_name);
   join_request->set_source_address(client.link->peer_address());
@@ -583,18 +292,18 @@ void Broker::HandleJoinDecision(Client& client,
     ProtocolViolation(client, "JoinDecision needs a signed-in technician");
     return;
   }
-  auto code = crypto::NormalizeSessionCode(message.join_decision().code());
-  auto it = code ? codes_.find(CodeTag(*code)) : codes_.end();
+  std::string tag;
+  const SessionCodeBook::Entry* waiting =
+      codes_.Find(message.join_decision().code(), &tag);
   Client* customer =
-      it == codes_.end() ? nullptr : FindById(it->second.joiner_id);
+      waiting == nullptr ? nullptr : FindById(waiting->joiner_id);
   // A customer that already left (its link still closing) is not waiting.
   if (customer == nullptr || customer->stage != Stage::kJoinPending ||
-      it->second.supporter_id != client.id) {
+      waiting->supporter_id != client.id) {
     SendError(client, proto::ErrorReply::CODE_NOT_ALLOWED,
               "No customer is waiting on that code.");
     return;
   }
-  const std::string tag = it->first;
   if (message.join_decision().accept()) {
     Pair(client, *customer, tag);
     return;
@@ -608,15 +317,10 @@ void Broker::HandleJoinDecision(Client& client,
 }
 
 void Broker::Pair(Client& supporter, Client& customer, const std::string& tag) {
-  codes_.erase(tag);
+  codes_.Remove(tag);
   // A console runs one session at a time: its other codes end here.
-  std::vector<std::string> others;
-  for (const auto& [other_tag, waiting] : codes_) {
-    if (waiting.supporter_id == supporter.id)
-      others.push_back(other_tag);
-  }
-  for (const std::string& other : others) {
-    if (Client* joiner = FindById(codes_[other].joiner_id)) {
+  for (const std::string& other : codes_.TagsOf(supporter.id)) {
+    if (Client* joiner = FindById(codes_.FindTag(other)->joiner_id)) {
       EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
                 "The technician is busy with another session.");
     }
@@ -779,7 +483,7 @@ void Broker::RenewDeadline(Client& client) {
 }
 
 void Broker::RemoveCode(const std::string& tag, const std::string& why) {
-  if (codes_.erase(tag) > 0) {
+  if (codes_.Remove(tag)) {
     log::Info("session code:{} removed ({})", tag, why);
   }
   UpdateGauges();
@@ -800,15 +504,9 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   }
   // Codes this console issued die with it; a customer it was deciding on is
   // told; a pending customer frees the code it claimed.
-  std::vector<std::string> owned;
-  for (auto& [tag, waiting] : codes_) {
-    if (waiting.supporter_id == client.id)
-      owned.push_back(tag);
-    if (waiting.joiner_id == client.id)
-      waiting.joiner_id = 0;
-  }
-  for (const std::string& tag : owned) {
-    if (Client* joiner = FindById(codes_[tag].joiner_id)) {
+  codes_.ReleaseJoiner(client.id);
+  for (const std::string& tag : codes_.TagsOf(client.id)) {
+    if (Client* joiner = FindById(codes_.FindTag(tag)->joiner_id)) {
       EndClient(*joiner, proto::END_REASON_PEER_LOST,
                 "The technician is no longer connected.");
     }
@@ -850,18 +548,13 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
 void Broker::Tick() {
   const auto now = clock_.SteadyNow();
 
-  std::vector<std::string> expired;
-  for (const auto& [tag, waiting] : codes_) {
-    if (waiting.expires <= now)
-      expired.push_back(tag);
-  }
-  for (const std::string& tag : expired) {
-    auto it = codes_.find(tag);
-    if (Client* joiner = FindById(it->second.joiner_id)) {
+  for (const std::string& tag : codes_.ExpiredAt(now)) {
+    const SessionCodeBook::Entry* expired = codes_.FindTag(tag);
+    if (Client* joiner = FindById(expired->joiner_id)) {
       EndClient(*joiner, proto::END_REASON_CODE_EXPIRED,
                 "The technician did not answer in time.");
     }
-    store_.Audit(it->second.account, "session.expire", "code:" + tag, "");
+    store_.Audit(expired->account, "session.expire", "code:" + tag, "");
     RemoveCode(tag, "expired");
   }
 

@@ -17,16 +17,15 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "base/bytes.h"
 #include "base/clock.h"
-#include "crypto/session_code.h"
 #include "relay/accounts/account_service.h"
 #include "relay/broker/client_link.h"
+#include "relay/broker/session_code_book.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/join_guard.h"
 #include "relay/limits/source_counts.h"
@@ -73,11 +72,10 @@ class Broker {
   size_t waiting_sessions() const { return codes_.size(); }
 
   // Session codes appear in logs and rows only as this (hex, 16 chars).
-  std::string CodeTag(std::string_view code) const;
+  std::string CodeTag(std::string_view code) const { return codes_.Tag(code); }
 
  private:
   struct Client;
-  struct WaitingCode;
   enum class Stage;
 
   Client* Find(ClientLink& link);
@@ -123,17 +121,13 @@ class Broker {
   StoreWriter& store_;
   SourceRowBudget& rows_budget_;
   RelayMetrics& metrics_;
-  crypto::SessionCodeGenerator codes_generator_;
+  SessionCodeBook codes_;
   JoinGuard join_guard_;
-  Bytes tag_key_;  // HMAC key for CodeTag, fresh per relay process
 
   uint64_t next_client_id_ = 1;
   std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
   std::unordered_map<uint64_t, Client*> clients_by_id_;
   SourceCounts logins_by_source_;
-  // Keyed by CodeTag(code), never the code: lookup time then says nothing
-  // about how close a guess came, and the code itself is not kept.
-  std::map<std::string, WaitingCode> codes_;
   Clock::SteadyTime last_heartbeat_{};
   bool shutting_down_ = false;
 };
