@@ -38,10 +38,6 @@ std::string SpacedSas(const std::string& sas) {
   return sas.substr(0, 3) + " " + sas.substr(3);
 }
 
-std::string Quoted(const std::string& text) {
-  return "\u201C" + text + "\u201D";
-}
-
 bool SameView(const proto::ViewTarget& a, const proto::ViewTarget& b) {
   if (a.target_case() != b.target_case())
     return false;
@@ -56,6 +52,10 @@ bool SameView(const proto::ViewTarget& a, const proto::ViewTarget& b) {
 }
 
 }  // namespace
+
+std::string Quoted(const std::string& text) {
+  return "\u201C" + text + "\u201D";
+}
 
 const char* RefusalName(Refusal refusal) {
   switch (refusal) {
@@ -103,8 +103,13 @@ CustomerPolicy::CustomerPolicy(const Clock& clock,
     : clock_(clock),
       consent_(consent),
       actions_(actions),
-      files_(files),
-      limits_(limits) {}
+      limits_(limits),
+      transfers_(
+          actions,
+          files,
+          {.record = [this](std::string text) { Record(std::move(text)); },
+           .refuse = [this](Refusal refusal) { Refuse(refusal); },
+           .technician = [this] { return Technician(); }}) {}
 
 CustomerPolicy::~CustomerPolicy() {
   if (prompt_open())
@@ -115,7 +120,7 @@ Grants CustomerPolicy::grants() const {
   Grants g;
   g.viewing = viewing_;
   g.control = control_;
-  g.files = any_file_;
+  g.files = transfers_.any_accepted();
   g.clipboard = clipboard_;
   g.viewing_technician = viewing_technician_;
   return g;
@@ -211,22 +216,22 @@ void CustomerPolicy::OnMessage(const proto::PeerMessage& message) {
       }
       break;
     case M::kFileChunk:
-      HandleFileChunk(message.file_chunk());
+      transfers_.HandleChunk(message.file_chunk());
       break;
     case M::kFileDone:
-      HandleFileDone(message.file_done().file_id());
+      transfers_.HandleDone(message.file_done().file_id());
       break;
     case M::kFileCancel:
       // The id space says which direction it is about (peer.proto).
       if (protocol::IsCustomerFileId(message.file_cancel().file_id())) {
-        HandleOutgoingCancel(message.file_cancel().file_id(),
-                             message.file_cancel().reason());
+        transfers_.HandleOutgoingCancel(message.file_cancel().file_id(),
+                                        message.file_cancel().reason());
       } else {
         HandleFileCancel(message.file_cancel().file_id());
       }
       break;
     case M::kFileAccept:
-      HandleFileAccept(message.file_accept().file_id());
+      transfers_.HandleAccept(message.file_accept().file_id());
       break;
     case M::kFileOffer: {
       // Files are offered inside a ConsentRequest, so each one is asked.
@@ -471,7 +476,7 @@ void CustomerPolicy::HandleConsentRequest(
         return;
       }
       const bool known =
-          files_accepted_.contains(file_id) ||
+          transfers_.receiving(file_id) ||
           (open_ && open_->file && open_->file->file_id == file_id) ||
           std::any_of(queue_.begin(), queue_.end(), [&](const Pending& p) {
             return p.file && p.file->file_id == file_id;
@@ -483,7 +488,7 @@ void CustomerPolicy::HandleConsentRequest(
       }
       auto file =
           protocol::CheckFileOffer(request.file(), limits_.max_file_size);
-      if (!file || files_ == nullptr) {
+      if (!file || !transfers_.can_receive()) {
         const std::string reason =
             file ? "files cannot be received: the download folder is not "
                    "available"
@@ -504,7 +509,7 @@ void CustomerPolicy::HandleConsentRequest(
       }
       pending.prompt.file_name = file->name.name;
       pending.prompt.file_size = file->size;
-      pending.prompt.file_destination = files_->destination();
+      pending.prompt.file_destination = transfers_.destination();
       pending.description = "send you the file " + Quoted(file->name.name) +
                             " (" + protocol::FormatFileSize(file->size) + ")";
       pending.file = *std::move(file);
@@ -622,25 +627,9 @@ void CustomerPolicy::Apply(const Pending& pending) {
       control_ = true;
       actions_.SetControl(true);
       break;
-    case proto::PERMISSION_SEND_FILE: {
-      const protocol::IncomingFile& file = *pending.file;
-      if (auto opened = files_->Open(file); !opened) {
-        FailFile(file.file_id, opened.error().message);
-        proto::PeerMessage cancel;
-        cancel.mutable_file_cancel()->set_file_id(file.file_id);
-        cancel.mutable_file_cancel()->set_reason(opened.error().message);
-        actions_.Send(std::move(cancel));
-        Record("The file " + Quoted(file.name.name) +
-               " could not be received: " + opened.error().message + ".");
-        break;
-      }
-      any_file_ = true;
-      files_accepted_[file.file_id] = {file.name.name, file.size};
-      proto::PeerMessage accept;
-      accept.mutable_file_accept()->set_file_id(file.file_id);
-      actions_.Send(std::move(accept));
+    case proto::PERMISSION_SEND_FILE:
+      transfers_.Accept(*pending.file);
       break;
-    }
     case proto::PERMISSION_CLIPBOARD:
       clipboard_ = true;
       break;
@@ -682,18 +671,7 @@ void CustomerPolicy::HandleRevoke(proto::Permission permission,
       }
       break;
     case proto::PERMISSION_SEND_FILE:
-      if (!files_accepted_.empty()) {
-        changed = true;
-        while (!files_accepted_.empty()) {
-          const uint32_t id = files_accepted_.begin()->first;
-          const std::string name = files_accepted_.begin()->second.name;
-          if (files_ != nullptr)
-            files_->Discard(id);
-          files_accepted_.erase(files_accepted_.begin());
-          actions_.FileFinished("", false, "The transfer was stopped.");
-          Record("The transfer of " + Quoted(name) + " was stopped.");
-        }
-      }
+      changed = transfers_.StopReceiving();
       break;
     case proto::PERMISSION_CLIPBOARD:
       if (clipboard_) {
@@ -745,7 +723,7 @@ void CustomerPolicy::EmergencyStop() {
 void CustomerPolicy::EverythingOff() {
   // Input first: nothing more reaches the desktop, whatever follows.
   const bool had_grants = control_ || viewing_ || clipboard_ ||
-                          view_switch_allowed_ || !files_accepted_.empty();
+                          view_switch_allowed_ || transfers_.receiving_any();
   control_ = false;
   actions_.SetControl(false);
   if (viewing_) {
@@ -755,12 +733,7 @@ void CustomerPolicy::EverythingOff() {
   clipboard_ = false;
   view_switch_allowed_ = false;
   viewing_technician_ = false;
-  if (files_ != nullptr)
-    files_->DiscardAll();
-  for (const auto& [id, file] : files_accepted_)
-    Record("The transfer of " + Quoted(file.name) + " was stopped.");
-  files_accepted_.clear();
-  StopAllOutgoing();
+  transfers_.StopAll();
   // Open prompts close; their answers, if any still come, find no prompt.
   const bool prompts = prompt_open();
   queue_.clear();
@@ -819,52 +792,10 @@ void CustomerPolicy::HandleInput(const proto::InputEvent& event) {
   actions_.Inject(event);
 }
 
-void CustomerPolicy::HandleFileChunk(const proto::FileChunk& chunk) {
-  auto it = files_accepted_.find(chunk.file_id());
-  if (it == files_accepted_.end() || files_ == nullptr) {
-    Refuse(Refusal::kFileNotAccepted);
-    return;
-  }
-  const std::string& data = chunk.data();
-  auto written = files_->Write(
-      chunk.file_id(), chunk.offset(),
-      ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
-  if (!written)
-    FailFile(chunk.file_id(), written.error().message);
-}
-
-void CustomerPolicy::HandleFileDone(uint32_t file_id) {
-  auto it = files_accepted_.find(file_id);
-  if (it == files_accepted_.end() || files_ == nullptr) {
-    Refuse(Refusal::kFileNotAccepted);
-    return;
-  }
-  const AcceptedFile file = it->second;
-  auto saved = files_->Finish(file_id);
-  if (!saved) {
-    FailFile(file_id, saved.error().message);
-    return;
-  }
-  files_accepted_.erase(it);
-  log::Info("file transfer: file {} saved ({} bytes)", file_id, file.size);
-  Record("The file " + Quoted(file.name) + " (" +
-         protocol::FormatFileSize(file.size) + ") was saved to " + *saved +
-         ".");
-  actions_.FileFinished(*saved, true, "");
-}
-
 void CustomerPolicy::HandleFileCancel(uint32_t file_id) {
-  auto it = files_accepted_.find(file_id);
-  if (it != files_accepted_.end()) {
-    if (files_ != nullptr)
-      files_->Discard(file_id);
-    Record(Technician() + " cancelled sending " + Quoted(it->second.name) +
-           ".");
-    files_accepted_.erase(it);
-    actions_.FileFinished("", false, "The technician cancelled the transfer.");
-    log::Info("file transfer: file {} cancelled by the technician", file_id);
+  if (transfers_.HandleCancel(file_id))
     return;
-  }
+  // Not being received yet: its prompt, open or waiting, is withdrawn.
   bool found = false;
   if (open_ && open_->file && open_->file->file_id == file_id) {
     open_->cancelled = true;
@@ -878,27 +809,6 @@ void CustomerPolicy::HandleFileCancel(uint32_t file_id) {
   }
   if (!found)
     Refuse(Refusal::kFileNotAccepted);
-}
-
-void CustomerPolicy::FailFile(uint32_t file_id, const std::string& reason) {
-  auto it = files_accepted_.find(file_id);
-  std::string name;
-  if (it != files_accepted_.end()) {
-    name = it->second.name;
-    files_accepted_.erase(it);
-  }
-  if (files_ != nullptr)
-    files_->Discard(file_id);
-  log::Warn("file transfer: file {} failed: {}", file_id, reason);
-  Refuse(Refusal::kFileFailed);
-  proto::PeerMessage cancel;
-  cancel.mutable_file_cancel()->set_file_id(file_id);
-  cancel.mutable_file_cancel()->set_reason(reason);
-  actions_.Send(std::move(cancel));
-  if (!name.empty()) {
-    Record("The file " + Quoted(name) + " was not saved: " + reason + ".");
-    actions_.FileFinished("", false, reason);
-  }
 }
 
 void CustomerPolicy::HandleViewSwitch(const proto::ViewSwitch& view_switch) {
@@ -1004,95 +914,19 @@ bool CustomerPolicy::OfferFile(uint32_t file_id,
                                const std::string& name,
                                uint64_t size,
                                const crypto::Sha256Digest& sha256) {
-  if (phase_ != Phase::kActive || !protocol::IsCustomerFileId(file_id) ||
-      files_offered_.contains(file_id)) {
+  if (phase_ != Phase::kActive)
     return false;
-  }
-  files_offered_[file_id] = {name, size, false};
-  proto::PeerMessage message;
-  proto::FileOffer& offer = *message.mutable_file_offer();
-  offer.set_file_id(file_id);
-  offer.set_name(name);
-  offer.set_size(size);
-  offer.set_sha256(sha256.data(), sha256.size());
-  actions_.Send(std::move(message));
-  log::Info("file transfer: offered file {} ({} bytes) to the technician",
-            file_id, size);
-  return true;
-}
-
-void CustomerPolicy::HandleFileAccept(uint32_t file_id) {
-  auto it = files_offered_.find(file_id);
-  if (it == files_offered_.end() || it->second.accepted) {
-    Refuse(Refusal::kFileNotAccepted);
-    return;
-  }
-  it->second.accepted = true;
-  actions_.StartSendingFile(file_id);
-}
-
-void CustomerPolicy::HandleOutgoingCancel(uint32_t file_id,
-                                          const std::string& reason) {
-  auto it = files_offered_.find(file_id);
-  if (it == files_offered_.end())
-    return;  // finished or cancelled here meanwhile: the messages crossed
-  const OfferedFile file = it->second;
-  files_offered_.erase(it);
-  // The technician's reason is shown as text only, never interpreted.
-  const std::string shown =
-      reason.size() > 200 ? reason.substr(0, 200) : reason;
-  if (!file.accepted) {
-    Record(Technician() + " declined your file " + Quoted(file.name) + ".");
-    actions_.StopSendingFile(file_id, "", SentFile::State::kDeclined,
-                             "The technician declined the file.");
-  } else {
-    Record(Technician() + " stopped the transfer of " + Quoted(file.name) +
-           ".");
-    actions_.StopSendingFile(
-        file_id, "", SentFile::State::kCancelled,
-        "The technician stopped the transfer" +
-            (shown.empty() ? std::string(".") : ": " + shown));
-  }
-  log::Info("file transfer: file {} stopped by the technician", file_id);
+  return transfers_.Offer(file_id, name, size, sha256);
 }
 
 void CustomerPolicy::CancelOutgoingFile(uint32_t file_id) {
-  auto it = files_offered_.find(file_id);
-  if (it == files_offered_.end())
-    return;
-  const OfferedFile file = it->second;
-  files_offered_.erase(it);
-  Record("You stopped sending " + Quoted(file.name) + ".");
-  actions_.StopSendingFile(file_id, "The customer cancelled the transfer.",
-                           SentFile::State::kCancelled,
-                           "You stopped the transfer.");
+  transfers_.CancelOutgoing(file_id);
 }
 
 void CustomerPolicy::OutgoingFileFinished(uint32_t file_id,
                                           bool ok,
                                           const std::string& why) {
-  auto it = files_offered_.find(file_id);
-  if (it == files_offered_.end())
-    return;
-  const OfferedFile file = it->second;
-  files_offered_.erase(it);
-  if (ok) {
-    Record("You sent " + Quoted(file.name) + " (" +
-           protocol::FormatFileSize(file.size) + ") to the technician.");
-  } else {
-    Record("Your file " + Quoted(file.name) + " could not be sent: " + why);
-  }
-}
-
-void CustomerPolicy::StopAllOutgoing() {
-  while (!files_offered_.empty()) {
-    const uint32_t id = files_offered_.begin()->first;
-    const std::string name = files_offered_.begin()->second.name;
-    files_offered_.erase(files_offered_.begin());
-    Record("Sending " + Quoted(name) + " was stopped.");
-    actions_.StopSendingFile(id, "", SentFile::State::kCancelled,
-                             "The transfer was stopped.");
-  }
+  transfers_.OutgoingFinished(file_id, ok, why);
 }
 
 }  // namespace tether::customer

@@ -42,6 +42,7 @@
 #include "crypto/digest.h"
 #include "customer-app/core/consent_provider.h"
 #include "customer-app/core/customer_session.h"
+#include "customer-app/core/file_transfers.h"
 #include "protocol/file_receiver.h"
 #include "protocol/peer.pb.h"
 
@@ -68,6 +69,8 @@ enum class Refusal {
 };
 inline constexpr size_t kRefusalKinds = 16;
 const char* RefusalName(Refusal refusal);
+// “text”: how the receipt quotes names and titles.
+std::string Quoted(const std::string& text);
 
 struct PolicyLimits {
   // Prompts waiting behind the open one.
@@ -235,11 +238,8 @@ class CustomerPolicy {
   void Apply(const Pending& pending);
   void HandleRevoke(proto::Permission permission, bool by_customer);
   void HandleInput(const proto::InputEvent& event);
-  void HandleFileChunk(const proto::FileChunk& chunk);
-  void HandleFileDone(uint32_t file_id);
   void HandleFileCancel(uint32_t file_id);
   void HandleViewSwitch(const proto::ViewSwitch& view_switch);
-  void FailFile(uint32_t file_id, const std::string& reason);
   void ControlOff();
   void EverythingOff();
   void Answer(uint32_t request_id, bool granted);
@@ -252,7 +252,6 @@ class CustomerPolicy {
   const Clock& clock_;
   ConsentProvider& consent_;
   PolicyActions& actions_;
-  protocol::FileSink* files_;
   PolicyLimits limits_;
   // Answers captured before the destructor find this gone and do nothing.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
@@ -277,22 +276,7 @@ class CustomerPolicy {
   bool clipboard_ = false;
   bool view_switch_allowed_ = false;
   bool viewing_technician_ = false;
-  bool any_file_ = false;
-  struct AcceptedFile {
-    std::string name;
-    uint64_t size = 0;
-  };
-  std::map<uint32_t, AcceptedFile> files_accepted_;
-  // The customer's own files, offered to the technician.
-  struct OfferedFile {
-    std::string name;
-    uint64_t size = 0;
-    bool accepted = false;
-  };
-  std::map<uint32_t, OfferedFile> files_offered_;
-  void HandleFileAccept(uint32_t file_id);
-  void HandleOutgoingCancel(uint32_t file_id, const std::string& reason);
-  void StopAllOutgoing();
+  FileTransfers transfers_;
 
   std::array<uint64_t, kRefusalKinds> refusals_{};
   // Token bucket for the technician's chat (PolicyLimits::chat_burst).
