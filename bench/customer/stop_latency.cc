@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "app-ui/ui_thread.h"
 #include "base/sliced_task_queue.h"
 #include "customer-app/ui/consent_dialogs.h"
 #include "customer-app/ui/customer_app.h"
@@ -204,7 +205,7 @@ int main(int argc, char** argv) {
   bool all = true;
   for (const Flood& flood : Floods()) {
     const StopResult sliced =
-        RunOnce((*xvfb)->name(), flood, tasks, &CustomerApp::PostToUiThread);
+        RunOnce((*xvfb)->name(), flood, tasks, &app_ui::PostToUiThread);
     const StopResult naive =
         RunOnce((*xvfb)->name(), flood, tasks, &PostEachTask);
     std::printf("| %s | %.0f (%d) | %.0f (%d) |\n", flood.name, sliced.stop_ms,

@@ -4,16 +4,14 @@
 #include <unistd.h>
 
 #include <QClipboard>
-#include <QCoreApplication>
 #include <QFileInfo>
 #include <QGuiApplication>
-#include <QMetaObject>
 #include <QPushButton>
 #include <QSysInfo>
 #include <QTimer>
 
+#include "app-ui/ui_thread.h"
 #include "base/log.h"
-#include "base/sliced_task_queue.h"
 #include "customer-app/ui/consent_dialogs.h"
 #include "customer-app/ui/control_border.h"
 #include "customer-app/ui/ended_window.h"
@@ -43,7 +41,7 @@ std::string LocalUserName() {
 CustomerApp::CustomerApp(Options options, QObject* parent)
     : QObject(parent), options_(std::move(options)) {
   if (!options_.deliver)
-    options_.deliver = &CustomerApp::PostToUiThread;
+    options_.deliver = &app_ui::PostToUiThread;
   if (options_.host_name.empty())
     options_.host_name = QSysInfo::machineHostName().toStdString();
   if (options_.user_name.empty())
@@ -68,19 +66,6 @@ CustomerApp::~CustomerApp() {
   // The session goes before the windows that point at it; it calls no
   // observer method while being destroyed.
   session_.reset();
-}
-
-void CustomerApp::PostToUiThread(std::function<void()> fn) {
-  // In slices of 10 ms: whatever the technician's side makes arrive, the
-  // customer's clicks (STOP first of all) come in between.
-  static SlicedTaskQueue queue(
-      [](std::function<void()> drain) {
-        if (QCoreApplication* app = QCoreApplication::instance())
-          QMetaObject::invokeMethod(app, std::move(drain),
-                                    Qt::QueuedConnection);
-      },
-      std::chrono::milliseconds(10));
-  queue.Post(std::move(fn));
 }
 
 void CustomerApp::Show() {

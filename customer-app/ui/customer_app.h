@@ -41,7 +41,9 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
     CustomerConfig config;
     // CustomerSession::Start in the app; a fake in tests.
     SessionFactory start_session;
-    // Where observer calls run; empty: posted to the Qt UI thread.
+    // Where observer calls run; empty: app_ui::PostToUiThread, onto the Qt
+    // UI thread through one SlicedTaskQueue, so STOP never waits behind the
+    // technician's traffic.
     std::function<void(std::function<void()>)> deliver;
     // Shown to the technician when joining; empty: this machine's.
     std::string host_name;
@@ -54,10 +56,6 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
 
   // Shows the start window.
   void Show();
-
-  // The deliver function the app uses: onto the UI thread through one
-  // SlicedTaskQueue, so STOP never waits behind the technician's traffic.
-  static void PostToUiThread(std::function<void()> fn);
 
   StartWindow* start_window() const { return start_window_.get(); }
   SessionPanel* panel() const { return panel_.get(); }

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include "app-ui/end_tone.h"
 #include "protocol/peer_session.h"
 
 namespace tether::customer::ui {
@@ -16,11 +17,7 @@ struct EndContext {
 };
 
 struct EndView {
-  enum class Tone {
-    kCalm,     // ended as expected (by you, by the technician)
-    kProblem,  // something went wrong; trying again may help
-    kDanger,   // the server is not the company's: do not continue
-  };
+  using Tone = app_ui::EndTone;
   QString title;
   QString text;
   QString details;  // the core's own sentence, when it adds something

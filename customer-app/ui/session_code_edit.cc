@@ -122,8 +122,7 @@ void SessionCodeEdit::OnTextChanged(const QString& text) {
                                         : QString();
   if (property("state").toString() != state) {
     setProperty("state", state);
-    style()->unpolish(this);
-    style()->polish(this);
+    Repolish(this);
   }
   if (hint != hint_ || is_error != hint_is_error_) {
     hint_ = hint;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "app-ui/end_tone.h"
 #include "customer-app/core/customer_session.h"
 #include "customer-app/ui/session_code_edit.h"
 #include "customer-app/ui/style.h"
@@ -21,18 +22,6 @@ namespace {
 
 constexpr int kLogoHeight = 56;
 constexpr int kWidth = 600;
-
-const char* ToneName(EndView::Tone tone) {
-  switch (tone) {
-    case EndView::Tone::kCalm:
-      return "calm";
-    case EndView::Tone::kProblem:
-      return "problem";
-    case EndView::Tone::kDanger:
-      return "danger";
-  }
-  return "problem";
-}
 
 }  // namespace
 
@@ -231,9 +220,7 @@ void StartWindow::showEvent(QShowEvent* event) {
 }
 
 void StartWindow::ShowProblem(const EndView& view) {
-  problem_box_->setProperty("tone", QString::fromLatin1(ToneName(view.tone)));
-  problem_box_->style()->unpolish(problem_box_);
-  problem_box_->style()->polish(problem_box_);
+  app_ui::SetTone(problem_box_, view.tone);
   problem_title_->setText(view.title);
   problem_text_->setText(view.text);
   problem_details_->setText(view.details);
@@ -263,8 +250,7 @@ void StartWindow::OnHintChanged(const QString& hint, bool is_error) {
   hint_label_->setText(hint);
   hint_label_->setProperty(
       "role", is_error ? QStringLiteral("hint-error") : QStringLiteral("hint"));
-  hint_label_->style()->unpolish(hint_label_);
-  hint_label_->style()->polish(hint_label_);
+  Repolish(hint_label_);
 }
 
 void StartWindow::closeEvent(QCloseEvent* event) {

@@ -1,19 +1,10 @@
 #include "customer-app/ui/style.h"
 
-#include <QApplication>
-#include <QFont>
-#include <QLabel>
 #include <QLayout>
-#include <QPalette>
-#include <QPushButton>
 #include <QScreen>
-#include <QStyle>
-#include <QStyleFactory>
 #include <QWidget>
 
 #include <algorithm>
-#include <limits>
-#include <string>
 
 #include "protocol/file_receiver.h"
 
@@ -83,44 +74,14 @@ QCheckBox { spacing: 12px; }
 QCheckBox::indicator { width: 26px; height: 26px; }
 )css";
 
-bool IsHiddenCharacter(char32_t c) {
-  if (c < 0x20 || (c >= 0x7F && c < 0xA0))
-    return true;  // C0, DEL, C1
-  if (c >= 0x200B && c <= 0x200F)
-    return true;  // zero-width, LRM, RLM
-  if (c >= 0x202A && c <= 0x202E)
-    return true;  // embeddings, overrides
-  if (c >= 0x2066 && c <= 0x2069)
-    return true;  // isolates
-  if (c == 0x061C || c == 0xFEFF)
-    return true;  // ALM, BOM
-  return false;
-}
-
 }  // namespace
 
 void ApplyCustomerStyle(QApplication* app) {
-  app->setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-  QFont font(QStringLiteral("DejaVu Sans"));
-  font.setPointSize(kBodyPt);
-  app->setFont(font);
-  QPalette palette = app->style()->standardPalette();
-  palette.setColor(QPalette::Window, QColor(0xF5, 0xF7, 0xFA));
-  palette.setColor(QPalette::WindowText, QColor(0x1B, 0x24, 0x30));
-  palette.setColor(QPalette::Base, Qt::white);
-  palette.setColor(QPalette::Text, QColor(0x1B, 0x24, 0x30));
-  palette.setColor(QPalette::Highlight, QColor(0x1E, 0x5A, 0xA8));
-  palette.setColor(QPalette::HighlightedText, Qt::white);
-  palette.setColor(QPalette::Button, Qt::white);
-  palette.setColor(QPalette::ButtonText, QColor(0x1B, 0x24, 0x30));
-  app->setPalette(palette);
-  app->setStyleSheet(QString::fromLatin1(kStyleSheet));
-}
-
-void SetButtonRole(QPushButton* button, const char* role) {
-  button->setProperty("role", QString::fromLatin1(role));
-  button->style()->unpolish(button);
-  button->style()->polish(button);
+  app_ui::ApplyAppStyle(app, {.body_point_size = kBodyPt,
+                              .background = QColor(0xF5, 0xF7, 0xFA),
+                              .text = QColor(0x1B, 0x24, 0x30),
+                              .accent = QColor(0x1E, 0x5A, 0xA8),
+                              .style_sheet = kStyleSheet});
 }
 
 void FitToContents(QWidget* window, int width) {
@@ -144,87 +105,6 @@ void CenterOnScreen(QWidget* window) {
   QRect frame = window->frameGeometry();
   frame.moveCenter(screen->availableGeometry().center());
   window->move(frame.topLeft());
-}
-
-QLabel* UntrustedLabel(const QString& text, QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setTextFormat(Qt::PlainText);
-  label->setTextInteractionFlags(Qt::NoTextInteraction);
-  label->setWordWrap(true);
-  label->setText(text);
-  return label;
-}
-
-QLabel* TextLabel(const QString& text,
-                  int point_size,
-                  bool bold,
-                  QWidget* parent) {
-  auto* label = UntrustedLabel(text, parent);
-  QFont font = label->font();
-  font.setPointSize(point_size);
-  font.setBold(bold);
-  label->setFont(font);
-  return label;
-}
-
-QString DisplayText(std::string_view utf8, int max_chars, bool keep_newlines) {
-  // fromUtf8 replaces invalid sequences with U+FFFD.
-  const QString decoded =
-      QString::fromUtf8(utf8.data(), static_cast<qsizetype>(utf8.size()));
-  QString out;
-  out.reserve(decoded.size());
-  int kept = 0;
-  for (char32_t c : decoded.toUcs4()) {
-    if (kept >= max_chars) {
-      out.append(QChar(0x2026));  // …
-      break;
-    }
-    if (c == U'\n' && keep_newlines) {
-      out.append(QLatin1Char('\n'));
-    } else if (c == U'\t') {
-      out.append(QLatin1Char(' '));
-    } else if (c == U'\r') {
-      continue;
-    } else if (IsHiddenCharacter(c)) {
-      if (c == U'\n')
-        out.append(QLatin1Char(' '));
-      continue;
-    } else {
-      out.append(QString::fromUcs4(&c, 1));
-    }
-    ++kept;
-  }
-  return out;
-}
-
-QString DisplayFileName(std::string_view utf8, int max_chars) {
-  // Cleaned first (no hidden characters), then measured in characters.
-  std::u32string all;
-  for (char32_t c :
-       DisplayText(utf8, std::numeric_limits<int>::max()).trimmed().toUcs4())
-    all.push_back(c);
-  const auto size = static_cast<qsizetype>(all.size());
-  if (size <= max_chars)
-    return QString::fromUcs4(all.data(), size);
-  const size_t dot = all.rfind(U'.');
-  const qsizetype extension =
-      dot == std::u32string::npos ? 0 : size - static_cast<qsizetype>(dot);
-  // The end keeps at least the extension, and a third of the room.
-  const qsizetype tail = std::min<qsizetype>(
-      std::max<qsizetype>(extension, max_chars / 3), max_chars - 1);
-  const qsizetype head = max_chars - 1 - tail;
-  QString out = QString::fromUcs4(all.data(), head);
-  out.append(QChar(0x2026));  // …
-  out.append(QString::fromUcs4(all.data() + size - tail, tail));
-  return out;
-}
-
-QString FormatSas(std::string_view sas) {
-  const QString s =
-      QString::fromUtf8(sas.data(), static_cast<qsizetype>(sas.size()));
-  if (s.size() == 6)
-    return s.left(3) + QLatin1Char(' ') + s.mid(3);
-  return s;
 }
 
 QString FormatSessionCode(const QString& digits) {

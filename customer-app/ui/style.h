@@ -5,15 +5,14 @@
 // SetButtonRole(); the application style sheet does the rest.
 
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 #include <QColor>
 #include <QString>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
+
 class QApplication;
-class QLabel;
-class QPushButton;
 class QWidget;
 
 namespace tether::customer::ui {
@@ -31,11 +30,6 @@ inline const QColor kControlColour{0xE6, 0x4A, 0x19};
 // Fusion style, the palette, the default font and the style sheet.
 void ApplyCustomerStyle(QApplication* app);
 
-// What a button is for: "primary" (the one obvious action), "safe" (the
-// default answer of a prompt: refuse), "allow" (the other answer), "danger"
-// (STOP) or "secondary".
-void SetButtonRole(QPushButton* button, const char* role);
-
 // Resizes a top-level window to `width` and the height its wrapped text
 // needs at that width (capped to the screen), so no line is squeezed.
 void FitToContents(QWidget* window, int width);
@@ -43,33 +37,19 @@ void FitToContents(QWidget* window, int width);
 // Moves a top-level window to the middle of the screen it is on.
 void CenterOnScreen(QWidget* window);
 
-// A label for text the technician's side chose (names, reasons, file names):
-// always plain text, never rich text or links, wrapped.
-QLabel* UntrustedLabel(const QString& text, QWidget* parent = nullptr);
-// A label in the given size, optionally bold, wrapped.
-QLabel* TextLabel(const QString& text,
-                  int point_size,
-                  bool bold = false,
-                  QWidget* parent = nullptr);
+// The mechanism both apps share (app-ui/): button roles, labels for
+// untrusted text, text from the technician's side made safe to show.
+using app_ui::DisplayFileName;
+using app_ui::DisplayText;
+using app_ui::FormatSas;
+using app_ui::Repolish;
+using app_ui::SetButtonRole;
+using app_ui::TextLabel;
+using app_ui::UntrustedLabel;
 
-// Text from the other side, made safe to show: valid UTF-8 as QString,
-// control and bidirectional-override characters removed (a name that reads
-// "invoice.pdf" must not end in ".exe"), at most `max_chars` characters.
-// Newlines survive only with `keep_newlines`.
-QString DisplayText(std::string_view utf8,
-                    int max_chars = 200,
-                    bool keep_newlines = false);
-
-// A file name as DisplayText shows it, cut in the middle when longer than
-// `max_chars`, so its real extension always shows ("Invoice____…pdf.desktop",
-// never "Invoice____.pdf…").
-QString DisplayFileName(std::string_view utf8, int max_chars = 120);
-
-// "482913" -> "482 913"; anything else is returned as it is.
-QString FormatSas(std::string_view sas);
 // "12345678" -> "1234 5678".
 QString FormatSessionCode(const QString& digits);
-// 12'345 -> "12.1 KB"; 1 -> "1 byte".
+// 12'345 -> "12 KB"; 1 -> "1 byte" (the core's wording).
 QString FormatFileSize(uint64_t bytes);
 
 }  // namespace tether::customer::ui

@@ -68,16 +68,4 @@ EndText DescribeEnd(const protocol::SessionEnd& end) {
   return text;
 }
 
-const char* ToneName(EndText::Tone tone) {
-  switch (tone) {
-    case EndText::Tone::kCalm:
-      return "calm";
-    case EndText::Tone::kProblem:
-      return "problem";
-    case EndText::Tone::kDanger:
-      return "danger";
-  }
-  return "problem";
-}
-
 }  // namespace tether::supporter::ui

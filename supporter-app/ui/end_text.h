@@ -6,16 +6,13 @@
 
 #include <QString>
 
+#include "app-ui/end_tone.h"
 #include "protocol/peer_session.h"
 
 namespace tether::supporter::ui {
 
 struct EndText {
-  enum class Tone {
-    kCalm,     // ended as expected (by you, by the customer)
-    kProblem,  // something went wrong; trying again may help
-    kDanger,   // the server is not the company's: do not continue
-  };
+  using Tone = app_ui::EndTone;
   QString title;
   QString details;  // SessionEnd::message, shown as is (cleaned)
   Tone tone = Tone::kCalm;
@@ -25,8 +22,5 @@ inline constexpr char kUntrustedServerTitle[] =
     "This is not your company's server \u2014 do not continue";
 
 EndText DescribeEnd(const protocol::SessionEnd& end);
-
-// "calm", "problem", "danger": the ProblemBox style sheet property.
-const char* ToneName(EndText::Tone tone);
 
 }  // namespace tether::supporter::ui

@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "app-ui/end_tone.h"
 #include "supporter-app/ui/style.h"
 
 namespace tether::supporter::ui {
@@ -272,8 +273,7 @@ void HomeView::SetStatus(const QString& text) {
 
 void HomeView::ShowEnded(const EndText& text, const QString& protocol_path) {
   SetPhase(Phase::kIdle);
-  ended_box_->setProperty("tone", QString::fromLatin1(ToneName(text.tone)));
-  Repolish(ended_box_);
+  app_ui::SetTone(ended_box_, text.tone);
   ended_title_->setText(text.title);
   ended_text_->setText(text.details);
   ended_text_->setVisible(!text.details.isEmpty());

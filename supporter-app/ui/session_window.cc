@@ -18,6 +18,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "app-ui/end_tone.h"
 #include "supporter-app/ui/chat_panel.h"
 #include "supporter-app/ui/remote_view.h"
 #include "supporter-app/ui/style.h"
@@ -561,8 +562,7 @@ void SessionWindow::ShowEnded(const EndText& text,
   view_->SetEnded();
   if (file_dialog_ != nullptr)
     file_dialog_->reject();
-  ended_banner_->setProperty("tone", QString::fromLatin1(ToneName(text.tone)));
-  Repolish(ended_banner_);
+  app_ui::SetTone(ended_banner_, text.tone);
   ended_title_->setText(text.title);
   ended_text_->setText(text.details);
   ended_text_->setVisible(!text.details.isEmpty());

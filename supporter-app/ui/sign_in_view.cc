@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "app-ui/end_tone.h"
 #include "supporter-app/ui/style.h"
 
 namespace tether::supporter::ui {
@@ -399,8 +400,7 @@ void SignInView::Reset() {
 void SignInView::ShowProblem(const QString& title,
                              const QString& text,
                              EndText::Tone tone) {
-  problem_box_->setProperty("tone", QString::fromLatin1(ToneName(tone)));
-  Repolish(problem_box_);
+  app_ui::SetTone(problem_box_, tone);
   problem_title_->setText(title);
   problem_text_->setText(text);
   problem_text_->setVisible(!text.isEmpty());

@@ -1,13 +1,6 @@
 #include "supporter-app/ui/style.h"
 
-#include <QApplication>
-#include <QFont>
-#include <QLabel>
-#include <QPalette>
-#include <QPushButton>
-#include <QStyle>
-#include <QStyleFactory>
-#include <QWidget>
+#include <algorithm>
 
 namespace tether::supporter::ui {
 namespace {
@@ -72,99 +65,14 @@ QProgressBar { border: 1px solid #B8C2CC; border-radius: 4px; background: #FFFFF
 QProgressBar::chunk { background: #1E5AA8; border-radius: 3px; }
 )css";
 
-bool IsHiddenCharacter(char32_t c) {
-  if (c < 0x20 || (c >= 0x7F && c < 0xA0))
-    return true;  // C0, DEL, C1
-  if (c >= 0x200B && c <= 0x200F)
-    return true;  // zero-width, LRM, RLM
-  if (c >= 0x202A && c <= 0x202E)
-    return true;  // embeddings, overrides
-  if (c >= 0x2066 && c <= 0x2069)
-    return true;                      // isolates
-  return c == 0x061C || c == 0xFEFF;  // ALM, BOM
-}
-
 }  // namespace
 
 void ApplySupporterStyle(QApplication* app) {
-  app->setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-  QFont font(QStringLiteral("DejaVu Sans"));
-  font.setPointSize(kBodyPt);
-  app->setFont(font);
-  QPalette palette = app->style()->standardPalette();
-  palette.setColor(QPalette::Window, QColor(0xF5, 0xF7, 0xFA));
-  palette.setColor(QPalette::WindowText, QColor(0x1B, 0x24, 0x30));
-  palette.setColor(QPalette::Base, Qt::white);
-  palette.setColor(QPalette::Text, QColor(0x1B, 0x24, 0x30));
-  palette.setColor(QPalette::Highlight, QColor(0x1E, 0x5A, 0xA8));
-  palette.setColor(QPalette::HighlightedText, Qt::white);
-  palette.setColor(QPalette::Button, Qt::white);
-  palette.setColor(QPalette::ButtonText, QColor(0x1B, 0x24, 0x30));
-  app->setPalette(palette);
-  app->setStyleSheet(QString::fromLatin1(kStyleSheet));
-}
-
-void SetButtonRole(QPushButton* button, const char* role) {
-  button->setProperty("role", QString::fromLatin1(role));
-  Repolish(button);
-}
-
-void Repolish(QWidget* widget) {
-  widget->style()->unpolish(widget);
-  widget->style()->polish(widget);
-  widget->update();
-}
-
-QLabel* UntrustedLabel(const QString& text, QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setTextFormat(Qt::PlainText);
-  label->setTextInteractionFlags(Qt::NoTextInteraction);
-  label->setWordWrap(true);
-  label->setText(text);
-  return label;
-}
-
-QLabel* TextLabel(const QString& text,
-                  int point_size,
-                  bool bold,
-                  QWidget* parent) {
-  auto* label = UntrustedLabel(text, parent);
-  QFont font = label->font();
-  font.setPointSize(point_size);
-  font.setBold(bold);
-  label->setFont(font);
-  return label;
-}
-
-QString DisplayText(std::string_view utf8, int max_chars, bool keep_newlines) {
-  const QString decoded =
-      QString::fromUtf8(utf8.data(), static_cast<qsizetype>(utf8.size()));
-  QString out;
-  out.reserve(decoded.size());
-  int kept = 0;
-  for (char32_t c : decoded.toUcs4()) {
-    if (kept >= max_chars) {
-      out.append(QChar(0x2026));  // …
-      break;
-    }
-    if (c == U'\n' && keep_newlines) {
-      out.append(QLatin1Char('\n'));
-    } else if (c == U'\n' || c == U'\t') {
-      out.append(QLatin1Char(' '));
-    } else if (IsHiddenCharacter(c)) {
-      continue;
-    } else {
-      out.append(QString::fromUcs4(&c, 1));
-    }
-    ++kept;
-  }
-  return out;
-}
-
-QString FormatSas(std::string_view sas) {
-  const QString s =
-      QString::fromLatin1(sas.data(), static_cast<qsizetype>(sas.size()));
-  return s.size() == 6 ? s.left(3) + QLatin1Char(' ') + s.mid(3) : s;
+  app_ui::ApplyAppStyle(app, {.body_point_size = kBodyPt,
+                              .background = QColor(0xF5, 0xF7, 0xFA),
+                              .text = QColor(0x1B, 0x24, 0x30),
+                              .accent = QColor(0x1E, 0x5A, 0xA8),
+                              .style_sheet = kStyleSheet});
 }
 
 QString FormatSessionCode(std::string_view digits) {

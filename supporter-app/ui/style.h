@@ -12,10 +12,10 @@
 #include <QColor>
 #include <QString>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
+
 class QApplication;
-class QLabel;
-class QPushButton;
-class QWidget;
 
 namespace tether::supporter::ui {
 
@@ -32,29 +32,16 @@ inline const QColor kControlColour{0xE6, 0x4A, 0x19};
 // Fusion style, the palette, the default font and the style sheet.
 void ApplySupporterStyle(QApplication* app);
 
-// What a button is for: "primary", "safe" (the default answer of a
-// prompt: refuse), "allow", "danger" or "secondary".
-void SetButtonRole(QPushButton* button, const char* role);
-// Re-applies the style sheet after a dynamic property changed.
-void Repolish(QWidget* widget);
+// The mechanism both apps share (app-ui/): button roles, restyling after
+// a property changed, labels for untrusted text, text from the customer's
+// side made safe to show.
+using app_ui::DisplayText;
+using app_ui::FormatSas;
+using app_ui::Repolish;
+using app_ui::SetButtonRole;
+using app_ui::TextLabel;
+using app_ui::UntrustedLabel;
 
-// A label for text the other side chose (host, user, file names, chat):
-// always plain text, never rich text or links, wrapped.
-QLabel* UntrustedLabel(const QString& text, QWidget* parent = nullptr);
-QLabel* TextLabel(const QString& text,
-                  int point_size,
-                  bool bold = false,
-                  QWidget* parent = nullptr);
-
-// Text from the customer's side, made safe to show: invalid UTF-8
-// replaced, control and bidi-override characters removed (a file that
-// reads "invoice.pdf" must not end in ".exe"), cut to `max_chars`.
-QString DisplayText(std::string_view utf8,
-                    int max_chars = 200,
-                    bool keep_newlines = false);
-
-// "482913" -> "482 913"; anything else as it is.
-QString FormatSas(std::string_view sas);
 // "12345678" -> "1234 5678"; anything else as it is.
 QString FormatSessionCode(std::string_view digits);
 // 12'345 -> "12.1 KB"; 1 -> "1 byte".

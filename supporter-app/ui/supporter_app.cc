@@ -1,14 +1,13 @@
 #include "supporter-app/ui/supporter_app.h"
 
-#include <QCoreApplication>
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QMetaObject>
 #include <QPushButton>
 #include <QUrl>
 
+#include "app-ui/ui_thread.h"
 #include "base/log.h"
-#include "base/sliced_task_queue.h"
 #include "supporter-app/ui/join_dialog.h"
 #include "supporter-app/ui/main_window.h"
 #include "supporter-app/ui/session_window.h"
@@ -20,7 +19,7 @@ namespace tether::supporter::ui {
 SupporterApp::SupporterApp(Options options, QObject* parent)
     : QObject(parent), options_(std::move(options)) {
   if (!options_.deliver)
-    options_.deliver = &SupporterApp::PostToUiThread;
+    options_.deliver = &app_ui::PostToUiThread;
   sign_in_ = new SignInView(relay_text(),
                             QString::fromStdString(options_.config.user_name));
   home_ = new HomeView(options_.now);
@@ -55,19 +54,6 @@ SupporterApp::~SupporterApp() {
   input_sink_.reset();
   join_dialog_.reset();
   session_.reset();
-}
-
-void SupporterApp::PostToUiThread(std::function<void()> fn) {
-  // In slices of 10 ms: whatever the customer's side makes arrive, the
-  // technician's clicks (End, Stop control) come in between.
-  static SlicedTaskQueue queue(
-      [](std::function<void()> drain) {
-        if (QCoreApplication* app = QCoreApplication::instance())
-          QMetaObject::invokeMethod(app, std::move(drain),
-                                    Qt::QueuedConnection);
-      },
-      std::chrono::milliseconds(10));
-  queue.Post(std::move(fn));
 }
 
 QString SupporterApp::relay_text() const {

@@ -43,7 +43,9 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   struct Options {
     SupporterConfig config;
     SessionFactory start_session;  // SupporterSession::Start; a fake in tests
-    std::function<void(std::function<void()>)> deliver;  // empty: UI thread
+    // Where observer calls run; empty: app_ui::PostToUiThread, in slices so
+    // the technician's clicks never wait behind the customer's traffic.
+    std::function<void(std::function<void()>)> deliver;
     InputSinkFactory make_input_sink;
     HomeView::Clock now;  // empty: the system clock
   };
@@ -52,9 +54,6 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   ~SupporterApp() override;
 
   void Show();
-  // Onto the UI thread in slices (SlicedTaskQueue): the technician's clicks
-  // never wait behind the customer's traffic.
-  static void PostToUiThread(std::function<void()> fn);
 
   MainWindow* main_window() const { return main_window_.get(); }
   SignInView* sign_in() const { return sign_in_; }
