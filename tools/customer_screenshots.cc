@@ -7,24 +7,20 @@
 //   Xvfb :7 -screen 0 1280x800x24 &
 //   DISPLAY=:7 QT_QPA_PLATFORM=xcb tether-customer-screenshots docs/screenshots
 //
-// (scripts/customer-screenshots does exactly this.) Windows are saved with
+// (scripts/screenshots customer does exactly this.) Windows are saved with
 // QWidget::grab(); the desktop shots grab the whole X screen.
 
 #include <QApplication>
-#include <QDir>
-#include <QEventLoop>
 #include <QImage>
 #include <QLinearGradient>
 #include <QPainter>
-#include <QPixmap>
 #include <QPushButton>
 #include <QScreen>
-#include <QTimer>
 #include <QWidget>
 
-#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "customer-app/ui/consent_dialogs.h"
@@ -38,6 +34,7 @@
 #include "customer-app/ui/technician_screen_window.h"
 #include "protocol/session_end.h"
 #include "tests/fakes/fake_customer_session.h"
+#include "tools/screenshot_shooter.h"
 
 namespace {
 
@@ -114,42 +111,6 @@ std::shared_ptr<const desktop::DesktopFrame> TechnicianDesktop() {
   return std::make_shared<const desktop::DesktopFrame>(std::move(frame));
 }
 
-class Shooter {
- public:
-  explicit Shooter(QString dir) : dir_(std::move(dir)) {}
-
-  void Settle(int ms = 250) {
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-  }
-  void Window(QWidget* widget, const char* name) {
-    widget->activateWindow();
-    Settle();
-    Save(widget->grab(), name);
-  }
-  void Screen(const char* name) {
-    Settle(400);
-    Save(QGuiApplication::primaryScreen()->grabWindow(0), name);
-  }
-  int failures() const { return failures_; }
-
- private:
-  void Save(const QPixmap& pixmap, const char* name) {
-    const QString path =
-        QDir(dir_).filePath(QLatin1String(name) + QStringLiteral(".png"));
-    if (pixmap.isNull() || !pixmap.save(path)) {
-      std::fprintf(stderr, "could not save %s\n", qPrintable(path));
-      ++failures_;
-      return;
-    }
-    std::printf("%s\n", qPrintable(path));
-  }
-
-  QString dir_;
-  int failures_ = 0;
-};
-
 // One customer app with a fake session, as the customer would drive it.
 struct Scenario {
   test::FakeCustomerSession* fake = nullptr;
@@ -212,13 +173,11 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setQuitOnLastWindowClosed(false);
   ApplyCustomerStyle(&app);
-  const QString out = argc > 1 ? QString::fromLocal8Bit(argv[1])
-                               : QStringLiteral("docs/screenshots");
-  if (!QDir().mkpath(out)) {
-    std::fprintf(stderr, "cannot create %s\n", qPrintable(out));
+  std::optional<tools::Shooter> shooter =
+      tools::Shooter::ForArguments(argc, argv);
+  if (!shooter)
     return 1;
-  }
-  Shooter shot(out);
+  tools::Shooter& shot = *shooter;
 
   {  // The start window: empty, half typed, complete.
     Scenario s;

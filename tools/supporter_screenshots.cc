@@ -9,11 +9,9 @@
 //   DISPLAY=:7 QT_QPA_PLATFORM=xcb tether-supporter-screenshots
 //   docs/screenshots
 //
-// (scripts/supporter-screenshots does exactly this.)
+// (scripts/screenshots supporter does exactly this.)
 
 #include <QApplication>
-#include <QDir>
-#include <QEventLoop>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -21,15 +19,13 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QPainter>
-#include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QTimer>
 #include <QVBoxLayout>
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "protocol/session_end.h"
 #include "supporter-app/ui/chat_panel.h"
@@ -43,6 +39,7 @@
 #include "supporter-app/ui/supporter_app.h"
 #include "tests/fakes/fake_supporter_session.h"
 #include "tests/supporter_ui/test_pictures.h"
+#include "tools/screenshot_shooter.h"
 
 namespace {
 
@@ -156,35 +153,6 @@ QImage CustomerDesktop(QSize size) {
   return image;
 }
 
-class Shooter {
- public:
-  explicit Shooter(QString dir) : dir_(std::move(dir)) {}
-  void Settle(int ms = 250) {
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-  }
-  void Window(QWidget* widget, const char* name) {
-    widget->activateWindow();
-    Settle();
-    const QString path =
-        QDir(dir_).filePath(QStringLiteral("supporter-") + QLatin1String(name) +
-                            QStringLiteral(".png"));
-    const QPixmap pixmap = widget->grab();
-    if (pixmap.isNull() || !pixmap.save(path)) {
-      std::fprintf(stderr, "could not save %s\n", qPrintable(path));
-      ++failures_;
-      return;
-    }
-    std::printf("%s\n", qPrintable(path));
-  }
-  int failures() const { return failures_; }
-
- private:
-  QString dir_;
-  int failures_ = 0;
-};
-
 struct Scenario {
   tether::test::FakeSupporterSession* fake = nullptr;
   int starts = 0;
@@ -231,13 +199,11 @@ int main(int argc, char** argv) {
   QApplication qt(argc, argv);
   QApplication::setQuitOnLastWindowClosed(false);
   ApplySupporterStyle(&qt);
-  const QString out = argc > 1 ? QString::fromLocal8Bit(argv[1])
-                               : QStringLiteral("docs/screenshots");
-  if (!QDir().mkpath(out)) {
-    std::fprintf(stderr, "cannot create %s\n", qPrintable(out));
+  std::optional<tools::Shooter> shooter =
+      tools::Shooter::ForArguments(argc, argv, QStringLiteral("supporter-"));
+  if (!shooter)
     return 1;
-  }
-  Shooter shot(out);
+  tools::Shooter& shot = *shooter;
 
   {
     Scenario s;

@@ -1,68 +1,19 @@
 #pragma once
 
-// One QApplication for the whole customer UI test binary, on the offscreen
-// platform (no display needed), with the app's real style. Every test file
-// includes this header; the inline variable registers the environment once.
-
-#include <gtest/gtest.h>
-
-#include <QApplication>
-#include <QCoreApplication>
-#include <QTest>
-
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <functional>
-#include <memory>
+// The customer UI tests' QApplication (tests/support/qt_test_environment.h)
+// with tether-customer's style. Every test file includes this header; the
+// inline variable registers the environment once.
 
 #include "customer-app/ui/style.h"
+#include "tests/support/qt_test_environment.h"
 
 namespace tether::customer::ui::test {
 
-class QtEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    // Offscreen unless the caller chose a platform (the screenshot test
-    // runs a separate program under Xvfb).
-    setenv("QT_QPA_PLATFORM", "offscreen", /*overwrite=*/1);
-    // The offscreen platform says so for every raise(); nothing to see.
-    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&,
-                              const QString& message) {
-      if (message.startsWith(QStringLiteral("This plugin does not support")))
-        return;
-      if (type != QtDebugMsg)
-        fprintf(stderr, "%s\n", qPrintable(message));
-    });
-    app_ = std::make_unique<QApplication>(argc_, argv_);
-    QApplication::setQuitOnLastWindowClosed(false);
-    ApplyCustomerStyle(app_.get());
-  }
-  void TearDown() override { app_.reset(); }
-
- private:
-  int argc_ = 1;
-  char name_[32] = "tether_customer_ui_tests";
-  char* argv_[2] = {name_, nullptr};
-  std::unique_ptr<QApplication> app_;
-};
-
 inline ::testing::Environment* const kQtEnvironment =
-    ::testing::AddGlobalTestEnvironment(new QtEnvironment);
+    tether::test::RegisterQtEnvironment("tether_customer_ui_tests",
+                                        &ApplyCustomerStyle);
 
-// Runs the event loop until `done` holds or the deadline passes.
-inline bool ProcessEventsUntil(
-    const std::function<bool()>& done,
-    std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
-  return QTest::qWaitFor(done, static_cast<int>(deadline.count()));
-}
-
-// Lets queued calls and deferred deletes run.
-inline void Flush() {
-  for (int i = 0; i < 3; ++i) {
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    QCoreApplication::processEvents();
-  }
-}
+using tether::test::Flush;
+using tether::test::ProcessEventsUntil;
 
 }  // namespace tether::customer::ui::test
