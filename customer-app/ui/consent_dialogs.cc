@@ -12,6 +12,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "customer-app/ui/style.h"
 
 namespace tether::customer::ui {
@@ -20,7 +22,7 @@ namespace {
 constexpr int kMaxNameChars = 60;
 
 QString Technician(const std::string& name, bool sentence_start) {
-  const QString shown = DisplayText(name, kMaxNameChars).trimmed();
+  const QString shown = app_ui::DisplayText(name, kMaxNameChars).trimmed();
   if (!shown.isEmpty())
     return shown;
   return sentence_start ? QStringLiteral("Your technician")
@@ -35,7 +37,7 @@ QString Quoted(const QString& text) {
 
 PromptText TermsPromptText(const TermsPrompt& prompt) {
   const QString who = Technician(prompt.technician, true);
-  const QString sas = FormatSas(prompt.sas);
+  const QString sas = app_ui::FormatSas(prompt.sas);
   PromptText text;
   text.window_title = QStringLiteral("Tether \u2014 check the security code");
   text.title = QStringLiteral("%1 will read you this code:").arg(who);
@@ -53,12 +55,14 @@ PromptText TermsPromptText(const TermsPrompt& prompt) {
                       "what they see and do.")
                       .arg(Technician(prompt.technician, false));
   }
-  const QString organisation = DisplayText(prompt.organisation, 80).trimmed();
+  const QString organisation =
+      app_ui::DisplayText(prompt.organisation, 80).trimmed();
   text.terms_heading =
       organisation.isEmpty()
           ? QStringLiteral("The support terms:")
           : QStringLiteral("The support terms of %1:").arg(organisation);
-  text.terms = DisplayText(prompt.terms_text, 20000, /*keep_newlines=*/true);
+  text.terms =
+      app_ui::DisplayText(prompt.terms_text, 20000, /*keep_newlines=*/true);
   if (text.terms.trimmed().isEmpty())
     text.terms = QStringLiteral("(No terms were given.)");
   text.footnote = QStringLiteral(
@@ -75,7 +79,7 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
   const QString who = Technician(prompt.technician, true);
   PromptText text;
   text.window_title = QStringLiteral("Tether \u2014 %1 asks").arg(who);
-  const QString reason = DisplayText(prompt.reason, 300).trimmed();
+  const QString reason = app_ui::DisplayText(prompt.reason, 300).trimmed();
   if (!reason.isEmpty())
     text.quote = QStringLiteral("%1 says: %2").arg(who, Quoted(reason));
   text.footnote = QStringLiteral(
@@ -84,7 +88,8 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
 
   switch (prompt.permission) {
     case proto::PERMISSION_VIEW_SCREEN: {
-      QString what = DisplayText(prompt.view_description, 120).trimmed();
+      QString what =
+          app_ui::DisplayText(prompt.view_description, 120).trimmed();
       if (what.isEmpty())
         what = QStringLiteral("your screen");
       text.title = QStringLiteral("Let %1 see your screen?").arg(who);
@@ -109,10 +114,11 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
       text.allow_label = QStringLiteral("Allow control");
       break;
     case proto::PERMISSION_SEND_FILE: {
-      QString name = DisplayFileName(prompt.file_name);
+      QString name = app_ui::DisplayFileName(prompt.file_name);
       if (name.isEmpty())
         name = QStringLiteral("(no name)");
-      QString destination = DisplayText(prompt.file_destination, 200).trimmed();
+      QString destination =
+          app_ui::DisplayText(prompt.file_destination, 200).trimmed();
       if (destination.isEmpty())
         destination = QStringLiteral("your Downloads folder");
       text.title = QStringLiteral("Accept a file from %1?").arg(who);
@@ -179,7 +185,7 @@ ConsentDialog::ConsentDialog(const PromptText& text,
   layout->setContentsMargins(36, 30, 36, 26);
   layout->setSpacing(16);
 
-  auto* title = TextLabel(text.title, kTitlePt, true, this);
+  auto* title = app_ui::TextLabel(text.title, kTitlePt, true, this);
   title->setObjectName(QStringLiteral("PromptTitle"));
   layout->addWidget(title);
 
@@ -201,18 +207,19 @@ ConsentDialog::ConsentDialog(const PromptText& text,
     layout->addWidget(sas_box);
   }
   if (!text.question.isEmpty()) {
-    auto* question = TextLabel(text.question, kTitlePt, true, this);
+    auto* question = app_ui::TextLabel(text.question, kTitlePt, true, this);
     question->setObjectName(QStringLiteral("PromptQuestion"));
     question->setAlignment(Qt::AlignCenter);
     layout->addWidget(question);
   }
   if (!text.sas_question.isEmpty())
-    layout->addWidget(TextLabel(text.sas_question, kBodyPt, false, this));
+    layout->addWidget(
+        app_ui::TextLabel(text.sas_question, kBodyPt, false, this));
   setAccessibleDescription(text.sentence.isEmpty() ? text.title
                                                    : text.sentence);
 
   if (!text.body.isEmpty()) {
-    auto* body = TextLabel(text.body, kBodyPt + 1, false, this);
+    auto* body = app_ui::TextLabel(text.body, kBodyPt + 1, false, this);
     body->setObjectName(QStringLiteral("PromptBody"));
     layout->addWidget(body);
   }
@@ -223,9 +230,9 @@ ConsentDialog::ConsentDialog(const PromptText& text,
     facts->setContentsMargins(12, 0, 0, 0);
     int row = 0;
     for (const auto& [name, value] : text.facts) {
-      auto* name_label = TextLabel(name, kBodyPt, false, this);
+      auto* name_label = app_ui::TextLabel(name, kBodyPt, false, this);
       name_label->setProperty("role", QStringLiteral("secondary"));
-      auto* value_label = TextLabel(value, kBodyPt + 1, true, this);
+      auto* value_label = app_ui::TextLabel(value, kBodyPt + 1, true, this);
       value_label->setObjectName(QStringLiteral("Fact"));
       facts->addWidget(name_label, row, 0, Qt::AlignTop);
       facts->addWidget(value_label, row, 1);
@@ -239,7 +246,7 @@ ConsentDialog::ConsentDialog(const PromptText& text,
     quote_box->setObjectName(QStringLiteral("Quote"));
     auto* quote_layout = new QVBoxLayout(quote_box);
     quote_layout->setContentsMargins(14, 10, 14, 10);
-    auto* quote = TextLabel(text.quote, kBodyPt, false, quote_box);
+    auto* quote = app_ui::TextLabel(text.quote, kBodyPt, false, quote_box);
     QFont italic = quote->font();
     italic.setItalic(true);
     quote->setFont(italic);
@@ -251,13 +258,14 @@ ConsentDialog::ConsentDialog(const PromptText& text,
     notice_box->setObjectName(QStringLiteral("Notice"));
     auto* notice_layout = new QHBoxLayout(notice_box);
     notice_layout->setContentsMargins(14, 10, 14, 10);
-    auto* notice = TextLabel(text.notice, kBodyPt, true, notice_box);
+    auto* notice = app_ui::TextLabel(text.notice, kBodyPt, true, notice_box);
     notice->setObjectName(QStringLiteral("RecordingNotice"));
     notice_layout->addWidget(notice);
     layout->addWidget(notice_box);
   }
   if (!text.terms.isEmpty()) {
-    layout->addWidget(TextLabel(text.terms_heading, kBodyPt, true, this));
+    layout->addWidget(
+        app_ui::TextLabel(text.terms_heading, kBodyPt, true, this));
     auto* terms = new QPlainTextEdit(this);
     terms->setObjectName(QStringLiteral("Terms"));
     terms->setReadOnly(true);
@@ -267,7 +275,8 @@ ConsentDialog::ConsentDialog(const PromptText& text,
     layout->addWidget(terms, 1);
   }
   if (!text.footnote.isEmpty()) {
-    auto* footnote = TextLabel(text.footnote, kSmallPt + 1, false, this);
+    auto* footnote =
+        app_ui::TextLabel(text.footnote, kSmallPt + 1, false, this);
     footnote->setProperty("role", QStringLiteral("secondary"));
     layout->addWidget(footnote);
   }
@@ -278,7 +287,7 @@ ConsentDialog::ConsentDialog(const PromptText& text,
   if (!text.allow_label.isEmpty()) {
     allow_button_ = new QPushButton(text.allow_label, this);
     allow_button_->setObjectName(QStringLiteral("AllowButton"));
-    SetButtonRole(allow_button_, "allow");
+    app_ui::SetButtonRole(allow_button_, "allow");
     // Enter never presses "allow", even with the focus on it: only a click
     // or Space does.
     allow_button_->setAutoDefault(false);
@@ -290,7 +299,7 @@ ConsentDialog::ConsentDialog(const PromptText& text,
   }
   refuse_button_ = new QPushButton(text.refuse_label, this);
   refuse_button_->setObjectName(QStringLiteral("RefuseButton"));
-  SetButtonRole(refuse_button_, "safe");
+  app_ui::SetButtonRole(refuse_button_, "safe");
   refuse_button_->setAutoDefault(true);
   refuse_button_->setDefault(true);
   refuse_button_->setMinimumHeight(52);

@@ -10,6 +10,7 @@
 #include <QSysInfo>
 #include <QTimer>
 
+#include "app-ui/display_text.h"
 #include "app-ui/ui_thread.h"
 #include "base/log.h"
 #include "customer-app/ui/consent_dialogs.h"
@@ -200,17 +201,18 @@ void CustomerApp::OnStateChanged(protocol::SessionState state) {
 
 void CustomerApp::OnTechnician(const std::string& name,
                                const std::string& organisation) {
-  technician_ = DisplayText(name, 60).trimmed();
+  technician_ = app_ui::DisplayText(name, 60).trimmed();
   context_.reached_relay = true;
   context_.paired = true;
   ShowPanel();
   if (panel_ != nullptr)
-    panel_->SetTechnician(technician_, DisplayText(organisation, 80).trimmed());
+    panel_->SetTechnician(technician_,
+                          app_ui::DisplayText(organisation, 80).trimmed());
 }
 
 void CustomerApp::OnSas(const std::string& sas) {
   if (panel_ != nullptr)
-    panel_->SetSas(FormatSas(sas));
+    panel_->SetSas(app_ui::FormatSas(sas));
 }
 
 void CustomerApp::OnGrantsChanged(const Grants& grants) {
@@ -250,7 +252,8 @@ void CustomerApp::OnTechnicianPicture(
 
 void CustomerApp::OnChat(const std::string& text, bool from_me) {
   if (panel_ != nullptr)
-    panel_->AddChat(DisplayText(text, 2000, /*keep_newlines=*/false), from_me);
+    panel_->AddChat(app_ui::DisplayText(text, 2000, /*keep_newlines=*/false),
+                    from_me);
 }
 
 void CustomerApp::OnClipboard(const std::string& text) {
@@ -273,12 +276,12 @@ void CustomerApp::OnFileReceived(const std::string& path,
   if (panel_ == nullptr)
     return;
   if (ok) {
-    const QFileInfo saved(DisplayText(path, 300));
+    const QFileInfo saved(app_ui::DisplayText(path, 300));
     panel_->AddNotice(QStringLiteral("Saved \u201C%1\u201D to %2")
                           .arg(saved.fileName(), saved.path()));
   } else {
     panel_->AddNotice(QStringLiteral("A file could not be saved: %1")
-                          .arg(DisplayText(message, 300)));
+                          .arg(app_ui::DisplayText(message, 300)));
   }
 }
 

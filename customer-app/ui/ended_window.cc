@@ -12,6 +12,8 @@
 #include <QStyle>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "customer-app/ui/style.h"
 
 namespace tether::customer::ui {
@@ -37,19 +39,19 @@ EndedWindow::EndedWindow(const EndView& view,
   layout->setContentsMargins(40, 32, 40, 28);
   layout->setSpacing(16);
 
-  title_ = TextLabel(view.title, kTitlePt + 2, true, this);
+  title_ = app_ui::TextLabel(view.title, kTitlePt + 2, true, this);
   title_->setObjectName(QStringLiteral("EndTitle"));
   if (view.tone == EndView::Tone::kDanger)
     title_->setStyleSheet(QStringLiteral("color: #A61B1B;"));
   layout->addWidget(title_);
-  text_ = TextLabel(view.text, kBodyPt + 1, false, this);
+  text_ = app_ui::TextLabel(view.text, kBodyPt + 1, false, this);
   layout->addWidget(text_);
   if (!view.details.isEmpty()) {
-    auto* details = TextLabel(view.details, kSmallPt, false, this);
+    auto* details = app_ui::TextLabel(view.details, kSmallPt, false, this);
     details->setProperty("role", QStringLiteral("secondary"));
     layout->addWidget(details);
   }
-  auto* closed = TextLabel(
+  auto* closed = app_ui::TextLabel(
       QStringLiteral("The connection is closed. Tether keeps nothing running "
                      "on your computer once you close this window."),
       kBodyPt, false, this);
@@ -59,8 +61,8 @@ EndedWindow::EndedWindow(const EndView& view,
   const std::vector<ReceiptEntry> entries =
       session_ != nullptr ? session_->receipt() : std::vector<ReceiptEntry>{};
   if (!entries.empty()) {
-    layout->addWidget(
-        TextLabel(QStringLiteral("What happened:"), kBodyPt, true, this));
+    layout->addWidget(app_ui::TextLabel(QStringLiteral("What happened:"),
+                                        kBodyPt, true, this));
     receipt_view_ = new QPlainTextEdit(this);
     receipt_view_->setObjectName(QStringLiteral("ReceiptView"));
     receipt_view_->setReadOnly(true);
@@ -70,19 +72,19 @@ EndedWindow::EndedWindow(const EndView& view,
     layout->addWidget(receipt_view_, 1);
   }
 
-  save_status_ = TextLabel(QString(), kBodyPt, false, this);
+  save_status_ = app_ui::TextLabel(QString(), kBodyPt, false, this);
   save_status_->hide();
   layout->addWidget(save_status_);
 
   auto* buttons = new QHBoxLayout;
   buttons->setSpacing(14);
   save_button_ = new QPushButton(QStringLiteral("Save a receipt\u2026"), this);
-  SetButtonRole(save_button_, "secondary");
+  app_ui::SetButtonRole(save_button_, "secondary");
   save_button_->setAutoDefault(false);
   save_button_->setMinimumHeight(52);
   save_button_->setVisible(session_ != nullptr);
   close_button_ = new QPushButton(QStringLiteral("Close"), this);
-  SetButtonRole(close_button_, "primary");
+  app_ui::SetButtonRole(close_button_, "primary");
   close_button_->setDefault(true);
   close_button_->setAutoDefault(true);
   close_button_->setMinimumHeight(52);
@@ -122,7 +124,8 @@ QString EndedWindow::ReceiptLines(const std::vector<ReceiptEntry>& entries) {
                         .count();
     const QString time =
         QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm"));
-    lines << QStringLiteral("%1   %2").arg(time, DisplayText(entry.text, 500));
+    lines << QStringLiteral("%1   %2").arg(
+        time, app_ui::DisplayText(entry.text, 500));
   }
   return lines.join(QLatin1Char('\n'));
 }

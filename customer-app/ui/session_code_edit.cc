@@ -3,6 +3,7 @@
 #include <QFont>
 #include <QStyle>
 
+#include "app-ui/app_style.h"
 #include "customer-app/core/customer_session.h"
 #include "customer-app/ui/style.h"
 
@@ -122,7 +123,7 @@ void SessionCodeEdit::OnTextChanged(const QString& text) {
                                         : QString();
   if (property("state").toString() != state) {
     setProperty("state", state);
-    Repolish(this);
+    app_ui::Repolish(this);
   }
   if (hint != hint_ || is_error != hint_is_error_) {
     hint_ = hint;

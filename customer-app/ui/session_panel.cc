@@ -18,6 +18,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "customer-app/ui/style.h"
 
 namespace tether::customer::ui {
@@ -39,8 +41,8 @@ bool AskEndSession(QWidget* parent) {
       box.addButton(QStringLiteral("End session"), QMessageBox::AcceptRole);
   QPushButton* keep =
       box.addButton(QStringLiteral("Keep going"), QMessageBox::RejectRole);
-  SetButtonRole(end, "primary");
-  SetButtonRole(keep, "secondary");
+  app_ui::SetButtonRole(end, "primary");
+  app_ui::SetButtonRole(keep, "secondary");
   box.setDefaultButton(end);
   box.setEscapeButton(keep);
   box.exec();
@@ -80,8 +82,8 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   auto* names = new QVBoxLayout;
   names->setSpacing(2);
   technician_label_ =
-      TextLabel(QStringLiteral("Connected"), kBodyPt + 2, true, this);
-  organisation_label_ = TextLabel(QString(), kBodyPt, false, this);
+      app_ui::TextLabel(QStringLiteral("Connected"), kBodyPt + 2, true, this);
+  organisation_label_ = app_ui::TextLabel(QString(), kBodyPt, false, this);
   organisation_label_->setProperty("role", QStringLiteral("secondary"));
   organisation_label_->hide();
   names->addWidget(technician_label_);
@@ -89,14 +91,14 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   who->addLayout(names, 1);
   layout->addLayout(who);
 
-  sas_label_ = TextLabel(QStringLiteral("Security code: checking\u2026"),
-                         kBodyPt, false, this);
+  sas_label_ = app_ui::TextLabel(
+      QStringLiteral("Security code: checking\u2026"), kBodyPt, false, this);
   sas_label_->setProperty("role", QStringLiteral("secondary"));
   layout->addWidget(sas_label_);
   layout->addWidget(Separator(this));
 
   // What they may do right now.
-  can_label_ = TextLabel(QString(), kBodyPt, true, this);
+  can_label_ = app_ui::TextLabel(QString(), kBodyPt, true, this);
   layout->addWidget(can_label_);
   grant_lines_ = new QVBoxLayout;
   grant_lines_->setSpacing(4);
@@ -107,8 +109,8 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   control_toggle_->setObjectName(QStringLiteral("ControlToggle"));
   layout->addWidget(control_toggle_);
   control_hint_ =
-      TextLabel(QStringLiteral("Untick to take control back at once."),
-                kSmallPt + 1, false, this);
+      app_ui::TextLabel(QStringLiteral("Untick to take control back at once."),
+                        kSmallPt + 1, false, this);
   control_hint_->setProperty("role", QStringLiteral("secondary"));
   control_hint_->setContentsMargins(38, 0, 0, 0);
   layout->addWidget(control_hint_);
@@ -140,7 +142,7 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   chat_input_->setPlaceholderText(QStringLiteral("Write a message"));
   chat_input_->setMaxLength(2000);
   chat_send_ = new QPushButton(QStringLiteral("Send"), this);
-  SetButtonRole(chat_send_, "secondary");
+  app_ui::SetButtonRole(chat_send_, "secondary");
   chat_send_->setAutoDefault(false);
   chat_row->addWidget(chat_input_, 1);
   chat_row->addWidget(chat_send_);
@@ -154,14 +156,14 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   send_file_button_ = new QPushButton(
       QStringLiteral("Send a file to the technician\u2026"), this);
   send_file_button_->setObjectName(QStringLiteral("SendFileButton"));
-  SetButtonRole(send_file_button_, "secondary");
+  app_ui::SetButtonRole(send_file_button_, "secondary");
   send_file_button_->setAutoDefault(false);
   layout->addWidget(send_file_button_);
   connect(send_file_button_, &QPushButton::clicked, this,
           &SessionPanel::SendFile);
   auto* file_row = new QHBoxLayout;
   file_row->setSpacing(8);
-  file_label_ = TextLabel(QString(), kSmallPt + 1, false, this);
+  file_label_ = app_ui::TextLabel(QString(), kSmallPt + 1, false, this);
   file_label_->setObjectName(QStringLiteral("SentFileLabel"));
   file_progress_ = new QProgressBar(this);
   file_progress_->setObjectName(QStringLiteral("SentFileProgress"));
@@ -170,7 +172,7 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   file_progress_->setFixedHeight(10);
   file_cancel_ = new QPushButton(QStringLiteral("Cancel"), this);
   file_cancel_->setObjectName(QStringLiteral("SentFileCancel"));
-  SetButtonRole(file_cancel_, "secondary");
+  app_ui::SetButtonRole(file_cancel_, "secondary");
   file_cancel_->setAutoDefault(false);
   auto* file_text = new QVBoxLayout;
   file_text->setSpacing(4);
@@ -195,7 +197,7 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
   // STOP.
   stop_button_ = new QPushButton(QStringLiteral("STOP"), this);
   stop_button_->setObjectName(QStringLiteral("StopButton"));
-  SetButtonRole(stop_button_, "danger");
+  app_ui::SetButtonRole(stop_button_, "danger");
   stop_button_->setAutoDefault(false);
   QFont stop_font = stop_button_->font();
   stop_font.setPointSize(26);
@@ -207,8 +209,8 @@ SessionPanel::SessionPanel(CustomerSession* session, QWidget* parent)
                      "technician"));
   layout->addSpacing(4);
   layout->addWidget(stop_button_);
-  hotkey_label_ = TextLabel(QStringLiteral("Ends the session at once."),
-                            kSmallPt + 1, false, this);
+  hotkey_label_ = app_ui::TextLabel(QStringLiteral("Ends the session at once."),
+                                    kSmallPt + 1, false, this);
   hotkey_label_->setProperty("role", QStringLiteral("secondary"));
   hotkey_label_->setAlignment(Qt::AlignCenter);
   layout->addWidget(hotkey_label_);
@@ -248,7 +250,7 @@ void SessionPanel::AddGrantLine(const QString& text, const char* colour) {
   auto* dot = new QLabel(QStringLiteral("\u25CF"), row);
   dot->setStyleSheet(QStringLiteral("color: %1;").arg(QLatin1String(colour)));
   row_layout->addWidget(dot, 0, Qt::AlignTop);
-  auto* label = TextLabel(text, kBodyPt, false, row);
+  auto* label = app_ui::TextLabel(text, kBodyPt, false, row);
   label->setObjectName(QStringLiteral("GrantLine"));
   row_layout->addWidget(label, 1);
   grant_lines_->addWidget(row);
@@ -351,7 +353,7 @@ void SessionPanel::SendFile() {
 void SessionPanel::SetSentFile(const SentFile& file) {
   using State = SentFile::State;
   shown_file_id_ = file.file_id;
-  const QString name = DisplayFileName(file.name);
+  const QString name = app_ui::DisplayFileName(file.name);
   const QString size = FormatFileSize(file.size);
   QString text;
   bool going = false;
@@ -377,7 +379,7 @@ void SessionPanel::SetSentFile(const SentFile& file) {
     case State::kCancelled:
     case State::kFailed:
       text = QStringLiteral("\u201C%1\u201D was not sent: %2")
-                 .arg(name, DisplayText(file.message, 300));
+                 .arg(name, app_ui::DisplayText(file.message, 300));
       break;
   }
   file_label_->setText(text);

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "app-ui/end_tone.h"
 #include "customer-app/core/customer_session.h"
 #include "customer-app/ui/session_code_edit.h"
@@ -52,15 +54,15 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   }
   auto* titles = new QVBoxLayout;
   titles->setSpacing(2);
-  const QString organisation = DisplayText(config.organisation, 80);
-  auto* org_label = TextLabel(
+  const QString organisation = app_ui::DisplayText(config.organisation, 80);
+  auto* org_label = app_ui::TextLabel(
       organisation.isEmpty() ? QStringLiteral("Remote support") : organisation,
       kTitlePt, true, this);
   titles->addWidget(org_label);
-  auto* sub = TextLabel(organisation.isEmpty()
-                            ? QStringLiteral("with Tether")
-                            : QStringLiteral("Remote support with Tether"),
-                        kBodyPt, false, this);
+  auto* sub = app_ui::TextLabel(
+      organisation.isEmpty() ? QStringLiteral("with Tether")
+                             : QStringLiteral("Remote support with Tether"),
+      kBodyPt, false, this);
   sub->setProperty("role", QStringLiteral("secondary"));
   titles->addWidget(sub);
   header->addLayout(titles, 1);
@@ -76,9 +78,11 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   auto* problem_layout = new QVBoxLayout(problem_box_);
   problem_layout->setContentsMargins(18, 14, 18, 14);
   problem_layout->setSpacing(6);
-  problem_title_ = TextLabel(QString(), kBodyPt + 1, true, problem_box_);
-  problem_text_ = TextLabel(QString(), kBodyPt, false, problem_box_);
-  problem_details_ = TextLabel(QString(), kSmallPt, false, problem_box_);
+  problem_title_ =
+      app_ui::TextLabel(QString(), kBodyPt + 1, true, problem_box_);
+  problem_text_ = app_ui::TextLabel(QString(), kBodyPt, false, problem_box_);
+  problem_details_ =
+      app_ui::TextLabel(QString(), kSmallPt, false, problem_box_);
   problem_details_->setProperty("role", QStringLiteral("secondary"));
   problem_layout->addWidget(problem_title_);
   problem_layout->addWidget(problem_text_);
@@ -87,7 +91,7 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   outer->addWidget(problem_box_);
 
   // The one question on this screen.
-  prompt_label_ = TextLabel(
+  prompt_label_ = app_ui::TextLabel(
       QStringLiteral("Enter the 8-digit code your technician gives you:"),
       kBodyPt + 2, false, this);
   outer->addWidget(prompt_label_);
@@ -96,14 +100,14 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   code_edit_->setMinimumHeight(76);
   outer->addWidget(code_edit_);
 
-  hint_label_ = TextLabel(code_edit_->hint(), kBodyPt, false, this);
+  hint_label_ = app_ui::TextLabel(code_edit_->hint(), kBodyPt, false, this);
   hint_label_->setProperty("role", QStringLiteral("hint"));
   hint_label_->setAlignment(Qt::AlignCenter);
   outer->addWidget(hint_label_);
 
   connect_button_ = new QPushButton(QStringLiteral("Connect"), this);
   connect_button_->setProperty("size", QStringLiteral("big"));
-  SetButtonRole(connect_button_, "primary");
+  app_ui::SetButtonRole(connect_button_, "primary");
   QFont big = connect_button_->font();
   big.setPointSize(kBodyPt + 4);
   big.setBold(true);
@@ -113,7 +117,7 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   connect_button_->setAutoDefault(true);
   outer->addWidget(connect_button_);
 
-  status_label_ = TextLabel(QString(), kBodyPt, false, this);
+  status_label_ = app_ui::TextLabel(QString(), kBodyPt, false, this);
   status_label_->setAlignment(Qt::AlignCenter);
   status_label_->hide();
   outer->addWidget(status_label_);
@@ -121,18 +125,18 @@ StartWindow::StartWindow(const CustomerConfig& config, QWidget* parent)
   auto* buttons = new QHBoxLayout;
   buttons->addStretch(1);
   cancel_button_ = new QPushButton(QStringLiteral("Cancel"), this);
-  SetButtonRole(cancel_button_, "secondary");
+  app_ui::SetButtonRole(cancel_button_, "secondary");
   cancel_button_->hide();
   buttons->addWidget(cancel_button_);
   close_button_ = new QPushButton(QStringLiteral("Close"), this);
-  SetButtonRole(close_button_, "primary");
+  app_ui::SetButtonRole(close_button_, "primary");
   close_button_->hide();
   buttons->addWidget(close_button_);
   buttons->addStretch(1);
   outer->addLayout(buttons);
 
   outer->addStretch(1);
-  footer_ = TextLabel(
+  footer_ = app_ui::TextLabel(
       QStringLiteral("Your technician sees nothing until you allow it, and "
                      "you can stop at any time."),
       kSmallPt + 1, false, this);
@@ -250,7 +254,7 @@ void StartWindow::OnHintChanged(const QString& hint, bool is_error) {
   hint_label_->setText(hint);
   hint_label_->setProperty(
       "role", is_error ? QStringLiteral("hint-error") : QStringLiteral("hint"));
-  Repolish(hint_label_);
+  app_ui::Repolish(hint_label_);
 }
 
 void StartWindow::closeEvent(QCloseEvent* event) {

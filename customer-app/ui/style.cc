@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "app-ui/app_style.h"
 #include "protocol/file_receiver.h"
 
 namespace tether::customer::ui {

@@ -2,15 +2,12 @@
 
 // The look of tether-customer in one place: calm colours, big type, one
 // obvious action per screen. Widgets mark what a button is for with
-// SetButtonRole(); the application style sheet does the rest.
+// app_ui::SetButtonRole(); the application style sheet does the rest.
 
 #include <cstdint>
 
 #include <QColor>
 #include <QString>
-
-#include "app-ui/app_style.h"
-#include "app-ui/display_text.h"
 
 class QApplication;
 class QWidget;
@@ -36,16 +33,6 @@ void FitToContents(QWidget* window, int width);
 
 // Moves a top-level window to the middle of the screen it is on.
 void CenterOnScreen(QWidget* window);
-
-// The mechanism both apps share (app-ui/): button roles, labels for
-// untrusted text, text from the technician's side made safe to show.
-using app_ui::DisplayFileName;
-using app_ui::DisplayText;
-using app_ui::FormatSas;
-using app_ui::Repolish;
-using app_ui::SetButtonRole;
-using app_ui::TextLabel;
-using app_ui::UntrustedLabel;
 
 // "12345678" -> "1234 5678".
 QString FormatSessionCode(const QString& digits);

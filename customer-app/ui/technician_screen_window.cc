@@ -10,6 +10,7 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
 #include "customer-app/ui/style.h"
 
 namespace tether::customer::ui {
@@ -61,7 +62,7 @@ TechnicianScreenWindow::TechnicianScreenWindow(QWidget* parent)
 
   auto* top = new QHBoxLayout;
   top->setSpacing(12);
-  caption_ = TextLabel(QString(), kBodyPt + 1, false, this);
+  caption_ = app_ui::TextLabel(QString(), kBodyPt + 1, false, this);
   caption_->setWordWrap(true);
   top->addWidget(caption_, 1);
   stop_ = new QPushButton(QStringLiteral("Stop showing"), this);

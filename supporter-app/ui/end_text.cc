@@ -1,12 +1,13 @@
 #include "supporter-app/ui/end_text.h"
 
+#include "app-ui/display_text.h"
 #include "supporter-app/ui/style.h"
 
 namespace tether::supporter::ui {
 
 EndText DescribeEnd(const protocol::SessionEnd& end) {
   EndText text;
-  text.details = DisplayText(end.message, 300);
+  text.details = app_ui::DisplayText(end.message, 300);
   if (end.server_untrusted) {
     // Checked first: whatever else happened, the technician must not type
     // a password into this connection again.

@@ -10,6 +10,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "app-ui/end_tone.h"
 #include "supporter-app/ui/style.h"
 
@@ -36,11 +38,11 @@ HomeView::HomeView(Clock now, QWidget* parent)
   outer->setSpacing(12);
 
   auto* header = new QHBoxLayout;
-  who_label_ = TextLabel(QString(), kBodyPt, false, this);
+  who_label_ = app_ui::TextLabel(QString(), kBodyPt, false, this);
   who_label_->setProperty("role", QStringLiteral("secondary"));
   header->addWidget(who_label_, 1);
   sign_out_button_ = new QPushButton(QStringLiteral("Sign out"), this);
-  SetButtonRole(sign_out_button_, "secondary");
+  app_ui::SetButtonRole(sign_out_button_, "secondary");
   header->addWidget(sign_out_button_);
   outer->addLayout(header);
   outer->addStretch(1);
@@ -68,9 +70,9 @@ HomeView::HomeView(Clock now, QWidget* parent)
   auto* ended_layout = new QVBoxLayout(ended_box_);
   ended_layout->setContentsMargins(14, 10, 14, 10);
   ended_layout->setSpacing(4);
-  ended_title_ = TextLabel(QString(), kBodyPt + 1, true, ended_box_);
-  ended_text_ = TextLabel(QString(), kBodyPt, false, ended_box_);
-  protocol_label_ = TextLabel(QString(), kSmallPt, false, ended_box_);
+  ended_title_ = app_ui::TextLabel(QString(), kBodyPt + 1, true, ended_box_);
+  ended_text_ = app_ui::TextLabel(QString(), kBodyPt, false, ended_box_);
+  protocol_label_ = app_ui::TextLabel(QString(), kSmallPt, false, ended_box_);
   protocol_label_->setProperty("role", QStringLiteral("secondary"));
   protocol_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   ended_layout->addWidget(ended_title_);
@@ -78,7 +80,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   ended_layout->addWidget(protocol_label_);
   open_folder_button_ =
       new QPushButton(QStringLiteral("Open protocol folder"), ended_box_);
-  SetButtonRole(open_folder_button_, "secondary");
+  app_ui::SetButtonRole(open_folder_button_, "secondary");
   ended_layout->addWidget(open_folder_button_, 0, Qt::AlignLeft);
   ended_box_->hide();
   idle->addWidget(ended_box_);
@@ -87,7 +89,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
       new QPushButton(QStringLiteral("New session"), idle_page_);
   new_session_button_->setObjectName(QStringLiteral("NewSessionButton"));
   new_session_button_->setProperty("size", QStringLiteral("big"));
-  SetButtonRole(new_session_button_, "primary");
+  app_ui::SetButtonRole(new_session_button_, "primary");
   new_session_button_->setShortcut(QKeySequence(QStringLiteral("Ctrl+N")));
   new_session_button_->setToolTip(
       QStringLiteral("Get a code for the customer (Ctrl+N)"));
@@ -107,14 +109,14 @@ HomeView::HomeView(Clock now, QWidget* parent)
   auto* code = new QVBoxLayout(code_page_);
   code->setContentsMargins(0, 0, 0, 0);
   code->setSpacing(10);
-  code->addWidget(TextLabel(
+  code->addWidget(app_ui::TextLabel(
       QStringLiteral("Read this code to the customer. They type it into "
                      "Tether on their computer."),
       kBodyPt, false, code_page_));
   auto* code_box = Box("CodeBox", code_page_);
   auto* code_row = new QHBoxLayout(code_box);
   code_row->setContentsMargins(20, 10, 12, 10);
-  code_label_ = TextLabel(QString(), kCodePt, true, code_box);
+  code_label_ = app_ui::TextLabel(QString(), kCodePt, true, code_box);
   code_label_->setObjectName(QStringLiteral("CodeLabel"));
   code_label_->setProperty("role", QStringLiteral("code"));
   code_label_->setWordWrap(false);
@@ -128,7 +130,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   code_row->addWidget(copy_button_, 0, Qt::AlignVCenter);
   code->addWidget(code_box);
   auto* code_footer = new QHBoxLayout;
-  countdown_label_ = TextLabel(QString(), kBodyPt, false, code_page_);
+  countdown_label_ = app_ui::TextLabel(QString(), kBodyPt, false, code_page_);
   countdown_label_->setProperty("role", QStringLiteral("secondary"));
   code_footer->addWidget(countdown_label_, 1);
   cancel_button_ = new QPushButton(QStringLiteral("Cancel"), code_page_);
@@ -143,7 +145,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   auto* sas = new QVBoxLayout(sas_page_);
   sas->setContentsMargins(0, 0, 0, 0);
   sas->setSpacing(10);
-  sas_caption_ = TextLabel(
+  sas_caption_ = app_ui::TextLabel(
       QStringLiteral("Read this security code to the customer. Their screen "
                      "must show the same six digits; if not, end the "
                      "session."),
@@ -152,7 +154,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   auto* sas_box = Box("SasBox", sas_page_);
   auto* sas_box_layout = new QVBoxLayout(sas_box);
   sas_box_layout->setContentsMargins(20, 10, 20, 10);
-  sas_label_ = TextLabel(QString(), kSasPt, true, sas_box);
+  sas_label_ = app_ui::TextLabel(QString(), kSasPt, true, sas_box);
   sas_label_->setObjectName(QStringLiteral("SasLabel"));
   sas_label_->setProperty("role", QStringLiteral("code"));
   sas_label_->setAlignment(Qt::AlignCenter);
@@ -161,11 +163,11 @@ HomeView::HomeView(Clock now, QWidget* parent)
   sas_box_layout->addWidget(sas_label_);
   sas->addWidget(sas_box);
   auto* sas_footer = new QHBoxLayout;
-  status_label_ = TextLabel(QString(), kBodyPt, false, sas_page_);
+  status_label_ = app_ui::TextLabel(QString(), kBodyPt, false, sas_page_);
   status_label_->setProperty("role", QStringLiteral("secondary"));
   sas_footer->addWidget(status_label_, 1);
   end_button_ = new QPushButton(QStringLiteral("End session"), sas_page_);
-  SetButtonRole(end_button_, "secondary");
+  app_ui::SetButtonRole(end_button_, "secondary");
   sas_footer->addWidget(end_button_);
   sas->addLayout(sas_footer);
   card_layout->addWidget(sas_page_);
@@ -264,7 +266,7 @@ void HomeView::Copy() {
 }
 
 void HomeView::ShowSas(const std::string& sas) {
-  sas_label_->setText(FormatSas(sas));
+  sas_label_->setText(app_ui::FormatSas(sas));
 }
 
 void HomeView::SetStatus(const QString& text) {

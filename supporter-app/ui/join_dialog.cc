@@ -7,6 +7,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "supporter-app/ui/style.h"
 
 namespace tether::supporter::ui {
@@ -28,21 +30,21 @@ JoinDialog::JoinDialog(const std::string& host_name,
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(28, 22, 28, 22);
   layout->setSpacing(14);
-  layout->addWidget(TextLabel(QStringLiteral("Somebody typed your code"),
-                              kTitlePt, true, this));
-  layout->addWidget(TextLabel(
+  layout->addWidget(app_ui::TextLabel(
+      QStringLiteral("Somebody typed your code"), kTitlePt, true, this));
+  layout->addWidget(app_ui::TextLabel(
       QStringLiteral("Accept only if this is the customer you are talking "
                      "to. Nothing is shared until they agree as well."),
       kBodyPt, false, this));
 
   auto* form = new QFormLayout;
   form->setVerticalSpacing(8);
-  host_label_ =
-      TextLabel(OrUnknown(DisplayText(host_name, 80)), kBodyPt + 2, true, this);
-  user_label_ =
-      TextLabel(OrUnknown(DisplayText(user_name, 80)), kBodyPt + 2, true, this);
-  address_label_ =
-      TextLabel(OrUnknown(DisplayText(address, 80)), kBodyPt + 2, false, this);
+  host_label_ = app_ui::TextLabel(OrUnknown(app_ui::DisplayText(host_name, 80)),
+                                  kBodyPt + 2, true, this);
+  user_label_ = app_ui::TextLabel(OrUnknown(app_ui::DisplayText(user_name, 80)),
+                                  kBodyPt + 2, true, this);
+  address_label_ = app_ui::TextLabel(
+      OrUnknown(app_ui::DisplayText(address, 80)), kBodyPt + 2, false, this);
   form->addRow(QStringLiteral("Computer:"), host_label_);
   form->addRow(QStringLiteral("User:"), user_label_);
   form->addRow(QStringLiteral("Address:"), address_label_);
@@ -51,10 +53,10 @@ JoinDialog::JoinDialog(const std::string& host_name,
   auto* buttons = new QHBoxLayout;
   buttons->addStretch(1);
   accept_button_ = new QPushButton(QStringLiteral("&Accept"), this);
-  SetButtonRole(accept_button_, "allow");
+  app_ui::SetButtonRole(accept_button_, "allow");
   accept_button_->setAutoDefault(false);
   reject_button_ = new QPushButton(QStringLiteral("&Reject"), this);
-  SetButtonRole(reject_button_, "safe");
+  app_ui::SetButtonRole(reject_button_, "safe");
   reject_button_->setDefault(true);
   reject_button_->setAutoDefault(true);
   buttons->addWidget(accept_button_);

@@ -18,6 +18,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "app-ui/end_tone.h"
 #include "supporter-app/ui/chat_panel.h"
 #include "supporter-app/ui/remote_view.h"
@@ -66,7 +68,7 @@ QString AnswerText(proto::Permission permission, bool granted) {
 }
 
 QString MonitorText(const proto::Monitor& monitor) {
-  QString name = DisplayText(monitor.name(), 40);
+  QString name = app_ui::DisplayText(monitor.name(), 40);
   if (name.isEmpty())
     name = QStringLiteral("Monitor %1").arg(monitor.index() + 1);
   QString text = QStringLiteral("%1 (%2\u00D7%3)")
@@ -99,9 +101,10 @@ SessionWindow::SessionWindow(SupporterSession* session,
   banner->setContentsMargins(16, 10, 16, 10);
   auto* banner_text = new QVBoxLayout;
   banner_text->setSpacing(2);
-  ended_title_ = TextLabel(QString(), kBodyPt + 1, true, ended_banner_);
-  ended_text_ = TextLabel(QString(), kBodyPt, false, ended_banner_);
-  ended_protocol_ = TextLabel(QString(), kSmallPt, false, ended_banner_);
+  ended_title_ = app_ui::TextLabel(QString(), kBodyPt + 1, true, ended_banner_);
+  ended_text_ = app_ui::TextLabel(QString(), kBodyPt, false, ended_banner_);
+  ended_protocol_ =
+      app_ui::TextLabel(QString(), kSmallPt, false, ended_banner_);
   ended_protocol_->setProperty("role", QStringLiteral("secondary"));
   ended_protocol_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   banner_text->addWidget(ended_title_);
@@ -109,7 +112,7 @@ SessionWindow::SessionWindow(SupporterSession* session,
   banner_text->addWidget(ended_protocol_);
   banner->addLayout(banner_text, 1);
   auto* close_button = new QPushButton(QStringLiteral("Close"), ended_banner_);
-  SetButtonRole(close_button, "primary");
+  app_ui::SetButtonRole(close_button, "primary");
   connect(close_button, &QPushButton::clicked, this, &QWidget::close);
   banner->addWidget(close_button, 0, Qt::AlignVCenter);
   ended_banner_->hide();
@@ -412,13 +415,13 @@ void SessionWindow::UpdateControlUi() {
   keys_button_->setEnabled(control);
   if (control_button_ != nullptr) {
     control_button_->setProperty("control", control ? "on" : "off");
-    Repolish(control_button_);
+    app_ui::Repolish(control_button_);
   }
   control_badge_->setText(control ? QStringLiteral(" You are in control ")
                                   : QString());
   control_badge_->setVisible(control);
   control_badge_->setProperty("control", control ? "on" : "off");
-  Repolish(control_badge_);
+  app_ui::Repolish(control_badge_);
   for (QAction* action : {send_file_action_, clipboard_action_, end_action_})
     action->setEnabled(!ended_);
   UpdateShowMyScreenUi();
@@ -533,7 +536,7 @@ void SessionWindow::SetStats(const VideoStats& stats) {
 }
 
 void SessionWindow::AddChat(const std::string& text, bool from_me) {
-  chat_->AddMessage(DisplayText(text, 2000), from_me);
+  chat_->AddMessage(app_ui::DisplayText(text, 2000), from_me);
   if (!from_me && chat_dock_->isHidden())
     chat_dock_->show();  // an unseen message from the customer is a miss
 }
@@ -551,7 +554,7 @@ void SessionWindow::SetRecording(bool on, const QString& path) {
   record_badge_->setVisible(on);
   record_badge_->setToolTip(path);
   record_badge_->setProperty("recording", on ? "on" : "off");
-  Repolish(record_badge_);
+  app_ui::Repolish(record_badge_);
 }
 
 void SessionWindow::ShowEnded(const EndText& text,

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "app-ui/end_tone.h"
 #include "supporter-app/ui/style.h"
 
@@ -54,10 +56,10 @@ SignInView::SignInView(const QString& relay,
   outer->addLayout(centre);
   outer->addStretch(2);
 
-  layout->addWidget(
-      TextLabel(QStringLiteral("Sign in to Tether"), kTitlePt, true, card));
-  auto* relay_label =
-      TextLabel(QStringLiteral("Relay: %1").arg(relay), kBodyPt, false, card);
+  layout->addWidget(app_ui::TextLabel(QStringLiteral("Sign in to Tether"),
+                                      kTitlePt, true, card));
+  auto* relay_label = app_ui::TextLabel(QStringLiteral("Relay: %1").arg(relay),
+                                        kBodyPt, false, card);
   relay_label->setProperty("role", QStringLiteral("secondary"));
   relay_label->setObjectName(QStringLiteral("RelayLabel"));
   layout->addWidget(relay_label);
@@ -67,8 +69,8 @@ SignInView::SignInView(const QString& relay,
   auto* problem_layout = new QVBoxLayout(problem_box_);
   problem_layout->setContentsMargins(14, 10, 14, 10);
   problem_layout->setSpacing(4);
-  problem_title_ = TextLabel(QString(), kBodyPt, true, problem_box_);
-  problem_text_ = TextLabel(QString(), kBodyPt, false, problem_box_);
+  problem_title_ = app_ui::TextLabel(QString(), kBodyPt, true, problem_box_);
+  problem_text_ = app_ui::TextLabel(QString(), kBodyPt, false, problem_box_);
   problem_layout->addWidget(problem_title_);
   problem_layout->addWidget(problem_text_);
   problem_box_->hide();
@@ -101,7 +103,7 @@ SignInView::SignInView(const QString& relay,
 
   sign_in_button_ = new QPushButton(QStringLiteral("Sign in"), card);
   sign_in_button_->setObjectName(QStringLiteral("SignInButton"));
-  SetButtonRole(sign_in_button_, "primary");
+  app_ui::SetButtonRole(sign_in_button_, "primary");
   sign_in_button_->setDefault(true);
   layout->addWidget(sign_in_button_);
 
@@ -110,7 +112,7 @@ SignInView::SignInView(const QString& relay,
   auto* change_layout = new QVBoxLayout(change_form_);
   change_layout->setContentsMargins(0, 0, 0, 0);
   change_layout->setSpacing(10);
-  change_layout->addWidget(TextLabel(
+  change_layout->addWidget(app_ui::TextLabel(
       QStringLiteral("Choose your own password before you continue. A long "
                      "passphrase is best; your company's rules apply."),
       kBodyPt, false, change_form_));
@@ -126,7 +128,7 @@ SignInView::SignInView(const QString& relay,
   change_button_ =
       new QPushButton(QStringLiteral("Change password"), change_form_);
   change_button_->setObjectName(QStringLiteral("ChangePasswordButton"));
-  SetButtonRole(change_button_, "primary");
+  app_ui::SetButtonRole(change_button_, "primary");
   change_layout->addWidget(change_button_);
   layout->addWidget(change_form_);
 
@@ -237,7 +239,7 @@ void SignInView::SubmitChange() {
 
 void SignInView::ShowResult(const SignInResult& result) {
   SetBusy(false);
-  const QString message = DisplayText(result.message, 300);
+  const QString message = app_ui::DisplayText(result.message, 300);
   if (result.status != SignInStatus::kTotpRequired &&
       result.status != SignInStatus::kThrottled &&
       result.status != SignInStatus::kPasswordChangeRequired) {

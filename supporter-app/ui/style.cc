@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "app-ui/app_style.h"
+
 namespace tether::supporter::ui {
 namespace {
 

@@ -12,9 +12,6 @@
 #include <QColor>
 #include <QString>
 
-#include "app-ui/app_style.h"
-#include "app-ui/display_text.h"
-
 class QApplication;
 
 namespace tether::supporter::ui {
@@ -31,16 +28,6 @@ inline const QColor kControlColour{0xE6, 0x4A, 0x19};
 
 // Fusion style, the palette, the default font and the style sheet.
 void ApplySupporterStyle(QApplication* app);
-
-// The mechanism both apps share (app-ui/): button roles, restyling after
-// a property changed, labels for untrusted text, text from the customer's
-// side made safe to show.
-using app_ui::DisplayText;
-using app_ui::FormatSas;
-using app_ui::Repolish;
-using app_ui::SetButtonRole;
-using app_ui::TextLabel;
-using app_ui::UntrustedLabel;
 
 // "12345678" -> "1234 5678"; anything else as it is.
 QString FormatSessionCode(std::string_view digits);

@@ -6,6 +6,7 @@
 #include <QPushButton>
 #include <QUrl>
 
+#include "app-ui/display_text.h"
 #include "app-ui/ui_thread.h"
 #include "base/log.h"
 #include "supporter-app/ui/join_dialog.h"
@@ -129,7 +130,7 @@ void SupporterApp::OnSignIn(const SignInResult& result) {
   if (result.status != SignInStatus::kSignedIn)
     return;
   signed_in_ = true;
-  QString name = DisplayText(result.display_name, 60).trimmed();
+  QString name = app_ui::DisplayText(result.display_name, 60).trimmed();
   if (name.isEmpty())
     name = QString::fromStdString(options_.config.user_name);
   home_->SetSignedIn(name, relay_text());
@@ -142,7 +143,7 @@ void SupporterApp::OnSignIn(const SignInResult& result) {
 }
 
 void SupporterApp::OnPasswordChanged(bool ok, const std::string& message) {
-  sign_in_->ShowPasswordChanged(ok, DisplayText(message, 300));
+  sign_in_->ShowPasswordChanged(ok, app_ui::DisplayText(message, 300));
 }
 
 void SupporterApp::NewSession() {
@@ -233,8 +234,9 @@ void SupporterApp::OnJoinRequest(const std::string& host_name,
     return;
   CloseJoinDialog();
   customer_ = QStringLiteral("%1 on %2 (%3)")
-                  .arg(DisplayText(user_name, 40), DisplayText(host_name, 60),
-                       DisplayText(address, 60));
+                  .arg(app_ui::DisplayText(user_name, 40),
+                       app_ui::DisplayText(host_name, 60),
+                       app_ui::DisplayText(address, 60));
   join_dialog_ = std::make_unique<JoinDialog>(host_name, user_name, address,
                                               main_window_.get());
   join_dialog_->setWindowFlag(Qt::Dialog);
@@ -265,7 +267,7 @@ void SupporterApp::CloseJoinDialog() {
 }
 
 void SupporterApp::OnSas(const std::string& sas) {
-  sas_ = FormatSas(sas);
+  sas_ = app_ui::FormatSas(sas);
   home_->ShowSas(sas);
   if (session_window_ != nullptr)
     session_window_->SetSas(sas_);
@@ -353,7 +355,7 @@ void SupporterApp::OnRecording(bool on, const std::string& path) {
 }
 
 void SupporterApp::OnNotice(const std::string& message) {
-  const QString text = DisplayText(message, 300);
+  const QString text = app_ui::DisplayText(message, 300);
   if (session_window_ != nullptr && !session_window_->ended())
     session_window_->ShowNotice(text);
   else

@@ -10,12 +10,14 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include "app-ui/app_style.h"
+#include "app-ui/display_text.h"
 #include "supporter-app/ui/style.h"
 
 namespace tether::supporter::ui {
 
 QString DescribeTransfer(const FileTransfer& transfer) {
-  const QString message = DisplayText(transfer.message, 200);
+  const QString message = app_ui::DisplayText(transfer.message, 200);
   if (transfer.direction == FileTransfer::Direction::kFromCustomer) {
     switch (transfer.state) {
       case FileTransfer::State::kAsking:
@@ -26,7 +28,7 @@ QString DescribeTransfer(const FileTransfer& transfer) {
             .arg(FormatFileSize(transfer.sent), FormatFileSize(transfer.size));
       case FileTransfer::State::kDone:
         return QStringLiteral("Saved to %1")
-            .arg(DisplayText(transfer.saved_path, 300));
+            .arg(app_ui::DisplayText(transfer.saved_path, 300));
       case FileTransfer::State::kRefused:
         return message.isEmpty() ? QStringLiteral("Declined.") : message;
       default:
@@ -69,8 +71,8 @@ TransferPanel::TransferPanel(QWidget* parent) : QWidget(parent) {
   rows_layout_ = new QVBoxLayout(content);
   rows_layout_->setContentsMargins(0, 0, 0, 0);
   rows_layout_->setSpacing(10);
-  empty_label_ =
-      TextLabel(QStringLiteral("No files yet."), kBodyPt, false, content);
+  empty_label_ = app_ui::TextLabel(QStringLiteral("No files yet."), kBodyPt,
+                                   false, content);
   empty_label_->setProperty("role", QStringLiteral("secondary"));
   rows_layout_->addWidget(empty_label_);
   rows_layout_->addStretch(1);
@@ -88,14 +90,14 @@ TransferPanel::Row TransferPanel::AddRow(const QString& name) {
   grid->setContentsMargins(0, 0, 0, 0);
   grid->setHorizontalSpacing(8);
   grid->setVerticalSpacing(3);
-  row.name = TextLabel(name, kBodyPt, true, row.widget);
+  row.name = app_ui::TextLabel(name, kBodyPt, true, row.widget);
   row.name->setWordWrap(false);
   row.name->setMinimumWidth(80);
   row.progress = new QProgressBar(row.widget);
   row.progress->setRange(0, 1000);
   row.progress->setTextVisible(false);
   row.progress->setFixedHeight(10);
-  row.state = TextLabel(QString(), kSmallPt, false, row.widget);
+  row.state = app_ui::TextLabel(QString(), kSmallPt, false, row.widget);
   row.state->setProperty("role", QStringLiteral("secondary"));
   row.cancel = new QPushButton(QStringLiteral("Cancel"), row.widget);
   row.accept = new QPushButton(QStringLiteral("Accept"), row.widget);
@@ -120,7 +122,7 @@ TransferPanel::Row TransferPanel::AddRow(const QString& name) {
 void TransferPanel::Update(const FileTransfer& transfer) {
   auto it = rows_.find(transfer.file_id);
   if (it == rows_.end()) {
-    Row row = AddRow(DisplayText(transfer.name, 120));
+    Row row = AddRow(app_ui::DisplayText(transfer.name, 120));
     const uint32_t id = transfer.file_id;
     connect(row.cancel, &QPushButton::clicked, this, [this, id] {
       if (const Row* r = this->row(id); r != nullptr)
@@ -160,7 +162,7 @@ void TransferPanel::Update(const FileTransfer& transfer) {
   row.state->setProperty("role", transfer.state == FileTransfer::State::kFailed
                                      ? QStringLiteral("error")
                                      : QStringLiteral("secondary"));
-  Repolish(row.state);
+  app_ui::Repolish(row.state);
   // A file from the customer waiting for an answer: Accept or Decline,
   // not Cancel.
   const bool asking =
@@ -184,7 +186,7 @@ void TransferPanel::AddFailure(const QString& name, const QString& message) {
   row.cancel->hide();
   row.state->setText(QStringLiteral("Not sent: %1").arg(message));
   row.state->setProperty("role", QStringLiteral("error"));
-  Repolish(row.state);
+  app_ui::Repolish(row.state);
   ++failures_;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 
+#include "app-ui/display_text.h"
 #include "customer-app/ui/style.h"
 #include "tests/customer_ui/qt_test_environment.h"
 
@@ -310,8 +311,9 @@ TEST(PermissionPromptTest, ALongFileNameIsCutInTheMiddleAndKeepsItsExtension) {
   EXPECT_TRUE(shown.contains(QChar(0x2026)));
   // A short name is shown whole, an extension longer than the room is cut
   // from the front.
-  EXPECT_EQ(DisplayFileName("report.pdf"), QStringLiteral("report.pdf"));
-  const QString odd = DisplayFileName("a." + std::string(300, 'x'), 40);
+  EXPECT_EQ(app_ui::DisplayFileName("report.pdf"),
+            QStringLiteral("report.pdf"));
+  const QString odd = app_ui::DisplayFileName("a." + std::string(300, 'x'), 40);
   EXPECT_EQ(odd.size(), 40);
   EXPECT_TRUE(odd.endsWith(QStringLiteral("xxxx")));
 }
