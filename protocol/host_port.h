@@ -1,8 +1,9 @@
 #pragma once
 
 // "host", "host:port", "[v6]" and "[v6]:port": how a relay (--relay) or a
-// proxy is written. One parser for the apps' command lines and the proxy
-// settings; fuzzed (tests/fuzz/host_port_fuzzer.cc).
+// proxy is written. One parser for the apps' command lines, their config
+// files' relay.host and the proxy settings, and one for the addresses the
+// relay listens on; fuzzed (tests/fuzz/host_port_fuzzer.cc).
 
 #include <cstdint>
 #include <string>
@@ -26,5 +27,16 @@ inline constexpr size_t kMaxHostPortBytes = 1024;
 // written. Host names may hold letters, digits, '.', '-' and '_'; an IPv6
 // literal must be in brackets. Errors say what is wrong, without the input.
 Result<HostPort> ParseHostPort(std::string_view text, uint16_t default_port);
+
+// A host alone, as a config file's `host` key holds it (the port is a key
+// of its own): what ParseHostPort accepts without a port, or an IPv6
+// literal without brackets. Returns the host without brackets.
+Result<std::string> ParseHost(std::string_view text);
+
+// A literal IP address and a port to listen on: "0.0.0.0:8443",
+// "[::]:8443"; port 0 lets the kernel pick. Host names are refused (what a
+// name resolves to may change). The host comes back in its normal form
+// ("::" for "[0::0]"). Errors say what is wrong, without the input.
+Result<HostPort> ParseListenAddress(std::string_view text);
 
 }  // namespace tether::protocol
