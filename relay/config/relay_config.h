@@ -28,6 +28,9 @@ struct ListenAddress {
   uint16_t port = 0;
 
   bool ipv6() const;
+  // Whether binding both would collide (each family binds separately: the
+  // relay sets IPV6_V6ONLY). Port 0 gets a fresh port each time.
+  bool Overlaps(const ListenAddress& other) const;
   std::string ToString() const;  // "[::]:8443"
   bool operator==(const ListenAddress&) const = default;
 };
