@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
+#include "protocol/host_port.h"
 #include "tests/support/relay_process.h"
 
 namespace tether::customer {
@@ -120,10 +122,46 @@ TEST(CustomerConfigTest, TheRelayMustBeNamedAndPinnedOneWay) {
   EXPECT_NE(both.error().message.find("exactly one"), std::string::npos);
 }
 
+// relay.host follows the rules of --relay (protocol::ParseHostPort): what
+// the command line refuses, the file refuses too, with the same reason.
+TEST(CustomerConfigTest, ABadRelayHostIsRefusedLikeTheCommandLineDoes) {
+  for (const char* bad : {"relay/path", "relay!.example.com", "[::1", "[::1]x",
+                          "relay:0", "a:b:c"}) {
+    auto command_line = protocol::ParseHostPort(bad, 8443);
+    ASSERT_FALSE(command_line.has_value()) << bad;
+    auto config = Parse(std::string("[relay]\nhost = \"") + bad +
+                        "\"\nfingerprint = \"" + kFingerprint + "\"\n");
+    ASSERT_FALSE(config.has_value()) << bad;
+    EXPECT_EQ(config.error().message,
+              "tether-customer.toml:2: relay.host: must be a host name or an "
+              "IP address (" +
+                  command_line.error().message + ")")
+        << bad;
+  }
+  // The port has a key of its own.
+  auto with_port = Parse(
+      std::string("[relay]\nhost = \"relay.example.com:9443\"\nfingerprint = "
+                  "\"") +
+      kFingerprint + "\"\n");
+  ASSERT_FALSE(with_port.has_value());
+  EXPECT_NE(with_port.error().message.find("relay.host: must be a host name"),
+            std::string::npos);
+  for (const auto& [written, host] :
+       {std::pair{"10.0.0.5", "10.0.0.5"}, std::pair{"::1", "::1"},
+        std::pair{"[fd00::7]", "fd00::7"},
+        std::pair{"relay_1-a", "relay_1-a"}}) {
+    auto config = Parse(std::string("[relay]\nhost = \"") + written +
+                        "\"\nfingerprint = \"" + kFingerprint + "\"\n");
+    ASSERT_TRUE(config.has_value())
+        << written << ": " << config.error().message;
+    EXPECT_EQ(config->relay.host, host);
+  }
+}
+
 TEST(CustomerConfigTest, HugeFilesAreRefusedBeforeParsing) {
   auto config = Parse(Minimal() + "# " + std::string(70 * 1024, 'x') + "\n");
   ASSERT_FALSE(config.has_value());
-  EXPECT_NE(config.error().message.find("larger than 64 KiB"),
+  EXPECT_NE(config.error().message.find("larger than 64KiB"),
             std::string::npos);
 }
 

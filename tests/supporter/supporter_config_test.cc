@@ -72,16 +72,19 @@ TEST(SupporterConfigTest, DownloadDirIsReadAndDefaultsToDownloads) {
 
 TEST(SupporterConfigTest, UnknownKeysAreNamedWithTheirLine) {
   EXPECT_EQ(ErrorOf("usr_name = \"tina\"\n"),
-            "tether-supporter.toml:1: unknown key 'usr_name'");
+            "tether-supporter.toml:1: unknown key 'usr_name' (did you mean "
+            "'user_name'?)");
   EXPECT_EQ(ErrorOf("[relay]\nhost = \"r\"\nfingerprnt = \"x\"\n"),
-            "tether-supporter.toml:3: unknown key 'relay.fingerprnt'");
+            "tether-supporter.toml:3: unknown key 'relay.fingerprnt' (did you "
+            "mean 'fingerprint'?)");
   EXPECT_EQ(ErrorOf("\n[recording]\non = true\n"),
             "tether-supporter.toml:2: unknown section [recording]");
 }
 
 TEST(SupporterConfigTest, BadValuesSayWhatIsWrong) {
   EXPECT_EQ(ErrorOf("[relay]\nhost = \"r\"\nport = 70000\n"),
-            "tether-supporter.toml:3: relay.port: must be between 1 and 65535");
+            "tether-supporter.toml:3: relay.port: must be between 1 and 65535, "
+            "got 70000");
   EXPECT_EQ(ErrorOf("protocol_dir = \"sessions\"\n"),
             "tether-supporter.toml:1: protocol_dir: must be an absolute path "
             "or start with \"~/\", got \"sessions\"");
@@ -89,7 +92,8 @@ TEST(SupporterConfigTest, BadValuesSayWhatIsWrong) {
                 .find("tether-supporter.toml:3: relay.fingerprint:"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("user_name = 5\n"),
-            "tether-supporter.toml:1: user_name: expected a string");
+            "tether-supporter.toml:1: user_name: expected a string, got an "
+            "integer");
   EXPECT_EQ(ErrorOf("[relay]\nhost = \"r\"\nproxy = \"socks5://p\"\n"),
             "tether-supporter.toml:3: relay.proxy: must look like "
             "\"http://host:port\"");
@@ -115,7 +119,7 @@ TEST(SupporterConfigTest, RelayMustBeSetAndTrustedOneWay) {
 TEST(SupporterConfigTest, OversizeFileIsRefused) {
   const std::string huge(kMaxSupporterConfigBytes + 1, '#');
   EXPECT_EQ(ErrorOf(huge),
-            "tether-supporter.toml is larger than 64 KiB; is it the right "
+            "tether-supporter.toml is larger than 64KiB; is it the right "
             "file?");
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / "tether-supporter-huge.toml";
@@ -123,7 +127,7 @@ TEST(SupporterConfigTest, OversizeFileIsRefused) {
   auto loaded = SupporterConfig::Load(path.string());
   std::filesystem::remove(path);
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_NE(loaded.error().message.find("larger than 64 KiB"),
+  EXPECT_NE(loaded.error().message.find("larger than 64KiB"),
             std::string::npos);
 }
 

@@ -1,0 +1,109 @@
+#include "protocol/relay_endpoint_config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "config/fields.h"
+#include "crypto/certificate.h"
+#include "protocol/host_port.h"
+
+namespace tether::protocol {
+namespace {
+
+// Reads a one-line string of at most `max_bytes`.
+Result<std::string> ReadLine(const toml::node& node, size_t max_bytes) {
+  auto text = config::ReadString(node, "a string");
+  if (!text)
+    return Unexpected(std::move(text).error());
+  if (auto ok = config::CheckText(*text, max_bytes, /*allow_empty=*/true,
+                                  /*multiline=*/false);
+      !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  return std::string(*text);
+}
+
+// The apps never describe their config, so these fields have no describer.
+using Field = config::Field<RelayEndpoint>;
+
+Field HostField() {
+  Field field{"host", nullptr, nullptr};
+  field.read = [](const toml::node& node,
+                  RelayEndpoint& relay) -> Result<void> {
+    auto text = ReadLine(node, 253);
+    if (!text)
+      return Unexpected(std::move(text).error());
+    // The same rules as the apps' --relay.
+    auto host = ParseHost(*text);
+    if (!host) {
+      return MakeError("must be a host name or an IP address (" +
+                       host.error().message + ")");
+    }
+    relay.host = *std::move(host);
+    return {};
+  };
+  return field;
+}
+
+Field FingerprintField() {
+  Field field{"fingerprint", nullptr, nullptr};
+  field.read = [](const toml::node& node,
+                  RelayEndpoint& relay) -> Result<void> {
+    auto text = ReadLine(node, 128);
+    if (!text)
+      return Unexpected(std::move(text).error());
+    if (auto format = crypto::CheckFingerprintFormat(*text); !format) {
+      return MakeError(format.error().message +
+                       " (on the relay: tether-relay cert show)");
+    }
+    // Stored in the form the session engine compares.
+    std::transform(text->begin(), text->end(), text->begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    relay.fingerprint = *std::move(text);
+    return {};
+  };
+  return field;
+}
+
+Field ProxyField() {
+  Field field{"proxy", nullptr, nullptr};
+  field.read = [](const toml::node& node,
+                  RelayEndpoint& relay) -> Result<void> {
+    auto text = ReadLine(node, 512);
+    if (!text)
+      return Unexpected(std::move(text).error());
+    if (!text->empty() && !text->starts_with("http://"))
+      return MakeError("must look like \"http://host:port\"");
+    relay.proxy = *std::move(text);
+    return {};
+  };
+  return field;
+}
+
+}  // namespace
+
+std::vector<config::Field<RelayEndpoint>> RelayEndpointFields(
+    const std::filesystem::path& folder) {
+  return {
+      HostField(),
+      config::IntegerField<RelayEndpoint>(
+          "port", [](auto& r) -> auto& { return r.port; }, 1, 65535),
+      FingerprintField(),
+      config::FileBesideField<RelayEndpoint>(
+          "ca_file", [](auto& r) -> auto& { return r.ca_file; }, folder),
+      ProxyField(),
+  };
+}
+
+void CheckRelayEndpoint(const RelayEndpoint& relay,
+                        config::Problems& problems) {
+  if (relay.host.empty())
+    problems.Add(0, "relay.host is not set");
+  if (relay.fingerprint.empty() == relay.ca_file.empty()) {
+    problems.Add(0, "set exactly one of relay.fingerprint and relay.ca_file");
+  }
+}
+
+}  // namespace tether::protocol

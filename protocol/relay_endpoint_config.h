@@ -1,0 +1,37 @@
+#pragma once
+
+// The [relay] section both apps' config files share: how to reach the relay
+// and how to trust it.
+//
+//   [relay]
+//   host = "relay.example.com"       # a name or an IP address, no port
+//   port = 8443
+//   fingerprint = "sha256:<64 hex>"  # or ca_file = "ca.pem", not both
+//   proxy = ""                       # "http://host:port"; empty: $https_proxy
+
+#include <filesystem>
+#include <vector>
+
+#include "config/schema.h"
+#include "protocol/peer_session.h"
+
+namespace tether::protocol {
+
+// The [relay] keys; a relative ca_file is resolved against `folder` (the
+// config file's), "~" against $HOME.
+std::vector<config::Field<RelayEndpoint>> RelayEndpointFields(
+    const std::filesystem::path& folder);
+
+// What must hold once every key was read: a host, and exactly one way to
+// trust the relay.
+void CheckRelayEndpoint(const RelayEndpoint& relay, config::Problems& problems);
+
+// The [relay] section of an app config that keeps its endpoint in `relay`.
+template <typename Config>
+config::Section<Config> RelaySection(const std::filesystem::path& folder) {
+  return {"relay", config::FieldsOf<Config>(
+                       RelayEndpointFields(folder),
+                       [](auto& config) -> auto& { return config.relay; })};
+}
+
+}  // namespace tether::protocol
