@@ -5,16 +5,9 @@
 #include <cstdlib>
 #include <ostream>
 
-#include "base/utf8.h"
+#include "base/json_string.h"
 
 namespace tether::relay {
-
-namespace {
-
-// Length of the valid UTF-8 sequence at the start of `s`, 0 when invalid
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-
-}  // namespace
 
 std::string FormatIsoUtc(Clock::WallTime time) {
   using std::chrono::milliseconds;
@@ -50,36 +43,6 @@ void AppendCsvField(std::string& out, std::string_view field) {
   }
   if (quote)
     out.push_back('"');
-}
-
-void AppendJsonString(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  while (!value.empty()) {
-    auto c = static_cast<uint8_t>(value[0]);
-    std::size_t length = ValidUtf8Length(value);
-    if (length == 0) {
-      out += "\\ufffd";
-      length = 1;  // resynchronise on the next byte
-    } else if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.append(value.substr(0, length));
-    }
-    value.remove_prefix(length);
-  }
-  out.push_back('"');
 }
 
 RecordWriter::RecordWriter(ExportFormat format,

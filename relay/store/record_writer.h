@@ -2,7 +2,7 @@
 
 // Writes exported records as CSV (RFC 4180) or JSON Lines, by hand: the
 // formats are small, and an escaper we can read is easier to trust than a
-// dependency.
+// dependency (JSON strings: base/json_string.h).
 
 #include <cstdint>
 #include <initializer_list>
@@ -27,11 +27,6 @@ std::string FormatIsoUtc(Clock::WallTime time);
 // byte for byte, which is what JSON Lines is for. Fields holding a comma,
 // quote, CR or LF are quoted, with quotes doubled.
 void AppendCsvField(std::string& out, std::string_view field);
-
-// Appends a JSON string literal: quote, backslash and control characters
-// escaped (\n \r \t short, the rest as \u00XX). Bytes that are not valid
-// UTF-8 become U+FFFD, so every line is valid JSON whatever was stored.
-void AppendJsonString(std::string& out, std::string_view value);
 
 // One record at a time, fields in the order of `columns`:
 //   RecordWriter w(format, out, {"id", "actor"});

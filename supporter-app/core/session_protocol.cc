@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "base/bytes.h"
+#include "base/json_string.h"
 #include "base/log.h"
 #include "base/utf8.h"
 
@@ -74,52 +75,6 @@ std::string CleanValue(std::string_view in, size_t max_bytes) {
 }
 
 // ---- Writing ----------------------------------------------------------------
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        continue;
-      case '\\':
-        out += "\\\\";
-        continue;
-      case '\b':
-        out += "\\b";
-        continue;
-      case '\f':
-        out += "\\f";
-        continue;
-      case '\n':
-        out += "\\n";
-        continue;
-      case '\r':
-        out += "\\r";
-        continue;
-      case '\t':
-        out += "\\t";
-        continue;
-      default:
-        break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else if (c == 0xe2 && i + 2 < s.size() && s[i + 1] == '\x80' &&
-               (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
-      // U+2028/U+2029 end a line for some JSON consumers (JavaScript).
-      out += s[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
 
 // For the readable file: one event stays one line, and nothing in a value
 // can reorder what a viewer shows (bidirectional overrides).

@@ -597,20 +597,24 @@ TEST(StoreExportTest, CsvQuotesOnlyFieldsThatNeedIt) {
   EXPECT_EQ(out, "\"'=1+1,2\"");
 }
 
+// The exact escaping is base/json_string's (tests/base); here a JSON Lines
+// record with every kind of bad text still reads back as one object.
 TEST(StoreExportTest, JsonEscapesControlsAndReplacesInvalidUtf8) {
-  std::string out;
-  AppendJsonString(out, std::string("a\"\\\n\x1f\x7f", 6));
-  EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u001f\x7f\"");
-  out.clear();
-  AppendJsonString(out, "\xc3\xa9\xf0\x9f\x9a\x80");  // é, U+1F680 kept
-  EXPECT_EQ(out, "\"\xc3\xa9\xf0\x9f\x9a\x80\"");
-  out.clear();
-  // A stray continuation byte, an overlong '/', a surrogate, a cut-off
-  // sequence: all replaced, the valid text around them kept.
-  AppendJsonString(out, "x\x80y\xc0\xafz\xed\xa0\x80w\xe2\x82");
-  EXPECT_EQ(out,
-            "\"x\\ufffdy\\ufffd\\ufffdz\\ufffd\\ufffd\\ufffdw\\ufffd\\ufffd\"");
-  EXPECT_TRUE(ParseJsonObject("{\"k\":" + out + "}").has_value());
+  std::ostringstream out;
+  RecordWriter writer(ExportFormat::kJsonLines, out, {"k"});
+  writer.Text(std::string("a\"\\\n\x1f\x7f", 6) + "\xc3\xa9\xf0\x9f\x9a\x80" +
+              "x\x80y\xc0\xafz\xed\xa0\x80w\xe2\x82");
+  ASSERT_TRUE(writer.EndRecord().has_value());
+  const std::string line = out.str();
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per record";
+  EXPECT_EQ(line.find('\x7f'), std::string::npos);
+  const auto parsed = ParseJsonObject(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(parsed.has_value()) << line;
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  EXPECT_EQ(parsed->at("k"), std::string("a\"\\\n\x1f\x7f", 6) +
+                                 "\xc3\xa9\xf0\x9f\x9a\x80" + "x" + r + "y" +
+                                 r + r + "z" + r + r + r + "w" + r + r);
 }
 
 TEST(StoreExportTest, FormatNamesRoundTrip) {
