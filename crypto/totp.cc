@@ -27,6 +27,25 @@ constexpr size_t kMaxBase32Length = 1024;
 
 constexpr std::string_view kBase32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+// A buffer liboath allocated (base32 of a secret, or the secret itself):
+// wiped, then freed.
+class OathBuffer {
+ public:
+  OathBuffer(char* data, size_t size) : data_(data), size_(size) {}
+  ~OathBuffer() {
+    if (data_ == nullptr)
+      return;
+    SecureWipe({reinterpret_cast<uint8_t*>(data_), size_});
+    std::free(data_);
+  }
+  OathBuffer(const OathBuffer&) = delete;
+  OathBuffer& operator=(const OathBuffer&) = delete;
+
+ private:
+  char* data_;
+  size_t size_;
+};
+
 // liboath asks for oath_init() before first use; it only initialises its
 // crypto backend, once per process.
 Result<void> InitOath() {
@@ -107,20 +126,19 @@ Bytes GenerateTotpSecret(RandomGenerator& random) {
 }
 
 std::string Base32Encode(ByteSpan bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 8 + 4) / 5);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (uint8_t b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push_back(kBase32Alphabet[(acc >> bits) & 0x1F]);
-    }
+  if (bytes.empty())
+    return "";
+  char* encoded = nullptr;
+  size_t length = 0;
+  // Fails only when out of memory, like the std::string it goes into.
+  if (oath_base32_encode(reinterpret_cast<const char*>(bytes.data()),
+                         bytes.size(), &encoded, &length) != OATH_OK) {
+    std::abort();
   }
-  if (bits > 0)
-    out.push_back(kBase32Alphabet[(acc << (5 - bits)) & 0x1F]);
+  OathBuffer owned(encoded, length);
+  std::string out(encoded, length);
+  // otpauth:// URIs carry no padding.
+  out.erase(out.find_last_not_of('=') + 1);
   return out;
 }
 
@@ -128,10 +146,9 @@ Result<Bytes> Base32Decode(std::string_view text) {
   if (text.size() > kMaxBase32Length) {
     return MakeError("The secret is too long.");
   }
-  Bytes out;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t symbols = 0;
+  // What people type off a screen, in the shape liboath reads: upper case,
+  // no group separators; the padding goes, liboath adds what it needs.
+  std::string symbols;
   bool padding = false;
   for (char c : text) {
     if (c == ' ' || c == '-')
@@ -145,24 +162,33 @@ Result<Bytes> Base32Decode(std::string_view text) {
     }
     if (c >= 'a' && c <= 'z')
       c = static_cast<char>(c - 'a' + 'A');
-    const size_t value = kBase32Alphabet.find(c);
-    if (value == std::string_view::npos) {
+    if (kBase32Alphabet.find(c) == std::string_view::npos) {
       return MakeError(
           "The secret may contain only the letters A to Z and the digits "
           "2 to 7.");
     }
-    ++symbols;
-    acc = (acc << 5) | static_cast<uint32_t>(value);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits));
-    }
+    symbols.push_back(c);
   }
-  // 8 symbols carry 5 bytes; a group of 1, 3 or 6 symbols cannot end one,
-  // and leftover bits must be zero in a correctly encoded secret.
-  const size_t tail = symbols % 8;
-  if (tail == 1 || tail == 3 || tail == 6 || (acc & ((1u << bits) - 1)) != 0) {
+  if (symbols.empty())
+    return Bytes{};
+  char* decoded = nullptr;
+  size_t length = 0;
+  const int rc =
+      oath_base32_decode(symbols.data(), symbols.size(), &decoded, &length);
+  if (rc == OATH_MALLOC_ERROR)
+    std::abort();  // out of memory, as anywhere else
+  if (rc != OATH_OK) {
+    // A group of 1, 3 or 6 symbols cannot end a byte.
+    return MakeError("The secret is incomplete or mistyped.");
+  }
+  OathBuffer owned(decoded, length);
+  Bytes out(reinterpret_cast<const uint8_t*>(decoded),
+            reinterpret_cast<const uint8_t*>(decoded) + length);
+  // liboath ignores the bits left over after the last whole byte; in a
+  // correctly encoded secret they are zero, so one that does not encode
+  // back to what was typed was mistyped.
+  if (Base32Encode(out) != symbols) {
+    SecureWipe(out);
     return MakeError("The secret is incomplete or mistyped.");
   }
   return out;

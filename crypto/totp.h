@@ -26,10 +26,13 @@ inline constexpr int64_t kTotpWindowSteps = 1;
 // RFC 4226).
 Bytes GenerateTotpSecret(RandomGenerator& random);
 
-// RFC 4648 base32 without '=' padding, as otpauth:// URIs carry it.
+// RFC 4648 base32 (liboath's) without '=' padding, as otpauth:// URIs
+// carry it.
 std::string Base32Encode(ByteSpan bytes);
 // Accepts upper or lower case, spaces and hyphens between groups (people
-// type secrets off a screen) and optional trailing '=' padding.
+// type secrets off a screen) and optional trailing '=' padding; refuses a
+// secret that does not encode back to what was typed (a symbol missing,
+// or one that leaves bits over). Errors say what is wrong in plain words.
 Result<Bytes> Base32Decode(std::string_view text);
 
 // The URI an authenticator app reads from a QR code:

@@ -205,6 +205,38 @@ TEST(TotpBase32Test, RejectsInvalidInput) {
   EXPECT_FALSE(Base32Decode(std::string(2000, 'A')).has_value());
 }
 
+// What the admin reads when a secret was mistyped: the same words whoever
+// does the decoding.
+TEST(TotpBase32Test, SaysWhatIsWrongWithABadSecret) {
+  const std::string kAlphabet =
+      "The secret may contain only the letters A to Z and the digits 2 to 7.";
+  const std::string kIncomplete = "The secret is incomplete or mistyped.";
+  const std::pair<std::string, std::string> cases[] = {
+      {"MZXW1", kAlphabet},
+      {"MZXW8", kAlphabet},
+      {"MZXW6YTB!", kAlphabet},
+      {"M!=", kAlphabet},
+      {"MZ=XW", "The secret has characters after its '=' padding."},
+      {"M", kIncomplete},
+      {"MZX", kIncomplete},
+      {"MZXW6Y", kIncomplete},
+      {"MZXW6YTBM", kIncomplete},
+      {"MZ", kIncomplete},
+      {"MZXW6YR", kIncomplete},  // 'R' leaves a bit over
+      {std::string(2000, 'A'), "The secret is too long."},
+  };
+  for (const auto& [bad, message] : cases) {
+    auto decoded = Base32Decode(bad);
+    ASSERT_FALSE(decoded.has_value()) << bad;
+    EXPECT_EQ(decoded.error().message, message) << bad;
+  }
+  // Nothing but separators and padding is an empty secret, not an error
+  // (the caller's length check refuses it).
+  auto empty = Base32Decode(" - ==");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->empty());
+}
+
 TEST(TotpBase32Test, RoundTripsAllLengths) {
   auto random = RandomGenerator::Create("base32_test");
   ASSERT_TRUE(random.has_value());
