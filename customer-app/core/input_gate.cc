@@ -37,9 +37,16 @@ void InputGate::SetControl(bool enabled) {
 }
 
 void InputGate::PromptOpened() {
-  std::lock_guard lock(mutex_);
-  if (!stopped_)
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_)
+      return;
     InterruptLocked();
+  }
+  // The injection in flight stops at its next key; once this lock is ours
+  // it has, so the prompt shows only after the last key of the old input
+  // was sent (at most the one being typed as it opened).
+  std::lock_guard inject(inject_mutex_);
 }
 
 void InputGate::InterruptLocked() {

@@ -46,7 +46,9 @@ class InputGate {
   void SetControl(bool enabled);
   // A consent prompt is about to show: the same as taking control away,
   // except that control stays granted (the policy refuses new input while
-  // the prompt is open). Queued input cannot reach the prompt.
+  // the prompt is open). Queued input cannot reach the prompt: returns
+  // once the injection in flight has stopped (at its next key), like
+  // Stop(), so nothing of the old input is sent while the prompt shows.
   void PromptOpened();
   bool control() const { return control_.load(); }
   // Queues one event; false when it was dropped (no control, stopped, queue

@@ -25,9 +25,11 @@
 #include "customer-app/core/session_parts.h"
 #include "tests/desktop/x11_test_util.h"
 #include "tests/fakes/fake_peer_session.h"
+#include "tests/fakes/log_capture.h"
 #include "tests/fakes/recording_injector.h"
 #include "tests/fakes/scripted_consent.h"
 #include "tests/fakes/task_runner.h"
+#include "tests/support/call_counter.h"
 
 namespace tether::customer {
 namespace {
@@ -331,6 +333,7 @@ TEST_F(CustomerSessionTest, AnAllowedViewSendsDecodableFramesOfTheScreen) {
 }
 
 TEST_F(CustomerSessionTest, AfterTheViewIsTakenBackNoFrameIsSent) {
+  test::LogCapture log;
   consent_.set_fallback(true);
   Start();
   Open();
@@ -341,14 +344,35 @@ TEST_F(CustomerSessionTest, AfterTheViewIsTakenBackNoFrameIsSent) {
   wire_->Message(revoke);
   Flush();
   const size_t at_revoke = Frames();
-  for (int i = 0; i < 20; ++i) {
-    AckAll();
-    desktop::test::FillRect(display_->c(), display_->root(),
-                            {10 * i, 10, 10, 10}, 0x0000FF);
-    std::this_thread::sleep_for(10ms);
-  }
+  // The sender's thread has let go of the capturer: from here on nothing
+  // but a new "yes" can start it again.
+  ASSERT_TRUE(log.WaitFor("screen: sending stopped"))
+      << "the sender never stopped";
+  // What makes a running sender send at once: every frame acknowledged and
+  // the screen changed.
+  AckAll();
+  desktop::test::FillRect(display_->c(), display_->root(), {10, 10, 10, 10},
+                          0x0000FF);
+  Flush();
   EXPECT_EQ(Frames(), at_revoke);
   EXPECT_FALSE(session_->grants().viewing);
+
+  // The same again, allowed: frames come, the first one a key frame of the
+  // new start sent after the customer's second "yes", so none of them
+  // slipped out in between.
+  wire_->Message(Request(2, proto::PERMISSION_VIEW_SCREEN));
+  ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, at_revoke + 1));
+  bool second_yes = false;
+  size_t frames = 0;
+  for (const PeerMessage& m : wire_->Sent()) {
+    if (m.has_consent_answer() && m.consent_answer().request_id() == 2)
+      second_yes = true;
+    if (m.has_video_frame() && ++frames > at_revoke) {
+      EXPECT_TRUE(second_yes) << "a frame before the view was allowed again";
+      EXPECT_TRUE(m.video_frame().key_frame());
+      break;
+    }
+  }
 }
 
 TEST_F(CustomerSessionTest, InputBeforeTheControlGrantNeverReachesTheInjector) {
@@ -384,11 +408,15 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
   ASSERT_EQ(Pointer(c, root), (desktop::DesktopPoint{123, 234}));
 
   std::atomic<bool> flooding{true};
+  // One call per 64 moves the app thread has handled.
+  tether::test::CallCounter handled;
   std::thread flood([&] {
-    for (int i = 0; flooding; ++i) {
+    for (int i = 1; flooding; ++i) {
       wire_->Message(Move(200 + i % 300, 100 + (i * 7) % 300));
-      if (i % 64 == 0)
+      if (i % 64 == 0) {
         runner_.RunSync([] {});  // keep the app queue short
+        handled.Add();
+      }
     }
   });
   // The flood moves the pointer...
@@ -405,13 +433,20 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
                            std::chrono::steady_clock::now() - stop_started)
                            .count()));
   const desktop::DesktopPoint at_stop = Pointer(c, root);
-  const auto until = std::chrono::steady_clock::now() + 300ms;
-  while (std::chrono::steady_clock::now() < until) {
-    ASSERT_EQ(Pointer(c, root), at_stop) << "input arrived after STOP";
-    std::this_thread::sleep_for(5ms);
+  // The flood goes on: 4,096 more moves through the app thread, each of
+  // which an unstopped session would hand to the injector at once.
+  const int handled_at_stop = handled.count();
+  bool flood_went_on = true;
+  desktop::DesktopPoint pointer = at_stop;
+  for (int batch = 1; batch <= 64 && pointer == at_stop && flood_went_on;
+       ++batch) {
+    flood_went_on = handled.WaitFor(handled_at_stop + batch);
+    pointer = Pointer(c, root);
   }
   flooding = false;
   flood.join();
+  EXPECT_TRUE(flood_went_on) << "the flood stalled";
+  EXPECT_EQ(pointer, at_stop) << "input arrived after STOP";
   EXPECT_EQ(Pointer(c, root), at_stop);
 
   auto ended = observer_.WaitEnded();
@@ -434,8 +469,10 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
 
 // Finding 1 of the outside test, staged as the tester did: with control
 // granted, ~1 s of typing, a move to where a centred prompt's Allow button
-// would be and a click are queued; then a request opens a prompt. While it
-// stays open (longer than the dialog's 0.8 s arm delay) none of it lands.
+// would be and a click are queued; then a request opens a prompt. None of
+// it lands: not while the prompt is open, and not after it closed either.
+// What the technician sends after the answer does, behind whatever was
+// still queued, so it marks the point where all of that has been handled.
 TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   consent_ = ScriptedConsent(ScriptedConsent::Mode::kHold);
   Start();  // the real XTest injector
@@ -455,24 +492,31 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   xcb_set_input_focus(c, XCB_INPUT_FOCUS_POINTER_ROOT, window,
                       XCB_CURRENT_TIME);
   desktop::x11::Sync(c);
-  int keys = 0, buttons = 0;
+  // Key presses, presses of the left button (the queued click) and of the
+  // right one (the marker sent after the prompt).
+  int keys = 0, buttons = 0, markers = 0;
   const auto count = [&] {
     desktop::x11::Sync(c);
     while (desktop::test::XcbEvent e{xcb_poll_for_event(c)}) {
-      keys += desktop::test::EventType(e.get()) == XCB_KEY_PRESS;
-      buttons += desktop::test::EventType(e.get()) == XCB_BUTTON_PRESS;
+      const uint8_t type = desktop::test::EventType(e.get());
+      keys += type == XCB_KEY_PRESS;
+      if (type == XCB_BUTTON_PRESS) {
+        const auto* press =
+            reinterpret_cast<const xcb_button_press_event_t*>(e.get());
+        (press->detail == 3 ? markers : buttons) += 1;
+      }
     }
   };
-
-  PeerMessage text;
-  text.mutable_input()->mutable_text()->set_text(std::string(4096, 'a'));
-  wire_->Message(text);
-  wire_->Message(Move(kScreen.width / 2, kScreen.height / 2));
   PeerMessage press;
   press.mutable_input()->mutable_mouse_button()->set_button(1);
   press.mutable_input()->mutable_mouse_button()->set_pressed(true);
   PeerMessage release = press;
   release.mutable_input()->mutable_mouse_button()->set_pressed(false);
+
+  PeerMessage text;
+  text.mutable_input()->mutable_text()->set_text(std::string(4096, 'a'));
+  wire_->Message(text);
+  wire_->Message(Move(kScreen.width / 2, kScreen.height / 2));
   wire_->Message(press);
   wire_->Message(release);
   Flush();
@@ -487,17 +531,25 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   ASSERT_EQ(consent_.open_prompts(), 1u);
   count();
   const int keys_at_prompt = keys;
-  for (auto until = std::chrono::steady_clock::now() + 1200ms;
-       std::chrono::steady_clock::now() < until;) {
+  ASSERT_TRUE(consent_.Answer(false));
+  Flush();
+  // The marker: a right click, queued behind anything the prompt left.
+  PeerMessage marker = press;
+  marker.mutable_input()->mutable_mouse_button()->set_button(3);
+  PeerMessage marker_up = marker;
+  marker_up.mutable_input()->mutable_mouse_button()->set_pressed(false);
+  wire_->Message(marker);
+  wire_->Message(marker_up);
+  Flush();
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       markers == 0 && std::chrono::steady_clock::now() < until;) {
     count();
-    std::this_thread::sleep_for(20ms);
   }
+  ASSERT_EQ(markers, 1) << "input after the prompt never arrived";
   // At most the one key that was being sent as the prompt opened.
   EXPECT_LE(keys - keys_at_prompt, 1) << "typing went on into the prompt";
   EXPECT_EQ(buttons, 0) << "the queued click landed";
   EXPECT_LT(keys, 4096);
-  ASSERT_TRUE(consent_.Answer(false));
-  Flush();
 }
 
 // A hostile technician, after the customer agreed: input with no control
