@@ -166,6 +166,7 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
   }
   const std::string code = created->session_created().code();
 
+  const auto joining = std::chrono::steady_clock::now();
   auto customer = RelayTestClient::Connect(relay.port(), relay.fingerprint(),
                                            std::chrono::seconds(60));
   if (!customer)
@@ -192,6 +193,7 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay) {
   auto joined = session.customer->Receive(std::chrono::seconds(30));
   if (!joined || !joined->has_joined())
     return MakeError("customer not joined");
+  session.join_time = std::chrono::steady_clock::now() - joining;
   auto peer = session.technician->Receive(std::chrono::seconds(30));
   if (!peer || !peer->has_peer_joined())
     return MakeError("no peer_joined");
@@ -205,16 +207,6 @@ Result<void> SendHeartbeat(test::RelayTestClient& client) {
           std::chrono::system_clock::now().time_since_epoch())
           .count());
   return client.Send(heartbeat);
-}
-
-long ReadRssKib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  }
-  return 0;
 }
 
 }  // namespace tether::bench

@@ -4,10 +4,12 @@
 // (limits raised, heartbeats slowed so idle clients need not answer), a
 // technician account, and paired sessions opened the way the apps open them.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "base/result.h"
+#include "tests/support/relay_probes.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 
@@ -40,6 +42,8 @@ Result<std::unique_ptr<test::RelayProcess>> StartBenchRelay(
 struct PairedSession {
   std::unique_ptr<test::RelayTestClient> technician;
   std::unique_ptr<test::RelayTestClient> customer;
+  // From the customer's connect to its Joined: what a customer waits.
+  std::chrono::duration<double, std::milli> join_time{};
 };
 
 // Technician: Hello, Login, CreateSession; customer: Hello, Join; the
@@ -49,8 +53,5 @@ Result<PairedSession> OpenPairedSession(const test::RelayProcess& relay);
 // Tells the relay the client is alive (the bench relay drops a client
 // silent for an hour).
 Result<void> SendHeartbeat(test::RelayTestClient& client);
-
-// VmRSS of `pid` in KiB, from /proc/<pid>/status; 0 if unreadable.
-long ReadRssKib(pid_t pid);
 
 }  // namespace tether::bench

@@ -165,7 +165,7 @@ void MemoryBeforeSignIn(const Options& options) {
   if (!relay)
     Die(relay.error().message);
   const pid_t pid = (*relay)->pid();
-  const long before = ReadRssKib(pid);
+  const long long before = test::RssKiB(pid);
   // As large as signin_frame_max (16 KiB) allows, never completed.
   const auto near_limit = Heartbeat((16 << 10) - 64);
   std::vector<std::unique_ptr<test::RelayTestClient>> held;
@@ -177,7 +177,7 @@ void MemoryBeforeSignIn(const Options& options) {
       Die("send failed");
     }
   }
-  const long holding = ReadRssKib(pid);
+  const long long holding = test::RssKiB(pid);
   held.clear();
   // The tester's attack: 1 MiB heartbeats (closed at once now).
   const auto huge = Heartbeat(1 << 20);
@@ -188,18 +188,18 @@ void MemoryBeforeSignIn(const Options& options) {
     (void)client->Send(huge, std::chrono::milliseconds(2000));
     held.push_back(std::move(client));
   }
-  const long after_huge = ReadRssKib(pid);
+  const long long after_huge = test::RssKiB(pid);
   std::printf("\n3. relay VmRSS with connections that never sign in\n\n");
   std::printf("| state | VmRSS KiB | per connection KiB |\n|---|---:|---:|\n");
-  std::printf("| idle relay | %ld | |\n", before);
+  std::printf("| idle relay | %lld | |\n", before);
   std::printf(
-      "| %d connections, each holding a 16 KiB partial frame | %ld | "
+      "| %d connections, each holding a 16 KiB partial frame | %lld | "
       "%.1f |\n",
       options.connections, holding,
       double(holding - before) / options.connections);
   std::printf(
       "| then %d connections that each sent a 1 MiB heartbeat "
-      "(tester: 12 MB -> 1,109 MB) | %ld | %.1f |\n",
+      "(tester: 12 MB -> 1,109 MB) | %lld | %.1f |\n",
       options.connections, after_huge,
       double(after_huge - before) / options.connections);
 }
@@ -216,10 +216,10 @@ void MemoryPaired(const Options& options) {
       Die(session.error().message);
     sessions.push_back(std::move(*session));
   }
-  const long before = ReadRssKib(pid);
+  const long long before = test::RssKiB(pid);
   proto::ClientMessage big;
   big.mutable_relayed()->set_data(std::string((8 << 20) - 256, 'v'));
-  long peak = before;
+  long long peak = before;
   for (auto& session : sessions) {
     for (auto* from : {session.technician.get(), session.customer.get()}) {
       auto* to = from == session.technician.get() ? session.customer.get()
@@ -229,10 +229,10 @@ void MemoryPaired(const Options& options) {
       auto got = to->Receive(seconds(60));
       if (!got || got->relayed().data().size() != big.relayed().data().size())
         Die("8 MiB frame did not arrive");
-      peak = std::max(peak, ReadRssKib(pid));
+      peak = std::max(peak, test::RssKiB(pid));
     }
   }
-  const long after = ReadRssKib(pid);
+  const long long after = test::RssKiB(pid);
   std::printf(
       "\n4. relay VmRSS, %d paired sessions, one 8 MiB frame each "
       "way per session (tester: +166 MB kept for 10 pairs)\n\n",
@@ -240,7 +240,7 @@ void MemoryPaired(const Options& options) {
   std::printf(
       "| before | peak | after | kept per session KiB |\n"
       "|---:|---:|---:|---:|\n");
-  std::printf("| %ld | %ld | %ld | %.1f |\n", before, peak, after,
+  std::printf("| %lld | %lld | %lld | %.1f |\n", before, peak, after,
               double(after - before) / options.pairs);
 }
 

@@ -114,11 +114,11 @@ int main(int argc, char** argv) {
 
   struct Point {
     int sessions;
-    long rss_kib;
+    long long rss_kib;
     double setup_seconds;
   };
-  std::vector<Point> points = {{0, ReadRssKib(pid), 0}};
-  std::fprintf(stderr, "relay pid %d, VmRSS %ld KiB with no sessions\n", pid,
+  std::vector<Point> points = {{0, tether::test::RssKiB(pid), 0}};
+  std::fprintf(stderr, "relay pid %d, VmRSS %lld KiB with no sessions\n", pid,
                points[0].rss_kib);
 
   std::mutex mutex;
@@ -176,9 +176,9 @@ int main(int argc, char** argv) {
     const double elapsed =
         std::chrono::duration<double>(Clock::now() - start).count();
     std::this_thread::sleep_for(std::chrono::seconds(options.settle_seconds));
-    points.push_back({checkpoint, ReadRssKib(pid), elapsed});
-    std::fprintf(stderr, "%d idle paired sessions: VmRSS %ld KiB\n", checkpoint,
-                 points.back().rss_kib);
+    points.push_back({checkpoint, tether::test::RssKiB(pid), elapsed});
+    std::fprintf(stderr, "%d idle paired sessions: VmRSS %lld KiB\n",
+                 checkpoint, points.back().rss_kib);
   }
 
   std::printf(
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
       std::snprintf(text, sizeof(text), "%.1f", per);
       step = text;
     }
-    std::printf("| %d | %ld | %s | %.0f |\n", points[i].sessions,
+    std::printf("| %d | %lld | %s | %.0f |\n", points[i].sessions,
                 points[i].rss_kib, step.c_str(), points[i].setup_seconds);
   }
   if (points.size() >= 3) {

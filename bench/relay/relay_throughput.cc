@@ -776,8 +776,8 @@ ModeResult Relay(const Options& options) {
       !ok) {
     result.note = ok.error().message;
   }
-  std::fprintf(stderr, "  relay VmRSS after the runs: %ld KiB\n",
-               ReadRssKib((*relay)->pid()));
+  std::fprintf(stderr, "  relay VmRSS after the runs: %lld KiB\n",
+               test::RssKiB((*relay)->pid()));
   return result;
 }
 
