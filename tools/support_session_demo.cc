@@ -60,12 +60,24 @@ constexpr char kPassword[] = "a long technician passphrase";
 constexpr auto kWindowWait = 20s;
 
 const auto kStart = std::chrono::steady_clock::now();
+// The step under way, for the line that says which one failed.
+std::string g_step = "setting up";
 
-void Step(const std::string& text) {
+double SecondsSinceStart() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - kStart)
                       .count();
-  std::printf("[%6.2f s] %s\n", static_cast<double>(ms) / 1000.0, text.c_str());
+  return static_cast<double>(ms) / 1000.0;
+}
+
+// The next step starts: a failure from here on names it.
+void Begin(const std::string& step) {
+  g_step = step;
+}
+
+// A step happened: one line, with the time since the start.
+void Step(const std::string& text) {
+  std::printf("[%6.2f s] %s\n", SecondsSinceStart(), text.c_str());
   std::fflush(stdout);
 }
 
@@ -93,9 +105,11 @@ void Check(Result<void> result, const std::string& what) {
 // One app process on one display: started like a user would, waited for.
 class AppProcess {
  public:
+  // `home`, if given, is the app's $HOME (where it suggests to save files).
   AppProcess(std::vector<std::string> args,
              const std::string& display,
-             const fs::path& log) {
+             const fs::path& log,
+             const fs::path& home = {}) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
@@ -107,14 +121,18 @@ class AppProcess {
     argv.push_back(nullptr);
     std::string display_variable = "DISPLAY=" + display;
     std::string platform = "QT_QPA_PLATFORM=xcb";
+    std::string home_variable = "HOME=" + home.string();
     std::vector<char*> env;
     for (char** e = environ; *e != nullptr; ++e) {
       if (std::strncmp(*e, "DISPLAY=", 8) != 0 &&
-          std::strncmp(*e, "QT_QPA_PLATFORM=", 16) != 0)
+          std::strncmp(*e, "QT_QPA_PLATFORM=", 16) != 0 &&
+          (home.empty() || std::strncmp(*e, "HOME=", 5) != 0))
         env.push_back(*e);
     }
     env.push_back(display_variable.data());
     env.push_back(platform.data());
+    if (!home.empty())
+      env.push_back(home_variable.data());
     env.push_back(nullptr);
     if (posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(),
                      env.data()) != 0)
@@ -166,6 +184,7 @@ class Screenshots {
     if (!dir_.empty())
       fs::create_directories(dir_);
   }
+  int count() const { return count_; }
   void Take(tools::ScreenPerson& person, const std::string& name) {
     if (dir_.empty())
       return;
@@ -214,12 +233,18 @@ std::string WaitForProtocol(const fs::path& dir,
   Fail("the session protocol never recorded " + event);
 }
 
+// The customer's prompt for `what` ("to see your screen") shows; the
+// customer allows it.
 void AllowPrompt(tools::ScreenPerson& customer,
                  Screenshots& shots,
-                 const std::string& name) {
+                 const std::string& name,
+                 const std::string& what) {
+  Begin("the customer is asked " + what);
   auto prompt = Check(customer.WaitForWindow("asks", kWindowWait),
                       "the " + name + " prompt");
   shots.Take(customer, "customer-prompt-" + name);
+  Step("customer: a prompt asks to allow the technician " + what);
+  Begin("the customer allows " + name);
   Check(customer.ClickAllowButton(prompt), "clicking allow on " + name);
 }
 
@@ -233,9 +258,24 @@ void WaitGone(tools::ScreenPerson& person, const std::string& title) {
   }
 }
 
+// Waits (bounded) for the receipt the customer saved in `home`.
+fs::path WaitForReceipt(const fs::path& home) {
+  const auto deadline = std::chrono::steady_clock::now() + kWindowWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(home, error)) {
+      if (entry.path().filename().string().starts_with("tether-receipt-") &&
+          entry.file_size(error) > 0)
+        return entry.path();
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  Fail("no receipt was saved in " + home.string());
+}
+
 // What the session leaves behind, kept after the temporary folders go,
 // whether the session worked or not: the technician's session log, the
-// relay's and both apps' logs.
+// customer's receipt, the relay's and both apps' logs.
 class KeptRecords {
  public:
   KeptRecords(fs::path from, fs::path to)
@@ -249,6 +289,11 @@ class KeptRecords {
     for (const auto& entry :
          fs::directory_iterator(from_ / "technician" / "protocols", ignored))
       fs::copy_file(entry.path(), to_ / entry.path().filename(), ignored);
+    for (const auto& entry :
+         fs::directory_iterator(from_ / "customer", ignored)) {
+      if (entry.path().filename().string().starts_with("tether-receipt-"))
+        fs::copy_file(entry.path(), to_ / entry.path().filename(), ignored);
+    }
   }
   KeptRecords(const KeptRecords&) = delete;
   KeptRecords& operator=(const KeptRecords&) = delete;
@@ -257,11 +302,17 @@ class KeptRecords {
   fs::path from_, to_;
 };
 
-int Run(const fs::path& screenshots) {
-  const fs::path bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
+fs::path BinDir() {
+  return fs::read_symlink("/proc/self/exe").parent_path();
+}
+
+// `records`: where the session log, the receipt and the logs are kept.
+int Run(const fs::path& screenshots, const fs::path& records) {
+  const fs::path bin_dir = BinDir();
   setenv("TETHER_TEST_BIN_DIR", bin_dir.c_str(), 0);
 
   std::printf("== Tether: a support session on this machine ==\n\n");
+  Begin("starting the two desks (Xvfb)");
   auto tech_display = Check(test::XvfbDisplay::Start({kWidth, kHeight, {}}),
                             "starting the technician's Xvfb");
   auto customer_display = Check(test::XvfbDisplay::Start({kWidth, kHeight, {}}),
@@ -277,14 +328,14 @@ int Run(const fs::path& screenshots) {
   Step("desks: technician on X display " + tech_display->name() +
        ", customer on " + customer_display->name());
 
+  Begin("starting the relay");
   test::RelayProcess relay;
   Check(relay.AddTechnician("tina", "Tina Technician", kPassword),
         "creating the technician account");
   Check(relay.Start(), "starting the relay");
-  Step("relay: listening on 127.0.0.1:" + std::to_string(relay.port()) +
-       ", key " + relay.fingerprint().substr(0, 23) + "...");
-  // build/release/main-job, next to bin/; copied when Run ends either way.
-  const fs::path records = bin_dir.parent_path() / "main-job";
+  Step("relay: up at 127.0.0.1:" + std::to_string(relay.port()) +
+       ", certificate SHA-256 " + relay.fingerprint());
+  // Copied when Run ends, either way.
   const KeptRecords keep(relay.dir(), records);
 
   // The technician's console, configured for IT's relay.
@@ -297,6 +348,7 @@ int Run(const fs::path& screenshots) {
       << "\"\n[relay]\n"
       << "host = \"127.0.0.1\"\nport = " << relay.port() << "\nfingerprint = \""
       << relay.fingerprint() << "\"\n";
+  Begin("the technician signs in");
   AppProcess console({(bin_dir / "tether-supporter").string(), "--config",
                       tech_config.string()},
                      tech_display->name(), relay.dir() / "supporter.log");
@@ -320,6 +372,7 @@ int Run(const fs::path& screenshots) {
   Check(technician.Key("Return"), "signing in");
   WaitGone(technician, "sign in");
   Step("technician: signed in to the console as tina");
+  Begin("the technician starts a session");
   Check(technician.WaitForWindow("Tether supporter", kWindowWait),
         "the console's home");
   Check(technician.Key("ctrl+n"), "New session");
@@ -331,6 +384,7 @@ int Run(const fs::path& screenshots) {
 
   // IT's preconfigured customer app: the config file beside it names the
   // relay.
+  Begin("the customer types the code");
   const fs::path customer_home = relay.dir() / "customer";
   fs::create_directories(customer_home / "Downloads");
   const fs::path customer_config = customer_home / "tether-customer.toml";
@@ -341,7 +395,8 @@ int Run(const fs::path& screenshots) {
       << "\nfingerprint = \"" << relay.fingerprint() << "\"\n";
   AppProcess app({(bin_dir / "tether-customer").string(), "--config",
                   customer_config.string()},
-                 customer_display->name(), relay.dir() / "customer.log");
+                 customer_display->name(), relay.dir() / "customer.log",
+                 customer_home);
   if (!app.started())
     Fail("could not start tether-customer");
   auto start =
@@ -356,6 +411,7 @@ int Run(const fs::path& screenshots) {
   Check(customer.ClickBlueButton(start), "clicking Connect");
   Step("customer: typed the code and clicked Connect");
 
+  Begin("the technician accepts the customer");
   const std::string host =
       WaitForProtocol(protocols, "customer_joined", "host");
   Step("technician: \"" + host + "\" typed the code; the console asks");
@@ -368,6 +424,7 @@ int Run(const fs::path& screenshots) {
   Check(technician.Key("alt+a"), "accepting the join");
   Step("technician: accepted the join (Alt+A)");
 
+  Begin("both sides see the security code");
   const std::string sas = WaitForProtocol(protocols, "sas_shown", "sas");
   Step("technician: reads out the security code " + sas.substr(0, 3) + " " +
        sas.substr(3));
@@ -375,12 +432,18 @@ int Run(const fs::path& screenshots) {
       Check(customer.WaitForWindow("check the security code", kWindowWait),
             "the security code prompt");
   shots.Take(customer, "customer-prompt-code");
+  Step("customer: a prompt asks to check the security code " +
+       sas.substr(0, 3) + " " + sas.substr(3) + " and agree to the terms");
+  Begin("the customer confirms the security code");
   Check(customer.ClickAllowButton(check), "confirming the code");
+  WaitForProtocol(protocols, "terms_answered", "");
   Step("customer: the code matches; agreed to the terms");
 
   // The console asks to see the screen as soon as the customer agreed.
-  AllowPrompt(customer, shots, "view");
+  AllowPrompt(customer, shots, "view", "to see your screen");
+  WaitForProtocol(protocols, "consent_answered", "");
   Step("customer: allowed viewing");
+  Begin("the first picture reaches the console");
   auto session = Check(technician.WaitForWindow("Tether session", kWindowWait),
                        "the session window");
   std::optional<tools::ScreenRect> picture;
@@ -399,6 +462,7 @@ int Run(const fs::path& screenshots) {
 
   // The technician's mouse over the picture: nothing moves on the
   // customer's side before control is allowed.
+  Begin("the technician's mouse without control");
   const int view_x = session.rect.x + picture->x;
   const int view_y = session.rect.y + picture->y;
   Check(technician.ClickAt(view_x + picture->width / 4,
@@ -412,10 +476,15 @@ int Run(const fs::path& screenshots) {
   if (customer.Pointer() != before)
     Fail("the customer's pointer moved before control was allowed");
 
+  Step(
+      "technician: the mouse over the picture leaves the customer's pointer "
+      "alone (no control yet)");
+  Begin("the technician asks for control");
   Check(technician.Key("ctrl+alt+shift+c"), "requesting control");
   Step("technician: asked for control (Ctrl+Alt+Shift+C)");
-  AllowPrompt(customer, shots, "control");
+  AllowPrompt(customer, shots, "control", "to control your mouse and keyboard");
   Step("customer: allowed remote control");
+  Begin("the technician moves the customer's pointer");
   bool moved = false;
   std::pair<int, int> where;
   int dx = 0;
@@ -444,11 +513,13 @@ int Run(const fs::path& screenshots) {
   shots.Take(customer, "customer-controlled");
   shots.Take(technician, "technician-controlling");
 
+  Begin("the customer presses STOP");
   auto panel =
       Check(customer.WaitForWindow("remote support is on", kWindowWait),
             "the customer's panel");
   Check(customer.ClickRedButton(panel), "pressing STOP");
   Step("customer: pressed STOP");
+  Begin("STOP ends the session on both sides");
   WaitForProtocol(protocols, "emergency_stop", "");
   WaitForProtocol(protocols, "session_ended", "");
   const auto stopped_at = customer.Pointer();
@@ -461,14 +532,30 @@ int Run(const fs::path& screenshots) {
       "technician: the console shows the session ended by the customer; "
       "the protocol has every step");
 
+  Begin("the customer saves the receipt");
   auto ended = Check(customer.WaitForWindow("session ended", kWindowWait),
                      "the customer's ended window");
   shots.Take(customer, "customer-ended");
+  // "Save a receipt…" is the button before Close (which has the focus);
+  // the file dialog suggests a file in the customer's home folder.
+  Check(customer.ClickAt(ended.rect.x + 8, ended.rect.y + 8),
+        "activating the ended window");
+  Check(customer.Key("shift+Tab"), "going to Save a receipt");
+  Check(customer.Key("space"), "pressing Save a receipt");
+  Check(customer.WaitForWindow("Save the receipt", kWindowWait),
+        "the save dialog");
+  Check(customer.Key("Return"), "saving where the dialog suggests");
+  const fs::path receipt = WaitForReceipt(customer_home);
+  Step("customer: saved the receipt (" + receipt.filename().string() + ")");
+  Begin("both apps close");
+  ended = Check(customer.WaitForWindow("session ended", kWindowWait),
+                "the customer's ended window");
   Check(customer.ClickBlueButton(ended), "clicking Close");
   if (auto status = app.WaitExit(10s); !status || *status != 0)
     Fail("tether-customer did not exit cleanly after Close");
   Step("customer: closed the window; tether-customer exited (status 0)");
 
+  Begin("the technician quits the console");
   Check(technician.Key("ctrl+q"), "quitting the console");
   if (auto status = console.WaitExit(10s); !status || *status != 0)
     Fail("tether-supporter did not exit cleanly after Ctrl+Q");
@@ -476,6 +563,7 @@ int Run(const fs::path& screenshots) {
 
   // Both apps logged the TLS they got from the relay ("connected to the
   // relay at ... (TLSv1.3 TLS1-3-AES-256-GCM-SHA384)").
+  Begin("checking the apps' TLS to the relay");
   for (const char* log : {"supporter.log", "customer.log"}) {
     std::stringstream text;
     text << std::ifstream(relay.dir() / log).rdbuf();
@@ -496,12 +584,18 @@ int Run(const fs::path& screenshots) {
       "\nDone: the technician saw the customer's screen and moved the pointer "
       "only after the customer allowed it; STOP ended it at once.\n");
   std::printf(
-      "Kept in %s: the technician's session log (.txt and .jsonl), the "
-      "relay's log and both apps' logs.\n",
-      records.c_str());
-  if (!screenshots.empty())
-    std::printf("Screenshots and a copy of the session log: %s\n",
-                screenshots.c_str());
+      "Kept in %s:\n"
+      "  the technician's session log  session-*.txt, session-*.jsonl\n"
+      "  the customer's receipt        %s\n"
+      "  logs                          relay.log, supporter.log, "
+      "customer.log\n",
+      records.c_str(), receipt.filename().c_str());
+  if (!screenshots.empty()) {
+    std::printf(
+        "Pictures of both desks at each step (%d) and a copy of the "
+        "session log: %s\n",
+        shots.count(), screenshots.c_str());
+  }
   return 0;
 }
 
@@ -517,10 +611,17 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // build/release/main-job, next to bin/.
+  const fs::path records = BinDir().parent_path() / "main-job";
   try {
-    return Run(screenshots);
+    return Run(screenshots, records);
   } catch (const DemoFailed& failure) {
-    std::fprintf(stderr, "tether-session-demo: FAILED: %s\n", failure.what());
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "[%6.2f s] FAILED at \"%s\": %s\n"
+                 "The logs of this run (as far as it got): %s\n",
+                 SecondsSinceStart(), g_step.c_str(), failure.what(),
+                 records.c_str());
     return 1;
   }
 }
