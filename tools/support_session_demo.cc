@@ -583,13 +583,16 @@ int Run(const fs::path& screenshots, const fs::path& records) {
   std::printf(
       "\nDone: the technician saw the customer's screen and moved the pointer "
       "only after the customer allowed it; STOP ended it at once.\n");
+  std::string session_log;
+  for (const auto& entry : fs::directory_iterator(protocols))
+    session_log += " " + entry.path().filename().string();
   std::printf(
       "Kept in %s:\n"
-      "  the technician's session log  session-*.txt, session-*.jsonl\n"
+      "  the technician's session log %s\n"
       "  the customer's receipt        %s\n"
       "  logs                          relay.log, supporter.log, "
       "customer.log\n",
-      records.c_str(), receipt.filename().c_str());
+      records.c_str(), session_log.c_str(), receipt.filename().c_str());
   if (!screenshots.empty()) {
     std::printf(
         "Pictures of both desks at each step (%d) and a copy of the "
