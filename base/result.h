@@ -141,3 +141,24 @@ class [[nodiscard]] Result<void, E> {
 };
 
 }  // namespace tether
+
+// Passing a failure up, the one way it is written (std::expected has no
+// `?` operator; Abseil's RETURN_IF_ERROR / ASSIGN_OR_RETURN are the model).
+// Both return the error as it is, so the caller's Result<...> may hold
+// another value type. Variadic because `expr` may contain commas.
+//
+//   TETHER_RETURN_IF_ERROR(file.Flush());
+//     -- returns Flush()'s error, if any.
+//   TETHER_TRY(key, LoadKey(path));
+//     -- declares `key` = LoadKey(path) (a Result) and returns its error,
+//        if any; afterwards *key is the value.
+#define TETHER_RETURN_IF_ERROR(...)                                   \
+  do {                                                                \
+    if (auto tether_result_ = (__VA_ARGS__); !tether_result_)         \
+      return ::tether::Unexpected(std::move(tether_result_).error()); \
+  } while (false)
+
+#define TETHER_TRY(name, ...) \
+  auto name = (__VA_ARGS__);  \
+  if (!name)                  \
+  return ::tether::Unexpected(std::move(name).error())

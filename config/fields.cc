@@ -185,9 +185,7 @@ Result<std::filesystem::path> AbsoluteOrHomePath(std::string_view text) {
 }
 
 Result<uint64_t> ReadSize(const toml::node& node, uint64_t min, uint64_t max) {
-  auto text = ReadString(node, "a size such as \"256KiB\" or \"1MiB\"");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(text, ReadString(node, "a size such as \"256KiB\" or \"1MiB\""));
   const std::optional<uint64_t> value = ParseByteSize(*text);
   if (!value) {
     return MakeError(Quote(*text) +
@@ -202,10 +200,10 @@ Result<uint64_t> ReadSize(const toml::node& node, uint64_t min, uint64_t max) {
 }
 
 Result<seconds> ReadDuration(const toml::node& node, seconds min, seconds max) {
-  auto text = ReadString(
-      node, "a duration such as \"10s\", \"15m\", \"1h\" or \"30d\"");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(
+      text,
+      ReadString(node,
+                 "a duration such as \"10s\", \"15m\", \"1h\" or \"30d\""));
   const std::optional<seconds> value = ParseDuration(*text);
   if (!value) {
     return MakeError(Quote(*text) +

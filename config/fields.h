@@ -64,9 +64,7 @@ Field<Config> TextField(std::string_view name,
                         bool multiline) {
   return {name,
           [=](const toml::node& node, Config& config) -> Result<void> {
-            auto text = ReadString(node, "a string");
-            if (!text)
-              return Unexpected(std::move(text).error());
+            TETHER_TRY(text, ReadString(node, "a string"));
             if (auto ok = CheckText(*text, max_bytes, allow_empty, multiline);
                 !ok) {
               return ok;
@@ -82,9 +80,7 @@ template <typename Config, typename Get>
 Field<Config> PathField(std::string_view name, Get get, bool allow_empty) {
   return {name,
           [=](const toml::node& node, Config& config) -> Result<void> {
-            auto text = ReadString(node, "a path");
-            if (!text)
-              return Unexpected(std::move(text).error());
+            TETHER_TRY(text, ReadString(node, "a path"));
             if (auto ok = CheckPath(*text, allow_empty); !ok)
               return ok;
             get(config) = std::filesystem::path(std::string(*text));
@@ -105,9 +101,7 @@ Field<Config> FileBesideField(std::string_view name,
   Field<Config> field = PathField<Config>(name, get, /*allow_empty=*/true);
   field.read = [get, folder = std::move(folder)](
                    const toml::node& node, Config& config) -> Result<void> {
-    auto text = ReadString(node, "a path");
-    if (!text)
-      return Unexpected(std::move(text).error());
+    TETHER_TRY(text, ReadString(node, "a path"));
     if (auto ok = CheckPath(*text, /*allow_empty=*/true); !ok)
       return ok;
     if (text->empty()) {
@@ -128,14 +122,10 @@ template <typename Config, typename Get>
 Field<Config> FolderField(std::string_view name, Get get) {
   Field<Config> field = PathField<Config>(name, get, /*allow_empty=*/false);
   field.read = [get](const toml::node& node, Config& config) -> Result<void> {
-    auto text = ReadString(node, "a path");
-    if (!text)
-      return Unexpected(std::move(text).error());
+    TETHER_TRY(text, ReadString(node, "a path"));
     if (auto ok = CheckPath(*text, /*allow_empty=*/true); !ok)
       return ok;
-    auto path = AbsoluteOrHomePath(*text);
-    if (!path)
-      return Unexpected(std::move(path).error());
+    TETHER_TRY(path, AbsoluteOrHomePath(*text));
     get(config) = path->string();
     return {};
   };
@@ -192,9 +182,7 @@ Field<Config> SizeField(std::string_view name,
                         uint64_t max) {
   return {name,
           [=](const toml::node& node, Config& config) -> Result<void> {
-            auto value = ReadSize(node, min, max);
-            if (!value)
-              return Unexpected(std::move(value).error());
+            TETHER_TRY(value, ReadSize(node, min, max));
             get(config) = *value;
             return {};
           },
@@ -215,9 +203,7 @@ Field<Config> DurationField(std::string_view name,
                             std::chrono::seconds max) {
   return {name,
           [=](const toml::node& node, Config& config) -> Result<void> {
-            auto value = ReadDuration(node, min, max);
-            if (!value)
-              return Unexpected(std::move(value).error());
+            TETHER_TRY(value, ReadDuration(node, min, max));
             get(config) = *value;
             return {};
           },

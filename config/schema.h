@@ -172,9 +172,7 @@ Result<Config> ParseConfig(std::string_view text,
                            Config config,
                            const CrossCheck<Config>& cross_check) {
   const std::string source(source_name.empty() ? "config" : source_name);
-  auto root = ParseToml(text, source, limits.max_bytes);
-  if (!root)
-    return Unexpected(std::move(root).error());
+  TETHER_TRY(root, ParseToml(text, source, limits.max_bytes));
   Problems problems;
   KeyLines lines;
   ReadTables(

@@ -303,9 +303,7 @@ Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem) {
   if (ret != 0) {
     return MakeError("cannot parse the certificate: " + MbedtlsErrorText(ret));
   }
-  auto digest = PublicKeyDigest(&crt.get()->pk);
-  if (!digest)
-    return Unexpected(std::move(digest).error());
+  TETHER_TRY(digest, PublicKeyDigest(&crt.get()->pk));
   return FormatFingerprint(*digest);
 }
 
@@ -333,9 +331,7 @@ Result<FingerprintDigest> ParseFingerprint(std::string_view fingerprint) {
 }
 
 Result<void> CheckFingerprintFormat(std::string_view fingerprint) {
-  auto parsed = ParseFingerprint(fingerprint);
-  if (!parsed)
-    return Unexpected(std::move(parsed).error());
+  TETHER_RETURN_IF_ERROR(ParseFingerprint(fingerprint));
   return {};
 }
 

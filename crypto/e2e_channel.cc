@@ -44,9 +44,7 @@ class E2eChannel::Direction {
                                                    uint64_t rekey_interval) {
     std::unique_ptr<Direction> direction(new Direction(rekey_interval));
     direction->key_ = std::move(key);
-    auto keyed = direction->LoadKey();
-    if (!keyed)
-      return Unexpected(std::move(keyed).error());
+    TETHER_RETURN_IF_ERROR(direction->LoadKey());
     return direction;
   }
 
@@ -151,10 +149,8 @@ class E2eChannel::Direction {
     ++next_counter_;
     if (next_counter_ % rekey_interval_ != 0)
       return {};
-    auto next_key =
-        HkdfSha256Expand(key_.span(), AsBytes(kRekeyLabel), kKeySize);
-    if (!next_key)
-      return Unexpected(std::move(next_key).error());
+    TETHER_TRY(next_key,
+               HkdfSha256Expand(key_.span(), AsBytes(kRekeyLabel), kKeySize));
     key_ = std::move(*next_key);  // Wipes the old key.
     return LoadKey();
   }
@@ -183,12 +179,9 @@ Result<std::unique_ptr<E2eChannel>> E2eChannel::Create(
   if (rekey_interval == 0) {
     return MakeError("E2E rekey interval must be at least 1");
   }
-  auto send = Direction::Create(std::move(keys.send_key), rekey_interval);
-  if (!send)
-    return Unexpected(std::move(send).error());
-  auto receive = Direction::Create(std::move(keys.receive_key), rekey_interval);
-  if (!receive)
-    return Unexpected(std::move(receive).error());
+  TETHER_TRY(send, Direction::Create(std::move(keys.send_key), rekey_interval));
+  TETHER_TRY(receive,
+             Direction::Create(std::move(keys.receive_key), rekey_interval));
   return std::unique_ptr<E2eChannel>(
       new E2eChannel(std::move(*send), std::move(*receive)));
 }

@@ -63,9 +63,7 @@ Result<std::unique_ptr<E2eHandshake>> E2eHandshake::Create(
     E2eRole role,
     E2eContext context,
     RandomGenerator& random) {
-  auto key_pair = X25519KeyPair::Generate(random);
-  if (!key_pair)
-    return Unexpected(std::move(key_pair).error());
+  TETHER_TRY(key_pair, X25519KeyPair::Generate(random));
   return CreateWithKeyPair(role, std::move(context), std::move(*key_pair));
 }
 
@@ -181,15 +179,11 @@ Result<void> E2eHandshake::DeriveKeys(ByteSpan supporter_public,
   E2eKeys keys;
   SecretBytes sas_bytes;
   {
-    auto shared = key_pair_->SharedSecret(peer_public);
-    if (!shared)
-      return Unexpected(std::move(shared).error());
+    TETHER_TRY(shared, key_pair_->SharedSecret(peer_public));
     // The ephemeral private key has done its job; dropping it now means a
     // later memory disclosure cannot recover this session's keys.
     key_pair_.reset();
-    auto prk = HkdfSha256Extract(salt, shared->span());
-    if (!prk)
-      return Unexpected(std::move(prk).error());
+    TETHER_TRY(prk, HkdfSha256Extract(salt, shared->span()));
     auto c2s = HkdfSha256Expand(prk->span(), AsBytes(kCustomerToSupporterLabel),
                                 E2eChannel::kKeySize);
     auto s2c = HkdfSha256Expand(prk->span(), AsBytes(kSupporterToCustomerLabel),
@@ -218,9 +212,7 @@ Result<void> E2eHandshake::DeriveKeys(ByteSpan supporter_public,
   std::snprintf(digits, sizeof(digits), "%06u",
                 static_cast<unsigned>(sas_value % kSasModulus));
 
-  auto channel = E2eChannel::Create(std::move(keys));
-  if (!channel)
-    return Unexpected(std::move(channel).error());
+  TETHER_TRY(channel, E2eChannel::Create(std::move(keys)));
   channel_ = std::move(*channel);
   sas_ = digits;
   return {};

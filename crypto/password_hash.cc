@@ -244,9 +244,7 @@ Result<std::string> HashPassword(std::string_view password,
 }
 
 Result<bool> VerifyPassword(std::string_view password, std::string_view phc) {
-  auto parsed = ParsePhc(phc);
-  if (!parsed)
-    return Unexpected(std::move(parsed).error());
+  TETHER_TRY(parsed, ParsePhc(phc));
   // Such a password can never have been hashed, so it cannot match.
   if (password.size() > kMaxPasswordBytes)
     return false;
@@ -277,9 +275,8 @@ Result<Bytes> Argon2idRaw(ByteSpan password,
                           const Argon2Params& params,
                           size_t tag_length) {
   Bytes tag(tag_length);
-  auto ran = RunArgon2id(password, salt, secret, associated_data, params, tag);
-  if (!ran)
-    return Unexpected(std::move(ran).error());
+  TETHER_RETURN_IF_ERROR(
+      RunArgon2id(password, salt, secret, associated_data, params, tag));
   return tag;
 }
 

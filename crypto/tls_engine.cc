@@ -179,9 +179,7 @@ Result<size_t> TlsEngine::Read(std::span<uint8_t> out) {
   if (failed_)
     return StoredError();
   if (!handshake_complete_) {
-    auto done = Handshake();
-    if (!done)
-      return Unexpected(std::move(done).error());
+    TETHER_TRY(done, Handshake());
     if (!*done)
       return size_t{0};
   }

@@ -85,8 +85,7 @@ Result<std::string> CodeForStep(ByteSpan secret,
                                 int period,
                                 int digits,
                                 TotpHash hash) {
-  if (auto ok = InitOath(); !ok)
-    return Unexpected(std::move(ok).error());
+  TETHER_RETURN_IF_ERROR(InitOath());
   int flags = 0;
   if (hash == TotpHash::kSha256)
     flags = OATH_TOTP_HMAC_SHA256;
@@ -250,10 +249,8 @@ Result<std::optional<int64_t>> VerifyTotp(
        step <= now_step + kTotpWindowSteps; ++step) {
     if (step < 0)
       continue;
-    auto expected = CodeForStep(secret, step, kTotpPeriodSeconds, kTotpDigits,
-                                TotpHash::kSha1);
-    if (!expected)
-      return Unexpected(std::move(expected).error());
+    TETHER_TRY(expected, CodeForStep(secret, step, kTotpPeriodSeconds,
+                                     kTotpDigits, TotpHash::kSha1));
     const bool equal = ConstantTimeEqual(AsBytes(*expected), AsBytes(code));
     SecureWipe(
         {reinterpret_cast<uint8_t*>(expected->data()), expected->size()});

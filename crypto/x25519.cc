@@ -116,9 +116,7 @@ Result<X25519KeyPair> X25519KeyPair::FromPrivateKey(ByteSpan private_key) {
     return MakeError("X25519: a private key must be 32 bytes");
   }
   SecretBytes scalar = ClampScalar(private_key);
-  auto public_key = ScalarMult(scalar.span(), kBasePoint);
-  if (!public_key)
-    return Unexpected(std::move(public_key).error());
+  TETHER_TRY(public_key, ScalarMult(scalar.span(), kBasePoint));
   ByteSpan public_bytes = public_key->span();
   return X25519KeyPair(std::move(scalar),
                        Bytes(public_bytes.begin(), public_bytes.end()));

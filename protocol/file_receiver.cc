@@ -56,9 +56,7 @@ struct FileReceiver::Transfer {
 
 Result<IncomingFile> CheckFileOffer(const proto::FileOffer& offer,
                                     uint64_t max_file_size) {
-  auto name = SanitizeFileName(offer.name());
-  if (!name)
-    return Unexpected(std::move(name).error());
+  TETHER_TRY(name, SanitizeFileName(offer.name()));
   if (offer.size() > max_file_size) {
     return MakeError("the file is larger than " +
                      FormatFileSize(max_file_size) +

@@ -11,15 +11,6 @@
 namespace tether::protocol {
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() &&
-         std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 // "host[:port]" or "[v6][:port]" cut in two; the port is checked by the
 // caller (a relay needs one from 1 on, a listener takes 0).
 struct SplitAddress {
@@ -73,12 +64,19 @@ std::optional<std::string> NormalIp(std::string_view host, int family) {
 
 }  // namespace
 
+std::string_view TrimSpace(std::string_view text) {
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  return text;
+}
+
 Result<HostPort> ParseHostPort(std::string_view text, uint16_t default_port) {
   if (text.size() > kMaxHostPortBytes)
     return MakeError("too long for a host name and port");
-  auto split = Split(Trim(text));
-  if (!split)
-    return Unexpected(std::move(split).error());
+  TETHER_TRY(split, Split(TrimSpace(text)));
   if (!split->bracketed && split->host.find(':') != std::string_view::npos)
     return MakeError("write an IPv6 address in brackets, e.g. [::1]:8443");
   if (split->host.empty())
@@ -101,13 +99,11 @@ Result<HostPort> ParseHostPort(std::string_view text, uint16_t default_port) {
 Result<std::string> ParseHost(std::string_view text) {
   if (text.size() <= kMaxHostPortBytes && NormalIp(text, AF_INET6))
     return std::string(text);
-  auto parsed = ParseHostPort(text, 0);
-  if (!parsed)
-    return Unexpected(std::move(parsed).error());
+  TETHER_TRY(parsed, ParseHostPort(text, 0));
   // Only a written port is non-zero (ParseHostPort refuses port 0).
   if (parsed->port != 0)
     return MakeError("write the port in its own key, not after the host");
-  if (Trim(text) != text)
+  if (TrimSpace(text) != text)
     return MakeError("invalid host name");
   return parsed->host;
 }

@@ -23,6 +23,9 @@ struct HostPort {
 // Longer input is refused before it is looked at.
 inline constexpr size_t kMaxHostPortBytes = 1024;
 
+// `text` without the white space around it (addresses as people type them).
+std::string_view TrimSpace(std::string_view text);
+
 // Surrounding blanks are ignored; `default_port` applies when none is
 // written. Host names may hold letters, digits, '.', '-' and '_'; an IPv6
 // literal must be in brackets. Errors say what is wrong, without the input.

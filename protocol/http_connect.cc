@@ -93,9 +93,7 @@ Result<std::optional<ConnectResponse>> ParseConnectResponse(ByteSpan received) {
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
     if (!response) {
-      auto status = ParseStatusLine(line);
-      if (!status)
-        return Unexpected(std::move(status).error());
+      TETHER_TRY(status, ParseStatusLine(line));
       response = std::move(*status);
     } else if (line.empty()) {
       response->head_size = newline + 1;

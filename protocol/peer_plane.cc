@@ -41,10 +41,8 @@ Result<std::unique_ptr<PeerPlane>> PeerPlane::Create(
     crypto::E2eRole role,
     crypto::E2eContext context,
     crypto::RandomGenerator& random) {
-  auto handshake =
-      crypto::E2eHandshake::Create(role, std::move(context), random);
-  if (!handshake)
-    return Unexpected(std::move(handshake).error());
+  TETHER_TRY(handshake,
+             crypto::E2eHandshake::Create(role, std::move(context), random));
   return std::unique_ptr<PeerPlane>(new PeerPlane(std::move(*handshake)));
 }
 

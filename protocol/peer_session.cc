@@ -502,9 +502,7 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
   if (options.role == proto::ROLE_CUSTOMER) {
     // The relay accepts "1234 5678"; the key exchange needs the digits the
     // technician's app got, so both bind the same code.
-    auto normalized = crypto::NormalizeSessionCode(options.code);
-    if (!normalized)
-      return Unexpected(std::move(normalized).error());
+    TETHER_TRY(normalized, crypto::NormalizeSessionCode(options.code));
     code = std::move(*normalized);
   }
   crypto::TlsClientOptions tls;
@@ -514,10 +512,8 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
   if (!relay.ca_file.empty() || !IsIpLiteral(relay.host)) {
     tls.server_name = relay.host;
   }
-  auto tls_config =
-      crypto::TlsConfig::CreateClient(tls, crypto::RandomGenerator::Default());
-  if (!tls_config)
-    return Unexpected(std::move(tls_config).error());
+  TETHER_TRY(tls_config, crypto::TlsConfig::CreateClient(
+                             tls, crypto::RandomGenerator::Default()));
   // Read here, on the caller's thread: getenv is not safe against a
   // concurrent setenv, and the caller's thread is where the app sets them.
   auto proxy = ChooseProxy(relay.proxy, relay.host,

@@ -96,6 +96,9 @@ class PeerSessionImpl final : public PeerSession,
   // CreateSession for a successful login (the relay ends a session that
   // asks out of turn). True when `command` was held.
   bool HoldUntilHello(std::function<void()> command);
+  // Login and ChangePassword: held until HelloAck and until the previous
+  // one was answered; when not held, the answer is awaited from now on.
+  bool HoldUntilAnswered(std::function<void()> command);
   void RunHeld(std::vector<std::function<void()>>& held);
   bool IsSupporter(const char* what) const;
 

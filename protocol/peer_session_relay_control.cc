@@ -188,19 +188,28 @@ bool PeerSessionImpl::HoldUntilHello(std::function<void()> command) {
   return true;
 }
 
+bool PeerSessionImpl::HoldUntilAnswered(std::function<void()> command) {
+  if (!hello_acked_) {
+    held_until_hello_.push_back(std::move(command));
+    return true;
+  }
+  if (awaiting_answer_) {
+    held_until_answer_.push_back(std::move(command));
+    return true;
+  }
+  awaiting_answer_ = true;
+  return false;
+}
+
 void PeerSessionImpl::DoLogin(std::string user,
                               std::string password,
                               std::string totp) {
   if (ended_ || !IsSupporter("Login"))
     return;
-  auto again = [this, user, password, totp] { DoLogin(user, password, totp); };
-  if (HoldUntilHello(again))
-    return;
-  if (awaiting_answer_) {
-    held_until_answer_.push_back(std::move(again));
+  if (HoldUntilAnswered(
+          [this, user, password, totp] { DoLogin(user, password, totp); })) {
     return;
   }
-  awaiting_answer_ = true;
   proto::ClientMessage login;
   login.mutable_login()->set_user(std::move(user));
   login.mutable_login()->set_password(std::move(password));
@@ -212,14 +221,10 @@ void PeerSessionImpl::DoLogin(std::string user,
 void PeerSessionImpl::DoChangePassword(std::string current, std::string next) {
   if (ended_ || !IsSupporter("ChangePassword"))
     return;
-  auto again = [this, current, next] { DoChangePassword(current, next); };
-  if (HoldUntilHello(again))
-    return;
-  if (awaiting_answer_) {
-    held_until_answer_.push_back(std::move(again));
+  if (HoldUntilAnswered(
+          [this, current, next] { DoChangePassword(current, next); })) {
     return;
   }
-  awaiting_answer_ = true;
   proto::ClientMessage change;
   change.mutable_change_password()->set_current_password(std::move(current));
   change.mutable_change_password()->set_new_password(std::move(next));

@@ -16,15 +16,6 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() &&
-         std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 // The first of `names` that is set and not empty.
 const char* FirstSet(const EnvironmentLookup& getenv,
                      std::initializer_list<const char*> names) {
@@ -40,7 +31,7 @@ bool ListedInNoProxy(std::string_view list, std::string_view host) {
   const std::string wanted = Lower(host);
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    const std::string_view entry = Trim(list.substr(0, comma));
+    const std::string_view entry = TrimSpace(list.substr(0, comma));
     if (entry == "*" || Lower(entry) == wanted)
       return true;
     if (comma == std::string_view::npos)
@@ -59,7 +50,7 @@ std::string ProxyAddress::ToString() const {
 
 Result<ProxyAddress> ParseProxyUrl(std::string_view url) {
   const std::string original(url);
-  url = Trim(url);
+  url = TrimSpace(url);
   if (const size_t scheme_end = url.find("://");
       scheme_end != std::string_view::npos) {
     const std::string scheme = Lower(url.substr(0, scheme_end));
@@ -94,7 +85,7 @@ Result<std::optional<ProxyAddress>> ChooseProxy(
     std::string_view configured,
     std::string_view relay_host,
     const EnvironmentLookup& getenv) {
-  std::string url(Trim(configured));
+  std::string url(TrimSpace(configured));
   if (url.empty()) {
     const char* from_env = FirstSet(getenv, {"https_proxy", "HTTPS_PROXY"});
     if (from_env == nullptr)
@@ -105,9 +96,7 @@ Result<std::optional<ProxyAddress>> ChooseProxy(
     }
     url = from_env;
   }
-  auto address = ParseProxyUrl(url);
-  if (!address)
-    return Unexpected(std::move(address).error());
+  TETHER_TRY(address, ParseProxyUrl(url));
   return std::optional<ProxyAddress>(std::move(*address));
 }
 

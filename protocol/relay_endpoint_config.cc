@@ -13,9 +13,7 @@ namespace {
 
 // Reads a one-line string of at most `max_bytes`.
 Result<std::string> ReadLine(const toml::node& node, size_t max_bytes) {
-  auto text = config::ReadString(node, "a string");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(text, config::ReadString(node, "a string"));
   if (auto ok = config::CheckText(*text, max_bytes, /*allow_empty=*/true,
                                   /*multiline=*/false);
       !ok) {
@@ -31,9 +29,7 @@ Field HostField() {
   Field field{"host", nullptr, nullptr};
   field.read = [](const toml::node& node,
                   RelayEndpoint& relay) -> Result<void> {
-    auto text = ReadLine(node, 253);
-    if (!text)
-      return Unexpected(std::move(text).error());
+    TETHER_TRY(text, ReadLine(node, 253));
     // The same rules as the apps' --relay.
     auto host = ParseHost(*text);
     if (!host) {
@@ -50,9 +46,7 @@ Field FingerprintField() {
   Field field{"fingerprint", nullptr, nullptr};
   field.read = [](const toml::node& node,
                   RelayEndpoint& relay) -> Result<void> {
-    auto text = ReadLine(node, 128);
-    if (!text)
-      return Unexpected(std::move(text).error());
+    TETHER_TRY(text, ReadLine(node, 128));
     if (auto format = crypto::CheckFingerprintFormat(*text); !format) {
       return MakeError(format.error().message +
                        " (on the relay: tether-relay cert show)");
@@ -71,9 +65,7 @@ Field ProxyField() {
   Field field{"proxy", nullptr, nullptr};
   field.read = [](const toml::node& node,
                   RelayEndpoint& relay) -> Result<void> {
-    auto text = ReadLine(node, 512);
-    if (!text)
-      return Unexpected(std::move(text).error());
+    TETHER_TRY(text, ReadLine(node, 512));
     if (!text->empty() && !text->starts_with("http://"))
       return MakeError("must look like \"http://host:port\"");
     relay.proxy = *std::move(text);

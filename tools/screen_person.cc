@@ -318,9 +318,7 @@ Result<void> ScreenPerson::ClickAllowButton(const WindowView& first_look) {
     if (std::chrono::steady_clock::now() > deadline)
       return MakeError("the allow button never became pressable");
     std::this_thread::sleep_for(milliseconds(100));
-    auto again = Look(view.id);
-    if (!again)
-      return Unexpected(std::move(again).error());
+    TETHER_TRY(again, Look(view.id));
     view = std::move(*again);
   }
   return ClickAt(view.rect.x + x, view.rect.y + y);

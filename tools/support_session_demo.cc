@@ -205,7 +205,7 @@ class Screenshots {
   int count_ = 0;
 };
 
-// The technician's session protocol: the console writes every step there
+// The technician's session log: the console writes every step there
 // as JSON lines, the way the technician reads the code and the SAS off the
 // screen. Waits (bounded) for `event` and returns the value of `field`.
 std::string WaitForProtocol(const fs::path& dir,
@@ -230,7 +230,7 @@ std::string WaitForProtocol(const fs::path& dir,
     }
     std::this_thread::sleep_for(100ms);
   }
-  Fail("the session protocol never recorded " + event);
+  Fail("the session log never recorded " + event);
 }
 
 // The customer's prompt for `what` ("to see your screen") shows; the

@@ -64,10 +64,8 @@ Result<CustomerConfig> CustomerConfig::Load(const std::string& path) {
   const std::filesystem::path file =
       path.empty() ? config::ProgramFolder() / kCustomerConfigName
                    : std::filesystem::path(path);
-  auto text =
-      config::ReadSmallFile(file, kMaxCustomerConfigBytes, "config file");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(text, config::ReadSmallFile(file, kMaxCustomerConfigBytes,
+                                         "config file"));
   std::error_code ignored;
   const std::filesystem::path folder =
       std::filesystem::absolute(file, ignored).parent_path();

@@ -130,9 +130,7 @@ class CustomerSessionImpl final : public CustomerSession,
     engine.deliver = [this](std::function<void()> task) {
       Post(std::move(task));
     };
-    auto started = parts.start_engine(std::move(engine), this);
-    if (!started)
-      return Unexpected(std::move(started).error());
+    TETHER_TRY(started, parts.start_engine(std::move(engine), this));
     engine_ = std::move(*started);
 
     if (parts.hotkey) {
@@ -192,8 +190,7 @@ class CustomerSessionImpl final : public CustomerSession,
     if (next_file_id_ >= protocol::kCustomerFileIdBit)
       return MakeError("No more files can be sent in this session.");
     const uint32_t file_id = protocol::kCustomerFileIdBit | next_file_id_++;
-    if (auto prepared = outgoing_->Prepare(file_id, path); !prepared)
-      return Unexpected(std::move(prepared).error());
+    TETHER_RETURN_IF_ERROR(outgoing_->Prepare(file_id, path));
     SentFile& file = sent_files_[file_id];
     file.file_id = file_id;
     file.name = std::filesystem::path(path).filename().string();
@@ -581,8 +578,7 @@ Result<std::unique_ptr<CustomerSession>> StartCustomerSession(
   const Clock& clock = parts.clock != nullptr ? *parts.clock : Clock::System();
   auto session = std::make_unique<CustomerSessionImpl>(
       std::move(options), consent, observer, clock);
-  if (auto ok = session->Init(std::move(parts)); !ok)
-    return Unexpected(std::move(ok).error());
+  TETHER_RETURN_IF_ERROR(session->Init(std::move(parts)));
   return std::unique_ptr<CustomerSession>(std::move(session));
 }
 

@@ -15,9 +15,7 @@ Result<std::vector<desktop::MonitorInfo>> ViewDescriber::ListMonitors() {
     options.display = display_;
     options.shared_memory = desktop::FeatureMode::kOff;
     options.damage = desktop::FeatureMode::kOff;
-    auto capturer = desktop::ScreenCapturer::Create(options);
-    if (!capturer)
-      return Unexpected(std::move(capturer).error());
+    TETHER_TRY(capturer, desktop::ScreenCapturer::Create(options));
     lister_ = std::move(*capturer);
   }
   return lister_->ListMonitors();
@@ -25,14 +23,10 @@ Result<std::vector<desktop::MonitorInfo>> ViewDescriber::ListMonitors() {
 
 Result<desktop::WindowInfo> ViewDescriber::FindWindow(uint64_t id) {
   if (!windows_) {
-    auto list = desktop::WindowList::Create(display_);
-    if (!list)
-      return Unexpected(std::move(list).error());
+    TETHER_TRY(list, desktop::WindowList::Create(display_));
     windows_ = std::move(*list);
   }
-  auto windows = windows_->List();
-  if (!windows)
-    return Unexpected(std::move(windows).error());
+  TETHER_TRY(windows, windows_->List());
   for (const desktop::WindowInfo& window : *windows) {
     if (window.id == id)
       return window;
@@ -43,9 +37,7 @@ Result<desktop::WindowInfo> ViewDescriber::FindWindow(uint64_t id) {
 Result<std::string> ViewDescriber::Describe(const proto::ViewTarget& target) {
   switch (target.target_case()) {
     case proto::ViewTarget::kMonitorIndex: {
-      auto monitors = ListMonitors();
-      if (!monitors)
-        return Unexpected(std::move(monitors).error());
+      TETHER_TRY(monitors, ListMonitors());
       const uint32_t index = target.monitor_index();
       if (index >= monitors->size())
         return MakeError("there is no such monitor");
@@ -54,9 +46,7 @@ Result<std::string> ViewDescriber::Describe(const proto::ViewTarget& target) {
              (m.name.empty() ? "" : " (" + m.name + ")");
     }
     case proto::ViewTarget::kWindowId: {
-      auto window = FindWindow(target.window_id());
-      if (!window)
-        return Unexpected(std::move(window).error());
+      TETHER_TRY(window, FindWindow(target.window_id()));
       return "the window \u201C" + window->title + "\u201D";
     }
     default:
@@ -68,18 +58,14 @@ Result<desktop::CaptureSource> ViewDescriber::Resolve(
     const proto::ViewTarget& target) {
   switch (target.target_case()) {
     case proto::ViewTarget::kMonitorIndex: {
-      auto monitors = ListMonitors();
-      if (!monitors)
-        return Unexpected(std::move(monitors).error());
+      TETHER_TRY(monitors, ListMonitors());
       if (target.monitor_index() >= monitors->size())
         return MakeError("there is no such monitor");
       return desktop::CaptureSource::Monitor(
           (*monitors)[target.monitor_index()].id);
     }
     case proto::ViewTarget::kWindowId: {
-      auto window = FindWindow(target.window_id());
-      if (!window)
-        return Unexpected(std::move(window).error());
+      TETHER_TRY(window, FindWindow(target.window_id()));
       return desktop::CaptureSource::Window(window->id);
     }
     default:
@@ -88,9 +74,7 @@ Result<desktop::CaptureSource> ViewDescriber::Resolve(
 }
 
 Result<proto::MonitorList> ViewDescriber::Monitors() {
-  auto monitors = ListMonitors();
-  if (!monitors)
-    return Unexpected(std::move(monitors).error());
+  TETHER_TRY(monitors, ListMonitors());
   proto::MonitorList list;
   for (size_t i = 0; i < monitors->size(); ++i) {
     const desktop::MonitorInfo& m = (*monitors)[i];

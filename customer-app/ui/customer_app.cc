@@ -161,13 +161,17 @@ void CustomerApp::OnStopPressed() {
   });
 }
 
-void CustomerApp::Finish() {
+void CustomerApp::CloseSessionWindows() {
   consent_->CloseAll();
   border_->SetVisible(false);
   if (panel_ != nullptr)
     panel_->CloseForEnd();
   if (technician_screen_ != nullptr)
     technician_screen_->CloseForEnd();
+}
+
+void CustomerApp::Finish() {
+  CloseSessionWindows();
   start_window_->hide();
   if (ended_window_ != nullptr)
     ended_window_->hide();
@@ -294,12 +298,7 @@ void CustomerApp::OnEnded(const protocol::SessionEnd& end) {
   if (ended_)
     return;
   ended_ = true;
-  consent_->CloseAll();
-  border_->SetVisible(false);
-  if (panel_ != nullptr)
-    panel_->CloseForEnd();
-  if (technician_screen_ != nullptr)
-    technician_screen_->CloseForEnd();
+  CloseSessionWindows();
   log::Info("session ended (reason {}, {})", static_cast<int>(end.reason),
             end.local ? "here" : "remote");
 

@@ -95,6 +95,9 @@ class CustomerApp : public QObject, private CustomerSession::Observer {
   void ShowPanel();
   void OnStopPressed();
   void Finish();
+  // Prompts, the control border, the panel and the technician's screen go
+  // (at the end, and before the app quits).
+  void CloseSessionWindows();
 
   Options options_;
   std::unique_ptr<DialogConsentProvider> consent_;

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "desktop/hotkey/global_hotkey.h"
 #include "desktop/x11/x11_connection.h"
+#include "desktop/x11/x11_keymap.h"
 
 namespace tether::desktop {
 namespace {
@@ -27,46 +28,6 @@ namespace {
 constexpr xcb_keysym_t kKeysymAltL = 0xffe9;
 constexpr xcb_keysym_t kKeysymAltR = 0xffea;
 constexpr xcb_keysym_t kKeysymMetaL = 0xffe7;
-
-struct Keymap {
-  xcb_keycode_t min = 8;
-  int per = 0;
-  std::vector<xcb_keysym_t> syms;
-
-  std::vector<xcb_keycode_t> KeycodesFor(xcb_keysym_t keysym) const {
-    std::vector<xcb_keycode_t> out;
-    if (per <= 0)
-      return out;
-    for (size_t i = 0; i < syms.size(); ++i) {
-      const auto keycode = static_cast<xcb_keycode_t>(min + i / per);
-      if (syms[i] == keysym && (out.empty() || out.back() != keycode)) {
-        out.push_back(keycode);
-      }
-    }
-    return out;
-  }
-};
-
-Result<Keymap> LoadKeymap(xcb_connection_t* c) {
-  const xcb_setup_t* setup = xcb_get_setup(c);
-  x11::XcbReply<xcb_get_keyboard_mapping_reply_t> reply(
-      xcb_get_keyboard_mapping_reply(
-          c,
-          xcb_get_keyboard_mapping(
-              c, setup->min_keycode,
-              static_cast<uint8_t>(setup->max_keycode - setup->min_keycode +
-                                   1)),
-          nullptr));
-  if (!reply)
-    return MakeError("cannot read the keyboard mapping");
-  Keymap map;
-  map.min = setup->min_keycode;
-  map.per = reply->keysyms_per_keycode;
-  const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(reply.get());
-  map.syms.assign(syms,
-                  syms + xcb_get_keyboard_mapping_keysyms_length(reply.get()));
-  return map;
-}
 
 // The modifier bit (Mod1..Mod5) that holds any of `keycodes`; 0 if none.
 uint16_t ModifierOf(xcb_connection_t* c,
@@ -118,9 +79,7 @@ class X11GlobalHotkey final : public GlobalHotkey {
     flush_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (stop_fd_ < 0 || flush_fd_ < 0)
       return MakeError("eventfd failed");
-    auto keymap = LoadKeymap(c_);
-    if (!keymap)
-      return Unexpected(std::move(keymap).error());
+    TETHER_TRY(keymap, x11::ReadKeymap(c_));
     // Latin letters' keysyms are their ASCII codes; the key is grabbed
     // whichever case its keycode produces.
     const auto upper = static_cast<xcb_keysym_t>(
@@ -308,8 +267,7 @@ Result<std::unique_ptr<GlobalHotkey>> GlobalHotkey::Create(
   }
   auto hotkey = std::make_unique<X11GlobalHotkey>(std::move(*display), chord,
                                                   std::move(callback));
-  if (auto ok = hotkey->Init(); !ok)
-    return Unexpected(std::move(ok).error());
+  TETHER_RETURN_IF_ERROR(hotkey->Init());
   return std::unique_ptr<GlobalHotkey>(std::move(hotkey));
 }
 

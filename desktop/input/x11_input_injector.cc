@@ -13,40 +13,18 @@
 #include "base/utf8.h"
 #include "desktop/input/input_injector.h"
 #include "desktop/x11/x11_connection.h"
+#include "desktop/x11/x11_keymap.h"
 
 namespace tether::desktop {
 namespace {
 
 using x11::XcbReply;
 
-constexpr xcb_keysym_t kNoSymbol = 0;
 constexpr xcb_keysym_t kShiftL = 0xffe1;
 constexpr xcb_keysym_t kShiftR = 0xffe2;
 
-// The core keyboard mapping: keysyms_per_keycode columns per keycode.
-// Column 0 is the unshifted symbol, column 1 the shifted one.
-struct Keymap {
-  uint8_t min_keycode = 8;
-  uint8_t max_keycode = 255;
-  int per_keycode = 0;
-  std::vector<xcb_keysym_t> syms;
-
-  xcb_keysym_t At(uint8_t keycode, int column) const {
-    if (keycode < min_keycode || keycode > max_keycode ||
-        column >= per_keycode) {
-      return kNoSymbol;
-    }
-    return syms[static_cast<size_t>(keycode - min_keycode) * per_keycode +
-                column];
-  }
-  bool Empty(uint8_t keycode) const {
-    for (int col = 0; col < per_keycode; ++col) {
-      if (At(keycode, col) != kNoSymbol)
-        return false;
-    }
-    return true;
-  }
-};
+using x11::Keymap;
+using x11::kNoSymbol;
 
 struct KeyPosition {
   uint8_t keycode = 0;
@@ -283,24 +261,8 @@ class X11InputInjector final : public InputInjector {
   }
 
   Result<void> LoadKeymap() {
-    xcb_connection_t* c = display_.get();
-    const xcb_setup_t* setup = xcb_get_setup(c);
-    keymap_.min_keycode = setup->min_keycode;
-    keymap_.max_keycode = setup->max_keycode;
-    XcbReply<xcb_get_keyboard_mapping_reply_t> reply(
-        xcb_get_keyboard_mapping_reply(
-            c,
-            xcb_get_keyboard_mapping(
-                c, setup->min_keycode,
-                static_cast<uint8_t>(setup->max_keycode - setup->min_keycode +
-                                     1)),
-            nullptr));
-    if (!reply)
-      return MakeTemporaryError("cannot read the keyboard mapping");
-    keymap_.per_keycode = reply->keysyms_per_keycode;
-    const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(reply.get());
-    keymap_.syms.assign(
-        syms, syms + xcb_get_keyboard_mapping_keysyms_length(reply.get()));
+    TETHER_TRY(keymap, x11::ReadKeymap(display_.get()));
+    keymap_ = std::move(*keymap);
     return {};
   }
 

@@ -120,9 +120,7 @@ std::string CliActor() {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const RelayConfig& config) {
-  auto store = SqliteStore::Open(config.store.database, Clock::System());
-  if (!store)
-    return Unexpected(std::move(store).error());
+  TETHER_TRY(store, SqliteStore::Open(config.store.database, Clock::System()));
   return std::unique_ptr<Store>(std::move(*store));
 }
 

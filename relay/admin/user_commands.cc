@@ -37,12 +37,8 @@ struct Target {
 };
 
 Result<Target> LoadTarget(const RelayConfig& config, const std::string& name) {
-  auto store = OpenStore(config);
-  if (!store)
-    return Unexpected(std::move(store).error());
-  auto found = (*store)->FindAccount(name);
-  if (!found)
-    return Unexpected(std::move(found).error());
+  TETHER_TRY(store, OpenStore(config));
+  TETHER_TRY(found, (*store)->FindAccount(name));
   if (!found->has_value()) {
     return MakeError("no account '" + name +
                      "' (tether-relay user list shows them)");
@@ -72,6 +68,32 @@ Result<std::string> NewPassword(const RelayConfig& config,
   if (generate)
     return GeneratePassword(config.password_policy, user_name);
   return ReadNewPassword(user_name);
+}
+
+struct NewPasswordAndHash {
+  std::string password;  // printed once when it was generated
+  std::string hash;
+};
+
+// A new password (generated or typed) that the policy allows for
+// `user_name` after `previous`, and its hash; the message says which step
+// refused it.
+Result<NewPasswordAndHash> NewPasswordHash(
+    const RelayConfig& config,
+    const std::string& user_name,
+    const std::vector<std::string>& previous,
+    bool generate) {
+  TETHER_TRY(password, NewPassword(config, user_name, generate));
+  if (auto allowed = crypto::CheckPassword(config.password_policy, *password,
+                                           user_name, previous);
+      !allowed) {
+    return MakeError("password refused: " + allowed.error().message);
+  }
+  auto hash =
+      crypto::HashPassword(*password, crypto::RandomGenerator::Default());
+  if (!hash)
+    return MakeError("cannot hash the password: " + hash.error().message);
+  return NewPasswordAndHash{std::move(*password), std::move(*hash)};
 }
 
 std::string Status(const Account& account, Clock::WallTime now) {
@@ -222,24 +244,15 @@ int UserCommands::Add(const RelayConfig& config) {
     return Fail("account '" + (**existing).user_name + "' already exists");
   }
 
-  auto password = NewPassword(config, name_, generate_);
+  auto password = NewPasswordHash(config, name_, {}, generate_);
   if (!password)
     return Fail(password.error().message);
-  if (auto allowed =
-          crypto::CheckPassword(config.password_policy, *password, name_, {});
-      !allowed) {
-    return Fail("password refused: " + allowed.error().message);
-  }
-  auto hash =
-      crypto::HashPassword(*password, crypto::RandomGenerator::Default());
-  if (!hash)
-    return Fail("cannot hash the password: " + hash.error().message);
 
   Account account;
   account.user_name = name_;
   account.display_name = display_name_;
   account.role = *role;
-  account.password_hash = std::move(*hash);
+  account.password_hash = password->hash;
   account.must_change_password = true;
   auto created = (*store)->CreateAccount(account);
   if (!created)
@@ -256,7 +269,7 @@ int UserCommands::Add(const RelayConfig& config) {
       std::string(ToString(*role)).c_str(), name_.c_str());
   if (generate_) {
     std::printf("One-time password for %s: %s\n", name_.c_str(),
-                password->c_str());
+                password->password.c_str());
   }
   if (config.accounts.require_totp) {
     std::printf(
@@ -382,9 +395,6 @@ int UserCommands::ResetPassword(const RelayConfig& config) {
   if (!target)
     return Fail(target.error().message);
   const Account& account = target->account;
-  auto password = NewPassword(config, account.user_name, generate_);
-  if (!password)
-    return Fail(password.error().message);
   // The current password counts as the newest of the history, as it does
   // when a user changes it.
   std::vector<std::string> previous = {account.password_hash};
@@ -395,19 +405,14 @@ int UserCommands::ResetPassword(const RelayConfig& config) {
       return Fail(history.error().message);
     previous.insert(previous.end(), history->begin(), history->end());
   }
-  if (auto allowed = crypto::CheckPassword(config.password_policy, *password,
-                                           account.user_name, previous);
-      !allowed) {
-    return Fail("password refused: " + allowed.error().message);
-  }
-  auto hash =
-      crypto::HashPassword(*password, crypto::RandomGenerator::Default());
-  if (!hash)
-    return Fail("cannot hash the password: " + hash.error().message);
+  auto password =
+      NewPasswordHash(config, account.user_name, previous, generate_);
+  if (!password)
+    return Fail(password.error().message);
 
   // The store keeps the replaced hash in the history, in the same write.
   auto changed = target->store->ChangeAccount(account.id, [&](Account& stored) {
-    stored.password_hash = *hash;
+    stored.password_hash = password->hash;
     stored.must_change_password = true;
     stored.password_changed_at = Clock::System().WallNow();
     return true;
@@ -425,7 +430,7 @@ int UserCommands::ResetPassword(const RelayConfig& config) {
       changed->user_name.c_str());
   if (generate_) {
     std::printf("One-time password for %s: %s\n", changed->user_name.c_str(),
-                password->c_str());
+                password->password.c_str());
   }
   if (changed->locked || changed->disabled) {
     std::printf(

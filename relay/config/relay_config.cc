@@ -155,9 +155,8 @@ Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
 }
 
 Result<RelayConfig> LoadRelayConfig(const std::filesystem::path& path) {
-  auto text = config::ReadSmallFile(path, kMaxRelayConfigBytes, "config file");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(text,
+             config::ReadSmallFile(path, kMaxRelayConfigBytes, "config file"));
   auto config = ParseRelayConfig(*text, path.string());
   if (!config)
     return config;

@@ -66,12 +66,9 @@ Field ListenListField(std::string_view name) {
         }
         std::vector<ListenAddress> addresses;
         for (const toml::node& element : *array) {
-          auto text = config::ReadString(element, "\"address:port\" strings");
-          if (!text)
-            return Unexpected(std::move(text).error());
-          auto address = ReadListenAddress(*text);
-          if (!address)
-            return Unexpected(std::move(address).error());
+          TETHER_TRY(text,
+                     config::ReadString(element, "\"address:port\" strings"));
+          TETHER_TRY(address, ReadListenAddress(*text));
           for (const ListenAddress& other : addresses) {
             if (address->Overlaps(other)) {
               return MakeError(address->ToString() + " overlaps " +
@@ -97,12 +94,8 @@ Field ListenListField(std::string_view name) {
 Field MetricsListenField(std::string_view name) {
   return {name,
           [](const toml::node& node, RelayConfig& config) -> Result<void> {
-            auto text = config::ReadString(node, "\"address:port\"");
-            if (!text)
-              return Unexpected(std::move(text).error());
-            auto address = ReadListenAddress(*text);
-            if (!address)
-              return Unexpected(std::move(address).error());
+            TETHER_TRY(text, config::ReadString(node, "\"address:port\""));
+            TETHER_TRY(address, ReadListenAddress(*text));
             config.metrics.listen = *std::move(address);
             return {};
           },
@@ -115,9 +108,7 @@ Field MetricsListenField(std::string_view name) {
 Field TlsVersionField(std::string_view name) {
   return {name,
           [](const toml::node& node, RelayConfig& config) -> Result<void> {
-            auto text = config::ReadString(node, "\"1.2\" or \"1.3\"");
-            if (!text)
-              return Unexpected(std::move(text).error());
+            TETHER_TRY(text, config::ReadString(node, "\"1.2\" or \"1.3\""));
             if (*text == "1.2") {
               config.tls.min_version = crypto::TlsVersion::kTls12;
             } else if (*text == "1.3") {
@@ -149,9 +140,7 @@ Field CipherSuitesField(std::string_view name) {
           return MakeError("must list 1 to 3 TLS 1.3 suites");
         std::vector<crypto::Tls13Suite> suites;
         for (const toml::node& element : *array) {
-          auto text = config::ReadString(element, kExample);
-          if (!text)
-            return Unexpected(std::move(text).error());
+          TETHER_TRY(text, config::ReadString(element, kExample));
           auto suite = crypto::ParseTls13Suite(*text);
           if (!suite) {
             return MakeError(config::Quote(*text) + " is " +
@@ -177,24 +166,20 @@ Field CipherSuitesField(std::string_view name) {
 }
 
 Field LogLevelField(std::string_view name) {
-  return {name,
-          [](const toml::node& node, RelayConfig& config) -> Result<void> {
-            auto text = config::ReadString(
-                node,
-                "one of \"trace\", \"debug\", \"info\", \"warn\", "
-                "\"error\", \"off\"");
-            if (!text)
-              return Unexpected(std::move(text).error());
-            auto level = log::ParseLevel(*text);
-            if (!level)
-              return Unexpected(std::move(level).error());
-            config.log_level = *level;
-            return {};
-          },
-          [name](const RelayConfig& config) {
-            return config::Line(name,
-                                config::Quote(LevelName(config.log_level)));
-          }};
+  return {
+      name,
+      [](const toml::node& node, RelayConfig& config) -> Result<void> {
+        TETHER_TRY(text, config::ReadString(
+                             node,
+                             "one of \"trace\", \"debug\", \"info\", \"warn\", "
+                             "\"error\", \"off\""));
+        TETHER_TRY(level, log::ParseLevel(*text));
+        config.log_level = *level;
+        return {};
+      },
+      [name](const RelayConfig& config) {
+        return config::Line(name, config::Quote(LevelName(config.log_level)));
+      }};
 }
 
 // support_terms as written, or a note when it was read from a file.

@@ -43,29 +43,20 @@ Result<ScopedSqlite> OpenFile(const fs::path& path, int flags) {
 // A whole Tether store: SQLite's integrity check passes, the application
 // id is ours and the schema is not newer than this code.
 Result<int> CheckStoreFile(sqlite3* db, const std::string& name) {
-  if (auto schema = CheckSchema(db, name); !schema)
-    return Unexpected(std::move(schema).error());
-  auto id = SqliteStatement::Prepare(db, "PRAGMA application_id");
-  if (!id)
-    return Unexpected(std::move(id).error());
+  TETHER_RETURN_IF_ERROR(CheckSchema(db, name));
+  TETHER_TRY(id, SqliteStatement::Prepare(db, "PRAGMA application_id"));
   if (auto row = id->Step();
       !row || !*row || id->Int64(0) != kTetherApplicationId) {
     return MakeError(name + " is not a Tether relay database");
   }
-  auto integrity = SqliteStatement::Prepare(db, "PRAGMA integrity_check");
-  if (!integrity)
-    return Unexpected(std::move(integrity).error());
-  auto row = integrity->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(integrity, SqliteStatement::Prepare(db, "PRAGMA integrity_check"));
+  TETHER_TRY(row, integrity->Step());
   if (!*row || integrity->Text(0) != "ok") {
     return MakeError(name + " is damaged (integrity check: " +
                      (*row ? integrity->Text(0) : std::string("no answer")) +
                      ")");
   }
-  auto version = SqliteStatement::Prepare(db, "PRAGMA user_version");
-  if (!version)
-    return Unexpected(std::move(version).error());
+  TETHER_TRY(version, SqliteStatement::Prepare(db, "PRAGMA user_version"));
   auto version_row = version->Step();
   if (!version_row || !*version_row)
     return MakeError("cannot read the schema version of " + name);
@@ -111,12 +102,9 @@ Result<void> SyncFile(const fs::path& path) {
 Result<std::pair<fs::path, int>> CopyChecked(const fs::path& from,
                                              const fs::path& to,
                                              bool source_may_be_live) {
-  auto source = OpenFile(from, SQLITE_OPEN_READONLY);
-  if (!source)
-    return Unexpected(std::move(source).error());
+  TETHER_TRY(source, OpenFile(from, SQLITE_OPEN_READONLY));
   if (!source_may_be_live) {
-    if (auto checked = CheckStoreFile(source->get(), from.string()); !checked)
-      return Unexpected(std::move(checked).error());
+    TETHER_RETURN_IF_ERROR(CheckStoreFile(source->get(), from.string()));
   }
   const fs::path part = fs::path(to.string() + ".part");
   std::error_code ignored;
@@ -128,9 +116,7 @@ Result<std::pair<fs::path, int>> CopyChecked(const fs::path& from,
                      std::strerror(errno));
   }
   ::close(fd);
-  auto target = OpenFile(part, SQLITE_OPEN_READWRITE);
-  if (!target)
-    return Unexpected(std::move(target).error());
+  TETHER_TRY(target, OpenFile(part, SQLITE_OPEN_READWRITE));
   auto copied =
       CopyDatabase(source->get(), target->get(), "copying " + from.string());
   if (!copied) {
@@ -163,9 +149,7 @@ Result<BackupSummary> BackupDatabase(const fs::path& database,
     return MakeError(to.string() + " exists; a backup never replaces a file");
   if (!fs::exists(database, error))
     return MakeError("there is no database at " + database.string());
-  auto part = CopyChecked(database, to, /*source_may_be_live=*/true);
-  if (!part)
-    return Unexpected(std::move(part).error());
+  TETHER_TRY(part, CopyChecked(database, to, /*source_may_be_live=*/true));
   // link() rather than rename(): it fails instead of replacing a file that
   // appeared meanwhile.
   if (::link(part->first.c_str(), to.c_str()) != 0) {
@@ -184,9 +168,7 @@ Result<BackupSummary> RestoreDatabase(const fs::path& backup,
   std::error_code error;
   if (!fs::exists(backup, error))
     return MakeError("there is no backup at " + backup.string());
-  auto part = CopyChecked(backup, database, /*source_may_be_live=*/false);
-  if (!part)
-    return Unexpected(std::move(part).error());
+  TETHER_TRY(part, CopyChecked(backup, database, /*source_may_be_live=*/false));
   // The old WAL belongs to the old database: it must not be replayed into
   // the restored one.
   for (const char* suffix : {"-wal", "-shm", "-journal"})
@@ -197,8 +179,7 @@ Result<BackupSummary> RestoreDatabase(const fs::path& backup,
     return MakeError("cannot replace " + database.string() + ": " +
                      error.message());
   }
-  if (auto synced = SyncFile(database.parent_path()); !synced)
-    return Unexpected(std::move(synced).error());
+  TETHER_RETURN_IF_ERROR(SyncFile(database.parent_path()));
   return BackupSummary{static_cast<uint64_t>(fs::file_size(database, error)),
                        part->second};
 }

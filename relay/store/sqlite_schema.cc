@@ -82,12 +82,8 @@ END;
 };
 
 Result<int64_t> ReadPragma(sqlite3* db, std::string_view pragma) {
-  auto statement = SqliteStatement::Prepare(db, pragma);
-  if (!statement)
-    return Unexpected(std::move(statement).error());
-  auto row = statement->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(statement, SqliteStatement::Prepare(db, pragma));
+  TETHER_TRY(row, statement->Step());
   return *row ? statement->Int64(0) : 0;
 }
 
@@ -137,14 +133,10 @@ Result<void> CheckSchema(sqlite3* db, std::string_view name) {
 
 Result<void> MigrateSchema(sqlite3* db, std::string_view name) {
   for (;;) {
-    auto transaction = SqliteTransaction::BeginImmediate(db);
-    if (!transaction)
-      return Unexpected(std::move(transaction).error());
+    TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db));
     // Read again under the write lock: another process may have migrated
     // while we waited for it.
-    auto current = ReadPragma(db, "PRAGMA user_version");
-    if (!current)
-      return Unexpected(std::move(current).error());
+    TETHER_TRY(current, ReadPragma(db, "PRAGMA user_version"));
     if (*current > LatestSchemaVersion()) {
       return MakeError(TooNew(name, *current));
     }

@@ -94,9 +94,7 @@ Result<bool> SqliteStatement::Step() {
 
 Result<void> SqliteStatement::Run() {
   for (;;) {
-    auto row = Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, Step());
     if (!*row)
       return {};
   }
@@ -137,16 +135,12 @@ Bytes SqliteStatement::Blob(int column) const {
 }
 
 Result<SqliteTransaction> SqliteTransaction::BeginImmediate(sqlite3* db) {
-  auto begun = SqliteExec(db, "BEGIN IMMEDIATE");
-  if (!begun)
-    return Unexpected(std::move(begun).error());
+  TETHER_RETURN_IF_ERROR(SqliteExec(db, "BEGIN IMMEDIATE"));
   return SqliteTransaction(db);
 }
 
 Result<SqliteTransaction> SqliteTransaction::BeginRead(sqlite3* db) {
-  auto begun = SqliteExec(db, "BEGIN DEFERRED");
-  if (!begun)
-    return Unexpected(std::move(begun).error());
+  TETHER_RETURN_IF_ERROR(SqliteExec(db, "BEGIN DEFERRED"));
   return SqliteTransaction(db);
 }
 

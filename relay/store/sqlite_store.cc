@@ -83,9 +83,7 @@ Result<Account> ReadAccount(const SqliteStatement& row) {
   account.id = row.Int64(0);
   account.user_name = row.Text(1);
   account.display_name = row.Text(2);
-  auto role = ParseAccountRole(row.Text(3));
-  if (!role)
-    return Unexpected(std::move(role).error());
+  TETHER_TRY(role, ParseAccountRole(row.Text(3)));
   account.role = *role;
   account.password_hash = row.Text(4);
   account.must_change_password = row.Int64(5) != 0;
@@ -104,14 +102,10 @@ Result<Account> ReadAccount(const SqliteStatement& row) {
 
 // Steps a bound SELECT of kSelectAccount that matches at most one row.
 Result<std::optional<Account>> ReadOneAccount(SqliteStatement& select) {
-  auto row = select.Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(row, select.Step());
   if (!*row)
     return std::optional<Account>();
-  auto account = ReadAccount(select);
-  if (!account)
-    return Unexpected(std::move(account).error());
+  TETHER_TRY(account, ReadAccount(select));
   return std::optional<Account>(std::move(*account));
 }
 
@@ -135,27 +129,22 @@ int64_t ClampToInt64(uint64_t value) {
 
 // One column of sqlite_sequence: the highest audit id ever inserted.
 Result<int64_t> HighestAuditIdEver(sqlite3* db) {
-  auto statement = SqliteStatement::Prepare(
-      db, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'");
-  if (!statement)
-    return Unexpected(std::move(statement).error());
-  auto row = statement->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(
+      statement,
+      SqliteStatement::Prepare(
+          db, "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'"));
+  TETHER_TRY(row, statement->Step());
   return *row ? statement->Int64(0) : 0;
 }
 
 // The triggers that make the audit log append-only (sqlite_schema.cc).
 Result<int64_t> CountAuditGuards(sqlite3* db) {
-  auto statement = SqliteStatement::Prepare(
-      db,
-      "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN"
-      " ('audit_log_no_update', 'audit_log_no_delete')");
-  if (!statement)
-    return Unexpected(std::move(statement).error());
-  auto row = statement->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(statement, SqliteStatement::Prepare(
+                            db,
+                            "SELECT count(*) FROM sqlite_schema WHERE type = "
+                            "'trigger' AND name IN"
+                            " ('audit_log_no_update', 'audit_log_no_delete')"));
+  TETHER_RETURN_IF_ERROR(statement->Step());
   return statement->Int64(0);
 }
 
@@ -206,9 +195,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     return MakeError("cannot open " + name + ": the directory " +
                      directory.string() + " does not exist");
   }
-  auto created = CreateOwnerOnlyFile(name);
-  if (!created)
-    return Unexpected(std::move(created).error());
+  TETHER_RETURN_IF_ERROR(CreateOwnerOnlyFile(name));
 
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(
@@ -225,18 +212,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   // the file.
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 
-  auto checked = CheckSchema(db.get(), name);
-  if (!checked)
-    return Unexpected(std::move(checked).error());
+  TETHER_RETURN_IF_ERROR(CheckSchema(db.get(), name));
 
   {
     // WAL: readers (the admin CLI) never block the relay's writes.
-    auto mode = SqliteStatement::Prepare(db.get(), "PRAGMA journal_mode = WAL");
-    if (!mode)
-      return Unexpected(std::move(mode).error());
-    auto row = mode->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(mode,
+               SqliteStatement::Prepare(db.get(), "PRAGMA journal_mode = WAL"));
+    TETHER_TRY(row, mode->Step());
     if (!*row || mode->Text(0) != "wal") {
       return MakeError("cannot open " + name + ": WAL mode refused");
     }
@@ -250,9 +232,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   if (!configured) {
     return MakeError("cannot open " + name + ": " + configured.error().message);
   }
-  auto migrated = MigrateSchema(db.get(), name);
-  if (!migrated)
-    return Unexpected(std::move(migrated).error());
+  TETHER_RETURN_IF_ERROR(MigrateSchema(db.get(), name));
 
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(std::move(db), std::move(name), clock));
@@ -268,17 +248,13 @@ SqliteStore::SqliteStore(ScopedSqlite db, std::string name, const Clock& clock)
 SqliteStore::~SqliteStore() = default;
 
 Result<Account> SqliteStore::CreateAccount(const Account& account) {
-  auto valid = CheckAccount(account);
-  if (!valid)
-    return Unexpected(std::move(valid).error());
+  TETHER_RETURN_IF_ERROR(CheckAccount(account));
   Account stored = account;
   stored.created_at = FromUnixMillis(ToUnixMillis(clock_.WallNow()));
   stored.password_changed_at = stored.created_at;
 
   std::lock_guard lock(mutex_);
-  auto insert = SqliteStatement::Prepare(db_.get(), kInsertAccount);
-  if (!insert)
-    return Unexpected(std::move(insert).error());
+  TETHER_TRY(insert, SqliteStatement::Prepare(db_.get(), kInsertAccount));
   BindAccountFields(*insert, stored);
   insert->Bind(14, ToUnixMillis(stored.created_at));
   auto done = insert->Run();
@@ -290,9 +266,7 @@ Result<Account> SqliteStore::CreateAccount(const Account& account) {
   }
   // Read back what was stored, so the caller holds exactly what a later
   // FindAccount returns (times floored to milliseconds).
-  auto created = AccountByIdLocked(sqlite3_last_insert_rowid(db_.get()));
-  if (!created)
-    return Unexpected(std::move(created).error());
+  TETHER_TRY(created, AccountByIdLocked(sqlite3_last_insert_rowid(db_.get())));
   if (!created->has_value())
     return MakeError("account '" + account.user_name + "' vanished");
   return std::move(**created);
@@ -301,19 +275,17 @@ Result<Account> SqliteStore::CreateAccount(const Account& account) {
 Result<std::optional<Account>> SqliteStore::FindAccount(
     std::string_view user_name) {
   std::lock_guard lock(mutex_);
-  auto select = SqliteStatement::Prepare(
-      db_.get(), std::string(kSelectAccount) + " WHERE user_name = ?1");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(select,
+             SqliteStatement::Prepare(db_.get(), std::string(kSelectAccount) +
+                                                     " WHERE user_name = ?1"));
   select->Bind(1, user_name);
   return ReadOneAccount(*select);
 }
 
 Result<std::optional<Account>> SqliteStore::AccountByIdLocked(int64_t id) {
-  auto select = SqliteStatement::Prepare(
-      db_.get(), std::string(kSelectAccount) + " WHERE id = ?1");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(select,
+             SqliteStatement::Prepare(
+                 db_.get(), std::string(kSelectAccount) + " WHERE id = ?1"));
   select->Bind(1, id);
   return ReadOneAccount(*select);
 }
@@ -331,12 +303,8 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
   std::lock_guard lock(mutex_);
   // The write lock first, then the read: whatever `change` sees is what
   // every other writer left, and nobody writes in between.
-  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
-  if (!transaction)
-    return Unexpected(std::move(transaction).error());
-  auto current = AccountByIdLocked(id);
-  if (!current)
-    return Unexpected(std::move(current).error());
+  TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
+  TETHER_TRY(current, AccountByIdLocked(id));
   if (!current->has_value())
     return MakeError("no account with id " + std::to_string(id));
   const Account& before = **current;
@@ -345,14 +313,10 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
     return before;  // nothing to write; the transaction rolls back
   after.id = before.id;
   after.created_at = before.created_at;
-  auto valid = CheckAccount(after);
-  if (!valid)
-    return Unexpected(std::move(valid).error());
+  TETHER_RETURN_IF_ERROR(CheckAccount(after));
 
   if (IsEnabledAdmin(before) && !IsEnabledAdmin(after)) {
-    auto admins = CountAdminsLocked();
-    if (!admins)
-      return Unexpected(std::move(admins).error());
+    TETHER_TRY(admins, CountAdminsLocked());
     if (*admins <= 1) {
       return MakeError("'" + before.user_name +
                        "' is the last enabled admin; add or enable another "
@@ -363,22 +327,18 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
   // the hash of the same password does not, and adds no history.
   if (after.password_hash != before.password_hash &&
       after.password_changed_at != before.password_changed_at) {
-    auto insert = SqliteStatement::Prepare(
-        db_.get(),
-        "INSERT INTO password_history (account_id, phc, added_at_ms)"
-        " VALUES (?1, ?2, ?3)");
-    if (!insert)
-      return Unexpected(std::move(insert).error());
+    TETHER_TRY(insert,
+               SqliteStatement::Prepare(
+                   db_.get(),
+                   "INSERT INTO password_history (account_id, phc, added_at_ms)"
+                   " VALUES (?1, ?2, ?3)"));
     insert->Bind(1, id)
         .Bind(2, before.password_hash)
         .Bind(3, ToUnixMillis(clock_.WallNow()));
-    if (auto done = insert->Run(); !done)
-      return Unexpected(std::move(done).error());
+    TETHER_RETURN_IF_ERROR(insert->Run());
   }
 
-  auto update = SqliteStatement::Prepare(db_.get(), kUpdateAccount);
-  if (!update)
-    return Unexpected(std::move(update).error());
+  TETHER_TRY(update, SqliteStatement::Prepare(db_.get(), kUpdateAccount));
   BindAccountFields(*update, after);
   update->Bind(14, id);
   if (auto done = update->Run(); !done) {
@@ -389,30 +349,22 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
   }
   // Read back, so the caller holds exactly what a later FindAccount returns
   // (times floored to milliseconds).
-  auto stored = AccountByIdLocked(id);
-  if (!stored)
-    return Unexpected(std::move(stored).error());
-  if (auto committed = transaction->Commit(); !committed)
-    return Unexpected(std::move(committed).error());
+  TETHER_TRY(stored, AccountByIdLocked(id));
+  TETHER_RETURN_IF_ERROR(transaction->Commit());
   return std::move(**stored);
 }
 
 Result<std::vector<Account>> SqliteStore::ListAccounts() {
   std::lock_guard lock(mutex_);
-  auto select = SqliteStatement::Prepare(
-      db_.get(), std::string(kSelectAccount) + " ORDER BY id");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(select,
+             SqliteStatement::Prepare(
+                 db_.get(), std::string(kSelectAccount) + " ORDER BY id"));
   std::vector<Account> accounts;
   for (;;) {
-    auto row = select->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, select->Step());
     if (!*row)
       return accounts;
-    auto account = ReadAccount(*select);
-    if (!account)
-      return Unexpected(std::move(account).error());
+    TETHER_TRY(account, ReadAccount(*select));
     accounts.push_back(std::move(*account));
   }
 }
@@ -423,14 +375,11 @@ Result<std::size_t> SqliteStore::CountAdmins() {
 }
 
 Result<std::size_t> SqliteStore::CountAdminsLocked() {
-  auto count = SqliteStatement::Prepare(
-      db_.get(),
-      "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0");
-  if (!count)
-    return Unexpected(std::move(count).error());
-  auto row = count->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(count,
+             SqliteStatement::Prepare(db_.get(),
+                                      "SELECT count(*) FROM accounts WHERE "
+                                      "role = 'admin' AND disabled = 0"));
+  TETHER_RETURN_IF_ERROR(count->Step());
   return static_cast<std::size_t>(count->Int64(0));
 }
 
@@ -438,21 +387,18 @@ Result<std::vector<std::string>> SqliteStore::PasswordHistory(
     int64_t account_id,
     std::size_t newest_n) {
   std::lock_guard lock(mutex_);
-  auto select = SqliteStatement::Prepare(
-      db_.get(),
-      "SELECT phc FROM password_history WHERE account_id = ?1"
-      " ORDER BY id DESC LIMIT ?2");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(select,
+             SqliteStatement::Prepare(
+                 db_.get(),
+                 "SELECT phc FROM password_history WHERE account_id = ?1"
+                 " ORDER BY id DESC LIMIT ?2"));
   constexpr auto kMax =
       static_cast<std::size_t>(std::numeric_limits<int64_t>::max());
   select->Bind(1, account_id)
       .Bind(2, static_cast<int64_t>(newest_n > kMax ? kMax : newest_n));
   std::vector<std::string> history;
   for (;;) {
-    auto row = select->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, select->Step());
     if (!*row)
       return history;
     history.push_back(select->Text(0));
@@ -492,9 +438,7 @@ Result<void> SqliteStore::AppendRows(std::span<const LogRow> rows) {
       return MakeError(problem);
   }
   std::lock_guard lock(mutex_);
-  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
-  if (!transaction)
-    return Unexpected(std::move(transaction).error());
+  TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
   for (const LogRow& row : rows) {
     Result<void> written;
     if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
@@ -513,13 +457,13 @@ Result<void> SqliteStore::AppendRows(std::span<const LogRow> rows) {
 }
 
 Result<void> SqliteStore::InsertEventLocked(const ConnectionEvent& event) {
-  auto insert = SqliteStatement::Prepare(
-      db_.get(),
-      "INSERT INTO connection_events (started_at_ms, duration_ms, account,"
-      " role, source_address, code_hmac, bytes_in, bytes_out, end_reason)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (!insert)
-    return Unexpected(std::move(insert).error());
+  TETHER_TRY(
+      insert,
+      SqliteStatement::Prepare(
+          db_.get(),
+          "INSERT INTO connection_events (started_at_ms, duration_ms, account,"
+          " role, source_address, code_hmac, bytes_in, bytes_out, end_reason)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   insert->Bind(1, ToUnixMillis(event.started_at))
       .Bind(2, static_cast<int64_t>(event.duration.count()))
       .Bind(3, event.account)
@@ -537,27 +481,19 @@ Result<std::size_t> SqliteStore::PurgeEventsBefore(Clock::WallTime cutoff,
   std::lock_guard lock(mutex_);
   // One transaction: the events are gone exactly when the audit row saying
   // so exists.
-  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
-  if (!transaction)
-    return Unexpected(std::move(transaction).error());
-  auto purge = SqliteStatement::Prepare(
-      db_.get(), "DELETE FROM connection_events WHERE started_at_ms < ?1");
-  if (!purge)
-    return Unexpected(std::move(purge).error());
+  TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
+  TETHER_TRY(
+      purge,
+      SqliteStatement::Prepare(
+          db_.get(), "DELETE FROM connection_events WHERE started_at_ms < ?1"));
   purge->Bind(1, ToUnixMillis(cutoff));
-  auto done = purge->Run();
-  if (!done)
-    return Unexpected(std::move(done).error());
+  TETHER_RETURN_IF_ERROR(purge->Run());
   auto count = static_cast<std::size_t>(sqlite3_changes64(db_.get()));
-  auto audited =
+  TETHER_RETURN_IF_ERROR(
       AppendAuditLocked(actor, "events.purge", "connection_events",
                         "deleted " + std::to_string(count) +
-                            " events started before " + FormatIsoUtc(cutoff));
-  if (!audited)
-    return Unexpected(std::move(audited).error());
-  auto committed = transaction->Commit();
-  if (!committed)
-    return Unexpected(std::move(committed).error());
+                            " events started before " + FormatIsoUtc(cutoff)));
+  TETHER_RETURN_IF_ERROR(transaction->Commit());
   return count;
 }
 
@@ -565,13 +501,13 @@ Result<void> SqliteStore::ExportEvents(std::optional<Clock::WallTime> since,
                                        ExportFormat format,
                                        std::ostream& out) {
   std::lock_guard lock(mutex_);
-  auto select = SqliteStatement::Prepare(
-      db_.get(),
-      "SELECT started_at_ms, duration_ms, account, role, source_address,"
-      " code_hmac, bytes_in, bytes_out, end_reason FROM connection_events"
-      " WHERE started_at_ms >= ?1 ORDER BY started_at_ms, id");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(
+      select,
+      SqliteStatement::Prepare(
+          db_.get(),
+          "SELECT started_at_ms, duration_ms, account, role, source_address,"
+          " code_hmac, bytes_in, bytes_out, end_reason FROM connection_events"
+          " WHERE started_at_ms >= ?1 ORDER BY started_at_ms, id"));
   select->Bind(
       1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
   RecordWriter writer(
@@ -579,9 +515,7 @@ Result<void> SqliteStore::ExportEvents(std::optional<Clock::WallTime> since,
       {"started_at", "duration_ms", "account", "role", "source_address",
        "code_hmac", "bytes_in", "bytes_out", "end_reason"});
   for (;;) {
-    auto row = select->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, select->Step());
     if (!*row)
       break;
     writer.Time(FromUnixMillis(select->Int64(0)));
@@ -609,15 +543,11 @@ Result<AuditRecord> SqliteStore::AppendAudit(std::string_view actor,
   if (std::string problem = RowProblem(row); !problem.empty())
     return MakeError(problem);
   std::lock_guard lock(mutex_);
-  auto transaction = SqliteTransaction::BeginImmediate(db_.get());
-  if (!transaction)
-    return Unexpected(std::move(transaction).error());
+  TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
   auto record = AppendAuditLocked(actor, action, subject, detail);
   if (!record)
     return record;
-  auto committed = transaction->Commit();
-  if (!committed)
-    return Unexpected(std::move(committed).error());
+  TETHER_RETURN_IF_ERROR(transaction->Commit());
   return record;
 }
 
@@ -627,13 +557,11 @@ Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
                                                    std::string_view detail) {
   // The write lock is held (BEGIN IMMEDIATE), so the last row read here is
   // still the last row when ours goes in: the chain can't fork.
-  auto last = SqliteStatement::Prepare(
-      db_.get(), "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  if (!last)
-    return Unexpected(std::move(last).error());
-  auto row = last->Step();
-  if (!row)
-    return Unexpected(std::move(row).error());
+  TETHER_TRY(last,
+             SqliteStatement::Prepare(
+                 db_.get(),
+                 "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"));
+  TETHER_TRY(row, last->Step());
 
   AuditRecord record;
   crypto::Sha256Digest prev = AuditGenesisHash();
@@ -657,12 +585,12 @@ Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
   record.prev_hash = ToHex(prev);
   record.hash = ToHex(AuditRowHash(prev, record));
 
-  auto insert = SqliteStatement::Prepare(
-      db_.get(),
-      "INSERT INTO audit_log (id, time_ms, actor, action, subject, detail,"
-      " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!insert)
-    return Unexpected(std::move(insert).error());
+  TETHER_TRY(
+      insert,
+      SqliteStatement::Prepare(
+          db_.get(),
+          "INSERT INTO audit_log (id, time_ms, actor, action, subject, detail,"
+          " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   insert->Bind(1, record.id)
       .Bind(2, ToUnixMillis(record.time))
       .Bind(3, record.actor)
@@ -671,32 +599,26 @@ Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
       .Bind(6, record.detail)
       .Bind(7, record.prev_hash)
       .Bind(8, record.hash);
-  auto done = insert->Run();
-  if (!done)
-    return Unexpected(std::move(done).error());
+  TETHER_RETURN_IF_ERROR(insert->Run());
   return record;
 }
 
 Result<AuditVerification> SqliteStore::VerifyAudit() {
   std::lock_guard lock(mutex_);
   // One snapshot for the rows and the highest id ever used.
-  auto transaction = SqliteTransaction::BeginRead(db_.get());
-  if (!transaction)
-    return Unexpected(std::move(transaction).error());
-  auto select = SqliteStatement::Prepare(
-      db_.get(),
-      "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
-      " FROM audit_log ORDER BY id");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_RETURN_IF_ERROR(SqliteTransaction::BeginRead(db_.get()));
+  TETHER_TRY(
+      select,
+      SqliteStatement::Prepare(
+          db_.get(),
+          "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
+          " FROM audit_log ORDER BY id"));
 
   std::size_t checked = 0;
   int64_t expected_id = 1;
   crypto::Sha256Digest prev = AuditGenesisHash();
   for (;;) {
-    auto row = select->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, select->Step());
     if (!*row)
       break;
     AuditRecord record;
@@ -739,9 +661,7 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
     ++expected_id;
   }
 
-  auto highest = HighestAuditIdEver(db_.get());
-  if (!highest)
-    return Unexpected(std::move(highest).error());
+  TETHER_TRY(highest, HighestAuditIdEver(db_.get()));
   if (*highest >= expected_id) {
     return Bad(checked, expected_id,
                "rows " + std::to_string(expected_id) + " to " +
@@ -750,9 +670,7 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
   }
   // An intact chain without its guard is still a finding: someone with
   // the file open removed it, and may be back.
-  auto guards = CountAuditGuards(db_.get());
-  if (!guards)
-    return Unexpected(std::move(guards).error());
+  TETHER_TRY(guards, CountAuditGuards(db_.get()));
   if (*guards != 2) {
     return AuditVerification{false, checked, std::nullopt,
                              "the audit log's append-only triggers were "
@@ -765,21 +683,19 @@ Result<void> SqliteStore::ExportAudit(std::optional<Clock::WallTime> since,
                                       ExportFormat format,
                                       std::ostream& out) {
   std::lock_guard lock(mutex_);
-  auto select = SqliteStatement::Prepare(
-      db_.get(),
-      "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
-      " FROM audit_log WHERE time_ms >= ?1 ORDER BY id");
-  if (!select)
-    return Unexpected(std::move(select).error());
+  TETHER_TRY(
+      select,
+      SqliteStatement::Prepare(
+          db_.get(),
+          "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
+          " FROM audit_log WHERE time_ms >= ?1 ORDER BY id"));
   select->Bind(
       1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
   RecordWriter writer(format, out,
                       {"id", "time", "actor", "action", "subject", "detail",
                        "prev_hash", "hash"});
   for (;;) {
-    auto row = select->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, select->Step());
     if (!*row)
       break;
     writer.Number(select->Int64(0));
@@ -807,14 +723,11 @@ Result<void> SqliteStore::Checkpoint() {
 
 Result<std::string> SqliteStore::IntegrityCheck() {
   std::lock_guard lock(mutex_);
-  auto check = SqliteStatement::Prepare(db_.get(), "PRAGMA integrity_check");
-  if (!check)
-    return Unexpected(std::move(check).error());
+  TETHER_TRY(check,
+             SqliteStatement::Prepare(db_.get(), "PRAGMA integrity_check"));
   std::string result;
   for (;;) {
-    auto row = check->Step();
-    if (!row)
-      return Unexpected(std::move(row).error());
+    TETHER_TRY(row, check->Step());
     if (!*row)
       return result;
     if (!result.empty())

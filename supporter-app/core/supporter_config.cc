@@ -88,10 +88,8 @@ Result<SupporterConfig> SupporterConfig::Load(const std::string& path) {
                        "). Ask IT for the file for your relay.");
     }
   }
-  auto text =
-      config::ReadSmallFile(file, kMaxSupporterConfigBytes, "config file");
-  if (!text)
-    return Unexpected(std::move(text).error());
+  TETHER_TRY(text, config::ReadSmallFile(file, kMaxSupporterConfigBytes,
+                                         "config file"));
   std::error_code ignored;
   const std::filesystem::path folder =
       std::filesystem::absolute(file, ignored).parent_path();

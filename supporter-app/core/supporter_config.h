@@ -1,7 +1,7 @@
 #pragma once
 
 // tether-supporter.toml: how the technician's console reaches the relay and
-// where it keeps session protocols. IT ships the file (beside the binary or
+// where it keeps session logs. IT ships the file (beside the binary or
 // in ~/.config/tether/). Strict: unknown keys, wrong types and bad values
 // are errors that name the key and the line.
 //

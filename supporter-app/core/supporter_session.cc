@@ -192,14 +192,14 @@ void SupporterSessionImpl::Accept() {
     return;
   run_->phase = Phase::kAccepted;
   engine_->DecideJoin(true);
-  Record(ProtocolEvent::kJoinAccepted);
+  Record(SessionLogEvent::kJoinAccepted);
 }
 
 void SupporterSessionImpl::Reject() {
   if (!run_ || run_->phase != Phase::kJoinRequested || !EngineAlive())
     return;
   engine_->DecideJoin(false);
-  Record(ProtocolEvent::kJoinRejected);
+  Record(SessionLogEvent::kJoinRejected);
   CloseRun({proto::END_REASON_JOIN_REJECTED, kRejectedText, true, false},
            /*notify=*/true);
 }
@@ -219,8 +219,8 @@ CustomerGrants SupporterSessionImpl::grants() const {
   return run_ ? run_->grants : CustomerGrants{};
 }
 
-std::filesystem::path SupporterSessionImpl::protocol_path() const {
-  return protocol_path_;
+std::filesystem::path SupporterSessionImpl::session_log_path() const {
+  return session_log_path_;
 }
 
 void SupporterSessionImpl::Post(std::function<void()> task) {
@@ -251,9 +251,7 @@ Result<void> SupporterSessionImpl::StartEngine() {
   engine.deliver = [this](std::function<void()> task) {
     Post(std::move(task));
   };
-  auto started = PeerSession::Start(std::move(engine), this);
-  if (!started)
-    return Unexpected(std::move(started).error());
+  TETHER_TRY(started, PeerSession::Start(std::move(engine), this));
   engine_ = std::move(*started);
   return {};
 }
@@ -285,39 +283,39 @@ void SupporterSessionImpl::Tick() {
     observer_->OnStats(run_->video->TakeStats());
 }
 
-void SupporterSessionImpl::Record(ProtocolEvent event,
-                                  const SessionProtocol::Fields& fields) {
-  if (!run_ || !run_->protocol)
+void SupporterSessionImpl::Record(SessionLogEvent event,
+                                  const SessionLog::Fields& fields) {
+  if (!run_ || !run_->session_log)
     return;
-  if (auto written = run_->protocol->Write(event, fields);
-      !written && !run_->protocol_failed) {
-    run_->protocol_failed = true;
+  if (auto written = run_->session_log->Write(event, fields);
+      !written && !run_->session_log_failed) {
+    run_->session_log_failed = true;
     if (alive_) {
-      observer_->OnNotice("The session protocol could not be written: " +
+      observer_->OnNotice("The session log could not be written: " +
                           written.error().message);
     }
   }
 }
 
-void SupporterSessionImpl::OpenProtocol() {
+void SupporterSessionImpl::OpenSessionLog() {
   const std::filesystem::path& dir = options_.config.protocol_dir;
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (!error) {
-    // Protocols name customers and hold the chat: not for other users.
+    // Session logs name customers and hold the chat: not for other users.
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, error);
     error.clear();
   }
-  auto protocol = SessionProtocol::Create(dir, run_->code);
-  if (!protocol) {
-    log::Warn("session protocol: {}", protocol.error().message);
-    observer_->OnNotice("The session protocol cannot be written: " +
-                        protocol.error().message);
+  auto created = SessionLog::Create(dir, run_->code);
+  if (!created) {
+    log::Warn("session log: {}", created.error().message);
+    observer_->OnNotice("The session log cannot be written: " +
+                        created.error().message);
     return;
   }
-  run_->protocol = std::move(*protocol);
-  protocol_path_ = run_->protocol->json_path();
+  run_->session_log = std::move(*created);
+  session_log_path_ = run_->session_log->json_path();
 }
 
 void SupporterSessionImpl::CloseRun(SessionEnd end, bool notify) {
@@ -330,7 +328,7 @@ void SupporterSessionImpl::CloseRun(SessionEnd end, bool notify) {
           transfer.shown.state == FileTransfer::State::kSending) {
         transfer.shown.state = FileTransfer::State::kCancelled;
         transfer.shown.message = "The session ended.";
-        SessionProtocol::Fields fields = {
+        SessionLog::Fields fields = {
             {"name", transfer.shown.name},
             {"size", std::to_string(transfer.shown.size)},
             {"result", "cancelled"}};
@@ -339,7 +337,7 @@ void SupporterSessionImpl::CloseRun(SessionEnd end, bool notify) {
           // Its temporary file goes with run_->downloads below.
           fields.insert(fields.begin(), {"direction", "from_customer"});
         }
-        Record(ProtocolEvent::kFileDone, fields);
+        Record(SessionLogEvent::kFileDone, fields);
         if (tell)
           observer_->OnTransfer(transfer.shown);
       }
@@ -351,13 +349,13 @@ void SupporterSessionImpl::CloseRun(SessionEnd end, bool notify) {
   if (run_->recorder) {
     const RecordingWriter::Summary summary = run_->recorder->Stop();
     const std::string path = run_->recorder->path().string();
-    SessionProtocol::Fields fields = {
+    SessionLog::Fields fields = {
         {"path", path},
         {"frames", std::to_string(summary.frames)},
         {"duration", std::to_string(summary.duration.count()) + " ms"}};
     if (!summary.error.empty())
       fields.push_back({"error", summary.error});
-    Record(ProtocolEvent::kRecordingStopped, fields);
+    Record(SessionLogEvent::kRecordingStopped, fields);
     run_->recorder.reset();
     if (tell)
       observer_->OnRecording(false, path);
@@ -365,7 +363,7 @@ void SupporterSessionImpl::CloseRun(SessionEnd end, bool notify) {
   const bool had_grants = run_->grants.viewing || run_->grants.control ||
                           run_->grants.clipboard || run_->grants.view_switch;
   run_->grants = {};
-  Record(ProtocolEvent::kSessionEnded,
+  Record(SessionLogEvent::kSessionEnded,
          {{"reason", ReasonWord(end.reason)}, {"message", end.message}});
   std::unique_ptr<Run> run = std::move(run_);
   run.reset();  // closes the protocol files
@@ -383,9 +381,9 @@ void SupporterSessionImpl::OnVideoFrame(proto::VideoFrame frame) {
   if (run_->recording) {
     if (!run_->recorder) {
       std::filesystem::path base =
-          run_->protocol ? run_->protocol->json_path()
-                         : options_.config.protocol_dir /
-                               ("session_" + run_->code + ".jsonl");
+          run_->session_log ? run_->session_log->json_path()
+                            : options_.config.protocol_dir /
+                                  ("session_" + run_->code + ".jsonl");
       base.replace_extension();
       const uint64_t serial = run_->serial;
       run_->recorder = std::make_unique<RecordingWriter>(
@@ -398,7 +396,7 @@ void SupporterSessionImpl::OnVideoFrame(proto::VideoFrame frame) {
             });
           });
       const std::string path = run_->recorder->path().string();
-      Record(ProtocolEvent::kRecordingStarted, {{"path", path}});
+      Record(SessionLogEvent::kRecordingStarted, {{"path", path}});
       observer_->OnRecording(true, path);
     }
     run_->recorder->Add(frame);
@@ -528,9 +526,9 @@ void SupporterSessionImpl::OnSessionCreated(
   run_->expires = std::chrono::system_clock::time_point(
       std::chrono::seconds(created.expires_at_unix()));
   run_->phase = Phase::kCodeIssued;
-  OpenProtocol();
+  OpenSessionLog();
   const auto& relay = options_.config.relay;
-  Record(ProtocolEvent::kSessionStarted,
+  Record(SessionLogEvent::kSessionStarted,
          {{"code", run_->code},
           {"technician", display_name_},
           {"relay", relay.host + ":" + std::to_string(relay.port)}});
@@ -547,7 +545,7 @@ void SupporterSessionImpl::OnJoinRequest(const proto::JoinRequest& request) {
   const std::string host = Shown(request.host_name());
   const std::string user = Shown(request.user_name());
   const std::string address = Shown(request.source_address());
-  Record(ProtocolEvent::kCustomerJoined,
+  Record(SessionLogEvent::kCustomerJoined,
          {{"host", host}, {"user", user}, {"address", address}});
   observer_->OnJoinRequest(host, user, address);
 }
@@ -577,7 +575,7 @@ void SupporterSessionImpl::OnSecured(const std::string& sas) {
   }
   run_->phase = Phase::kSecured;
   StartParts();
-  Record(ProtocolEvent::kSasShown, {{"sas", sas}});
+  Record(SessionLogEvent::kSasShown, {{"sas", sas}});
   // Shown first: the technician reads it out while the terms travel.
   observer_->OnSas(sas);
   if (run_ && run_->phase == Phase::kSecured)
@@ -595,7 +593,7 @@ void SupporterSessionImpl::OnMessage(proto::PeerMessage message) {
       const bool agreed = message.terms_answer().accepted();
       if (agreed)
         run_->phase = Phase::kAgreed;
-      Record(ProtocolEvent::kTermsAnswered,
+      Record(SessionLogEvent::kTermsAnswered,
              {{"agreed", agreed ? "yes" : "no"}});
       observer_->OnCustomerAgreed(agreed);
       break;
@@ -608,7 +606,7 @@ void SupporterSessionImpl::OnMessage(proto::PeerMessage message) {
       break;
     case M::kEmergencyStop: {
       log::Warn("session: the customer pressed STOP");
-      Record(ProtocolEvent::kEmergencyStop);
+      Record(SessionLogEvent::kEmergencyStop);
       const bool had = run_->grants.viewing || run_->grants.control ||
                        run_->grants.clipboard || run_->grants.view_switch;
       if (run_->screen)
@@ -641,7 +639,7 @@ void SupporterSessionImpl::OnMessage(proto::PeerMessage message) {
       if (run_->phase != Phase::kAgreed)
         break;
       const std::string text(CutUtf8(message.chat().text(), kMaxChatBytes));
-      Record(ProtocolEvent::kChat, {{"from", "customer"}, {"text", text}});
+      Record(SessionLogEvent::kChat, {{"from", "customer"}, {"text", text}});
       observer_->OnChat(text, /*from_me=*/false);
       break;
     }

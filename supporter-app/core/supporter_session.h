@@ -6,7 +6,7 @@
 // session (code + expiry), answers the join, shows the SAS, asks the
 // customer for each permission and reports the answer, receives and
 // decodes the screen off the UI thread, turns the view's input into
-// InputEvents, sends files and chat, records the session protocol (and,
+// InputEvents, sends files and chat, records the session log (and,
 // when switched on, the video as WebM), and ends.
 //
 // Threads: construct, call and destroy on the app's thread (the one
@@ -43,7 +43,7 @@ namespace tether::supporter {
 struct SupporterConfig {
   protocol::RelayEndpoint relay;
   std::string user_name;  // remembered for the sign-in form
-  // Where the session protocol (and recordings) go; default
+  // Where the session log (and recordings) go; default
   // ~/Documents/Tether sessions.
   std::filesystem::path protocol_dir;
   // The technician's own X display, shown with ShowMyScreen(); empty:
@@ -191,7 +191,7 @@ class SupporterSession {
   virtual void RequestViewSwitch() = 0;
   // Once the customer allowed the view switch: starts (or stops) showing
   // the technician's own display (SupporterConfig::display) to the
-  // customer. Recorded in the session protocol; OnGrantsChanged reports
+  // customer. Recorded in the session log; OnGrantsChanged reports
   // showing_my_screen. Ignored (OnNotice says why) without the grant. It
   // stops by itself when the customer revokes the switch or the display
   // cannot be captured.
@@ -223,8 +223,8 @@ class SupporterSession {
   virtual void End() = 0;
 
   virtual CustomerGrants grants() const = 0;
-  // The session protocol file (JSON lines) of the current/last session.
-  virtual std::filesystem::path protocol_path() const = 0;
+  // The session log file (JSON lines) of the current/last session.
+  virtual std::filesystem::path session_log_path() const = 0;
 
  protected:
   SupporterSession() = default;

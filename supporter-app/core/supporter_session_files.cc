@@ -30,8 +30,7 @@ Result<uint32_t> SupporterSessionImpl::SendFile(
         "Files can be sent once the customer has agreed to the session.");
   }
   const uint32_t id = run_->next_file_id++;
-  if (auto prepared = run_->files->Prepare(id, path); !prepared)
-    return Unexpected(std::move(prepared).error());
+  TETHER_RETURN_IF_ERROR(run_->files->Prepare(id, path));
   Transfer& transfer = run_->transfers[id];
   transfer.shown.file_id = id;
   transfer.shown.name = path.filename().string();
@@ -74,7 +73,7 @@ void SupporterSessionImpl::EndTransfer(Transfer& transfer,
                                        const std::string& result) {
   transfer.shown.state = state;
   transfer.shown.message = message;
-  Record(ProtocolEvent::kFileDone,
+  Record(SessionLogEvent::kFileDone,
          {{"name", transfer.shown.name},
           {"size", std::to_string(transfer.shown.size)},
           {"result", result}});
@@ -98,9 +97,10 @@ void SupporterSessionImpl::OnFilePrepared(uint32_t file_id,
   }
   transfer.shown.name = prepared->name;
   transfer.shown.size = prepared->size;
-  Record(ProtocolEvent::kFileOffered, {{"name", prepared->name},
-                                       {"size", std::to_string(prepared->size)},
-                                       {"sha256", ToHex(prepared->sha256)}});
+  Record(SessionLogEvent::kFileOffered,
+         {{"name", prepared->name},
+          {"size", std::to_string(prepared->size)},
+          {"sha256", ToHex(prepared->sha256)}});
   const PreparedFile offer = *prepared;
   const bool asked = Ask(
       proto::PERMISSION_SEND_FILE, offer.name,
@@ -202,14 +202,13 @@ void SupporterSessionImpl::EndIncoming(Transfer& transfer,
                                        const std::string& result) {
   transfer.shown.state = state;
   transfer.shown.message = message;
-  SessionProtocol::Fields fields = {
-      {"direction", "from_customer"},
-      {"name", transfer.shown.name},
-      {"size", std::to_string(transfer.shown.size)},
-      {"result", result}};
+  SessionLog::Fields fields = {{"direction", "from_customer"},
+                               {"name", transfer.shown.name},
+                               {"size", std::to_string(transfer.shown.size)},
+                               {"result", result}};
   if (!transfer.shown.saved_path.empty())
     fields.push_back({"path", transfer.shown.saved_path});
-  Record(ProtocolEvent::kFileDone, fields);
+  Record(SessionLogEvent::kFileDone, fields);
   observer_->OnTransfer(transfer.shown);
 }
 
@@ -257,10 +256,11 @@ void SupporterSessionImpl::OnIncomingOffer(const proto::FileOffer& offer) {
   }
   transfer.shown.name = checked->name.name;
   transfer.shown.message = "The customer offers this file.";
-  Record(ProtocolEvent::kFileOffered, {{"direction", "from_customer"},
-                                       {"name", checked->name.name},
-                                       {"size", std::to_string(checked->size)},
-                                       {"sha256", ToHex(checked->sha256)}});
+  Record(SessionLogEvent::kFileOffered,
+         {{"direction", "from_customer"},
+          {"name", checked->name.name},
+          {"size", std::to_string(checked->size)},
+          {"sha256", ToHex(checked->sha256)}});
   transfer.incoming = *std::move(checked);
   observer_->OnTransfer(transfer.shown);
 }

@@ -3,7 +3,7 @@
 // The one SupporterSession (supporter_session.h): the engine (supporter
 // role) and, per support session, the parts it switches: the video
 // receiver (decode thread), the recording writer (recording thread), the
-// file sender (worker thread) and the session protocol. Everything here
+// file sender (worker thread) and the session log. Everything here
 // runs on the app thread; the parts' threads hand results over through
 // Post(). Its member functions live in three files, one job each:
 //   supporter_session.cc           sign-in, a support session from code to
@@ -31,7 +31,7 @@
 #include "streaming/screen_sender.h"
 #include "streaming/video_receiver.h"
 #include "supporter-app/core/recording_writer.h"
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 #include "supporter-app/core/supporter_session.h"
 
 namespace tether::supporter {
@@ -110,7 +110,7 @@ class SupporterSessionImpl final : public SupporterSession,
 
   CustomerGrants grants() const override;
 
-  std::filesystem::path protocol_path() const override;
+  std::filesystem::path session_log_path() const override;
 
  private:
   enum class Phase {
@@ -148,8 +148,8 @@ class SupporterSessionImpl final : public SupporterSession,
     uint32_t next_file_id = 1;
     std::map<uint32_t, Transfer> transfers;
     uint64_t input_dropped = 0;
-    std::unique_ptr<SessionProtocol> protocol;
-    bool protocol_failed = false;
+    std::unique_ptr<SessionLog> session_log;
+    bool session_log_failed = false;
     // Threads: destroyed (joined) before the engine they send through.
     std::unique_ptr<streaming::VideoReceiver> video;
     std::unique_ptr<RecordingWriter> recorder;
@@ -177,11 +177,11 @@ class SupporterSessionImpl final : public SupporterSession,
 
   void Tick();
 
-  // ---- the session protocol -----------------------------------------------
+  // ---- the session log -----------------------------------------------
 
-  void Record(ProtocolEvent event, const SessionProtocol::Fields& fields = {});
+  void Record(SessionLogEvent event, const SessionLog::Fields& fields = {});
 
-  void OpenProtocol();
+  void OpenSessionLog();
 
   // ---- ending a support session --------------------------------------------
 
@@ -313,7 +313,7 @@ class SupporterSessionImpl final : public SupporterSession,
 
   std::unique_ptr<Run> run_;
   uint64_t run_serial_ = 0;
-  std::filesystem::path protocol_path_;
+  std::filesystem::path session_log_path_;
   TimerThread ticker_;
 };
 

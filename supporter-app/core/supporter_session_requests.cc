@@ -108,7 +108,7 @@ void SupporterSessionImpl::ShowMyScreen(bool on) {
   // knows what the frames are before the first one arrives.
   run_->screen->Start(desktop::CaptureSource::WholeScreen());
   run_->grants.showing_my_screen = true;
-  Record(ProtocolEvent::kViewSwitch, {{"showing", "yes"}});
+  Record(SessionLogEvent::kViewSwitch, {{"showing", "yes"}});
   log::Info("view switch: showing the technician's screen");
   observer_->OnGrantsChanged(run_->grants);
 }
@@ -132,7 +132,7 @@ void SupporterSessionImpl::SendChat(std::string text) {
     observer_->OnNotice("The chat message could not be sent.");
     return;
   }
-  Record(ProtocolEvent::kChat, {{"from", "technician"}, {"text", text}});
+  Record(SessionLogEvent::kChat, {{"from", "technician"}, {"text", text}});
   observer_->OnChat(text, /*from_me=*/true);
 }
 
@@ -152,7 +152,7 @@ void SupporterSessionImpl::SendClipboard(std::string text) {
     observer_->OnNotice("The clipboard text could not be sent.");
     return;
   }
-  Record(ProtocolEvent::kClipboardSent, {{"bytes", std::to_string(bytes)}});
+  Record(SessionLogEvent::kClipboardSent, {{"bytes", std::to_string(bytes)}});
 }
 
 void SupporterSessionImpl::SendInput(proto::InputEvent event) {
@@ -176,7 +176,7 @@ void SupporterSessionImpl::GiveBackControl() {
   revoke.mutable_revoke()->set_permission(proto::PERMISSION_REMOTE_CONTROL);
   engine_->Send(std::move(revoke));
   run_->grants.control = false;
-  Record(ProtocolEvent::kControlOff, {{"by", "technician"}});
+  Record(SessionLogEvent::kControlOff, {{"by", "technician"}});
   observer_->OnGrantsChanged(run_->grants);
 }
 
@@ -203,7 +203,7 @@ bool SupporterSessionImpl::Ask(
     return false;
   }
   run_->requests[id] = {permission, file_id};
-  Record(ProtocolEvent::kConsentAsked,
+  Record(SessionLogEvent::kConsentAsked,
          {{"permission", PermissionWord(permission)}, {"detail", detail}});
   log::Info("consent: asked for {} (request {})", PermissionWord(permission),
             id);
@@ -219,7 +219,7 @@ void SupporterSessionImpl::OnConsentAnswer(const proto::ConsentAnswer& answer) {
   const PendingRequest request = it->second;
   run_->requests.erase(it);
   const bool granted = answer.granted();
-  Record(ProtocolEvent::kConsentAnswered,
+  Record(SessionLogEvent::kConsentAnswered,
          {{"permission", PermissionWord(request.permission)},
           {"granted", granted ? "yes" : "no"}});
   CustomerGrants& grants = run_->grants;
@@ -231,7 +231,7 @@ void SupporterSessionImpl::OnConsentAnswer(const proto::ConsentAnswer& answer) {
     case proto::PERMISSION_REMOTE_CONTROL:
       if (granted && !grants.control) {
         grants.control = true;
-        Record(ProtocolEvent::kControlOn);
+        Record(SessionLogEvent::kControlOn);
       }
       break;
     case proto::PERMISSION_CLIPBOARD:
@@ -240,7 +240,7 @@ void SupporterSessionImpl::OnConsentAnswer(const proto::ConsentAnswer& answer) {
     case proto::PERMISSION_VIEW_SWITCH:
       if (granted && !grants.view_switch) {
         grants.view_switch = true;
-        Record(ProtocolEvent::kViewSwitch, {{"on", "yes"}});
+        Record(SessionLogEvent::kViewSwitch, {{"on", "yes"}});
       }
       break;
     case proto::PERMISSION_SEND_FILE: {
@@ -281,7 +281,7 @@ void SupporterSessionImpl::OnRevoke(proto::Permission permission) {
     case proto::PERMISSION_REMOTE_CONTROL:
       changed = std::exchange(grants.control, false);
       if (changed)
-        Record(ProtocolEvent::kControlOff, {{"by", "customer"}});
+        Record(SessionLogEvent::kControlOff, {{"by", "customer"}});
       break;
     case proto::PERMISSION_CLIPBOARD:
       changed = std::exchange(grants.clipboard, false);
@@ -289,13 +289,13 @@ void SupporterSessionImpl::OnRevoke(proto::Permission permission) {
     case proto::PERMISSION_VIEW_SWITCH:
       changed = std::exchange(grants.view_switch, false);
       if (changed)
-        Record(ProtocolEvent::kViewSwitch, {{"on", "no"}});
+        Record(SessionLogEvent::kViewSwitch, {{"on", "no"}});
       if (grants.showing_my_screen) {
         // The customer's app already stopped looking; nothing more goes.
         if (run_->screen)
           run_->screen->Stop();
         grants.showing_my_screen = false;
-        Record(ProtocolEvent::kViewSwitch,
+        Record(SessionLogEvent::kViewSwitch,
                {{"showing", "no"}, {"by", "customer"}});
         changed = true;
       }
@@ -332,7 +332,7 @@ void SupporterSessionImpl::StopShowing(const std::string& by) {
     message.mutable_view_switch()->set_show_supporter_screen(false);
     engine_->Send(std::move(message));
   }
-  Record(ProtocolEvent::kViewSwitch, {{"showing", "no"}, {"by", by}});
+  Record(SessionLogEvent::kViewSwitch, {{"showing", "no"}, {"by", by}});
   log::Info("view switch: stopped showing the technician's screen");
   observer_->OnGrantsChanged(run_->grants);
 }

@@ -500,9 +500,7 @@ Result<std::unique_ptr<WebmRecorder>> WebmRecorder::Create(
     return MakeError("the recording needs a file name");
   auto impl = std::make_unique<Impl>();
   impl->base = path_without_extension;
-  auto file = impl->Open(1);
-  if (!file)
-    return Unexpected(std::move(file).error());
+  TETHER_TRY(file, impl->Open(1));
   impl->file = *std::move(file);
   return std::unique_ptr<WebmRecorder>(new WebmRecorder(std::move(impl)));
 }

@@ -72,7 +72,7 @@ void ChatPanel::AddNotice(const QString& text) {
 void ChatPanel::Append(QListWidgetItem* item) {
   history_->addItem(item);
   // Adding costs time in proportion to the list (word wrap): a flooding
-  // customer must not make the console slow. The session protocol keeps
+  // customer must not make the console slow. The session log keeps
   // every message.
   while (history_->count() > kMaxHistoryItems)
     delete history_->takeItem(0);

@@ -47,19 +47,8 @@ HomeView::HomeView(Clock now, QWidget* parent)
   outer->addLayout(header);
   outer->addStretch(1);
 
-  auto* card = Box("Card", this);
-  card->setFixedWidth(kCardWidth);
-  auto* card_layout = new QVBoxLayout(card);
-  card_layout->setContentsMargins(28, 24, 28, 24);
-  card_layout->setSpacing(14);
-  // Centred by stretches, not by an alignment flag: an aligned item gets
-  // its size hint's height, which clips wrapped lines.
-  auto* centre = new QHBoxLayout;
-  centre->addStretch(1);
-  centre->addWidget(card);
-  centre->addStretch(1);
-  outer->addLayout(centre);
-  outer->addStretch(2);
+  QVBoxLayout* card_layout = AddCentredCard(outer, this, kCardWidth, 14);
+  QWidget* card = card_layout->parentWidget();
 
   // Idle: what happened last time, then the one action.
   idle_page_ = new QWidget(card);
@@ -72,14 +61,15 @@ HomeView::HomeView(Clock now, QWidget* parent)
   ended_layout->setSpacing(4);
   ended_title_ = app_ui::TextLabel(QString(), kBodyPt + 1, true, ended_box_);
   ended_text_ = app_ui::TextLabel(QString(), kBodyPt, false, ended_box_);
-  protocol_label_ = app_ui::TextLabel(QString(), kSmallPt, false, ended_box_);
-  protocol_label_->setProperty("role", QStringLiteral("secondary"));
-  protocol_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  session_log_label_ =
+      app_ui::TextLabel(QString(), kSmallPt, false, ended_box_);
+  session_log_label_->setProperty("role", QStringLiteral("secondary"));
+  session_log_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   ended_layout->addWidget(ended_title_);
   ended_layout->addWidget(ended_text_);
-  ended_layout->addWidget(protocol_label_);
+  ended_layout->addWidget(session_log_label_);
   open_folder_button_ =
-      new QPushButton(QStringLiteral("Open protocol folder"), ended_box_);
+      new QPushButton(QStringLiteral("Open session log folder"), ended_box_);
   app_ui::SetButtonRole(open_folder_button_, "secondary");
   ended_layout->addWidget(open_folder_button_, 0, Qt::AlignLeft);
   ended_box_->hide();
@@ -98,7 +88,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   record_check_ =
       new QCheckBox(QStringLiteral("Record the next session"), idle_page_);
   record_check_->setToolTip(QStringLiteral(
-      "Saves the customer's screen as a video beside the session protocol. "
+      "Saves the customer's screen as a video beside the session log. "
       "The customer is told before agreeing, so it is decided before the "
       "session starts."));
   idle->addWidget(record_check_);
@@ -191,7 +181,7 @@ HomeView::HomeView(Clock now, QWidget* parent)
   connect(record_check_, &QCheckBox::toggled, this,
           &HomeView::recordNextChanged);
   connect(open_folder_button_, &QPushButton::clicked, this,
-          [this] { emit openProtocolFolderRequested(protocol_path_); });
+          [this] { emit openSessionLogFolderRequested(session_log_path_); });
 
   SetPhase(Phase::kIdle);
 }
@@ -273,17 +263,17 @@ void HomeView::SetStatus(const QString& text) {
   status_label_->setText(text);
 }
 
-void HomeView::ShowEnded(const EndText& text, const QString& protocol_path) {
+void HomeView::ShowEnded(const EndText& text, const QString& session_log_path) {
   SetPhase(Phase::kIdle);
   app_ui::SetTone(ended_box_, text.tone);
   ended_title_->setText(text.title);
   ended_text_->setText(text.details);
   ended_text_->setVisible(!text.details.isEmpty());
-  protocol_path_ = protocol_path;
-  protocol_label_->setText(
-      QStringLiteral("Session protocol: %1").arg(protocol_path));
-  protocol_label_->setVisible(!protocol_path.isEmpty());
-  open_folder_button_->setVisible(!protocol_path.isEmpty());
+  session_log_path_ = session_log_path;
+  session_log_label_->setText(
+      QStringLiteral("Session log: %1").arg(session_log_path));
+  session_log_label_->setVisible(!session_log_path.isEmpty());
+  open_folder_button_->setVisible(!session_log_path.isEmpty());
   ended_box_->show();
 }
 

@@ -50,7 +50,7 @@ class HomeView : public QWidget {
   // One line under the SAS ("Waiting for the customer to confirm…").
   void SetStatus(const QString& text);
   // Back to kIdle with the reason and the protocol file.
-  void ShowEnded(const EndText& text, const QString& protocol_path);
+  void ShowEnded(const EndText& text, const QString& session_log_path);
   void SetRecordNext(bool on);
   // Updates the countdown (a 1 s timer calls it; tests call it directly).
   void Tick();
@@ -68,7 +68,7 @@ class HomeView : public QWidget {
   QLabel* status_label() const { return status_label_; }
   QLabel* ended_title() const { return ended_title_; }
   QLabel* ended_text() const { return ended_text_; }
-  QLabel* protocol_label() const { return protocol_label_; }
+  QLabel* session_log_label() const { return session_log_label_; }
   bool ended_visible() const;
   bool sas_visible() const;
   // The 8 digits on the clipboard after Copy.
@@ -80,7 +80,7 @@ class HomeView : public QWidget {
   void endRequested();
   void signOutRequested();
   void recordNextChanged(bool on);
-  void openProtocolFolderRequested(const QString& path);
+  void openSessionLogFolderRequested(const QString& path);
 
  private:
   void Copy();
@@ -89,7 +89,7 @@ class HomeView : public QWidget {
   Phase phase_ = Phase::kIdle;
   std::chrono::system_clock::time_point expires_{};
   QString code_digits_;
-  QString protocol_path_;
+  QString session_log_path_;
   QTimer* tick_timer_ = nullptr;
   QLabel* who_label_ = nullptr;
   QPushButton* sign_out_button_ = nullptr;
@@ -99,7 +99,7 @@ class HomeView : public QWidget {
   QFrame* ended_box_ = nullptr;
   QLabel* ended_title_ = nullptr;
   QLabel* ended_text_ = nullptr;
-  QLabel* protocol_label_ = nullptr;
+  QLabel* session_log_label_ = nullptr;
   QPushButton* open_folder_button_ = nullptr;
   QWidget* code_page_ = nullptr;
   QLabel* code_label_ = nullptr;

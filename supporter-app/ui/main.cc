@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       QStringLiteral("name"));
   const QCommandLineOption protocol_option(
       QStringLiteral("protocol-dir"),
-      QStringLiteral("Folder for session protocols and recordings."),
+      QStringLiteral("Folder for session logs and recordings."),
       QStringLiteral("dir"));
   command_line.AddOption(user_option);
   command_line.AddOption(protocol_option);

@@ -103,13 +103,13 @@ SessionWindow::SessionWindow(SupporterSession* session,
   banner_text->setSpacing(2);
   ended_title_ = app_ui::TextLabel(QString(), kBodyPt + 1, true, ended_banner_);
   ended_text_ = app_ui::TextLabel(QString(), kBodyPt, false, ended_banner_);
-  ended_protocol_ =
+  ended_session_log_ =
       app_ui::TextLabel(QString(), kSmallPt, false, ended_banner_);
-  ended_protocol_->setProperty("role", QStringLiteral("secondary"));
-  ended_protocol_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  ended_session_log_->setProperty("role", QStringLiteral("secondary"));
+  ended_session_log_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   banner_text->addWidget(ended_title_);
   banner_text->addWidget(ended_text_);
-  banner_text->addWidget(ended_protocol_);
+  banner_text->addWidget(ended_session_log_);
   banner->addLayout(banner_text, 1);
   auto* close_button = new QPushButton(QStringLiteral("Close"), ended_banner_);
   app_ui::SetButtonRole(close_button, "primary");
@@ -558,7 +558,7 @@ void SessionWindow::SetRecording(bool on, const QString& path) {
 }
 
 void SessionWindow::ShowEnded(const EndText& text,
-                              const QString& protocol_path) {
+                              const QString& session_log_path) {
   ended_ = true;
   control_pending_ = false;
   clipboard_pending_ = false;
@@ -569,9 +569,9 @@ void SessionWindow::ShowEnded(const EndText& text,
   ended_title_->setText(text.title);
   ended_text_->setText(text.details);
   ended_text_->setVisible(!text.details.isEmpty());
-  ended_protocol_->setText(
-      QStringLiteral("Session protocol: %1").arg(protocol_path));
-  ended_protocol_->setVisible(!protocol_path.isEmpty());
+  ended_session_log_->setText(
+      QStringLiteral("Session log: %1").arg(session_log_path));
+  ended_session_log_->setVisible(!session_log_path.isEmpty());
   ended_banner_->show();
   UpdateControlUi();
   stats_label_->setText(QStringLiteral("ended"));

@@ -61,7 +61,7 @@ class SessionWindow : public QMainWindow {
   void UpdateTransfer(const FileTransfer& transfer);
   void SetRecording(bool on, const QString& path);
   // Input, toolbar and chat off; the reason and the protocol file shown.
-  void ShowEnded(const EndText& text, const QString& protocol_path);
+  void ShowEnded(const EndText& text, const QString& session_log_path);
 
   // One sentence from the core (chat notice + status bar).
   void ShowNotice(const QString& text) { Notice(text); }
@@ -93,7 +93,7 @@ class SessionWindow : public QMainWindow {
   QLabel* grants_label() const { return grants_label_; }
   QLabel* control_badge() const { return control_badge_; }
   QLabel* ended_title() const { return ended_title_; }
-  QLabel* ended_protocol() const { return ended_protocol_; }
+  QLabel* ended_protocol() const { return ended_session_log_; }
   bool ended_banner_visible() const;
   // The open "Send file" dialog, if any (tests pick a file through it).
   QFileDialog* file_dialog() const { return file_dialog_; }
@@ -135,7 +135,7 @@ class SessionWindow : public QMainWindow {
   QFrame* ended_banner_ = nullptr;
   QLabel* ended_title_ = nullptr;
   QLabel* ended_text_ = nullptr;
-  QLabel* ended_protocol_ = nullptr;
+  QLabel* ended_session_log_ = nullptr;
   QFileDialog* file_dialog_ = nullptr;
 
   QAction* control_action_ = nullptr;

@@ -41,20 +41,8 @@ SignInView::SignInView(const QString& relay,
   outer->setContentsMargins(24, 24, 24, 24);
   outer->addStretch(1);
 
-  auto* card = new QFrame(this);
-  card->setObjectName(QStringLiteral("Card"));
-  card->setFixedWidth(kCardWidth);
-  auto* layout = new QVBoxLayout(card);
-  layout->setContentsMargins(28, 24, 28, 24);
-  layout->setSpacing(12);
-  // Centred by stretches, not by an alignment flag: an aligned item gets
-  // its size hint's height, which clips wrapped lines.
-  auto* centre = new QHBoxLayout;
-  centre->addStretch(1);
-  centre->addWidget(card);
-  centre->addStretch(1);
-  outer->addLayout(centre);
-  outer->addStretch(2);
+  QVBoxLayout* layout = AddCentredCard(outer, this, kCardWidth, 12);
+  QWidget* card = layout->parentWidget();
 
   layout->addWidget(app_ui::TextLabel(QStringLiteral("Sign in to Tether"),
                                       kTitlePt, true, card));

@@ -1,5 +1,7 @@
 #include "supporter-app/ui/style.h"
 
+#include <QHBoxLayout>
+
 #include <algorithm>
 
 #include "app-ui/app_style.h"
@@ -75,6 +77,27 @@ void ApplySupporterStyle(QApplication* app) {
                               .text = QColor(0x1B, 0x24, 0x30),
                               .accent = QColor(0x1E, 0x5A, 0xA8),
                               .style_sheet = kStyleSheet});
+}
+
+QVBoxLayout* AddCentredCard(QVBoxLayout* outer,
+                            QWidget* page,
+                            int width,
+                            int spacing) {
+  auto* card = new QFrame(page);
+  card->setObjectName(QStringLiteral("Card"));
+  card->setFixedWidth(width);
+  auto* column = new QVBoxLayout(card);
+  column->setContentsMargins(28, 24, 28, 24);
+  column->setSpacing(spacing);
+  // Centred by stretches, not by an alignment flag: an aligned item gets
+  // its size hint's height, which clips wrapped lines.
+  auto* centre = new QHBoxLayout;
+  centre->addStretch(1);
+  centre->addWidget(card);
+  centre->addStretch(1);
+  outer->addLayout(centre);
+  outer->addStretch(2);
+  return column;
 }
 
 QString FormatSessionCode(std::string_view digits) {

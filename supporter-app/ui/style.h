@@ -10,7 +10,9 @@
 #include <string_view>
 
 #include <QColor>
+#include <QFrame>
 #include <QString>
+#include <QVBoxLayout>
 
 class QApplication;
 
@@ -28,6 +30,14 @@ inline const QColor kControlColour{0xE6, 0x4A, 0x19};
 
 // Fusion style, the palette, the default font and the style sheet.
 void ApplySupporterStyle(QApplication* app);
+
+// A card (the style sheet's "Card" frame) `width` px wide, centred in the
+// page's `outer` column: added between the stretches above and below it.
+// Returns the card's own column, `spacing` px between its rows.
+QVBoxLayout* AddCentredCard(QVBoxLayout* outer,
+                            QWidget* page,
+                            int width,
+                            int spacing);
 
 // "12345678" -> "1234 5678"; anything else as it is.
 QString FormatSessionCode(std::string_view digits);

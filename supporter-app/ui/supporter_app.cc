@@ -39,7 +39,7 @@ SupporterApp::SupporterApp(Options options, QObject* parent)
     if (session_ != nullptr)
       session_->RecordNextSession(on);
   });
-  connect(home_, &HomeView::openProtocolFolderRequested, this,
+  connect(home_, &HomeView::openSessionLogFolderRequested, this,
           [](const QString& path) {
             QDesktopServices::openUrl(
                 QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
@@ -369,9 +369,9 @@ void SupporterApp::OnEnded(const protocol::SessionEnd& end) {
   log::Info("session ended (reason {}, {})", static_cast<int>(end.reason),
             end.local ? "here" : "remote");
   const EndText text = DescribeEnd(end);
-  const QString protocol_path =
+  const QString session_log_path =
       session_ != nullptr
-          ? QString::fromStdString(session_->protocol_path().string())
+          ? QString::fromStdString(session_->session_log_path().string())
           : QString();
 
   if (quit_after_end_) {
@@ -385,7 +385,7 @@ void SupporterApp::OnEnded(const protocol::SessionEnd& end) {
     // its own callback.
     signed_in_ = false;
     if (session_window_ != nullptr)
-      session_window_->ShowEnded(text, protocol_path);
+      session_window_->ShowEnded(text, session_log_path);
     sign_in_->ShowEnd(text);
     main_window_->ShowSignIn();
     QMetaObject::invokeMethod(
@@ -403,12 +403,12 @@ void SupporterApp::OnEnded(const protocol::SessionEnd& end) {
   if (!was_in_session)
     return;
   if (session_window_ != nullptr)
-    session_window_->ShowEnded(text, protocol_path);
+    session_window_->ShowEnded(text, session_log_path);
   // Withdrawing an unused code is no news; anything else is reported.
   if (!paired_ && end.local && end.reason == proto::END_REASON_USER_ENDED) {
     home_->SetPhase(HomeView::Phase::kIdle);
   } else {
-    home_->ShowEnded(text, paired_ ? protocol_path : QString());
+    home_->ShowEnded(text, paired_ ? session_log_path : QString());
   }
   main_window_->raise();
 }

@@ -23,6 +23,7 @@
 #include "codec/vpx_decoder.h"
 #include "crypto/digest.h"
 #include "customer-app/core/session_parts.h"
+#include "desktop/x11/x11_keymap.h"
 #include "tests/desktop/x11_test_util.h"
 #include "tests/fakes/fake_peer_session.h"
 #include "tests/fakes/log_capture.h"
@@ -618,25 +619,11 @@ TEST_F(CustomerSessionTest, TheHotkeyStopsTheSession) {
   wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
   Flush();
   xcb_connection_t* c = display_->c();
-  const xcb_setup_t* setup = xcb_get_setup(c);
-  desktop::test::XcbReply<xcb_get_keyboard_mapping_reply_t> map(
-      xcb_get_keyboard_mapping_reply(
-          c,
-          xcb_get_keyboard_mapping(
-              c, setup->min_keycode,
-              static_cast<uint8_t>(setup->max_keycode - setup->min_keycode +
-                                   1)),
-          nullptr));
-  ASSERT_NE(map, nullptr);
-  const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(map.get());
-  const int n = xcb_get_keyboard_mapping_keysyms_length(map.get());
+  auto keymap = desktop::x11::ReadKeymap(c);
+  ASSERT_TRUE(keymap.has_value()) << keymap.error().message;
   const auto keycode = [&](xcb_keysym_t sym) -> uint8_t {
-    for (int i = 0; i < n; ++i) {
-      if (syms[i] == sym)
-        return static_cast<uint8_t>(setup->min_keycode +
-                                    i / map->keysyms_per_keycode);
-    }
-    return 0;
+    const auto codes = keymap->KeycodesFor(sym);
+    return codes.empty() ? 0 : codes.front();
   };
   const uint8_t keys[] = {keycode(0xffe3), keycode(0xffe9), keycode(0xffe1),
                           keycode(0x73)};

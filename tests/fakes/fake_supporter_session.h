@@ -100,7 +100,9 @@ class FakeSupporterSession : public supporter::SupporterSession {
   void RecordNextSession(bool on) override { record_next.push_back(on); }
   void End() override { ++ends; }
   supporter::CustomerGrants grants() const override { return current_grants; }
-  std::filesystem::path protocol_path() const override { return protocol_file; }
+  std::filesystem::path session_log_path() const override {
+    return protocol_file;
+  }
 };
 
 // A factory for SupporterApp::Options::start_session that hands out a new

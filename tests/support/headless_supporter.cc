@@ -21,10 +21,8 @@ Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
   engine.heartbeat_interval = std::chrono::milliseconds(500);
   engine.peer_timeout = std::chrono::seconds(10);
   // Empty deliver: observer calls on the engine's thread.
-  auto session =
-      protocol::PeerSession::Start(std::move(engine), supporter.get());
-  if (!session)
-    return Unexpected(std::move(session).error());
+  TETHER_TRY(session,
+             protocol::PeerSession::Start(std::move(engine), supporter.get()));
   supporter->engine_ = std::move(*session);
   supporter->engine_->Login(options.user, options.password, "");
   supporter->engine_->CreateSession();

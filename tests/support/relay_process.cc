@@ -217,9 +217,7 @@ std::string RelayProcess::log() const {
 Result<void> RelayProcess::AddTechnician(const std::string& user_name,
                                          const std::string& display_name,
                                          const std::string& password) const {
-  auto store = relay::SqliteStore::Open(database(), Clock::System());
-  if (!store)
-    return Unexpected(std::move(store).error());
+  TETHER_TRY(store, relay::SqliteStore::Open(database(), Clock::System()));
   auto hash = crypto::HashPassword(password, crypto::RandomGenerator::Default(),
                                    crypto::Argon2Params{1024, 1, 1});
   if (!hash)
@@ -230,9 +228,7 @@ Result<void> RelayProcess::AddTechnician(const std::string& user_name,
   account.role = relay::AccountRole::kTechnician;
   account.password_hash = *hash;
   account.must_change_password = false;
-  auto created = (*store)->CreateAccount(account);
-  if (!created)
-    return Unexpected(std::move(created).error());
+  TETHER_RETURN_IF_ERROR((*store)->CreateAccount(account));
   return {};
 }
 

@@ -26,8 +26,7 @@ Result<std::unique_ptr<SocketFlood>> SocketFlood::Open(uint16_t port,
     }
     return {};
   };
-  if (auto opened = connect(10, idle, "idle", flood->idle_); !opened)
-    return Unexpected(std::move(opened).error());
+  TETHER_RETURN_IF_ERROR(connect(10, idle, "idle", flood->idle_));
   if (auto opened = connect(20, slowloris, "slowloris", flood->slowloris_);
       !opened) {
     return Unexpected(std::move(opened).error());

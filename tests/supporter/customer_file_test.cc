@@ -67,9 +67,7 @@ class RawCustomer final : public protocol::PeerSession::Observer {
     options.code = code;
     options.host_name = "pc-666";
     options.user_name = "mallory";
-    auto started = protocol::PeerSession::Start(std::move(options), this);
-    if (!started)
-      return Unexpected(std::move(started).error());
+    TETHER_TRY(started, protocol::PeerSession::Start(std::move(options), this));
     std::lock_guard lock(mutex_);
     engine_ = std::move(*started);
     return {};

@@ -286,9 +286,8 @@ inline Result<void> AddAccount(const tether::test::RelayProcess& relay,
     return added;
   if (!must_change_password && totp_secret == nullptr)
     return {};
-  auto store = relay::SqliteStore::Open(relay.database(), Clock::System());
-  if (!store)
-    return Unexpected(std::move(store).error());
+  TETHER_TRY(store,
+             relay::SqliteStore::Open(relay.database(), Clock::System()));
   auto found = (*store)->FindAccount(user);
   if (!found || !found->has_value())
     return MakeError("the account was not stored");

@@ -1,7 +1,7 @@
 // The technician's core end to end: SupporterSession against a real relay
 // process with the real customer core on a private Xvfb (see
 // supporter_fixture.h). One long test walks a whole support session the
-// way a technician does it and then reads the session protocol back; the
+// way a technician does it and then reads the session log back; the
 // others pin down the refusals around it.
 
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "crypto/digest.h"
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/supporter/supporter_fixture.h"
 
@@ -173,32 +173,34 @@ TEST_F(SupporterSessionTest, WholeSessionFromSignInToEndIsRecordedInOrder) {
   EXPECT_FALSE(seen_.recordings.back().first);
 
   // The protocol has every step, in order.
-  ASSERT_FALSE(supporter_->protocol_path().empty());
-  auto entries = ReadProtocol(ReadFile(supporter_->protocol_path()));
+  ASSERT_FALSE(supporter_->session_log_path().empty());
+  auto entries = ReadSessionLog(ReadFile(supporter_->session_log_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   std::vector<std::string> events;
   for (const ProtocolEntry& entry : *entries)
     events.push_back(entry.event);
-  const auto name = [](ProtocolEvent e) {
-    return std::string(ProtocolEventName(e));
+  const auto name = [](SessionLogEvent e) {
+    return std::string(SessionLogEventName(e));
   };
   EXPECT_TRUE(InOrder(
       events,
-      {name(ProtocolEvent::kSessionStarted),
-       name(ProtocolEvent::kCustomerJoined), name(ProtocolEvent::kJoinAccepted),
-       name(ProtocolEvent::kSasShown), name(ProtocolEvent::kTermsAnswered),
-       name(ProtocolEvent::kConsentAsked),
-       name(ProtocolEvent::kConsentAnswered),
-       name(ProtocolEvent::kRecordingStarted),
-       name(ProtocolEvent::kConsentAsked),
-       name(ProtocolEvent::kConsentAnswered), name(ProtocolEvent::kControlOn),
-       name(ProtocolEvent::kFileOffered), name(ProtocolEvent::kConsentAsked),
-       name(ProtocolEvent::kConsentAnswered), name(ProtocolEvent::kFileDone),
-       name(ProtocolEvent::kChat), name(ProtocolEvent::kChat),
-       name(ProtocolEvent::kRecordingStopped),
-       name(ProtocolEvent::kSessionEnded)}));
+      {name(SessionLogEvent::kSessionStarted),
+       name(SessionLogEvent::kCustomerJoined),
+       name(SessionLogEvent::kJoinAccepted), name(SessionLogEvent::kSasShown),
+       name(SessionLogEvent::kTermsAnswered),
+       name(SessionLogEvent::kConsentAsked),
+       name(SessionLogEvent::kConsentAnswered),
+       name(SessionLogEvent::kRecordingStarted),
+       name(SessionLogEvent::kConsentAsked),
+       name(SessionLogEvent::kConsentAnswered),
+       name(SessionLogEvent::kControlOn), name(SessionLogEvent::kFileOffered),
+       name(SessionLogEvent::kConsentAsked),
+       name(SessionLogEvent::kConsentAnswered),
+       name(SessionLogEvent::kFileDone), name(SessionLogEvent::kChat),
+       name(SessionLogEvent::kChat), name(SessionLogEvent::kRecordingStopped),
+       name(SessionLogEvent::kSessionEnded)}));
   // What the protocol says about them.
-  const auto field = [&](ProtocolEvent event, const std::string& key) {
+  const auto field = [&](SessionLogEvent event, const std::string& key) {
     for (const ProtocolEntry& entry : *entries) {
       if (entry.event != name(event))
         continue;
@@ -209,13 +211,13 @@ TEST_F(SupporterSessionTest, WholeSessionFromSignInToEndIsRecordedInOrder) {
     }
     return std::string("(none)");
   };
-  EXPECT_EQ(field(ProtocolEvent::kSessionStarted, "code"), *seen_.code);
-  EXPECT_EQ(field(ProtocolEvent::kCustomerJoined, "host"), "pc-042");
-  EXPECT_EQ(field(ProtocolEvent::kSasShown, "sas"), *seen_.sas);
-  EXPECT_EQ(field(ProtocolEvent::kTermsAnswered, "agreed"), "yes");
-  EXPECT_EQ(field(ProtocolEvent::kFileOffered, "name"), "report.bin");
-  EXPECT_EQ(field(ProtocolEvent::kFileDone, "result"), "sent");
-  EXPECT_EQ(field(ProtocolEvent::kSessionEnded, "reason"), "user_ended");
+  EXPECT_EQ(field(SessionLogEvent::kSessionStarted, "code"), *seen_.code);
+  EXPECT_EQ(field(SessionLogEvent::kCustomerJoined, "host"), "pc-042");
+  EXPECT_EQ(field(SessionLogEvent::kSasShown, "sas"), *seen_.sas);
+  EXPECT_EQ(field(SessionLogEvent::kTermsAnswered, "agreed"), "yes");
+  EXPECT_EQ(field(SessionLogEvent::kFileOffered, "name"), "report.bin");
+  EXPECT_EQ(field(SessionLogEvent::kFileDone, "result"), "sent");
+  EXPECT_EQ(field(SessionLogEvent::kSessionEnded, "reason"), "user_ended");
   // The recording is a finished file beside the protocol.
   const std::string webm = seen_.recordings[0].second;
   EXPECT_TRUE(std::filesystem::exists(webm)) << webm;
@@ -326,11 +328,11 @@ TEST_F(SupporterSessionTest, WithdrawnCodeEndsTheSessionAndTheNextOneWorks) {
            seen_.states.back() == protocol::SessionState::kSignedIn;
   }));
   // The protocol of the withdrawn session is complete.
-  auto entries = ReadProtocol(ReadFile(supporter_->protocol_path()));
+  auto entries = ReadSessionLog(ReadFile(supporter_->session_log_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_FALSE(entries->empty());
   EXPECT_EQ(entries->back().event,
-            ProtocolEventName(ProtocolEvent::kSessionEnded));
+            SessionLogEventName(SessionLogEvent::kSessionEnded));
 
   seen_.code.reset();
   supporter_->NewSession();
@@ -389,16 +391,16 @@ TEST_F(SupporterSessionTest,
   EXPECT_FALSE(seen_.grants.control);
   // Input after the stop goes nowhere.
   supporter_->SendInput(MoveTo(5, 5));
-  auto entries = ReadProtocol(ReadFile(supporter_->protocol_path()));
+  auto entries = ReadSessionLog(ReadFile(supporter_->session_log_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   std::vector<std::string> events;
   for (const ProtocolEntry& entry : *entries)
     events.push_back(entry.event);
   EXPECT_TRUE(
-      InOrder(events, {ProtocolEventName(ProtocolEvent::kControlOn),
-                       ProtocolEventName(ProtocolEvent::kSessionEnded)}));
+      InOrder(events, {SessionLogEventName(SessionLogEvent::kControlOn),
+                       SessionLogEventName(SessionLogEvent::kSessionEnded)}));
   EXPECT_EQ(entries->back().event,
-            ProtocolEventName(ProtocolEvent::kSessionEnded));
+            SessionLogEventName(SessionLogEvent::kSessionEnded));
 }
 
 TEST_F(SupporterSessionTest, NoObserverCallAfterDestructionMidStream) {

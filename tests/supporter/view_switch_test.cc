@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 #include "tests/supporter/supporter_fixture.h"
 
 namespace tether::supporter::test {
@@ -111,7 +111,7 @@ TEST_F(ViewSwitchTest, AllowedSwitchShowsTheTechniciansScreenWithControlOff) {
   EXPECT_FALSE(customer_seen_.grants().viewing_technician);
 
   // The protocol says when the screen was shown and by whom it ended.
-  const std::string protocol = ReadFile(supporter_->protocol_path());
+  const std::string protocol = ReadFile(supporter_->session_log_path());
   EXPECT_NE(protocol.find("\"showing\""), std::string::npos);
   EXPECT_NE(protocol.find("customer"), std::string::npos);
 }

@@ -82,7 +82,7 @@ TEST_F(HomeViewTest, EndedShowsTheReasonAndTheProtocolFile) {
   EXPECT_EQ(view_->phase(), HomeView::Phase::kIdle);
   EXPECT_TRUE(view_->ended_visible());
   EXPECT_EQ(view_->ended_title()->text(), text.title);
-  EXPECT_TRUE(view_->protocol_label()->text().contains(
+  EXPECT_TRUE(view_->session_log_label()->text().contains(
       QStringLiteral("/home/alex/Tether/s.jsonl")));
   view_->SetPhase(HomeView::Phase::kStarting);
   EXPECT_FALSE(view_->ended_visible());

@@ -168,7 +168,7 @@ TEST_F(SupporterAppTest, EndedSessionShowsTheReasonAndTheProtocol) {
   EXPECT_TRUE(app_->home()->ended_visible());
   EXPECT_TRUE(
       app_->home()->ended_title()->text().contains(QStringLiteral("STOP")));
-  EXPECT_TRUE(app_->home()->protocol_label()->text().contains(
+  EXPECT_TRUE(app_->home()->session_log_label()->text().contains(
       QString::fromStdString(fake_->protocol_file.string())));
   ASSERT_NE(app_->session_window(), nullptr);
   EXPECT_TRUE(app_->session_window()->ended_banner_visible());

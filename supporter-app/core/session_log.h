@@ -1,6 +1,6 @@
 #pragma once
 
-// The session protocol ("Fernwartungsprotokoll"): every event of a support
+// The session log ("Fernwartungsprotokoll"): every event of a support
 // session with a timestamp, written as it happens to two files in the folder
 // the technician chose:
 //   <dir>/<yyyy-mm-dd_hh-mm-ss>_<code>.jsonl  one JSON object per line
@@ -29,7 +29,7 @@
 namespace tether::supporter {
 
 // Event kinds, in the spelling the JSON "event" field uses.
-enum class ProtocolEvent {
+enum class SessionLogEvent {
   kSessionStarted,  // code, technician, relay
   kCustomerJoined,  // host, user, address
   kJoinAccepted,
@@ -53,32 +53,32 @@ enum class ProtocolEvent {
   kSessionEnded,  // reason, message
 };
 // "session_started", ...; "unknown" for a value outside the enum.
-const char* ProtocolEventName(ProtocolEvent event);
-std::optional<ProtocolEvent> ProtocolEventFromName(std::string_view name);
+const char* SessionLogEventName(SessionLogEvent event);
+std::optional<SessionLogEvent> SessionLogEventFromName(std::string_view name);
 
 // Limits of the format. Write() keeps every line within kMaxProtocolLineBytes
 // (values are cut to kMaxFieldValueBytes, whatever their escaping), so
-// ReadProtocol() reads back whatever Write() produced.
+// ReadSessionLog() reads back whatever Write() produced.
 inline constexpr size_t kMaxProtocolFileBytes = 16 << 20;
 inline constexpr size_t kMaxProtocolLineBytes = 1 << 20;
 inline constexpr size_t kMaxFieldValueBytes = 8 << 10;
 inline constexpr size_t kMaxFieldNameBytes = 64;
 inline constexpr size_t kMaxFields = 16;
 
-class SessionProtocol {
+class SessionLog {
  public:
   using Fields = std::vector<std::pair<std::string, std::string>>;
 
   // Creates both files (0600, O_EXCL: never replacing one, never following
   // a symlink). `code` becomes part of the names, so it must be 1-32
   // characters of [0-9A-Za-z-]. `clock` must outlive the protocol.
-  static Result<std::unique_ptr<SessionProtocol>> Create(
+  static Result<std::unique_ptr<SessionLog>> Create(
       const std::filesystem::path& dir,
       const std::string& code,
       const Clock& clock = Clock::System());
-  ~SessionProtocol();
-  SessionProtocol(const SessionProtocol&) = delete;
-  SessionProtocol& operator=(const SessionProtocol&) = delete;
+  ~SessionLog();
+  SessionLog(const SessionLog&) = delete;
+  SessionLog& operator=(const SessionLog&) = delete;
 
   // Appends one event with its fields (strings; the writer escapes them,
   // replaces invalid UTF-8 with U+FFFD and cuts a value longer than
@@ -91,14 +91,14 @@ class SessionProtocol {
   //   written is cut off again, so both files stay whole lines. Every
   //   failed Write returns its error, it is logged once per run of
   //   failures, and the next Write simply tries again.
-  Result<void> Write(ProtocolEvent event, const Fields& fields = {});
+  Result<void> Write(SessionLogEvent event, const Fields& fields = {});
 
   const std::filesystem::path& json_path() const;
   const std::filesystem::path& text_path() const;
 
  private:
   struct Impl;
-  explicit SessionProtocol(std::unique_ptr<Impl> impl);
+  explicit SessionLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -110,8 +110,8 @@ class SessionProtocol {
 struct ProtocolEntry {
   std::string time;  // ISO 8601 UTC with milliseconds
   std::string event;
-  SessionProtocol::Fields fields;
+  SessionLog::Fields fields;
 };
-Result<std::vector<ProtocolEntry>> ReadProtocol(std::string_view jsonl);
+Result<std::vector<ProtocolEntry>> ReadSessionLog(std::string_view jsonl);
 
 }  // namespace tether::supporter

@@ -1,11 +1,11 @@
 // Two checks per input:
-// 1. The input as a .jsonl file: ReadProtocol never crashes, and what it
+// 1. The input as a .jsonl file: ReadSessionLog never crashes, and what it
 //    accepts has a well-formed time, a known event and at most kMaxFields
 //    fields.
 // 2. The input as an event to write: its first byte picks the event, the
 //    rest are fields ([1-byte name length][name][2-byte value length]
 //    [value], repeated). Write either refuses it (a bad field set, nothing
-//    written) or ReadProtocol reads back exactly what was written: the same
+//    written) or ReadSessionLog reads back exactly what was written: the same
 //    event, time and names, and values identical where they were valid
 //    UTF-8 within the limit (else valid UTF-8 within the limit), and the
 //    readable file holds exactly one line.
@@ -24,7 +24,7 @@
 
 #include "base/log.h"
 #include "base/utf8.h"
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 #include "tests/fakes/manual_clock.h"
 
 namespace {
@@ -32,9 +32,9 @@ namespace {
 using tether::supporter::kMaxFieldNameBytes;
 using tether::supporter::kMaxFields;
 using tether::supporter::kMaxFieldValueBytes;
-using tether::supporter::ProtocolEvent;
-using tether::supporter::ReadProtocol;
-using tether::supporter::SessionProtocol;
+using tether::supporter::ReadSessionLog;
+using tether::supporter::SessionLog;
+using tether::supporter::SessionLogEvent;
 
 void Check(bool ok) {
   if (!ok)
@@ -79,14 +79,14 @@ const std::filesystem::path& Dir() {
 }
 
 void CheckRead(std::string_view input) {
-  auto entries = ReadProtocol(input);
+  auto entries = ReadSessionLog(input);
   if (!entries) {
     Check(entries.error().message.find("line") != std::string::npos);
     return;
   }
   for (const auto& entry : *entries) {
     Check(entry.time.size() == 24 && entry.time.back() == 'Z');
-    Check(tether::supporter::ProtocolEventFromName(entry.event).has_value());
+    Check(tether::supporter::SessionLogEventFromName(entry.event).has_value());
     Check(entry.fields.size() <= kMaxFields);
     for (const auto& [name, value] : entry.fields) {
       Check(ValidUtf8(name) && ValidUtf8(value));
@@ -99,8 +99,8 @@ void CheckRoundTrip(std::string_view input) {
   if (input.empty())
     return;
   const auto event =
-      static_cast<ProtocolEvent>(static_cast<uint8_t>(input[0]) % 19);
-  SessionProtocol::Fields fields;
+      static_cast<SessionLogEvent>(static_cast<uint8_t>(input[0]) % 19);
+  SessionLog::Fields fields;
   size_t pos = 1;
   while (pos < input.size()) {
     const size_t name_length = static_cast<uint8_t>(input[pos++]);
@@ -116,7 +116,7 @@ void CheckRoundTrip(std::string_view input) {
 
   static uint64_t counter = 0;
   tether::test::ManualClock clock;
-  auto protocol = SessionProtocol::Create(
+  auto protocol = SessionLog::Create(
       Dir(), "f" + std::to_string(getpid()) + "-" + std::to_string(++counter),
       clock);
   Check(protocol.has_value());
@@ -143,12 +143,12 @@ void CheckRoundTrip(std::string_view input) {
     Check(json.empty() && text.empty());
     return;
   }
-  auto entries = ReadProtocol(json);
+  auto entries = ReadSessionLog(json);
   Check(entries.has_value());
   Check(entries->size() == 1);
   const auto& entry = (*entries)[0];
   Check(entry.time == "2026-11-23T00:00:00.000Z");
-  Check(entry.event == tether::supporter::ProtocolEventName(event));
+  Check(entry.event == tether::supporter::SessionLogEventName(event));
   Check(entry.fields.size() == fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
     Check(entry.fields[i].first == fields[i].first);
@@ -169,7 +169,7 @@ void CheckRoundTrip(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A log line per created protocol would cost more than the checks.
   static const bool quiet = [] {
-    tether::log::Init("session_protocol_fuzzer", tether::log::Level::kOff);
+    tether::log::Init("session_log_fuzzer", tether::log::Level::kOff);
     return true;
   }();
   (void)quiet;

@@ -1,4 +1,4 @@
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,26 +19,26 @@ namespace tether::supporter {
 
 namespace {
 
-constexpr std::array<std::pair<ProtocolEvent, const char*>, 19> kEventNames{{
-    {ProtocolEvent::kSessionStarted, "session_started"},
-    {ProtocolEvent::kCustomerJoined, "customer_joined"},
-    {ProtocolEvent::kJoinAccepted, "join_accepted"},
-    {ProtocolEvent::kJoinRejected, "join_rejected"},
-    {ProtocolEvent::kSasShown, "sas_shown"},
-    {ProtocolEvent::kTermsAnswered, "terms_answered"},
-    {ProtocolEvent::kConsentAsked, "consent_asked"},
-    {ProtocolEvent::kConsentAnswered, "consent_answered"},
-    {ProtocolEvent::kControlOn, "control_on"},
-    {ProtocolEvent::kControlOff, "control_off"},
-    {ProtocolEvent::kViewSwitch, "view_switch"},
-    {ProtocolEvent::kFileOffered, "file_offered"},
-    {ProtocolEvent::kFileDone, "file_done"},
-    {ProtocolEvent::kChat, "chat"},
-    {ProtocolEvent::kClipboardSent, "clipboard_sent"},
-    {ProtocolEvent::kRecordingStarted, "recording_started"},
-    {ProtocolEvent::kRecordingStopped, "recording_stopped"},
-    {ProtocolEvent::kEmergencyStop, "emergency_stop"},
-    {ProtocolEvent::kSessionEnded, "session_ended"},
+constexpr std::array<std::pair<SessionLogEvent, const char*>, 19> kEventNames{{
+    {SessionLogEvent::kSessionStarted, "session_started"},
+    {SessionLogEvent::kCustomerJoined, "customer_joined"},
+    {SessionLogEvent::kJoinAccepted, "join_accepted"},
+    {SessionLogEvent::kJoinRejected, "join_rejected"},
+    {SessionLogEvent::kSasShown, "sas_shown"},
+    {SessionLogEvent::kTermsAnswered, "terms_answered"},
+    {SessionLogEvent::kConsentAsked, "consent_asked"},
+    {SessionLogEvent::kConsentAnswered, "consent_answered"},
+    {SessionLogEvent::kControlOn, "control_on"},
+    {SessionLogEvent::kControlOff, "control_off"},
+    {SessionLogEvent::kViewSwitch, "view_switch"},
+    {SessionLogEvent::kFileOffered, "file_offered"},
+    {SessionLogEvent::kFileDone, "file_done"},
+    {SessionLogEvent::kChat, "chat"},
+    {SessionLogEvent::kClipboardSent, "clipboard_sent"},
+    {SessionLogEvent::kRecordingStarted, "recording_started"},
+    {SessionLogEvent::kRecordingStopped, "recording_stopped"},
+    {SessionLogEvent::kEmergencyStop, "emergency_stop"},
+    {SessionLogEvent::kSessionEnded, "session_ended"},
 }};
 
 constexpr std::string_view kTruncated = " [truncated]";
@@ -111,8 +111,8 @@ bool IsYes(std::string_view value) {
 
 // The readable line's text: a sentence for the event with its main
 // fields, then every other field as "(name: value, ...)".
-std::string Describe(ProtocolEvent event,
-                     SessionProtocol::Fields fields /* cleaned */) {
+std::string Describe(SessionLogEvent event,
+                     SessionLog::Fields fields /* cleaned */) {
   const auto take = [&fields](std::string_view name) -> std::string {
     auto it = std::find_if(fields.begin(), fields.end(),
                            [&](const auto& f) { return f.first == name; });
@@ -124,71 +124,71 @@ std::string Describe(ProtocolEvent event,
   };
   std::string text;
   switch (event) {
-    case ProtocolEvent::kSessionStarted:
+    case SessionLogEvent::kSessionStarted:
       text = "Session started";
       break;
-    case ProtocolEvent::kCustomerJoined:
+    case SessionLogEvent::kCustomerJoined:
       text = "Customer joined";
       break;
-    case ProtocolEvent::kJoinAccepted:
+    case SessionLogEvent::kJoinAccepted:
       text = "Technician accepted the customer";
       break;
-    case ProtocolEvent::kJoinRejected:
+    case SessionLogEvent::kJoinRejected:
       text = "Technician turned the customer away";
       break;
-    case ProtocolEvent::kSasShown:
+    case SessionLogEvent::kSasShown:
       text = "Security code shown: " + take("sas");
       break;
-    case ProtocolEvent::kTermsAnswered:
+    case SessionLogEvent::kTermsAnswered:
       text = IsYes(take("agreed")) ? "Customer agreed to the terms"
                                    : "Customer did not agree to the terms";
       break;
-    case ProtocolEvent::kConsentAsked:
+    case SessionLogEvent::kConsentAsked:
       text = "Asked the customer: " + take("permission");
       break;
-    case ProtocolEvent::kConsentAnswered: {
+    case SessionLogEvent::kConsentAnswered: {
       const std::string permission = take("permission");
       text = (IsYes(take("granted")) ? "Customer allowed: "
                                      : "Customer refused: ") +
              permission;
       break;
     }
-    case ProtocolEvent::kControlOn:
+    case SessionLogEvent::kControlOn:
       text = "Remote control on";
       break;
-    case ProtocolEvent::kControlOff:
+    case SessionLogEvent::kControlOff:
       text = "Remote control off";
       break;
-    case ProtocolEvent::kViewSwitch:
+    case SessionLogEvent::kViewSwitch:
       // "on" follows as a field: what it names is the session's to say.
       text = "View switch";
       break;
-    case ProtocolEvent::kFileOffered:
+    case SessionLogEvent::kFileOffered:
       text = "File offered: " + take("name");
       break;
-    case ProtocolEvent::kFileDone: {
+    case SessionLogEvent::kFileDone: {
       const std::string name = take("name");
       text = "File " + name + ": " + take("result");
       break;
     }
-    case ProtocolEvent::kChat: {
+    case SessionLogEvent::kChat: {
       const std::string from = take("from");
       text = "Chat from " + from + ": " + take("text");
       break;
     }
-    case ProtocolEvent::kClipboardSent:
+    case SessionLogEvent::kClipboardSent:
       text = "Clipboard sent";
       break;
-    case ProtocolEvent::kRecordingStarted:
+    case SessionLogEvent::kRecordingStarted:
       text = "Recording started: " + take("path");
       break;
-    case ProtocolEvent::kRecordingStopped:
+    case SessionLogEvent::kRecordingStopped:
       text = "Recording stopped: " + take("path");
       break;
-    case ProtocolEvent::kEmergencyStop:
+    case SessionLogEvent::kEmergencyStop:
       text = "Customer pressed STOP";
       break;
-    case ProtocolEvent::kSessionEnded:
+    case SessionLogEvent::kSessionEnded:
       text = "Session ended";
       break;
   }
@@ -255,7 +255,7 @@ int AppendLine(int fd, off_t& size, std::string_view line) {
     if (n <= 0) {
       const int error = n < 0 ? errno : EIO;
       if (done > 0 && ::ftruncate(fd, size) != 0) {
-        log::Warn("session protocol: cannot cut off a partial line: {}",
+        log::Warn("session log: cannot cut off a partial line: {}",
                   std::strerror(errno));
       }
       return error;
@@ -268,7 +268,7 @@ int AppendLine(int fd, off_t& size, std::string_view line) {
 
 }  // namespace
 
-const char* ProtocolEventName(ProtocolEvent event) {
+const char* SessionLogEventName(SessionLogEvent event) {
   for (const auto& [value, name] : kEventNames) {
     if (value == event)
       return name;
@@ -276,7 +276,7 @@ const char* ProtocolEventName(ProtocolEvent event) {
   return "unknown";
 }
 
-std::optional<ProtocolEvent> ProtocolEventFromName(std::string_view name) {
+std::optional<SessionLogEvent> SessionLogEventFromName(std::string_view name) {
   for (const auto& [value, event_name] : kEventNames) {
     if (name == event_name)
       return value;
@@ -288,7 +288,7 @@ std::optional<ProtocolEvent> ProtocolEventFromName(std::string_view name) {
 // survives a crash of this app. There is no fsync: it would protect only
 // against a power cut, and costs the owner thread (the session's) a disk
 // flush per event -- tens of milliseconds on a busy disk, seconds on NFS.
-struct SessionProtocol::Impl {
+struct SessionLog::Impl {
   const Clock& clock;
   std::filesystem::path json_path;
   std::filesystem::path text_path;
@@ -307,7 +307,7 @@ struct SessionProtocol::Impl {
   }
 };
 
-Result<std::unique_ptr<SessionProtocol>> SessionProtocol::Create(
+Result<std::unique_ptr<SessionLog>> SessionLog::Create(
     const std::filesystem::path& dir,
     const std::string& code,
     const Clock& clock) {
@@ -340,46 +340,45 @@ Result<std::unique_ptr<SessionProtocol>> SessionProtocol::Create(
   }
   ::close(dir_fd);
   if (impl->text_fd < 0) {
-    return MakeError("cannot create the session protocol " + base + " in " +
+    return MakeError("cannot create the session log " + base + " in " +
                      dir.string() + ": " + std::strerror(error));
   }
   // The folder only: the file names carry the session code, which logs
   // never show in clear.
-  log::Info("session protocol: writing to {}", dir.string());
-  return std::unique_ptr<SessionProtocol>(new SessionProtocol(std::move(impl)));
+  log::Info("session log: writing to {}", dir.string());
+  return std::unique_ptr<SessionLog>(new SessionLog(std::move(impl)));
 }
 
-SessionProtocol::SessionProtocol(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
+SessionLog::SessionLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-SessionProtocol::~SessionProtocol() = default;
+SessionLog::~SessionLog() = default;
 
-const std::filesystem::path& SessionProtocol::json_path() const {
+const std::filesystem::path& SessionLog::json_path() const {
   return impl_->json_path;
 }
 
-const std::filesystem::path& SessionProtocol::text_path() const {
+const std::filesystem::path& SessionLog::text_path() const {
   return impl_->text_path;
 }
 
-Result<void> SessionProtocol::Write(ProtocolEvent event, const Fields& fields) {
-  const char* name = ProtocolEventName(event);
-  if (!ProtocolEventFromName(name))
-    return MakeError("session protocol: unknown event");
+Result<void> SessionLog::Write(SessionLogEvent event, const Fields& fields) {
+  const char* name = SessionLogEventName(event);
+  if (!SessionLogEventFromName(name))
+    return MakeError("session log: unknown event");
   if (fields.size() > kMaxFields)
-    return MakeError("session protocol: too many fields");
+    return MakeError("session log: too many fields");
   Fields clean;
   clean.reserve(fields.size());
   for (const auto& [key, value] : fields) {
     if (key == "time" || key == "event" || key.size() > kMaxFieldNameBytes ||
         CleanValue(key, kMaxFieldNameBytes) != key) {
-      return MakeError("session protocol: bad field name");
+      return MakeError("session log: bad field name");
     }
     const bool duplicate =
         std::any_of(clean.begin(), clean.end(),
                     [&](const auto& f) { return f.first == key; });
     if (duplicate)
-      return MakeError("session protocol: field named twice");
+      return MakeError("session log: field named twice");
     clean.emplace_back(key, CleanValue(value, kMaxFieldValueBytes));
   }
 
@@ -406,16 +405,15 @@ Result<void> SessionProtocol::Write(ProtocolEvent event, const Fields& fields) {
   }
   if (error != 0) {
     if (!impl_->failing) {
-      log::Warn("session protocol: cannot write the {} file: {}", failed_file,
+      log::Warn("session log: cannot write the {} file: {}", failed_file,
                 std::strerror(error));
     }
     impl_->failing = true;
-    return MakeTemporaryError(std::string("the session protocol (") +
-                              failed_file +
+    return MakeTemporaryError(std::string("the session log (") + failed_file +
                               ") cannot be written: " + std::strerror(error));
   }
   if (impl_->failing) {
-    log::Info("session protocol: writing works again");
+    log::Info("session log: writing works again");
     impl_->failing = false;
   }
   return {};
@@ -438,12 +436,10 @@ class LineParser {
     size_t index = 0;
     while (true) {
       std::string key, value;
-      if (auto r = ParseString(key, kMaxFieldNameBytes); !r)
-        return Unexpected(std::move(r).error());
+      TETHER_RETURN_IF_ERROR(ParseString(key, kMaxFieldNameBytes));
       if (!Consume(':'))
         return Fail("expected ':'");
-      if (auto r = ParseString(value, kMaxFieldValueBytes); !r)
-        return Unexpected(std::move(r).error());
+      TETHER_RETURN_IF_ERROR(ParseString(value, kMaxFieldValueBytes));
       if (index == 0) {
         if (key != "time")
           return Fail("the first field is not \"time\"");
@@ -453,7 +449,7 @@ class LineParser {
       } else if (index == 1) {
         if (key != "event")
           return Fail("the second field is not \"event\"");
-        if (!ProtocolEventFromName(value))
+        if (!SessionLogEventFromName(value))
           return Fail("unknown event");
         entry.event = std::move(value);
       } else {
@@ -483,7 +479,7 @@ class LineParser {
 
  private:
   Unexpected<Error> Fail(const std::string& what) const {
-    return MakeError("session protocol line " + std::to_string(number_) + ": " +
+    return MakeError("session log line " + std::to_string(number_) + ": " +
                      what);
   }
 
@@ -596,9 +592,9 @@ class LineParser {
 
 }  // namespace
 
-Result<std::vector<ProtocolEntry>> ReadProtocol(std::string_view jsonl) {
+Result<std::vector<ProtocolEntry>> ReadSessionLog(std::string_view jsonl) {
   if (jsonl.size() > kMaxProtocolFileBytes)
-    return MakeError("the session protocol is larger than 16 MiB");
+    return MakeError("the session log is larger than 16 MiB");
   std::vector<ProtocolEntry> entries;
   size_t pos = 0;
   for (size_t number = 1; pos < jsonl.size(); ++number) {
@@ -606,16 +602,14 @@ Result<std::vector<ProtocolEntry>> ReadProtocol(std::string_view jsonl) {
     const size_t length =
         (end == std::string_view::npos ? jsonl.size() : end) - pos;
     if (length > kMaxProtocolLineBytes) {
-      return MakeError("session protocol line " + std::to_string(number) +
+      return MakeError("session log line " + std::to_string(number) +
                        ": longer than 1 MiB");
     }
     if (end == std::string_view::npos) {
-      return MakeError("session protocol line " + std::to_string(number) +
+      return MakeError("session log line " + std::to_string(number) +
                        ": not terminated (cut off?)");
     }
-    auto entry = LineParser(jsonl.substr(pos, length), number).Parse();
-    if (!entry)
-      return Unexpected(std::move(entry).error());
+    TETHER_TRY(entry, LineParser(jsonl.substr(pos, length), number).Parse());
     entries.push_back(*std::move(entry));
     pos = end + 1;
   }

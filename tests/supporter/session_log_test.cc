@@ -1,4 +1,4 @@
-#include "supporter-app/core/session_protocol.h"
+#include "supporter-app/core/session_log.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@
 namespace tether::supporter {
 namespace {
 
-using Fields = SessionProtocol::Fields;
+using Fields = SessionLog::Fields;
 
 std::string ReadAll(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,7 +35,7 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-class SessionProtocolTest : public ::testing::Test {
+class SessionLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string templ =
@@ -52,9 +52,9 @@ class SessionProtocolTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<SessionProtocol> MakeProtocol(
+  std::unique_ptr<SessionLog> MakeProtocol(
       const std::string& code = "12345678") {
-    auto protocol = SessionProtocol::Create(dir_, code, clock_);
+    auto protocol = SessionLog::Create(dir_, code, clock_);
     EXPECT_TRUE(protocol.has_value()) << protocol.error().message;
     return protocol ? *std::move(protocol) : nullptr;
   }
@@ -63,7 +63,7 @@ class SessionProtocolTest : public ::testing::Test {
   test::ManualClock clock_;
 };
 
-TEST_F(SessionProtocolTest, CreatesBothFilesPrivateNamedByUtcTimeAndCode) {
+TEST_F(SessionLogTest, CreatesBothFilesPrivateNamedByUtcTimeAndCode) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   EXPECT_EQ(protocol->json_path(), dir_ / "2026-11-23_14-02-11_12345678.jsonl");
@@ -77,12 +77,12 @@ TEST_F(SessionProtocolTest, CreatesBothFilesPrivateNamedByUtcTimeAndCode) {
   }
 }
 
-TEST_F(SessionProtocolTest, WritesTheJsonLineAndTheReadableLine) {
+TEST_F(SessionLogTest, WritesTheJsonLineAndTheReadableLine) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   ASSERT_TRUE(
       protocol
-          ->Write(ProtocolEvent::kConsentAnswered,
+          ->Write(SessionLogEvent::kConsentAnswered,
                   {{"permission", "remote control"}, {"granted", "yes"}})
           .has_value());
   EXPECT_EQ(ReadAll(protocol->json_path()),
@@ -93,85 +93,85 @@ TEST_F(SessionProtocolTest, WritesTheJsonLineAndTheReadableLine) {
             "2026-11-23 14:02:11 UTC  Customer allowed: remote control\n");
 }
 
-TEST_F(SessionProtocolTest, EveryEventHasANameAndReadsBack) {
+TEST_F(SessionLogTest, EveryEventHasANameAndReadsBack) {
   struct Case {
-    ProtocolEvent event;
+    SessionLogEvent event;
     const char* name;
     Fields fields;
     const char* readable;  // after the time stamp
   };
   const std::vector<Case> cases = {
-      {ProtocolEvent::kSessionStarted,
+      {SessionLogEvent::kSessionStarted,
        "session_started",
        {{"code", "12345678"}, {"technician", "alice"}, {"relay", "relay:443"}},
        "Session started (code: 12345678, technician: alice, relay: "
        "relay:443)"},
-      {ProtocolEvent::kCustomerJoined,
+      {SessionLogEvent::kCustomerJoined,
        "customer_joined",
        {{"host", "pc-7"}, {"user", "bob"}, {"address", "10.0.0.7"}},
        "Customer joined (host: pc-7, user: bob, address: 10.0.0.7)"},
-      {ProtocolEvent::kJoinAccepted,
+      {SessionLogEvent::kJoinAccepted,
        "join_accepted",
        {},
        "Technician accepted the customer"},
-      {ProtocolEvent::kJoinRejected,
+      {SessionLogEvent::kJoinRejected,
        "join_rejected",
        {},
        "Technician turned the customer away"},
-      {ProtocolEvent::kSasShown,
+      {SessionLogEvent::kSasShown,
        "sas_shown",
        {{"sas", "123 456"}},
        "Security code shown: 123 456"},
-      {ProtocolEvent::kTermsAnswered,
+      {SessionLogEvent::kTermsAnswered,
        "terms_answered",
        {{"agreed", "yes"}},
        "Customer agreed to the terms"},
-      {ProtocolEvent::kConsentAsked,
+      {SessionLogEvent::kConsentAsked,
        "consent_asked",
        {{"permission", "view"}, {"detail", "whole desktop"}},
        "Asked the customer: view (detail: whole desktop)"},
-      {ProtocolEvent::kConsentAnswered,
+      {SessionLogEvent::kConsentAnswered,
        "consent_answered",
        {{"permission", "file transfer"}, {"granted", "no"}},
        "Customer refused: file transfer"},
-      {ProtocolEvent::kControlOn, "control_on", {}, "Remote control on"},
-      {ProtocolEvent::kControlOff,
+      {SessionLogEvent::kControlOn, "control_on", {}, "Remote control on"},
+      {SessionLogEvent::kControlOff,
        "control_off",
        {{"by", "customer"}},
        "Remote control off (by: customer)"},
-      {ProtocolEvent::kViewSwitch,
+      {SessionLogEvent::kViewSwitch,
        "view_switch",
        {{"on", "monitor 2"}},
        "View switch (on: monitor 2)"},
-      {ProtocolEvent::kFileOffered,
+      {SessionLogEvent::kFileOffered,
        "file_offered",
        {{"name", "log.txt"}, {"size", "12"}, {"sha256", "ab"}},
        "File offered: log.txt (size: 12, sha256: ab)"},
-      {ProtocolEvent::kFileDone,
+      {SessionLogEvent::kFileDone,
        "file_done",
        {{"name", "log.txt"}, {"size", "12"}, {"result", "saved"}},
        "File log.txt: saved (size: 12)"},
-      {ProtocolEvent::kChat,
+      {SessionLogEvent::kChat,
        "chat",
        {{"from", "technician"}, {"text", "hi"}},
        "Chat from technician: hi"},
-      {ProtocolEvent::kClipboardSent,
+      {SessionLogEvent::kClipboardSent,
        "clipboard_sent",
        {{"bytes", "42"}},
        "Clipboard sent (bytes: 42)"},
-      {ProtocolEvent::kRecordingStarted,
+      {SessionLogEvent::kRecordingStarted,
        "recording_started",
        {{"path", "/r/a.webm"}},
        "Recording started: /r/a.webm"},
-      {ProtocolEvent::kRecordingStopped,
+      {SessionLogEvent::kRecordingStopped,
        "recording_stopped",
        {{"path", "/r/a.webm"}, {"frames", "60"}, {"duration", "2 s"}},
        "Recording stopped: /r/a.webm (frames: 60, duration: 2 s)"},
-      {ProtocolEvent::kEmergencyStop,
+      {SessionLogEvent::kEmergencyStop,
        "emergency_stop",
        {},
        "Customer pressed STOP"},
-      {ProtocolEvent::kSessionEnded,
+      {SessionLogEvent::kSessionEnded,
        "session_ended",
        {{"reason", "stop"}, {"message", "bye"}},
        "Session ended (reason: stop, message: bye)"},
@@ -179,15 +179,16 @@ TEST_F(SessionProtocolTest, EveryEventHasANameAndReadsBack) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   for (const auto& c : cases) {
-    EXPECT_STREQ(ProtocolEventName(c.event), c.name);
-    EXPECT_EQ(ProtocolEventFromName(c.name), c.event);
+    EXPECT_STREQ(SessionLogEventName(c.event), c.name);
+    EXPECT_EQ(SessionLogEventFromName(c.name), c.event);
     ASSERT_TRUE(protocol->Write(c.event, c.fields).has_value()) << c.name;
     clock_.Advance(std::chrono::milliseconds(1001));
   }
-  EXPECT_STREQ(ProtocolEventName(static_cast<ProtocolEvent>(999)), "unknown");
-  EXPECT_EQ(ProtocolEventFromName("nope"), std::nullopt);
+  EXPECT_STREQ(SessionLogEventName(static_cast<SessionLogEvent>(999)),
+               "unknown");
+  EXPECT_EQ(SessionLogEventFromName("nope"), std::nullopt);
 
-  auto entries = ReadProtocol(ReadAll(protocol->json_path()));
+  auto entries = ReadSessionLog(ReadAll(protocol->json_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_EQ(entries->size(), cases.size());
   const auto text = Lines(ReadAll(protocol->text_path()));
@@ -202,22 +203,22 @@ TEST_F(SessionProtocolTest, EveryEventHasANameAndReadsBack) {
   EXPECT_EQ(text[1].substr(0, 25), "2026-11-23 14:02:12 UTC  ");
 }
 
-TEST_F(SessionProtocolTest, EscapesJsonAndReplacesInvalidUtf8) {
+TEST_F(SessionLogTest, EscapesJsonAndReplacesInvalidUtf8) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   const std::string nasty = std::string("q\"b\\n\nt\tc\x01") + '\0' + "\x7f" +
                             "é\xe2\x80\xa8" + "bad\xff\xc3(" + "\xed\xa0\x80";
-  ASSERT_TRUE(
-      protocol
-          ->Write(ProtocolEvent::kChat, {{"from", "customer"}, {"text", nasty}})
-          .has_value());
+  ASSERT_TRUE(protocol
+                  ->Write(SessionLogEvent::kChat,
+                          {{"from", "customer"}, {"text", nasty}})
+                  .has_value());
   const std::string json = ReadAll(protocol->json_path());
   EXPECT_NE(json.find(R"("text":"q\"b\\n\nt\tc\u0001\u0000\u007fé\u2028bad)"
                       "\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd"
                       "\xef\xbf\xbd\"}\n"),
             std::string::npos)
       << json;
-  auto entries = ReadProtocol(json);
+  auto entries = ReadSessionLog(json);
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_EQ(entries->size(), 1u);
   const std::string expected = std::string("q\"b\\n\nt\tc\x01") + '\0' +
@@ -233,36 +234,36 @@ TEST_F(SessionProtocolTest, EscapesJsonAndReplacesInvalidUtf8) {
       << text[0];
 }
 
-TEST_F(SessionProtocolTest, ReadableTextDropsBidiOverrides) {
+TEST_F(SessionLogTest, ReadableTextDropsBidiOverrides) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   // U+202E would show "exe.txt" reversed in a viewer.
   ASSERT_TRUE(protocol
-                  ->Write(ProtocolEvent::kFileOffered,
+                  ->Write(SessionLogEvent::kFileOffered,
                           {{"name", "a\xe2\x80\xaetxt.exe"}})
                   .has_value());
   const std::string text = ReadAll(protocol->text_path());
   EXPECT_EQ(text.find("\xe2\x80\xae"), std::string::npos);
   EXPECT_NE(text.find("a\xef\xbf\xbdtxt.exe"), std::string::npos);
   // The JSON keeps the exact name.
-  auto entries = ReadProtocol(ReadAll(protocol->json_path()));
+  auto entries = ReadSessionLog(ReadAll(protocol->json_path()));
   ASSERT_TRUE(entries.has_value());
   EXPECT_EQ((*entries)[0].fields[0].second, "a\xe2\x80\xaetxt.exe");
 }
 
-TEST_F(SessionProtocolTest, CutsHugeValuesSoTheReaderTakesThem) {
+TEST_F(SessionLogTest, CutsHugeValuesSoTheReaderTakesThem) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   // Worst case for escaping: every byte becomes six.
   Fields fields;
   for (size_t i = 0; i < kMaxFields; ++i)
     fields.emplace_back("f" + std::to_string(i), std::string(100000, '\x01'));
-  ASSERT_TRUE(protocol->Write(ProtocolEvent::kChat, fields).has_value());
+  ASSERT_TRUE(protocol->Write(SessionLogEvent::kChat, fields).has_value());
   ASSERT_TRUE(protocol
-                  ->Write(ProtocolEvent::kChat,
+                  ->Write(SessionLogEvent::kChat,
                           {{"text", std::string(20000, 'x') + "€€€"}})
                   .has_value());
-  auto entries = ReadProtocol(ReadAll(protocol->json_path()));
+  auto entries = ReadSessionLog(ReadAll(protocol->json_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_EQ(entries->size(), 2u);
   const std::string& cut = (*entries)[1].fields[0].second;
@@ -270,18 +271,18 @@ TEST_F(SessionProtocolTest, CutsHugeValuesSoTheReaderTakesThem) {
   EXPECT_TRUE(cut.ends_with("x [truncated]"));
 }
 
-TEST_F(SessionProtocolTest, NeverReplacesAnExistingProtocol) {
+TEST_F(SessionLogTest, NeverReplacesAnExistingProtocol) {
   const auto json = dir_ / "2026-11-23_14-02-11_12345678.jsonl";
   const auto text = dir_ / "2026-11-23_14-02-11_12345678.txt";
   { std::ofstream(json) << "earlier\n"; }
-  EXPECT_FALSE(SessionProtocol::Create(dir_, "12345678", clock_).has_value());
+  EXPECT_FALSE(SessionLog::Create(dir_, "12345678", clock_).has_value());
   EXPECT_EQ(ReadAll(json), "earlier\n");
   EXPECT_FALSE(std::filesystem::exists(text));
 
   // Only the .txt exists: the .jsonl made meanwhile goes again.
   std::filesystem::remove(json);
   { std::ofstream(text) << "earlier\n"; }
-  EXPECT_FALSE(SessionProtocol::Create(dir_, "12345678", clock_).has_value());
+  EXPECT_FALSE(SessionLog::Create(dir_, "12345678", clock_).has_value());
   EXPECT_EQ(ReadAll(text), "earlier\n");
   EXPECT_FALSE(std::filesystem::exists(json));
 
@@ -289,40 +290,38 @@ TEST_F(SessionProtocolTest, NeverReplacesAnExistingProtocol) {
   std::filesystem::remove(text);
   const auto target = dir_ / "target";
   std::filesystem::create_symlink(target, json);
-  EXPECT_FALSE(SessionProtocol::Create(dir_, "12345678", clock_).has_value());
+  EXPECT_FALSE(SessionLog::Create(dir_, "12345678", clock_).has_value());
   EXPECT_FALSE(std::filesystem::exists(target));
 }
 
-TEST_F(SessionProtocolTest, RejectsBadCodesFoldersAndFields) {
+TEST_F(SessionLogTest, RejectsBadCodesFoldersAndFields) {
   for (const char* code : {"", "../x", "a/b", "12 34", "x\n"}) {
-    EXPECT_FALSE(SessionProtocol::Create(dir_, code, clock_).has_value())
-        << code;
+    EXPECT_FALSE(SessionLog::Create(dir_, code, clock_).has_value()) << code;
   }
   EXPECT_FALSE(
-      SessionProtocol::Create(std::string(64, 'x'), "1", clock_).has_value());
-  EXPECT_FALSE(
-      SessionProtocol::Create(dir_ / "missing", "1", clock_).has_value());
+      SessionLog::Create(std::string(64, 'x'), "1", clock_).has_value());
+  EXPECT_FALSE(SessionLog::Create(dir_ / "missing", "1", clock_).has_value());
 
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
   EXPECT_FALSE(
-      protocol->Write(ProtocolEvent::kChat, {{"time", "x"}}).has_value());
+      protocol->Write(SessionLogEvent::kChat, {{"time", "x"}}).has_value());
   EXPECT_FALSE(
-      protocol->Write(ProtocolEvent::kChat, {{"event", "x"}}).has_value());
-  EXPECT_FALSE(protocol->Write(ProtocolEvent::kChat, {{"a", "1"}, {"a", "2"}})
+      protocol->Write(SessionLogEvent::kChat, {{"event", "x"}}).has_value());
+  EXPECT_FALSE(protocol->Write(SessionLogEvent::kChat, {{"a", "1"}, {"a", "2"}})
                    .has_value());
   EXPECT_FALSE(protocol
-                   ->Write(ProtocolEvent::kChat,
+                   ->Write(SessionLogEvent::kChat,
                            {{std::string(kMaxFieldNameBytes + 1, 'n'), "1"}})
                    .has_value());
   EXPECT_FALSE(
-      protocol->Write(ProtocolEvent::kChat, {{"bad\xff", "1"}}).has_value());
+      protocol->Write(SessionLogEvent::kChat, {{"bad\xff", "1"}}).has_value());
   Fields many;
   for (size_t i = 0; i <= kMaxFields; ++i)
     many.emplace_back("f" + std::to_string(i), "v");
-  EXPECT_FALSE(protocol->Write(ProtocolEvent::kChat, many).has_value());
+  EXPECT_FALSE(protocol->Write(SessionLogEvent::kChat, many).has_value());
   EXPECT_FALSE(
-      protocol->Write(static_cast<ProtocolEvent>(999), {}).has_value());
+      protocol->Write(static_cast<SessionLogEvent>(999), {}).has_value());
   // Nothing of it was written.
   EXPECT_EQ(ReadAll(protocol->json_path()), "");
   EXPECT_EQ(ReadAll(protocol->text_path()), "");
@@ -330,10 +329,10 @@ TEST_F(SessionProtocolTest, RejectsBadCodesFoldersAndFields) {
 
 // A full disk, for real: the file size limit makes write(2) fail with
 // EFBIG part-way through a line, as ENOSPC would.
-TEST_F(SessionProtocolTest, DiskErrorIsReportedAndTheNextWriteRetries) {
+TEST_F(SessionLogTest, DiskErrorIsReportedAndTheNextWriteRetries) {
   auto protocol = MakeProtocol();
   ASSERT_TRUE(protocol);
-  ASSERT_TRUE(protocol->Write(ProtocolEvent::kControlOn).has_value());
+  ASSERT_TRUE(protocol->Write(SessionLogEvent::kControlOn).has_value());
   const std::string json_before = ReadAll(protocol->json_path());
   const std::string text_before = ReadAll(protocol->text_path());
 
@@ -344,9 +343,9 @@ TEST_F(SessionProtocolTest, DiskErrorIsReportedAndTheNextWriteRetries) {
   small.rlim_cur = std::max(json_before.size(), text_before.size()) + 10;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
   auto failed =
-      protocol->Write(ProtocolEvent::kChat,
+      protocol->Write(SessionLogEvent::kChat,
                       {{"from", "customer"}, {"text", std::string(500, 'z')}});
-  auto failed_again = protocol->Write(ProtocolEvent::kControlOff);
+  auto failed_again = protocol->Write(SessionLogEvent::kControlOff);
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
   std::signal(SIGXFSZ, old_handler);
 
@@ -359,29 +358,29 @@ TEST_F(SessionProtocolTest, DiskErrorIsReportedAndTheNextWriteRetries) {
   EXPECT_EQ(ReadAll(protocol->json_path()), json_before);
   EXPECT_EQ(ReadAll(protocol->text_path()), text_before);
 
-  ASSERT_TRUE(protocol->Write(ProtocolEvent::kEmergencyStop).has_value());
-  auto entries = ReadProtocol(ReadAll(protocol->json_path()));
+  ASSERT_TRUE(protocol->Write(SessionLogEvent::kEmergencyStop).has_value());
+  auto entries = ReadSessionLog(ReadAll(protocol->json_path()));
   ASSERT_TRUE(entries.has_value()) << entries.error().message;
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[1].event, "emergency_stop");
   EXPECT_EQ(Lines(ReadAll(protocol->text_path())).size(), 2u);
 }
 
-TEST_F(SessionProtocolTest, ReadOnlyFolderFailsAtCreate) {
+TEST_F(SessionLogTest, ReadOnlyFolderFailsAtCreate) {
   if (geteuid() == 0)
     GTEST_SKIP() << "root writes into read-only folders";
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_read |
                                          std::filesystem::perms::owner_exec);
-  auto protocol = SessionProtocol::Create(dir_, "12345678", clock_);
+  auto protocol = SessionLog::Create(dir_, "12345678", clock_);
   ASSERT_FALSE(protocol.has_value());
   EXPECT_NE(protocol.error().message.find("cannot create"), std::string::npos);
 }
 
 TEST(ReadProtocolTest, AcceptsEmptyInputAndEscapes) {
-  auto none = ReadProtocol("");
+  auto none = ReadSessionLog("");
   ASSERT_TRUE(none.has_value());
   EXPECT_TRUE(none->empty());
-  auto one = ReadProtocol(
+  auto one = ReadSessionLog(
       R"({"time":"2026-01-02T03:04:05.006Z","event":"chat","text":"\u00e9\u00C9\"\\\b\f\n\r\t"})"
       "\n");
   ASSERT_TRUE(one.has_value()) << one.error().message;
@@ -457,7 +456,7 @@ TEST(ReadProtocolTest, RejectsAnythingWriteDoesNotProduceNamingTheLine) {
   };
   for (const auto& [input, why] : bad) {
     // As the third line, so the error must name line 3.
-    auto result = ReadProtocol(good + good + input + good);
+    auto result = ReadSessionLog(good + good + input + good);
     ASSERT_FALSE(result.has_value()) << input;
     EXPECT_NE(result.error().message.find("line 3: "), std::string::npos)
         << result.error().message;
@@ -465,7 +464,7 @@ TEST(ReadProtocolTest, RejectsAnythingWriteDoesNotProduceNamingTheLine) {
         << "input: " << input << "\nerror: " << result.error().message;
   }
   // A last line without its newline was cut off (a crash mid-write).
-  auto cut = ReadProtocol(good + good + good.substr(0, good.size() - 1));
+  auto cut = ReadSessionLog(good + good + good.substr(0, good.size() - 1));
   ASSERT_FALSE(cut.has_value());
   EXPECT_NE(cut.error().message.find("line 3: not terminated"),
             std::string::npos);
@@ -473,19 +472,19 @@ TEST(ReadProtocolTest, RejectsAnythingWriteDoesNotProduceNamingTheLine) {
   auto many = head + R"("chat")";
   for (size_t i = 0; i <= kMaxFields; ++i)
     many += ",\"f" + std::to_string(i) + "\":\"v\"";
-  auto too_many = ReadProtocol(many + "}\n");
+  auto too_many = ReadSessionLog(many + "}\n");
   ASSERT_FALSE(too_many.has_value());
   EXPECT_NE(too_many.error().message.find("too many"), std::string::npos);
 }
 
 TEST(ReadProtocolTest, SizeLimits) {
   const std::string long_line(kMaxProtocolLineBytes + 1, 'x');
-  auto line = ReadProtocol(long_line + "\n");
+  auto line = ReadSessionLog(long_line + "\n");
   ASSERT_FALSE(line.has_value());
   EXPECT_NE(line.error().message.find("line 1: longer than"),
             std::string::npos);
   const std::string huge(kMaxProtocolFileBytes + 1, '\n');
-  auto file = ReadProtocol(huge);
+  auto file = ReadSessionLog(huge);
   ASSERT_FALSE(file.has_value());
   EXPECT_NE(file.error().message.find("16 MiB"), std::string::npos);
 }
