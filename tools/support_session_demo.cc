@@ -530,7 +530,7 @@ int Run(const fs::path& screenshots, const fs::path& records) {
   shots.Take(technician, "technician-ended");
   Step(
       "technician: the console shows the session ended by the customer; "
-      "the protocol has every step");
+      "the session log has every step");
 
   Begin("the customer saves the receipt");
   auto ended = Check(customer.WaitForWindow("session ended", kWindowWait),

@@ -48,8 +48,8 @@ bool IsEightDigits(const std::string& code) {
          });
 }
 
-// Runs `call` once after `delay` on a thread of its own, unless cancelled
-// (the destructor cancels and joins).
+// The customer's session: the engine, the policy, the sender, the input
+// gate, files and the STOP hotkey, wired on the app thread.
 class CustomerSessionImpl final : public CustomerSession,
                                   public protocol::PeerSession::Observer,
                                   public PolicyActions {
