@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "crypto/random.h"
 #include "protocol/messages.h"
 #include "protocol/relay.pb.h"
@@ -27,13 +28,8 @@ constexpr size_t kEnvelopeOverhead = 64;
 // parser checks proto3 strings), so cut at a character boundary: half a
 // character would make the JoinRequest unparseable for the technician.
 std::string CleanName(const std::string& name) {
-  size_t length = std::min(name.size(), kMaxDisplayNameBytes);
-  while (length > 0 && length < name.size() &&
-         (static_cast<unsigned char>(name[length]) & 0xC0) == 0x80) {
-    --length;  // name[length] continues the character before it
-  }
   std::string out;
-  for (char c : std::string_view(name).substr(0, length)) {
+  for (char c : CutUtf8(name, kMaxDisplayNameBytes)) {
     const auto u = static_cast<unsigned char>(c);
     out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
   }
