@@ -15,14 +15,17 @@
 namespace tether {
 
 // The error most Tether functions return. `kind` separates failures worth
-// retrying (a busy resource, a network hiccup) from those that are not.
+// retrying (a busy resource, a network hiccup) from those that are not, and
+// both from a person's "no" (a system dialog cancelled), which callers
+// report as a refusal rather than a fault.
 struct Error {
-  enum class Kind { kPermanent, kTemporary };
+  enum class Kind { kPermanent, kTemporary, kDeclined };
 
   std::string message;
   Kind kind = Kind::kPermanent;
 
   bool temporary() const { return kind == Kind::kTemporary; }
+  bool declined() const { return kind == Kind::kDeclined; }
 };
 
 template <typename E>
@@ -45,6 +48,9 @@ inline Unexpected<Error> MakeError(std::string message) {
 }
 inline Unexpected<Error> MakeTemporaryError(std::string message) {
   return Unexpected(Error{std::move(message), Error::Kind::kTemporary});
+}
+inline Unexpected<Error> MakeDeclinedError(std::string message) {
+  return Unexpected(Error{std::move(message), Error::Kind::kDeclined});
 }
 
 namespace internal {

@@ -52,6 +52,16 @@ pkg_check_modules(XCB_DAMAGE REQUIRED IMPORTED_TARGET xcb-damage)
 pkg_check_modules(XCB_XFIXES REQUIRED IMPORTED_TARGET xcb-xfixes)
 pkg_check_modules(XCB_RANDR REQUIRED IMPORTED_TARGET xcb-randr)
 pkg_check_modules(XCB_XTEST REQUIRED IMPORTED_TARGET xcb-xtest)
+# desktop/portal/: Wayland through xdg-desktop-portal (D-Bus with GDBus)
+# and PipeWire. Their headers are C with casts our warnings would flag:
+# included as system headers.
+pkg_check_modules(GIO REQUIRED IMPORTED_TARGET gio-2.0 gio-unix-2.0)
+pkg_check_modules(PIPEWIRE REQUIRED IMPORTED_TARGET libpipewire-0.3)
+foreach(target PkgConfig::GIO PkgConfig::PIPEWIRE)
+  get_target_property(dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
+  set_target_properties(${target} PROPERTIES
+    INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${dirs}")
+endforeach()
 
 # codec/: libvpx (VP8/VP9) and libyuv (colour conversion). Debian 12's
 # libyuv-dev ships no pkg-config file; look it up directly.

@@ -123,14 +123,14 @@ void ScreenSender::Run() {
   const Clock& clock = Clock::System();
   Loop loop;
   bool link_full = false;
-  const auto fail = [&](const std::string& reason) {
-    log::Warn("screen: capture stopped: {}", reason);
+  const auto fail = [&](const Error& error) {
+    log::Warn("screen: capture stopped: {}", error.message);
     loop.Reset();
     {
       std::lock_guard lock(send_mutex_);
       active_ = false;
     }
-    failed_(reason);
+    failed_(error);
   };
 
   while (true) {
@@ -167,9 +167,12 @@ void ScreenSender::Run() {
             desktop::CaptureOptions capture;
             capture.display = options_.display;
             capture.source = *source;
+            // On Wayland the desktop's dialog is open meanwhile; Stop()
+            // gives it up.
+            capture.abandon = [this] { return !active_.load(); };
             auto capturer = desktop::ScreenCapturer::Create(capture);
             if (!capturer) {
-              fail(capturer.error().message);
+              fail(capturer.error());
               break;
             }
             loop.capturer = std::move(*capturer);
@@ -181,12 +184,12 @@ void ScreenSender::Run() {
                 });
             auto encoder = codec::VpxEncoder::Create(options_.codec);
             if (!encoder) {
-              fail(encoder.error().message);
+              fail(encoder.error());
               break;
             }
             loop.encoder = std::move(*encoder);
             if (options_.send_cursor) {
-              auto cursor = desktop::CursorMonitor::Create(options_.display);
+              auto cursor = loop.capturer->CreateCursorMonitor();
               if (cursor) {
                 loop.cursor = std::move(*cursor);
               } else {
@@ -196,7 +199,7 @@ void ScreenSender::Run() {
             }
           } else if (auto selected = loop.capturer->SelectSource(*source);
                      !selected) {
-            fail(selected.error().message);
+            fail(selected.error());
             break;
           }
           loop.encoder->RequestKeyFrame();
@@ -234,7 +237,7 @@ void ScreenSender::Run() {
     loop.frame.reset();  // lets the capturer reuse its buffer
     loop.capturer->CaptureFrame();
     if (loop.status == desktop::CaptureStatus::kErrorPermanent) {
-      fail("the screen can no longer be captured");
+      fail(Error{"the screen can no longer be captured"});
       continue;
     }
     if (loop.cursor) {
@@ -279,7 +282,8 @@ void ScreenSender::Run() {
     auto encoded = loop.encoder->Encode(*loop.frame, params);
     if (!encoded) {
       loop.pacer->OnFrameEncoded(false);
-      fail("the screen could not be encoded: " + encoded.error().message);
+      fail(
+          Error{"the screen could not be encoded: " + encoded.error().message});
       continue;
     }
     proto::PeerMessage message;

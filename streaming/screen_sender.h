@@ -35,12 +35,13 @@ class ScreenSender {
   using SendFunction = std::function<bool(proto::PeerMessage)>;
   // Bytes waiting to go out (PeerSession::pending_bytes()).
   using PendingFunction = std::function<size_t()>;
-  // A capture that cannot go on (display gone, source vanished); called on
+  // A capture that cannot go on (display gone, source vanished, or on
+  // Wayland the desktop's dialog cancelled: a declined error); called on
   // the sender's thread, after which the sender is stopped.
-  using FailureFunction = std::function<void(const std::string& reason)>;
+  using FailureFunction = std::function<void(const Error& error)>;
 
   struct Options {
-    std::string display;  // empty: $DISPLAY
+    std::string display;  // empty: this session's desktop (X11 or Wayland)
     codec::Codec codec = codec::Codec::kVp8;
     // Nothing is captured while more than this waits to be sent.
     size_t max_pending_bytes = 512 * 1024;

@@ -37,6 +37,9 @@ struct PermissionPrompt {
   // PERMISSION_VIEW_SCREEN: what would be shown, in words ("your whole
   // screen", "monitor 2 (HDMI-1)", "the window “Invoice.pdf”").
   std::string view_description;
+  // PERMISSION_VIEW_SCREEN and PERMISSION_REMOTE_CONTROL: after a yes the
+  // desktop's own dialog asks too (Wayland), so the prompt says what comes.
+  bool desktop_asks_next = false;
   // PERMISSION_SEND_FILE: the sanitised name, size and where it will be
   // saved if allowed.
   std::string file_name;

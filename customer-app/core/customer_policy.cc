@@ -309,7 +309,7 @@ void CustomerPolicy::Tick() {
   AskTerms();
 }
 
-void CustomerPolicy::ViewFailed(const std::string& reason) {
+void CustomerPolicy::ViewFailed(const Error& error) {
   if (phase_ != Phase::kActive || !viewing_)
     return;
   viewing_ = false;
@@ -317,8 +317,36 @@ void CustomerPolicy::ViewFailed(const std::string& reason) {
   proto::PeerMessage revoke;
   revoke.mutable_revoke()->set_permission(proto::PERMISSION_VIEW_SCREEN);
   actions_.Send(std::move(revoke));
-  log::Warn("session: the view ended: {}", reason);
-  Record("Your screen could no longer be shared: " + reason + ".");
+  if (error.declined()) {
+    // The customer said no in the desktop's own dialog: a refusal, not a
+    // fault.
+    log::Info("consent: screen view refused in the system's dialog");
+    Record("You did not share your screen in your computer's own dialog, so " +
+           Technician() + " cannot see it.");
+  } else {
+    log::Warn("session: the view ended: {}", error.message);
+    Record("Your screen could no longer be shared: " + error.message + ".");
+  }
+  NotifyGrants();
+}
+
+void CustomerPolicy::ControlFailed(const Error& error) {
+  if (phase_ != Phase::kActive || !control_)
+    return;
+  ControlOff();
+  proto::PeerMessage revoke;
+  revoke.mutable_revoke()->set_permission(proto::PERMISSION_REMOTE_CONTROL);
+  actions_.Send(std::move(revoke));
+  if (error.declined()) {
+    log::Info("consent: remote control refused in the system's dialog");
+    Record(
+        "You did not allow remote interaction in your computer's own "
+        "dialog, so " +
+        Technician() + " cannot control it.");
+  } else {
+    log::Warn("session: remote control ended: {}", error.message);
+    Record("Remote control could not be used: " + error.message + ".");
+  }
   NotifyGrants();
 }
 
@@ -433,6 +461,10 @@ void CustomerPolicy::HandleConsentRequest(
   pending.prompt.permission = permission;
   pending.prompt.technician = Technician();
   pending.prompt.reason = request.reason().substr(0, limits_.max_chat_bytes);
+  pending.prompt.desktop_asks_next =
+      (permission == proto::PERMISSION_VIEW_SCREEN ||
+       permission == proto::PERMISSION_REMOTE_CONTROL) &&
+      actions_.DesktopAsksToo();
 
   bool already = false;
   switch (permission) {

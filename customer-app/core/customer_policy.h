@@ -118,6 +118,9 @@ class PolicyActions {
   // the customer). Called before the prompt shows; input that arrives while
   // it is open is refused by the policy itself.
   virtual void PromptOpening() = 0;
+  // Whether the desktop's own dialog asks the customer too once they
+  // allowed viewing or control (Wayland's portal): the prompt says so.
+  virtual bool DesktopAsksToo() const { return false; }
   virtual void FrameAcked(const proto::FrameAck& /*ack*/) {}
   virtual void KeyFrameRequested() {}
   // A frame of the technician's screen; only ever called while the
@@ -178,9 +181,15 @@ class CustomerPolicy {
   // terms when the technician's app sent none.
   void Tick();
   std::optional<Clock::SteadyTime> terms_deadline() const;
-  // The allowed view cannot be captured (display gone, window closed): the
-  // view ends, the technician is told (Revoke), the receipt says why.
-  void ViewFailed(const std::string& reason);
+  // The allowed view cannot be captured (display gone, window closed), or
+  // the customer cancelled the desktop's own sharing dialog (a declined
+  // error: a refusal): the view ends, the technician is told (Revoke), the
+  // receipt says why.
+  void ViewFailed(const Error& error);
+  // The allowed control cannot be used (Wayland: the desktop's dialog was
+  // cancelled or interaction not allowed, the desktop has no remote
+  // desktop service): control ends as ViewFailed ends the view.
+  void ControlFailed(const Error& error);
   // The technician's screen cannot be shown (its frames keep failing to
   // decode: a broken or hostile app): the view switch ends and is taken
   // back like the customer's own "Stop showing", the receipt says why.

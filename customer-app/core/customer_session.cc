@@ -22,6 +22,7 @@
 #include "customer-app/core/input_gate.h"
 #include "customer-app/core/session_parts.h"
 #include "customer-app/core/view_describer.h"
+#include "desktop/backend.h"
 #include "protocol/file_receiver.h"
 #include "protocol/file_sender.h"
 #include "streaming/screen_sender.h"
@@ -97,7 +98,13 @@ class CustomerSessionImpl final : public CustomerSession,
       }
       injector = std::move(*created);
     }
-    gate_ = std::make_unique<InputGate>(std::move(injector));
+    gate_ = std::make_unique<InputGate>(std::move(injector),
+                                        [this](const Error& error) {
+                                          Post([this, error] {
+                                            if (policy_)
+                                              policy_->ControlFailed(error);
+                                          });
+                                        });
     views_ = std::make_unique<ViewDescriber>(config.display);
     streaming::ScreenSender::Options screen;
     screen.display = config.display;
@@ -108,10 +115,10 @@ class CustomerSessionImpl final : public CustomerSession,
           return engine_->Send(std::move(message));
         },
         [this] { return engine_->pending_bytes(); },
-        [this](const std::string& reason) {
-          Post([this, reason] {
+        [this](const Error& error) {
+          Post([this, error] {
             if (policy_)
-              policy_->ViewFailed(reason);
+              policy_->ViewFailed(error);
           });
         });
     outgoing_ = std::make_unique<protocol::FileSender>(OutgoingCallbacks());
@@ -322,10 +329,9 @@ class CustomerSessionImpl final : public CustomerSession,
   void StartView(const proto::ViewTarget& target) override {
     auto source = views_->Resolve(target);
     if (!source) {
-      const std::string reason = source.error().message;
-      Post([this, reason] {
+      Post([this, error = source.error()] {
         if (policy_)
-          policy_->ViewFailed(reason);
+          policy_->ViewFailed(error);
       });
       return;
     }
@@ -334,6 +340,10 @@ class CustomerSessionImpl final : public CustomerSession,
   }
 
   void StopView() override { sender_->Stop(); }
+
+  bool DesktopAsksToo() const override {
+    return desktop::SystemAsksToo(options_.config.display);
+  }
 
   void SetControl(bool enabled) override { gate_->SetControl(enabled); }
 

@@ -8,8 +8,11 @@
 namespace tether::customer {
 
 InputGate::InputGate(std::unique_ptr<desktop::InputInjector> injector,
+                     FailedFunction failed,
                      size_t max_queued)
-    : injector_(std::move(injector)), max_queued_(max_queued) {
+    : injector_(std::move(injector)),
+      failed_function_(std::move(failed)),
+      max_queued_(max_queued) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -33,7 +36,11 @@ void InputGate::SetControl(bool enabled) {
     return;
   const bool was = control_.exchange(enabled);
   if (was && !enabled)
-    InterruptLocked();
+    InterruptLocked(/*end=*/true);
+  if (!was && enabled) {
+    queue_.push_back({.kind = Item::Kind::kBegin, .event = {}});
+    wake_.notify_all();
+  }
 }
 
 void InputGate::PromptOpened() {
@@ -41,7 +48,7 @@ void InputGate::PromptOpened() {
     std::lock_guard lock(mutex_);
     if (stopped_)
       return;
-    InterruptLocked();
+    InterruptLocked(/*end=*/false);
   }
   // The injection in flight stops at its next key; once this lock is ours
   // it has, so the prompt shows only after the last key of the old input
@@ -49,10 +56,19 @@ void InputGate::PromptOpened() {
   std::lock_guard inject(inject_mutex_);
 }
 
-void InputGate::InterruptLocked() {
+void InputGate::InterruptLocked(bool end) {
+  // A Begin() not yet run stays queued (control is still on); the events
+  // go.
+  const bool begin_queued =
+      !end && std::any_of(queue_.begin(), queue_.end(), [](const Item& item) {
+        return item.kind == Item::Kind::kBegin;
+      });
   queue_.clear();
   injector_->Interrupt();
-  queue_.push_back({.release_all = true, .event = {}});
+  queue_.push_back(
+      {.kind = end ? Item::Kind::kEnd : Item::Kind::kReleaseAll, .event = {}});
+  if (begin_queued)
+    queue_.push_back({.kind = Item::Kind::kBegin, .event = {}});
   wake_.notify_all();
 }
 
@@ -66,7 +82,7 @@ bool InputGate::Submit(const proto::InputEvent& event) {
     Drop("the input queue is full");
     return false;
   }
-  queue_.push_back({.release_all = false, .event = event});
+  queue_.push_back({.kind = Item::Kind::kEvent, .event = event});
   wake_.notify_all();
   return true;
 }
@@ -88,6 +104,7 @@ void InputGate::Stop() {
   // buttons Tether pressed go up, so nothing stays held after the app.
   std::lock_guard inject(inject_mutex_);
   injector_->ReleaseAll();
+  injector_->End();
   idle_.notify_all();
 }
 
@@ -116,11 +133,21 @@ void InputGate::Run() {
       if (!stopped_)
         injector_->ClearInterrupt();
     }
+    if (item.kind == Item::Kind::kBegin) {
+      // Not under inject_mutex_: the desktop's dialog may take a while, and
+      // PromptOpened() and Stop() must not wait for it (Stop() makes it
+      // give up).
+      Begin();
+      continue;
+    }
     std::lock_guard inject(inject_mutex_);
     if (stopped_ || injector_->IsBlocked())
       continue;
-    if (item.release_all) {
+    if (item.kind == Item::Kind::kReleaseAll) {
       injector_->ReleaseAll();
+    } else if (item.kind == Item::Kind::kEnd) {
+      injector_->ReleaseAll();
+      injector_->End();
     } else if (control_) {
       Inject(item.event);
     } else {
@@ -129,6 +156,32 @@ void InputGate::Run() {
   }
   std::lock_guard inject(inject_mutex_);
   injector_.reset();  // releases what is held, unless blocked
+}
+
+void InputGate::Begin() {
+  if (stopped_ || !control_)
+    return;
+  auto asked =
+      injector_->Begin([this] { return stopped_.load() || !control_.load(); });
+  if (!asked) {
+    if (!stopped_ && control_) {
+      log::Warn("input: remote control cannot be used: {}",
+                asked.error().message);
+      if (failed_function_)
+        failed_function_(asked.error());
+    }
+    return;
+  }
+  if (!*asked)
+    return;
+  // What the technician sent while the person read the desktop's dialog
+  // was aimed at a picture from before it: dropped, not replayed.
+  std::lock_guard lock(mutex_);
+  const auto stale = std::remove_if(
+      queue_.begin(), queue_.end(),
+      [](const Item& item) { return item.kind == Item::Kind::kEvent; });
+  dropped_ += static_cast<uint64_t>(queue_.end() - stale);
+  queue_.erase(stale, queue_.end());
 }
 
 void InputGate::Inject(const proto::InputEvent& event) {

@@ -11,12 +11,18 @@
 // once no injection is in flight, so after it returns nothing more reaches
 // the display server, however many events are still arriving.
 //
+// Turning control on begins the injector (on Wayland the desktop's own
+// dialog asks the person; input that arrives meanwhile is dropped, and a
+// "no" there ends control through `failed`); turning it off or STOP ends
+// it (on Wayland the portal session closes: the desktop takes no more).
+//
 // Threads: every method may be called from any thread.
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,8 +37,13 @@ namespace tether::customer {
 class InputGate {
  public:
   static constexpr size_t kDefaultMaxQueued = 256;
+  // Control was granted but cannot be used (the injector's Begin() failed:
+  // the desktop's dialog cancelled, no remote desktop service). On the
+  // gate's thread.
+  using FailedFunction = std::function<void(const Error& error)>;
 
   explicit InputGate(std::unique_ptr<desktop::InputInjector> injector,
+                     FailedFunction failed = {},
                      size_t max_queued = kDefaultMaxQueued);
   // Stops the thread; the injector (and with it the keys and buttons the
   // technician still held, unless stopped) is released.
@@ -70,18 +81,26 @@ class InputGate {
 
  private:
   struct Item {
-    bool release_all = false;  // the marker SetControl(false) queues
+    enum class Kind {
+      kEvent,
+      kBegin,       // control turned on
+      kReleaseAll,  // a prompt opened: what is held goes up
+      kEnd,         // control turned off: release, then end
+    };
+    Kind kind = Kind::kEvent;
     proto::InputEvent event;
   };
 
   void Run();
   // Drops the queue, interrupts the injection in flight and queues the
-  // injector's ReleaseAll(). Callers hold mutex_.
-  void InterruptLocked();
+  // injector's ReleaseAll() (and End() with `end`). Callers hold mutex_.
+  void InterruptLocked(bool end);
+  void Begin();
   void Inject(const proto::InputEvent& event);
   void Drop(const char* why);
 
   std::unique_ptr<desktop::InputInjector> injector_;
+  FailedFunction failed_function_;
   const size_t max_queued_;
   std::atomic<bool> control_{false};
   std::atomic<bool> stopped_{false};

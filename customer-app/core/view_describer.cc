@@ -2,14 +2,21 @@
 
 #include <utility>
 
+#include "desktop/backend.h"
+
 namespace tether::customer {
 
 ViewDescriber::ViewDescriber(std::string display)
-    : display_(std::move(display)) {}
+    : display_(std::move(display)),
+      system_picks_(desktop::SystemAsksToo(display_)) {}
 
 ViewDescriber::~ViewDescriber() = default;
 
 Result<std::vector<desktop::MonitorInfo>> ViewDescriber::ListMonitors() {
+  if (system_picks_) {
+    return MakeError(
+        "this desktop shows its own dialog to pick a screen or window");
+  }
   if (!lister_) {
     desktop::CaptureOptions options;
     options.display = display_;
@@ -35,6 +42,8 @@ Result<desktop::WindowInfo> ViewDescriber::FindWindow(uint64_t id) {
 }
 
 Result<std::string> ViewDescriber::Describe(const proto::ViewTarget& target) {
+  if (system_picks_)
+    return std::string("a screen or window that you pick next");
   switch (target.target_case()) {
     case proto::ViewTarget::kMonitorIndex: {
       TETHER_TRY(monitors, ListMonitors());
@@ -56,6 +65,8 @@ Result<std::string> ViewDescriber::Describe(const proto::ViewTarget& target) {
 
 Result<desktop::CaptureSource> ViewDescriber::Resolve(
     const proto::ViewTarget& target) {
+  if (system_picks_)
+    return desktop::CaptureSource::WholeScreen();  // the dialog decides
   switch (target.target_case()) {
     case proto::ViewTarget::kMonitorIndex: {
       TETHER_TRY(monitors, ListMonitors());

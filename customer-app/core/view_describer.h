@@ -4,7 +4,9 @@
 // capture source: the whole screen, one monitor (by its index in the
 // MonitorList the customer sent), or one top-level window that has a
 // title. Asks the display itself (RandR monitors, the window manager's
-// client list); reads no pixels. One thread (the session's app thread).
+// client list); reads no pixels. On Wayland the desktop's own dialog picks
+// the screen or window: every target is "a screen or window that you pick
+// next". One thread (the session's app thread).
 
 #include <memory>
 #include <string>
@@ -33,6 +35,7 @@ class ViewDescriber {
   Result<desktop::WindowInfo> FindWindow(uint64_t id);
 
   std::string display_;
+  const bool system_picks_;  // Wayland: the desktop's dialog picks
   // Only for listing monitors: no shared memory, no damage, no capture.
   std::unique_ptr<desktop::ScreenCapturer> lister_;
   std::unique_ptr<desktop::WindowList> windows_;

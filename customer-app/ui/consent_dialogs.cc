@@ -99,6 +99,12 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
                       "not click or type.")
                       .arg(who, what);
       text.allow_label = QStringLiteral("Allow viewing");
+      if (prompt.desktop_asks_next) {
+        text.footnote = QStringLiteral(
+            "If you allow it, your computer asks you too: pick the screen or "
+            "window to share there and press Share. You can stop everything "
+            "at any time with the red STOP button.");
+      }
       break;
     }
     case proto::PERMISSION_REMOTE_CONTROL:
@@ -112,6 +118,21 @@ PromptText PermissionPromptText(const PermissionPrompt& prompt) {
                       "on\u201D in the Tether panel.")
                       .arg(who);
       text.allow_label = QStringLiteral("Allow control");
+      if (prompt.desktop_asks_next) {
+        // Wayland: no frame can stay around the screen; the Tether panel
+        // says it instead (docs/customer.md).
+        text.body = QStringLiteral(
+                        "%1 could click, type and open programs on this "
+                        "computer, as if sitting in front of it. The Tether "
+                        "panel says so in orange while they can. To take "
+                        "control back, untick \u201CRemote control is "
+                        "on\u201D in the Tether panel.")
+                        .arg(who);
+        text.footnote = QStringLiteral(
+            "If you allow it, your computer asks you too: switch on "
+            "\u201CAllow remote interaction\u201D there and press Share. You "
+            "can stop everything at any time with the red STOP button.");
+      }
       break;
     case proto::PERMISSION_SEND_FILE: {
       QString name = app_ui::DisplayFileName(prompt.file_name);

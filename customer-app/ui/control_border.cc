@@ -60,6 +60,12 @@ void ControlBorder::SetVisible(bool visible) {
   if (visible == visible_)
     return;
   visible_ = visible;
+  // Wayland lets no app place a window at the screen's edges or keep it on
+  // top: the frame would be four stray windows. There the panel's orange
+  // line and the desktop's own "being shared" indicator say it
+  // (docs/customer.md).
+  if (QGuiApplication::platformName().startsWith(QStringLiteral("wayland")))
+    return;
   if (visible) {
     Rebuild();
   } else {

@@ -20,6 +20,7 @@
 #include "customer-app/ui/start_window.h"
 #include "customer-app/ui/style.h"
 #include "customer-app/ui/technician_screen_window.h"
+#include "desktop/backend.h"
 
 namespace tether::customer::ui {
 namespace {
@@ -138,7 +139,9 @@ void CustomerApp::ShowPanel() {
   panel_ = std::make_unique<SessionPanel>(session_.get());
   connect(panel_.get(), &SessionPanel::stopped, this,
           &CustomerApp::OnStopPressed);
-  panel_->SetHotkeyAvailable(session_->stop_hotkey_active());
+  panel_->SetHotkeyAvailable(session_->stop_hotkey_active(),
+                             desktop::DetectBackend(options_.config.display) ==
+                                 desktop::Backend::kPortal);
   if (!technician_.isEmpty())
     panel_->SetTechnician(technician_, QString());
   panel_->SetGrants(session_->grants());

@@ -396,11 +396,18 @@ void SessionPanel::SetSentFile(const SentFile& file) {
   Refit();
 }
 
-void SessionPanel::SetHotkeyAvailable(bool available) {
-  hotkey_label_->setText(
-      available ? QStringLiteral("Ends the session at once. Or press "
-                                 "Ctrl+Alt+Shift+S.")
-                : QStringLiteral("Ends the session at once."));
+void SessionPanel::SetHotkeyAvailable(bool available,
+                                      bool desktop_offers_none) {
+  if (available) {
+    hotkey_label_->setText(
+        QStringLiteral("Ends the session at once. Or press Ctrl+Alt+Shift+S."));
+  } else if (desktop_offers_none) {
+    hotkey_label_->setText(QStringLiteral(
+        "Ends the session at once. (The Ctrl+Alt+Shift+S hotkey is not "
+        "available on this desktop.)"));
+  } else {
+    hotkey_label_->setText(QStringLiteral("Ends the session at once."));
+  }
   Refit();
 }
 

@@ -40,7 +40,11 @@ class SessionPanel : public QWidget {
   void AddChat(const QString& text, bool from_me);
   // A line from Tether itself in the chat (a file was saved, …).
   void AddNotice(const QString& text);
-  void SetHotkeyAvailable(bool available);
+  // `available`: the global STOP chord works. Otherwise, when this desktop
+  // offers no global shortcuts at all (Wayland without the GlobalShortcuts
+  // portal), the panel says so; when another program holds the chord, it
+  // only offers the button.
+  void SetHotkeyAvailable(bool available, bool desktop_offers_none = false);
   // Asks before ending; the default shows a message box. Tests replace it.
   void SetConfirmEnd(std::function<bool()> confirm);
   // How the file to send is chosen; the default is a QFileDialog. Tests

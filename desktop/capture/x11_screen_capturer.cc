@@ -1,4 +1,6 @@
-#include "desktop/capture/x11_screen_capturer.h"
+#include "desktop/x11/x11_backend.h"
+
+#include "desktop/capture/cursor_monitor.h"
 
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -252,6 +254,10 @@ class X11ScreenCapturer final : public ScreenCapturer {
 
   bool UsesSharedMemory() const override { return use_shm_; }
   bool UsesDamage() const override { return damage_ != 0; }
+
+  Result<std::unique_ptr<CursorMonitor>> CreateCursorMonitor() override {
+    return CursorMonitor::Create(options_.display);
+  }
 
  private:
   Result<void> InitDamage() {

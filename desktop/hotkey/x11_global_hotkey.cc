@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "desktop/hotkey/global_hotkey.h"
+#include "desktop/x11/x11_backend.h"
 #include "desktop/x11/x11_connection.h"
 #include "desktop/x11/x11_keymap.h"
 
@@ -256,10 +257,10 @@ class X11GlobalHotkey final : public GlobalHotkey {
 
 }  // namespace
 
-Result<std::unique_ptr<GlobalHotkey>> GlobalHotkey::Create(
+Result<std::unique_ptr<GlobalHotkey>> internal::CreateX11GlobalHotkey(
     const std::string& display_name,
     const KeyChord& chord,
-    Callback callback) {
+    GlobalHotkey::Callback callback) {
   auto display = x11::ConnectToDisplay(display_name);
   if (!display) {
     return MakeError("cannot grab " + chord.Label() + ": " +

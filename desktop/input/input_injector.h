@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,8 +33,10 @@ class InputInjector {
   // Buttons 1-9 (1 left, 2 middle, 3 right, 4-7 wheel, 8-9 back/forward).
   static constexpr int kMaxButton = 9;
 
+  // Empty `display`: this session's desktop (X11, or on Wayland the
+  // RemoteDesktop portal); ":N": that X display.
   static Result<std::unique_ptr<InputInjector>> Create(
-      const std::string& display);  // empty: $DISPLAY
+      const std::string& display);
 
   virtual ~InputInjector() = default;
   InputInjector(const InputInjector&) = delete;
@@ -53,6 +56,20 @@ class InputInjector {
   bool IsInterrupted() const {
     return interrupted_.load(std::memory_order_seq_cst);
   }
+
+  // Control was granted: acquire what injecting needs. X11: nothing.
+  // Wayland: a remote desktop session, which the desktop's dialog asks the
+  // person for; blocks until answered or until `abandon` returns true
+  // (polled), and fails with a declined error when the person said no.
+  // Returns whether the person was asked (input that arrived meanwhile is
+  // stale). Not concurrently with another call.
+  virtual Result<bool> Begin(const std::function<bool()>& abandon) {
+    (void)abandon;
+    return false;
+  }
+  // Control ended: after this nothing can be injected until the next
+  // Begin() (Wayland: the portal session is closed). ReleaseAll() first.
+  virtual void End() {}
 
   // Releases every key and button this injector pressed and has not
   // released (a Shift it added around a character included), also when

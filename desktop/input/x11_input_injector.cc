@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/utf8.h"
 #include "desktop/input/input_injector.h"
+#include "desktop/x11/x11_backend.h"
 #include "desktop/x11/x11_connection.h"
 #include "desktop/x11/x11_keymap.h"
 
@@ -402,7 +403,7 @@ class X11InputInjector final : public InputInjector {
 
 }  // namespace
 
-Result<std::unique_ptr<InputInjector>> InputInjector::Create(
+Result<std::unique_ptr<InputInjector>> internal::CreateX11InputInjector(
     const std::string& display_name) {
   auto display = x11::ConnectToDisplay(display_name);
   if (!display)

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "desktop/window/window_list.h"
+#include "desktop/x11/x11_backend.h"
 #include "desktop/x11/x11_connection.h"
 
 namespace tether::desktop {
@@ -125,7 +126,7 @@ class X11WindowList final : public WindowList {
 
 }  // namespace
 
-Result<std::unique_ptr<WindowList>> WindowList::Create(
+Result<std::unique_ptr<WindowList>> internal::CreateX11WindowList(
     const std::string& display_name) {
   auto display = x11::ConnectToDisplay(display_name);
   if (!display)

@@ -97,9 +97,13 @@ void SupporterSessionImpl::ShowMyScreen(bool on) {
           return engine->Send(std::move(frame));
         },
         [engine] { return engine->pending_bytes(); },
-        [this, serial](const std::string& reason) {
-          PostToRun(serial, [this, reason](Run&) {
-            observer_->OnNotice("Your screen could not be shown: " + reason);
+        [this, serial](const Error& error) {
+          PostToRun(serial, [this, error](Run&) {
+            observer_->OnNotice(
+                error.declined()
+                    ? std::string("Your screen is not shown: sharing was "
+                                  "cancelled in your desktop's dialog.")
+                    : "Your screen could not be shown: " + error.message);
             StopShowing("failure");
           });
         });

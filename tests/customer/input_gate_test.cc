@@ -45,7 +45,8 @@ struct Gate {
   explicit Gate(std::chrono::microseconds delay = {}, size_t max_queued = 256) {
     auto injector = std::make_unique<RecordingInjector>(delay);
     fake = injector.get();
-    gate = std::make_unique<InputGate>(std::move(injector), max_queued);
+    gate = std::make_unique<InputGate>(std::move(injector),
+                                       InputGate::FailedFunction{}, max_queued);
   }
   RecordingInjector* fake;
   std::unique_ptr<InputGate> gate;

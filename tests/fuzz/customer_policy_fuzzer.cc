@@ -210,7 +210,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t at = 0;
   int operations = 0;
   while (at < size && operations++ < 4096) {
-    const uint8_t op = data[at++] % 11;
+    const uint8_t op = data[at++] % 13;
     switch (op) {
       case 0: {
         if (at + 2 > size)
@@ -279,7 +279,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         policy.Tick();
         break;
       case 10:
-        policy.ViewFailed("gone");
+        policy.ViewFailed(Error{"gone"});
+        break;
+      case 11:
+        policy.ViewFailed(Error{"cancelled", Error::Kind::kDeclined});
+        break;
+      case 12:
+        policy.ControlFailed(Error{"cancelled", Error::Kind::kDeclined});
+        oracle.control = false;
         break;
     }
     if (policy.phase() == CustomerPolicy::Phase::kEnded)
