@@ -21,8 +21,12 @@
 // relay (supporter's leg), of x11vnc and of the shadow server counts what
 // the viewer received while the script ran.
 //
+// Latency is measured once more with the customer on a headless GNOME
+// Wayland desktop (peer "wayland": portal + PipeWire, a test window draws
+// the pattern), read from the decoded pictures like the first row.
+//
 //   tether-bench-e2e [--seconds 20] [--workload-seconds 60]
-//                    [--peers ours,vnc,rdp] [--parts latency,bytes]
+//                    [--peers ours,wayland,vnc,rdp] [--parts latency,bytes]
 //                    [--size 1920x1080]
 //
 // Every wait is bounded; a watchdog kills every child and exits (124) when
@@ -57,8 +61,10 @@
 #include "tests/fakes/scripted_consent.h"
 #include "tests/fakes/task_runner.h"
 #include "tests/fakes/xvfb_display.h"
+#include "tests/support/desktop_person.h"
 #include "tests/support/headless_supporter.h"
 #include "tests/support/relay_process.h"
+#include "tests/support/wayland_desktop.h"
 
 namespace tether::bench::e2e {
 namespace {
@@ -78,7 +84,7 @@ struct Flags {
   int workload_seconds = 60;
   int width = 1920;
   int height = 1080;
-  bool ours = true, vnc = true, rdp = true;
+  bool ours = true, wayland = true, vnc = true, rdp = true;
   bool latency = true, bytes = true;
 };
 
@@ -109,6 +115,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       }
     } else if (name == "--peers") {
       flags->ours = has("ours");
+      flags->wayland = has("wayland");
       flags->vnc = has("vnc");
       flags->rdp = has("rdp");
     } else if (name == "--parts") {
@@ -117,7 +124,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     } else {
       std::fprintf(stderr,
                    "usage: tether-bench-e2e [--seconds N] "
-                   "[--workload-seconds N] [--peers ours,vnc,rdp] "
+                   "[--workload-seconds N] [--peers ours,wayland,vnc,rdp] "
                    "[--parts latency,bytes] [--size WxH]\n");
       return false;
     }
@@ -290,7 +297,7 @@ class OursPath {
 // ---------------------------------------------------------------------------
 // Peers: a server on the customer's display, a viewer on a second display.
 
-enum class Peer { kOurs, kOursPainted, kVnc, kRdp };
+enum class Peer { kOurs, kOursPainted, kOursWayland, kVnc, kRdp };
 
 const char* PeerName(Peer peer) {
   switch (peer) {
@@ -298,6 +305,9 @@ const char* PeerName(Peer peer) {
       return "tether (customer core -> relay -> supporter, VP8)";
     case Peer::kOursPainted:
       return "tether, painted into a second Xvfb and read like the peers";
+    case Peer::kOursWayland:
+      return "tether, customer on GNOME Wayland (portal + PipeWire), read "
+             "from the decoded picture";
     case Peer::kVnc:
       return "x11vnc -> xtigervncviewer";
     case Peer::kRdp:
@@ -640,6 +650,97 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx, Peer peer) {
   return results;
 }
 
+// Ours with the customer on a headless GNOME Wayland desktop (mutter,
+// xdg-desktop-portal, PipeWire): a full-screen test window draws the same
+// pattern through its "fill" commands (the time is noted before they are
+// written to it); the person at that desktop shares the screen in the
+// desktop's dialog; the number is read from every decoded picture.
+std::vector<LatencyResult> MeasureWaylandLatency(const Context& ctx) {
+  LatencyResult result{Peer::kOursWayland, {}, 0, {}, {}};
+  const auto fail = [&](const std::string& message) {
+    result.error = message;
+    return std::vector<LatencyResult>{result};
+  };
+  auto desktop =
+      test::WaylandDesktop::Start({ctx.flags.width, ctx.flags.height});
+  if (!desktop)
+    return fail("Wayland desktop: " + desktop.error().message);
+  // From here this process's own desktop is the Wayland one; the X paths
+  // name their displays, so they are not affected (this path runs last).
+  (*desktop)->ApplyToThisProcess();
+  auto person = test::DesktopPerson::Start();
+  if (!person)
+    return fail("person: " + person.error().message);
+  auto window = test::WaylandTestWindow::Start(
+      **desktop, {"--fullscreen", "--colour", "808080"});
+  if (!window || !(*window)->WaitForLine("ready"))
+    return fail("the test window did not start");
+  TimestampPattern pattern(ctx.flags.width);
+  const auto fill = [&window](int x, int y, int w, int h, uint32_t rgb) {
+    char command[80];
+    std::snprintf(command, sizeof(command), "fill %d %d %d %d %06x", x, y, w, h,
+                  rgb & 0xFFFFFFu);
+    (void)(*window)->Send(command);
+  };
+  pattern.Draw(fill, 0);  // number 0: "the viewer is up", not timed
+  LatencyRecorder recorder;
+  std::atomic<bool> pattern_seen{false};
+  Result<void> answered;
+  std::thread answer(
+      [&] { answered = (*person)->AnswerSharingDialog(true, false); });
+  auto ours =
+      OursPath::Start(*ctx.relay, ctx.relay->port(), "", ctx.dir,
+                      [&](const desktop::DesktopFrame& picture) {
+                        const auto now = Clock::now();
+                        if (auto sequence = ReadPicture(pattern, picture)) {
+                          pattern_seen = true;
+                          recorder.Seen(*sequence, now);
+                        }
+                      });
+  answer.join();
+  if (!answered)
+    return fail("the desktop's dialog: " + answered.error().message);
+  if (!ours)
+    return fail(ours.error().message);
+  const auto deadline = Clock::now() + kStartTimeout;
+  while (!pattern_seen && Clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  if (!pattern_seen)
+    return fail("the decoded pictures never showed the pattern");
+  // The window says "filled" for every fill: read and drop it, or its
+  // output pipe fills up and it stops reading ours.
+  std::atomic<bool> drawing{true};
+  std::thread drain([&] {
+    while (drawing)
+      (void)(*window)->ReadLine(100ms);
+  });
+  // Redraws every 16 ms, noting each time before the window gets it.
+  const auto start = Clock::now();
+  auto next = start;
+  uint16_t sequence = 0;
+  while (Clock::now() - start < std::chrono::seconds(ctx.flags.seconds) &&
+         sequence < 65535) {
+    next += kRedrawInterval;
+    ++sequence;
+    recorder.Drawn(sequence, Clock::now());
+    pattern.Draw(fill, sequence);
+    std::this_thread::sleep_until(next);
+  }
+  std::this_thread::sleep_for(1s);  // the last numbers on their way
+  drawing = false;
+  drain.join();
+  result.note = std::to_string((*ours)->frames_decoded()) +
+                " pictures decoded, " +
+                std::to_string((*ours)->decode_errors()) +
+                " errors; mutter 43 headless (software rendering), test "
+                "window in Qt 6";
+  ours->reset();
+  result.drawn = recorder.drawn();
+  result.ms = recorder.latencies_ms();
+  std::sort(result.ms.begin(), result.ms.end());
+  return {result};
+}
+
 // Waits until the viewer's display shows what the customer's does: one
 // row across the scene (desktop, editor text) differs by less than 12 per
 // channel on average (room for a lossy codec).
@@ -892,8 +993,8 @@ int Main(int argc, char** argv) {
   // Per path: the measurement plus a generous minute for start and stop.
   const int per_path = (flags.latency ? flags.seconds + 60 : 0) +
                        (flags.bytes ? flags.workload_seconds + 90 : 0);
-  ArmWatchdog(
-      std::chrono::seconds(60 + per_path * static_cast<int>(peers.size())));
+  const int paths = static_cast<int>(peers.size()) + (flags.wayland ? 1 : 0);
+  ArmWatchdog(std::chrono::seconds(60 + per_path * paths));
 
   auto dir = TempDir::Create("tether-bench-e2e");
   if (!dir) {
@@ -901,7 +1002,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<test::RelayProcess> relay;
-  if (flags.ours) {
+  if (flags.ours || flags.wayland) {
     // The relay beside this program, unless the caller chose one.
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -931,11 +1032,23 @@ int Main(int argc, char** argv) {
         latency.push_back(std::move(r));
     }
   }
+  // Last: it turns this process's desktop into the Wayland one.
+  const bool wayland_latency = flags.latency && flags.wayland && relay;
+  if (!flags.bytes && wayland_latency) {
+    std::fprintf(stderr, "latency: %s ...\n", PeerName(Peer::kOursWayland));
+    for (LatencyResult& r : MeasureWaylandLatency(ctx))
+      latency.push_back(std::move(r));
+  }
   if (flags.bytes) {
     for (Peer peer : peers) {
       std::fprintf(stderr, "bytes: %s ...\n", PeerName(peer));
       bytes.push_back(MeasureBytes(ctx, peer));
     }
+  }
+  if (flags.bytes && wayland_latency) {
+    std::fprintf(stderr, "latency: %s ...\n", PeerName(Peer::kOursWayland));
+    for (LatencyResult& r : MeasureWaylandLatency(ctx))
+      latency.push_back(std::move(r));
   }
   if (relay) {
     const fs::path relay_dir = relay->dir();

@@ -151,6 +151,12 @@ TimestampPattern::TimestampPattern(int screen_width)
       screen_width_(screen_width) {}
 
 void TimestampPattern::Draw(XcbCanvas& canvas, uint16_t sequence) {
+  Draw([&canvas](int x, int y, int w, int h,
+                 uint32_t rgb) { canvas.Fill(x, y, w, h, rgb); },
+       sequence);
+}
+
+void TimestampPattern::Draw(const FillFunction& fill, uint16_t sequence) {
   for (int i = 0; i < kBlocks; ++i) {
     bool white;
     if (i < 2) {
@@ -160,8 +166,7 @@ void TimestampPattern::Draw(XcbCanvas& canvas, uint16_t sequence) {
     } else {
       white = !((sequence >> (kBits - 1 - (i - 2 - kBits))) & 1);
     }
-    canvas.Fill(kLeft + i * block_, kTop, block_, block_,
-                white ? 0xFFFFFF : 0x000000);
+    fill(kLeft + i * block_, kTop, block_, block_, white ? 0xFFFFFF : 0x000000);
   }
   // A box that moves and changes colour: the rest of the picture changes
   // too, as it would with a real application (and the encoders cannot
@@ -170,11 +175,11 @@ void TimestampPattern::Draw(XcbCanvas& canvas, uint16_t sequence) {
   const int span = std::max(screen_width_ - 2 * kLeft - kBox, 1);
   const int y = kTop + block_ + 40;
   if (box_x_ >= 0)
-    canvas.Fill(box_x_, y, kBox, kBox, 0x808080);
+    fill(box_x_, y, kBox, kBox, 0x808080);
   box_x_ = kLeft + (sequence * 12) % span;
   const uint32_t colour =
       (static_cast<uint32_t>(sequence) * 0x3F1D57u) & 0xFFFFFFu;
-  canvas.Fill(box_x_, y, kBox, kBox, colour);
+  fill(box_x_, y, kBox, kBox, colour);
 }
 
 std::optional<uint16_t> TimestampPattern::Read(

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,9 +75,15 @@ class TimestampPattern {
   // Blocks as large as the screen's width allows (at most 40 px).
   explicit TimestampPattern(int screen_width);
 
+  // Fills one rectangle with 0xRRGGBB: an X canvas, or a Wayland test
+  // window's "fill" command.
+  using FillFunction =
+      std::function<void(int x, int y, int w, int h, uint32_t rgb)>;
+
   // Draws `sequence` (and the moving box that makes the rest of the picture
   // change too); does not flush.
   void Draw(XcbCanvas& canvas, uint16_t sequence);
+  void Draw(const FillFunction& fill, uint16_t sequence);
   // The row through the blocks' centres: where to read.
   int row_y() const { return kTop + block_ / 2; }
   int row_x() const { return kLeft; }

@@ -70,6 +70,7 @@ struct PipeWireStream::Impl {
   std::unique_ptr<CursorShape> cursor_shape;  // new since TakeCursor()
   std::optional<std::string> failure;
   uint64_t frames = 0;
+  std::chrono::nanoseconds busy{0};
 
   ~Impl() {
     if (loop)
@@ -186,8 +187,12 @@ struct PipeWireStream::Impl {
     const spa_data& d = buffer->datas[0];
     const bool has_pixels = d.data && d.chunk && d.chunk->size > 0 &&
                             !(d.chunk->flags & SPA_CHUNK_FLAG_CORRUPTED);
-    if (has_pixels)
+    if (has_pixels) {
+      const auto start = std::chrono::steady_clock::now();
       StorePixels(buffer, d);
+      std::lock_guard lock(mutex);
+      busy += std::chrono::steady_clock::now() - start;
+    }
     pw_stream_queue_buffer(stream, newest);
   }
 
@@ -203,6 +208,18 @@ struct PipeWireStream::Impl {
     std::vector<uint8_t> converted(swap ? static_cast<size_t>(kTile) * 4 : 0);
     for (int32_t ty = 0; ty < size.height; ty += kTile) {
       const int32_t th = std::min(kTile, size.height - ty);
+      // Whole rows first (one long compare each): most bands of a typical
+      // change are untouched and cost no tile work.
+      if (!swap) {
+        bool band_differs = false;
+        for (int32_t y = ty; y < ty + th && !band_differs; ++y) {
+          band_differs = std::memcmp(old.data() + static_cast<size_t>(y) * row,
+                                     from + static_cast<size_t>(y) * stride,
+                                     static_cast<size_t>(row)) != 0;
+        }
+        if (!band_differs)
+          continue;
+      }
       for (int32_t tx = 0; tx < size.width; tx += kTile) {
         const int32_t tw = std::min(kTile, size.width - tx);
         bool differs = false;
@@ -426,6 +443,11 @@ std::optional<CursorSample> PipeWireStream::TakeCursor() {
 std::optional<std::string> PipeWireStream::failure() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->failure;
+}
+
+std::chrono::nanoseconds PipeWireStream::busy_time() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->busy;
 }
 
 uint64_t PipeWireStream::frames_received() const {

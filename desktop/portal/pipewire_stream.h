@@ -10,6 +10,7 @@
 //
 // Threads: the methods from any thread; PipeWire calls back on its loop.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ class PipeWireStream {
   std::optional<std::string> failure() const;
 
   uint64_t frames_received() const;
+  // Time PipeWire's thread spent taking pictures in (copy, compare), for
+  // the capture bench.
+  std::chrono::nanoseconds busy_time() const;
 
  private:
   struct Impl;
