@@ -47,6 +47,11 @@ class PortalInputInjector final : public InputInjector {
   Result<bool> Begin(const std::function<bool()>& abandon) override {
     if (IsBlocked())
       return MakeError("input is blocked (emergency stop)");
+    if (PortalSession::WindowsViewed() > 0) {
+      return MakeError(
+          "on this desktop the technician can control the computer only "
+          "while you share a whole screen, not a single window");
+    }
     End();
     PortalOptions options;
     options.remote_desktop = true;

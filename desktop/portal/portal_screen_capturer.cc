@@ -43,7 +43,9 @@ class PortalScreenCapturer final : public ScreenCapturer {
  public:
   PortalScreenCapturer(std::unique_ptr<PortalSession> session,
                        std::shared_ptr<PipeWireStream> stream)
-      : session_(std::move(session)), stream_(std::move(stream)) {}
+      : session_(std::move(session)),
+        stream_(std::move(stream)),
+        window_viewed_(session_->stream().window) {}
 
   void Start(FrameCallback callback) override {
     callback_ = std::move(callback);
@@ -100,6 +102,7 @@ class PortalScreenCapturer final : public ScreenCapturer {
  private:
   std::unique_ptr<PortalSession> session_;
   std::shared_ptr<PipeWireStream> stream_;
+  WindowViewed window_viewed_;
   FrameCallback callback_;
   bool waited_ = false;
 };

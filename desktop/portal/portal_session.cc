@@ -247,6 +247,24 @@ struct PortalSession::Bus {
   }
 };
 
+namespace {
+std::atomic<int> g_windows_viewed{0};
+}  // namespace
+
+int PortalSession::WindowsViewed() {
+  return g_windows_viewed.load();
+}
+
+WindowViewed::WindowViewed(bool window) : window_(window) {
+  if (window_)
+    ++g_windows_viewed;
+}
+
+WindowViewed::~WindowViewed() {
+  if (window_)
+    --g_windows_viewed;
+}
+
 PortalSession::PortalSession() = default;
 
 PortalSession::~PortalSession() {

@@ -61,6 +61,11 @@ class PortalSession {
   // Whether the session bus offers the portal interface at all, without
   // asking anything.
   static bool Offered(bool remote_desktop);
+  // How many window (not monitor) streams are being viewed in this
+  // process: a window's picture has no place on the screen that the
+  // portal tells, so control, which places the pointer in monitor
+  // coordinates, cannot follow the technician's clicks on it.
+  static int WindowsViewed();
 
   ~PortalSession();  // Close()
   PortalSession(const PortalSession&) = delete;
@@ -96,6 +101,19 @@ class PortalSession {
   PortalStream stream_;
   uint32_t devices_ = 0;
   std::atomic<bool> closed_{false};
+  friend class WindowViewed;
+};
+
+// Counts a viewed window stream for WindowsViewed() while it lives.
+class WindowViewed {
+ public:
+  explicit WindowViewed(bool window);
+  ~WindowViewed();
+  WindowViewed(const WindowViewed&) = delete;
+  WindowViewed& operator=(const WindowViewed&) = delete;
+
+ private:
+  bool window_;
 };
 
 }  // namespace tether::desktop::portal

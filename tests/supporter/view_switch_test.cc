@@ -5,10 +5,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "supporter-app/core/session_log.h"
+#include "tests/support/desktop_person.h"
+#include "tests/support/wayland_desktop.h"
 #include "tests/supporter/supporter_fixture.h"
 
 namespace tether::supporter::test {
@@ -138,6 +145,76 @@ TEST_F(ViewSwitchTest, RefusedSwitchShowsNothing) {
   ASSERT_TRUE(WaitForCustomer([&] { return !customer_seen_.chats().empty(); }));
   EXPECT_EQ(customer_seen_.technician_pictures(), 0);
   EXPECT_FALSE(customer_seen_.grants().viewing_technician);
+}
+
+// This process's environment as it was, put back when the test ends (the
+// Wayland desktop's variables must not leak into the next test).
+class SavedEnvironment {
+ public:
+  explicit SavedEnvironment(std::vector<std::string> names)
+      : names_(std::move(names)) {
+    for (const std::string& name : names_) {
+      const char* value = std::getenv(name.c_str());
+      values_.push_back(value ? std::optional<std::string>(value)
+                              : std::nullopt);
+    }
+  }
+  ~SavedEnvironment() {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (values_[i])
+        setenv(names_[i].c_str(), values_[i]->c_str(), 1);
+      else
+        unsetenv(names_[i].c_str());
+    }
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::optional<std::string>> values_;
+};
+
+// "Show my screen" from a technician's GNOME Wayland desk: the same sender
+// through the desktop's portal; the technician picks the screen in the
+// desktop's own dialog.
+TEST_F(ViewSwitchTest, ATechnicianOnWaylandShowsWhatTheDesktopShared) {
+  auto desktop = tether::test::WaylandDesktop::Start();
+  ASSERT_TRUE(desktop) << desktop.error().message
+                       << " (scripts/setup installs the Wayland desktop)";
+  std::vector<std::string> names = {"DISPLAY"};
+  for (const auto& [name, value] : (*desktop)->Environment())
+    names.push_back(name);
+  const SavedEnvironment saved(names);
+  (*desktop)->ApplyToThisProcess();
+  auto person = tether::test::DesktopPerson::Start();
+  ASSERT_TRUE(person) << person.error().message;
+  auto window = tether::test::WaylandTestWindow::Start(
+      **desktop, {"--fullscreen", "--colour", "0000ff"});
+  ASSERT_TRUE(window);
+  ASSERT_TRUE((*window)->WaitForLine("ready"));
+  supporter_display_ = "";  // this session's desktop: Wayland
+
+  Agree();
+  if (IsSkipped() || HasFatalFailure())
+    return;
+  supporter_->RequestViewSwitch();
+  ASSERT_TRUE(
+      Wait([&] { return seen_.Answered(proto::PERMISSION_VIEW_SWITCH); }));
+  ASSERT_TRUE(seen_.Granted(proto::PERMISSION_VIEW_SWITCH));
+  Result<void> answered;
+  std::thread answer(
+      [&] { answered = (*person)->AnswerSharingDialog(true, false); });
+  supporter_->ShowMyScreen(true);
+  answer.join();
+  ASSERT_TRUE(answered) << answered.error().message;
+  ASSERT_TRUE(WaitForCustomer([&] {
+    auto picture = customer_seen_.technician_picture();
+    return picture && picture->size() == desktop::DesktopSize{1280, 720} &&
+           IsBlue(picture->RgbAt(640, 360));
+  })) << "pictures: "
+      << customer_seen_.technician_pictures();
+  supporter_->ShowMyScreen(false);
+  ASSERT_TRUE(WaitForCustomer(
+      [&] { return !customer_seen_.grants().viewing_technician; }));
 }
 
 }  // namespace
