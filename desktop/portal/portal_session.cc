@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "desktop/portal/session_bus.h"
 
 namespace tether::desktop::portal {
 namespace {
@@ -28,19 +29,6 @@ constexpr uint32_t kCursorMetadata = 4;
 constexpr uint32_t kDeviceKeyboard = 1;
 constexpr uint32_t kDevicePointer = 2;
 
-struct VariantDeleter {
-  void operator()(GVariant* v) const { g_variant_unref(v); }
-};
-using Variant = std::unique_ptr<GVariant, VariantDeleter>;
-
-// GError into a sentence; frees it.
-std::string TakeMessage(GError* error) {
-  std::string message = error ? error->message : "unknown error";
-  if (error)
-    g_error_free(error);
-  return message;
-}
-
 std::string NextToken() {
   static std::atomic<uint32_t> counter{0};
   return "tether" + std::to_string(getpid()) + "_" + std::to_string(++counter);
@@ -51,39 +39,22 @@ std::string NextToken() {
 // The private connection and the main context its signals arrive on.
 // Whoever waits for a signal iterates the context, one at a time.
 struct PortalSession::Bus {
-  GDBusConnection* connection = nullptr;
+  BusConnection owned;
+  GDBusConnection* connection = nullptr;  // owned.get()
   GMainContext* context = g_main_context_new();
   std::string sender;  // unique name as the portal spells it in paths
   std::mutex pump_mutex;
 
   ~Bus() {
-    if (connection) {
-      g_dbus_connection_close_sync(connection, nullptr, nullptr);
-      g_object_unref(connection);
-    }
+    owned.reset();  // closes the connection first
     g_main_context_unref(context);
   }
 
   static Result<std::unique_ptr<Bus>> Connect() {
-    GError* error = nullptr;
-    gchar* address =
-        g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, nullptr, &error);
-    if (!address) {
-      return MakeError("no desktop session bus (" + TakeMessage(error) +
-                       "): this is not a desktop session");
-    }
+    TETHER_TRY(connection, ConnectToBus());
     auto bus = std::make_unique<Bus>();
-    bus->connection = g_dbus_connection_new_for_address_sync(
-        address,
-        static_cast<GDBusConnectionFlags>(
-            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
-        nullptr, nullptr, &error);
-    g_free(address);
-    if (!bus->connection) {
-      return MakeError("cannot reach the desktop session bus: " +
-                       TakeMessage(error));
-    }
+    bus->owned = std::move(*connection);
+    bus->connection = bus->owned.get();
     // ":1.42" -> "1_42" (the portal's request object paths).
     std::string name = g_dbus_connection_get_unique_name(bus->connection);
     if (!name.empty() && name[0] == ':')

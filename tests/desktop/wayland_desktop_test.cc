@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "desktop/portal/session_bus.h"
+
 namespace tether::test {
 namespace {
 
@@ -28,29 +30,16 @@ constexpr uint32_t kDevicePointer = 2;
 Result<uint32_t> PortalUint32(const WaylandDesktop& desktop,
                               const char* interface,
                               const char* property) {
+  TETHER_TRY(connection, desktop::portal::ConnectToBus(desktop.bus_address()));
   GError* error = nullptr;
-  GDBusConnection* bus = g_dbus_connection_new_for_address_sync(
-      desktop.bus_address().c_str(),
-      static_cast<GDBusConnectionFlags>(
-          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
-      nullptr, nullptr, &error);
-  if (bus == nullptr) {
-    std::string message = error->message;
-    g_error_free(error);
-    return MakeError("cannot connect to the bus: " + message);
-  }
   GVariant* reply = g_dbus_connection_call_sync(
-      bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
-      "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new("(ss)", interface, property), G_VARIANT_TYPE("(v)"),
+      connection->get(), "org.freedesktop.portal.Desktop",
+      "/org/freedesktop/portal/desktop", "org.freedesktop.DBus.Properties",
+      "Get", g_variant_new("(ss)", interface, property), G_VARIANT_TYPE("(v)"),
       G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &error);
-  g_dbus_connection_close_sync(bus, nullptr, nullptr);
-  g_object_unref(bus);
   if (reply == nullptr) {
-    std::string message = error->message;
-    g_error_free(error);
-    return MakeError(std::string(interface) + "." + property + ": " + message);
+    return MakeError(std::string(interface) + "." + property + ": " +
+                     desktop::portal::TakeMessage(error));
   }
   GVariant* value = nullptr;
   g_variant_get(reply, "(v)", &value);

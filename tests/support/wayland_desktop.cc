@@ -25,6 +25,8 @@
 #include <string_view>
 #include <thread>
 
+#include "desktop/portal/session_bus.h"
+
 extern char** environ;
 
 namespace tether::test {
@@ -183,32 +185,8 @@ bool WaitForExit(pid_t pid, int* status, Clock::time_point deadline) {
   }
 }
 
-struct GObjectUnref {
-  void operator()(gpointer object) const { g_object_unref(object); }
-};
-using BusPtr = std::unique_ptr<GDBusConnection, GObjectUnref>;
-struct VariantUnref {
-  void operator()(GVariant* v) const { g_variant_unref(v); }
-};
-using VariantPtr = std::unique_ptr<GVariant, VariantUnref>;
-
-Result<BusPtr> ConnectToBus(const std::string& address) {
-  GError* error = nullptr;
-  // Not g_bus_get: that connection would end this process when the bus
-  // goes away (exit-on-close), which the destructor makes happen.
-  GDBusConnection* bus = g_dbus_connection_new_for_address_sync(
-      address.c_str(),
-      static_cast<GDBusConnectionFlags>(
-          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
-      nullptr, nullptr, &error);
-  if (bus == nullptr) {
-    std::string message = error->message;
-    g_error_free(error);
-    return MakeError("cannot connect to the desktop's bus: " + message);
-  }
-  return BusPtr(bus);
-}
+using desktop::portal::ConnectToBus;
+using VariantPtr = desktop::portal::Variant;
 
 // One method call; `parameters` may be floating (it is consumed). Never
 // starts a service: a name nobody owns yet is an error, not an activation
