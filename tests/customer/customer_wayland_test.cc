@@ -148,22 +148,6 @@ class CustomerWaylandTest : public ::testing::Test {
     });
   }
 
-  // Waits for the next line of the window that starts with `prefix`.
-  std::string NextLine(const std::string& prefix,
-                       std::chrono::milliseconds timeout = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto line = window_->ReadLine(
-          std::chrono::duration_cast<std::chrono::milliseconds>(
-              deadline - std::chrono::steady_clock::now()));
-      if (!line)
-        return "";
-      if (line->rfind(prefix, 0) == 0)
-        return *line;
-    }
-    return "";
-  }
-
   inline static test::RelayProcess* relay_ = nullptr;
   inline static WaylandDesktop* desktop_ = nullptr;
   inline static DesktopPerson* person_ = nullptr;
@@ -238,17 +222,17 @@ TEST_F(CustomerWaylandTest, ControlWorksUntilRevokedThenTheDesktopTakesNone) {
   std::string motion;
   for (int i = 0; i < 20 && motion.empty(); ++i) {
     ASSERT_TRUE(supporter_->Send(move));
-    motion = NextLine("motion", 250ms);
+    motion = window_->NextLineStartingWith("motion", 250ms);
   }
   EXPECT_EQ(motion, "motion 321 123");
   PeerMessage key;
   key.mutable_input()->mutable_key()->set_keysym('k');
   key.mutable_input()->mutable_key()->set_pressed(true);
   ASSERT_TRUE(supporter_->Send(key));
-  EXPECT_EQ(NextLine("key 107"), "key 107 pressed");
+  EXPECT_EQ(window_->NextLineStartingWith("key 107"), "key 107 pressed");
   key.mutable_input()->mutable_key()->set_pressed(false);
   ASSERT_TRUE(supporter_->Send(key));
-  EXPECT_EQ(NextLine("key 107"), "key 107 released");
+  EXPECT_EQ(window_->NextLineStartingWith("key 107"), "key 107 released");
 
   // The customer takes control back: the portal session closes.
   runner_.RunSync([&] { session_->RevokeControl(); });
@@ -257,7 +241,7 @@ TEST_F(CustomerWaylandTest, ControlWorksUntilRevokedThenTheDesktopTakesNone) {
   ASSERT_TRUE(supporter_->Send(key));
   move.mutable_input()->mutable_mouse_move()->set_x(50);
   ASSERT_TRUE(supporter_->Send(move));
-  EXPECT_EQ(NextLine("key", 1s), "");
+  EXPECT_EQ(window_->NextLineStartingWith("key", 1s), "");
   // The view goes on: only control ended.
   const size_t frames = supporter_->Count(PeerMessage::kVideoFrame);
   ASSERT_TRUE(window_->Send("fill 0 0 200 200 00ff00"));
@@ -285,13 +269,13 @@ TEST_F(CustomerWaylandTest, StopUnderAnInputFloodLeavesNothingAfterIt) {
         std::this_thread::sleep_for(1ms);
     }
   });
-  EXPECT_NE(NextLine("key 102"), "");  // the flood arrives
-  session_->EmergencyStop();           // from another thread, as the hotkey
+  EXPECT_NE(window_->NextLineStartingWith("key 102"), "");  // the flood arrives
+  session_->EmergencyStop();  // from another thread, as the hotkey
   // What was already on its way lands within a moment; then nothing.
   std::this_thread::sleep_for(300ms);
   while (window_->ReadLine(50ms)) {
   }
-  EXPECT_EQ(NextLine("key", 1s), "");
+  EXPECT_EQ(window_->NextLineStartingWith("key", 1s), "");
   quit = true;
   flood.join();
   EXPECT_TRUE(supporter_->WaitEnded());

@@ -87,22 +87,6 @@ class PortalBackendTest : public ::testing::Test {
     return ScreenCapturer::Create(CaptureOptions{});
   }
 
-  // The next line of `window` that starts with `prefix`.
-  static std::string NextLine(WaylandTestWindow& window,
-                              const std::string& prefix,
-                              milliseconds timeout = seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto line = window.ReadLine(std::chrono::duration_cast<milliseconds>(
-          deadline - std::chrono::steady_clock::now()));
-      if (!line)
-        return "";
-      if (line->rfind(prefix, 0) == 0)
-        return *line;
-    }
-    return "";
-  }
-
   static WaylandDesktop* desktop_;
   static DesktopPerson* person_;
 };
@@ -242,20 +226,20 @@ TEST_F(PortalBackendTest, InputReachesTheClientOnlyWhileBegun) {
   EXPECT_TRUE(*begun);  // the person was asked
 
   ASSERT_TRUE((*injector)->MoveMouse({200, 150}));
-  EXPECT_EQ(NextLine(*window, "motion"), "motion 200 150");
+  EXPECT_EQ(window->NextLineStartingWith("motion"), "motion 200 150");
   ASSERT_TRUE((*injector)->PressButton(1, true));
-  EXPECT_EQ(NextLine(*window, "button"), "button 1 pressed");
+  EXPECT_EQ(window->NextLineStartingWith("button"), "button 1 pressed");
   ASSERT_TRUE((*injector)->PressButton(1, false));
-  EXPECT_EQ(NextLine(*window, "button"), "button 1 released");
+  EXPECT_EQ(window->NextLineStartingWith("button"), "button 1 released");
   // The first key arrives (the injector warms the new keyboard up).
   ASSERT_TRUE((*injector)->Key('q', true));
-  EXPECT_EQ(NextLine(*window, "key 113"), "key 113 pressed");
+  EXPECT_EQ(window->NextLineStartingWith("key 113"), "key 113 pressed");
   ASSERT_TRUE((*injector)->Key('q', false));
-  EXPECT_EQ(NextLine(*window, "key 113"), "key 113 released");
+  EXPECT_EQ(window->NextLineStartingWith("key 113"), "key 113 released");
   ASSERT_TRUE((*injector)->Text("Hi!"));
-  EXPECT_EQ(NextLine(*window, "text"), "text H");
-  EXPECT_EQ(NextLine(*window, "text"), "text i");
-  EXPECT_EQ(NextLine(*window, "text"), "text !");
+  EXPECT_EQ(window->NextLineStartingWith("text"), "text H");
+  EXPECT_EQ(window->NextLineStartingWith("text"), "text i");
+  EXPECT_EQ(window->NextLineStartingWith("text"), "text !");
 
   // Control revoked: the portal session is closed, the desktop takes no
   // more input from us.
@@ -263,7 +247,7 @@ TEST_F(PortalBackendTest, InputReachesTheClientOnlyWhileBegun) {
   (*injector)->End();
   EXPECT_FALSE((*injector)->Key('z', true));
   EXPECT_FALSE((*injector)->MoveMouse({10, 10}));
-  EXPECT_EQ(NextLine(*window, "key 122", milliseconds(500)), "");
+  EXPECT_EQ(window->NextLineStartingWith("key 122", milliseconds(500)), "");
 }
 
 TEST_F(PortalBackendTest, InteractionNotAllowedIsRefusedControl) {
@@ -300,7 +284,7 @@ TEST_F(PortalBackendTest, NothingIsInjectedAfterStopUnderAFlood) {
         ++rounds_after_stop;
     }
   });
-  EXPECT_NE(NextLine(*window, "key 120"), "");  // it floods
+  EXPECT_NE(window->NextLineStartingWith("key 120"), "");  // it floods
   // STOP as the gate does it: block (checked before every event), wait
   // for the call in flight, then release what is held and close the
   // portal session.
@@ -314,7 +298,7 @@ TEST_F(PortalBackendTest, NothingIsInjectedAfterStopUnderAFlood) {
   std::this_thread::sleep_for(milliseconds(300));
   while (window->ReadLine(milliseconds(50))) {
   }
-  EXPECT_EQ(NextLine(*window, "key", seconds(1)), "");
+  EXPECT_EQ(window->NextLineStartingWith("key", seconds(1)), "");
   quit = true;
   flood.join();
   EXPECT_EQ(sent_after_stop.load(), 0);

@@ -822,6 +822,21 @@ Result<void> WaylandTestWindow::WaitForLine(const std::string& line,
   }
 }
 
+std::string WaylandTestWindow::NextLineStartingWith(const std::string& prefix,
+                                                    Duration timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    auto line =
+        ReadLine(std::max(Duration(0), std::chrono::duration_cast<Duration>(
+                                           deadline - Clock::now())));
+    if (!line)
+      return "";
+    if (line->rfind(prefix, 0) == 0)
+      return *line;
+  }
+  return "";
+}
+
 Result<void> WaylandTestWindow::Send(const std::string& line) {
   const std::string data = line + "\n";
   size_t sent = 0;

@@ -150,6 +150,10 @@ class WaylandTestWindow {
   // lines skipped.
   Result<void> WaitForLine(const std::string& line,
                            Duration timeout = std::chrono::seconds(10));
+  // The next line that starts with `prefix` ("motion", "key 97"), the
+  // others skipped; empty after `timeout` or when it exits.
+  std::string NextLineStartingWith(const std::string& prefix,
+                                   Duration timeout = std::chrono::seconds(5));
   // Sends one command line, e.g. "fill 0 0 100 100 00ff00".
   Result<void> Send(const std::string& line);
 
