@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -304,6 +306,43 @@ TEST_F(PortalBackendTest, NothingIsInjectedAfterStopUnderAFlood) {
   EXPECT_EQ(sent_after_stop.load(), 0);
   // Begin() after STOP asks nobody and fails.
   EXPECT_FALSE((*injector)->Begin([] { return false; }));
+}
+
+// PipeWire going away mid-capture (a crash, a logout) is a permanent
+// capture error, not a hang: the view ends with a sentence. On a desktop of
+// its own, as it breaks that desktop.
+TEST(PortalBackendFaultTest, PipeWireGoneEndsTheCapture) {
+  auto desktop = WaylandDesktop::Start();
+  ASSERT_TRUE(desktop) << desktop.error().message;
+  (*desktop)->ApplyToThisProcess();
+  auto person = DesktopPerson::Start();
+  ASSERT_TRUE(person) << person.error().message;
+  Result<void> answered;
+  std::thread answer(
+      [&] { answered = (*person)->AnswerSharingDialog(true, false); });
+  auto capturer = ScreenCapturer::Create(CaptureOptions{});
+  answer.join();
+  ASSERT_TRUE(capturer) << capturer.error().message;
+  ASSERT_NE(Capture(**capturer), nullptr);
+
+  pid_t pipewire = -1;
+  for (pid_t pid : (*desktop)->pids()) {
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    if (std::getline(comm, name) && name == "pipewire")
+      pipewire = pid;
+  }
+  ASSERT_GT(pipewire, 0);
+  ASSERT_EQ(kill(pipewire, SIGKILL), 0);
+
+  CaptureStatus status = CaptureStatus::kSuccess;
+  (*capturer)->Start(
+      [&](CaptureStatus s, std::unique_ptr<DesktopFrame>) { status = s; });
+  for (int i = 0; i < 300 && status != CaptureStatus::kErrorPermanent; ++i) {
+    (*capturer)->CaptureFrame();
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(status, CaptureStatus::kErrorPermanent);
 }
 
 }  // namespace
