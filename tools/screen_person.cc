@@ -19,26 +19,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The customer app's colours (customer-app/ui/style.cc), as a person sees
-// them: a filled blue button, a white one, a red one.
-constexpr uint32_t kSafeBlue = 0x1E5AA8;
-constexpr uint32_t kDangerRed = 0xC0262D;
-constexpr uint32_t kWhite = 0xFFFFFF;
-constexpr uint32_t kText = 0x1B2430;  // an enabled button's label
-// The gap Qt leaves between the two prompt buttons is 14 px; 40 px further
-// left is well inside any "allow" button (they are wider than 120 px).
-constexpr int kIntoAllowButton = 14 + 40;
-
-bool Near(uint32_t a, uint32_t b, int tolerance = 10) {
-  for (int shift = 0; shift <= 16; shift += 8) {
-    const int ca = static_cast<int>((a >> shift) & 0xFF);
-    const int cb = static_cast<int>((b >> shift) & 0xFF);
-    if (std::abs(ca - cb) > tolerance)
-      return false;
-  }
-  return true;
-}
-
 // Runs a program (xdotool) on `display` and waits for it; false unless it
 // exits 0.
 bool Run(const std::string& display, std::vector<std::string> args) {
@@ -74,49 +54,6 @@ XcbReply<T> Own(T* reply) {
 }
 
 }  // namespace
-
-std::optional<ScreenRect> WindowView::FindBlock(uint32_t colour,
-                                                int min_run,
-                                                int tolerance) const {
-  std::optional<ScreenRect> best;
-  std::optional<ScreenRect> current;
-  auto close_block = [&] {
-    if (current && (!best || int64_t{current->width} * current->height >
-                                 int64_t{best->width} * best->height)) {
-      best = current;
-    }
-    current.reset();
-  };
-  for (int y = 0; y < rect.height; ++y) {
-    int row_left = -1, row_right = -1;
-    for (int x = 0; x < rect.width;) {
-      if (!Near(at(x, y), colour, tolerance)) {
-        ++x;
-        continue;
-      }
-      const int start = x;
-      while (x < rect.width && Near(at(x, y), colour, tolerance))
-        ++x;
-      if (x - start >= min_run) {
-        row_left = row_left < 0 ? start : std::min(row_left, start);
-        row_right = std::max(row_right, x);
-      }
-    }
-    if (row_left < 0) {
-      close_block();
-      continue;
-    }
-    if (!current) {
-      current = ScreenRect{row_left, y, row_right - row_left, 1};
-    } else {
-      const int left = std::min(current->x, row_left);
-      const int right = std::max(current->x + current->width, row_right);
-      current = ScreenRect{left, current->y, right - left, y - current->y + 1};
-    }
-  }
-  close_block();
-  return best;
-}
 
 Result<ScreenPerson> ScreenPerson::Connect(const std::string& display) {
   int screen_number = 0;
@@ -227,9 +164,12 @@ Result<WindowView> ScreenPerson::Capture(const ScreenRect& rect,
   WindowView view;
   view.id = id;
   view.rect = rect;
-  view.pixels.resize(count);
-  std::memcpy(view.pixels.data(), xcb_get_image_data(image.get()), count * 4);
-  for (uint32_t& pixel : view.pixels)
+  view.picture.width = rect.width;
+  view.picture.height = rect.height;
+  std::vector<uint32_t>& pixels = view.picture.pixels;
+  pixels.resize(count);
+  std::memcpy(pixels.data(), xcb_get_image_data(image.get()), count * 4);
+  for (uint32_t& pixel : pixels)
     pixel &= 0xFFFFFF;
   return view;
 }
@@ -263,9 +203,10 @@ Result<WindowView> ScreenPerson::WaitForWindow(const std::string& title,
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto window = FindWindow(title)) {
       auto view = Look(*window);
-      if (view && view->rect.width > 0 &&
-          std::any_of(view->pixels.begin(), view->pixels.end(),
-                      [&](uint32_t p) { return p != view->pixels[0]; })) {
+      if (view && view->rect.width > 0 && view->rect.height > 0 &&
+          std::any_of(
+              view->picture.pixels.begin(), view->picture.pixels.end(),
+              [&](uint32_t p) { return p != view->picture.pixels[0]; })) {
         // Give the window a moment to finish laying out, then look again.
         std::this_thread::sleep_for(milliseconds(300));
         return Look(*window);
@@ -286,7 +227,7 @@ Result<void> ScreenPerson::ClickAt(int x, int y) {
 }
 
 Result<void> ScreenPerson::ClickBlueButton(const WindowView& view) {
-  auto button = view.FindBlock(kSafeBlue, 16);
+  auto button = FindSafeButton(view.picture);
   if (!button)
     return MakeError("no blue button in the window");
   return ClickAt(view.rect.x + button->center_x(),
@@ -294,38 +235,28 @@ Result<void> ScreenPerson::ClickBlueButton(const WindowView& view) {
 }
 
 Result<void> ScreenPerson::ClickAllowButton(const WindowView& first_look) {
-  auto safe = first_look.FindBlock(kSafeBlue, 16);
-  if (!safe)
-    return MakeError("no blue button in the prompt");
-  const int x = safe->x - kIntoAllowButton;
-  const int y = safe->center_y();
-  if (x < 0)
-    return MakeError("nothing left of the blue button");
+  auto allow = FindAllowButton(first_look.picture);
+  if (!allow)
+    return MakeError("no blue button in the prompt, or nothing left of it");
   // The allow button arms itself after a moment (grey text until then):
-  // wait until its label is dark, as a person waits until it can be pressed.
+  // wait until it can be pressed, as a person does.
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
   WindowView view = first_look;
-  auto armed = [&] {
-    for (int row = y - 8; row <= y + 8; ++row) {
-      for (int col = std::max(0, safe->x - 220); col < safe->x - 14; ++col) {
-        if (Near(view.at(col, row), kText, 40))
-          return true;
-      }
-    }
-    return false;
-  };
-  while (!armed()) {
+  while (!allow->pressable) {
     if (std::chrono::steady_clock::now() > deadline)
       return MakeError("the allow button never became pressable");
     std::this_thread::sleep_for(milliseconds(100));
     TETHER_TRY(again, Look(view.id));
     view = std::move(*again);
+    allow = FindAllowButton(view.picture);
+    if (!allow)
+      return MakeError("the prompt's buttons went away");
   }
-  return ClickAt(view.rect.x + x, view.rect.y + y);
+  return ClickAt(view.rect.x + allow->x, view.rect.y + allow->y);
 }
 
 Result<void> ScreenPerson::ClickRedButton(const WindowView& view) {
-  auto button = view.FindBlock(kDangerRed, 40);
+  auto button = FindStopButton(view.picture);
   if (!button)
     return MakeError("no red button in the window");
   return ClickAt(view.rect.x + button->center_x(),
@@ -333,7 +264,7 @@ Result<void> ScreenPerson::ClickRedButton(const WindowView& view) {
 }
 
 Result<void> ScreenPerson::ClickWhiteField(const WindowView& view) {
-  auto field = view.FindBlock(kWhite, 120);
+  auto field = FindCodeField(view.picture);
   if (!field)
     return MakeError("no text field in the window");
   return ClickAt(view.rect.x + field->center_x(),

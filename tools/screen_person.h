@@ -1,12 +1,13 @@
 #pragma once
 
-// The customer at the keyboard, for the main job's scripted session: finds
-// a window by its title, looks at it (the root window's pixels, as shown),
-// and clicks buttons the way a person picks them out, by their look: the
-// blue button is the safe choice, the white one beside it is "allow", the
-// red one is STOP. Mouse and keyboard go through xdotool (XTest), like a
-// real pointer and keyboard. One person per display (the technician's and
-// the customer's desks are two X displays). Every wait is bounded.
+// A person at an X display, for the main job's scripted session: finds a
+// window by its title, looks at it (the root window's pixels, as shown),
+// and clicks buttons the way a person picks them out, by their look
+// (tools/button_finder.h: the blue button is the safe choice, the white one
+// beside it is "allow", the red one is STOP). Mouse and keyboard go through
+// xdotool (XTest), like a real pointer and keyboard. One person per display
+// (the technician's and the customer's desks are two X displays). Every
+// wait is bounded.
 
 #include <xcb/xcb.h>
 
@@ -17,29 +18,15 @@
 #include <vector>
 
 #include "base/result.h"
+#include "tools/button_finder.h"
 
 namespace tether::tools {
-
-struct ScreenRect {
-  int x = 0, y = 0, width = 0, height = 0;
-  int center_x() const { return x + width / 2; }
-  int center_y() const { return y + height / 2; }
-};
 
 // What a person sees of one window: its place on the screen and pixels.
 struct WindowView {
   xcb_window_t id = 0;
-  ScreenRect rect;               // on the screen
-  std::vector<uint32_t> pixels;  // 0x00RRGGBB, rect.width per row
-
-  uint32_t at(int x, int y) const {
-    return pixels[static_cast<size_t>(y) * rect.width + x];
-  }
-  // The largest block of (nearly) `colour`, found by its horizontal runs of
-  // at least `min_run` pixels in consecutive rows; window coordinates.
-  std::optional<ScreenRect> FindBlock(uint32_t colour,
-                                      int min_run,
-                                      int tolerance = 10) const;
+  ScreenRect rect;  // on the screen
+  Picture picture;  // rect's size; window coordinates
 };
 
 class ScreenPerson {

@@ -17,6 +17,7 @@ namespace {
 constexpr char kRemoteDesktop[] = "org.gnome.Mutter.RemoteDesktop";
 constexpr char kScreenCast[] = "org.gnome.Mutter.ScreenCast";
 constexpr int kBtnLeft = 0x110;
+constexpr uint32_t kShiftLeft = 0xFFE1;  // XK_Shift_L
 
 std::string TakeMessage(GError* error) {
   std::string message = error ? error->message : "unknown error";
@@ -35,6 +36,7 @@ struct DesktopPerson::Impl {
   std::string stream_path;
   uint32_t node = 0;
   std::unique_ptr<desktop::portal::PipeWireStream> eyes;
+  bool keyboard_warm = false;  // the warm-up Shift tap happened
 
   ~Impl() {
     eyes.reset();
@@ -243,10 +245,32 @@ Result<void> DesktopPerson::Click(int x, int y) {
 }
 
 Result<void> DesktopPerson::PressKey(uint32_t keysym) {
-  TETHER_RETURN_IF_ERROR(impl_->Notify("NotifyKeyboardKeysym",
-                                       g_variant_new("(ub)", keysym, TRUE)));
-  return impl_->Notify("NotifyKeyboardKeysym",
-                       g_variant_new("(ub)", keysym, FALSE));
+  auto tap = [&](uint32_t key) -> Result<void> {
+    TETHER_RETURN_IF_ERROR(impl_->Notify("NotifyKeyboardKeysym",
+                                         g_variant_new("(ub)", key, TRUE)));
+    return impl_->Notify("NotifyKeyboardKeysym",
+                         g_variant_new("(ub)", key, FALSE));
+  };
+  if (!impl_->keyboard_warm) {
+    // The seat may swallow a new keyboard's first key: a Shift tap types
+    // nothing wherever the focus is.
+    TETHER_RETURN_IF_ERROR(tap(kShiftLeft));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    impl_->keyboard_warm = true;
+  }
+  return tap(keysym);
+}
+
+Result<void> DesktopPerson::Type(const std::string& text) {
+  for (const char c : text) {
+    const auto code = static_cast<unsigned char>(c);
+    if (code < 0x20 || code > 0x7E)
+      return MakeError("Type() takes printable ASCII only");
+    // Printable ASCII's keysyms are its character codes.
+    TETHER_RETURN_IF_ERROR(PressKey(code));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  return {};
 }
 
 namespace {
@@ -333,7 +357,8 @@ std::optional<desktop::DesktopPoint> FindSwitch(
 Result<void> DesktopPerson::AnswerSharingDialog(
     bool share,
     bool allow_interaction,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout,
+    const std::function<void()>& before_click) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   desktop::DesktopRect button;
   std::unique_ptr<desktop::DesktopFrame> frame;
@@ -358,8 +383,12 @@ Result<void> DesktopPerson::AnswerSharingDialog(
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
       }
     }
+    if (before_click)
+      before_click();
     return Click(button.x + button.width / 2, row);
   }
+  if (before_click)
+    before_click();
   // Cancel is the header bar's first button: from the dialog's left edge
   // (where its grey header bar ends, going left from Share), half a button
   // in. Along the buttons' top rows: no text there.

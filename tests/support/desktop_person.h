@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,16 +34,26 @@ class DesktopPerson {
 
   Result<void> MoveTo(int x, int y);
   Result<void> Click(int x, int y);
-  Result<void> PressKey(uint32_t keysym);  // press and release
+  // Press and release. The first key of a fresh virtual keyboard can be
+  // lost on a headless seat: the very first call taps Shift and waits a
+  // moment before it.
+  Result<void> PressKey(uint32_t keysym);
+  // Types printable ASCII a key at a time, as keysyms (those of printable
+  // ASCII are its character codes); the compositor finds each one's key on
+  // its keymap. The main job types digits and spaces.
+  Result<void> Type(const std::string& text);
 
   // The portal's dialog: waits (bounded) until it shows, then, when
   // `share`, turns on "Allow remote interaction" where the dialog has it
   // and `allow_interaction`, and clicks its Share button; otherwise clicks
-  // Cancel. Fails when no dialog showed within `timeout`.
+  // Cancel. Fails when no dialog showed within `timeout`. `before_click`,
+  // if given, runs once the dialog is there (and its switch turned on),
+  // right before the answer is clicked: for a picture of it.
   Result<void> AnswerSharingDialog(
       bool share,
       bool allow_interaction = true,
-      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+      std::chrono::milliseconds timeout = std::chrono::seconds(20),
+      const std::function<void()>& before_click = {});
 
  private:
   struct Impl;
