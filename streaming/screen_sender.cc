@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "codec/frame_pacer.h"
 #include "codec/vpx_encoder.h"
+#include "desktop/backend.h"
 #include "desktop/capture/cursor_monitor.h"
 
 namespace tether::streaming {
@@ -170,7 +171,13 @@ void ScreenSender::Run() {
             // On Wayland the desktop's dialog is open meanwhile; Stop()
             // gives it up.
             capture.abandon = [this] { return !active_.load(); };
+            const bool asks = options_.desktop_asking &&
+                              desktop::SystemAsksToo(options_.display);
+            if (asks)
+              options_.desktop_asking(true);
             auto capturer = desktop::ScreenCapturer::Create(capture);
+            if (asks)
+              options_.desktop_asking(false);
             if (!capturer) {
               fail(capturer.error());
               break;

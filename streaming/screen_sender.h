@@ -48,6 +48,9 @@ class ScreenSender {
     // CursorShape/CursorPosition too (the technician draws the customer's
     // pointer; the customer's window shows the technician's picture only).
     bool send_cursor = true;
+    // Called on the sender's thread with true before the desktop's own
+    // sharing dialog opens (Wayland) and false once it was answered.
+    std::function<void(bool asking)> desktop_asking;
   };
 
   ScreenSender(Options options,

@@ -296,6 +296,11 @@ int main(int argc, char** argv) {
     shot.Window(s.app->panel(), "panel-connected");
     Grants grants;
     grants.viewing = true;
+    // On Wayland, between our "Allow viewing" and the desktop's own dialog.
+    grants.desktop_asking = true;
+    s.fake->observer->OnGrantsChanged(grants);
+    shot.Window(s.app->panel(), "panel-desktop-asking");
+    grants.desktop_asking = false;
     s.fake->observer->OnGrantsChanged(grants);
     s.fake->observer->OnChat("Hello Sam, I can see your screen now.", false);
     shot.Window(s.app->panel(), "panel-viewing");

@@ -98,17 +98,20 @@ class CustomerSessionImpl final : public CustomerSession,
       }
       injector = std::move(*created);
     }
-    gate_ = std::make_unique<InputGate>(std::move(injector),
-                                        [this](const Error& error) {
-                                          Post([this, error] {
-                                            if (policy_)
-                                              policy_->ControlFailed(error);
-                                          });
-                                        });
+    gate_ = std::make_unique<InputGate>(
+        std::move(injector),
+        [this](const Error& error) {
+          Post([this, error] {
+            if (policy_)
+              policy_->ControlFailed(error);
+          });
+        },
+        InputGate::kDefaultMaxQueued, DesktopAsking());
     views_ = std::make_unique<ViewDescriber>(config.display);
     streaming::ScreenSender::Options screen;
     screen.display = config.display;
     screen.codec = parts.codec;
+    screen.desktop_asking = DesktopAsking();
     sender_ = std::make_unique<streaming::ScreenSender>(
         std::move(screen),
         [this](proto::PeerMessage message) {
@@ -230,7 +233,11 @@ class CustomerSessionImpl final : public CustomerSession,
                  "The customer ended the session.");
   }
 
-  Grants grants() const override { return policy_->grants(); }
+  Grants grants() const override {
+    Grants grants = policy_->grants();
+    grants.desktop_asking = desktop_asking_ > 0;
+    return grants;
+  }
   bool stop_hotkey_active() const override { return hotkey_ != nullptr; }
 
   std::vector<ReceiptEntry> receipt() const override {
@@ -391,13 +398,27 @@ class CustomerSessionImpl final : public CustomerSession,
     observer_->OnClipboard(text);
   }
 
-  void GrantsChanged(const Grants& grants) override {
+  void GrantsChanged(const Grants& policy_grants) override {
     // The switch ended (either side, or the session): its decoder goes,
     // so the next switch starts from a key frame.
-    if (!grants.viewing_technician)
+    if (!policy_grants.viewing_technician)
       technician_screen_.reset();
+    Grants grants = policy_grants;
+    grants.desktop_asking = desktop_asking_ > 0;
     if (!ended_)
       observer_->OnGrantsChanged(grants);
+  }
+
+  // The sender's and the gate's "the desktop's dialog is open" (their
+  // threads), counted on the app thread: the panel says so meanwhile.
+  std::function<void(bool)> DesktopAsking() {
+    return [this](bool asking) {
+      Post([this, asking] {
+        desktop_asking_ += asking ? 1 : -1;
+        if (policy_)
+          GrantsChanged(policy_->grants());
+      });
+    };
   }
 
   void FileFinished(const std::string& path,
@@ -555,6 +576,7 @@ class CustomerSessionImpl final : public CustomerSession,
   std::unique_ptr<InputGate> gate_;
   std::unique_ptr<ViewDescriber> views_;
   std::unique_ptr<streaming::ScreenSender> sender_;
+  int desktop_asking_ = 0;  // the desktop's dialogs open (app thread)
   // Decodes the technician's screen during a view switch; joined before
   // the engine it acks through.
   std::unique_ptr<streaming::VideoReceiver> technician_screen_;

@@ -47,6 +47,9 @@ struct Grants {
   bool files = false;  // at least one file was allowed this session
   bool clipboard = false;
   bool viewing_technician = false;  // view switch active
+  // Wayland: the desktop's own dialog for an allowed view or control is
+  // open (the technician gets nothing of it until the customer answers).
+  bool desktop_asking = false;
 };
 
 // A file the customer sends to the technician, as the panel shows it.

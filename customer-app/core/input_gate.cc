@@ -9,9 +9,11 @@ namespace tether::customer {
 
 InputGate::InputGate(std::unique_ptr<desktop::InputInjector> injector,
                      FailedFunction failed,
-                     size_t max_queued)
+                     size_t max_queued,
+                     AskingFunction asking)
     : injector_(std::move(injector)),
       failed_function_(std::move(failed)),
+      asking_function_(std::move(asking)),
       max_queued_(max_queued) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -161,8 +163,13 @@ void InputGate::Run() {
 void InputGate::Begin() {
   if (stopped_ || !control_)
     return;
+  const bool asks = asking_function_ && injector_->BeginAsksThePerson();
+  if (asks)
+    asking_function_(true);
   auto asked =
       injector_->Begin([this] { return stopped_.load() || !control_.load(); });
+  if (asks)
+    asking_function_(false);
   if (!asked) {
     if (!stopped_ && control_) {
       log::Warn("input: remote control cannot be used: {}",

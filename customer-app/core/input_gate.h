@@ -41,10 +41,14 @@ class InputGate {
   // the desktop's dialog cancelled, no remote desktop service). On the
   // gate's thread.
   using FailedFunction = std::function<void(const Error& error)>;
+  // True while the desktop's own dialog for control is open (Wayland),
+  // then false. On the gate's thread.
+  using AskingFunction = std::function<void(bool asking)>;
 
   explicit InputGate(std::unique_ptr<desktop::InputInjector> injector,
                      FailedFunction failed = {},
-                     size_t max_queued = kDefaultMaxQueued);
+                     size_t max_queued = kDefaultMaxQueued,
+                     AskingFunction asking = {});
   // Stops the thread; the injector (and with it the keys and buttons the
   // technician still held, unless stopped) is released.
   ~InputGate();
@@ -101,6 +105,7 @@ class InputGate {
 
   std::unique_ptr<desktop::InputInjector> injector_;
   FailedFunction failed_function_;
+  AskingFunction asking_function_;
   const size_t max_queued_;
   std::atomic<bool> control_{false};
   std::atomic<bool> stopped_{false};

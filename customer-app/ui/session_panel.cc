@@ -284,6 +284,13 @@ void SessionPanel::SetGrants(const Grants& grants) {
   if (!any) {
     AddGrantLine(QStringLiteral("They must ask you first."), "#9AA5B1");
   }
+  if (grants.desktop_asking) {
+    // Wayland: allowed here, but nothing reaches them before the
+    // customer answers the desktop's own dialog too.
+    AddGrantLine(QStringLiteral("First your computer asks you too: answer "
+                                "its window."),
+                 "#B26A00");
+  }
 
   control_toggle_->setChecked(grants.control);
   control_toggle_->setEnabled(grants.control && !ending_);

@@ -67,6 +67,8 @@ class InputInjector {
     (void)abandon;
     return false;
   }
+  // Whether Begin() shows the desktop's own dialog (Wayland).
+  virtual bool BeginAsksThePerson() const { return false; }
   // Control ended: after this nothing can be injected until the next
   // Begin() (Wayland: the portal session is closed). ReleaseAll() first.
   virtual void End() {}

@@ -73,7 +73,7 @@ class X11InputInjector final : public InputInjector {
   }
 
   Result<void> MoveMouse(DesktopPoint p) override {
-    if (auto r = Begin(); !r)
+    if (auto r = BeginCall(); !r)
       return r;
     const auto x = static_cast<int16_t>(std::clamp(p.x, 0, 32767));
     const auto y = static_cast<int16_t>(std::clamp(p.y, 0, 32767));
@@ -86,7 +86,7 @@ class X11InputInjector final : public InputInjector {
     if (button < 1 || button > kMaxButton) {
       return MakeError("mouse button out of range");
     }
-    if (auto r = Begin(); !r)
+    if (auto r = BeginCall(); !r)
       return r;
     const auto b = static_cast<uint8_t>(button);
     if (auto r = Send(pressed ? XCB_BUTTON_PRESS : XCB_BUTTON_RELEASE, b); !r) {
@@ -96,7 +96,7 @@ class X11InputInjector final : public InputInjector {
   }
 
   Result<void> Scroll(int dx, int dy) override {
-    if (auto r = Begin(); !r)
+    if (auto r = BeginCall(); !r)
       return r;
     auto clicks = [&](uint8_t button, int count) -> Result<void> {
       for (int i = 0; i < count; ++i) {
@@ -122,7 +122,7 @@ class X11InputInjector final : public InputInjector {
   Result<void> Key(uint32_t keysym, bool pressed) override {
     if (keysym == kNoSymbol)
       return MakeError("no keysym");
-    if (auto r = Begin(); !r)
+    if (auto r = BeginCall(); !r)
       return r;
     if (pressed) {
       auto position = Resolve(keysym);
@@ -175,7 +175,7 @@ class X11InputInjector final : public InputInjector {
       }
       keysyms.push_back(keysym);
     }
-    if (auto r = Begin(); !r)
+    if (auto r = BeginCall(); !r)
       return r;
     for (xcb_keysym_t keysym : keysyms) {
       if (IsInterrupted())
@@ -200,7 +200,7 @@ class X11InputInjector final : public InputInjector {
   }
 
   // Before a call's events: refuse when blocked, follow layout changes.
-  Result<void> Begin() {
+  Result<void> BeginCall() {
     if (IsBlocked())
       return Blocked();
     if (IsInterrupted())

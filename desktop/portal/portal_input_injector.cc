@@ -75,6 +75,8 @@ class PortalInputInjector final : public InputInjector {
     return true;
   }
 
+  bool BeginAsksThePerson() const override { return true; }
+
   void End() override {
     std::lock_guard lock(mutex_);
     if (session_) {

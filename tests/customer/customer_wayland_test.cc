@@ -35,10 +35,17 @@ using test::WaylandTestWindow;
 
 constexpr char kPassword[] = "a long technician passphrase";
 
-class NullObserver final : public CustomerSession::Observer {
+class Observer final : public CustomerSession::Observer {
  public:
   void OnEnded(const protocol::SessionEnd&) override { ended = true; }
+  void OnGrantsChanged(const Grants& grants) override {
+    if (grants.desktop_asking)
+      desktop_asked = true;
+    desktop_asking = grants.desktop_asking;
+  }
   std::atomic<bool> ended{false};
+  std::atomic<bool> desktop_asking{false};
+  std::atomic<bool> desktop_asked{false};  // ever, this session
 };
 
 class CustomerWaylandTest : public ::testing::Test {
@@ -154,7 +161,7 @@ class CustomerWaylandTest : public ::testing::Test {
   std::unique_ptr<WaylandTestWindow> window_;
   test::TaskRunner runner_;
   test::ScriptedConsent consent_;
-  NullObserver observer_;
+  Observer observer_;
   std::unique_ptr<HeadlessSupporter> supporter_;
   std::unique_ptr<CustomerSession> session_;
 };
@@ -192,9 +199,13 @@ TEST_F(CustomerWaylandTest, TheSessionGoesOnWhileTheDesktopDialogIsOpen) {
   auto clipboard = supporter_->Ask(2, proto::PERMISSION_CLIPBOARD);
   EXPECT_TRUE(clipboard && *clipboard);
   EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);  // not yet
+  // The panel says the computer is asking too, while it does.
+  EXPECT_TRUE(observer_.desktop_asking);
   person.join();
   ASSERT_TRUE(answered) << answered.error().message;
   EXPECT_TRUE(supporter_->WaitForFrames(1));
+  EXPECT_FALSE(observer_.desktop_asking);
+  EXPECT_TRUE(observer_.desktop_asked);
   EXPECT_FALSE(observer_.ended);
 }
 
