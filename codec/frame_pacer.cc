@@ -28,10 +28,7 @@ bool FramePacer::OnFrameCaptured(bool has_changes) {
   // up since if the caller broke the loop's order.
   if (encoding_ >= limits_.max_encoding)
     std::abort();
-  const bool keep_alive_due =
-      !sent_before_ ||
-      clock_.SteadyNow() - last_send_ >= limits_.keep_alive_interval;
-  if (!has_changes && !keep_alive_due)
+  if (!has_changes && sent_before_)
     return false;
   ++encoding_;
   return true;
@@ -44,7 +41,6 @@ void FramePacer::OnFrameEncoded(bool sent) {
   if (sent) {
     ++unacked_;
     sent_before_ = true;
-    last_send_ = clock_.SteadyNow();
   }
 }
 

@@ -10,9 +10,9 @@ struct FramePacerLimits {
   int max_encoding = 2;  // frames captured but not yet encoded
   int max_unacked = 4;   // frames sent but not yet acknowledged (FrameAck)
   std::chrono::milliseconds min_capture_interval{33};
-  // On a static screen, one frame this often keeps the link and the
-  // viewer alive.
-  std::chrono::milliseconds keep_alive_interval{2000};
+  // No keep-alive: on a static screen nothing is sent after the first
+  // frame (and the encoder's top-offs); the link's own heartbeat keeps
+  // the connection alive and the viewer keeps its last picture.
 };
 
 // Decides when the capture -> encode -> send loop may take the next frame,
@@ -39,8 +39,9 @@ class FramePacer {
   void OnCaptureStarted();
 
   // A capture finished. Returns whether to encode it: yes if something
-  // changed (or the encoder asks for a top-off), or if nothing was sent for
-  // keep_alive_interval. A `true` answer counts the frame as encoding.
+  // changed (or the caller needs a frame anyway: a top-off, a key frame
+  // the viewer asked for), or if no frame was sent yet. A `true` answer
+  // counts the frame as encoding.
   bool OnFrameCaptured(bool has_changes);
   // The encode finished; `sent` if its packet went to the network.
   void OnFrameEncoded(bool sent);
@@ -59,7 +60,6 @@ class FramePacer {
   bool captured_before_ = false;
   bool sent_before_ = false;
   Clock::SteadyTime last_capture_{};
-  Clock::SteadyTime last_send_{};
 };
 
 }  // namespace tether::codec

@@ -40,6 +40,10 @@ struct ScreenSender::Loop {
   uint64_t frame_id = 0;
   Clock::SteadyTime last_encode{};
   bool running = false;
+  // A key frame is owed (the viewer asked, or a frame did not go out):
+  // encode the next capture even if the screen did not change, since
+  // nothing else would be sent on a static screen.
+  bool key_frame_owed = false;
 
   void Reset() {
     frame.reset();
@@ -228,8 +232,10 @@ void ScreenSender::Run() {
             loop.pacer->OnFrameAcked();
           break;
         case Command::kKeyFrame:
-          if (loop.encoder)
+          if (loop.encoder) {
             loop.encoder->RequestKeyFrame();
+            loop.key_frame_owed = true;
+          }
           break;
       }
     }
@@ -273,8 +279,8 @@ void ScreenSender::Run() {
     }
     if (!loop.frame || loop.status != desktop::CaptureStatus::kSuccess)
       continue;  // temporary: next time
-    const bool changes =
-        !loop.frame->dirty_rects().empty() || loop.encoder->NeedsTopOff();
+    const bool changes = !loop.frame->dirty_rects().empty() ||
+                         loop.encoder->NeedsTopOff() || loop.key_frame_owed;
     if (!loop.pacer->OnFrameCaptured(changes))
       continue;
     const auto now = clock.SteadyNow();
@@ -315,9 +321,12 @@ void ScreenSender::Run() {
     loop.pacer->OnFrameEncoded(sent);
     if (sent) {
       ++frames_sent_;
+      if (encoded->key_frame)
+        loop.key_frame_owed = false;
     } else {
       // The viewer misses this frame; the next must not depend on it.
       loop.encoder->RequestKeyFrame();
+      loop.key_frame_owed = true;
     }
   }
   loop.Reset();
