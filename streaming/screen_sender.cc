@@ -44,6 +44,7 @@ struct ScreenSender::Loop {
   // encode the next capture even if the screen did not change, since
   // nothing else would be sent on a static screen.
   bool key_frame_owed = false;
+  codec::Codec codec = codec::Codec::kVp8;  // of the running stream
 
   void Reset() {
     frame.reset();
@@ -64,7 +65,8 @@ ScreenSender::ScreenSender(Options options,
     : options_(std::move(options)),
       send_(std::move(send)),
       pending_(std::move(pending)),
-      failed_(std::move(failed)) {
+      failed_(std::move(failed)),
+      codec_(options_.codec) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -193,7 +195,8 @@ void ScreenSender::Run() {
                   loop.status = status;
                   loop.frame = std::move(frame);
                 });
-            auto encoder = codec::VpxEncoder::Create(options_.codec);
+            loop.codec = codec_.load();
+            auto encoder = codec::VpxEncoder::Create(loop.codec);
             if (!encoder) {
               fail(encoder.error());
               break;
@@ -302,8 +305,8 @@ void ScreenSender::Run() {
     proto::PeerMessage message;
     proto::VideoFrame* v = message.mutable_video_frame();
     v->set_frame_id(++loop.frame_id);
-    v->set_codec(options_.codec == codec::Codec::kVp8 ? proto::CODEC_VP8
-                                                      : proto::CODEC_VP9);
+    v->set_codec(loop.codec == codec::Codec::kVp8 ? proto::CODEC_VP8
+                                                  : proto::CODEC_VP9);
     v->set_width(static_cast<uint32_t>(encoded->size.width));
     v->set_height(static_cast<uint32_t>(encoded->size.height));
     v->set_key_frame(encoded->key_frame);

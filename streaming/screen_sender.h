@@ -68,6 +68,9 @@ class ScreenSender {
   void Stop();
   void OnFrameAck();
   void RequestKeyFrame();
+  // The codec for the next Start() (what the viewer's app decodes, agreed
+  // with it); a running stream keeps its own.
+  void SetCodec(codec::Codec codec) { codec_ = codec; }
 
   bool active() const { return active_.load(); }
   uint64_t frames_sent() const { return frames_sent_.load(); }
@@ -95,6 +98,7 @@ class ScreenSender {
 
   std::mutex send_mutex_;  // held around "if active: send"
   std::atomic<bool> active_{false};
+  std::atomic<codec::Codec> codec_;
   std::atomic<uint64_t> frames_sent_{0};
   std::thread thread_;
 };

@@ -31,6 +31,23 @@
 namespace tether::customer {
 namespace {
 
+// The screen's codec: `preferred` when the technician's app decodes it,
+// VP8 otherwise (every app decodes VP8; apps before 0.2 announce nothing).
+codec::Codec AgreedCodec(const proto::SessionTerms& terms,
+                         codec::Codec preferred) {
+  const proto::Codec wanted =
+      preferred == codec::Codec::kVp9 ? proto::CODEC_VP9 : proto::CODEC_VP8;
+  for (int decoder : terms.decoders()) {
+    if (decoder == wanted) {
+      log::Info("screen: {} (the technician's app decodes it)",
+                preferred == codec::Codec::kVp9 ? "VP9" : "VP8");
+      return preferred;
+    }
+  }
+  log::Info("screen: VP8 (all the technician's app decodes)");
+  return codec::Codec::kVp8;
+}
+
 constexpr char kEndedByYou[] = "Session ended by you";
 constexpr char kYouEnded[] = "You ended the session.";
 
@@ -110,7 +127,8 @@ class CustomerSessionImpl final : public CustomerSession,
     views_ = std::make_unique<ViewDescriber>(config.display);
     streaming::ScreenSender::Options screen;
     screen.display = config.display;
-    screen.codec = parts.codec;
+    screen.codec = codec::Codec::kVp8;  // until the terms say what decodes
+    preferred_codec_ = parts.codec;
     screen.desktop_asking = DesktopAsking();
     sender_ = std::make_unique<streaming::ScreenSender>(
         std::move(screen),
@@ -299,8 +317,11 @@ class CustomerSessionImpl final : public CustomerSession,
   }
 
   void OnMessage(proto::PeerMessage message) override {
-    if (!ended_ && !emergency_)
-      policy_->OnMessage(message);
+    if (ended_ || emergency_)
+      return;
+    if (message.has_terms())
+      sender_->SetCodec(AgreedCodec(message.terms(), preferred_codec_));
+    policy_->OnMessage(message);
   }
 
   void OnEnded(const protocol::SessionEnd& end) override {
@@ -577,6 +598,7 @@ class CustomerSessionImpl final : public CustomerSession,
   std::unique_ptr<ViewDescriber> views_;
   std::unique_ptr<streaming::ScreenSender> sender_;
   int desktop_asking_ = 0;  // the desktop's dialogs open (app thread)
+  codec::Codec preferred_codec_ = codec::Codec::kVp9;
   // Decodes the technician's screen during a view switch; joined before
   // the engine it acks through.
   std::unique_ptr<streaming::VideoReceiver> technician_screen_;

@@ -30,7 +30,9 @@ struct SessionParts {
   // Whether to grab the global STOP hotkey.
   bool hotkey = true;
   const Clock* clock = &Clock::System();
-  codec::Codec codec = codec::Codec::kVp8;
+  // The screen's codec when the technician's app decodes it (its
+  // SessionTerms say); VP8 otherwise.
+  codec::Codec codec = codec::Codec::kVp9;
 };
 
 Result<std::unique_ptr<CustomerSession>> StartCustomerSession(

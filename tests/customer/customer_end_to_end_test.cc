@@ -150,8 +150,8 @@ class CustomerEndToEndTest : public ::testing::Test {
             const std::string& fingerprint,
             const std::string& code_override = "",
             std::function<std::string(const std::string&)> read_out = {}) {
-    auto supporter =
-        HeadlessSupporter::Start({port, fingerprint, "tina", kPassword});
+    auto supporter = HeadlessSupporter::Start(
+        {port, fingerprint, "tina", kPassword, {}, technician_decoders_});
     ASSERT_TRUE(supporter.has_value()) << supporter.error().message;
     supporter_ = std::move(*supporter);
     auto code = supporter_->WaitForCode();
@@ -199,6 +199,9 @@ class CustomerEndToEndTest : public ::testing::Test {
   ReadOut read_out_;
   std::unique_ptr<HeadlessSupporter> supporter_;
   std::unique_ptr<CustomerSession> session_;
+  // What the technician's app says it decodes (the current console's).
+  std::vector<proto::Codec> technician_decoders_ = {proto::CODEC_VP9,
+                                                    proto::CODEC_VP8};
 };
 
 TEST_F(CustomerEndToEndTest,
@@ -239,6 +242,37 @@ TEST_F(CustomerEndToEndTest,
                     return m.has_cursor_position();
                   })
                   .has_value());
+}
+
+// The screen's codec is agreed through the terms: VP9 for an app that
+// decodes it, VP8 for one that announces nothing (before 0.2).
+TEST_F(CustomerEndToEndTest, TheScreenIsVp9WhereTheTechniciansAppDecodesIt) {
+  PairWithRelay();
+  auto granted = supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN);
+  ASSERT_TRUE(granted && *granted);
+  auto frame = supporter_->WaitFor(
+      [](const PeerMessage& m) { return m.has_video_frame(); });
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->video_frame().codec(), proto::CODEC_VP9);
+  ASSERT_TRUE(supporter_->WaitForFrames(1));
+  EXPECT_EQ(supporter_->decode_errors(), 0);
+  auto picture = supporter_->LastPicture();
+  ASSERT_TRUE(picture.has_value());
+  EXPECT_GT((picture->RgbAt(kRedBox.x + 120, kRedBox.y + 80) >> 16) & 0xFF,
+            200u);
+}
+
+TEST_F(CustomerEndToEndTest, AnOlderTechniciansAppGetsVp8) {
+  technician_decoders_ = {};
+  PairWithRelay();
+  auto granted = supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN);
+  ASSERT_TRUE(granted && *granted);
+  auto frame = supporter_->WaitFor(
+      [](const PeerMessage& m) { return m.has_video_frame(); });
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->video_frame().codec(), proto::CODEC_VP8);
+  ASSERT_TRUE(supporter_->WaitForFrames(1));
+  EXPECT_EQ(supporter_->decode_errors(), 0);
 }
 
 TEST_F(CustomerEndToEndTest, ControlGrantLetsTheTechnicianMoveThePointer) {

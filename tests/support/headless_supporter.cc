@@ -11,6 +11,7 @@ Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
     const Options& options) {
   std::unique_ptr<HeadlessSupporter> supporter(new HeadlessSupporter());
   supporter->on_picture_ = options.on_picture;
+  supporter->decoders_ = options.decoders;
   protocol::PeerSession::Options engine;
   engine.relay.host = "127.0.0.1";
   engine.relay.port = options.port;
@@ -80,6 +81,8 @@ bool HeadlessSupporter::SendTerms(const std::string& terms_text,
   terms.mutable_terms()->set_organisation("Test IT");
   terms.mutable_terms()->set_terms_text(terms_text);
   terms.mutable_terms()->set_recording(recording);
+  for (proto::Codec codec : decoders_)
+    terms.mutable_terms()->add_decoders(codec);
   return Send(std::move(terms));
 }
 

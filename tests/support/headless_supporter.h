@@ -33,6 +33,9 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
     // right after the decode (before the ack), for benches that time what a
     // viewer would show. Must not call back into this object.
     std::function<void(const desktop::DesktopFrame&)> on_picture = {};
+    // What its app decodes, announced with the terms, as the real console
+    // does; empty: an app from before 0.2 (VP8 only).
+    std::vector<proto::Codec> decoders = {proto::CODEC_VP9, proto::CODEC_VP8};
   };
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds kTimeout{20};
@@ -88,6 +91,7 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
   bool WaitUntil(const std::function<bool()>& done,
                  std::chrono::milliseconds timeout = kTimeout);
 
+  std::vector<proto::Codec> decoders_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::string> code_;
