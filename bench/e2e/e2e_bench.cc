@@ -5,7 +5,8 @@
 // sequence number there every 16 ms (screen_script.h) and notes
 // when (steady clock). The viewer side reads the number back and the
 // difference is the latency:
-//   ours  the real customer core (capture, VP8, E2E, TLS) -> a real
+//   ours  the real customer core (capture, VP9 as agreed with the
+//         technician's app, E2E, TLS) -> a real
 //         tether-relay process -> HeadlessSupporter, read from every decoded
 //         picture (on the decoding thread, right after the decode);
 //   vnc   x11vnc on the customer's display -> xtigervncviewer full screen on
@@ -302,12 +303,13 @@ enum class Peer { kOurs, kOursPainted, kOursWayland, kVnc, kRdp };
 const char* PeerName(Peer peer) {
   switch (peer) {
     case Peer::kOurs:
-      return "tether (customer core -> relay -> supporter, VP8)";
+      return "tether (customer core -> relay -> supporter, codec agreed: "
+             "VP9)";
     case Peer::kOursPainted:
       return "tether, painted into a second Xvfb and read like the peers";
     case Peer::kOursWayland:
-      return "tether, customer on GNOME Wayland (portal + PipeWire), read "
-             "from the decoded picture";
+      return "tether, customer on GNOME Wayland (portal + PipeWire, VP9), "
+             "read from the decoded picture";
     case Peer::kVnc:
       return "x11vnc -> xtigervncviewer";
     case Peer::kRdp:
