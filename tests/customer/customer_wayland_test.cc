@@ -294,7 +294,8 @@ TEST_F(CustomerWaylandTest, StopUnderAnInputFloodLeavesNothingAfterIt) {
         std::this_thread::sleep_for(1ms);
     }
   });
-  EXPECT_NE(window_->NextLineStartingWith("key 102"), "");  // the flood arrives
+  EXPECT_NE(window_->NextLineStartingWith("key 102", 15s),
+            "");              // the flood arrives
   session_->EmergencyStop();  // from another thread, as the hotkey
   // What was already on its way lands within a moment; then nothing.
   std::this_thread::sleep_for(300ms);
