@@ -32,6 +32,26 @@ extern char** environ;
 namespace tether::test {
 namespace {
 
+// One NULL-terminated array for execve, over strings of its own. Built
+// before fork: in the child another thread may hold the allocator's lock
+// (GDBus has one running). Pinned in place: the pointers point into it.
+class ExecArray {
+ public:
+  explicit ExecArray(std::vector<std::string> strings)
+      : strings_(std::move(strings)) {
+    for (std::string& s : strings_)
+      pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  ExecArray(const ExecArray&) = delete;
+  ExecArray& operator=(const ExecArray&) = delete;
+  char* const* get() const { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -495,17 +515,9 @@ Result<void> WaylandDesktop::Spawn(const std::string& name,
                                    const std::vector<std::string>& args,
                                    const std::vector<std::string>& environment,
                                    int address_fd) {
-  // Everything the child needs is made before fork: another thread may
-  // hold the allocator's lock at that moment (GDBus has one running).
-  std::vector<std::string> arg_copy = args;
-  std::vector<std::string> env_copy = environment;
-  std::vector<char*> argv, envp;
-  for (std::string& a : arg_copy)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env_copy)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
+  // Everything the child needs is made before fork.
+  const ExecArray argv(args);
+  const ExecArray envp(environment);
   const fs::path log_path = log_dir_ / (name + ".log");
   const int log_fd =
       open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -547,7 +559,7 @@ Result<void> WaylandDesktop::Spawn(const std::string& name,
     }
     // Nothing else of the test's (sockets, a build lock) goes with it.
     close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
-    execve(program.c_str(), argv.data(), envp.data());
+    execve(program.c_str(), argv.get(), envp.get());
     _exit(127);
   }
   close(log_fd);
@@ -701,15 +713,10 @@ Result<std::unique_ptr<WaylandTestWindow>> WaylandTestWindow::Start(
   // Wayland or nothing: a test process that uses the offscreen platform
   // for its own widgets must not pass that on.
   env.push_back("QT_QPA_PLATFORM=wayland");
-  std::vector<std::string> arg_copy = {"wayland_test_window"};
-  arg_copy.insert(arg_copy.end(), args.begin(), args.end());
-  std::vector<char*> argv, envp;
-  for (std::string& a : arg_copy)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
+  std::vector<std::string> arguments = {"wayland_test_window"};
+  arguments.insert(arguments.end(), args.begin(), args.end());
+  const ExecArray argv(std::move(arguments));
+  const ExecArray envp(std::move(env));
 
   // One socket for stdin and stdout: a socket, unlike a pipe, can be
   // written with MSG_NOSIGNAL, so a window that died fails Send() instead
@@ -742,7 +749,7 @@ Result<std::unique_ptr<WaylandTestWindow>> WaylandTestWindow::Start(
     dup2(fds[1], STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     close_range(3, ~0U, 0);
-    execve(binary.c_str(), argv.data(), envp.data());
+    execve(binary.c_str(), argv.get(), envp.get());
     _exit(127);
   }
   close(fds[1]);
