@@ -39,24 +39,22 @@ std::string NextToken() {
 // The private connection and the main context its signals arrive on.
 // Whoever waits for a signal iterates the context, one at a time.
 struct PortalSession::Bus {
-  BusConnection owned;
-  GDBusConnection* connection = nullptr;  // owned.get()
+  BusConnection connection;
   GMainContext* context = g_main_context_new();
   std::string sender;  // unique name as the portal spells it in paths
   std::mutex pump_mutex;
 
   ~Bus() {
-    owned.reset();  // closes the connection first
+    connection.reset();  // closed before its context goes
     g_main_context_unref(context);
   }
 
   static Result<std::unique_ptr<Bus>> Connect() {
-    TETHER_TRY(connection, ConnectToBus());
+    TETHER_TRY(connected, ConnectToBus());
     auto bus = std::make_unique<Bus>();
-    bus->owned = std::move(*connection);
-    bus->connection = bus->owned.get();
+    bus->connection = std::move(*connected);
     // ":1.42" -> "1_42" (the portal's request object paths).
-    std::string name = g_dbus_connection_get_unique_name(bus->connection);
+    std::string name = g_dbus_connection_get_unique_name(bus->connection.get());
     if (!name.empty() && name[0] == ':')
       name.erase(0, 1);
     for (char& c : name) {
@@ -75,9 +73,9 @@ struct PortalSession::Bus {
                        GUnixFDList** out_fds = nullptr) {
     GError* error = nullptr;
     GVariant* reply = g_dbus_connection_call_with_unix_fd_list_sync(
-        connection, kPortalName, kPortalPath, interface, method, parameters,
-        reply_type, G_DBUS_CALL_FLAGS_NONE, static_cast<int>(timeout.count()),
-        nullptr, out_fds, nullptr, &error);
+        connection.get(), kPortalName, kPortalPath, interface, method,
+        parameters, reply_type, G_DBUS_CALL_FLAGS_NONE,
+        static_cast<int>(timeout.count()), nullptr, out_fds, nullptr, &error);
     if (!reply) {
       return MakeError(std::string(method) + " failed: " + TakeMessage(error));
     }
@@ -87,8 +85,9 @@ struct PortalSession::Bus {
   Result<uint32_t> Property(const char* interface, const char* name) {
     GError* error = nullptr;
     GVariant* reply = g_dbus_connection_call_sync(
-        connection, kPortalName, kPortalPath, "org.freedesktop.DBus.Properties",
-        "Get", g_variant_new("(ss)", interface, name), G_VARIANT_TYPE("(v)"),
+        connection.get(), kPortalName, kPortalPath,
+        "org.freedesktop.DBus.Properties", "Get",
+        g_variant_new("(ss)", interface, name), G_VARIANT_TYPE("(v)"),
         G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, &error);
     if (!reply)
       return MakeError(TakeMessage(error));
@@ -127,8 +126,8 @@ struct PortalSession::Bus {
     std::lock_guard pump(pump_mutex);
     g_main_context_push_thread_default(context);
     const guint subscription = g_dbus_connection_signal_subscribe(
-        connection, kPortalName, "org.freedesktop.portal.Request", "Response",
-        path.c_str(), nullptr, G_DBUS_SIGNAL_FLAGS_NONE,
+        connection.get(), kPortalName, "org.freedesktop.portal.Request",
+        "Response", path.c_str(), nullptr, G_DBUS_SIGNAL_FLAGS_NONE,
         [](GDBusConnection*, const gchar*, const gchar*, const gchar*,
            const gchar*, GVariant* parameters, gpointer data) {
           auto* a = static_cast<Answer*>(data);
@@ -180,7 +179,7 @@ struct PortalSession::Bus {
       if (!answer.done) {
         const gchar* request = nullptr;
         g_variant_get(called->get(), "(&o)", &request);
-        g_dbus_connection_call_sync(connection, kPortalName, request,
+        g_dbus_connection_call_sync(connection.get(), kPortalName, request,
                                     "org.freedesktop.portal.Request", "Close",
                                     nullptr, nullptr, G_DBUS_CALL_FLAGS_NONE,
                                     2000, nullptr, nullptr);
@@ -202,7 +201,7 @@ struct PortalSession::Bus {
     }
     if (answer.results)
       g_variant_unref(answer.results);
-    g_dbus_connection_signal_unsubscribe(connection, subscription);
+    g_dbus_connection_signal_unsubscribe(connection.get(), subscription);
     g_main_context_pop_thread_default(context);
     return result;
   }
@@ -240,15 +239,6 @@ PortalSession::PortalSession() = default;
 
 PortalSession::~PortalSession() {
   Close();
-}
-
-bool PortalSession::Offered(bool remote_desktop) {
-  auto bus = Bus::Connect();
-  if (!bus)
-    return false;
-  return (*bus)
-      ->Property(remote_desktop ? kRemoteDesktop : kScreenCast, "version")
-      .has_value();
 }
 
 Result<std::unique_ptr<PortalSession>> PortalSession::Open(
@@ -306,8 +296,8 @@ Result<std::unique_ptr<PortalSession>> PortalSession::Open(
     std::lock_guard pump(b.pump_mutex);
     g_main_context_push_thread_default(b.context);
     g_dbus_connection_signal_subscribe(
-        b.connection, kPortalName, kSession, "Closed", session->handle_.c_str(),
-        nullptr, G_DBUS_SIGNAL_FLAGS_NONE,
+        b.connection.get(), kPortalName, kSession, "Closed",
+        session->handle_.c_str(), nullptr, G_DBUS_SIGNAL_FLAGS_NONE,
         [](GDBusConnection*, const gchar*, const gchar*, const gchar*,
            const gchar*, GVariant*, gpointer data) {
           static_cast<PortalSession*>(data)->closed_ = true;
@@ -347,8 +337,10 @@ Result<std::unique_ptr<PortalSession>> PortalSession::Open(
   TETHER_TRY(started, b.Request(creator, "Start", session->handle_, &start,
                                 options, true));
   if (options.remote_desktop) {
-    g_variant_lookup(started->get(), "devices", "u", &session->devices_);
-    if ((session->devices_ & (kDeviceKeyboard | kDevicePointer)) !=
+    // What the person allowed (keyboard 1, pointer 2).
+    uint32_t devices = 0;
+    g_variant_lookup(started->get(), "devices", "u", &devices);
+    if ((devices & (kDeviceKeyboard | kDevicePointer)) !=
         (kDeviceKeyboard | kDevicePointer)) {
       return MakeDeclinedError(
           "remote interaction was not allowed in the system's dialog");
@@ -430,7 +422,7 @@ Result<void> Notify(GDBusConnection* connection,
 Result<void> PortalSession::PointerMotionAbsolute(double x, double y) {
   if (closed())
     return MakeError("the remote control session has ended");
-  return Notify(bus_->connection, "NotifyPointerMotionAbsolute",
+  return Notify(bus_->connection.get(), "NotifyPointerMotionAbsolute",
                 g_variant_new("(oa{sv}udd)", handle_.c_str(), nullptr,
                               stream_.node, x, y));
 }
@@ -438,7 +430,7 @@ Result<void> PortalSession::PointerMotionAbsolute(double x, double y) {
 Result<void> PortalSession::PointerButton(int evdev_button, bool pressed) {
   if (closed())
     return MakeError("the remote control session has ended");
-  return Notify(bus_->connection, "NotifyPointerButton",
+  return Notify(bus_->connection.get(), "NotifyPointerButton",
                 g_variant_new("(oa{sv}iu)", handle_.c_str(), nullptr,
                               evdev_button, pressed ? 1u : 0u));
 }
@@ -446,7 +438,7 @@ Result<void> PortalSession::PointerButton(int evdev_button, bool pressed) {
 Result<void> PortalSession::PointerAxisDiscrete(int axis, int steps) {
   if (closed())
     return MakeError("the remote control session has ended");
-  return Notify(bus_->connection, "NotifyPointerAxisDiscrete",
+  return Notify(bus_->connection.get(), "NotifyPointerAxisDiscrete",
                 g_variant_new("(oa{sv}ui)", handle_.c_str(), nullptr,
                               static_cast<uint32_t>(axis), steps));
 }
@@ -454,7 +446,7 @@ Result<void> PortalSession::PointerAxisDiscrete(int axis, int steps) {
 Result<void> PortalSession::KeyboardKeysym(uint32_t keysym, bool pressed) {
   if (closed())
     return MakeError("the remote control session has ended");
-  return Notify(bus_->connection, "NotifyKeyboardKeysym",
+  return Notify(bus_->connection.get(), "NotifyKeyboardKeysym",
                 g_variant_new("(oa{sv}iu)", handle_.c_str(), nullptr,
                               static_cast<int32_t>(keysym), pressed ? 1u : 0u));
 }
@@ -462,11 +454,11 @@ Result<void> PortalSession::KeyboardKeysym(uint32_t keysym, bool pressed) {
 void PortalSession::Close() {
   if (!bus_ || closed_.exchange(true))
     return;
-  g_dbus_connection_call_sync(bus_->connection, kPortalName, handle_.c_str(),
-                              kSession, "Close", nullptr, nullptr,
-                              G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, nullptr);
+  g_dbus_connection_call_sync(
+      bus_->connection.get(), kPortalName, handle_.c_str(), kSession, "Close",
+      nullptr, nullptr, G_DBUS_CALL_FLAGS_NONE, 5000, nullptr, nullptr);
   // Closing the connection ends anything the portal still holds for us.
-  g_dbus_connection_close_sync(bus_->connection, nullptr, nullptr);
+  g_dbus_connection_close_sync(bus_->connection.get(), nullptr, nullptr);
   log::Info("portal: session closed");
 }
 

@@ -58,9 +58,6 @@ class PortalSession {
   // of kind kDeclined), the portal failed or did not answer.
   static Result<std::unique_ptr<PortalSession>> Open(
       const PortalOptions& options);
-  // Whether the session bus offers the portal interface at all, without
-  // asking anything.
-  static bool Offered(bool remote_desktop);
   // How many window (not monitor) streams are being viewed in this
   // process: a window's picture has no place on the screen that the
   // portal tells, so control, which places the pointer in monitor
@@ -72,8 +69,6 @@ class PortalSession {
   PortalSession& operator=(const PortalSession&) = delete;
 
   const PortalStream& stream() const { return stream_; }
-  // What the person allowed (RemoteDesktop: keyboard 1, pointer 2).
-  uint32_t devices() const { return devices_; }
   // A fresh fd for pw_context_connect_fd (the caller owns it).
   Result<int> OpenPipeWireRemote();
 
@@ -99,7 +94,6 @@ class PortalSession {
   std::unique_ptr<Bus> bus_;
   std::string handle_;  // the session's object path
   PortalStream stream_;
-  uint32_t devices_ = 0;
   std::atomic<bool> closed_{false};
   friend class WindowViewed;
 };
