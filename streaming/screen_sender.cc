@@ -10,6 +10,7 @@
 #include "codec/vpx_encoder.h"
 #include "desktop/backend.h"
 #include "desktop/capture/cursor_monitor.h"
+#include "streaming/wire_codec.h"
 
 namespace tether::streaming {
 namespace {
@@ -305,8 +306,7 @@ void ScreenSender::Run() {
     proto::PeerMessage message;
     proto::VideoFrame* v = message.mutable_video_frame();
     v->set_frame_id(++loop.frame_id);
-    v->set_codec(loop.codec == codec::Codec::kVp8 ? proto::CODEC_VP8
-                                                  : proto::CODEC_VP9);
+    v->set_codec(ToWire(loop.codec));
     v->set_width(static_cast<uint32_t>(encoded->size.width));
     v->set_height(static_cast<uint32_t>(encoded->size.height));
     v->set_key_frame(encoded->key_frame);

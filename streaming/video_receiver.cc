@@ -6,22 +6,12 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "codec/vpx_decoder.h"
+#include "streaming/wire_codec.h"
 
 namespace tether::streaming {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::optional<codec::Codec> CodecOf(proto::Codec codec) {
-  switch (codec) {
-    case proto::CODEC_VP8:
-      return codec::Codec::kVp8;
-    case proto::CODEC_VP9:
-      return codec::Codec::kVp9;
-    default:
-      return std::nullopt;
-  }
-}
 
 }  // namespace
 
@@ -183,7 +173,7 @@ void VideoReceiver::Decode(Queued queued) {
   const auto started = Clock::now();
   Result<desktop::DesktopSize> size = MakeError("no decoder");
   std::optional<desktop::DesktopFrame> picture;
-  const std::optional<codec::Codec> codec = CodecOf(frame.codec());
+  const std::optional<codec::Codec> codec = FromWire(frame.codec());
   if (!codec) {
     size = MakeError("unknown codec");
   } else {

@@ -27,26 +27,10 @@
 #include "protocol/file_sender.h"
 #include "streaming/screen_sender.h"
 #include "streaming/video_receiver.h"
+#include "streaming/wire_codec.h"
 
 namespace tether::customer {
 namespace {
-
-// The screen's codec: `preferred` when the technician's app decodes it,
-// VP8 otherwise (every app decodes VP8; apps before 0.2 announce nothing).
-codec::Codec AgreedCodec(const proto::SessionTerms& terms,
-                         codec::Codec preferred) {
-  const proto::Codec wanted =
-      preferred == codec::Codec::kVp9 ? proto::CODEC_VP9 : proto::CODEC_VP8;
-  for (int decoder : terms.decoders()) {
-    if (decoder == wanted) {
-      log::Info("screen: {} (the technician's app decodes it)",
-                preferred == codec::Codec::kVp9 ? "VP9" : "VP8");
-      return preferred;
-    }
-  }
-  log::Info("screen: VP8 (all the technician's app decodes)");
-  return codec::Codec::kVp8;
-}
 
 constexpr char kEndedByYou[] = "Session ended by you";
 constexpr char kYouEnded[] = "You ended the session.";
@@ -319,8 +303,13 @@ class CustomerSessionImpl final : public CustomerSession,
   void OnMessage(proto::PeerMessage message) override {
     if (ended_ || emergency_)
       return;
-    if (message.has_terms())
-      sender_->SetCodec(AgreedCodec(message.terms(), preferred_codec_));
+    if (message.has_terms()) {
+      const codec::Codec agreed =
+          streaming::AgreeCodec(message.terms(), preferred_codec_);
+      log::Info("screen: {} (what the technician's app decodes)",
+                agreed == codec::Codec::kVp9 ? "VP9" : "VP8");
+      sender_->SetCodec(agreed);
+    }
     policy_->OnMessage(message);
   }
 
