@@ -66,5 +66,7 @@ endforeach()
 # codec/: libvpx (VP8/VP9) and libyuv (colour conversion). Debian 12's
 # libyuv-dev ships no pkg-config file; look it up directly.
 pkg_check_modules(VPX REQUIRED IMPORTED_TARGET vpx)
+# Lossless pictures of screen areas (codec/lossless_image.h).
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
 find_path(LIBYUV_INCLUDE_DIR libyuv.h REQUIRED)
 find_library(LIBYUV_LIBRARY yuv REQUIRED)

@@ -327,6 +327,8 @@ class VpxEncoder::Impl {
   void UpdateTopOff(int quantizer) {
     // A frame with no active block encodes nothing: its quantizer says
     // nothing about the picture.
+    if (!config_.top_off)
+      return;
     const bool any_active =
         std::any_of(active_map_.begin(), active_map_.end(),
                     [](uint8_t active) { return active != 0; });

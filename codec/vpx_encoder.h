@@ -23,6 +23,9 @@ struct VpxEncoderConfig {
   // 1-px text to >= 35 dB; 30 (Chromium's target) leaves VP8 near 33 dB
   // but costs fewer bytes.
   int top_off_max_quantizer = 15;
+  // Off when something else sharpens still areas (the lossless top-off of
+  // streaming/picture_planner.h): NeedsTopOff() then stays false.
+  bool top_off = true;
 };
 
 // VP8/VP9 on libvpx, tuned for screen content the way Chromium's remoting

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "codec/frame_pacer.h"
+#include "codec/lossless_image.h"
 #include "codec/vpx_encoder.h"
 #include "desktop/backend.h"
 #include "desktop/capture/cursor_monitor.h"
@@ -34,6 +35,7 @@ struct ScreenSender::Loop {
   std::unique_ptr<codec::VideoEncoder> encoder;
   std::unique_ptr<codec::FramePacer> pacer;
   std::unique_ptr<desktop::CursorMonitor> cursor;
+  std::unique_ptr<PicturePlanner> planner;  // the viewer has an exact layer
   std::unique_ptr<desktop::DesktopFrame> frame;
   desktop::CaptureStatus status = desktop::CaptureStatus::kSuccess;
   std::optional<desktop::DesktopPoint> cursor_position;
@@ -53,6 +55,7 @@ struct ScreenSender::Loop {
     encoder.reset();
     pacer.reset();
     cursor.reset();
+    planner.reset();
     cursor_position.reset();
     last_encode = {};
     running = false;
@@ -197,7 +200,16 @@ void ScreenSender::Run() {
                   loop.frame = std::move(frame);
                 });
             loop.codec = codec_.load();
-            auto encoder = codec::VpxEncoder::Create(loop.codec);
+            codec::VpxEncoderConfig config;
+            config.codec = loop.codec;
+            if (exact_pictures_) {
+              PicturePlannerOptions planner;
+              planner.changes_as_video = recorded_;
+              loop.planner = std::make_unique<PicturePlanner>(planner);
+              // The lossless top-off sharpens still areas instead.
+              config.top_off = false;
+            }
+            auto encoder = codec::VpxEncoder::Create(config);
             if (!encoder) {
               fail(encoder.error());
               break;
@@ -218,6 +230,7 @@ void ScreenSender::Run() {
             break;
           }
           loop.encoder->RequestKeyFrame();
+          loop.key_frame_owed = true;
           loop.pacer = std::make_unique<codec::FramePacer>(clock);
           loop.cursor_position.reset();
           loop.cursor_shape_id = 0;
@@ -283,48 +296,32 @@ void ScreenSender::Run() {
     }
     if (!loop.frame || loop.status != desktop::CaptureStatus::kSuccess)
       continue;  // temporary: next time
-    const bool changes = !loop.frame->dirty_rects().empty() ||
-                         loop.encoder->NeedsTopOff() || loop.key_frame_owed;
+    const auto now = clock.SteadyNow();
+    std::optional<PicturePlan> plan;
+    bool changes = false;
+    if (loop.planner) {
+      plan = loop.planner->Plan(*loop.frame, now, loop.key_frame_owed);
+      changes = !plan->empty();
+    } else {
+      changes = !loop.frame->dirty_rects().empty() ||
+                loop.encoder->NeedsTopOff() || loop.key_frame_owed;
+    }
     if (!loop.pacer->OnFrameCaptured(changes))
       continue;
-    const auto now = clock.SteadyNow();
-    codec::EncodeParams params;
-    if (loop.last_encode != Clock::SteadyTime{}) {
-      params.duration_ms = static_cast<int>(std::clamp<int64_t>(
-          std::chrono::duration_cast<milliseconds>(now - loop.last_encode)
-              .count(),
-          1, 1000));
-    }
-    loop.last_encode = now;
-    auto encoded = loop.encoder->Encode(*loop.frame, params);
-    if (!encoded) {
-      loop.pacer->OnFrameEncoded(false);
-      fail(
-          Error{"the screen could not be encoded: " + encoded.error().message});
-      continue;
-    }
     proto::PeerMessage message;
     proto::VideoFrame* v = message.mutable_video_frame();
-    v->set_frame_id(++loop.frame_id);
-    v->set_codec(ToWire(loop.codec));
-    v->set_width(static_cast<uint32_t>(encoded->size.width));
-    v->set_height(static_cast<uint32_t>(encoded->size.height));
-    v->set_key_frame(encoded->key_frame);
-    v->set_data(encoded->data.data(), encoded->data.size());
-    v->set_capture_time_us(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            now.time_since_epoch())
-            .count());
-    for (const desktop::DesktopRect& r : loop.frame->dirty_rects())
-      SetRect(v->add_dirty(), r.ClippedTo(loop.frame->size()));
-    SetRect(v->mutable_screen_origin(),
-            {loop.frame->top_left().x, loop.frame->top_left().y,
-             loop.frame->size().width, loop.frame->size().height});
+    if (auto encoded = Encode(loop, plan ? &*plan : nullptr, now, v);
+        !encoded) {
+      loop.pacer->OnFrameEncoded(false);
+      fail(encoded.error());
+      continue;
+    }
+    const bool key_frame = v->key_frame();
     const bool sent = SendIfActive(std::move(message));
     loop.pacer->OnFrameEncoded(sent);
     if (sent) {
       ++frames_sent_;
-      if (encoded->key_frame)
+      if (key_frame)
         loop.key_frame_owed = false;
     } else {
       // The viewer misses this frame; the next must not depend on it.
@@ -333,6 +330,78 @@ void ScreenSender::Run() {
     }
   }
   loop.Reset();
+}
+
+Result<void> EncodeCapture(desktop::DesktopFrame& frame,
+                           const PicturePlan* plan,
+                           codec::VideoEncoder& encoder,
+                           const codec::EncodeParams& params,
+                           proto::VideoFrame* v) {
+  v->set_width(static_cast<uint32_t>(frame.size().width));
+  v->set_height(static_cast<uint32_t>(frame.size().height));
+  if (plan) {
+    for (const PictureMove& move : plan->moves) {
+      proto::PictureMove* m = v->add_moves();
+      SetRect(m->mutable_source(), move.source);
+      m->set_dy(move.dy);
+    }
+    // The encoder codes these tiles only (the others are the exact
+    // layer's, or unchanged).
+    frame.mutable_dirty_rects() = plan->video;
+    if (plan->key_frame)
+      encoder.RequestKeyFrame();
+  }
+  if (!plan || plan->key_frame || !plan->video.empty()) {
+    auto encoded = encoder.Encode(frame, params);
+    if (!encoded) {
+      return MakeError("the screen could not be encoded: " +
+                       encoded.error().message);
+    }
+    v->set_key_frame(encoded->key_frame);
+    v->set_data(encoded->data.data(), encoded->data.size());
+    for (const desktop::DesktopRect& r : frame.dirty_rects())
+      SetRect(v->add_dirty(), r.ClippedTo(frame.size()));
+  }
+  if (!plan)
+    return {};
+  for (const desktop::DesktopRect& rect : plan->lossless) {
+    auto picture = codec::EncodeLossless(frame, rect);
+    if (!picture) {
+      return MakeError("the screen could not be encoded: " +
+                       picture.error().message);
+    }
+    proto::PicturePatch* patch = v->add_patches();
+    SetRect(patch->mutable_rect(), rect);
+    patch->set_webp(picture->data(), picture->size());
+  }
+  return {};
+}
+
+Result<void> ScreenSender::Encode(Loop& loop,
+                                  const PicturePlan* plan,
+                                  Clock::SteadyTime now,
+                                  proto::VideoFrame* v) {
+  const desktop::DesktopFrame& frame = *loop.frame;
+  v->set_frame_id(++loop.frame_id);
+  v->set_codec(ToWire(loop.codec));
+  v->set_capture_time_us(std::chrono::duration_cast<std::chrono::microseconds>(
+                             now.time_since_epoch())
+                             .count());
+  SetRect(v->mutable_screen_origin(),
+          {frame.top_left().x, frame.top_left().y, frame.size().width,
+           frame.size().height});
+  codec::EncodeParams params;
+  if (loop.last_encode != Clock::SteadyTime{}) {
+    params.duration_ms = static_cast<int>(std::clamp<int64_t>(
+        std::chrono::duration_cast<milliseconds>(now - loop.last_encode)
+            .count(),
+        1, 1000));
+  }
+  TETHER_RETURN_IF_ERROR(
+      EncodeCapture(*loop.frame, plan, *loop.encoder, params, v));
+  if (!v->data().empty())
+    loop.last_encode = now;
+  return {};
 }
 
 }  // namespace tether::streaming

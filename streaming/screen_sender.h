@@ -23,9 +23,11 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "codec/video_encoder.h"
 #include "desktop/capture/screen_capturer.h"
 #include "protocol/peer.pb.h"
+#include "streaming/picture_planner.h"
 
 namespace tether::streaming {
 
@@ -71,6 +73,14 @@ class ScreenSender {
   // The codec for the next Start() (what the viewer's app decodes, agreed
   // with it); a running stream keeps its own.
   void SetCodec(codec::Codec codec) { codec_ = codec; }
+  // For the next Start(): the viewer's app keeps an exact layer
+  // (SessionTerms.exact_pictures): moves, lossless patches and the
+  // lossless top-off besides the video. `recorded`: every change still
+  // goes as video, which is all a recording keeps.
+  void SetExactPictures(bool on, bool recorded) {
+    exact_pictures_ = on;
+    recorded_ = recorded;
+  }
 
   bool active() const { return active_.load(); }
   uint64_t frames_sent() const { return frames_sent_.load(); }
@@ -84,6 +94,12 @@ class ScreenSender {
   void Run();
   // Sends unless stopped; the check and the send are one step for Stop().
   bool SendIfActive(proto::PeerMessage message);
+  // The captured frame into `out`: as the planner says (moves, video,
+  // patches), or video only when there is no planner.
+  Result<void> Encode(Loop& loop,
+                      const PicturePlan* plan,
+                      Clock::SteadyTime now,
+                      proto::VideoFrame* out);
 
   Options options_;
   SendFunction send_;
@@ -99,8 +115,20 @@ class ScreenSender {
   std::mutex send_mutex_;  // held around "if active: send"
   std::atomic<bool> active_{false};
   std::atomic<codec::Codec> codec_;
+  std::atomic<bool> exact_pictures_{false};
+  std::atomic<bool> recorded_{false};
   std::atomic<uint64_t> frames_sent_{0};
   std::thread thread_;
 };
+
+// One capture as it goes on the wire (size, moves, video, patches; the
+// caller sets id, codec, times and origin): the video codes the plan's
+// tiles, or the frame's dirty rects when there is no plan; no video data
+// when the plan has none for it.
+Result<void> EncodeCapture(desktop::DesktopFrame& capture,
+                           const PicturePlan* plan,
+                           codec::VideoEncoder& encoder,
+                           const codec::EncodeParams& params,
+                           proto::VideoFrame* out);
 
 }  // namespace tether::streaming

@@ -6,12 +6,25 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "codec/vpx_decoder.h"
+#include "streaming/exact_layer.h"
 #include "streaming/wire_codec.h"
 
 namespace tether::streaming {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// What a frame weighs in the queue and the statistics: video and patches.
+size_t FrameBytes(const proto::VideoFrame& frame) {
+  size_t bytes = frame.data().size();
+  for (const proto::PicturePatch& patch : frame.patches())
+    bytes += patch.webp().size();
+  return bytes;
+}
+
+desktop::DesktopRect FromWire(const proto::Rect& r) {
+  return {r.x(), r.y(), r.width(), r.height()};
+}
 
 }  // namespace
 
@@ -23,6 +36,9 @@ struct VideoReceiver::DecoderState {
   bool error_logged = false;
   int failures_in_a_row = 0;
   bool given_up = false;
+  ExactLayer layer;
+  // The last picture offered: a frame with patches only starts from it.
+  std::shared_ptr<const desktop::DesktopFrame> last;
 };
 
 VideoReceiver::VideoReceiver(VideoReceiverOptions options,
@@ -47,7 +63,7 @@ VideoReceiver::~VideoReceiver() {
 }
 
 void VideoReceiver::Receive(proto::VideoFrame frame) {
-  const size_t size = frame.data().size();
+  const size_t size = FrameBytes(frame);
   std::vector<uint64_t> thrown_away;
   {
     std::lock_guard lock(mutex_);
@@ -141,7 +157,7 @@ void VideoReceiver::Run() {
         return;
       queued = std::move(queue_.front());
       queue_.pop_front();
-      queued_bytes_ -= std::min(queued_bytes_, queued.frame.data().size());
+      queued_bytes_ -= std::min(queued_bytes_, FrameBytes(queued.frame));
     }
     Decode(std::move(queued));
   }
@@ -171,49 +187,21 @@ void VideoReceiver::Decode(Queued queued) {
   }
 
   const auto started = Clock::now();
-  Result<desktop::DesktopSize> size = MakeError("no decoder");
-  std::optional<desktop::DesktopFrame> picture;
-  const std::optional<codec::Codec> codec = FromWire(frame.codec());
-  if (!codec) {
-    size = MakeError("unknown codec");
-  } else {
-    if (!state.decoder || state.codec != frame.codec()) {
-      state.decoder.reset();
-      auto created = codec::VpxDecoder::Create(
-          codec::VpxDecoderConfig{*codec, options_.max_size});
-      if (created) {
-        state.decoder = std::move(*created);
-        state.codec = frame.codec();
-      } else {
-        size = Unexpected(std::move(created).error());
-      }
-    }
-    if (state.decoder) {
-      size = state.decoder->Decode(AsBytes(frame.data()));
-      if (size) {
-        picture.emplace(*size);
-        if (auto converted = state.decoder->ConvertToBgra(*picture);
-            !converted) {
-          size = Unexpected(std::move(converted).error());
-          picture.reset();
-        }
-      }
-    }
-  }
+  Result<desktop::DesktopFrame> picture = Compose(frame);
   const auto decode_time = Clock::now() - started;
   const auto decode_us =
       std::chrono::duration_cast<std::chrono::microseconds>(decode_time)
           .count();
 
-  if (!size) {
-    if (size.error().temporary()) {
+  if (!picture) {
+    if (picture.error().temporary()) {
       // A packet that shows no frame (libvpx keeps it for the next one).
       Ack(frame.frame_id(), static_cast<uint32_t>(decode_us));
       return;
     }
     if (!state.error_logged) {
       log::Warn("video: frame {} not decoded: {}", frame.frame_id(),
-                size.error().message);
+                picture.error().message);
       state.error_logged = true;
     }
     {
@@ -226,7 +214,7 @@ void VideoReceiver::Decode(Queued queued) {
                 state.failures_in_a_row);
       Ack(frame.frame_id(), static_cast<uint32_t>(decode_us));
       if (stream_failed_)
-        stream_failed_(size.error().message);
+        stream_failed_(picture.error().message);
       return;
     }
     state.waiting_for_key = true;
@@ -240,22 +228,14 @@ void VideoReceiver::Decode(Queued queued) {
   state.key_frame_asked.reset();
   state.failures_in_a_row = 0;
   picture->set_top_left({frame.screen_origin().x(), frame.screen_origin().y()});
-  auto& dirty = picture->mutable_dirty_rects();
-  // The sender marks what changed; a picture without marks is whole.
-  const int dirty_count = std::min(frame.dirty_size(), 256);
-  for (int i = 0; i < dirty_count; ++i) {
-    const proto::Rect& r = frame.dirty(i);
-    dirty.push_back({r.x(), r.y(), r.width(), r.height()});
-  }
-  if (dirty.empty())
-    picture->MarkAllDirty();
 
   RemotePicture remote;
   remote.frame_id = frame.frame_id();
   remote.screen_origin = {frame.screen_origin().x(), frame.screen_origin().y(),
-                          size->width, size->height};
+                          picture->size().width, picture->size().height};
   remote.frame =
       std::make_shared<const desktop::DesktopFrame>(std::move(*picture));
+  state.last = remote.frame;
   {
     std::lock_guard lock(mutex_);
     ++frames_decoded_;
@@ -267,6 +247,72 @@ void VideoReceiver::Decode(Queued queued) {
   const uint64_t frame_id = frame.frame_id();
   Offer(std::move(remote));
   Ack(frame_id, static_cast<uint32_t>(decode_us));
+}
+
+Result<desktop::DesktopFrame> VideoReceiver::Compose(
+    const proto::VideoFrame& frame) {
+  DecoderState& state = *decoder_;
+  ExactLayer& layer = state.layer;
+  TETHER_RETURN_IF_ERROR(ExactLayer::Check(frame, options_.max_size));
+  const bool layered = frame.moves_size() > 0 || frame.patches_size() > 0;
+  std::optional<desktop::DesktopFrame> picture;
+  std::vector<desktop::DesktopRect> dirty;
+  if (frame.data().empty()) {
+    // Moves and patches only: the last picture, changed where they say.
+    const desktop::DesktopSize size{static_cast<int32_t>(frame.width()),
+                                    static_cast<int32_t>(frame.height())};
+    if (!layered)
+      return MakeError("a frame with nothing in it");
+    if (!state.last || state.last->size() != size || layer.size() != size)
+      return MakeError("patches for a picture not shown yet");
+    picture.emplace(state.last->Clone());
+    layer.ApplyMoves(frame);
+  } else {
+    const std::optional<codec::Codec> codec = FromWire(frame.codec());
+    if (!codec)
+      return MakeError("unknown codec");
+    if (!state.decoder || state.codec != frame.codec()) {
+      state.decoder.reset();
+      TETHER_TRY(created, codec::VpxDecoder::Create(codec::VpxDecoderConfig{
+                              *codec, options_.max_size}));
+      state.decoder = std::move(*created);
+      state.codec = frame.codec();
+    }
+    Result<desktop::DesktopSize> size =
+        state.decoder->Decode(AsBytes(frame.data()));
+    if (!size && size.error().temporary() && layered)
+      return MakeError("a frame with patches showed no picture");
+    if (!size)
+      return Unexpected(std::move(size).error());
+    picture.emplace(*size);
+    TETHER_RETURN_IF_ERROR(state.decoder->ConvertToBgra(*picture));
+    if (frame.key_frame() || layer.size() != *size)
+      layer.Reset(*size);
+    layer.ApplyMoves(frame);
+    // The sender marks what changed; a picture without marks is whole.
+    const int dirty_count = std::min(frame.dirty_size(), 256);
+    for (int i = 0; i < dirty_count; ++i) {
+      dirty.push_back(FromWire(frame.dirty(i)));
+      layer.HandToVideo(dirty.back());
+    }
+    if (frame.dirty_size() > dirty_count || dirty.empty()) {
+      dirty = {desktop::DesktopRect::FromSize(*size)};
+      layer.HandToVideo(dirty.back());
+    }
+  }
+  TETHER_RETURN_IF_ERROR(layer.ApplyPatches(frame));
+  for (const proto::PictureMove& move : frame.moves())
+    dirty.push_back(FromWire(move.source()).Translated(0, move.dy()));
+  for (const proto::PicturePatch& patch : frame.patches())
+    dirty.push_back(FromWire(patch.rect()));
+  if (frame.data().empty()) {
+    for (const desktop::DesktopRect& rect : dirty)
+      layer.Paint(*picture, rect);
+  } else {
+    layer.Paint(*picture);
+  }
+  picture->mutable_dirty_rects() = std::move(dirty);
+  return std::move(*picture);
 }
 
 void VideoReceiver::Ack(uint64_t frame_id, uint32_t decode_time_us) {

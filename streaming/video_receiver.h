@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 
+#include "base/result.h"
 #include "desktop/desktop_frame.h"
 #include "protocol/peer.pb.h"
 
@@ -110,6 +111,9 @@ class VideoReceiver {
 
   void Run();
   void Decode(Queued queued);
+  // The frame's picture: the decoded video (if any) with the exact layer
+  // over it (streaming/exact_layer.h), dirty where either changed.
+  Result<desktop::DesktopFrame> Compose(const proto::VideoFrame& frame);
   void Ack(uint64_t frame_id, uint32_t decode_time_us);
   void AskForKeyFrame();
   void Offer(RemotePicture picture);

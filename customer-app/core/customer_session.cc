@@ -309,6 +309,8 @@ class CustomerSessionImpl final : public CustomerSession,
       log::Info("screen: {} (what the technician's app decodes)",
                 agreed == codec::Codec::kVp9 ? "VP9" : "VP8");
       sender_->SetCodec(agreed);
+      sender_->SetExactPictures(message.terms().exact_pictures(),
+                                message.terms().recording());
     }
     policy_->OnMessage(message);
   }

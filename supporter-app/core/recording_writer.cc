@@ -30,6 +30,11 @@ std::filesystem::path RecordingWriter::path() const {
 }
 
 void RecordingWriter::Add(const proto::VideoFrame& frame) {
+  // The recording keeps the video: the exact layer's patches and moves
+  // are not in it (a recorded session sends every change as video; only
+  // the lossless top-off comes without any, streaming/picture_planner.h).
+  if (frame.data().empty())
+    return;
   {
     std::lock_guard lock(mutex_);
     if (stop_ || broken_)
@@ -45,6 +50,8 @@ void RecordingWriter::Add(const proto::VideoFrame& frame) {
     } else {
       queued_bytes_ += frame.data().size();
       queue_.push_back(frame);
+      queue_.back().clear_patches();
+      queue_.back().clear_moves();
     }
   }
   wake_.notify_all();

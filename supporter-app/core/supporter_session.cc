@@ -461,6 +461,8 @@ void SupporterSessionImpl::SendTerms() {
   // Best first: VP9 codes screens in a fraction of VP8's bytes.
   t.add_decoders(proto::CODEC_VP9);
   t.add_decoders(proto::CODEC_VP8);
+  // Its receiver keeps an exact layer (streaming/exact_layer.h).
+  t.set_exact_pictures(true);
   if (!engine_->Send(std::move(terms)))
     log::Warn("session: the terms could not be sent");
 }

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "customer-app/core/customer_session.h"
+#include "desktop/capture/screen_capturer.h"
 #include "tests/desktop/x11_test_util.h"
 #include "tests/fakes/scripted_consent.h"
 #include "tests/fakes/task_runner.h"
@@ -150,8 +151,13 @@ class CustomerEndToEndTest : public ::testing::Test {
             const std::string& fingerprint,
             const std::string& code_override = "",
             std::function<std::string(const std::string&)> read_out = {}) {
-    auto supporter = HeadlessSupporter::Start(
-        {port, fingerprint, "tina", kPassword, {}, technician_decoders_});
+    auto supporter = HeadlessSupporter::Start({port,
+                                               fingerprint,
+                                               "tina",
+                                               kPassword,
+                                               {},
+                                               technician_decoders_,
+                                               technician_exact_});
     ASSERT_TRUE(supporter.has_value()) << supporter.error().message;
     supporter_ = std::move(*supporter);
     auto code = supporter_->WaitForCode();
@@ -215,7 +221,60 @@ class CustomerEndToEndTest : public ::testing::Test {
   // What the technician's app says it decodes (the current console's).
   std::vector<proto::Codec> technician_decoders_ = {proto::CODEC_VP9,
                                                     proto::CODEC_VP8};
+  // Whether it keeps an exact layer over the video (the console does).
+  bool technician_exact_ = true;
 };
+
+// One-pixel marks in many colours, as small text is: what a lossy video
+// codec cannot give back exactly.
+void DrawSpeckles(xcb_connection_t* c, xcb_window_t root) {
+  for (uint32_t colour = 0; colour < 12; ++colour) {
+    const xcb_gcontext_t gc = xcb_generate_id(c);
+    const uint32_t values[] = {0x1F3F7Fu * (colour + 1) & 0xFFFFFFu, 0};
+    xcb_create_gc(c, gc, root, XCB_GC_FOREGROUND | XCB_GC_SUBWINDOW_MODE,
+                  values);
+    std::vector<xcb_rectangle_t> marks;
+    for (int i = 0; i < 300; ++i) {
+      const int n = static_cast<int>(colour) * 300 + i;
+      marks.push_back({static_cast<int16_t>(40 + (n * 37) % 700),
+                       static_cast<int16_t>(300 + (n * 53) % 260), 1,
+                       static_cast<uint16_t>(1 + n % 4)});
+    }
+    xcb_poly_fill_rectangle(c, root, gc, static_cast<uint32_t>(marks.size()),
+                            marks.data());
+    xcb_free_gc(c, gc);
+  }
+  desktop::x11::Sync(c);
+}
+
+// The customer's screen as it is now, read with the product's capturer.
+std::optional<desktop::DesktopFrame> ReadScreen(const std::string& display) {
+  desktop::CaptureOptions options;
+  options.display = display;
+  auto capturer = desktop::ScreenCapturer::Create(options);
+  if (!capturer)
+    return std::nullopt;
+  std::optional<desktop::DesktopFrame> screen;
+  (*capturer)->Start([&](desktop::CaptureStatus status,
+                         std::unique_ptr<desktop::DesktopFrame> frame) {
+    if (status == desktop::CaptureStatus::kSuccess && frame)
+      screen = frame->Clone();
+  });
+  (*capturer)->CaptureFrame();
+  return screen;
+}
+
+bool SameRgb(const desktop::DesktopFrame& a, const desktop::DesktopFrame& b) {
+  if (a.size() != b.size())
+    return false;
+  for (int y = 0; y < a.size().height; ++y) {
+    for (int x = 0; x < a.size().width; ++x) {
+      if (a.RgbAt(x, y) != b.RgbAt(x, y))
+        return false;
+    }
+  }
+  return true;
+}
 
 TEST_F(CustomerEndToEndTest,
        ConfirmedCodeThenAllowedViewGivesTheTechnicianTheScreen) {
@@ -272,6 +331,61 @@ TEST_F(CustomerEndToEndTest, AnOlderTechniciansAppGetsVp8) {
   technician_decoders_ = {};
   PairWithRelay();
   EXPECT_EQ(FirstFrameCodec(), proto::CODEC_VP8);
+}
+
+// The exact layer end to end: once the screen is still, the technician's
+// picture becomes the customer's pixels exactly (the lossless top-off), and
+// a small change arrives exactly as a patch, without video.
+TEST_F(CustomerEndToEndTest, TheTechniciansPictureBecomesExactlyTheScreen) {
+  DrawSpeckles(display_->c(), display_->root());
+  PairWithRelay();
+  EXPECT_EQ(FirstFrameCodec(), proto::CODEC_VP9);
+  const auto exact_within = [&](std::chrono::milliseconds limit) {
+    const auto screen = ReadScreen(display_->name());
+    if (!screen)
+      return false;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    do {
+      if (auto picture = supporter_->LastPicture();
+          picture && SameRgb(*picture, *screen)) {
+        return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+  };
+  // The goal is 1 s; the bound leaves room for a loaded test machine.
+  EXPECT_TRUE(exact_within(5s));
+
+  desktop::test::FillRect(display_->c(), display_->root(), {500, 100, 3, 7},
+                          0x2468AC);
+  auto typed = supporter_->WaitFor([](const PeerMessage& m) {
+    return m.has_video_frame() && m.video_frame().patches_size() > 0 &&
+           m.video_frame().data().empty() &&
+           m.video_frame().patches(0).rect().x() == 480;
+  });
+  EXPECT_TRUE(typed.has_value()) << "the small change did not come as a patch";
+  EXPECT_TRUE(exact_within(5s));
+  EXPECT_EQ(supporter_->decode_errors(), 0);
+}
+
+TEST_F(CustomerEndToEndTest, AnAppWithoutTheExactLayerGetsVideoOnly) {
+  technician_exact_ = false;
+  DrawSpeckles(display_->c(), display_->root());
+  PairWithRelay();
+  FirstFrameCodec();
+  std::this_thread::sleep_for(1500ms);  // the codec's own top-off, if any
+  for (const PeerMessage& m : supporter_->received()) {
+    if (!m.has_video_frame())
+      continue;
+    EXPECT_EQ(m.video_frame().patches_size(), 0);
+    EXPECT_EQ(m.video_frame().moves_size(), 0);
+    EXPECT_FALSE(m.video_frame().data().empty());
+  }
+  const auto screen = ReadScreen(display_->name());
+  const auto picture = supporter_->LastPicture();
+  ASSERT_TRUE(screen && picture);
+  EXPECT_FALSE(SameRgb(*picture, *screen)) << "VP9 is lossy on 1-px marks";
 }
 
 TEST_F(CustomerEndToEndTest, ControlGrantLetsTheTechnicianMoveThePointer) {

@@ -2,9 +2,6 @@
 
 #include <utility>
 
-#include "base/bytes.h"
-#include "codec/vpx_decoder.h"
-
 namespace tether::test {
 
 Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
@@ -12,6 +9,15 @@ Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
   std::unique_ptr<HeadlessSupporter> supporter(new HeadlessSupporter());
   supporter->on_picture_ = options.on_picture;
   supporter->decoders_ = options.decoders;
+  supporter->exact_pictures_ = options.exact_pictures;
+  HeadlessSupporter* self = supporter.get();
+  supporter->receiver_ = std::make_unique<streaming::VideoReceiver>(
+      streaming::VideoReceiverOptions{},
+      [self](proto::PeerMessage message) {
+        std::lock_guard lock(self->send_mutex_);
+        return !self->closing_ && self->engine_->Send(std::move(message));
+      },
+      [self] { self->OnPicture(); });
   protocol::PeerSession::Options engine;
   engine.relay.host = "127.0.0.1";
   engine.relay.port = options.port;
@@ -31,7 +37,12 @@ Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
 }
 
 HeadlessSupporter::~HeadlessSupporter() {
+  {
+    std::lock_guard lock(send_mutex_);
+    closing_ = true;  // no more acks out
+  }
   engine_.reset();  // joins the engine's thread: no more observer calls
+  receiver_.reset();
 }
 
 bool HeadlessSupporter::WaitUntil(const std::function<bool()>& done,
@@ -83,6 +94,7 @@ bool HeadlessSupporter::SendTerms(const std::string& terms_text,
   terms.mutable_terms()->set_recording(recording);
   for (proto::Codec codec : decoders_)
     terms.mutable_terms()->add_decoders(codec);
+  terms.mutable_terms()->set_exact_pictures(exact_pictures_);
   return Send(std::move(terms));
 }
 
@@ -154,8 +166,7 @@ int HeadlessSupporter::frames_decoded() const {
 }
 
 int HeadlessSupporter::decode_errors() const {
-  std::lock_guard lock(mutex_);
-  return decode_errors_;
+  return static_cast<int>(receiver_->decode_errors());
 }
 
 bool HeadlessSupporter::WaitForFrames(int n,
@@ -167,7 +178,7 @@ std::optional<desktop::DesktopFrame> HeadlessSupporter::LastPicture() const {
   std::lock_guard lock(mutex_);
   if (!last_picture_)
     return std::nullopt;
-  return last_picture_->Clone();
+  return last_picture_->Clone();  // shared with on_picture's caller
 }
 
 std::optional<protocol::SessionEnd> HeadlessSupporter::WaitEnded(
@@ -209,39 +220,23 @@ void HeadlessSupporter::OnSecured(const std::string& sas) {
 
 void HeadlessSupporter::OnMessage(proto::PeerMessage message) {
   if (message.has_video_frame()) {
-    // A viewer: decode, keep the picture, acknowledge.
-    const proto::VideoFrame& frame = message.video_frame();
-    if (!decoder_) {
-      auto decoder = codec::VpxDecoder::Create(frame.codec() == proto::CODEC_VP9
-                                                   ? codec::Codec::kVp9
-                                                   : codec::Codec::kVp8);
-      if (decoder)
-        decoder_ = std::move(*decoder);
-    }
-    bool ok = false;
-    std::optional<desktop::DesktopFrame> picture;
-    if (decoder_) {
-      auto size = decoder_->Decode(tether::AsBytes(frame.data()));
-      if (size) {
-        picture.emplace(*size);
-        ok = decoder_->ConvertToBgra(*picture).has_value();
-      }
-    }
-    if (ok && on_picture_)
-      on_picture_(*picture);
-    proto::PeerMessage ack;
-    ack.mutable_frame_ack()->set_frame_id(frame.frame_id());
-    engine_->Send(std::move(ack));
-    std::lock_guard lock(mutex_);
-    if (ok) {
-      ++frames_decoded_;
-      last_picture_ = std::move(picture);
-    } else {
-      ++decode_errors_;
-    }
+    // A viewer: the receiver decodes, keeps the picture, acknowledges.
+    receiver_->Receive(message.video_frame());
   }
   std::lock_guard lock(mutex_);
   received_.push_back(std::move(message));
+  changed_.notify_all();
+}
+
+void HeadlessSupporter::OnPicture() {
+  std::optional<streaming::RemotePicture> picture = receiver_->TakePicture();
+  if (!picture)
+    return;
+  if (on_picture_)
+    on_picture_(*picture->frame);
+  std::lock_guard lock(mutex_);
+  ++frames_decoded_;
+  last_picture_ = std::move(picture->frame);
   changed_.notify_all();
 }
 

@@ -3,8 +3,9 @@
 // A technician's app without windows, for end-to-end tests until the
 // supporter console exists: a PeerSession in the supporter role that signs
 // in, issues a code, accepts the join, sends the session terms, records
-// every message from the customer, and decodes (and acknowledges) every
-// video frame like a viewer would. Every wait has a deadline.
+// every message from the customer, and receives the screen with the
+// console's own receiver (streaming/video_receiver.h: decode, exact layer,
+// acknowledge). Every wait has a deadline.
 
 #include <chrono>
 #include <condition_variable>
@@ -16,9 +17,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "codec/video_decoder.h"
 #include "desktop/desktop_frame.h"
 #include "protocol/peer_session.h"
+#include "streaming/video_receiver.h"
 
 namespace tether::test {
 
@@ -36,6 +37,9 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
     // What its app decodes, announced with the terms, as the real console
     // does; empty: an app from before 0.2 (VP8 only).
     std::vector<proto::Codec> decoders = {proto::CODEC_VP9, proto::CODEC_VP8};
+    // It keeps an exact layer over the video, as the console does
+    // (SessionTerms.exact_pictures); false: an app from before 0.3.
+    bool exact_pictures = true;
   };
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::seconds kTimeout{20};
@@ -91,7 +95,10 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
   bool WaitUntil(const std::function<bool()>& done,
                  std::chrono::milliseconds timeout = kTimeout);
 
+  void OnPicture();  // the receiver's decode thread
+
   std::vector<proto::Codec> decoders_;
+  bool exact_pictures_ = true;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::string> code_;
@@ -100,12 +107,15 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
   std::optional<std::string> sas_;
   std::vector<proto::PeerMessage> received_;
   std::optional<protocol::SessionEnd> ended_;
-  std::unique_ptr<codec::VideoDecoder> decoder_;  // engine thread only
-  std::function<void(const desktop::DesktopFrame&)> on_picture_;  // ditto
+  std::function<void(const desktop::DesktopFrame&)> on_picture_;
   int frames_decoded_ = 0;
-  int decode_errors_ = 0;
-  std::optional<desktop::DesktopFrame> last_picture_;
+  std::shared_ptr<const desktop::DesktopFrame> last_picture_;
   std::unique_ptr<protocol::PeerSession> engine_;
+  // The receiver's acks go through engine_ until the destructor closes
+  // this; the receiver goes last (the engine's thread feeds it).
+  std::mutex send_mutex_;
+  bool closing_ = false;
+  std::unique_ptr<streaming::VideoReceiver> receiver_;
 };
 
 }  // namespace tether::test

@@ -1,0 +1,166 @@
+#include "streaming/exact_layer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/bytes.h"
+#include "codec/lossless_image.h"
+
+namespace tether::streaming {
+namespace {
+
+using desktop::DesktopFrame;
+using desktop::DesktopRect;
+using desktop::DesktopSize;
+
+DesktopRect FromWire(const proto::Rect& r) {
+  return {r.x(), r.y(), r.width(), r.height()};
+}
+
+// In 64 bits: the numbers come from the network and may overflow 32.
+bool Inside(const proto::Rect& r, int64_t dy, DesktopSize size) {
+  const int64_t y = int64_t{r.y()} + dy;
+  return r.width() > 0 && r.height() > 0 && r.x() >= 0 && y >= 0 &&
+         int64_t{r.x()} + r.width() <= size.width &&
+         y + r.height() <= size.height;
+}
+
+// A patch covers whole tiles; only the picture's edge may cut one.
+bool TileAligned(const DesktopRect& rect, DesktopSize size) {
+  const auto aligned = [](int value, int edge) {
+    return value % kExactTile == 0 || value == edge;
+  };
+  return rect.x % kExactTile == 0 && rect.y % kExactTile == 0 &&
+         aligned(rect.right(), size.width) &&
+         aligned(rect.bottom(), size.height);
+}
+
+}  // namespace
+
+Result<void> ExactLayer::Check(const proto::VideoFrame& frame,
+                               DesktopSize max_size) {
+  if (frame.moves_size() == 0 && frame.patches_size() == 0)
+    return {};
+  const DesktopSize size{
+      static_cast<int32_t>(
+          std::min<uint32_t>(frame.width(), static_cast<uint32_t>(INT32_MAX))),
+      static_cast<int32_t>(std::min<uint32_t>(
+          frame.height(), static_cast<uint32_t>(INT32_MAX)))};
+  if (size.is_empty() || size.width > max_size.width ||
+      size.height > max_size.height) {
+    return MakeError("exact layer: picture size out of range");
+  }
+  if (frame.moves_size() > kMaxMovesPerFrame ||
+      frame.patches_size() > kMaxPatchesPerFrame) {
+    return MakeError("exact layer: too many moves or patches in one frame");
+  }
+  for (const proto::PictureMove& move : frame.moves()) {
+    if (!Inside(move.source(), 0, size) ||
+        !Inside(move.source(), move.dy(), size)) {
+      return MakeError("exact layer: a move reaches outside the picture");
+    }
+  }
+  for (const proto::PicturePatch& patch : frame.patches()) {
+    if (!Inside(patch.rect(), 0, size) ||
+        !TileAligned(FromWire(patch.rect()), size))
+      return MakeError(
+          "exact layer: a patch is not whole tiles of the picture");
+  }
+  return {};
+}
+
+void ExactLayer::Reset(DesktopSize size) {
+  if (size != pixels_.size())
+    pixels_ = DesktopFrame(size);
+  tiles_x_ = (size.width + kExactTile - 1) / kExactTile;
+  tiles_y_ = (size.height + kExactTile - 1) / kExactTile;
+  exact_.assign(static_cast<size_t>(tiles_x_) * tiles_y_, 0);
+  exact_tiles_ = 0;
+}
+
+void ExactLayer::ApplyMoves(const proto::VideoFrame& frame) {
+  for (const proto::PictureMove& move : frame.moves())
+    MoveRows(pixels_, FromWire(move.source()).ClippedTo(size()), move.dy());
+}
+
+void ExactLayer::HandToVideo(const DesktopRect& rect) {
+  SetTiles(rect, false);
+}
+
+Result<void> ExactLayer::ApplyPatches(const proto::VideoFrame& frame) {
+  for (const proto::PicturePatch& patch : frame.patches()) {
+    const DesktopRect rect = FromWire(patch.rect());
+    TETHER_RETURN_IF_ERROR(
+        codec::DecodeLossless(AsBytes(patch.webp()), rect, pixels_));
+    SetTiles(rect, true);
+  }
+  return {};
+}
+
+void ExactLayer::Paint(DesktopFrame& picture, const DesktopRect& area) const {
+  if (exact_tiles_ == 0 || picture.size() != size())
+    return;
+  const DesktopRect clipped = area.ClippedTo(size());
+  if (clipped.is_empty())
+    return;
+  const int tx0 = clipped.x / kExactTile;
+  const int ty0 = clipped.y / kExactTile;
+  const int tx1 = (clipped.right() - 1) / kExactTile;
+  const int ty1 = (clipped.bottom() - 1) / kExactTile;
+  for (int ty = ty0; ty <= ty1; ++ty) {
+    // Runs of exact tiles in this row, one copy per row of pixels each.
+    int tx = tx0;
+    while (tx <= tx1) {
+      if (!exact_[static_cast<size_t>(ty) * tiles_x_ + tx]) {
+        ++tx;
+        continue;
+      }
+      const int start = tx;
+      while (tx <= tx1 && exact_[static_cast<size_t>(ty) * tiles_x_ + tx])
+        ++tx;
+      const DesktopRect run = DesktopRect{start * kExactTile, ty * kExactTile,
+                                          (tx - start) * kExactTile, kExactTile}
+                                  .ClippedTo(size());
+      const size_t bytes =
+          static_cast<size_t>(run.width) * DesktopFrame::kBytesPerPixel;
+      for (int y = run.y; y < run.bottom(); ++y)
+        std::memcpy(picture.MutablePixelAt(run.x, y), pixels_.PixelAt(run.x, y),
+                    bytes);
+    }
+  }
+}
+
+void ExactLayer::SetTiles(const DesktopRect& rect, bool exact) {
+  const DesktopRect clipped = rect.ClippedTo(size());
+  if (clipped.is_empty())
+    return;
+  for (int ty = clipped.y / kExactTile;
+       ty <= (clipped.bottom() - 1) / kExactTile; ++ty) {
+    for (int tx = clipped.x / kExactTile;
+         tx <= (clipped.right() - 1) / kExactTile; ++tx) {
+      uint8_t& tile = exact_[static_cast<size_t>(ty) * tiles_x_ + tx];
+      exact_tiles_ += (exact ? 1 : 0) - tile;
+      tile = exact ? 1 : 0;
+    }
+  }
+}
+
+void MoveRows(DesktopFrame& frame, const DesktopRect& source, int dy) {
+  const DesktopRect target = source.Translated(0, dy);
+  if (source.is_empty() || !frame.is_writable() ||
+      !DesktopRect::FromSize(frame.size()).Contains(source) ||
+      !DesktopRect::FromSize(frame.size()).Contains(target)) {
+    return;
+  }
+  const size_t bytes =
+      static_cast<size_t>(source.width) * DesktopFrame::kBytesPerPixel;
+  // Moving up: top row first; moving down: bottom row first. Each row is
+  // read before it is overwritten.
+  for (int i = 0; i < source.height; ++i) {
+    const int row = dy <= 0 ? i : source.height - 1 - i;
+    std::memmove(frame.MutablePixelAt(source.x, target.y + row),
+                 frame.PixelAt(source.x, source.y + row), bytes);
+  }
+}
+
+}  // namespace tether::streaming
