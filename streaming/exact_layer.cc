@@ -145,6 +145,18 @@ void ExactLayer::SetTiles(const DesktopRect& rect, bool exact) {
   }
 }
 
+DesktopRect ClipFromWire(const proto::Rect& r, DesktopSize size) {
+  const int64_t x0 = std::max<int64_t>(r.x(), 0);
+  const int64_t y0 = std::max<int64_t>(r.y(), 0);
+  const int64_t x1 = std::min<int64_t>(int64_t{r.x()} + r.width(), size.width);
+  const int64_t y1 =
+      std::min<int64_t>(int64_t{r.y()} + r.height(), size.height);
+  if (x1 <= x0 || y1 <= y0)
+    return {};
+  return {static_cast<int32_t>(x0), static_cast<int32_t>(y0),
+          static_cast<int32_t>(x1 - x0), static_cast<int32_t>(y1 - y0)};
+}
+
 void MoveRows(DesktopFrame& frame, const DesktopRect& source, int dy) {
   const DesktopRect target = source.Translated(0, dy);
   if (source.is_empty() || !frame.is_writable() ||

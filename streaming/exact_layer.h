@@ -69,6 +69,11 @@ class ExactLayer {
   int exact_tiles_ = 0;
 };
 
+// A rectangle from the network, clipped to a picture of `size` in 64-bit
+// arithmetic (its numbers may overflow 32 bits); empty when outside.
+desktop::DesktopRect ClipFromWire(const proto::Rect& rect,
+                                  desktop::DesktopSize size);
+
 // Copies rows of `frame` (BGRX) from `source` to source.y + dy, in the
 // order that is right for overlapping areas. Both sides use it, so their
 // layers move alike.

@@ -292,7 +292,7 @@ Result<desktop::DesktopFrame> VideoReceiver::Compose(
     // The sender marks what changed; a picture without marks is whole.
     const int dirty_count = std::min(frame.dirty_size(), 256);
     for (int i = 0; i < dirty_count; ++i) {
-      dirty.push_back(FromWire(frame.dirty(i)));
+      dirty.push_back(ClipFromWire(frame.dirty(i), *size));
       layer.HandToVideo(dirty.back());
     }
     if (frame.dirty_size() > dirty_count || dirty.empty()) {

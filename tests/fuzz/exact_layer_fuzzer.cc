@@ -24,17 +24,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   const DesktopSize picture_size{static_cast<int32_t>(frame.width()),
                                  static_cast<int32_t>(frame.height())};
-  if (picture_size.is_empty())
+  // Check() bounds the size only for frames with moves or patches; a
+  // video-only frame's size comes from its decoder (max_size) instead.
+  if (picture_size.is_empty() || picture_size.width > 512 ||
+      picture_size.height > 512) {
     return 0;
+  }
   tether::streaming::ExactLayer layer;
   layer.Reset(picture_size);
   layer.ApplyMoves(frame);
   for (const tether::proto::Rect& r : frame.dirty())
-    layer.HandToVideo({r.x(), r.y(), r.width(), r.height()});
+    layer.HandToVideo(tether::streaming::ClipFromWire(r, picture_size));
   (void)layer.ApplyPatches(frame);
   DesktopFrame picture(picture_size);
   layer.Paint(picture);
   for (const tether::proto::Rect& r : frame.dirty())
-    layer.Paint(picture, {r.x(), r.y(), r.width(), r.height()});
+    layer.Paint(picture, tether::streaming::ClipFromWire(r, picture_size));
   return 0;
 }

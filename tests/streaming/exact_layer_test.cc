@@ -91,6 +91,16 @@ TEST(ExactLayerTest, ChecksCountsAndTheSize) {
   EXPECT_TRUE(ExactLayer::Check(Frame(0, 0), kMax));  // video only
 }
 
+TEST(ExactLayerTest, RectsFromTheNetworkAreClippedWithoutOverflow) {
+  proto::Rect r;
+  SetRect(&r, INT_MIN + 5, INT_MIN + 5, INT_MIN + 5, INT_MIN + 5);
+  EXPECT_TRUE(ClipFromWire(r, {200, 100}).is_empty());
+  SetRect(&r, INT_MAX - 5, 0, INT_MAX, 10);
+  EXPECT_TRUE(ClipFromWire(r, {200, 100}).is_empty());
+  SetRect(&r, -10, 90, INT_MAX, INT_MAX);
+  EXPECT_EQ(ClipFromWire(r, {200, 100}), (DesktopRect{0, 90, 200, 10}));
+}
+
 TEST(ExactLayerTest, PaintsExactTilesUntilTheVideoTakesThemBack) {
   codec::test::Screen screen({100, 64});
   ExactLayer layer;
