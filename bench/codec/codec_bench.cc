@@ -4,7 +4,12 @@
 //     frames written as .y4m.
 //  2. Bytes per frame for typing, scrolling, window drag and idle at the
 //     default bitrate.
+//  3. AV1 against VP9 on the same screen content (issue 19's lever): Debian's
+//     aomenc (libaom 3.6, real-time, screen content, palette, with and
+//     without intra block copy) and vpxenc with our VP9 settings, same
+//     bitrate, one thread each: bytes after the key frame, fps, luma PSNR.
 // Usage: tether-bench-codec [--frames N] [--size WxH] [--no-vpxenc]
+//                           [--parts fps,bytes,av1]
 
 #include <libyuv/convert.h>
 
@@ -233,12 +238,141 @@ void BytesPerFrame(Codec codec, DesktopSize size, int frames) {
   }
 }
 
+// One run of a command-line encoder on `y4m`: bytes written, encode fps
+// and luma PSNR as it reports them (--psnr).
+struct ToolRun {
+  bool ok = false;
+  size_t bytes = 0;
+  double fps = 0;
+  double psnr_y = 0;
+};
+
+ToolRun RunTool(const std::string& command_line,
+                const std::filesystem::path& y4m,
+                int limit) {
+  const auto ivf = std::filesystem::path(y4m).replace_extension(".ivf");
+  const std::string command =
+      command_line + " --limit=" + std::to_string(limit) + " --psnr --ivf -o " +
+      ivf.string() + " " + y4m.string() + " 2>&1";
+  ToolRun run;
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    return run;
+  std::string output;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    output.append(buffer, n);
+  run.ok = pclose(pipe) == 0;
+  if (!run.ok) {
+    std::fprintf(
+        stderr, "%s failed:\n%s\n", command.c_str(),
+        output.substr(output.size() - std::min<size_t>(output.size(), 600))
+            .c_str());
+  }
+  std::error_code ec;
+  run.bytes = std::filesystem::file_size(ivf, ec);
+  std::filesystem::remove(ivf, ec);
+  // "... (123.45 fps)" and "Stream 0 PSNR (Overall/Avg/Y/U/V) o a y u v".
+  if (const size_t at = output.rfind(" fps)"); at != std::string::npos) {
+    const size_t open = output.rfind('(', at);
+    if (open != std::string::npos)
+      run.fps = std::atof(output.c_str() + open + 1);
+  }
+  if (const size_t at = output.find("(Overall/Avg/Y/U/V)");
+      at != std::string::npos) {
+    double overall = 0, avg = 0;
+    std::sscanf(output.c_str() + at + 19, "%lf %lf %lf", &overall, &avg,
+                &run.psnr_y);
+  }
+  return run;
+}
+
+void Av1AgainstVp9(DesktopSize size, int frames) {
+  if (std::system("command -v aomenc >/dev/null") != 0) {
+    std::printf("aomenc not found (aom-tools): AV1 comparison skipped\n");
+    return;
+  }
+  const int kbps =
+      std::max(500, static_cast<int>(size.width * size.height / 1e6 * 2500));
+  const std::string common =
+      " --passes=1 --threads=1 --lag-in-frames=0"
+      " --end-usage=cbr --target-bitrate=" +
+      std::to_string(kbps) +
+      " --undershoot-pct=100 --overshoot-pct=15"
+      " --kf-max-dist=100000 --timebase=1/1000";
+  const struct {
+    const char* name;
+    std::string command;
+  } encoders[] = {
+      {"VP9 (vpxenc, ours)",
+       "vpxenc --codec=vp9 --rt --cpu-used=6 "
+       "--tune-content=screen --aq-mode=3 "
+       "--min-q=10 --max-q=50 --drop-frame=0" +
+           common},
+      {"AV1 rt speed 10, palette",
+       "aomenc --rt --cpu-used=10 --tune-content=screen --enable-palette=1 "
+       "--enable-intrabc=0 --aq-mode=3 --min-q=10 --max-q=50" +
+           common},
+      {"AV1 rt speed 10, palette + intra block copy",
+       "aomenc --rt --cpu-used=10 --tune-content=screen --enable-palette=1 "
+       "--enable-intrabc=1 --aq-mode=3 --min-q=10 --max-q=50" +
+           common},
+      {"AV1 rt speed 8, palette + intra block copy",
+       "aomenc --rt --cpu-used=8 --tune-content=screen --enable-palette=1 "
+       "--enable-intrabc=1 --aq-mode=3 --min-q=10 --max-q=50" +
+           common},
+  };
+  const Scenario scenarios[] = {
+      {"typing", [](Screen& s, int i) { s.TypeGlyph(i); }},
+      {"scrolling", [](Screen& s, int i) { s.Scroll(i); }},
+      {"window drag", [](Screen& s, int i) { s.DragWindow(i, 12, 5); }},
+  };
+  std::printf(
+      "\nAV1 vs VP9, %dx%d, %d frames after the key frame, %d kbit/s CBR, one "
+      "thread\n\n| content | encoder | B/frame after key | fps | PSNR Y dB "
+      "|\n|---|---|---:|---:|---:|\n",
+      size.width, size.height, frames, kbps);
+  int index = 0;
+  for (const Scenario& scenario : scenarios) {
+    Screen screen(size);
+    const auto y4m = std::filesystem::temp_directory_path() /
+                     ("tether_bench_av1_" + std::to_string(++index) + ".y4m");
+    std::FILE* out = std::fopen(y4m.c_str(), "wb");
+    if (out == nullptr)
+      return;
+    std::fprintf(out, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\n", size.width,
+                 size.height);
+    WriteY4mFrame(out, screen.frame);
+    for (int i = 1; i <= frames; ++i) {
+      scenario.step(screen, i);
+      WriteY4mFrame(out, screen.frame);
+    }
+    std::fclose(out);
+    for (const auto& encoder : encoders) {
+      const ToolRun key = RunTool(encoder.command, y4m, 1);
+      const ToolRun all = RunTool(encoder.command, y4m, frames + 1);
+      if (!key.ok || !all.ok) {
+        std::printf("| %s | %s | failed | | |\n", scenario.name, encoder.name);
+        continue;
+      }
+      std::printf(
+          "| %s | %s | %.0f | %.1f | %.1f |\n", scenario.name, encoder.name,
+          static_cast<double>(all.bytes - std::min(all.bytes, key.bytes)) /
+              frames,
+          all.fps, all.psnr_y);
+    }
+    std::filesystem::remove(y4m);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int frames = 60;
   DesktopSize size{1920, 1080};
   bool run_vpxenc = true;
+  std::string parts = "fps,bytes,av1";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--frames" && i + 1 < argc) {
@@ -249,9 +383,12 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--no-vpxenc") {
       run_vpxenc = false;
+    } else if (arg == "--parts" && i + 1 < argc) {
+      parts = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--frames N] [--size WxH] [--no-vpxenc]\n",
+                   "usage: %s [--frames N] [--size WxH] [--no-vpxenc] "
+                   "[--parts fps,bytes,av1]\n",
                    argv[0]);
       return 2;
     }
@@ -260,11 +397,19 @@ int main(int argc, char** argv) {
     std::printf("vpxenc not found: comparison skipped\n");
     run_vpxenc = false;
   }
+  const auto has = [&](const char* part) {
+    return ("," + parts + ",").find(std::string(",") + part + ",") !=
+           std::string::npos;
+  };
   for (Codec codec : {Codec::kVp8, Codec::kVp9}) {
-    FullMotionFps(codec, size, frames, run_vpxenc);
+    if (has("fps"))
+      FullMotionFps(codec, size, frames, run_vpxenc);
   }
   for (Codec codec : {Codec::kVp8, Codec::kVp9}) {
-    BytesPerFrame(codec, size, frames);
+    if (has("bytes"))
+      BytesPerFrame(codec, size, frames);
   }
+  if (run_vpxenc && has("av1"))
+    Av1AgainstVp9(size, frames);
   return 0;
 }
