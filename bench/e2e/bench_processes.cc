@@ -222,6 +222,59 @@ void ForgetTempDir(const fs::path& dir) {
   g_dirs->erase(dir);
 }
 
+namespace {
+
+std::optional<double> CpuSecondsFromStat(const std::string& path) {
+  std::ifstream in(path);
+  std::string stat;
+  std::getline(in, stat);  // one line
+  // The name (field 2) is in parentheses and may hold spaces: count the
+  // fields after its closing one. utime and stime are fields 14 and 15.
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos)
+    return std::nullopt;
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14)
+      utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) {
+      stime = std::strtoull(field.c_str(), nullptr, 10);
+      return static_cast<double>(utime + stime) /
+             static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> ProcessCpuSeconds(pid_t pid) {
+  if (pid <= 0)
+    return std::nullopt;
+  return CpuSecondsFromStat("/proc/" + std::to_string(pid) + "/stat");
+}
+
+std::optional<double> ThreadCpuSeconds(pid_t tid) {
+  if (tid <= 0)
+    return std::nullopt;
+  return CpuSecondsFromStat("/proc/self/task/" + std::to_string(tid) + "/stat");
+}
+
+std::vector<pid_t> ThreadsOfThisProcess() {
+  std::vector<pid_t> tids;
+  DIR* tasks = opendir("/proc/self/task");
+  if (!tasks)
+    return tids;
+  while (const dirent* task = readdir(tasks)) {
+    if (task->d_name[0] != '.')
+      tids.push_back(static_cast<pid_t>(std::atoi(task->d_name)));
+  }
+  closedir(tasks);
+  return tids;
+}
+
 uint16_t PickFreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)

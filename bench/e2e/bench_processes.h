@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,7 @@ class ChildProcess {
   // The tail of the log, for error messages about a program that failed.
   std::string LogTail(size_t max_bytes = 600) const;
   const std::string& name() const { return name_; }
+  pid_t pid() const { return pid_; }  // -1 once reaped
 
  private:
   ChildProcess(pid_t pid, std::string name, std::filesystem::path log)
@@ -71,6 +73,14 @@ void ArmWatchdog(std::chrono::seconds limit);
 void DisarmWatchdog();
 void RegisterTempDir(const std::filesystem::path& dir);
 void ForgetTempDir(const std::filesystem::path& dir);
+
+// CPU time (user + system) a process, or a thread of this process, has
+// used so far, from /proc (clock ticks, usually 10 ms); nullopt once it is
+// gone.
+std::optional<double> ProcessCpuSeconds(pid_t pid);
+std::optional<double> ThreadCpuSeconds(pid_t tid);
+// The ids of this process's threads now (/proc/self/task).
+std::vector<pid_t> ThreadsOfThisProcess();
 
 // A TCP port on 127.0.0.1 that was free a moment ago (for programs that
 // cannot report the port they bound); 0 if none.

@@ -20,15 +20,28 @@
 // Bytes: a scripted office workload (typing, scrolling, a dragged dialog,
 // idle) on the customer's display; a counting TCP forwarder in front of the
 // relay (supporter's leg), of x11vnc and of the shadow server counts what
-// the viewer received while the script ran.
+// the viewer received while the script ran. In the same run (fidelity.h):
+// the PSNR of the viewer's picture against the customer's screen while the
+// script moves things, and the time until the viewer's picture is
+// pixel-identical once it stops; and the CPU time of each side (the peers'
+// server and viewer programs from /proc/<pid>/stat; ours: customer core
+// and supporter run in this process, told apart by thread, and the relay
+// process).
+//
+// Link (opt-in, `--parts ...,link`): latency and the workload again, ours
+// and vnc only, over an emulated 2 Mbit/s link with 40 ms RTT: the counting
+// forwarder shapes each direction in user space (token bucket, 20 ms
+// one-way delay, a 64 KiB queue beyond which it stops reading; our kernels
+// have no netem). Ours: the customer's leg to the relay; vnc: in front of
+// x11vnc.
 //
 // Latency is measured once more with the customer on a headless GNOME
 // Wayland desktop (peer "wayland": portal + PipeWire, a test window draws
 // the pattern), read from the decoded pictures like the first row.
 //
 //   tether-bench-e2e [--seconds 20] [--workload-seconds 60]
-//                    [--peers ours,wayland,vnc,rdp] [--parts latency,bytes]
-//                    [--size 1920x1080]
+//                    [--peers ours,wayland,vnc,rdp]
+//                    [--parts latency,bytes[,link]] [--size 1920x1080]
 //
 // Every wait is bounded; a watchdog kills every child and exits (124) when
 // the whole run takes far longer than it should.
@@ -56,6 +69,7 @@
 #include "base/log.h"
 #include "bench/e2e/bench_processes.h"
 #include "bench/e2e/counting_forwarder.h"
+#include "bench/e2e/fidelity.h"
 #include "bench/e2e/screen_script.h"
 #include "customer-app/core/customer_session.h"
 #include "customer-app/core/session_parts.h"
@@ -86,8 +100,39 @@ struct Flags {
   int width = 1920;
   int height = 1080;
   bool ours = true, wayland = true, vnc = true, rdp = true;
-  bool latency = true, bytes = true;
+  bool latency = true, bytes = true, link = false;
 };
+
+// The constrained link of `--parts link`: 2 Mbit/s each way, 20 ms each
+// way (40 ms RTT), a 64 KiB queue (about 250 ms at that rate).
+LinkShape ConstrainedLink() {
+  LinkShape link;
+  link.bits_per_second = 2'000'000;
+  link.one_way_delay = std::chrono::milliseconds(20);
+  link.queue_bytes = 64 * 1024;
+  return link;
+}
+
+std::string DescribeLink(const LinkShape& link) {
+  char text[900];
+  std::snprintf(
+      text, sizeof(text),
+      "%.1f Mbit/s each way, %lld ms one-way delay (%lld ms RTT), emulated "
+      "in user space by the forwarder (the kernel has no netem): per "
+      "direction a bottleneck queue of %zu KiB drained by a token bucket at "
+      "the rate (1448-byte segments, a bucket of two), then the delay; with "
+      "the queue full it stops reading, so the sender meets TCP "
+      "backpressure. Its sockets have %d KiB receive buffers and a "
+      "1448-byte MSS; the senders' own send buffers are the kernel's, which "
+      "on loopback may grow past what a real 2 Mbit/s path allows (up to "
+      "about 1 MB here, congestion control sized for loopback): a sender "
+      "that does not pace itself queues there",
+      static_cast<double>(link.bits_per_second) / 1e6,
+      static_cast<long long>(link.one_way_delay.count() / 1000),
+      static_cast<long long>(link.one_way_delay.count() / 500),
+      link.queue_bytes / 1024, link.receive_buffer / 1024);
+  return text;
+}
 
 bool ParseFlags(int argc, char** argv, Flags* flags) {
   for (int i = 1; i < argc; ++i) {
@@ -122,11 +167,12 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     } else if (name == "--parts") {
       flags->latency = has("latency");
       flags->bytes = has("bytes");
+      flags->link = has("link");
     } else {
       std::fprintf(stderr,
                    "usage: tether-bench-e2e [--seconds N] "
                    "[--workload-seconds N] [--peers ours,wayland,vnc,rdp] "
-                   "[--parts latency,bytes] [--size WxH]\n");
+                   "[--parts latency,bytes,link] [--size WxH]\n");
       return false;
     }
   }
@@ -194,21 +240,30 @@ class CustomerObserver final : public customer::CustomerSession::Observer {
 
 class OursPath {
  public:
-  // The supporter connects to `supporter_port` (the relay, or a counting
-  // forwarder in front of it); the customer to the relay directly.
+  // The supporter connects to `supporter_port`, the customer to
+  // `customer_port`: the relay's, or a forwarder's in front of it (counting
+  // bytes, or a constrained link).
   static Result<std::unique_ptr<OursPath>> Start(
       const test::RelayProcess& relay,
       uint16_t supporter_port,
+      uint16_t customer_port,
       const std::string& display,
       const fs::path& downloads,
       std::function<void(const desktop::DesktopFrame&)> on_picture) {
     std::unique_ptr<OursPath> path(new OursPath());
+    // The threads the supporter starts (its engine's, its receiver's) are
+    // the ones that appear meanwhile: nothing else starts threads now.
+    const std::vector<pid_t> before = ThreadsOfThisProcess();
     auto supporter = test::HeadlessSupporter::Start(
         {supporter_port, relay.fingerprint(), kUser, kPassword,
          std::move(on_picture)});
     if (!supporter)
       return MakeError("supporter: " + supporter.error().message);
     path->supporter_ = std::move(*supporter);
+    for (pid_t tid : ThreadsOfThisProcess()) {
+      if (std::find(before.begin(), before.end(), tid) == before.end())
+        path->supporter_threads_.push_back(tid);
+    }
     auto code = path->supporter_->WaitForCode();
     if (!code)
       return MakeError("supporter: " + code.error().message);
@@ -224,7 +279,7 @@ class OursPath {
 
     customer::CustomerSession::Options options;
     options.config.relay.host = "127.0.0.1";
-    options.config.relay.port = relay.port();
+    options.config.relay.port = customer_port;
     options.config.relay.fingerprint = relay.fingerprint();
     options.config.display = display;
     options.config.download_dir = downloads.string();
@@ -282,6 +337,11 @@ class OursPath {
 
   int decode_errors() const { return supporter_->decode_errors(); }
   int frames_decoded() const { return supporter_->frames_decoded(); }
+  // The threads of this process that are the supporter's (for its CPU
+  // time; the customer core's are all others but the bench's).
+  const std::vector<pid_t>& supporter_threads() const {
+    return supporter_threads_;
+  }
 
  private:
   OursPath() = default;
@@ -292,6 +352,7 @@ class OursPath {
   std::mutex sas_mutex_;
   std::string read_out_;
   std::unique_ptr<test::HeadlessSupporter> supporter_;
+  std::vector<pid_t> supporter_threads_;
   std::unique_ptr<customer::CustomerSession> session_;
 };
 
@@ -320,7 +381,7 @@ const char* PeerName(Peer peer) {
 
 struct PeerPath {
   std::unique_ptr<ChildProcess> server;
-  std::unique_ptr<CountingForwarder> forwarder;  // only when counting
+  std::unique_ptr<CountingForwarder> forwarder;  // counting or shaping
   std::unique_ptr<ChildProcess> viewer;
   // Destroyed in reverse: viewer, forwarder, server.
 };
@@ -340,11 +401,14 @@ bool OnPath(const std::string& program) {
   return false;
 }
 
+// With `forwarder`, the viewer connects through a CountingForwarder shaped
+// by `link`.
 Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
                                             const std::string& customer,
                                             const std::string& viewer,
                                             const fs::path& dir,
-                                            bool count_bytes) {
+                                            bool forwarder,
+                                            const LinkShape& link = {}) {
   for (const char* program :
        peer == Peer::kVnc
            ? std::vector<const char*>{"x11vnc", "xtigervncviewer"}
@@ -384,22 +448,28 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
                      " does not listen: " + path->server->LogTail());
   }
   uint16_t connect_port = port;
-  if (count_bytes) {
-    auto forwarder = CountingForwarder::Start(port);
-    if (!forwarder)
-      return Unexpected(forwarder.error());
-    path->forwarder = std::move(*forwarder);
+  if (forwarder) {
+    auto started = CountingForwarder::Start(port, link);
+    if (!started)
+      return Unexpected(started.error());
+    path->forwarder = std::move(*started);
     connect_port = path->forwarder->port();
   }
   std::vector<std::string> viewer_args;
   if (peer == Peer::kVnc) {
     // Full screen at (0, 0) of the viewer's display, so the pattern is at
     // the same place as on the customer's; encodings left to the viewer's
-    // automatic choice (on loopback: Tight, lossless, full colour).
-    viewer_args = {
-        "xtigervncviewer",     "-FullScreen",
-        "-ViewOnly",           "-AlertOnFatalError=0",
-        "-SecurityTypes=None", "127.0.0.1::" + std::to_string(connect_port)};
+    // automatic choice (on loopback: Tight, lossless, full colour). No
+    // menu key: otherwise a "Press F8 to open the context menu" banner
+    // covers the top of the picture (and the pattern) for its first
+    // seconds, which is the viewer's, not the customer's screen.
+    viewer_args = {"xtigervncviewer",
+                   "-FullScreen",
+                   "-ViewOnly",
+                   "-AlertOnFatalError=0",
+                   "-MenuKey=",
+                   "-SecurityTypes=None",
+                   "127.0.0.1::" + std::to_string(connect_port)};
   } else {
     viewer_args = {
         "xfreerdp",     "/v:127.0.0.1:" + std::to_string(connect_port),
@@ -471,14 +541,26 @@ struct LatencyResult {
   std::string note;
 };
 
+// CPU time (user + system) of each side during the workload window, in
+// seconds; negative: not known.
+struct CpuUse {
+  double customer = -1;     // the server program; ours: the customer core
+  double technician = -1;   // the viewer program; ours: the supporter
+  double relay = -1;        // ours: the relay process
+  double one_process = -1;  // ours: customer core + supporter together
+  double bench = -1;        // ours: the bench's own work, left out
+};
+
 struct BytesResult {
-  Peer peer;
+  Peer peer = Peer::kOurs;
   std::string error;
   uint64_t initial = 0;  // the first full screen, before the workload
   uint64_t to_viewer = 0;
   uint64_t to_server = 0;
   uint64_t phase_bytes[OfficeWorkload::kPhases] = {};  // to the viewer
   double seconds = 0;
+  FidelityResult fidelity;
+  CpuUse cpu;
   std::string note;
 };
 
@@ -558,7 +640,11 @@ class PicturePainter {
   std::vector<uint8_t> previous_;  // packed BGRX of the last picture
 };
 
-std::vector<LatencyResult> MeasureLatency(const Context& ctx, Peer peer) {
+// Through `link` when it is shaped: ours on the customer's leg to the
+// relay, the peers in front of the server.
+std::vector<LatencyResult> MeasureLatency(const Context& ctx,
+                                          Peer peer,
+                                          const LinkShape& link = {}) {
   LatencyResult result{peer, {}, 0, {}, {}};
   const auto fail = [&](const std::string& message) {
     result.error = message;
@@ -591,8 +677,17 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx, Peer peer) {
     if (!painter_canvas || !reader_canvas)
       return fail("cannot connect to the viewer's Xvfb");
     PicturePainter painter(std::move(*painter_canvas));
+    std::unique_ptr<CountingForwarder> customer_link;  // outlives `ours`
+    if (link.shaped()) {
+      auto forwarder = CountingForwarder::Start(ctx.relay->port(), link);
+      if (!forwarder)
+        return fail(forwarder.error().message);
+      customer_link = std::move(*forwarder);
+    }
     auto ours = OursPath::Start(
-        *ctx.relay, ctx.relay->port(), (*customer)->name(), ctx.dir,
+        *ctx.relay, ctx.relay->port(),
+        customer_link ? customer_link->port() : ctx.relay->port(),
+        (*customer)->name(), ctx.dir,
         [&recorder, &pattern, &painter](const desktop::DesktopFrame& picture) {
           const auto now = Clock::now();
           if (auto sequence = ReadPicture(pattern, picture))
@@ -625,7 +720,7 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx, Peer peer) {
     if (!viewer_display)
       return fail("Xvfb: " + viewer_display.error().message);
     auto path = StartPeer(peer, (*customer)->name(), (*viewer_display)->name(),
-                          ctx.dir, false);
+                          ctx.dir, link.shaped(), link);
     if (!path)
       return fail(path.error().message);
     auto viewer_canvas = XcbCanvas::Connect((*viewer_display)->name());
@@ -691,8 +786,8 @@ std::vector<LatencyResult> MeasureWaylandLatency(const Context& ctx) {
   std::thread answer(
       [&] { answered = (*person)->AnswerSharingDialog(true, false); });
   auto ours =
-      OursPath::Start(*ctx.relay, ctx.relay->port(), "", ctx.dir,
-                      [&](const desktop::DesktopFrame& picture) {
+      OursPath::Start(*ctx.relay, ctx.relay->port(), ctx.relay->port(), "",
+                      ctx.dir, [&](const desktop::DesktopFrame& picture) {
                         const auto now = Clock::now();
                         if (auto sequence = ReadPicture(pattern, picture)) {
                           pattern_seen = true;
@@ -784,8 +879,85 @@ uint64_t WaitForQuiet(const std::function<uint64_t()>& bytes) {
   return bytes();
 }
 
-BytesResult MeasureBytes(const Context& ctx, Peer peer) {
-  BytesResult result{peer, {}, 0, 0, 0, {}, 0, {}};
+// What each side's CPU time is read from during the workload.
+struct CpuSources {
+  // The peers: their programs.
+  pid_t server = -1;
+  pid_t viewer = -1;
+  // Ours: this process, minus the bench's own threads and the bench's
+  // copies of each decoded picture (made on a supporter's thread); the
+  // supporter is the threads it started (network, TLS, E2E, decode) and
+  // the one its pictures arrive on, the customer core the rest; and the
+  // relay process.
+  bool this_process = false;
+  pid_t relay = -1;
+  std::vector<pid_t> supporter_threads;
+  std::vector<pid_t> bench_threads;
+  const LatestPicture* copies = nullptr;
+};
+
+struct CpuReading {
+  std::optional<double> server, viewer, relay, process, supporter;
+  double bench = 0;
+  double copies = 0;
+};
+
+CpuReading ReadCpu(const CpuSources& sources) {
+  CpuReading r;
+  r.server = ProcessCpuSeconds(sources.server);
+  r.viewer = ProcessCpuSeconds(sources.viewer);
+  r.relay = ProcessCpuSeconds(sources.relay);
+  if (sources.this_process) {
+    r.process = ProcessCpuSeconds(getpid());
+    r.supporter = 0.0;
+    for (pid_t tid : sources.supporter_threads) {
+      const auto seconds = ThreadCpuSeconds(tid);
+      if (!seconds) {
+        r.supporter.reset();  // gone: its time is not known
+        break;
+      }
+      *r.supporter += *seconds;
+    }
+    for (pid_t tid : sources.bench_threads)
+      r.bench += ThreadCpuSeconds(tid).value_or(0);
+  }
+  if (sources.copies)
+    r.copies = sources.copies->copy_cpu_seconds();
+  return r;
+}
+
+CpuUse CpuBetween(const CpuReading& a, const CpuReading& b) {
+  const auto delta = [](const std::optional<double>& from,
+                        const std::optional<double>& to) {
+    return from && to ? std::max(*to - *from, 0.0) : -1.0;
+  };
+  CpuUse use;
+  use.relay = delta(a.relay, b.relay);
+  const double process = delta(a.process, b.process);
+  if (process < 0) {
+    use.customer = delta(a.server, b.server);
+    use.technician = delta(a.viewer, b.viewer);
+    return use;
+  }
+  const double copies = b.copies - a.copies;
+  use.bench = (b.bench - a.bench) + copies;
+  use.one_process = std::max(process - use.bench, 0.0);
+  const double supporter = delta(a.supporter, b.supporter);
+  if (supporter >= 0) {
+    use.technician = std::max(supporter - copies, 0.0);
+    use.customer = std::max(use.one_process - use.technician, 0.0);
+  }
+  return use;
+}
+
+// The office workload on the customer's display, through `link` when it
+// is shaped (ours: the customer's leg to the relay; the peers: in front of
+// the server): bytes to the viewer, fidelity and CPU per side.
+BytesResult MeasureBytes(const Context& ctx,
+                         Peer peer,
+                         const LinkShape& link = {}) {
+  BytesResult result;
+  result.peer = peer;
   const auto fail = [&](const std::string& message) {
     result.error = message;
     return result;
@@ -800,45 +972,89 @@ BytesResult MeasureBytes(const Context& ctx, Peer peer) {
   OfficeWorkload workload(**canvas, length);
   workload.DrawScene();
 
-  // Whatever is in front of the viewer: started here, ended at return.
+  // Whatever is in front of the viewer: started here, ended at return
+  // (in reverse order: the sampler first, the pictures it reads last).
+  LatestPicture latest;  // ours: the supporter's newest picture
+  std::unique_ptr<CountingForwarder> customer_link;
   std::unique_ptr<CountingForwarder> relay_forwarder;
   std::unique_ptr<OursPath> ours;
   std::unique_ptr<test::XvfbDisplay> viewer_display;
   std::unique_ptr<PeerPath> path;
+  std::unique_ptr<FidelityMonitor> monitor;
   CountingForwarder* counter = nullptr;
+  CpuSources cpu;
+  FidelityMonitor::ViewerPicture viewer_picture;
   if (peer == Peer::kOurs) {
     auto forwarder = CountingForwarder::Start(ctx.relay->port());
     if (!forwarder)
       return fail(forwarder.error().message);
     relay_forwarder = std::move(*forwarder);
-    auto started = OursPath::Start(*ctx.relay, relay_forwarder->port(),
-                                   (*customer)->name(), ctx.dir, {});
+    if (link.shaped()) {
+      auto shaped = CountingForwarder::Start(ctx.relay->port(), link);
+      if (!shaped)
+        return fail(shaped.error().message);
+      customer_link = std::move(*shaped);
+    }
+    auto started = OursPath::Start(
+        *ctx.relay, relay_forwarder->port(),
+        customer_link ? customer_link->port() : ctx.relay->port(),
+        (*customer)->name(), ctx.dir,
+        [&latest](const desktop::DesktopFrame& picture) {
+          latest.Store(picture);
+        });
     if (!started)
       return fail(started.error().message);
     ours = std::move(*started);
     counter = relay_forwarder.get();
+    viewer_picture = [&latest] { return latest.Latest(); };
+    cpu.this_process = true;
+    cpu.relay = ctx.relay->pid();
+    cpu.copies = &latest;
   } else {
     auto display = StartXvfb(ctx.flags);
     if (!display)
       return fail("Xvfb: " + display.error().message);
     viewer_display = std::move(*display);
     auto started = StartPeer(peer, (*customer)->name(), viewer_display->name(),
-                             ctx.dir, true);
+                             ctx.dir, true, link);
     if (!started)
       return fail(started.error().message);
     path = std::move(*started);
     counter = path->forwarder.get();
     auto viewer_canvas = XcbCanvas::Connect(viewer_display->name());
-    if (!viewer_canvas)
-      return fail(viewer_canvas.error().message);
+    auto sampler_canvas = XcbCanvas::Connect(viewer_display->name());
+    if (!viewer_canvas || !sampler_canvas)
+      return fail("cannot connect to the viewer's Xvfb");
     if (!WaitForSameScreen(**canvas, **viewer_canvas)) {
       return fail("the viewer never showed the screen; server: " +
                   path->server->LogTail(300) +
                   " viewer: " + path->viewer->LogTail(300));
     }
+    viewer_picture = FidelityMonitor::ScreenOf(std::move(*sampler_canvas));
+    cpu.server = path->server->pid();
+    cpu.viewer = path->viewer->pid();
   }
+  auto started_monitor =
+      FidelityMonitor::Start((*customer)->name(), std::move(viewer_picture));
+  if (!started_monitor)
+    return fail(started_monitor.error().message);
+  monitor = std::move(*started_monitor);
   result.initial =
       WaitForQuiet([counter] { return counter->bytes_to_client(); });
+  if (cpu.this_process) {
+    cpu.supporter_threads = ours->supporter_threads();
+    const pid_t picture_thread = latest.store_thread();
+    if (picture_thread > 0 &&
+        std::find(cpu.supporter_threads.begin(), cpu.supporter_threads.end(),
+                  picture_thread) == cpu.supporter_threads.end()) {
+      cpu.supporter_threads.push_back(picture_thread);
+    }
+    cpu.bench_threads = {gettid(), relay_forwarder->thread_id(),
+                         monitor->thread_id()};
+    if (customer_link)
+      cpu.bench_threads.push_back(customer_link->thread_id());
+  }
+  const CpuReading cpu0 = ReadCpu(cpu);
   const uint64_t down0 = counter->bytes_to_client();
   const uint64_t up0 = counter->bytes_to_server();
   const auto start = Clock::now();
@@ -847,6 +1063,7 @@ BytesResult MeasureBytes(const Context& ctx, Peer peer) {
   // arrive in the next one's first milliseconds).
   int phase = 0;
   uint64_t phase_start = down0;
+  monitor->PhaseStarted(0);
   while (true) {
     const auto elapsed =
         std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -855,6 +1072,10 @@ BytesResult MeasureBytes(const Context& ctx, Peer peer) {
       result.phase_bytes[phase] += bytes - phase_start;
       phase_start = bytes;
       phase = now_phase;
+      // The last drawing of the phase is on the screen before the sampler
+      // reads it (it has its own connection).
+      (*canvas)->Sync();
+      monitor->PhaseStarted(phase);
     }
     if (!workload.Step(elapsed))
       break;
@@ -867,6 +1088,8 @@ BytesResult MeasureBytes(const Context& ctx, Peer peer) {
   result.to_viewer = counter->bytes_to_client() - down0;
   result.to_server = counter->bytes_to_server() - up0;
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.cpu = CpuBetween(cpu0, ReadCpu(cpu));
+  result.fidelity = monitor->Finish();
   if (path && (!path->viewer->Running() || !path->server->Running()))
     result.note = "a peer program exited during the run";
   return result;
@@ -884,11 +1107,14 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-void PrintLatency(const Flags& flags, const std::vector<LatencyResult>& rows) {
+// `where`: "" on loopback, or which link the paths ran over.
+void PrintLatency(const Flags& flags,
+                  const std::vector<LatencyResult>& rows,
+                  const char* where = "") {
   std::printf(
-      "\nGlass-to-glass latency, %dx%d, pattern redrawn every %lld ms for "
+      "\nGlass-to-glass latency%s, %dx%d, pattern redrawn every %lld ms for "
       "%d s per path\n\n",
-      flags.width, flags.height,
+      where, flags.width, flags.height,
       static_cast<long long>(kRedrawInterval.count()), flags.seconds);
   std::printf(
       "| path | numbers drawn | measured | p50 ms | p95 ms | p99 ms | max ms "
@@ -916,8 +1142,10 @@ void PrintLatency(const Flags& flags, const std::vector<LatencyResult>& rows) {
       "row by GetImage every 1 ms), painting included\n");
 }
 
-void PrintBytes(const Flags& flags, const std::vector<BytesResult>& rows) {
-  std::printf("\nBytes on the wire, %d s office workload, %dx%d\n\n",
+void PrintBytes(const Flags& flags,
+                const std::vector<BytesResult>& rows,
+                const char* where = "") {
+  std::printf("\nBytes on the wire%s, %d s office workload, %dx%d\n\n", where,
               flags.workload_seconds, flags.width, flags.height);
   std::printf(
       "| path | first screen KiB | workload: to viewer KiB | to server KiB "
@@ -976,6 +1204,166 @@ void PrintBytes(const Flags& flags, const std::vector<BytesResult>& rows) {
       "includes 2 s after the script\n");
 }
 
+std::string PsnrCell(const FidelityResult::Phase& phase) {
+  if (phase.samples == 0)
+    return "–";
+  const int finite = phase.samples - phase.exact;
+  char cell[80];
+  if (finite == 0) {
+    std::snprintf(cell, sizeof(cell), "exact / 100 %% (%d)", phase.samples);
+  } else {
+    std::snprintf(cell, sizeof(cell), "%.1f dB / %.0f %% (%d)",
+                  phase.psnr_sum / finite, 100.0 * phase.exact / phase.samples,
+                  phase.samples);
+  }
+  return cell;
+}
+
+std::string SettleCell(const FidelityResult::Settle& settle) {
+  if (!settle.measured)
+    return "–";
+  char cell[80];
+  if (settle.ms) {
+    std::snprintf(cell, sizeof(cell), "%.0f ms", *settle.ms);
+  } else if (settle.last_psnr > 0) {
+    std::snprintf(cell, sizeof(cell), "not exact (%.1f dB)", settle.last_psnr);
+  } else {
+    std::snprintf(cell, sizeof(cell), "not exact");
+  }
+  return cell;
+}
+
+void PrintFidelity(const std::vector<BytesResult>& rows,
+                   const char* where = "") {
+  std::printf(
+      "\nFidelity%s, same runs as the bytes: PSNR of the viewer's picture "
+      "against the customer's screen while the script moves things (mean dB "
+      "of the inexact samples / %% of samples exact (samples)), and the time "
+      "from the end of each moving part until the viewer's picture is "
+      "pixel-identical\n\n"
+      "| path |",
+      where);
+  int columns = 0;
+  for (int i = 0; i < OfficeWorkload::kPhases; ++i) {
+    if (OfficeWorkload::Moves(i)) {
+      std::printf(" %s: PSNR / exact |", OfficeWorkload::PhaseName(i));
+      ++columns;
+    }
+  }
+  for (int i = 1; i < OfficeWorkload::kPhases; ++i) {
+    if (OfficeWorkload::Moves(i - 1)) {
+      std::printf(" exact after %s |", OfficeWorkload::PhaseName(i - 1));
+      ++columns;
+    }
+  }
+  std::printf("\n|---|");
+  for (int i = 0; i < columns; ++i)
+    std::printf("---:|");
+  std::printf("\n");
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty()) {
+      std::printf("| %s |", PeerName(r.peer));
+      for (int i = 0; i < columns; ++i)
+        std::printf(" – |");
+      std::printf("\n");
+      continue;
+    }
+    std::printf("| %s |", PeerName(r.peer));
+    for (int i = 0; i < OfficeWorkload::kPhases; ++i) {
+      if (OfficeWorkload::Moves(i))
+        std::printf(" %s |", PsnrCell(r.fidelity.phases[i]).c_str());
+    }
+    for (int i = 1; i < OfficeWorkload::kPhases; ++i) {
+      if (OfficeWorkload::Moves(i - 1))
+        std::printf(" %s |", SettleCell(r.fidelity.settle[i]).c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("\n");
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty())
+      continue;
+    std::printf(
+        "- %s: %d reads of the customer's screen, %d viewer pictures "
+        "compared, %.2f s CPU in the sampler's thread%s%s\n",
+        PeerName(r.peer), r.fidelity.grabs, r.fidelity.comparisons,
+        r.fidelity.cpu_seconds, r.fidelity.error.empty() ? "" : "; ",
+        r.fidelity.error.c_str());
+  }
+  std::printf(
+      "- every 200 ms the customer's whole screen is read (MIT-SHM GetImage "
+      "on its own X connection) and the viewer's picture compared with it "
+      "every "
+      "30 ms for up to 150 ms; the best PSNR counts, so the viewer's lag "
+      "does not. PSNR over R, G, B of the whole screen; exact = "
+      "pixel-identical (infinite PSNR)\n"
+      "- viewer's picture: ours, the supporter's newest decoded picture (a "
+      "copy kept from on_picture); the peers, the viewer's Xvfb (read the "
+      "same way)\n"
+      "- exact after: polled every 25 ms from the end of the moving part "
+      "while the screen is still; \"not exact\" (with the last PSNR) when "
+      "the idle part ended first (after dragging: 2 s after the script)\n");
+}
+
+std::string CpuCell(const char* who, double seconds, double window) {
+  if (seconds < 0)
+    return "–";
+  char cell[120];
+  std::snprintf(cell, sizeof(cell), "%s%s%.2f s (%.1f %%)", who,
+                *who ? " " : "", seconds,
+                window > 0 ? 100.0 * seconds / window : 0.0);
+  return cell;
+}
+
+void PrintCpu(const std::vector<BytesResult>& rows, const char* where = "") {
+  std::printf(
+      "\nCPU during the workload%s (user + system from /proc, over the "
+      "script and 2 s after it; %% of one core)\n\n"
+      "| path | customer side | technician side | relay |\n"
+      "|---|---:|---:|---:|\n",
+      where);
+  for (const BytesResult& r : rows) {
+    if (!r.error.empty()) {
+      std::printf("| %s | – | – | – |\n", PeerName(r.peer));
+      continue;
+    }
+    const char* server = "customer core";
+    const char* viewer = "supporter";
+    if (r.peer == Peer::kVnc) {
+      server = "x11vnc";
+      viewer = "xtigervncviewer";
+    } else if (r.peer == Peer::kRdp) {
+      server = "freerdp-shadow-cli";
+      viewer = "xfreerdp";
+    }
+    std::printf("| %s | %s | %s | %s |\n", PeerName(r.peer),
+                CpuCell(server, r.cpu.customer, r.seconds).c_str(),
+                CpuCell(viewer, r.cpu.technician, r.seconds).c_str(),
+                CpuCell("", r.cpu.relay, r.seconds).c_str());
+  }
+  std::printf("\n");
+  for (const BytesResult& r : rows) {
+    if (r.error.empty() && r.cpu.one_process >= 0) {
+      std::printf(
+          "- %s: customer core and supporter run in this one process: "
+          "customer+supporter (one process) %s; the bench's own work in it "
+          "(workload script, fidelity sampler, forwarders, its copies of "
+          "the decoded pictures) %s, left out\n",
+          PeerName(r.peer), CpuCell("", r.cpu.one_process, r.seconds).c_str(),
+          CpuCell("", r.cpu.bench, r.seconds).c_str());
+    }
+  }
+  std::printf(
+      "- ours, told apart by thread (the threads have no names): the "
+      "supporter is the threads that appeared while it started (its "
+      "engine: network, TLS, E2E; its receiver: decode) and the one its "
+      "pictures arrive on, minus the bench's copies; the customer core "
+      "every other thread of this process that is not the bench's; the "
+      "peers: their server and viewer processes\n"
+      "- the X servers (Xvfb) are counted on no side: the fidelity sampler "
+      "reads both screens through them\n");
+}
+
 int Main(int argc, char** argv) {
   log::Init("tether-bench-e2e", log::Level::kWarn);
   Flags flags;
@@ -992,11 +1380,20 @@ int Main(int argc, char** argv) {
     peers.push_back(Peer::kVnc);
   if (flags.rdp)
     peers.push_back(Peer::kRdp);
+  // The constrained link: ours and vnc only.
+  std::vector<Peer> link_peers;
+  for (Peer peer : peers) {
+    if (flags.link && (peer == Peer::kOurs || peer == Peer::kVnc))
+      link_peers.push_back(peer);
+  }
   // Per path: the measurement plus a generous minute for start and stop.
   const int per_path = (flags.latency ? flags.seconds + 60 : 0) +
                        (flags.bytes ? flags.workload_seconds + 90 : 0);
+  const int per_link_path = flags.seconds + 60 + flags.workload_seconds + 90;
   const int paths = static_cast<int>(peers.size()) + (flags.wayland ? 1 : 0);
-  ArmWatchdog(std::chrono::seconds(60 + per_path * paths));
+  ArmWatchdog(std::chrono::seconds(60 + per_path * paths +
+                                   per_link_path *
+                                       static_cast<int>(link_peers.size())));
 
   auto dir = TempDir::Create("tether-bench-e2e");
   if (!dir) {
@@ -1034,20 +1431,27 @@ int Main(int argc, char** argv) {
         latency.push_back(std::move(r));
     }
   }
-  // Last: it turns this process's desktop into the Wayland one.
-  const bool wayland_latency = flags.latency && flags.wayland && relay;
-  if (!flags.bytes && wayland_latency) {
-    std::fprintf(stderr, "latency: %s ...\n", PeerName(Peer::kOursWayland));
-    for (LatencyResult& r : MeasureWaylandLatency(ctx))
-      latency.push_back(std::move(r));
-  }
   if (flags.bytes) {
     for (Peer peer : peers) {
       std::fprintf(stderr, "bytes: %s ...\n", PeerName(peer));
       bytes.push_back(MeasureBytes(ctx, peer));
     }
   }
-  if (flags.bytes && wayland_latency) {
+  const LinkShape link = ConstrainedLink();
+  std::vector<LatencyResult> link_latency;
+  std::vector<BytesResult> link_bytes;
+  for (Peer peer : link_peers) {
+    std::fprintf(stderr, "link latency: %s ...\n", PeerName(peer));
+    for (LatencyResult& r : MeasureLatency(ctx, peer, link))
+      link_latency.push_back(std::move(r));
+  }
+  for (Peer peer : link_peers) {
+    std::fprintf(stderr, "link workload: %s ...\n", PeerName(peer));
+    link_bytes.push_back(MeasureBytes(ctx, peer, link));
+  }
+  // Last: it turns this process's desktop into the Wayland one.
+  const bool wayland_latency = flags.latency && flags.wayland && relay;
+  if (wayland_latency) {
     std::fprintf(stderr, "latency: %s ...\n", PeerName(Peer::kOursWayland));
     for (LatencyResult& r : MeasureWaylandLatency(ctx))
       latency.push_back(std::move(r));
@@ -1059,8 +1463,25 @@ int Main(int argc, char** argv) {
   }
   if (flags.latency)
     PrintLatency(flags, latency);
-  if (flags.bytes)
+  if (flags.bytes) {
     PrintBytes(flags, bytes);
+    PrintFidelity(bytes);
+    PrintCpu(bytes);
+  }
+  if (flags.link) {
+    constexpr char kOverLink[] = " over the constrained link";
+    std::printf("\n## Constrained link: %s\n\n", DescribeLink(link).c_str());
+    std::printf(
+        "- ours: the customer's leg to the relay goes through the link (the "
+        "technician's does not; its bytes are counted as on loopback); vnc: "
+        "the link is in front of x11vnc\n");
+    if (link_peers.empty())
+      std::printf("- no path to run: the link part runs ours and vnc\n");
+    PrintLatency(flags, link_latency, kOverLink);
+    PrintBytes(flags, link_bytes, kOverLink);
+    PrintFidelity(link_bytes, kOverLink);
+    PrintCpu(link_bytes, kOverLink);
+  }
   dir->reset();
   DisarmWatchdog();
   // A path that did not run fails the run (a CI smoke notices a broken
@@ -1069,6 +1490,10 @@ int Main(int argc, char** argv) {
       std::all_of(latency.begin(), latency.end(),
                   [](const LatencyResult& r) { return r.error.empty(); }) &&
       std::all_of(bytes.begin(), bytes.end(),
+                  [](const BytesResult& r) { return r.error.empty(); }) &&
+      std::all_of(link_latency.begin(), link_latency.end(),
+                  [](const LatencyResult& r) { return r.error.empty(); }) &&
+      std::all_of(link_bytes.begin(), link_bytes.end(),
                   [](const BytesResult& r) { return r.error.empty(); });
   return all_ran ? 0 : 1;
 }

@@ -1,5 +1,9 @@
 #include "bench/e2e/screen_script.h"
 
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <xcb/shm.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -75,6 +79,7 @@ Result<std::unique_ptr<XcbCanvas>> XcbCanvas::Connect(
 }
 
 XcbCanvas::~XcbCanvas() {
+  DetachSharedMemory();
   xcb_disconnect(c_);
 }
 
@@ -143,6 +148,95 @@ bool XcbCanvas::ReadRow(int x, int y, int width, std::vector<uint32_t>* out) {
     (*out)[static_cast<size_t>(i)] =
         (uint32_t{p[2]} << 16) | (uint32_t{p[1]} << 8) | p[0];
   }
+  return true;
+}
+
+bool XcbCanvas::UseSharedMemory(size_t size) {
+  if (shm_failed_)
+    return false;
+  if (shm_ && shm_size_ >= size)
+    return true;
+  DetachSharedMemory();
+  const xcb_query_extension_reply_t* extension =
+      xcb_get_extension_data(c_, &xcb_shm_id);
+  if (!extension || !extension->present) {
+    shm_failed_ = true;
+    return false;
+  }
+  const int id = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
+  if (id < 0) {
+    shm_failed_ = true;
+    return false;
+  }
+  void* memory = shmat(id, nullptr, 0);
+  const uint32_t segment = xcb_generate_id(c_);
+  XcbReply<xcb_generic_error_t> error(
+      memory == reinterpret_cast<void*>(-1)
+          ? nullptr
+          : xcb_request_check(c_, xcb_shm_attach_checked(
+                                      c_, segment, static_cast<uint32_t>(id),
+                                      /*read_only=*/0)));
+  // Removed once both sides detach: nothing is left behind, whatever ends
+  // this process.
+  shmctl(id, IPC_RMID, nullptr);
+  if (memory == reinterpret_cast<void*>(-1) || error.reply) {
+    if (memory != reinterpret_cast<void*>(-1))
+      shmdt(memory);
+    shm_failed_ = true;
+    return false;
+  }
+  shm_segment_ = segment;
+  shm_ = static_cast<uint8_t*>(memory);
+  shm_size_ = size;
+  return true;
+}
+
+void XcbCanvas::DetachSharedMemory() {
+  if (!shm_)
+    return;
+  xcb_shm_detach(c_, shm_segment_);
+  xcb_flush(c_);
+  shmdt(shm_);
+  shm_ = nullptr;
+  shm_size_ = 0;
+}
+
+bool XcbCanvas::ReadRect(int x,
+                         int y,
+                         int w,
+                         int h,
+                         std::vector<uint8_t>* bgrx) {
+  const size_t size = static_cast<size_t>(w) * static_cast<size_t>(h) * 4;
+  if (UseSharedMemory(size)) {
+    XcbReply<xcb_shm_get_image_reply_t> image(xcb_shm_get_image_reply(
+        c_,
+        xcb_shm_get_image(c_, root_, static_cast<int16_t>(x),
+                          static_cast<int16_t>(y), static_cast<uint16_t>(w),
+                          static_cast<uint16_t>(h), ~0u,
+                          XCB_IMAGE_FORMAT_Z_PIXMAP, shm_segment_, 0),
+        nullptr));
+    if (image.reply && image.reply->size >= size) {
+      bgrx->resize(size);
+      std::memcpy(bgrx->data(), shm_, size);
+      return true;
+    }
+    // Not through shared memory then, from now on.
+    DetachSharedMemory();
+    shm_failed_ = true;
+  }
+  XcbReply<xcb_get_image_reply_t> image(xcb_get_image_reply(
+      c_,
+      xcb_get_image(c_, XCB_IMAGE_FORMAT_Z_PIXMAP, root_,
+                    static_cast<int16_t>(x), static_cast<int16_t>(y),
+                    static_cast<uint16_t>(w), static_cast<uint16_t>(h), ~0u),
+      nullptr));
+  if (!image.reply)
+    return false;
+  // Depth 24 at 32 bits per pixel: rows need no padding.
+  if (static_cast<size_t>(xcb_get_image_data_length(image.reply)) < size)
+    return false;
+  bgrx->resize(size);
+  std::memcpy(bgrx->data(), xcb_get_image_data(image.reply), size);
   return true;
 }
 
