@@ -18,11 +18,11 @@ DesktopRect FromWire(const proto::Rect& r) {
 }
 
 // In 64 bits: the numbers come from the network and may overflow 32.
-bool Inside(const proto::Rect& r, int64_t dy, DesktopSize size) {
+bool Inside(const proto::Rect& r, int64_t dx, int64_t dy, DesktopSize size) {
+  const int64_t x = int64_t{r.x()} + dx;
   const int64_t y = int64_t{r.y()} + dy;
-  return r.width() > 0 && r.height() > 0 && r.x() >= 0 && y >= 0 &&
-         int64_t{r.x()} + r.width() <= size.width &&
-         y + r.height() <= size.height;
+  return r.width() > 0 && r.height() > 0 && x >= 0 && y >= 0 &&
+         x + r.width() <= size.width && y + r.height() <= size.height;
 }
 
 // A patch covers whole tiles; only the picture's edge may cut one.
@@ -55,13 +55,13 @@ Result<void> ExactLayer::Check(const proto::VideoFrame& frame,
     return MakeError("exact layer: too many moves or patches in one frame");
   }
   for (const proto::PictureMove& move : frame.moves()) {
-    if (!Inside(move.source(), 0, size) ||
-        !Inside(move.source(), move.dy(), size)) {
+    if (!Inside(move.source(), 0, 0, size) ||
+        !Inside(move.source(), move.dx(), move.dy(), size)) {
       return MakeError("exact layer: a move reaches outside the picture");
     }
   }
   for (const proto::PicturePatch& patch : frame.patches()) {
-    if (!Inside(patch.rect(), 0, size) ||
+    if (!Inside(patch.rect(), 0, 0, size) ||
         !TileAligned(FromWire(patch.rect()), size))
       return MakeError(
           "exact layer: a patch is not whole tiles of the picture");
@@ -80,7 +80,7 @@ void ExactLayer::Reset(DesktopSize size) {
 
 void ExactLayer::ApplyMoves(const proto::VideoFrame& frame) {
   for (const proto::PictureMove& move : frame.moves())
-    MoveRows(pixels_, FromWire(move.source()).ClippedTo(size()), move.dy());
+    MoveArea(pixels_, FromWire(move.source()), move.dx(), move.dy());
 }
 
 void ExactLayer::HandToVideo(const DesktopRect& rect) {
@@ -157,20 +157,19 @@ DesktopRect ClipFromWire(const proto::Rect& r, DesktopSize size) {
           static_cast<int32_t>(x1 - x0), static_cast<int32_t>(y1 - y0)};
 }
 
-void MoveRows(DesktopFrame& frame, const DesktopRect& source, int dy) {
-  const DesktopRect target = source.Translated(0, dy);
-  if (source.is_empty() || !frame.is_writable() ||
-      !DesktopRect::FromSize(frame.size()).Contains(source) ||
-      !DesktopRect::FromSize(frame.size()).Contains(target)) {
+void MoveArea(DesktopFrame& frame, const DesktopRect& source, int dx, int dy) {
+  const DesktopRect whole = DesktopRect::FromSize(frame.size());
+  if (source.is_empty() || !frame.is_writable() || !whole.Contains(source) ||
+      !whole.Contains(source.Translated(dx, dy))) {
     return;
   }
   const size_t bytes =
       static_cast<size_t>(source.width) * DesktopFrame::kBytesPerPixel;
-  // Moving up: top row first; moving down: bottom row first. Each row is
-  // read before it is overwritten.
+  // Moving up: top row first; moving down: bottom row first, so each row
+  // is read before it is overwritten; within a row memmove handles dx.
   for (int i = 0; i < source.height; ++i) {
     const int row = dy <= 0 ? i : source.height - 1 - i;
-    std::memmove(frame.MutablePixelAt(source.x, target.y + row),
+    std::memmove(frame.MutablePixelAt(source.x + dx, source.y + dy + row),
                  frame.PixelAt(source.x, source.y + row), bytes);
   }
 }

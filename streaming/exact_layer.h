@@ -8,8 +8,8 @@
 //   hand every tile they touch to the video;
 // - a patch (one WebP lossless picture of whole tiles) writes the layer
 //   and makes its tiles exact;
-// - a move copies rows within the layer (a scroll), before the video and
-//   the patches of the same frame.
+// - a move copies an area within the layer (a scroll, a dragged window),
+//   before the video and the patches of the same frame.
 // Everything that came over the network is checked before any of it is
 // applied (counts, sizes, alignment); a frame that breaks a rule is
 // refused as a whole, like an undecodable video frame.
@@ -74,11 +74,13 @@ class ExactLayer {
 desktop::DesktopRect ClipFromWire(const proto::Rect& rect,
                                   desktop::DesktopSize size);
 
-// Copies rows of `frame` (BGRX) from `source` to source.y + dy, in the
-// order that is right for overlapping areas. Both sides use it, so their
-// layers move alike.
-void MoveRows(desktop::DesktopFrame& frame,
+// Copies `source` of `frame` (BGRX) to source moved by (dx, dy), in the
+// order that is right for overlapping areas; does nothing unless both
+// areas lie inside the frame. Both sides use it, so their layers move
+// alike.
+void MoveArea(desktop::DesktopFrame& frame,
               const desktop::DesktopRect& source,
+              int dx,
               int dy);
 
 }  // namespace tether::streaming

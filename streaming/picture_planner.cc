@@ -11,10 +11,15 @@ using desktop::DesktopFrame;
 using desktop::DesktopRect;
 using desktop::DesktopSize;
 
-// A scroll is looked for in changes of at least this many tiles (smaller
-// ones are cheap as patches), moving at least this many rows.
-constexpr size_t kMinScrollTiles = 4;
-constexpr int kMinScrollRows = 16;
+// A move is looked for in changes of at least this many tiles (smaller
+// ones are cheap as patches), and must move at least this many rows.
+constexpr size_t kMinMoveTiles = 4;
+constexpr int kMinMoveRows = 16;
+// A dragged window is found by pieces of rows this wide, at most this many
+// pixels from where they were, from this many changed tiles.
+constexpr int kAnchorWidth = 32;
+constexpr int kMaxAnchorShift = 96;
+constexpr int kMaxAnchors = 8;
 // Patches are cut at this many tile rows, so one never takes long to
 // encode and a lost one costs little.
 constexpr int kMaxPatchTileRows = 8;
@@ -71,9 +76,9 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
   for (const DesktopRect& dirty : capture.dirty_rects())
     look(dirty);
 
-  if (!options_.changes_as_video && changed.size() >= kMinScrollTiles) {
-    if (std::optional<PictureMove> move = FindScroll(capture, changed)) {
-      MoveRows(model_, move->source, move->dy);
+  if (!options_.changes_as_video && changed.size() >= kMinMoveTiles) {
+    if (std::optional<PictureMove> move = FindMove(capture, changed)) {
+      MoveArea(model_, move->source, move->dx, move->dy);
       plan.moves.push_back(*move);
       // Every tile the move wrote, and every changed one, compared again.
       std::vector<int> before = std::move(changed);
@@ -81,7 +86,7 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
       std::fill(looked.begin(), looked.end(), uint8_t{0});
       for (int index : before)
         look(TileRect(index));
-      look(move->source.Translated(0, move->dy));
+      look(move->source.Translated(move->dx, move->dy));
     }
   }
 
@@ -179,10 +184,11 @@ bool PicturePlanner::AllExact(const DesktopRect& rect) const {
   return true;
 }
 
-// Rows of the changed area that now show what the model had some rows
-// further down (or up): the distance most rows agree on, then the longest
-// band of rows that all moved by it.
-std::optional<PictureMove> PicturePlanner::FindScroll(
+// The changed area's content moved: by the distance most of its rows agree
+// on (a scroll; row hashes), else by the one most of its distinctive row
+// pieces agree on (a dragged window; rolling hashes in a window around
+// each). Then the longest band of rows that all moved by it.
+std::optional<PictureMove> PicturePlanner::FindMove(
     const DesktopFrame& capture,
     const std::vector<int>& changed) const {
   int tx0 = tiles_x_, ty0 = tiles_y_, tx1 = -1, ty1 = -1;
@@ -196,8 +202,95 @@ std::optional<PictureMove> PicturePlanner::FindScroll(
       DesktopRect{tx0 * kExactTile, ty0 * kExactTile,
                   (tx1 - tx0 + 1) * kExactTile, (ty1 - ty0 + 1) * kExactTile}
           .ClippedTo(model_.size());
-  if (area.height < 2 * kMinScrollRows)
+  if (area.height < kMinMoveRows)
     return std::nullopt;
+  std::optional<PictureMove> move;
+  if (const auto dy = VerticalShift(capture, area))
+    move = MovedRows(capture, area, *dy);
+  else if (const auto anchor = AnchoredShift(capture, changed))
+    move = MovedArea(capture, *anchor);
+  if (!move || !AllExact(move->source) ||
+      !AllExact(move->source.Translated(move->dx, move->dy))) {
+    return std::nullopt;
+  }
+  return move;
+}
+
+// The longest band of the area's rows that all moved by dy.
+std::optional<PictureMove> PicturePlanner::MovedRows(
+    const DesktopFrame& capture,
+    const DesktopRect& area,
+    int dy) const {
+  const int y0 = std::max(area.y, area.y + dy);
+  const int y1 = std::min(area.bottom(), area.bottom() + dy);
+  const size_t bytes =
+      static_cast<size_t>(area.width) * DesktopFrame::kBytesPerPixel;
+  int run_start = 0, run = 0, band_start = 0, band = 0;
+  for (int y = y0; y < y1; ++y) {
+    if (std::memcmp(capture.PixelAt(area.x, y), model_.PixelAt(area.x, y - dy),
+                    bytes) != 0) {
+      run = 0;
+      continue;
+    }
+    if (run == 0)
+      run_start = y;
+    if (++run > band) {
+      band = run;
+      band_start = run_start;
+    }
+  }
+  if (band < kMinMoveRows)
+    return std::nullopt;
+  return PictureMove{{area.x, band_start - dy, area.width, band}, 0, dy};
+}
+
+// The rectangle around an anchor that moved as a whole: the rows above and
+// below where the anchor's piece moved too, then the columns left and right
+// where all of those rows did.
+std::optional<PictureMove> PicturePlanner::MovedArea(
+    const DesktopFrame& capture,
+    const Anchor& anchor) const {
+  const int dx = anchor.dx, dy = anchor.dy;
+  const DesktopSize size = model_.size();
+  const size_t piece =
+      static_cast<size_t>(kAnchorWidth) * DesktopFrame::kBytesPerPixel;
+  const auto row_same = [&](int y) {
+    return std::memcmp(capture.PixelAt(anchor.x, y),
+                       model_.PixelAt(anchor.x - dx, y - dy), piece) == 0;
+  };
+  const int y_min = std::max(0, dy);
+  const int y_max = std::min(size.height, size.height + dy);
+  if (!row_same(anchor.y))
+    return std::nullopt;  // a hash collision, not a match
+  int y0 = anchor.y, y1 = anchor.y + 1;
+  while (y0 > y_min && row_same(y0 - 1))
+    --y0;
+  while (y1 < y_max && row_same(y1))
+    ++y1;
+  if (y1 - y0 < kMinMoveRows)
+    return std::nullopt;
+  const auto column_same = [&](int x) {
+    for (int y = y0; y < y1; ++y) {
+      if (std::memcmp(capture.PixelAt(x, y), model_.PixelAt(x - dx, y - dy),
+                      DesktopFrame::kBytesPerPixel) != 0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const int x_min = std::max(0, dx);
+  const int x_max = std::min(size.width, size.width + dx);
+  int x0 = anchor.x, x1 = anchor.x + kAnchorWidth;
+  while (x0 > x_min && column_same(x0 - 1))
+    --x0;
+  while (x1 < x_max && column_same(x1))
+    ++x1;
+  return PictureMove{{x0 - dx, y0 - dy, x1 - x0, y1 - y0}, dx, dy};
+}
+
+std::optional<int> PicturePlanner::VerticalShift(
+    const DesktopFrame& capture,
+    const DesktopRect& area) const {
   const size_t bytes =
       static_cast<size_t>(area.width) * DesktopFrame::kBytesPerPixel;
   std::vector<uint64_t> now(static_cast<size_t>(area.height));
@@ -206,55 +299,96 @@ std::optional<PictureMove> PicturePlanner::FindScroll(
   // background row says nothing about where it came from).
   std::unordered_map<uint64_t, int> row_of;
   for (int i = 0; i < area.height; ++i) {
-    now[static_cast<size_t>(i)] =
-        HashRow(capture.PixelAt(area.x, area.y + i), bytes);
-    before[static_cast<size_t>(i)] =
-        HashRow(model_.PixelAt(area.x, area.y + i), bytes);
-    auto [it, added] = row_of.emplace(before[static_cast<size_t>(i)], i);
+    const size_t at = static_cast<size_t>(i);
+    now[at] = HashRow(capture.PixelAt(area.x, area.y + i), bytes);
+    before[at] = HashRow(model_.PixelAt(area.x, area.y + i), bytes);
+    auto [it, added] = row_of.emplace(before[at], i);
     if (!added)
       it->second = -1;
   }
   std::unordered_map<int, int> votes;
   int best = 0, best_votes = 0;
   for (int i = 0; i < area.height; ++i) {
-    if (now[static_cast<size_t>(i)] == before[static_cast<size_t>(i)])
+    const size_t at = static_cast<size_t>(i);
+    if (now[at] == before[at])
       continue;
-    const auto it = row_of.find(now[static_cast<size_t>(i)]);
+    const auto it = row_of.find(now[at]);
     if (it == row_of.end() || it->second < 0)
       continue;
-    const int dy = it->second - i;  // the row came from dy rows below
+    const int dy = i - it->second;  // the row came from dy rows away
     if (const int count = ++votes[dy]; count > best_votes) {
       best = dy;
       best_votes = count;
     }
   }
-  if (best == 0 || best_votes < kMinScrollRows / 2)
+  if (best == 0 || best_votes < kMinMoveRows / 2)
     return std::nullopt;
-  // The longest band of rows i with now[i] == before[i + best].
-  int run_start = 0, run = 0, band_start = 0, band = 0;
-  for (int i = 0; i < area.height; ++i) {
-    const int from = i + best;
-    const bool moved =
-        from >= 0 && from < area.height &&
-        now[static_cast<size_t>(i)] == before[static_cast<size_t>(from)];
-    if (!moved) {
-      run = 0;
+  return best;
+}
+
+std::optional<PicturePlanner::Anchor> PicturePlanner::AnchoredShift(
+    const DesktopFrame& capture,
+    const std::vector<int>& changed) const {
+  const DesktopSize size = model_.size();
+  const auto pixel = [](const DesktopFrame& frame, int x, int y) {
+    uint32_t value;
+    std::memcpy(&value, frame.PixelAt(x, y), 4);
+    return value & 0xFFFFFFu;  // the fourth byte is not a colour
+  };
+  constexpr uint64_t kBase = 0x100000001b3u;
+  uint64_t top = 1;  // kBase^(kAnchorWidth - 1)
+  for (int i = 1; i < kAnchorWidth; ++i)
+    top *= kBase;
+  std::unordered_map<uint64_t, int> votes;  // (dx, dy) packed
+  int best_votes = 0, anchors = 0;
+  Anchor best{};
+  for (size_t n = 0; n < changed.size() && anchors < kMaxAnchors; ++n) {
+    const DesktopRect tile = TileRect(changed[n]);
+    const int ax = tile.x, ay = tile.y + tile.height / 2;
+    if (tile.width < kAnchorWidth)
+      continue;
+    // A piece worth finding: not one colour, and changed here.
+    uint64_t hash = 0;
+    bool plain = true;
+    const uint32_t first = pixel(capture, ax, ay);
+    for (int i = 0; i < kAnchorWidth; ++i) {
+      const uint32_t p = pixel(capture, ax + i, ay);
+      plain = plain && p == first;
+      hash = hash * kBase + p;
+    }
+    if (plain || std::memcmp(capture.PixelAt(ax, ay), model_.PixelAt(ax, ay),
+                             kAnchorWidth * 4) == 0) {
       continue;
     }
-    if (run == 0)
-      run_start = i;
-    if (++run > band) {
-      band = run;
-      band_start = run_start;
+    ++anchors;
+    const int sx0 = std::max(0, ax - kMaxAnchorShift);
+    const int sx1 = std::min(size.width - kAnchorWidth, ax + kMaxAnchorShift);
+    for (int y = std::max(0, ay - kMaxAnchorShift);
+         y <= std::min(size.height - 1, ay + kMaxAnchorShift); ++y) {
+      uint64_t rolling = 0;
+      for (int i = 0; i < kAnchorWidth; ++i)
+        rolling = rolling * kBase + pixel(model_, sx0 + i, y);
+      for (int x = sx0; x <= sx1; ++x) {
+        if (x > sx0) {
+          rolling = (rolling - pixel(model_, x - 1, y) * top) * kBase +
+                    pixel(model_, x + kAnchorWidth - 1, y);
+        }
+        if (rolling != hash || (x == ax && y == ay))
+          continue;
+        const int dx = ax - x, dy = ay - y;
+        const uint64_t key =
+            (static_cast<uint64_t>(static_cast<uint32_t>(dx)) << 32) |
+            static_cast<uint32_t>(dy);
+        if (const int count = ++votes[key]; count > best_votes) {
+          best_votes = count;
+          best = {ax, ay, dx, dy};
+        }
+      }
     }
   }
-  if (band < kMinScrollRows)
+  if (best_votes < 2)
     return std::nullopt;
-  PictureMove move{{area.x, area.y + band_start + best, area.width, band},
-                   -best};
-  if (!AllExact(move.source) || !AllExact(move.source.Translated(0, move.dy)))
-    return std::nullopt;
-  return move;
+  return best;
 }
 
 // Tiles (sorted indices) as few rectangles: runs along a tile row, then

@@ -2,8 +2,9 @@
 
 // Where each change of the screen goes, for a viewer that keeps an exact
 // layer over the video (streaming/exact_layer.h has the rules):
-// - a scroll: rows of the exact layer move (found by row hashes, as
-//   x11vnc's CopyRect), and only what the move did not explain is sent;
+// - a scroll or a dragged window: an area of the exact layer moves (found
+//   by row hashes, x11vnc's CopyRect idea), and only what the move did not
+//   explain is sent;
 // - a small change (typing, a caret, a menu item): lossless patches, so
 //   text is exact at once and costs a few hundred bytes;
 // - a large change (a dragged window, a video): the video codec, fast
@@ -30,7 +31,8 @@
 namespace tether::streaming {
 
 struct PictureMove {
-  desktop::DesktopRect source;  // its rows go to source.y + dy
+  desktop::DesktopRect source;  // goes to source moved by (dx, dy)
+  int dx = 0;
   int dy = 0;
   bool operator==(const PictureMove&) const = default;
 };
@@ -85,8 +87,24 @@ class PicturePlanner {
   void StartOver(const desktop::DesktopFrame& capture, Clock::SteadyTime now);
   bool TileDiffers(const desktop::DesktopFrame& capture, int tx, int ty) const;
   void CopyTile(const desktop::DesktopFrame& capture, int tx, int ty);
-  std::optional<PictureMove> FindScroll(const desktop::DesktopFrame& capture,
-                                        const std::vector<int>& changed) const;
+  std::optional<PictureMove> FindMove(const desktop::DesktopFrame& capture,
+                                      const std::vector<int>& changed) const;
+  // A piece of a changed row at (x, y) that came from (x - dx, y - dy).
+  struct Anchor {
+    int x, y, dx, dy;
+  };
+  // How far the area's rows moved (a scroll), and which of them.
+  std::optional<int> VerticalShift(const desktop::DesktopFrame& capture,
+                                   const desktop::DesktopRect& area) const;
+  std::optional<PictureMove> MovedRows(const desktop::DesktopFrame& capture,
+                                       const desktop::DesktopRect& area,
+                                       int dy) const;
+  // Where pieces of the changed rows came from (a dragged window), and the
+  // rectangle that moved with the best of them.
+  std::optional<Anchor> AnchoredShift(const desktop::DesktopFrame& capture,
+                                      const std::vector<int>& changed) const;
+  std::optional<PictureMove> MovedArea(const desktop::DesktopFrame& capture,
+                                       const Anchor& anchor) const;
   bool AllExact(const desktop::DesktopRect& rect) const;
   desktop::DesktopRect TileRect(int index) const;
   std::vector<desktop::DesktopRect> Merge(std::vector<int> tiles) const;

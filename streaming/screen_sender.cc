@@ -343,6 +343,7 @@ Result<void> EncodeCapture(desktop::DesktopFrame& frame,
     for (const PictureMove& move : plan->moves) {
       proto::PictureMove* m = v->add_moves();
       SetRect(m->mutable_source(), move.source);
+      m->set_dx(move.dx);
       m->set_dy(move.dy);
     }
     // The encoder codes these tiles only (the others are the exact

@@ -302,7 +302,7 @@ Result<desktop::DesktopFrame> VideoReceiver::Compose(
   }
   TETHER_RETURN_IF_ERROR(layer.ApplyPatches(frame));
   for (const proto::PictureMove& move : frame.moves())
-    dirty.push_back(FromWire(move.source()).Translated(0, move.dy()));
+    dirty.push_back(FromWire(move.source()).Translated(move.dx(), move.dy()));
   for (const proto::PicturePatch& patch : frame.patches())
     dirty.push_back(FromWire(patch.rect()));
   if (frame.data().empty()) {

@@ -35,10 +35,11 @@ void SetRect(proto::Rect* out, int x, int y, int w, int h) {
   out->set_height(h);
 }
 
-proto::VideoFrame WithMove(int x, int y, int w, int h, int dy) {
+proto::VideoFrame WithMove(int x, int y, int w, int h, int dy, int dx = 0) {
   proto::VideoFrame frame = Frame(200, 100);
   proto::PictureMove* move = frame.add_moves();
   SetRect(move->mutable_source(), x, y, w, h);
+  move->set_dx(dx);
   move->set_dy(dy);
   return frame;
 }
@@ -61,6 +62,10 @@ TEST(ExactLayerTest, ChecksMovesAgainstThePicture) {
   EXPECT_FALSE(ExactLayer::Check(WithMove(0, 10, 10, 10, INT_MAX), kMax));
   EXPECT_FALSE(ExactLayer::Check(WithMove(0, 10, 10, 10, INT_MIN), kMax));
   EXPECT_FALSE(ExactLayer::Check(WithMove(0, -5, 10, INT_MAX, 0), kMax));
+  EXPECT_TRUE(ExactLayer::Check(WithMove(10, 10, 50, 50, 5, -10), kMax));
+  EXPECT_FALSE(ExactLayer::Check(WithMove(10, 10, 50, 50, 5, -11), kMax));
+  EXPECT_FALSE(ExactLayer::Check(WithMove(10, 10, 50, 50, 0, 141), kMax));
+  EXPECT_FALSE(ExactLayer::Check(WithMove(0, 0, 10, 10, 0, INT_MAX), kMax));
 }
 
 TEST(ExactLayerTest, ChecksThatPatchesAreWholeTiles) {
@@ -130,19 +135,28 @@ TEST(ExactLayerTest, PaintsExactTilesUntilTheVideoTakesThemBack) {
   EXPECT_EQ(again.RgbAt(70, 10), screen.frame.RgbAt(70, 10));
 }
 
-TEST(ExactLayerTest, MovesRowsLikeTheSenderDoes) {
+TEST(ExactLayerTest, MovesAreasLikeTheSenderDoes) {
   codec::test::Screen screen({64, 64});
   DesktopFrame moved = screen.frame.Clone();
-  MoveRows(moved, {0, 10, 64, 40}, -10);  // up
+  MoveArea(moved, {0, 10, 64, 40}, 0, -10);  // up
   for (int y = 0; y < 40; ++y)
     EXPECT_EQ(moved.RgbAt(5, y), screen.frame.RgbAt(5, y + 10)) << y;
   DesktopFrame down = screen.frame.Clone();
-  MoveRows(down, {0, 0, 64, 40}, 10);
+  MoveArea(down, {0, 0, 64, 40}, 0, 10);
   for (int y = 10; y < 50; ++y)
     EXPECT_EQ(down.RgbAt(5, y), screen.frame.RgbAt(5, y - 10)) << y;
+  // Right and down at once, overlapping itself.
+  DesktopFrame diagonal = screen.frame.Clone();
+  MoveArea(diagonal, {4, 4, 40, 40}, 7, 3);
+  for (int y = 7; y < 47; ++y) {
+    for (int x = 11; x < 51; ++x)
+      ASSERT_EQ(diagonal.RgbAt(x, y), screen.frame.RgbAt(x - 7, y - 3));
+  }
   DesktopFrame unchanged = screen.frame.Clone();
-  MoveRows(unchanged, {0, 30, 64, 40}, 0);  // outside: ignored
+  MoveArea(unchanged, {0, 30, 64, 40}, 0, 0);  // outside: ignored
+  MoveArea(unchanged, {0, 0, 64, 10}, 1, 0);   // would leave the frame
   EXPECT_EQ(unchanged.RgbAt(5, 40), screen.frame.RgbAt(5, 40));
+  EXPECT_EQ(unchanged.RgbAt(1, 5), screen.frame.RgbAt(1, 5));
 }
 
 // The receiver: a frame that breaks the rules is a decode error, answered

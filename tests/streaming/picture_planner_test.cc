@@ -167,6 +167,21 @@ TEST_F(PicturePlannerTest, AScrollIsAMoveAndOnlyTheNewLineIsSent) {
   EXPECT_EQ(planner_.video_tiles(), 0);
 }
 
+TEST_F(PicturePlannerTest, ADraggedWindowIsAMoveAndOnlyWhatItUncoveredIsSent) {
+  screen_.DragWindow(0, 12, 5);
+  Plan();
+  Settle();
+  screen_.DragWindow(1, 12, 5);
+  const PicturePlan plan = Plan();
+  ASSERT_EQ(plan.moves.size(), 1u);
+  EXPECT_EQ(plan.moves[0].dx, 12);
+  EXPECT_EQ(plan.moves[0].dy, 5);
+  EXPECT_GE(plan.moves[0].source.height, 100);
+  EXPECT_TRUE(plan.video.empty());
+  // The strips it uncovered, in whole tiles: far less than the window.
+  EXPECT_LT(Area(plan.lossless), 213 * 120);
+}
+
 TEST_F(PicturePlannerTest, NoMoveReadsTilesTheViewerHasOnlyFromTheVideo) {
   Plan();  // every tile is the video's until topped off
   screen_.Scroll(1);
@@ -278,6 +293,18 @@ TEST_F(ExactPictureTest, ThePictureIsExactOnceTheScreenIsStill) {
   EXPECT_EQ(scrolled.moves_size(), 1);
   EXPECT_TRUE(scrolled.data().empty());
   EXPECT_TRUE(Exact());
+
+  // A window dragged: moves and the strips it uncovers, exact each time.
+  screen_.DragWindow(0, 12, 5);
+  Send();
+  Still(400ms);
+  for (int i = 1; i <= 4; ++i) {
+    now_ += 40ms;
+    screen_.DragWindow(i, 12, 5);
+    const proto::VideoFrame dragged = Send();
+    EXPECT_EQ(dragged.moves_size(), 1) << "step " << i;
+    EXPECT_TRUE(Exact()) << "after drag step " << i;
+  }
 
   for (int i = 1; i <= 6; ++i) {
     now_ += 40ms;
