@@ -19,7 +19,8 @@ constexpr int kMinMoveRows = 16;
 // pixels from where they were, from this many changed tiles.
 constexpr int kAnchorWidth = 32;
 constexpr int kMaxAnchorShift = 96;
-constexpr int kMaxAnchors = 8;
+constexpr int kMaxAnchors = 16;
+constexpr size_t kMaxAnchorMatches = 4;
 // Patches are cut at this many tile rows, so one never takes long to
 // encode and a lost one costs little.
 constexpr int kMaxPatchTileRows = 8;
@@ -207,8 +208,10 @@ std::optional<PictureMove> PicturePlanner::FindMove(
   std::optional<PictureMove> move;
   if (const auto dy = VerticalShift(capture, area))
     move = MovedRows(capture, area, *dy);
-  else if (const auto anchor = AnchoredShift(capture, changed))
-    move = MovedArea(capture, *anchor);
+  if (!move) {
+    if (const auto anchor = AnchoredShift(capture, changed))
+      move = MovedArea(capture, *anchor);
+  }
   if (!move || !AllExact(move->source) ||
       !AllExact(move->source.Translated(move->dx, move->dy))) {
     return std::nullopt;
@@ -342,29 +345,44 @@ std::optional<PicturePlanner::Anchor> PicturePlanner::AnchoredShift(
   std::unordered_map<uint64_t, int> votes;  // (dx, dy) packed
   int best_votes = 0, anchors = 0;
   Anchor best{};
-  for (size_t n = 0; n < changed.size() && anchors < kMaxAnchors; ++n) {
+  // Pieces spread over the change (its first tiles may all be one edge).
+  const size_t stride = std::max<size_t>(1, changed.size() / kMaxAnchors);
+  for (size_t n = 0; n < changed.size() && anchors < kMaxAnchors; n += stride) {
     const DesktopRect tile = TileRect(changed[n]);
-    const int ax = tile.x, ay = tile.y + tile.height / 2;
     if (tile.width < kAnchorWidth)
       continue;
-    // A piece worth finding: not one colour, and changed here.
-    uint64_t hash = 0;
-    bool plain = true;
-    const uint32_t first = pixel(capture, ax, ay);
-    for (int i = 0; i < kAnchorWidth; ++i) {
-      const uint32_t p = pixel(capture, ax + i, ay);
-      plain = plain && p == first;
-      hash = hash * kBase + p;
+    // The tile's busiest changed row (text, an edge) is the piece to look
+    // for: a plain one would be found everywhere.
+    const int ax = tile.x;
+    int ay = -1, busiest = 2;  // at least three colour changes
+    for (int y = tile.y; y < tile.bottom(); ++y) {
+      if (std::memcmp(capture.PixelAt(ax, y), model_.PixelAt(ax, y),
+                      kAnchorWidth * 4) == 0) {
+        continue;
+      }
+      int changes = 0;
+      for (int i = 1; i < kAnchorWidth; ++i)
+        changes += pixel(capture, ax + i, y) != pixel(capture, ax + i - 1, y);
+      if (changes > busiest) {
+        busiest = changes;
+        ay = y;
+      }
     }
-    if (plain || std::memcmp(capture.PixelAt(ax, ay), model_.PixelAt(ax, ay),
-                             kAnchorWidth * 4) == 0) {
+    if (ay < 0)
       continue;
-    }
+    uint64_t hash = 0;
+    for (int i = 0; i < kAnchorWidth; ++i)
+      hash = hash * kBase + pixel(capture, ax + i, ay);
     ++anchors;
+    // Where the piece was; a piece found in many places (a plain edge,
+    // a repeated pattern) says nothing and gets no vote.
+    std::vector<std::pair<int, int>> found;
     const int sx0 = std::max(0, ax - kMaxAnchorShift);
     const int sx1 = std::min(size.width - kAnchorWidth, ax + kMaxAnchorShift);
     for (int y = std::max(0, ay - kMaxAnchorShift);
-         y <= std::min(size.height - 1, ay + kMaxAnchorShift); ++y) {
+         y <= std::min(size.height - 1, ay + kMaxAnchorShift) &&
+         found.size() <= kMaxAnchorMatches;
+         ++y) {
       uint64_t rolling = 0;
       for (int i = 0; i < kAnchorWidth; ++i)
         rolling = rolling * kBase + pixel(model_, sx0 + i, y);
@@ -373,16 +391,19 @@ std::optional<PicturePlanner::Anchor> PicturePlanner::AnchoredShift(
           rolling = (rolling - pixel(model_, x - 1, y) * top) * kBase +
                     pixel(model_, x + kAnchorWidth - 1, y);
         }
-        if (rolling != hash || (x == ax && y == ay))
-          continue;
-        const int dx = ax - x, dy = ay - y;
-        const uint64_t key =
-            (static_cast<uint64_t>(static_cast<uint32_t>(dx)) << 32) |
-            static_cast<uint32_t>(dy);
-        if (const int count = ++votes[key]; count > best_votes) {
-          best_votes = count;
-          best = {ax, ay, dx, dy};
-        }
+        if (rolling == hash && (x != ax || y != ay))
+          found.emplace_back(ax - x, ay - y);
+      }
+    }
+    if (found.size() > kMaxAnchorMatches)
+      continue;
+    for (const auto& [dx, dy] : found) {
+      const uint64_t key =
+          (static_cast<uint64_t>(static_cast<uint32_t>(dx)) << 32) |
+          static_cast<uint32_t>(dy);
+      if (const int count = ++votes[key]; count > best_votes) {
+        best_votes = count;
+        best = {ax, ay, dx, dy};
       }
     }
   }

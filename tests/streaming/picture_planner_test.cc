@@ -182,6 +182,32 @@ TEST_F(PicturePlannerTest, ADraggedWindowIsAMoveAndOnlyWhatItUncoveredIsSent) {
   EXPECT_LT(Area(plan.lossless), 213 * 120);
 }
 
+// A dialog on a plain desktop: most of its row pieces (plain edges) are
+// found in many places; its text rows tell where it came from.
+TEST_F(PicturePlannerTest, ADialogDraggedOverAPlainDesktopIsAMove) {
+  using codec::test::DrawTextLine;
+  using codec::test::FillRect;
+  const auto draw = [&](int x) {
+    FillRect(screen_.frame, DesktopRect::FromSize(kSize),
+             codec::test::kDesktopBlue);
+    FillRect(screen_.frame, {x, 77, 300, 20}, codec::test::kTitleBar);
+    FillRect(screen_.frame, {x, 97, 300, 150}, codec::test::kWindowWhite);
+    DrawTextLine(screen_.frame, x + 10, 130, 42, 40);
+    DrawTextLine(screen_.frame, x + 10, 150, 43, 30);
+    FillRect(screen_.frame, {x + 10, 180, 280, 14}, {200, 200, 200});
+    screen_.frame.mutable_dirty_rects() = {DesktopRect::FromSize(kSize)};
+  };
+  draw(40);
+  Plan();
+  Settle();
+  draw(56);
+  const PicturePlan plan = Plan();
+  ASSERT_EQ(plan.moves.size(), 1u);
+  EXPECT_EQ(plan.moves[0].dx, 16);
+  EXPECT_EQ(plan.moves[0].dy, 0);
+  EXPECT_LE(Area(plan.lossless), 2 * 6 * 32 * 32);  // the uncovered column
+}
+
 TEST_F(PicturePlannerTest, NoMoveReadsTilesTheViewerHasOnlyFromTheVideo) {
   Plan();  // every tile is the video's until topped off
   screen_.Scroll(1);
