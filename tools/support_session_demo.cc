@@ -798,6 +798,7 @@ class Screenshots {
       fs::create_directories(dir_);
   }
   int count() const { return count_; }
+  bool enabled() const { return !dir_.empty(); }
   // The next picture's file ("07-customer-prompt-view.png"); empty when no
   // pictures are kept.
   fs::path Next(const std::string& name) {
@@ -1163,6 +1164,10 @@ int Run(const fs::path& screenshots, const fs::path& records, bool wayland) {
        (customer.desktop_asks() ? ", over the sample app" : "") +
        ", where the scaled view says)");
   shots.Take(customer, "customer-controlled");
+  // The technician's picture of a still screen is exact within about a
+  // second (the exact layer's top-off); the shot shows it settled.
+  if (shots.enabled())
+    std::this_thread::sleep_for(1s);
   shots.Take(technician, "technician-controlling");
 
   Begin("the customer presses STOP");
