@@ -42,6 +42,10 @@
 //   tether-bench-e2e [--seconds 20] [--workload-seconds 60]
 //                    [--peers ours,wayland,vnc,rdp]
 //                    [--parts latency,bytes[,link]] [--size 1920x1080]
+//                    [--exact-layer on|off]
+//
+// --exact-layer off: ours' technician announces no exact layer (as an app
+// before 0.3), so the customer sends video only: the lever's other row.
 //
 // Every wait is bounded; a watchdog kills every child and exits (124) when
 // the whole run takes far longer than it should.
@@ -101,6 +105,9 @@ struct Flags {
   int height = 1080;
   bool ours = true, wayland = true, vnc = true, rdp = true;
   bool latency = true, bytes = true, link = false;
+  // Whether ours' technician announces the exact layer (off: video only,
+  // as an app before 0.3; the lever's row in bench/RESULTS.md).
+  bool exact_layer = true;
 };
 
 // The constrained link of `--parts link`: 2 Mbit/s each way, 20 ms each
@@ -152,6 +159,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->seconds = std::max(2, std::atoi(value.c_str()));
     } else if (name == "--workload-seconds") {
       flags->workload_seconds = std::max(2, std::atoi(value.c_str()));
+    } else if (name == "--exact-layer") {
+      flags->exact_layer = value != "off";
     } else if (name == "--size") {
       if (std::sscanf(value.c_str(), "%dx%d", &flags->width, &flags->height) !=
               2 ||
@@ -172,7 +181,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       std::fprintf(stderr,
                    "usage: tether-bench-e2e [--seconds N] "
                    "[--workload-seconds N] [--peers ours,wayland,vnc,rdp] "
-                   "[--parts latency,bytes,link] [--size WxH]\n");
+                   "[--parts latency,bytes,link] [--size WxH] "
+                   "[--exact-layer on|off]\n");
       return false;
     }
   }
@@ -238,25 +248,37 @@ class CustomerObserver final : public customer::CustomerSession::Observer {
   void OnEnded(const protocol::SessionEnd&) override {}
 };
 
+struct Context {
+  const Flags& flags;
+  test::RelayProcess* relay;  // null when ours is not run
+  fs::path dir;
+};
+
 class OursPath {
  public:
   // The supporter connects to `supporter_port`, the customer to
   // `customer_port`: the relay's, or a forwarder's in front of it (counting
   // bytes, or a constrained link).
   static Result<std::unique_ptr<OursPath>> Start(
-      const test::RelayProcess& relay,
+      const Context& ctx,
       uint16_t supporter_port,
       uint16_t customer_port,
       const std::string& display,
-      const fs::path& downloads,
       std::function<void(const desktop::DesktopFrame&)> on_picture) {
+    const test::RelayProcess& relay = *ctx.relay;
+    const fs::path& downloads = ctx.dir;
     std::unique_ptr<OursPath> path(new OursPath());
     // The threads the supporter starts (its engine's, its receiver's) are
     // the ones that appear meanwhile: nothing else starts threads now.
     const std::vector<pid_t> before = ThreadsOfThisProcess();
-    auto supporter = test::HeadlessSupporter::Start(
-        {supporter_port, relay.fingerprint(), kUser, kPassword,
-         std::move(on_picture)});
+    auto supporter =
+        test::HeadlessSupporter::Start({supporter_port,
+                                        relay.fingerprint(),
+                                        kUser,
+                                        kPassword,
+                                        std::move(on_picture),
+                                        {proto::CODEC_VP9, proto::CODEC_VP8},
+                                        ctx.flags.exact_layer});
     if (!supporter)
       return MakeError("supporter: " + supporter.error().message);
     path->supporter_ = std::move(*supporter);
@@ -564,12 +586,6 @@ struct BytesResult {
   std::string note;
 };
 
-struct Context {
-  const Flags& flags;
-  test::RelayProcess* relay;  // null when ours is not run
-  fs::path dir;
-};
-
 Result<std::unique_ptr<test::XvfbDisplay>> StartXvfb(const Flags& flags) {
   // -br: a plain root instead of the weave, as on a desktop.
   return test::XvfbDisplay::Start({flags.width, flags.height, {"-br"}});
@@ -685,9 +701,9 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx,
       customer_link = std::move(*forwarder);
     }
     auto ours = OursPath::Start(
-        *ctx.relay, ctx.relay->port(),
+        ctx, ctx.relay->port(),
         customer_link ? customer_link->port() : ctx.relay->port(),
-        (*customer)->name(), ctx.dir,
+        (*customer)->name(),
         [&recorder, &pattern, &painter](const desktop::DesktopFrame& picture) {
           const auto now = Clock::now();
           if (auto sequence = ReadPicture(pattern, picture))
@@ -786,8 +802,8 @@ std::vector<LatencyResult> MeasureWaylandLatency(const Context& ctx) {
   std::thread answer(
       [&] { answered = (*person)->AnswerSharingDialog(true, false); });
   auto ours =
-      OursPath::Start(*ctx.relay, ctx.relay->port(), ctx.relay->port(), "",
-                      ctx.dir, [&](const desktop::DesktopFrame& picture) {
+      OursPath::Start(ctx, ctx.relay->port(), ctx.relay->port(), "",
+                      [&](const desktop::DesktopFrame& picture) {
                         const auto now = Clock::now();
                         if (auto sequence = ReadPicture(pattern, picture)) {
                           pattern_seen = true;
@@ -996,10 +1012,9 @@ BytesResult MeasureBytes(const Context& ctx,
       customer_link = std::move(*shaped);
     }
     auto started = OursPath::Start(
-        *ctx.relay, relay_forwarder->port(),
+        ctx, relay_forwarder->port(),
         customer_link ? customer_link->port() : ctx.relay->port(),
-        (*customer)->name(), ctx.dir,
-        [&latest](const desktop::DesktopFrame& picture) {
+        (*customer)->name(), [&latest](const desktop::DesktopFrame& picture) {
           latest.Store(picture);
         });
     if (!started)
