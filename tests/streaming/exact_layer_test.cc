@@ -10,7 +10,7 @@
 #include "codec/lossless_image.h"
 #include "streaming/video_receiver.h"
 #include "tests/codec/synthetic_screen.h"
-#include "tests/streaming/receiver_replies.h"
+#include "tests/streaming/receiver_link.h"
 
 namespace tether::streaming {
 namespace {
@@ -164,15 +164,15 @@ TEST(ExactLayerTest, MovesAreasLikeTheSenderDoes) {
 class ReceiverRulesTest : public ::testing::Test {
  protected:
   void ReceiveAndWait(proto::VideoFrame frame) {
-    const uint64_t before = replies_.acks();
+    const size_t before = link_.acks().size();
     receiver_.Receive(std::move(frame));
-    ASSERT_TRUE(replies_.WaitForAcks(before + 1));
+    ASSERT_TRUE(link_.WaitForAcks(before + 1));
   }
   // A refused frame is acknowledged, then a key frame is asked for.
-  bool WaitForKeyRequest() { return replies_.WaitForKeyRequest(); }
+  bool WaitForKeyRequest() { return link_.WaitForKeyFrameRequest(); }
 
-  test::ReceiverReplies replies_;
-  VideoReceiver receiver_{VideoReceiverOptions{}, replies_.Function(), [] {}};
+  test::ReceiverLink link_;
+  VideoReceiver receiver_{VideoReceiverOptions{}, link_.SendFunction(), [] {}};
 };
 
 TEST_F(ReceiverRulesTest, PatchesBeforeAnyPictureAreRefused) {

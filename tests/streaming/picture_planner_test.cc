@@ -13,7 +13,7 @@
 #include "streaming/screen_sender.h"
 #include "streaming/video_receiver.h"
 #include "tests/codec/synthetic_screen.h"
-#include "tests/streaming/receiver_replies.h"
+#include "tests/streaming/receiver_link.h"
 
 namespace tether::streaming {
 namespace {
@@ -262,7 +262,7 @@ class ExactPictureTest : public PicturePlannerTest {
     auto encoded = EncodeCapture(capture, &plan, *encoder_, {}, &frame);
     EXPECT_TRUE(encoded.has_value()) << encoded.error().message;
     receiver_.Receive(frame);
-    if (!replies_.WaitForAcks(frame_id_)) {
+    if (!link_.WaitForAcks(frame_id_)) {
       ADD_FAILURE() << "frame " << frame_id_ << " not acknowledged";
       return frame;
     }
@@ -291,8 +291,8 @@ class ExactPictureTest : public PicturePlannerTest {
     return true;
   }
 
-  test::ReceiverReplies replies_;
-  VideoReceiver receiver_{VideoReceiverOptions{}, replies_.Function(), [] {}};
+  test::ReceiverLink link_;
+  VideoReceiver receiver_{VideoReceiverOptions{}, link_.SendFunction(), [] {}};
   std::unique_ptr<codec::VpxEncoder> encoder_;
   uint64_t frame_id_ = 0;
   std::shared_ptr<const DesktopFrame> shown_;
@@ -340,7 +340,7 @@ TEST_F(ExactPictureTest, ThePictureIsExactOnceTheScreenIsStill) {
   Still(400ms);
   EXPECT_TRUE(Exact());
   EXPECT_EQ(receiver_.decode_errors(), 0u);
-  EXPECT_EQ(replies_.key_requests(), 0);
+  EXPECT_EQ(link_.key_frame_requests(), 0);
 }
 
 TEST_F(ExactPictureTest, AScrollCostsAFractionOfItsVideo) {

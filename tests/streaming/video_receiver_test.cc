@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codec/vpx_encoder.h"
+#include "tests/streaming/receiver_link.h"
 
 namespace tether::streaming {
 namespace {
@@ -22,68 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr desktop::DesktopSize kSize{160, 96};
-
-// What the receiver sends to the sender, and how often a picture was
-// announced; waits with a deadline.
-class Link {
- public:
-  bool Send(proto::PeerMessage message) {
-    std::unique_lock lock(mutex_);
-    // A test may hold the decode thread (or Receive's caller) here.
-    if (hold_) {
-      ++blocked_;
-      changed_.notify_all();
-      held_.wait(lock, [this] { return !hold_; });
-      --blocked_;
-    }
-    if (message.has_frame_ack())
-      acks_.push_back(message.frame_ack());
-    if (message.has_key_frame_request())
-      ++key_frame_requests_;
-    changed_.notify_all();
-    return true;
-  }
-  void Ready() {
-    std::lock_guard lock(mutex_);
-    ++ready_;
-    changed_.notify_all();
-  }
-  void Hold(bool hold) {
-    std::lock_guard lock(mutex_);
-    hold_ = hold;
-    held_.notify_all();
-  }
-  bool WaitForBlocked(int n) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 10s, [&] { return blocked_ >= n; });
-  }
-  bool WaitForAcks(size_t n) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 10s, [&] { return acks_.size() >= n; });
-  }
-  std::vector<proto::FrameAck> acks() {
-    std::lock_guard lock(mutex_);
-    return acks_;
-  }
-  int key_frame_requests() {
-    std::lock_guard lock(mutex_);
-    return key_frame_requests_;
-  }
-  int ready() {
-    std::lock_guard lock(mutex_);
-    return ready_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::condition_variable held_;
-  bool hold_ = false;
-  int blocked_ = 0;
-  std::vector<proto::FrameAck> acks_;
-  int key_frame_requests_ = 0;
-  int ready_ = 0;
-};
 
 class VideoReceiverTest : public ::testing::Test {
  protected:
@@ -95,10 +34,8 @@ class VideoReceiverTest : public ::testing::Test {
 
   std::unique_ptr<VideoReceiver> MakeReceiver(
       VideoReceiverOptions options = {}) {
-    return std::make_unique<VideoReceiver>(
-        options,
-        [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
-        [this] { link_.Ready(); });
+    return std::make_unique<VideoReceiver>(options, link_.SendFunction(),
+                                           link_.ReadyFunction());
   }
 
   // The next frame of a moving bar, encoded; `id` counts from 1.
@@ -129,7 +66,7 @@ class VideoReceiverTest : public ::testing::Test {
   }
 
   std::unique_ptr<codec::VideoEncoder> encoder_;
-  Link link_;
+  test::ReceiverLink link_;
 };
 
 TEST_F(VideoReceiverTest, SlowUiGetsTheNewestPictureAndDropsTheRest) {
@@ -197,13 +134,11 @@ TEST_F(VideoReceiverTest, UndecodableFrameAsksForAKeyFrameAndSkipsUntilIt) {
 TEST_F(VideoReceiverTest, StreamThatKeepsFailingIsGivenUpOnce) {
   std::mutex mutex;
   std::vector<std::string> reasons;
-  VideoReceiver receiver(
-      {}, [this](proto::PeerMessage m) { return link_.Send(std::move(m)); },
-      [this] { link_.Ready(); },
-      [&](const std::string& why) {
-        std::lock_guard lock(mutex);
-        reasons.push_back(why);
-      });
+  VideoReceiver receiver({}, link_.SendFunction(), link_.ReadyFunction(),
+                         [&](const std::string& why) {
+                           std::lock_guard lock(mutex);
+                           reasons.push_back(why);
+                         });
   const auto broken = [&](uint64_t id) {
     // A VP8 key frame header that announces 16383x16383: refused.
     proto::VideoFrame frame = Frame(id, /*key=*/true);
