@@ -61,10 +61,8 @@ Result<void> ExactLayer::Check(const proto::VideoFrame& frame,
     }
   }
   for (const proto::PicturePatch& patch : frame.patches()) {
-    if (!Inside(patch.rect(), 0, 0, size) ||
-        !TileAligned(FromWire(patch.rect()), size))
-      return MakeError(
-          "exact layer: a patch is not whole tiles of the picture");
+    if (!Inside(patch.rect(), 0, 0, size))
+      return MakeError("exact layer: a patch reaches outside the picture");
   }
   return {};
 }
@@ -90,9 +88,16 @@ void ExactLayer::HandToVideo(const DesktopRect& rect) {
 Result<void> ExactLayer::ApplyPatches(const proto::VideoFrame& frame) {
   for (const proto::PicturePatch& patch : frame.patches()) {
     const DesktopRect rect = FromWire(patch.rect());
+    const bool whole_tiles = TileAligned(rect, size());
+    if (!whole_tiles && !AllExact(rect)) {
+      return MakeError(
+          "exact layer: a patch of part of a tile the viewer does not have "
+          "exactly");
+    }
     TETHER_RETURN_IF_ERROR(
         codec::DecodeLossless(AsBytes(patch.webp()), rect, pixels_));
-    SetTiles(rect, true);
+    if (whole_tiles)
+      SetTiles(rect, true);
   }
   return {};
 }
@@ -128,6 +133,21 @@ void ExactLayer::Paint(DesktopFrame& picture, const DesktopRect& area) const {
                     bytes);
     }
   }
+}
+
+bool ExactLayer::AllExact(const DesktopRect& rect) const {
+  const DesktopRect clipped = rect.ClippedTo(size());
+  if (clipped.is_empty())
+    return false;
+  for (int ty = clipped.y / kExactTile;
+       ty <= (clipped.bottom() - 1) / kExactTile; ++ty) {
+    for (int tx = clipped.x / kExactTile;
+         tx <= (clipped.right() - 1) / kExactTile; ++tx) {
+      if (!exact_[static_cast<size_t>(ty) * tiles_x_ + tx])
+        return false;
+    }
+  }
+  return true;
 }
 
 void ExactLayer::SetTiles(const DesktopRect& rect, bool exact) {

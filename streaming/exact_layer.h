@@ -6,8 +6,9 @@
 // The rules, which the sender (streaming/picture_planner.h) follows too:
 // - a key frame hands every tile to the video; a video frame's dirty rects
 //   hand every tile they touch to the video;
-// - a patch (one WebP lossless picture of whole tiles) writes the layer
-//   and makes its tiles exact;
+// - a patch (one WebP lossless picture) writes the layer: of whole tiles
+//   (cut only at the picture's edge), which become exact; or of part of
+//   tiles that are exact already (a typed character), which stay so;
 // - a move copies an area within the layer (a scroll, a dragged window),
 //   before the video and the patches of the same frame.
 // Everything that came over the network is checked before any of it is
@@ -61,6 +62,7 @@ class ExactLayer {
 
  private:
   void SetTiles(const desktop::DesktopRect& rect, bool exact);
+  bool AllExact(const desktop::DesktopRect& rect) const;
 
   desktop::DesktopFrame pixels_{desktop::DesktopSize{0, 0}};
   std::vector<uint8_t> exact_;  // per tile, row by row

@@ -95,6 +95,17 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
   const bool as_video =
       options_.changes_as_video ||
       static_cast<int>(changed.size()) > options_.max_lossless_tiles;
+  // Inside tiles the viewer already has exactly, only the changed pixels
+  // need to go (a typed character: its own few pixels, not its tiles).
+  std::optional<DesktopRect> pixels;
+  if (!as_video && !changed.empty()) {
+    const DesktopRect box = ChangedPixels(capture, changed);
+    if (AllExact(box) &&
+        box.area() * 2 <=
+            static_cast<int64_t>(changed.size()) * kExactTile * kExactTile) {
+      pixels = box;
+    }
+  }
   for (int index : changed) {
     CopyTile(capture, index % tiles_x_, index / tiles_x_);
     Tile& tile = tiles_[static_cast<size_t>(index)];
@@ -107,7 +118,10 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
       tile.exact = true;
     }
   }
-  (as_video ? plan.video : plan.lossless) = Merge(changed);
+  if (pixels)
+    plan.lossless = {*pixels};
+  else
+    (as_video ? plan.video : plan.lossless) = Merge(changed);
 
   // The top-off: still tiles the video drew, now exactly.
   if (video_tiles_ > 0) {
@@ -170,6 +184,28 @@ void PicturePlanner::CopyTile(const DesktopFrame& capture, int tx, int ty) {
       static_cast<size_t>(r.width) * DesktopFrame::kBytesPerPixel;
   for (int y = r.y; y < r.bottom(); ++y)
     std::memcpy(model_.MutablePixelAt(r.x, y), capture.PixelAt(r.x, y), bytes);
+}
+
+DesktopRect PicturePlanner::ChangedPixels(const DesktopFrame& capture,
+                                          const std::vector<int>& tiles) const {
+  int x0 = model_.size().width, y0 = model_.size().height, x1 = 0, y1 = 0;
+  for (int index : tiles) {
+    const DesktopRect r = TileRect(index);
+    for (int y = r.y; y < r.bottom(); ++y) {
+      for (int x = r.x; x < r.right(); ++x) {
+        if (std::memcmp(capture.PixelAt(x, y), model_.PixelAt(x, y),
+                        DesktopFrame::kBytesPerPixel) != 0) {
+          x0 = std::min(x0, x);
+          x1 = std::max(x1, x + 1);
+          y0 = std::min(y0, y);
+          y1 = std::max(y1, y + 1);
+        }
+      }
+    }
+  }
+  if (x1 <= x0 || y1 <= y0)
+    return {};
+  return {x0, y0, x1 - x0, y1 - y0};
 }
 
 bool PicturePlanner::AllExact(const DesktopRect& rect) const {

@@ -6,7 +6,8 @@
 //   by row hashes, x11vnc's CopyRect idea), and only what the move did not
 //   explain is sent;
 // - a small change (typing, a caret, a menu item): lossless patches, so
-//   text is exact at once and costs a few hundred bytes;
+//   text is exact at once: of the changed pixels only where the viewer
+//   has the tiles exactly already, else of whole tiles;
 // - a large change (a dragged window, a video): the video codec, fast
 //   and coarse;
 // - the top-off: an area the video drew that has been still for `settle`
@@ -105,6 +106,10 @@ class PicturePlanner {
                                       const std::vector<int>& changed) const;
   std::optional<PictureMove> MovedArea(const desktop::DesktopFrame& capture,
                                        const Anchor& anchor) const;
+  // The smallest rectangle around the pixels of `tiles` that differ
+  // between the capture and the model (empty if none do).
+  desktop::DesktopRect ChangedPixels(const desktop::DesktopFrame& capture,
+                                     const std::vector<int>& tiles) const;
   bool AllExact(const desktop::DesktopRect& rect) const;
   desktop::DesktopRect TileRect(int index) const;
   std::vector<desktop::DesktopRect> Merge(std::vector<int> tiles) const;

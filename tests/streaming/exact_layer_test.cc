@@ -68,14 +68,40 @@ TEST(ExactLayerTest, ChecksMovesAgainstThePicture) {
   EXPECT_FALSE(ExactLayer::Check(WithMove(0, 0, 10, 10, 0, INT_MAX), kMax));
 }
 
-TEST(ExactLayerTest, ChecksThatPatchesAreWholeTiles) {
+TEST(ExactLayerTest, ChecksThatPatchesAreInsideThePicture) {
   EXPECT_TRUE(ExactLayer::Check(WithPatch(0, 0, 64, 32), kMax));
-  // Cut only at the picture's right and bottom edge (200x100).
   EXPECT_TRUE(ExactLayer::Check(WithPatch(192, 96, 8, 4), kMax));
-  EXPECT_FALSE(ExactLayer::Check(WithPatch(16, 0, 32, 32), kMax));
-  EXPECT_FALSE(ExactLayer::Check(WithPatch(0, 0, 40, 32), kMax));
+  EXPECT_TRUE(ExactLayer::Check(WithPatch(16, 3, 7, 13), kMax));
   EXPECT_FALSE(ExactLayer::Check(WithPatch(192, 96, 16, 4), kMax));
+  EXPECT_FALSE(ExactLayer::Check(WithPatch(-1, 0, 8, 8), kMax));
   EXPECT_FALSE(ExactLayer::Check(WithPatch(INT_MAX - 31, 0, 32, 32), kMax));
+}
+
+// Part of a tile may be patched only where the viewer has the tile exactly
+// already: anything else would show a tile half exact, half stale.
+TEST(ExactLayerTest, APatchOfPartOfATileNeedsTheTileExact) {
+  codec::test::Screen screen({100, 64});
+  ExactLayer layer;
+  layer.Reset({100, 64});
+  const auto patch = [&](DesktopRect rect) {
+    proto::VideoFrame frame = Frame(100, 64);
+    proto::PicturePatch* p = frame.add_patches();
+    SetRect(p->mutable_rect(), rect.x, rect.y, rect.width, rect.height);
+    auto webp = codec::EncodeLossless(screen.frame, rect);
+    EXPECT_TRUE(webp.has_value());
+    p->set_webp(webp->data(), webp->size());
+    return frame;
+  };
+  const auto refused = layer.ApplyPatches(patch({5, 3, 7, 13}));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("does not have exactly"),
+            std::string::npos);
+  EXPECT_EQ(layer.exact_tiles(), 0);
+  ASSERT_TRUE(layer.ApplyPatches(patch({0, 0, 64, 32})));
+  EXPECT_EQ(layer.exact_tiles(), 2);
+  EXPECT_TRUE(layer.ApplyPatches(patch({5, 3, 40, 13})));
+  EXPECT_EQ(layer.exact_tiles(), 2);
+  EXPECT_FALSE(layer.ApplyPatches(patch({60, 3, 7, 13})));  // into tile 2
 }
 
 TEST(ExactLayerTest, ChecksCountsAndTheSize) {
@@ -196,8 +222,8 @@ TEST_F(ReceiverRulesTest, AFrameWithNothingInItIsRefused) {
   EXPECT_EQ(receiver_.decode_errors(), 1u);
 }
 
-TEST_F(ReceiverRulesTest, AMisplacedPatchIsRefusedBeforeDecoding) {
-  proto::VideoFrame frame = WithPatch(5, 0, 32, 32);
+TEST_F(ReceiverRulesTest, APatchOutsideThePictureIsRefusedBeforeDecoding) {
+  proto::VideoFrame frame = WithPatch(190, 0, 32, 32);
   frame.set_frame_id(1);
   frame.mutable_patches(0)->set_webp(std::string(100000, 'x'));
   ReceiveAndWait(frame);
