@@ -26,7 +26,9 @@ Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
   engine.app_version = "tether-headless-supporter 0.1.0";
   engine.connect_timeout = std::chrono::seconds(5);
   engine.heartbeat_interval = std::chrono::milliseconds(500);
-  engine.peer_timeout = std::chrono::seconds(10);
+  // Above the relay's 15 s heartbeat, as the apps (20 s): a session with
+  // a still screen sends nothing else, and must not end for it.
+  engine.peer_timeout = std::chrono::seconds(20);
   // Empty deliver: observer calls on the engine's thread.
   TETHER_TRY(session,
              protocol::PeerSession::Start(std::move(engine), supporter.get()));
