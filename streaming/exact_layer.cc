@@ -13,10 +13,6 @@ using desktop::DesktopFrame;
 using desktop::DesktopRect;
 using desktop::DesktopSize;
 
-DesktopRect FromWire(const proto::Rect& r) {
-  return {r.x(), r.y(), r.width(), r.height()};
-}
-
 // In 64 bits: the numbers come from the network and may overflow 32.
 bool Inside(const proto::Rect& r, int64_t dx, int64_t dy, DesktopSize size) {
   const int64_t x = int64_t{r.x()} + dx;
@@ -36,6 +32,27 @@ bool TileAligned(const DesktopRect& rect, DesktopSize size) {
 }
 
 }  // namespace
+
+TileSpan TilesOf(const DesktopRect& rect, DesktopSize size) {
+  const DesktopRect r = rect.ClippedTo(size);
+  if (r.is_empty())
+    return {};
+  return {r.x / kExactTile, r.y / kExactTile, (r.right() - 1) / kExactTile,
+          (r.bottom() - 1) / kExactTile};
+}
+
+DesktopRect PixelsOf(const TileSpan& tiles, DesktopSize size) {
+  if (tiles.empty())
+    return {};
+  return DesktopRect{tiles.x0 * kExactTile, tiles.y0 * kExactTile,
+                     (tiles.x1 - tiles.x0 + 1) * kExactTile,
+                     (tiles.y1 - tiles.y0 + 1) * kExactTile}
+      .ClippedTo(size);
+}
+
+DesktopRect FromWire(const proto::Rect& r) {
+  return {r.x(), r.y(), r.width(), r.height()};
+}
 
 Result<void> ExactLayer::Check(const proto::VideoFrame& frame,
                                DesktopSize max_size) {
@@ -70,8 +87,8 @@ Result<void> ExactLayer::Check(const proto::VideoFrame& frame,
 void ExactLayer::Reset(DesktopSize size) {
   if (size != pixels_.size())
     pixels_ = DesktopFrame(size);
-  tiles_x_ = (size.width + kExactTile - 1) / kExactTile;
-  tiles_y_ = (size.height + kExactTile - 1) / kExactTile;
+  tiles_x_ = TileCount(size.width);
+  tiles_y_ = TileCount(size.height);
   exact_.assign(static_cast<size_t>(tiles_x_) * tiles_y_, 0);
   exact_tiles_ = 0;
 }
@@ -105,27 +122,21 @@ Result<void> ExactLayer::ApplyPatches(const proto::VideoFrame& frame) {
 void ExactLayer::Paint(DesktopFrame& picture, const DesktopRect& area) const {
   if (exact_tiles_ == 0 || picture.size() != size())
     return;
-  const DesktopRect clipped = area.ClippedTo(size());
-  if (clipped.is_empty())
-    return;
-  const int tx0 = clipped.x / kExactTile;
-  const int ty0 = clipped.y / kExactTile;
-  const int tx1 = (clipped.right() - 1) / kExactTile;
-  const int ty1 = (clipped.bottom() - 1) / kExactTile;
-  for (int ty = ty0; ty <= ty1; ++ty) {
+  const TileSpan tiles = TilesOf(area, size());
+  for (int ty = tiles.y0; ty <= tiles.y1; ++ty) {
     // Runs of exact tiles in this row, one copy per row of pixels each.
-    int tx = tx0;
-    while (tx <= tx1) {
+    int tx = tiles.x0;
+    while (tx <= tiles.x1) {
       if (!exact_[static_cast<size_t>(ty) * tiles_x_ + tx]) {
         ++tx;
         continue;
       }
       const int start = tx;
-      while (tx <= tx1 && exact_[static_cast<size_t>(ty) * tiles_x_ + tx])
+      while (tx <= tiles.x1 &&
+             exact_[static_cast<size_t>(ty) * tiles_x_ + tx]) {
         ++tx;
-      const DesktopRect run = DesktopRect{start * kExactTile, ty * kExactTile,
-                                          (tx - start) * kExactTile, kExactTile}
-                                  .ClippedTo(size());
+      }
+      const DesktopRect run = PixelsOf({start, ty, tx - 1, ty}, size());
       const size_t bytes =
           static_cast<size_t>(run.width) * DesktopFrame::kBytesPerPixel;
       for (int y = run.y; y < run.bottom(); ++y)
@@ -136,13 +147,11 @@ void ExactLayer::Paint(DesktopFrame& picture, const DesktopRect& area) const {
 }
 
 bool ExactLayer::AllExact(const DesktopRect& rect) const {
-  const DesktopRect clipped = rect.ClippedTo(size());
-  if (clipped.is_empty())
+  const TileSpan tiles = TilesOf(rect, size());
+  if (tiles.empty())
     return false;
-  for (int ty = clipped.y / kExactTile;
-       ty <= (clipped.bottom() - 1) / kExactTile; ++ty) {
-    for (int tx = clipped.x / kExactTile;
-         tx <= (clipped.right() - 1) / kExactTile; ++tx) {
+  for (int ty = tiles.y0; ty <= tiles.y1; ++ty) {
+    for (int tx = tiles.x0; tx <= tiles.x1; ++tx) {
       if (!exact_[static_cast<size_t>(ty) * tiles_x_ + tx])
         return false;
     }
@@ -151,13 +160,9 @@ bool ExactLayer::AllExact(const DesktopRect& rect) const {
 }
 
 void ExactLayer::SetTiles(const DesktopRect& rect, bool exact) {
-  const DesktopRect clipped = rect.ClippedTo(size());
-  if (clipped.is_empty())
-    return;
-  for (int ty = clipped.y / kExactTile;
-       ty <= (clipped.bottom() - 1) / kExactTile; ++ty) {
-    for (int tx = clipped.x / kExactTile;
-         tx <= (clipped.right() - 1) / kExactTile; ++tx) {
+  const TileSpan tiles = TilesOf(rect, size());
+  for (int ty = tiles.y0; ty <= tiles.y1; ++ty) {
+    for (int tx = tiles.x0; tx <= tiles.x1; ++tx) {
       uint8_t& tile = exact_[static_cast<size_t>(ty) * tiles_x_ + tx];
       exact_tiles_ += (exact ? 1 : 0) - tile;
       tile = exact ? 1 : 0;

@@ -27,6 +27,20 @@
 namespace tether::streaming {
 
 inline constexpr int kExactTile = 32;
+
+// The tile grid both sides count in: columns x0..x1 and rows y0..y1.
+struct TileSpan {
+  int x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+  bool empty() const { return x1 < x0 || y1 < y0; }
+};
+// Tiles across `pixels` (a part tile at the edge counts).
+inline int TileCount(int pixels) {
+  return (pixels + kExactTile - 1) / kExactTile;
+}
+// The tiles `rect` touches once clipped to a picture of `size`.
+TileSpan TilesOf(const desktop::DesktopRect& rect, desktop::DesktopSize size);
+// The pixels of `tiles`, clipped to a picture of `size`.
+desktop::DesktopRect PixelsOf(const TileSpan& tiles, desktop::DesktopSize size);
 // A honest sender stays far below these (picture_planner.h's budgets).
 inline constexpr int kMaxPatchesPerFrame = 1024;
 inline constexpr int kMaxMovesPerFrame = 16;
@@ -71,6 +85,9 @@ class ExactLayer {
   int exact_tiles_ = 0;
 };
 
+// A rectangle from the network as it is: for one Check() kept inside the
+// picture.
+desktop::DesktopRect FromWire(const proto::Rect& rect);
 // A rectangle from the network, clipped to a picture of `size` in 64-bit
 // arithmetic (its numbers may overflow 32 bits); empty when outside.
 desktop::DesktopRect ClipFromWire(const proto::Rect& rect,

@@ -59,17 +59,14 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
   std::vector<uint8_t> looked(tiles_.size(), 0);
   std::vector<int> changed;
   const auto look = [&](const DesktopRect& area) {
-    const DesktopRect r = area.ClippedTo(capture.size());
-    if (r.is_empty())
-      return;
-    for (int ty = r.y / kExactTile; ty <= (r.bottom() - 1) / kExactTile; ++ty) {
-      for (int tx = r.x / kExactTile; tx <= (r.right() - 1) / kExactTile;
-           ++tx) {
+    const TileSpan tiles = TilesOf(area, capture.size());
+    for (int ty = tiles.y0; ty <= tiles.y1; ++ty) {
+      for (int tx = tiles.x0; tx <= tiles.x1; ++tx) {
         const int index = ty * tiles_x_ + tx;
         if (looked[static_cast<size_t>(index)])
           continue;
         looked[static_cast<size_t>(index)] = 1;
-        if (TileDiffers(capture, tx, ty))
+        if (TileDiffers(capture, index))
           changed.push_back(index);
       }
     }
@@ -107,7 +104,7 @@ PicturePlan PicturePlanner::Plan(const DesktopFrame& capture,
     }
   }
   for (int index : changed) {
-    CopyTile(capture, index % tiles_x_, index / tiles_x_);
+    CopyTile(capture, index);
     Tile& tile = tiles_[static_cast<size_t>(index)];
     if (as_video) {
       video_tiles_ += tile.exact ? 1 : 0;
@@ -153,22 +150,19 @@ void PicturePlanner::StartOver(const DesktopFrame& capture,
     std::memcpy(model_.MutablePixelAt(0, y), capture.PixelAt(0, y),
                 static_cast<size_t>(size.width) * DesktopFrame::kBytesPerPixel);
   }
-  tiles_x_ = (size.width + kExactTile - 1) / kExactTile;
-  tiles_y_ = (size.height + kExactTile - 1) / kExactTile;
+  tiles_x_ = TileCount(size.width);
+  tiles_y_ = TileCount(size.height);
   tiles_.assign(static_cast<size_t>(tiles_x_) * tiles_y_, Tile{false, now});
   video_tiles_ = static_cast<int>(tiles_.size());
 }
 
 DesktopRect PicturePlanner::TileRect(int index) const {
-  return DesktopRect{(index % tiles_x_) * kExactTile,
-                     (index / tiles_x_) * kExactTile, kExactTile, kExactTile}
-      .ClippedTo(model_.size());
+  const int tx = index % tiles_x_, ty = index / tiles_x_;
+  return PixelsOf({tx, ty, tx, ty}, model_.size());
 }
 
-bool PicturePlanner::TileDiffers(const DesktopFrame& capture,
-                                 int tx,
-                                 int ty) const {
-  const DesktopRect r = TileRect(ty * tiles_x_ + tx);
+bool PicturePlanner::TileDiffers(const DesktopFrame& capture, int index) const {
+  const DesktopRect r = TileRect(index);
   const size_t bytes =
       static_cast<size_t>(r.width) * DesktopFrame::kBytesPerPixel;
   for (int y = r.y; y < r.bottom(); ++y) {
@@ -178,8 +172,8 @@ bool PicturePlanner::TileDiffers(const DesktopFrame& capture,
   return false;
 }
 
-void PicturePlanner::CopyTile(const DesktopFrame& capture, int tx, int ty) {
-  const DesktopRect r = TileRect(ty * tiles_x_ + tx);
+void PicturePlanner::CopyTile(const DesktopFrame& capture, int index) {
+  const DesktopRect r = TileRect(index);
   const size_t bytes =
       static_cast<size_t>(r.width) * DesktopFrame::kBytesPerPixel;
   for (int y = r.y; y < r.bottom(); ++y)
@@ -209,11 +203,11 @@ DesktopRect PicturePlanner::ChangedPixels(const DesktopFrame& capture,
 }
 
 bool PicturePlanner::AllExact(const DesktopRect& rect) const {
-  const DesktopRect r = rect.ClippedTo(model_.size());
-  if (r.is_empty())
+  const TileSpan tiles = TilesOf(rect, model_.size());
+  if (tiles.empty())
     return false;
-  for (int ty = r.y / kExactTile; ty <= (r.bottom() - 1) / kExactTile; ++ty) {
-    for (int tx = r.x / kExactTile; tx <= (r.right() - 1) / kExactTile; ++tx) {
+  for (int ty = tiles.y0; ty <= tiles.y1; ++ty) {
+    for (int tx = tiles.x0; tx <= tiles.x1; ++tx) {
       if (!tiles_[static_cast<size_t>(ty * tiles_x_ + tx)].exact)
         return false;
     }
@@ -228,17 +222,14 @@ bool PicturePlanner::AllExact(const DesktopRect& rect) const {
 std::optional<PictureMove> PicturePlanner::FindMove(
     const DesktopFrame& capture,
     const std::vector<int>& changed) const {
-  int tx0 = tiles_x_, ty0 = tiles_y_, tx1 = -1, ty1 = -1;
+  TileSpan span{tiles_x_, tiles_y_, -1, -1};
   for (int index : changed) {
-    tx0 = std::min(tx0, index % tiles_x_);
-    tx1 = std::max(tx1, index % tiles_x_);
-    ty0 = std::min(ty0, index / tiles_x_);
-    ty1 = std::max(ty1, index / tiles_x_);
+    span.x0 = std::min(span.x0, index % tiles_x_);
+    span.x1 = std::max(span.x1, index % tiles_x_);
+    span.y0 = std::min(span.y0, index / tiles_x_);
+    span.y1 = std::max(span.y1, index / tiles_x_);
   }
-  const DesktopRect area =
-      DesktopRect{tx0 * kExactTile, ty0 * kExactTile,
-                  (tx1 - tx0 + 1) * kExactTile, (ty1 - ty0 + 1) * kExactTile}
-          .ClippedTo(model_.size());
+  const DesktopRect area = PixelsOf(span, model_.size());
   if (area.height < kMinMoveRows)
     return std::nullopt;
   std::optional<PictureMove> move;
@@ -452,10 +443,7 @@ std::optional<PicturePlanner::Anchor> PicturePlanner::AnchoredShift(
 // runs of the same columns in the rows below (at most kMaxPatchTileRows).
 std::vector<DesktopRect> PicturePlanner::Merge(std::vector<int> tiles) const {
   std::sort(tiles.begin(), tiles.end());
-  struct Open {
-    int tx0, tx1, ty0, ty1;
-  };
-  std::vector<Open> done, open, next;
+  std::vector<TileSpan> done, open, next;
   size_t i = 0;
   while (i < tiles.size()) {
     const int ty = tiles[i] / tiles_x_;
@@ -469,17 +457,18 @@ std::vector<DesktopRect> PicturePlanner::Merge(std::vector<int> tiles) const {
         ++tx1;
       }
       ++i;
-      auto above = std::find_if(open.begin(), open.end(), [&](const Open& o) {
-        return o.tx0 == tx0 && o.tx1 == tx1 && o.ty1 == ty - 1 &&
-               o.ty1 - o.ty0 + 1 < kMaxPatchTileRows;
-      });
+      auto above =
+          std::find_if(open.begin(), open.end(), [&](const TileSpan& o) {
+            return o.x0 == tx0 && o.x1 == tx1 && o.y1 == ty - 1 &&
+                   o.y1 - o.y0 + 1 < kMaxPatchTileRows;
+          });
       if (above != open.end()) {
-        Open grown = *above;
-        grown.ty1 = ty;
+        TileSpan grown = *above;
+        grown.y1 = ty;
         open.erase(above);
         next.push_back(grown);
       } else {
-        next.push_back({tx0, tx1, ty, ty});
+        next.push_back({tx0, ty, tx1, ty});
       }
     }
     done.insert(done.end(), open.begin(), open.end());
@@ -488,12 +477,8 @@ std::vector<DesktopRect> PicturePlanner::Merge(std::vector<int> tiles) const {
   done.insert(done.end(), open.begin(), open.end());
   std::vector<DesktopRect> rects;
   rects.reserve(done.size());
-  for (const Open& o : done) {
-    rects.push_back(DesktopRect{o.tx0 * kExactTile, o.ty0 * kExactTile,
-                                (o.tx1 - o.tx0 + 1) * kExactTile,
-                                (o.ty1 - o.ty0 + 1) * kExactTile}
-                        .ClippedTo(model_.size()));
-  }
+  for (const TileSpan& span : done)
+    rects.push_back(PixelsOf(span, model_.size()));
   return rects;
 }
 

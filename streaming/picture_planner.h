@@ -86,8 +86,8 @@ class PicturePlanner {
   };
 
   void StartOver(const desktop::DesktopFrame& capture, Clock::SteadyTime now);
-  bool TileDiffers(const desktop::DesktopFrame& capture, int tx, int ty) const;
-  void CopyTile(const desktop::DesktopFrame& capture, int tx, int ty);
+  bool TileDiffers(const desktop::DesktopFrame& capture, int index) const;
+  void CopyTile(const desktop::DesktopFrame& capture, int index);
   std::optional<PictureMove> FindMove(const desktop::DesktopFrame& capture,
                                       const std::vector<int>& changed) const;
   // A piece of a changed row at (x, y) that came from (x - dx, y - dy).

@@ -22,10 +22,6 @@ size_t FrameBytes(const proto::VideoFrame& frame) {
   return bytes;
 }
 
-desktop::DesktopRect FromWire(const proto::Rect& r) {
-  return {r.x(), r.y(), r.width(), r.height()};
-}
-
 }  // namespace
 
 struct VideoReceiver::DecoderState {
