@@ -42,19 +42,13 @@ void OnSignal(int signal) {
 // relay and Xvfb helpers fork on their own).
 std::vector<pid_t> DirectChildren() {
   std::vector<pid_t> pids;
-  DIR* tasks = opendir("/proc/self/task");
-  if (!tasks)
-    return pids;
-  while (const dirent* task = readdir(tasks)) {
-    if (task->d_name[0] == '.')
-      continue;
-    std::ifstream children(std::string("/proc/self/task/") + task->d_name +
+  for (pid_t tid : ThreadsOfThisProcess()) {
+    std::ifstream children("/proc/self/task/" + std::to_string(tid) +
                            "/children");
     pid_t pid = 0;
     while (children >> pid)
       pids.push_back(pid);
   }
-  closedir(tasks);
   return pids;
 }
 

@@ -256,18 +256,26 @@ struct Context {
 
 class OursPath {
  public:
-  // The supporter connects to `supporter_port`, the customer to
-  // `customer_port`: the relay's, or a forwarder's in front of it (counting
-  // bytes, or a constrained link).
+  // The supporter connects to `supporter_port` (the relay's, or a counting
+  // forwarder's in front of it); the customer to the relay, through a
+  // forwarder of its own when `customer_link` is shaped (a constrained
+  // link).
   static Result<std::unique_ptr<OursPath>> Start(
       const Context& ctx,
       uint16_t supporter_port,
-      uint16_t customer_port,
+      const LinkShape& customer_link,
       const std::string& display,
       std::function<void(const desktop::DesktopFrame&)> on_picture) {
     const test::RelayProcess& relay = *ctx.relay;
     const fs::path& downloads = ctx.dir;
     std::unique_ptr<OursPath> path(new OursPath());
+    uint16_t customer_port = relay.port();
+    if (customer_link.shaped()) {
+      TETHER_TRY(forwarder,
+                 CountingForwarder::Start(relay.port(), customer_link));
+      path->customer_link_ = std::move(*forwarder);
+      customer_port = path->customer_link_->port();
+    }
     // The threads the supporter starts (its engine's, its receiver's) are
     // the ones that appear meanwhile: nothing else starts threads now.
     const std::vector<pid_t> before = ThreadsOfThisProcess();
@@ -364,6 +372,11 @@ class OursPath {
   const std::vector<pid_t>& supporter_threads() const {
     return supporter_threads_;
   }
+  // The constrained link's forwarder thread (the bench's, not a side's);
+  // 0 without one.
+  pid_t customer_link_thread() const {
+    return customer_link_ ? customer_link_->thread_id() : 0;
+  }
 
  private:
   OursPath() = default;
@@ -373,6 +386,7 @@ class OursPath {
   CustomerObserver observer_;
   std::mutex sas_mutex_;
   std::string read_out_;
+  std::unique_ptr<CountingForwarder> customer_link_;  // outlives session_
   std::unique_ptr<test::HeadlessSupporter> supporter_;
   std::vector<pid_t> supporter_threads_;
   std::unique_ptr<customer::CustomerSession> session_;
@@ -693,17 +707,8 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx,
     if (!painter_canvas || !reader_canvas)
       return fail("cannot connect to the viewer's Xvfb");
     PicturePainter painter(std::move(*painter_canvas));
-    std::unique_ptr<CountingForwarder> customer_link;  // outlives `ours`
-    if (link.shaped()) {
-      auto forwarder = CountingForwarder::Start(ctx.relay->port(), link);
-      if (!forwarder)
-        return fail(forwarder.error().message);
-      customer_link = std::move(*forwarder);
-    }
     auto ours = OursPath::Start(
-        ctx, ctx.relay->port(),
-        customer_link ? customer_link->port() : ctx.relay->port(),
-        (*customer)->name(),
+        ctx, ctx.relay->port(), link, (*customer)->name(),
         [&recorder, &pattern, &painter](const desktop::DesktopFrame& picture) {
           const auto now = Clock::now();
           if (auto sequence = ReadPicture(pattern, picture))
@@ -802,7 +807,7 @@ std::vector<LatencyResult> MeasureWaylandLatency(const Context& ctx) {
   std::thread answer(
       [&] { answered = (*person)->AnswerSharingDialog(true, false); });
   auto ours =
-      OursPath::Start(ctx, ctx.relay->port(), ctx.relay->port(), "",
+      OursPath::Start(ctx, ctx.relay->port(), LinkShape{}, "",
                       [&](const desktop::DesktopFrame& picture) {
                         const auto now = Clock::now();
                         if (auto sequence = ReadPicture(pattern, picture)) {
@@ -991,7 +996,6 @@ BytesResult MeasureBytes(const Context& ctx,
   // Whatever is in front of the viewer: started here, ended at return
   // (in reverse order: the sampler first, the pictures it reads last).
   LatestPicture latest;  // ours: the supporter's newest picture
-  std::unique_ptr<CountingForwarder> customer_link;
   std::unique_ptr<CountingForwarder> relay_forwarder;
   std::unique_ptr<OursPath> ours;
   std::unique_ptr<test::XvfbDisplay> viewer_display;
@@ -1005,18 +1009,11 @@ BytesResult MeasureBytes(const Context& ctx,
     if (!forwarder)
       return fail(forwarder.error().message);
     relay_forwarder = std::move(*forwarder);
-    if (link.shaped()) {
-      auto shaped = CountingForwarder::Start(ctx.relay->port(), link);
-      if (!shaped)
-        return fail(shaped.error().message);
-      customer_link = std::move(*shaped);
-    }
-    auto started = OursPath::Start(
-        ctx, relay_forwarder->port(),
-        customer_link ? customer_link->port() : ctx.relay->port(),
-        (*customer)->name(), [&latest](const desktop::DesktopFrame& picture) {
-          latest.Store(picture);
-        });
+    auto started =
+        OursPath::Start(ctx, relay_forwarder->port(), link, (*customer)->name(),
+                        [&latest](const desktop::DesktopFrame& picture) {
+                          latest.Store(picture);
+                        });
     if (!started)
       return fail(started.error().message);
     ours = std::move(*started);
@@ -1066,8 +1063,8 @@ BytesResult MeasureBytes(const Context& ctx,
     }
     cpu.bench_threads = {gettid(), relay_forwarder->thread_id(),
                          monitor->thread_id()};
-    if (customer_link)
-      cpu.bench_threads.push_back(customer_link->thread_id());
+    if (const pid_t link_thread = ours->customer_link_thread())
+      cpu.bench_threads.push_back(link_thread);
   }
   const CpuReading cpu0 = ReadCpu(cpu);
   const uint64_t down0 = counter->bytes_to_client();
