@@ -45,6 +45,17 @@ find_package(SQLite3 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
 
+# relay/web/: the web console. HTTP/1.1 parsing by Node's http_parser
+# (libhttp-parser-dev ships no pkg-config file), JSON by nlohmann/json, the
+# TOTP enrolment's QR code by libqrencode.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+add_library(tether_http_parser INTERFACE)
+target_include_directories(tether_http_parser SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+target_link_libraries(tether_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+find_package(nlohmann_json 3.11 REQUIRED)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+
 # desktop/: X11 capture and input over xcb.
 pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb)
 pkg_check_modules(XCB_SHM REQUIRED IMPORTED_TARGET xcb-shm)

@@ -1,5 +1,7 @@
 #include "crypto/certificate.h"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -292,19 +294,40 @@ std::string FormatFingerprint(const FingerprintDigest& digest) {
   return std::string(kFingerprintPrefix) + ToHex(digest);
 }
 
-Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem) {
+namespace {
+
+// The first certificate of a PEM text, parsed.
+Result<void> ParseCertificate(std::string_view certificate_pem,
+                              ScopedX509Crt& crt) {
   // mbedtls_x509_crt_parse recognises PEM only with the terminating NUL
   // counted in the length.
   std::string pem(certificate_pem);
-  ScopedX509Crt crt;
   int ret = mbedtls_x509_crt_parse(
       crt.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
       pem.size() + 1);
   if (ret != 0) {
     return MakeError("cannot parse the certificate: " + MbedtlsErrorText(ret));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem) {
+  ScopedX509Crt crt;
+  TETHER_RETURN_IF_ERROR(ParseCertificate(certificate_pem, crt));
   TETHER_TRY(digest, PublicKeyDigest(&crt.get()->pk));
   return FormatFingerprint(*digest);
+}
+
+Result<std::string> CertificateNotAfter(std::string_view certificate_pem) {
+  ScopedX509Crt crt;
+  TETHER_RETURN_IF_ERROR(ParseCertificate(certificate_pem, crt));
+  const mbedtls_x509_time& t = crt.get()->valid_to;
+  char text[32];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year,
+                t.mon, t.day, t.hour, t.min, t.sec);
+  return std::string(text);
 }
 
 Result<FingerprintDigest> ParseFingerprint(std::string_view fingerprint) {

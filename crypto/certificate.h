@@ -41,6 +41,9 @@ Result<void> CreateSelfSignedCertificate(const std::filesystem::path& cert_path,
 // "sha256:<64 lower-case hex>" of the first certificate's public key.
 Result<std::string> PublicKeyFingerprint(std::string_view certificate_pem);
 
+// When the first certificate stops being valid: "2036-12-06T23:00:00Z".
+Result<std::string> CertificateNotAfter(std::string_view certificate_pem);
+
 // The fingerprint of a public key held by mbedTLS (the TLS layer uses this
 // on the peer's leaf certificate). Non-const: mbedTLS hands the peer's
 // certificate to the verify callback as non-const.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/ascii.h"
 #include "base/utf8.h"
 #include "crypto/password_hash.h"
 
@@ -187,15 +188,6 @@ constexpr uint32_t kMaxDays = 3650;
 // Shorter user names ("al") would forbid too many passwords if contained.
 constexpr size_t kMinUserNameToSearch = 3;
 
-std::string ToLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool IsAsciiLower(char c) {
   return c >= 'a' && c <= 'z';
 }
@@ -284,7 +276,7 @@ bool IsCommon(const std::vector<std::string>& candidates,
       return true;
     }
     for (const std::string& extra : policy.extra_blocklist) {
-      if (candidate == ToLowerAscii(extra))
+      if (candidate == AsciiLower(extra))
         return true;
     }
   }
@@ -332,7 +324,7 @@ bool IsSimpleSequence(std::string_view lower) {
 }
 
 bool ContainsUserName(std::string_view lower, std::string_view user_name) {
-  const std::string name = ToLowerAscii(user_name);
+  const std::string name = AsciiLower(user_name);
   if (name.empty())
     return false;
   std::vector<std::string_view> names = {name};
@@ -440,7 +432,7 @@ Result<void> CheckPassword(const PasswordPolicy& policy,
   if (cps->size() > policy.max_length)
     return MakeError(too_long);
 
-  const std::string lower = ToLowerAscii(password);
+  const std::string lower = AsciiLower(password);
   const size_t period = RepeatPeriod(*cps);
   if (period == 1) {
     return MakeError("The password must not be one character repeated.");

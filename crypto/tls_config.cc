@@ -145,6 +145,27 @@ Result<void> ApplyCommonPolicy(mbedtls_ssl_config* conf,
   return {};
 }
 
+// Keeps the ids in `kept` (mbedTLS holds pointers into them) and sets them
+// as the ALPN list of `conf`; an empty list leaves ALPN off.
+Result<void> ApplyAlpn(mbedtls_ssl_config* conf,
+                       const std::vector<std::string>& ids,
+                       std::vector<std::string>* kept,
+                       std::vector<const char*>* list) {
+  if (ids.empty())
+    return {};
+  *kept = ids;
+  for (const std::string& id : *kept) {
+    if (id.empty() || id.size() > 255)
+      return MakeError("an ALPN id is 1 to 255 bytes: '" + id + "'");
+    list->push_back(id.c_str());
+  }
+  list->push_back(nullptr);
+  if (int ret = mbedtls_ssl_conf_alpn_protocols(conf, list->data()); ret != 0) {
+    return MakeError("cannot set ALPN: " + MbedtlsErrorText(ret));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view Tls13SuiteName(Tls13Suite suite) {
@@ -192,6 +213,9 @@ struct TlsConfig::Contexts {
   // CA mode: the CAs from ca_file. Pin mode: empty, see CreateClient.
   mbedtls_x509_crt ca_chain;
   mbedtls_ssl_config conf;
+  // ALPN ids and the NULL-terminated list mbedTLS keeps a pointer to.
+  std::vector<std::string> alpn;
+  std::vector<const char*> alpn_list;
   // conf points at it.
   std::vector<int> suites;
 
@@ -264,6 +288,8 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
       !ok) {
     return Unexpected(std::move(ok).error());
   }
+  TETHER_RETURN_IF_ERROR(
+      ApplyAlpn(&c.conf, options.alpn, &c.alpn, &c.alpn_list));
   // Clients authenticate inside the protocol (password + TOTP, or session
   // code), not with certificates.
   mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
@@ -330,6 +356,8 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
       !ok) {
     return Unexpected(std::move(ok).error());
   }
+  TETHER_RETURN_IF_ERROR(
+      ApplyAlpn(&c.conf, options.alpn, &c.alpn, &c.alpn_list));
   // Required in both modes, so nothing but a successful check lets a
   // handshake finish.
   mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);

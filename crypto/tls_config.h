@@ -33,6 +33,13 @@ Result<Tls13Suite> ParseTls13Suite(std::string_view name);
 // --version, so IT can tell when a security release needs a rebuild.
 std::string_view MbedtlsVersion();
 
+// ALPN protocol ids (RFC 7301). Tether's apps offer kAlpnTether; browsers
+// offer kAlpnHttp11. The relay serves both on one port and tells them apart
+// by what the handshake agreed (an app before 0.3 offers nothing: a relay
+// client too).
+inline constexpr std::string_view kAlpnTether = "tether/1";
+inline constexpr std::string_view kAlpnHttp11 = "http/1.1";
+
 struct TlsServerOptions {
   std::string certificate_pem;  // leaf first, then any intermediates
   std::string private_key_pem;  // must match the leaf's public key
@@ -40,6 +47,10 @@ struct TlsServerOptions {
   // In the server's order of preference; at least one. Under TLS 1.2 (when
   // allowed) the ECDHE + AEAD suites apply instead.
   std::vector<Tls13Suite> tls13_suites = {Tls13Suite::kAes256GcmSha384};
+  // Accepted ALPN ids, preferred first. A client that offers ids but none
+  // of these fails the handshake (no_application_protocol); a client that
+  // offers none is served.
+  std::vector<std::string> alpn = {std::string(kAlpnTether)};
 };
 
 // Exactly one of `ca_file` and `pinned_fingerprint` is set.
@@ -56,6 +67,8 @@ struct TlsClientOptions {
   // kTls12 plays an old client (benches and tests compare the two versions
   // and check that the relay refuses 1.2); the apps leave it at 1.3.
   TlsVersion max_version = TlsVersion::kTls13;
+  // Offered in the handshake (empty: no ALPN extension, as apps before 0.3).
+  std::vector<std::string> alpn = {std::string(kAlpnTether)};
 };
 
 // The TLS policy of one side: versions, AEAD-only suites, groups,

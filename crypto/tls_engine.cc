@@ -263,6 +263,13 @@ std::string TlsEngine::cipher_suite() const {
   return name != nullptr ? name : "";
 }
 
+std::string TlsEngine::alpn() const {
+  if (!handshake_complete_)
+    return "";
+  const char* id = mbedtls_ssl_get_alpn_protocol(&contexts_->ssl);
+  return id != nullptr ? id : "";
+}
+
 Error TlsEngine::Fail(int mbedtls_code, const std::string& what) {
   std::string message;
   int alert = handshake_complete_ ? MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR

@@ -80,6 +80,9 @@ class TlsEngine {
   // mbedTLS's name, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"; empty
   // before the handshake completes.
   std::string cipher_suite() const;
+  // The ALPN id the handshake agreed on; empty when the client offered none
+  // (and before the handshake completes).
+  std::string alpn() const;
 
  private:
   struct Contexts;

@@ -1,20 +1,10 @@
 #include "protocol/proxy_settings.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "base/ascii.h"
 #include "protocol/host_port.h"
 
 namespace tether::protocol {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
 
 // The first of `names` that is set and not empty.
 const char* FirstSet(const EnvironmentLookup& getenv,
@@ -28,11 +18,11 @@ const char* FirstSet(const EnvironmentLookup& getenv,
 }
 
 bool ListedInNoProxy(std::string_view list, std::string_view host) {
-  const std::string wanted = Lower(host);
+  const std::string wanted = AsciiLower(host);
   while (!list.empty()) {
     const size_t comma = list.find(',');
     const std::string_view entry = TrimSpace(list.substr(0, comma));
-    if (entry == "*" || Lower(entry) == wanted)
+    if (entry == "*" || AsciiLower(entry) == wanted)
       return true;
     if (comma == std::string_view::npos)
       break;
@@ -53,7 +43,7 @@ Result<ProxyAddress> ParseProxyUrl(std::string_view url) {
   url = TrimSpace(url);
   if (const size_t scheme_end = url.find("://");
       scheme_end != std::string_view::npos) {
-    const std::string scheme = Lower(url.substr(0, scheme_end));
+    const std::string scheme = AsciiLower(url.substr(0, scheme_end));
     if (scheme != "http") {
       return MakeError("proxy \"" + original +
                        "\": only http:// proxies are "

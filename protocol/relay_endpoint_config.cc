@@ -1,9 +1,8 @@
 #include "protocol/relay_endpoint_config.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "base/ascii.h"
 #include "config/fields.h"
 #include "crypto/certificate.h"
 #include "protocol/host_port.h"
@@ -52,10 +51,7 @@ Field FingerprintField() {
                        " (on the relay: tether-relay cert show)");
     }
     // Stored in the form the session engine compares.
-    std::transform(text->begin(), text->end(), text->begin(), [](char c) {
-      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    relay.fingerprint = *std::move(text);
+    relay.fingerprint = AsciiLower(*text);
     return {};
   };
   return field;

@@ -12,6 +12,8 @@ constexpr char kCertificateUntrustedText[] =
     "The relay's certificate could not be verified (it is not issued by the "
     "expected authority or not for this relay's name). The connection was "
     "stopped before anything was sent.";
+constexpr char kEndedByItText[] =
+    "Your IT department ended this session from the relay's console.";
 constexpr char kStoppedByCustomerText[] =
     "The customer pressed STOP and ended the session.";
 
@@ -130,6 +132,8 @@ SessionEnd EndForRelayEnd(const proto::End& end,
     case proto::END_REASON_RELAY_SHUTDOWN:
       return Remote(end.reason(),
                     "The relay is shutting down; the session has ended.");
+    case proto::END_REASON_ENDED_BY_IT:
+      return Remote(end.reason(), kEndedByItText);
     case proto::END_REASON_PROTOCOL_ERROR:
       // The ErrorReply before it says more ("Too many wrong codes ... try
       // again in 5 minutes.") than the End ("join rate limited").

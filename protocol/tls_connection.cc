@@ -318,6 +318,10 @@ void TlsConnection::ProcessIncoming() {
     }
     if (*read == 0)
       break;
+    if (byte_stream_) {
+      delegate_->OnBytes(*this, ByteSpan(plaintext).first(*read));
+      continue;
+    }
     // Copied into the decoder before any delegate call can reuse the
     // scratch buffer.
     if (auto fed = decoder_.Feed(ByteSpan(plaintext).first(*read)); !fed) {
@@ -357,6 +361,30 @@ Result<void> TlsConnection::SendFrame(
   }
   FlushEngine();
   return {};
+}
+
+void TlsConnection::UseAsByteStream(Delegate* delegate) {
+  byte_stream_ = true;
+  delegate_ = delegate;
+}
+
+Result<void> TlsConnection::SendBytes(ByteSpan bytes) {
+  if (state_ != State::kOpen)
+    return MakeError("connection is closing");
+  if (!engine_ || !engine_->handshake_complete()) {
+    return MakeError("TLS handshake not complete");
+  }
+  if (auto written = engine_->Write(bytes); !written) {
+    std::string reason = "TLS error: " + written.error().message;
+    Close(reason);
+    return MakeError(reason);
+  }
+  FlushEngine();
+  return {};
+}
+
+std::string TlsConnection::alpn() const {
+  return engine_ ? engine_->alpn() : std::string();
 }
 
 void TlsConnection::FlushEngine() {

@@ -54,6 +54,9 @@ class TlsConnection {
     virtual void OnTlsReady(TlsConnection& connection) = 0;
     // One complete frame payload arrived.
     virtual void OnFrame(TlsConnection& connection, Bytes payload) = 0;
+    // Plaintext as it arrived, once the connection carries a byte stream
+    // (UseAsByteStream). `bytes` is valid only during the call.
+    virtual void OnBytes(TlsConnection& /*connection*/, ByteSpan /*bytes*/) {}
     // Every queued byte was handed to the kernel (backpressure release).
     virtual void OnDrained(TlsConnection& /*connection*/) {}
     // The last call. `reason` says why, in plain words, for the log.
@@ -106,6 +109,16 @@ class TlsConnection {
   // frame limit, or if the handshake is not complete or the connection is
   // closing.
   Result<void> SendFrame(const google::protobuf::MessageLite& message);
+
+  // From now on plaintext goes to `delegate`'s OnBytes unframed (another
+  // protocol, e.g. HTTP, agreed by ALPN), and every later call goes to
+  // `delegate`. Call from OnTlsReady, before any plaintext was read.
+  void UseAsByteStream(Delegate* delegate);
+  // Queues plaintext on a byte stream; fails as SendFrame does.
+  Result<void> SendBytes(ByteSpan bytes);
+  // The ALPN id the handshake agreed on (crypto::kAlpnTether, ...); empty
+  // when the client offered none.
+  std::string alpn() const;
 
   // Stops reading from the socket (the peer's TCP window fills up) until
   // ResumeReading(): how a slow reader on one side slows the other side.
@@ -192,6 +205,7 @@ class TlsConnection {
   bool paused_ = false;
   bool reading_ = false;
   bool ready_notified_ = false;
+  bool byte_stream_ = false;
   std::string close_reason_;
   std::string deadline_reason_;
 

@@ -9,4 +9,8 @@ std::string VersionLine(std::string_view program) {
          std::string(crypto::MbedtlsVersion()) + ")";
 }
 
+std::string_view TetherVersion() {
+  return TETHER_VERSION;
+}
+
 }  // namespace tether::protocol

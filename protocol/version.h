@@ -9,5 +9,7 @@ namespace tether::protocol {
 // "tether-relay 0.9.0 (mbedTLS 3.6.6)". mbedTLS is linked statically, so
 // IT reads here which copy a binary carries when a security release comes.
 std::string VersionLine(std::string_view program);
+// "0.9.0": this build's version alone.
+std::string_view TetherVersion();
 
 }  // namespace tether::protocol

@@ -33,6 +33,8 @@ struct LoginOutcome {
   AccountRole role = AccountRole::kTechnician;
   uint32_t retry_after_seconds = 0;
   std::string message;  // plain language, for the technician
+  // A TOTP code was checked (the account has a second factor).
+  bool second_factor = false;
 };
 
 struct PasswordChangeOutcome {

@@ -350,6 +350,7 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
   outcome.user_name = account.user_name;
   outcome.display_name = DisplayName(account);
   outcome.role = account.role;
+  outcome.second_factor = checked.totp_step.has_value();
   if (account.must_change_password) {
     outcome.status = Status::kPasswordChangeRequired;
     outcome.message = "Choose a new password before you continue.";

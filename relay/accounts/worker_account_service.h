@@ -1,12 +1,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <memory>
 
 #include "relay/accounts/account_service.h"
 #include "relay/accounts/authenticator.h"
+#include "relay/server/worker_pool.h"
 
 struct uv_loop_s;
 
@@ -25,7 +24,6 @@ class WorkerAccountService final : public AccountService {
   WorkerAccountService(uv_loop_s* loop,
                        Authenticator& authenticator,
                        size_t max_concurrent);
-  ~WorkerAccountService() override;
 
   void Login(LoginRequest request,
              std::function<void(LoginOutcome)> done) override;
@@ -36,18 +34,8 @@ class WorkerAccountService final : public AccountService {
                       std::function<void(PasswordChangeOutcome)> done) override;
 
  private:
-  struct Job;
-  void Submit(std::unique_ptr<Job> job);
-  void StartNext();
-
-  uv_loop_s* loop_;
   Authenticator& authenticator_;
-  const size_t max_concurrent_;
-  size_t running_ = 0;
-  std::deque<std::unique_ptr<Job>> queued_;
-  // Shared with running jobs: cleared by the destructor so no callback runs
-  // after it.
-  std::shared_ptr<bool> alive_;
+  WorkerPool pool_;
 };
 
 }  // namespace tether::relay

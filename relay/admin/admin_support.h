@@ -35,28 +35,10 @@ std::string CliActor();
 // works next to a running relay (WAL).
 Result<std::unique_ptr<Store>> OpenStore(const RelayConfig& config);
 
-// A user name an account may have: 1 to 64 of A-Z a-z 0-9 . _ - @,
-// starting with a letter or digit; "system" is reserved for the relay's
-// own audit rows. The error says what is wrong.
-Result<void> ValidateUserName(std::string_view name);
-// At most 128 bytes, no control characters.
-Result<void> ValidateDisplayName(std::string_view name);
-
 // Reads a new password from standard input: one line (without its line
 // end) when stdin is a pipe or file; at a terminal it prompts twice on
 // stderr with echo off and requires both to match.
 Result<std::string> ReadNewPassword(std::string_view user_name);
-
-// A random password a person can type: four groups of five characters
-// from a 31-letter alphabet without look-alikes (about 99 bits), joined by
-// '-', adjusted to and checked against `policy`.
-Result<std::string> GeneratePassword(const crypto::PasswordPolicy& policy,
-                                     std::string_view user_name);
-
-// --since: "2026-11-01" (midnight UTC) or an ISO 8601 date and time
-// "2026-11-01T08:30[:00[.123]]" with an optional "Z" or "+02:00"; a time
-// without offset is UTC, like the times in every export.
-Result<Clock::WallTime> ParseSince(std::string_view text);
 
 // Runs `write` on standard output when `path` is empty, otherwise on the
 // file at `path`, created or truncated with mode 0600 (exports name

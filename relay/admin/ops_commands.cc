@@ -1,14 +1,10 @@
 #include "relay/admin/ops_commands.h"
 
 #include <cstdio>
-#include <sstream>
-
-// tomlplusplus writes the customer config, so names with quotes or
-// non-ASCII letters come out as valid TOML.
-#include <toml++/toml.h>
 
 #include "crypto/certificate.h"
 #include "relay/admin/admin_support.h"
+#include "relay/config/customer_config_file.h"
 #include "relay/store/sqlite_backup.h"
 
 namespace tether::relay::admin {
@@ -118,22 +114,10 @@ int OpsCommands::CustomerConfig(const RelayConfig& config) {
   if (port == 0)
     return Fail("the relay listens on a port the system picks: give --port");
 
-  toml::table relay{{"host", host_},
-                    {"port", static_cast<int64_t>(port)},
-                    {"fingerprint", *fingerprint}};
-  toml::table file;
-  if (!config.server.organisation.empty())
-    file.insert("organisation", config.server.organisation);
-  file.insert("relay", std::move(relay));
-  std::ostringstream text;
-  text << "# tether-customer.toml, written by `tether-relay customer-config`.\n"
-          "# Put it beside tether-customer: the app connects only to this "
-          "relay,\n# and only if its key matches. The support terms come "
-          "from the relay.\n"
-       << file << "\n";
-
+  const std::string text =
+      CustomerConfigFile(config, host_, port, *fingerprint);
   auto written = WriteOutput(out_, [&](std::ostream& out) -> Result<void> {
-    out << text.str();
+    out << text;
     return {};
   });
   if (!written)

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "relay/admin/admin_support.h"
+#include "relay/store/record_writer.h"
 #include "relay/store/store.h"
 
 namespace tether::relay::admin {
@@ -85,8 +86,10 @@ int RecordCommands::Export(const RelayConfig& config, bool audit) {
 
   auto written = WriteOutput(
       std::filesystem::path(out_), [&](std::ostream& out) -> Result<void> {
-        return audit ? (*store)->ExportAudit(since, *format, out)
-                     : (*store)->ExportEvents(since, *format, out);
+        RecordQuery query;
+        query.since = since;
+        return audit ? (*store)->ExportAudit(query, *format, out)
+                     : (*store)->ExportEvents(query, *format, out);
       });
   if (!written)
     return Fail(written.error().message);

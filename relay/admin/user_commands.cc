@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/password_hash.h"
 #include "crypto/password_policy.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
+#include "relay/accounts/account_admin.h"
 #include "relay/admin/admin_support.h"
 #include "relay/store/record_writer.h"
 #include "relay/store/store.h"
@@ -30,70 +30,25 @@ CLI::App* AddNamedSubcommand(CLI::App* parent,
   return command;
 }
 
-// The store and the account a subcommand works on.
-struct Target {
+// The account operations, acting as this CLI user.
+struct Admin {
   std::unique_ptr<Store> store;
-  Account account;
+  AccountAdmin accounts;
 };
 
-Result<Target> LoadTarget(const RelayConfig& config, const std::string& name) {
+Result<std::unique_ptr<Admin>> OpenAdmin(const RelayConfig& config) {
   TETHER_TRY(store, OpenStore(config));
-  TETHER_TRY(found, (*store)->FindAccount(name));
-  if (!found->has_value()) {
-    return MakeError("no account '" + name +
-                     "' (tether-relay user list shows them)");
-  }
-  return Target{std::move(*store), std::move(**found)};
+  Store& opened = **store;
+  return std::unique_ptr<Admin>(
+      new Admin{std::move(*store),
+                AccountAdmin(opened, config.password_policy, CliActor())});
 }
 
-// The change was made; only its audit row failed. Say both.
-int AuditFailed(const Error& error) {
-  return Fail("the change was made, but its audit row could not be written: " +
-              error.message);
-}
-
-int Record(Store& store,
-           std::string_view action,
-           std::string_view subject,
-           std::string_view detail) {
-  auto appended = store.AppendAudit(CliActor(), action, subject, detail);
-  if (!appended)
-    return AuditFailed(appended.error());
-  return kExitOk;
-}
-
-Result<std::string> NewPassword(const RelayConfig& config,
-                                const std::string& user_name,
-                                bool generate) {
-  if (generate)
-    return GeneratePassword(config.password_policy, user_name);
-  return ReadNewPassword(user_name);
-}
-
-struct NewPasswordAndHash {
-  std::string password;  // printed once when it was generated
-  std::string hash;
-};
-
-// A new password (generated or typed) that the policy allows for
-// `user_name` after `previous`, and its hash; the message says which step
-// refused it.
-Result<NewPasswordAndHash> NewPasswordHash(
-    const RelayConfig& config,
-    const std::string& user_name,
-    const std::vector<std::string>& previous,
-    bool generate) {
-  TETHER_TRY(password, NewPassword(config, user_name, generate));
-  if (auto allowed = crypto::CheckPassword(config.password_policy, *password,
-                                           user_name, previous);
-      !allowed) {
-    return MakeError("password refused: " + allowed.error().message);
-  }
-  auto hash =
-      crypto::HashPassword(*password, crypto::RandomGenerator::Default());
-  if (!hash)
-    return MakeError("cannot hash the password: " + hash.error().message);
-  return NewPasswordAndHash{std::move(*password), std::move(*hash)};
+// "no account 'x'" with the hint where to look.
+int FailWith(const Error& error) {
+  if (error.message.rfind("no account '", 0) == 0)
+    return Fail(error.message + " (tether-relay user list shows them)");
+  return Fail(error.message);
 }
 
 std::string Status(const Account& account, Clock::WallTime now) {
@@ -233,35 +188,27 @@ int UserCommands::Add(const RelayConfig& config) {
   auto role = ParseAccountRole(role_);
   if (!role)
     return Fail(role.error().message);
-  auto store = OpenStore(config);
-  if (!store)
-    return Fail(store.error().message);
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
   // Before asking for a password that would be thrown away.
-  auto existing = (*store)->FindAccount(name_);
+  auto existing = (*admin)->store->FindAccount(name_);
   if (!existing)
     return Fail(existing.error().message);
   if (existing->has_value()) {
     return Fail("account '" + (**existing).user_name + "' already exists");
   }
-
-  auto password = NewPasswordHash(config, name_, {}, generate_);
-  if (!password)
-    return Fail(password.error().message);
-
-  Account account;
-  account.user_name = name_;
-  account.display_name = display_name_;
-  account.role = *role;
-  account.password_hash = password->hash;
-  account.must_change_password = true;
-  auto created = (*store)->CreateAccount(account);
-  if (!created)
-    return Fail(created.error().message);
-  if (int audited = Record(**store, "account.create", name_,
-                           "role " + std::string(ToString(*role)));
-      audited != kExitOk) {
-    return audited;
+  std::optional<std::string> typed;
+  if (!generate_) {
+    auto read = ReadNewPassword(name_);
+    if (!read)
+      return Fail(read.error().message);
+    typed = std::move(*read);
   }
+  auto created =
+      (*admin)->accounts.Create(name_, display_name_, *role, std::move(typed));
+  if (!created)
+    return FailWith(created.error());
 
   std::printf(
       "Created %s account '%s'. The password must be changed at its first "
@@ -269,7 +216,7 @@ int UserCommands::Add(const RelayConfig& config) {
       std::string(ToString(*role)).c_str(), name_.c_str());
   if (generate_) {
     std::printf("One-time password for %s: %s\n", name_.c_str(),
-                password->password.c_str());
+                created->password.c_str());
   }
   if (config.accounts.require_totp) {
     std::printf(
@@ -332,110 +279,69 @@ int UserCommands::List(const RelayConfig& config) {
 }
 
 int UserCommands::SetDisabled(const RelayConfig& config, bool disabled) {
-  auto target = LoadTarget(config, name_);
-  if (!target)
-    return Fail(target.error().message);
-  // Only the one column, over what is stored now: a login in flight cannot
-  // write the account back as it was (Store::ChangeAccount). The store
-  // refuses to disable the last enabled admin.
-  bool already = false;
-  auto changed =
-      target->store->ChangeAccount(target->account.id, [&](Account& account) {
-        already = account.disabled == disabled;
-        account.disabled = disabled;
-        return !already;
-      });
-  if (!changed)
-    return Fail(changed.error().message);
-  if (already) {
-    std::printf("'%s' is already %s.\n", changed->user_name.c_str(),
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
+  auto done = (*admin)->accounts.SetDisabled(name_, disabled);
+  if (!done)
+    return FailWith(done.error());
+  const char* user = done->account.user_name.c_str();
+  if (!done->changed) {
+    std::printf("'%s' is already %s.\n", user,
                 disabled ? "disabled" : "enabled");
-    return kExitOk;
+  } else {
+    std::printf("'%s' is now %s.\n", user,
+                disabled ? "disabled; its next login is refused" : "enabled");
   }
-  if (int audited = Record(*target->store,
-                           disabled ? "account.disable" : "account.enable",
-                           changed->user_name, "");
-      audited != kExitOk) {
-    return audited;
-  }
-  std::printf("'%s' is now %s.\n", changed->user_name.c_str(),
-              disabled ? "disabled; its next login is refused" : "enabled");
   return kExitOk;
 }
 
 int UserCommands::Unlock(const RelayConfig& config) {
-  auto target = LoadTarget(config, name_);
-  if (!target)
-    return Fail(target.error().message);
-  std::string detail;
-  auto changed =
-      target->store->ChangeAccount(target->account.id, [&](Account& account) {
-        detail = std::string(account.locked ? "was locked" : "was not locked") +
-                 ", " + std::to_string(account.failed_logins) +
-                 " failed logins in a row";
-        account.locked = false;
-        account.locked_until.reset();
-        account.failed_logins = 0;
-        return true;
-      });
-  if (!changed)
-    return Fail(changed.error().message);
-  if (int audited =
-          Record(*target->store, "account.unlock", changed->user_name, detail);
-      audited != kExitOk) {
-    return audited;
-  }
-  std::printf("'%s' is unlocked (%s).\n", changed->user_name.c_str(),
-              detail.c_str());
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
+  auto before = (*admin)->accounts.Find(name_);
+  if (!before)
+    return FailWith(before.error());
+  auto done = (*admin)->accounts.Unlock(name_);
+  if (!done)
+    return FailWith(done.error());
+  std::printf("'%s' is unlocked (%s, %u failed logins in a row).\n",
+              done->account.user_name.c_str(),
+              before->locked ? "was locked" : "was not locked",
+              before->failed_logins);
   return kExitOk;
 }
 
 int UserCommands::ResetPassword(const RelayConfig& config) {
-  auto target = LoadTarget(config, name_);
-  if (!target)
-    return Fail(target.error().message);
-  const Account& account = target->account;
-  // The current password counts as the newest of the history, as it does
-  // when a user changes it.
-  std::vector<std::string> previous = {account.password_hash};
-  if (config.password_policy.history > 0) {
-    auto history = target->store->PasswordHistory(
-        account.id, config.password_policy.history);
-    if (!history)
-      return Fail(history.error().message);
-    previous.insert(previous.end(), history->begin(), history->end());
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
+  auto account = (*admin)->accounts.Find(name_);
+  if (!account)
+    return FailWith(account.error());
+  std::optional<std::string> typed;
+  if (!generate_) {
+    auto read = ReadNewPassword(account->user_name);
+    if (!read)
+      return Fail(read.error().message);
+    typed = std::move(*read);
   }
-  auto password =
-      NewPasswordHash(config, account.user_name, previous, generate_);
-  if (!password)
-    return Fail(password.error().message);
-
-  // The store keeps the replaced hash in the history, in the same write.
-  auto changed = target->store->ChangeAccount(account.id, [&](Account& stored) {
-    stored.password_hash = password->hash;
-    stored.must_change_password = true;
-    stored.password_changed_at = Clock::System().WallNow();
-    return true;
-  });
-  if (!changed)
-    return Fail(changed.error().message);
-  if (int audited =
-          Record(*target->store, "account.reset_password", changed->user_name,
-                 generate_ ? "generated" : "from standard input");
-      audited != kExitOk) {
-    return audited;
-  }
+  auto done = (*admin)->accounts.ResetPassword(name_, std::move(typed));
+  if (!done)
+    return FailWith(done.error());
+  const Account& changed = done->account;
   std::printf(
       "New password set for '%s'; it must be changed at the next login.\n",
-      changed->user_name.c_str());
+      changed.user_name.c_str());
   if (generate_) {
-    std::printf("One-time password for %s: %s\n", changed->user_name.c_str(),
-                password->password.c_str());
+    std::printf("One-time password for %s: %s\n", changed.user_name.c_str(),
+                done->password.c_str());
   }
-  if (changed->locked || changed->disabled) {
+  if (changed.locked || changed.disabled) {
     std::printf(
-        "Note: '%s' is still %s.\n", changed->user_name.c_str(),
-        changed->disabled ? "disabled (user enable)" : "locked (user unlock)");
+        "Note: '%s' is still %s.\n", changed.user_name.c_str(),
+        changed.disabled ? "disabled (user enable)" : "locked (user unlock)");
   }
   return kExitOk;
 }
@@ -444,98 +350,56 @@ int UserCommands::SetRole(const RelayConfig& config) {
   auto role = ParseAccountRole(role_);
   if (!role)
     return Fail(role.error().message);
-  auto target = LoadTarget(config, name_);
-  if (!target)
-    return Fail(target.error().message);
-  // The store refuses to take the role from the last enabled admin.
-  std::string detail;
-  auto changed =
-      target->store->ChangeAccount(target->account.id, [&](Account& account) {
-        if (account.role == *role)
-          return false;
-        detail = std::string(ToString(account.role)) + " -> " + role_;
-        account.role = *role;
-        return true;
-      });
-  if (!changed)
-    return Fail(changed.error().message);
-  if (detail.empty()) {
-    std::printf("'%s' is already %s.\n", changed->user_name.c_str(),
-                role_.c_str());
-    return kExitOk;
-  }
-  if (int audited =
-          Record(*target->store, "account.role", changed->user_name, detail);
-      audited != kExitOk) {
-    return audited;
-  }
-  std::printf("'%s' is now %s.\n", changed->user_name.c_str(), role_.c_str());
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
+  auto done = (*admin)->accounts.SetRole(name_, *role);
+  if (!done)
+    return FailWith(done.error());
+  std::printf(done->changed ? "'%s' is now %s.\n" : "'%s' is already %s.\n",
+              done->account.user_name.c_str(), role_.c_str());
   return kExitOk;
 }
 
 int UserCommands::TotpEnroll(const RelayConfig& config) {
-  auto target = LoadTarget(config, name_);
-  if (!target)
-    return Fail(target.error().message);
+  auto admin = OpenAdmin(config);
+  if (!admin)
+    return Fail(admin.error().message);
   if (remove_) {
-    bool had = false;
-    auto changed =
-        target->store->ChangeAccount(target->account.id, [&](Account& account) {
-          had = account.totp_secret.has_value();
-          account.totp_secret.reset();
-          account.totp_last_step.reset();
-          return had;
-        });
-    if (!changed)
-      return Fail(changed.error().message);
-    if (!had) {
-      std::printf("'%s' has no TOTP.\n", changed->user_name.c_str());
+    auto done = (*admin)->accounts.RemoveTotp(name_);
+    if (!done)
+      return FailWith(done.error());
+    const char* user = done->account.user_name.c_str();
+    if (!done->changed) {
+      std::printf("'%s' has no TOTP.\n", user);
       return kExitOk;
     }
-    if (int audited = Record(*target->store, "account.totp_remove",
-                             changed->user_name, "");
-        audited != kExitOk) {
-      return audited;
-    }
-    std::printf("TOTP is off for '%s'.\n", changed->user_name.c_str());
+    std::printf("TOTP is off for '%s'.\n", user);
     if (config.accounts.require_totp) {
       std::printf(
           "This relay requires TOTP: '%s' cannot log in until enrolled "
           "again.\n",
-          changed->user_name.c_str());
+          user);
     }
     return kExitOk;
   }
 
-  const Bytes secret =
-      crypto::GenerateTotpSecret(crypto::RandomGenerator::Default());
-  bool replaced = false;
-  auto changed =
-      target->store->ChangeAccount(target->account.id, [&](Account& account) {
-        replaced = account.totp_secret.has_value();
-        account.totp_secret = secret;
-        account.totp_last_step.reset();
-        return true;
-      });
-  if (!changed)
-    return Fail(changed.error().message);
-  const std::string& user_name = changed->user_name;
-  if (int audited = Record(*target->store, "account.totp_enroll", user_name,
-                           replaced ? "replaced the earlier secret" : "");
-      audited != kExitOk) {
-    return audited;
-  }
+  auto done = (*admin)->accounts.EnrollTotp(name_);
+  if (!done)
+    return FailWith(done.error());
+  const std::string& user_name = done->account.user_name;
   std::printf(
       "TOTP enrolled for '%s'%s. Hand this to the user privately, once: "
       "show the URI as a QR code (e.g. qrencode -t ANSIUTF8 '<uri>') or type "
       "the secret into the authenticator app. Logins now need its 6-digit "
       "code.\n",
       user_name.c_str(),
-      replaced ? " (the earlier secret no longer works)" : "");
-  std::printf("otpauth URI: %s\n",
-              crypto::OtpauthUri(config.accounts.totp_issuer, user_name, secret)
-                  .c_str());
-  std::printf("secret: %s\n", crypto::Base32Encode(secret).c_str());
+      done->replaced ? " (the earlier secret no longer works)" : "");
+  std::printf(
+      "otpauth URI: %s\n",
+      crypto::OtpauthUri(config.accounts.totp_issuer, user_name, done->secret)
+          .c_str());
+  std::printf("secret: %s\n", crypto::Base32Encode(done->secret).c_str());
   return kExitOk;
 }
 

@@ -328,6 +328,7 @@ void Broker::Pair(Client& supporter, Client& customer, const std::string& tag) {
     c->stage = Stage::kPaired;
     c->code_tag = tag;
     c->paired_at = now;
+    c->paired_wall = clock_.WallNow();
     c->link->set_max_frame_size(config_.limits.relayed_frame_max +
                                 kEnvelopeOverhead);
     RenewDeadline(*c);
@@ -435,6 +436,60 @@ void Broker::EndClient(Client& client,
       EndClient(*peer, peer_reason, peer_message);
     }
   }
+}
+
+std::vector<LiveSession> Broker::LiveSessions() const {
+  std::vector<LiveSession> sessions;
+  const auto now = clock_.SteadyNow();
+  for (const auto& [link, client] : clients_) {
+    if (client->stage != Stage::kPaired ||
+        client->role != proto::ROLE_SUPPORTER) {
+      continue;
+    }
+    auto peer = clients_by_id_.find(client->peer_id);
+    if (peer == clients_by_id_.end())
+      continue;
+    const Client& customer = *peer->second;
+    LiveSession s;
+    s.id = client->id;
+    s.technician = client->account;
+    s.technician_name = client->display_name;
+    s.technician_address = client->link->peer_address();
+    s.customer_host = customer.host_name;
+    s.customer_user = customer.user_name;
+    s.customer_address = customer.link->peer_address();
+    s.started_at = client->paired_wall;
+    s.duration = std::chrono::duration_cast<std::chrono::seconds>(
+        now - client->paired_at);
+    s.bytes = client->link->bytes_received() + customer.link->bytes_received();
+    sessions.push_back(std::move(s));
+  }
+  std::sort(
+      sessions.begin(), sessions.end(),
+      [](const LiveSession& a, const LiveSession& b) { return a.id < b.id; });
+  return sessions;
+}
+
+bool Broker::EndSession(uint64_t id,
+                        const std::string& actor,
+                        const std::string& detail) {
+  Client* supporter = FindById(id);
+  if (supporter == nullptr || supporter->stage != Stage::kPaired ||
+      supporter->role != proto::ROLE_SUPPORTER) {
+    return false;
+  }
+  store_.Audit(actor, "session.end", supporter->code_tag, detail);
+  log::Info("session {} of {} ended by {}", supporter->code_tag,
+            supporter->account, actor);
+  const std::string text =
+      "Your IT department ended this session from the relay's console.";
+  EndClient(*supporter, proto::END_REASON_ENDED_BY_IT, text,
+            proto::END_REASON_ENDED_BY_IT, text);
+  return true;
+}
+
+bool Broker::slow_lane() const {
+  return metrics_.join_slow_lane != 0;
 }
 
 void Broker::SendError(Client& client,

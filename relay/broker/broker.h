@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/clock.h"
@@ -39,6 +40,20 @@ class RelayMessage;
 }  // namespace tether::proto
 
 namespace tether::relay {
+
+// A paired session as the web console lists it.
+struct LiveSession {
+  uint64_t id = 0;         // stable while it lasts; EndSession takes it
+  std::string technician;  // account
+  std::string technician_name;
+  std::string technician_address;
+  std::string customer_host;
+  std::string customer_user;
+  std::string customer_address;
+  Clock::WallTime started_at;
+  std::chrono::seconds duration{0};
+  uint64_t bytes = 0;  // both apps' traffic through the relay
+};
 
 class Broker {
  public:
@@ -67,6 +82,17 @@ class Broker {
   void Tick();
   // Tells every client the relay is shutting down and closes them.
   void Shutdown();
+
+  // The paired sessions, oldest first.
+  std::vector<LiveSession> LiveSessions() const;
+  // Ends the session LiveSessions() listed as `id`: both apps are told, in
+  // plain words, that IT ended it; `actor` and `detail` go into the audit
+  // row. False when no such session is running (any more).
+  bool EndSession(uint64_t id,
+                  const std::string& actor,
+                  const std::string& detail);
+  // Whether the global slow lane for joins is on (too many wrong codes).
+  bool slow_lane() const;
 
   size_t clients() const { return clients_.size(); }
   size_t waiting_sessions() const { return codes_.size(); }

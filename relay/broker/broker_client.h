@@ -59,6 +59,7 @@ struct Broker::Client {
   std::string code_tag;
   uint64_t peer_id = 0;
   Clock::SteadyTime paired_at{};
+  Clock::WallTime paired_wall{};
   std::optional<Clock::SteadyTime> stuck_since;  // own queue over the limit
   bool paused_for_peer = false;
   bool paused_for_self = false;  // its own replies are not being read

@@ -144,7 +144,7 @@ bool operator==(const RelayConfig& a, const RelayConfig& b) {
          a.join_guard == b.join_guard && a.accounts == b.accounts &&
          policy(a.password_policy) == policy(b.password_policy) &&
          a.password_blocklist_file == b.password_blocklist_file &&
-         a.metrics == b.metrics && a.log_level == b.log_level;
+         a.metrics == b.metrics && a.web == b.web && a.log_level == b.log_level;
 }
 
 Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
@@ -169,7 +169,8 @@ Result<RelayConfig> LoadRelayConfig(const std::filesystem::path& path) {
   for (std::filesystem::path* p :
        {&config->tls.certificate, &config->tls.private_key,
         &config->store.database, &config->server.support_terms_file,
-        &config->password_blocklist_file}) {
+        &config->password_blocklist_file, &config->web.site,
+        &config->web.downloads, &config->web.logo}) {
     if (!p->empty() && p->is_relative())
       *p = (folder / *p).lexically_normal();
   }

@@ -117,6 +117,33 @@ struct MetricsConfig {
   bool operator==(const MetricsConfig&) const = default;
 };
 
+// The web console and the customer page, on the relay's own port (a
+// browser's TLS handshake offers ALPN http/1.1). docs/relay.md.
+struct WebConfig {
+  bool enabled = true;
+  // The pages: index.html, console.html, static/. Empty: the folder the
+  // package installs, share/tether-relay/web next to the binary's bin/.
+  std::filesystem::path site;
+  // What the customer page offers to download (the customer app, its
+  // signature, tether-customer.toml); IT puts the files here.
+  std::filesystem::path downloads = "/var/lib/tether/downloads";
+  // A PNG or SVG shown on the customer page; empty: none.
+  std::filesystem::path logo;
+  // The host name the downloaded tether-customer.toml names. Empty: the
+  // name the browser used to reach the relay.
+  std::string public_host;
+  std::chrono::seconds idle_timeout{15 * 60};
+  std::chrono::seconds session_lifetime{8 * 3600};
+  // An admin signs in to the web console with a TOTP code.
+  bool admin_requires_totp = true;
+  uint32_t connections_per_source = 16;
+  uint32_t max_connections = 512;
+  // Requests per second one source may make, on average (bursts of 60).
+  uint32_t requests_per_second = 20;
+
+  bool operator==(const WebConfig&) const = default;
+};
+
 struct RelayConfig {
   ServerConfig server;
   RelayTlsConfig tls;
@@ -130,6 +157,7 @@ struct RelayConfig {
   crypto::PasswordPolicy password_policy;
   std::filesystem::path password_blocklist_file;
   MetricsConfig metrics;
+  WebConfig web;
   log::Level log_level = log::Level::kInfo;
 };
 

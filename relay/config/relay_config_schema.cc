@@ -400,6 +400,37 @@ config::Schema<RelayConfig> MakeSchema() {
                                           TETHER_MEMBER(metrics.enabled)),
            MetricsListenField("listen"),
        }},
+      {"web",
+       {
+           config::BoolField<RelayConfig>("enabled",
+                                          TETHER_MEMBER(web.enabled)),
+           config::PathField<RelayConfig>("site", TETHER_MEMBER(web.site),
+                                          /*allow_empty=*/true),
+           config::PathField<RelayConfig>("downloads",
+                                          TETHER_MEMBER(web.downloads),
+                                          /*allow_empty=*/true),
+           config::PathField<RelayConfig>("logo", TETHER_MEMBER(web.logo),
+                                          /*allow_empty=*/true),
+           config::TextField<RelayConfig>(
+               "public_host", TETHER_MEMBER(web.public_host), 253,
+               /*allow_empty=*/true, /*multiline=*/false),
+           config::DurationField<RelayConfig>(
+               "idle_timeout", TETHER_MEMBER(web.idle_timeout), kMinute, kDay),
+           config::DurationField<RelayConfig>(
+               "session_lifetime", TETHER_MEMBER(web.session_lifetime), kMinute,
+               7 * kDay),
+           config::BoolField<RelayConfig>(
+               "admin_requires_totp", TETHER_MEMBER(web.admin_requires_totp)),
+           config::IntegerField<RelayConfig>(
+               "connections_per_source",
+               TETHER_MEMBER(web.connections_per_source), 1, 10'000),
+           config::IntegerField<RelayConfig>("max_connections",
+                                             TETHER_MEMBER(web.max_connections),
+                                             1, 100'000),
+           config::IntegerField<RelayConfig>(
+               "requests_per_second", TETHER_MEMBER(web.requests_per_second), 1,
+               100'000),
+       }},
       {"log",
        {
            LogLevelField("level"),

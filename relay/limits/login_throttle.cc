@@ -1,7 +1,8 @@
 #include "relay/limits/login_throttle.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "base/ascii.h"
 
 namespace tether::relay {
 
@@ -65,10 +66,7 @@ void ReleaseLoginAttempt(LoginFailures& failures,
 namespace {
 
 std::string NameKey(std::string_view name) {
-  std::string key(name.substr(0, 256));
-  for (char& c : key)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
+  return AsciiLower(name.substr(0, 256));
 }
 
 }  // namespace

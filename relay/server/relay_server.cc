@@ -23,6 +23,8 @@
 #include "relay/server/metrics_listener.h"
 #include "relay/store/sqlite_store.h"
 #include "relay/store/store_writer.h"
+#include "relay/web/web_connection.h"
+#include "relay/web/web_console.h"
 
 namespace tether::relay {
 namespace {
@@ -76,6 +78,7 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
   // TlsConnection::Delegate:
   void OnTlsReady(protocol::TlsConnection& connection) override;
   void OnFrame(protocol::TlsConnection& connection, Bytes payload) override;
+  void OnBytes(protocol::TlsConnection& connection, ByteSpan bytes) override;
   void OnDrained(protocol::TlsConnection& connection) override;
   void OnClosed(protocol::TlsConnection& connection,
                 const std::string& reason) override;
@@ -91,6 +94,8 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
   std::list<Link*>::iterator handshake_position;
   bool handshaking = false;
   bool ready = false;
+  // Set when the handshake agreed on HTTP: a browser, not an app.
+  std::unique_ptr<web::WebConnection> web;
 
  private:
   ServerImpl& server_;
@@ -129,6 +134,12 @@ class ServerImpl final : public RelayServer {
   RelayMetrics& metrics() { return metrics_; }
   void HandshakeDone(Link& link);
   void Forget(Link& link);
+  // A browser's connection: served by the web console, within its caps.
+  // False when it was refused (and is closing).
+  bool StartWeb(Link& link, protocol::TlsConnection& connection);
+  void WebClosed(Link& link);
+  // Browsers get the apps' first-message and idle deadlines per request.
+  web::WebConnection::Options WebOptions() const;
 
  private:
   Result<void> Listen(const ListenAddress& address);
@@ -151,6 +162,7 @@ class ServerImpl final : public RelayServer {
   // destroyed broker.
   std::unique_ptr<WorkerAccountService> accounts_;
   std::unique_ptr<MetricsListener> metrics_listener_;
+  std::unique_ptr<web::WebConsole> web_;  // when web.enabled
 
   std::vector<uv_tcp_t*> listeners_;
   std::vector<std::string> addresses_;
@@ -165,6 +177,8 @@ class ServerImpl final : public RelayServer {
   std::list<Link*> handshaking_;  // oldest first
   SourceCounts handshakes_by_source_;
   SourceCounts links_by_source_;
+  SourceCounts web_by_source_;
+  size_t web_links_ = 0;
 };
 
 Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
@@ -178,10 +192,19 @@ void Link::Send(const proto::RelayMessage& message) {
   }
 }
 
-void Link::OnTlsReady(protocol::TlsConnection&) {
+void Link::OnTlsReady(protocol::TlsConnection& connection) {
   server_.HandshakeDone(*this);
+  if (connection.alpn() == crypto::kAlpnHttp11) {
+    server_.StartWeb(*this, connection);
+    return;
+  }
   ready = true;
   server_.broker().OnConnected(*this);
+}
+
+void Link::OnBytes(protocol::TlsConnection&, ByteSpan bytes) {
+  if (web)
+    web->OnBytes(bytes);
 }
 
 void Link::OnFrame(protocol::TlsConnection&, Bytes payload) {
@@ -189,12 +212,18 @@ void Link::OnFrame(protocol::TlsConnection&, Bytes payload) {
 }
 
 void Link::OnDrained(protocol::TlsConnection&) {
+  if (web) {
+    web->OnDrained();
+    return;
+  }
   server_.broker().OnDrained(*this);
 }
 
 void Link::OnClosed(protocol::TlsConnection& connection,
                     const std::string& reason) {
-  if (ready) {
+  if (web) {
+    server_.WebClosed(*this);
+  } else if (ready) {
     server_.broker().OnDisconnected(*this, reason);
   } else {
     server_.HandshakeDone(*this);
@@ -211,9 +240,13 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   auto key = crypto::ReadPemFile(config_.tls.private_key);
   if (!key)
     return Unexpected(key.error());
+  crypto::TlsServerOptions tls_options{*cert, *key, config_.tls.min_version,
+                                       config_.tls.cipher_suites};
+  // Browsers ask for HTTP; apps for Tether's own id, or (before 0.3) none.
+  if (config_.web.enabled)
+    tls_options.alpn.emplace_back(crypto::kAlpnHttp11);
   auto tls = crypto::TlsConfig::CreateServer(
-      {*cert, *key, config_.tls.min_version, config_.tls.cipher_suites},
-      crypto::RandomGenerator::Default());
+      tls_options, crypto::RandomGenerator::Default());
   if (!tls)
     return Unexpected(tls.error());
   tls_ = *tls;
@@ -233,6 +266,26 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   broker_ = std::make_unique<Broker>(config_, Clock::System(), *accounts_,
                                      *writer_, rows_budget_, metrics_,
                                      crypto::RandomGenerator::Default());
+
+  if (config_.web.enabled) {
+    auto not_after = crypto::CertificateNotAfter(*cert);
+    web::WebConsole::Parts parts;
+    parts.config = &config_;
+    parts.loop = &loop_;
+    parts.store = store_.get();
+    parts.audit = writer_.get();
+    parts.accounts = accounts_.get();
+    parts.broker = broker_.get();
+    parts.metrics = &metrics_;
+    parts.clock = &Clock::System();
+    parts.random = &crypto::RandomGenerator::Default();
+    parts.fingerprint = fingerprint;
+    parts.certificate_not_after = not_after.value_or("");
+    auto console = web::WebConsole::Create(parts);
+    if (!console)
+      return Unexpected(console.error());
+    web_ = std::move(*console);
+  }
 
   uv_timer_init(&loop_, &tick_);
   uv_timer_init(&loop_, &purge_);
@@ -370,6 +423,45 @@ void ServerImpl::HandshakeDone(Link& link) {
   metrics_.handshakes_in_progress = handshaking_.size();
 }
 
+web::WebConnection::Options ServerImpl::WebOptions() const {
+  web::WebConnection::Options options;
+  options.first_request =
+      duration_cast<milliseconds>(config_.timeouts.first_message);
+  options.keep_alive =
+      duration_cast<milliseconds>(config_.timeouts.unauthenticated_idle);
+  return options;
+}
+
+bool ServerImpl::StartWeb(Link& link, protocol::TlsConnection& connection) {
+  const uint32_t from_source = web_by_source_.Add(link.source());
+  ++web_links_;
+  link.web = std::make_unique<web::WebConnection>(
+      connection,
+      [this, address = connection.peer_address()](
+          web::HttpRequest request, web::WebConnection::Respond respond) {
+        web_->Handle(std::move(request), address, std::move(respond));
+      },
+      WebOptions());
+  connection.UseAsByteStream(&link);
+  if (shutting_down_ || web_ == nullptr) {
+    connection.Close("relay is shutting down");
+    return false;
+  }
+  if (from_source > config_.web.connections_per_source ||
+      web_links_ > config_.web.max_connections) {
+    ++metrics_.connections_shed;
+    connection.Close("too many web connections from " + link.source());
+    return false;
+  }
+  link.web->Start();
+  return true;
+}
+
+void ServerImpl::WebClosed(Link& link) {
+  web_by_source_.Remove(link.source());
+  --web_links_;
+}
+
 void ServerImpl::Forget(Link& link) {
   links_by_source_.Remove(link.source());
   links_.erase(&link);
@@ -379,7 +471,12 @@ void ServerImpl::Forget(Link& link) {
 int ServerImpl::Run() {
   uv_timer_start(
       &tick_,
-      [](uv_timer_t* t) { static_cast<ServerImpl*>(t->data)->broker_->Tick(); },
+      [](uv_timer_t* t) {
+        auto* self = static_cast<ServerImpl*>(t->data);
+        self->broker_->Tick();
+        if (self->web_)
+          self->web_->Tick();
+      },
       kTickMs, kTickMs);
   uv_timer_start(
       &purge_,
@@ -407,6 +504,9 @@ int ServerImpl::Run() {
   if (metrics_listener_) {
     log::Info("metrics on http://{}/metrics", metrics_listener_->address());
   }
+  if (web_) {
+    log::Info("web console on https://{}/console", addresses_.front());
+  }
   uv_run(&loop_, UV_RUN_DEFAULT);
 
   // Every connection has closed: write what is queued and fold the WAL in.
@@ -426,8 +526,13 @@ void ServerImpl::Shutdown(const char* why) {
   log::Info("{}: stopping (telling {} clients)", why, links_.size());
   CloseHandles();
   broker_->Shutdown();
-  // Connections still in their TLS handshake are not the broker's.
+  // Connections still in their TLS handshake, and browsers, are not the
+  // broker's.
   std::vector<Link*> pending(handshaking_.begin(), handshaking_.end());
+  for (const auto& [link, owned] : links_) {
+    if (link->web)
+      pending.push_back(link);
+  }
   for (Link* link : pending)
     link->Close("relay is shutting down");
 }

@@ -20,6 +20,12 @@ namespace tether::relay {
 // ISO 8601 in UTC with milliseconds: "2026-11-23T08:12:00.123Z".
 std::string FormatIsoUtc(Clock::WallTime time);
 
+// A time as --since and the web console's filters take it: "2026-11-01"
+// (midnight UTC) or an ISO 8601 date and time "2026-11-01T08:30[:00[.123]]"
+// with an optional "Z" or "+02:00"; a time without offset is UTC, like the
+// times in every export.
+Result<Clock::WallTime> ParseSince(std::string_view text);
+
 // Appends one CSV text field. A field that a spreadsheet would run as a
 // formula (first character = + - @, tab or carriage return) gets a leading
 // single quote, so an exported "=HYPERLINK(...)" user name stays text

@@ -497,7 +497,25 @@ Result<std::size_t> SqliteStore::PurgeEventsBefore(Clock::WallTime cutoff,
   return count;
 }
 
-Result<void> SqliteStore::ExportEvents(std::optional<Clock::WallTime> since,
+namespace {
+
+// ?1 since, ?2 until, ?3 who, ?4 limit, ?5 offset (RecordQuery).
+void BindQuery(SqliteStatement& select, const RecordQuery& query) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  select.Bind(1, query.since ? ToUnixMillis(*query.since) : kMin);
+  select.Bind(2, query.until ? ToUnixMillis(*query.until) : kMax);
+  select.Bind(3, query.who);
+  // SQLite: a negative LIMIT is no limit.
+  select.Bind(4,
+              query.limit ? static_cast<int64_t>(*query.limit) : int64_t{-1});
+  select.Bind(5,
+              static_cast<int64_t>(std::min<std::size_t>(query.offset, kMax)));
+}
+
+}  // namespace
+
+Result<void> SqliteStore::ExportEvents(const RecordQuery& query,
                                        ExportFormat format,
                                        std::ostream& out) {
   std::lock_guard lock(mutex_);
@@ -507,9 +525,10 @@ Result<void> SqliteStore::ExportEvents(std::optional<Clock::WallTime> since,
           db_.get(),
           "SELECT started_at_ms, duration_ms, account, role, source_address,"
           " code_hmac, bytes_in, bytes_out, end_reason FROM connection_events"
-          " WHERE started_at_ms >= ?1 ORDER BY started_at_ms, id"));
-  select->Bind(
-      1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
+          " WHERE started_at_ms >= ?1 AND started_at_ms < ?2"
+          " AND (?3 = '' OR account = ?3 COLLATE NOCASE)"
+          " ORDER BY started_at_ms, id LIMIT ?4 OFFSET ?5"));
+  BindQuery(*select, query);
   RecordWriter writer(
       format, out,
       {"started_at", "duration_ms", "account", "role", "source_address",
@@ -679,7 +698,7 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
   return AuditVerification{true, checked, std::nullopt, ""};
 }
 
-Result<void> SqliteStore::ExportAudit(std::optional<Clock::WallTime> since,
+Result<void> SqliteStore::ExportAudit(const RecordQuery& query,
                                       ExportFormat format,
                                       std::ostream& out) {
   std::lock_guard lock(mutex_);
@@ -688,9 +707,12 @@ Result<void> SqliteStore::ExportAudit(std::optional<Clock::WallTime> since,
       SqliteStatement::Prepare(
           db_.get(),
           "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
-          " FROM audit_log WHERE time_ms >= ?1 ORDER BY id"));
-  select->Bind(
-      1, since ? ToUnixMillis(*since) : std::numeric_limits<int64_t>::min());
+          " FROM audit_log WHERE time_ms >= ?1 AND time_ms < ?2"
+          " AND (?3 = '' OR actor = ?3 COLLATE NOCASE)"
+          " AND (?6 = '' OR substr(action, 1, length(?6)) = ?6)"
+          " ORDER BY id LIMIT ?4 OFFSET ?5"));
+  BindQuery(*select, query);
+  select->Bind(6, query.action_prefix);
   RecordWriter writer(format, out,
                       {"id", "time", "actor", "action", "subject", "detail",
                        "prev_hash", "hash"});

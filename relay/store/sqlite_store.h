@@ -55,7 +55,7 @@ class SqliteStore final : public Store {
   Result<void> AppendRows(std::span<const LogRow> rows) override;
   Result<std::size_t> PurgeEventsBefore(Clock::WallTime cutoff,
                                         std::string_view actor) override;
-  Result<void> ExportEvents(std::optional<Clock::WallTime> since,
+  Result<void> ExportEvents(const RecordQuery& query,
                             ExportFormat format,
                             std::ostream& out) override;
 
@@ -64,7 +64,7 @@ class SqliteStore final : public Store {
                                   std::string_view subject,
                                   std::string_view detail) override;
   Result<AuditVerification> VerifyAudit() override;
-  Result<void> ExportAudit(std::optional<Clock::WallTime> since,
+  Result<void> ExportAudit(const RecordQuery& query,
                            ExportFormat format,
                            std::ostream& out) override;
 

@@ -103,6 +103,21 @@ struct AuditVerification {
   std::string problem;  // empty when ok
 };
 
+// Which rows an export or a page of the web console holds. Rows come
+// oldest first (events by start, audit rows by id).
+struct RecordQuery {
+  std::optional<Clock::WallTime> since;  // at or after; all when unset
+  std::optional<Clock::WallTime> until;  // before; all when unset
+  // Events: only this account's; audit rows: only this actor's (both
+  // compared ASCII case-insensitively). Empty: everyone's.
+  std::string who;
+  // Audit rows only: actions starting with this ("account." matches
+  // "account.create", ...).
+  std::string action_prefix;
+  std::size_t offset = 0;
+  std::optional<std::size_t> limit;
+};
+
 // CSV (RFC 4180, for people and spreadsheets) or JSON Lines (one object a
 // line, byte-faithful, for tools and for re-verifying the audit chain).
 enum class ExportFormat { kCsv, kJsonLines };
@@ -169,8 +184,8 @@ class Store {
   // many events were deleted.
   virtual Result<std::size_t> PurgeEventsBefore(Clock::WallTime cutoff,
                                                 std::string_view actor) = 0;
-  // Events that started at or after `since` (all when unset), oldest first.
-  virtual Result<void> ExportEvents(std::optional<Clock::WallTime> since,
+  // The events `query` selects.
+  virtual Result<void> ExportEvents(const RecordQuery& query,
                                     ExportFormat format,
                                     std::ostream& out) = 0;
 
@@ -183,8 +198,8 @@ class Store {
   // Walks the whole chain in id order and reports the first bad row. An
   // error means the walk itself failed (I/O), not that the chain is bad.
   virtual Result<AuditVerification> VerifyAudit() = 0;
-  // Rows at or after `since` (all when unset), in id order.
-  virtual Result<void> ExportAudit(std::optional<Clock::WallTime> since,
+  // The audit rows `query` selects.
+  virtual Result<void> ExportAudit(const RecordQuery& query,
                                    ExportFormat format,
                                    std::ostream& out) = 0;
 

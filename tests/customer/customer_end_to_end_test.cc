@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "crypto/random.h"
+#include "crypto/totp.h"
 #include "customer-app/core/customer_session.h"
 #include "desktop/capture/screen_capturer.h"
 #include "tests/desktop/x11_test_util.h"
@@ -26,6 +28,7 @@
 #include "tests/support/headless_supporter.h"
 #include "tests/support/mitm_relay.h"
 #include "tests/support/relay_process.h"
+#include "tests/support/shell.h"
 
 namespace tether::customer {
 namespace {
@@ -475,6 +478,60 @@ TEST_F(CustomerEndToEndTest,
   EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);
   EXPECT_TRUE(consent_.prompts.empty());
   EXPECT_EQ(observer_.grants_changes(), 0);
+}
+
+// IT at the relay's web console, in a real browser (Debian's Chromium,
+// driven by tests/web/console_test.mjs through playwright-core): signs in
+// with password and TOTP, creates a technician, ends this live session
+// between the real apps, downloads a CSV. Both apps hear, in plain words,
+// that IT ended it. TETHER_WEB_SCREENSHOTS=DIR keeps a picture of every page
+// (docs/screenshots/web-*.png come from here).
+TEST_F(CustomerEndToEndTest, ITEndsTheSessionFromTheWebConsoleInABrowser) {
+  const Bytes secret =
+      crypto::GenerateTotpSecret(crypto::RandomGenerator::Default());
+  constexpr char kAdminPassword[] = "an admin's long passphrase";
+  // Setup installs these; a machine without them cannot run this test.
+  ASSERT_EQ(test::RunShell("command -v node").exit_code, 0)
+      << "node is missing: run scripts/setup";
+  ASSERT_TRUE(std::filesystem::exists("web/node_modules/playwright-core"))
+      << "playwright-core is missing: run scripts/setup (npm ci in tests/web)";
+  ASSERT_TRUE(relay_->AddAccount("itadmin", "admin", kAdminPassword, secret)
+                  .has_value());
+  PairWithRelay();
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(*supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN));
+  ASSERT_TRUE(supporter_->WaitForFrames(1));
+
+  const char* kept = std::getenv("TETHER_WEB_SCREENSHOTS");
+  const std::filesystem::path shots =
+      kept != nullptr ? std::filesystem::path(kept) : downloads_ / "shots";
+  // Handed over in the environment, so no value needs shell quoting.
+  const std::pair<const char*, std::string> environment[] = {
+      {"RELAY_URL", "https://127.0.0.1:" + std::to_string(relay_->port())},
+      {"RELAY_FINGERPRINT", relay_->fingerprint()},
+      {"ADMIN_USER", "itadmin"},
+      {"ADMIN_PASSWORD", kAdminPassword},
+      {"ADMIN_TOTP_SECRET", crypto::Base32Encode(secret)},
+      {"TECHNICIAN", "tina"},
+      {"SCREENSHOTS", shots.string()},
+  };
+  for (const auto& [name, value] : environment)
+    setenv(name, value.c_str(), 1);
+  const test::ShellResult browser =
+      test::RunShell("timeout 180 node web/console_test.mjs");
+  for (const auto& [name, value] : environment)
+    unsetenv(name);
+  ASSERT_EQ(browser.exit_code, 0) << browser.output;
+
+  auto ended = observer_.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->reason, proto::END_REASON_ENDED_BY_IT);
+  EXPECT_NE(ended->message.find("IT department ended this session"),
+            std::string::npos)
+      << ended->message;
+  auto technician_end = supporter_->WaitEnded();
+  ASSERT_TRUE(technician_end.has_value());
+  EXPECT_EQ(technician_end->reason, proto::END_REASON_ENDED_BY_IT);
 }
 
 }  // namespace

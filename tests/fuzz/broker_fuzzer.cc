@@ -77,7 +77,7 @@ class NullStore final : public relay::Store {
                                         std::string_view) override {
     return std::size_t{0};
   }
-  Result<void> ExportEvents(std::optional<Clock::WallTime>,
+  Result<void> ExportEvents(const relay::RecordQuery&,
                             relay::ExportFormat,
                             std::ostream&) override {
     return {};
@@ -91,7 +91,7 @@ class NullStore final : public relay::Store {
   Result<relay::AuditVerification> VerifyAudit() override {
     return relay::AuditVerification();
   }
-  Result<void> ExportAudit(std::optional<Clock::WallTime>,
+  Result<void> ExportAudit(const relay::RecordQuery&,
                            relay::ExportFormat,
                            std::ostream&) override {
     return {};

@@ -53,6 +53,14 @@ TEST(SessionEndTest, RelayEndsKeepTheirReasonAndReadWell) {
                            proto::ROLE_SUPPORTER, "")
                 .message,
             "The relay is shutting down; the session has ended.");
+  for (proto::Role role : {proto::ROLE_CUSTOMER, proto::ROLE_SUPPORTER}) {
+    const SessionEnd by_it = EndForRelayEnd(
+        RelayEnd(proto::END_REASON_ENDED_BY_IT, "anything"), role, "");
+    EXPECT_EQ(by_it.reason, proto::END_REASON_ENDED_BY_IT);
+    EXPECT_EQ(by_it.message,
+              "Your IT department ended this session from the relay's "
+              "console.");
+  }
 }
 
 TEST(SessionEndTest, RelaySentencesAreUsedWhenTheyExplainMore) {

@@ -17,6 +17,12 @@
 namespace tether::relay {
 namespace {
 
+RecordQuery Since(Clock::WallTime since) {
+  RecordQuery query;
+  query.since = since;
+  return query;
+}
+
 using namespace std::chrono_literals;
 using test::ParseCsv;
 using test::ParseJsonObject;
@@ -178,8 +184,8 @@ TEST_F(AuditLogTest, RowRewrittenWithFreshHashBreaksTheLinkToTheNextRow) {
     return forged;
   }();
   std::ostringstream rows;
-  ASSERT_TRUE(store->ExportAudit(std::nullopt, ExportFormat::kJsonLines, rows)
-                  .has_value());
+  ASSERT_TRUE(
+      store->ExportAudit({}, ExportFormat::kJsonLines, rows).has_value());
   auto row4 = *ParseJsonObject(SplitLines(rows.str())[3]);
   auto prev = FromHex(row4["hash"]);
   ASSERT_TRUE(prev.has_value());
@@ -328,8 +334,8 @@ TEST_F(AuditLogTest, JsonLinesExportIsEnoughToReverifyTheChain) {
   Append(*store, 3);
 
   std::ostringstream out;
-  ASSERT_TRUE(store->ExportAudit(std::nullopt, ExportFormat::kJsonLines, out)
-                  .has_value());
+  ASSERT_TRUE(
+      store->ExportAudit({}, ExportFormat::kJsonLines, out).has_value());
   auto lines = SplitLines(out.str());
   ASSERT_EQ(lines.size(), 4u);
   crypto::Sha256Digest prev = AuditGenesisHash();
@@ -366,8 +372,7 @@ TEST_F(AuditLogTest, CsvExportQuotesAndGuardsFields) {
                                 "bob, \"the\" admin", "line1\r\nline2")
                   .has_value());
   std::ostringstream out;
-  ASSERT_TRUE(
-      store->ExportAudit(std::nullopt, ExportFormat::kCsv, out).has_value());
+  ASSERT_TRUE(store->ExportAudit({}, ExportFormat::kCsv, out).has_value());
   auto records = ParseCsv(out.str());
   ASSERT_TRUE(records.has_value()) << out.str();
   ASSERT_EQ(records->size(), 2u);
@@ -390,13 +395,13 @@ TEST_F(AuditLogTest, ExportSinceStartsAtThatTime) {
   auto store = OpenStore();
   Append(*store, 5);  // at +0s .. +4s
   std::ostringstream out;
-  ASSERT_TRUE(
-      store
-          ->ExportAudit(std::chrono::sys_days(std::chrono::year(2026) /
-                                              std::chrono::November / 23) +
-                            3s,
-                        ExportFormat::kJsonLines, out)
-          .has_value());
+  ASSERT_TRUE(store
+                  ->ExportAudit(
+                      Since(std::chrono::sys_days(std::chrono::year(2026) /
+                                                  std::chrono::November / 23) +
+                            3s),
+                      ExportFormat::kJsonLines, out)
+                  .has_value());
   auto lines = SplitLines(out.str());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ((*ParseJsonObject(lines[0]))["id"], "4");

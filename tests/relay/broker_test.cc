@@ -227,15 +227,14 @@ class BrokerTest : public ::testing::Test {
   std::string ExportEvents() {
     writer_->Flush();
     std::ostringstream out;
-    auto exported = store_->ExportEvents(std::nullopt, ExportFormat::kCsv, out);
+    auto exported = store_->ExportEvents({}, ExportFormat::kCsv, out);
     EXPECT_TRUE(exported.has_value());
     return out.str();
   }
   std::string ExportAudit() {
     writer_->Flush();
     std::ostringstream out;
-    auto exported =
-        store_->ExportAudit(std::nullopt, ExportFormat::kJsonLines, out);
+    auto exported = store_->ExportAudit({}, ExportFormat::kJsonLines, out);
     EXPECT_TRUE(exported.has_value());
     return out.str();
   }

@@ -9,14 +9,22 @@
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "relay/store/sqlite_store.h"
+#include "tests/support/relay_pairing.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 
 namespace tether::relay {
 namespace {
 
+using test::ConnectApp;
+using test::CreateCode;
+using test::DecisionMessage;
+using test::JoinMessage;
+using test::PairThroughCode;
+using test::RelayedMessage;
 using test::RelayProcess;
 using test::RelayTestClient;
+using test::SignedInTechnician;
 
 constexpr char kPassword[] = "correct horse battery staple";
 
@@ -49,71 +57,28 @@ class RelaySessionTest : public ::testing::Test {
     ASSERT_TRUE((*store)->CreateAccount(account).has_value());
   }
 
-  std::unique_ptr<RelayTestClient> Connect() {
-    auto client =
-        RelayTestClient::Connect(relay_->port(), relay_->fingerprint());
-    EXPECT_TRUE(client.has_value()) << client.error().message;
-    return client ? std::move(*client) : nullptr;
-  }
+  std::unique_ptr<RelayTestClient> Connect() { return ConnectApp(*relay_); }
 
   // A signed-in technician.
   std::unique_ptr<RelayTestClient> Technician(
       const std::string& user = "alice") {
-    auto client = Connect();
-    auto ack = client->Hello(proto::ROLE_SUPPORTER);
-    EXPECT_TRUE(ack && ack->has_hello_ack());
-    auto result = client->Login(user, kPassword);
-    EXPECT_TRUE(result.has_value()) << result.error().message;
-    EXPECT_EQ(result->login_result().status(), proto::LoginResult::STATUS_OK)
-        << result->login_result().message();
-    return client;
-  }
-
-  std::string CreateCode(RelayTestClient& technician) {
-    proto::ClientMessage create;
-    create.mutable_create_session();
-    EXPECT_TRUE(technician.Send(create).has_value());
-    auto created = technician.Receive();
-    EXPECT_TRUE(created.has_value() && created->has_session_created());
-    return created ? created->session_created().code() : "";
+    return SignedInTechnician(*relay_, user, kPassword);
   }
 
   static proto::ClientMessage Join(const std::string& code) {
-    proto::ClientMessage join;
-    join.mutable_join()->set_code(code);
-    join.mutable_join()->set_host_name("pc-042");
-    join.mutable_join()->set_user_name("maria");
-    return join;
+    return JoinMessage(code);
   }
-
   static proto::ClientMessage Decision(const std::string& code, bool accept) {
-    proto::ClientMessage decision;
-    decision.mutable_join_decision()->set_code(code);
-    decision.mutable_join_decision()->set_accept(accept);
-    return decision;
+    return DecisionMessage(code, accept);
   }
-
   static proto::ClientMessage Relayed(const std::string& data) {
-    proto::ClientMessage message;
-    message.mutable_relayed()->set_data(data);
-    return message;
+    return RelayedMessage(data);
   }
 
   // Technician and customer paired through a fresh code.
   void Pair(std::unique_ptr<RelayTestClient>* technician,
             std::unique_ptr<RelayTestClient>* customer) {
-    *technician = Technician();
-    const std::string code = CreateCode(**technician);
-    *customer = Connect();
-    ASSERT_TRUE((*customer)->Hello(proto::ROLE_CUSTOMER).has_value());
-    ASSERT_TRUE((*customer)->Send(Join(code)).has_value());
-    auto request = (*technician)->Receive();
-    ASSERT_TRUE(request.has_value() && request->has_join_request());
-    ASSERT_TRUE((*technician)->Send(Decision(code, true)).has_value());
-    auto joined = (*customer)->Receive();
-    ASSERT_TRUE(joined.has_value() && joined->has_joined());
-    auto peer = (*technician)->Receive();
-    ASSERT_TRUE(peer.has_value() && peer->has_peer_joined());
+    PairThroughCode(*relay_, "alice", kPassword, technician, customer);
   }
 
   std::unique_ptr<RelayProcess> relay_;

@@ -16,6 +16,12 @@
 namespace tether::relay {
 namespace {
 
+RecordQuery Since(Clock::WallTime since) {
+  RecordQuery query;
+  query.since = since;
+  return query;
+}
+
 using namespace std::chrono_literals;
 using test::ParseCsv;
 using test::ParseJsonObject;
@@ -406,7 +412,7 @@ TEST_F(StoreTest, EventsExportAsCsvThatParsesBack) {
   ASSERT_TRUE(store->RecordEvent(formulas).has_value());
 
   std::ostringstream out;
-  auto exported = store->ExportEvents(std::nullopt, ExportFormat::kCsv, out);
+  auto exported = store->ExportEvents({}, ExportFormat::kCsv, out);
   ASSERT_TRUE(exported.has_value()) << exported.error().message;
   auto records = ParseCsv(out.str());
   ASSERT_TRUE(records.has_value()) << out.str();
@@ -441,8 +447,8 @@ TEST_F(StoreTest, EventsExportAsJsonLinesThatParseBackExactly) {
       store->RecordEvent(SupporterEvent(clock_.WallNow() + 1s)).has_value());
 
   std::ostringstream out;
-  ASSERT_TRUE(store->ExportEvents(std::nullopt, ExportFormat::kJsonLines, out)
-                  .has_value());
+  ASSERT_TRUE(
+      store->ExportEvents({}, ExportFormat::kJsonLines, out).has_value());
   auto lines = SplitLines(out.str());
   ASSERT_EQ(lines.size(), 2u);
   // Control characters never appear raw; the parser below rejects them.
@@ -472,19 +478,65 @@ TEST_F(StoreTest, ExportSinceLeavesOutEarlierEvents) {
     ASSERT_TRUE(store->RecordEvent(event).has_value());
   }
   std::ostringstream out;
-  ASSERT_TRUE(
-      store->ExportEvents(t0 + 1h, ExportFormat::kJsonLines, out).has_value());
+  ASSERT_TRUE(store->ExportEvents(Since(t0 + 1h), ExportFormat::kJsonLines, out)
+                  .has_value());
   auto lines = SplitLines(out.str());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "event 1");
   EXPECT_EQ((*ParseJsonObject(lines[1]))["end_reason"], "event 2");
 }
 
+TEST_F(StoreTest, AQueryPicksAWindowAnAccountAndAPage) {
+  auto store = OpenStore();
+  Clock::WallTime t0 = clock_.WallNow();
+  for (int i = 0; i < 6; ++i) {
+    ConnectionEvent event = SupporterEvent(t0 + i * 1h);
+    event.account = i % 2 == 0 ? "alice" : "bob";
+    event.end_reason = "event " + std::to_string(i);
+    ASSERT_TRUE(store->RecordEvent(event).has_value());
+  }
+  RecordQuery query;
+  query.since = t0 + 1h;
+  query.until = t0 + 4h;  // before, not at
+  query.who = "ALICE";    // any case
+  std::ostringstream out;
+  ASSERT_TRUE(store->ExportEvents(query, ExportFormat::kJsonLines, out));
+  auto lines = SplitLines(out.str());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "event 2");
+
+  RecordQuery page;
+  page.offset = 2;
+  page.limit = 3;
+  std::ostringstream paged;
+  ASSERT_TRUE(store->ExportEvents(page, ExportFormat::kJsonLines, paged));
+  lines = SplitLines(paged.str());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "event 2");
+  EXPECT_EQ((*ParseJsonObject(lines[2]))["end_reason"], "event 4");
+}
+
+TEST_F(StoreTest, AnAuditQueryMatchesTheActorAndTheStartOfTheAction) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->AppendAudit("web:root", "account.create", "a", ""));
+  ASSERT_TRUE(store->AppendAudit("web:root", "session.end", "b", ""));
+  ASSERT_TRUE(store->AppendAudit("cli:root", "account.disable", "c", ""));
+  ASSERT_TRUE(store->AppendAudit("web:root", "account.role", "d", ""));
+  RecordQuery query;
+  query.who = "web:root";
+  query.action_prefix = "account.";
+  std::ostringstream out;
+  ASSERT_TRUE(store->ExportAudit(query, ExportFormat::kJsonLines, out));
+  auto lines = SplitLines(out.str());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ((*ParseJsonObject(lines[0]))["subject"], "a");
+  EXPECT_EQ((*ParseJsonObject(lines[1]))["subject"], "d");
+}
+
 TEST_F(StoreTest, EmptyCsvExportIsJustTheHeader) {
   auto store = OpenStore();
   std::ostringstream out;
-  ASSERT_TRUE(
-      store->ExportEvents(std::nullopt, ExportFormat::kCsv, out).has_value());
+  ASSERT_TRUE(store->ExportEvents({}, ExportFormat::kCsv, out).has_value());
   EXPECT_EQ(out.str(),
             "started_at,duration_ms,account,role,source_address,code_hmac,"
             "bytes_in,bytes_out,end_reason\r\n");
@@ -547,15 +599,14 @@ TEST_F(StoreTest, PurgeRemovesOnlyOldEventsAndIsAudited) {
 
   std::ostringstream events;
   ASSERT_TRUE(
-      store->ExportEvents(std::nullopt, ExportFormat::kJsonLines, events)
-          .has_value());
+      store->ExportEvents({}, ExportFormat::kJsonLines, events).has_value());
   auto lines = SplitLines(events.str());
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ((*ParseJsonObject(lines[0]))["end_reason"], "day 6");
 
   std::ostringstream audit;
-  ASSERT_TRUE(store->ExportAudit(std::nullopt, ExportFormat::kJsonLines, audit)
-                  .has_value());
+  ASSERT_TRUE(
+      store->ExportAudit({}, ExportFormat::kJsonLines, audit).has_value());
   auto audit_lines = SplitLines(audit.str());
   ASSERT_EQ(audit_lines.size(), 1u);
   auto row = *ParseJsonObject(audit_lines[0]);

@@ -217,6 +217,22 @@ std::string RelayProcess::log() const {
 Result<void> RelayProcess::AddTechnician(const std::string& user_name,
                                          const std::string& display_name,
                                          const std::string& password) const {
+  return AddAccountNamed(user_name, display_name, "technician", password, {});
+}
+
+Result<void> RelayProcess::AddAccount(const std::string& user_name,
+                                      const std::string& role,
+                                      const std::string& password,
+                                      const Bytes& totp_secret) const {
+  return AddAccountNamed(user_name, user_name, role, password, totp_secret);
+}
+
+Result<void> RelayProcess::AddAccountNamed(const std::string& user_name,
+                                           const std::string& display_name,
+                                           const std::string& role,
+                                           const std::string& password,
+                                           const Bytes& totp_secret) const {
+  TETHER_TRY(parsed_role, relay::ParseAccountRole(role));
   TETHER_TRY(store, relay::SqliteStore::Open(database(), Clock::System()));
   auto hash = crypto::HashPassword(password, crypto::RandomGenerator::Default(),
                                    crypto::Argon2Params{1024, 1, 1});
@@ -225,8 +241,10 @@ Result<void> RelayProcess::AddTechnician(const std::string& user_name,
   relay::Account account;
   account.user_name = user_name;
   account.display_name = display_name;
-  account.role = relay::AccountRole::kTechnician;
+  account.role = *parsed_role;
   account.password_hash = *hash;
+  if (!totp_secret.empty())
+    account.totp_secret = totp_secret;
   account.must_change_password = false;
   TETHER_RETURN_IF_ERROR((*store)->CreateAccount(account));
   return {};

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 
 namespace tether::test {
@@ -48,6 +49,11 @@ class RelayProcess {
   Result<void> AddTechnician(const std::string& user_name,
                              const std::string& display_name,
                              const std::string& password) const;
+  // The same for any role, optionally with a TOTP secret (raw bytes).
+  Result<void> AddAccount(const std::string& user_name,
+                          const std::string& role,
+                          const std::string& password,
+                          const Bytes& totp_secret = {}) const;
 
   // Runs `tether-relay -c <config> <args...>`; returns exit code and output.
   struct CommandResult {
@@ -70,6 +76,12 @@ class RelayProcess {
   static std::filesystem::path Binary();
 
  private:
+  Result<void> AddAccountNamed(const std::string& user_name,
+                               const std::string& display_name,
+                               const std::string& role,
+                               const std::string& password,
+                               const Bytes& totp_secret) const;
+
   std::filesystem::path dir_;
   std::string setup_error_;  // reported by Start()
   pid_t pid_ = -1;

@@ -32,7 +32,8 @@ Result<std::unique_ptr<RelayTestClient>> RelayTestClient::Connect(
     uint16_t port,
     const std::string& fingerprint,
     std::chrono::milliseconds timeout,
-    const std::string& source_ip) {
+    const std::string& source_ip,
+    const std::vector<std::string>& alpn) {
   std::unique_ptr<RelayTestClient> client(new RelayTestClient());
   client->fd_ = socket(AF_INET, SOCK_STREAM, 0);
   if (!source_ip.empty()) {
@@ -58,6 +59,7 @@ Result<std::unique_ptr<RelayTestClient>> RelayTestClient::Connect(
   setsockopt(client->fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   crypto::TlsClientOptions options;
   options.pinned_fingerprint = fingerprint;
+  options.alpn = alpn;
   auto config = crypto::TlsConfig::CreateClient(
       options, crypto::RandomGenerator::Default());
   if (!config)
@@ -209,6 +211,33 @@ Result<proto::RelayMessage> RelayTestClient::Receive(
     if (auto pumped = Pump(deadline); !pumped)
       return Unexpected(pumped.error());
   }
+}
+
+Result<void> RelayTestClient::SendBytes(ByteSpan bytes) {
+  if (auto written = engine_->Write(bytes); !written)
+    return Unexpected(written.error());
+  return Flush();
+}
+
+Result<Bytes> RelayTestClient::ReceiveBytes(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    uint8_t plain[16384];
+    auto read = engine_->Read(plain);
+    (void)Flush(Clock::now());
+    if (!read)
+      return Unexpected(read.error());
+    if (*read > 0)
+      return Bytes(plain, plain + *read);
+    if (engine_->peer_closed())
+      return MakeError("relay ended the TLS session");
+    if (auto pumped = Pump(deadline); !pumped)
+      return Unexpected(pumped.error());
+  }
+}
+
+std::string RelayTestClient::alpn() const {
+  return engine_->alpn();
 }
 
 bool RelayTestClient::WaitClosed(std::chrono::milliseconds timeout) {

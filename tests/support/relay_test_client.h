@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "protocol/framing.h"
@@ -27,7 +28,10 @@ class RelayTestClient {
       uint16_t port,
       const std::string& fingerprint,
       std::chrono::milliseconds timeout = std::chrono::seconds(5),
-      const std::string& source_ip = "");
+      const std::string& source_ip = "",
+      // The ALPN ids offered: Tether's by default, as the apps; "http/1.1"
+      // plays a browser, none an app before 0.3.
+      const std::vector<std::string>& alpn = {"tether/1"});
   ~RelayTestClient();
   RelayTestClient(const RelayTestClient&) = delete;
   RelayTestClient& operator=(const RelayTestClient&) = delete;
@@ -43,6 +47,14 @@ class RelayTestClient {
   // Sends only the first `prefix` bytes of the message's frame (header
   // included), as a slow or hostile sender would; the rest never follows.
   Result<void> SendPrefix(const proto::ClientMessage& message, size_t prefix);
+  // Plaintext as it is, unframed (a browser's HTTP), and what arrives.
+  Result<void> SendBytes(ByteSpan bytes);
+  // Some plaintext (at least one byte); an error on timeout or close.
+  Result<Bytes> ReceiveBytes(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // The ALPN id the handshake agreed on; empty if none.
+  std::string alpn() const;
+
   // The next message other than a Heartbeat; an error on timeout or close.
   Result<proto::RelayMessage> Receive(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));

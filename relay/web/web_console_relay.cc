@@ -1,0 +1,213 @@
+// WebConsole: the relay itself (overview, configuration), its live
+// sessions, and what the customer page offers.
+
+#include <fstream>
+#include <sstream>
+
+#include "base/ascii.h"
+#include "crypto/tls_config.h"
+#include "protocol/host_port.h"
+#include "protocol/version.h"
+#include "relay/config/customer_config_file.h"
+#include "relay/web/web_console_call.h"
+
+namespace tether::relay::web {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+constexpr size_t kMaxLogoBytes = 256 << 10;
+
+HttpResponse Attachment(std::string body,
+                        std::string_view content_type,
+                        std::string_view file_name) {
+  HttpResponse answer;
+  answer.content_type = std::string(content_type);
+  answer.body = std::move(body);
+  answer.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"" + std::string(file_name) + "\"");
+  return answer;
+}
+
+}  // namespace
+
+void WebConsole::Overview(Call& call) {
+  const auto now = clock_.WallNow();
+  Json site_files = Json::array();
+  for (const auto& [path, file] : site_.files())
+    site_files.push_back(Json{{"path", path}, {"sha256", file.sha256}});
+  Json overview{
+      {"version", std::string(protocol::TetherVersion())},
+      {"mbedtls_version", std::string(crypto::MbedtlsVersion())},
+      {"started_at", ApiTime(started_at_)},
+      {"uptime", duration_cast<seconds>(now - started_at_).count()},
+      {"certificate", Json{{"fingerprint", fingerprint_},
+                           {"not_after", certificate_not_after_}}},
+      {"connections", metrics_.connections_open},
+      {"codes_waiting", broker_.waiting_sessions()},
+      {"sessions_active", metrics_.sessions_active},
+      {"slow_lane", broker_.slow_lane()},
+      {"web_sessions", sessions_.size()},
+      {"site_files", std::move(site_files)},
+  };
+  // Walking the audit chain reads every row: off the loop.
+  OffLoop(call, [this, overview = std::move(overview)]() mutable {
+    auto verified = store_.VerifyAudit();
+    if (!verified) {
+      overview["audit"] = Json{{"ok", false},
+                               {"rows", 0},
+                               {"first_bad_id", nullptr},
+                               {"problem", verified.error().message}};
+    } else {
+      overview["audit"] =
+          Json{{"ok", verified->ok},
+               {"rows", verified->rows_checked},
+               {"first_bad_id", verified->first_bad_id
+                                    ? Json(*verified->first_bad_id)
+                                    : Json(nullptr)},
+               {"problem", verified->problem}};
+    }
+    return JsonOk(Dump(overview));
+  });
+}
+
+void WebConsole::ListSessions(Call& call) {
+  Json list = Json::array();
+  for (const LiveSession& s : broker_.LiveSessions()) {
+    if (call.session->role == AccountRole::kTechnician &&
+        !EqualsIgnoreAsciiCase(s.technician, call.session->user)) {
+      continue;
+    }
+    list.push_back(Json{{"id", s.id},
+                        {"technician", s.technician},
+                        {"technician_name", s.technician_name},
+                        {"technician_address", s.technician_address},
+                        {"customer_host", s.customer_host},
+                        {"customer_user", s.customer_user},
+                        {"customer_address", s.customer_address},
+                        {"started_at", ApiTime(s.started_at)},
+                        {"duration", s.duration.count()},
+                        {"bytes", s.bytes}});
+  }
+  call.respond(JsonOk(Dump(Json{{"sessions", std::move(list)}})));
+}
+
+void WebConsole::EndSession(Call& call) {
+  uint64_t id = 0;
+  const std::string& text = call.segments[2];
+  const bool numeric = !text.empty() && text.size() <= 19 &&
+                       std::all_of(text.begin(), text.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric)
+    id = std::stoull(text);
+  const auto sessions = broker_.LiveSessions();
+  auto it = std::find_if(sessions.begin(), sessions.end(),
+                         [&](const LiveSession& s) { return s.id == id; });
+  // A technician may end only its own: another's is "not found", as if it
+  // did not exist.
+  if (!numeric || it == sessions.end() ||
+      (call.session->role == AccountRole::kTechnician &&
+       !EqualsIgnoreAsciiCase(it->technician, call.session->user))) {
+    call.respond(JsonError(404, "not_found", "That session is not running."));
+    return;
+  }
+  if (call.session->role == AccountRole::kAuditor) {
+    call.respond(JsonError(403, "forbidden", "Your role does not allow this."));
+    return;
+  }
+  broker_.EndSession(id, call.actor(),
+                     "technician " + it->technician + ", customer " +
+                         it->customer_host + ", " + call.from());
+  call.respond(NoContent());
+}
+
+void WebConsole::ShowConfig(Call& call) {
+  call.respond(JsonOk(Dump(Json{{"text", DescribeRelayConfig(config_)}})));
+}
+
+void WebConsole::CustomerConfig(Call& call) {
+  // The address the browser reached is the relay's port: apps use it too.
+  std::string host = config_.web.public_host;
+  uint16_t port = 443;
+  if (const std::string* header = call.request.Header("host")) {
+    if (auto parsed = protocol::ParseHostPort(*header, 443)) {
+      port = parsed->port;
+      if (host.empty())
+        host = parsed->host;
+    }
+  }
+  if (host.empty()) {
+    call.respond(JsonError(400, "bad_request",
+                           "The request names no host; set web.public_host."));
+    return;
+  }
+  audit_.Audit(call.actor(), "customer-config.download", host, call.from());
+  call.respond(Attachment(CustomerConfigFile(config_, host, port, fingerprint_),
+                          "application/toml", "tether-customer.toml"));
+}
+
+void WebConsole::PublicInfo(Call& call) {
+  Json info{{"organisation", config_.server.organisation},
+            {"fingerprint", fingerprint_},
+            {"logo", !config_.web.logo.empty()}};
+  OffLoop(call, [this, info = std::move(info)]() mutable {
+    Json downloads = Json::array();
+    if (auto files = downloads_.List()) {
+      for (const DownloadFile& file : *files) {
+        downloads.push_back(Json{{"name", file.name},
+                                 {"size", file.size},
+                                 {"sha256", file.sha256},
+                                 {"signature", file.signature}});
+      }
+    }
+    info["downloads"] = std::move(downloads);
+    return JsonOk(Dump(info));
+  });
+}
+
+void WebConsole::Download(Call& call) {
+  const std::string name = call.segments[1];
+  if (!IsPlainFileName(name)) {
+    call.respond(JsonError(404, "not_found", "There is no such download."));
+    return;
+  }
+  OffLoop(call, [this, name]() -> HttpResponse {
+    auto found = downloads_.Find(name);
+    if (!found)
+      return JsonError(404, "not_found", "There is no such download.");
+    HttpResponse answer;
+    answer.content_type = std::string(ContentTypeOf(name));
+    answer.file = found->first;
+    answer.file_size = found->second;
+    answer.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"" + name + "\"");
+    return answer;
+  });
+}
+
+void WebConsole::Logo(Call& call) {
+  const std::filesystem::path logo = config_.web.logo;
+  const std::string_view type = ContentTypeOf(logo);
+  if (logo.empty() || (type != "image/png" && type != "image/svg+xml")) {
+    call.respond(JsonError(404, "not_found", "This relay has no logo."));
+    return;
+  }
+  OffLoop(call, [logo, type]() -> HttpResponse {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(logo, ec);
+    if (ec || size > kMaxLogoBytes)
+      return JsonError(404, "not_found", "This relay has no logo.");
+    std::ifstream in(logo, std::ios::binary);
+    std::ostringstream data;
+    data << in.rdbuf();
+    HttpResponse answer;
+    answer.content_type = std::string(type);
+    answer.body = data.str();
+    answer.cacheable = true;
+    return answer;
+  });
+}
+
+}  // namespace tether::relay::web
