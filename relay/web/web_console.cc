@@ -249,11 +249,10 @@ void WebConsole::Handle(HttpRequest request,
   call.source = SourceOf(peer_address);
   call.respond = std::move(respond);
   if (!rate_.Allow(call.source)) {
-    HttpResponse slow = JsonError(429, "throttled",
-                                  "Too many requests from your address. Wait "
-                                  "a moment and try again.");
-    slow.headers.emplace_back("Retry-After", "1");
-    call.respond(std::move(slow));
+    // Answered at the next tick, a second or so later: until then the
+    // connection reads nothing, so a flooding client costs a queue entry
+    // instead of an answer per request.
+    throttled_.push_back(std::move(call.respond));
     return;
   }
   const std::string_view path = request.path();
@@ -657,6 +656,16 @@ void WebConsole::ConfirmOwnTotp(Call& call) {
 }
 
 void WebConsole::Tick() {
+  // At most one per browser connection (each waits for its answer).
+  std::deque<WebConnection::Respond> due;
+  due.swap(throttled_);
+  for (auto& respond : due) {
+    HttpResponse slow = JsonError(429, "throttled",
+                                  "Too many requests from your address. Wait "
+                                  "a moment and try again.");
+    slow.headers.emplace_back("Retry-After", "1");
+    respond(std::move(slow));
+  }
   if (++ticks_ < kRevalidateEveryTicks || revalidating_ ||
       sessions_.size() == 0)
     return;

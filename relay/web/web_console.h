@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -70,7 +71,8 @@ class WebConsole {
               WebConnection::Respond respond);
   using Respond = WebConnection::Respond;
 
-  // About once a second: ends web sessions whose account changed under
+  // About once a second: answers the requests held back for going over
+  // their source's rate, and ends web sessions whose account changed under
   // them (disabled, new password, other role: also by the CLI).
   void Tick();
 
@@ -147,6 +149,8 @@ class WebConsole {
   WebSessions sessions_;
   RequestRate rate_;
   SourceCounts sign_ins_by_source_;  // password checks in flight
+  // Requests over their source's rate, answered (429) at the next Tick.
+  std::deque<WebConnection::Respond> throttled_;
   // Proofs that password (and code) were right for an account that must
   // choose a new password first; by hash of the token, a few minutes each.
   std::unordered_map<std::string, ChangeTicket> change_tickets_;
