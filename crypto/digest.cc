@@ -1,6 +1,8 @@
 #include "crypto/digest.h"
 
+#include <mbedtls/base64.h>
 #include <mbedtls/md.h>
+#include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 
 #include <cstdlib>
@@ -53,6 +55,24 @@ Sha256Digest HmacSha256(ByteSpan key, ByteSpan data) {
                         key.data(), key.size(), data.data(), data.size(),
                         digest.data()));
   return digest;
+}
+
+std::array<uint8_t, 20> Sha1(ByteSpan data) {
+  std::array<uint8_t, 20> digest{};
+  Check(mbedtls_sha1(data.data(), data.size(), digest.data()));
+  return digest;
+}
+
+std::string Base64Encode(ByteSpan data) {
+  size_t needed = 0;
+  // The first call only measures (and "fails" with BUFFER_TOO_SMALL).
+  (void)mbedtls_base64_encode(nullptr, 0, &needed, data.data(), data.size());
+  std::string out(needed, '\0');
+  size_t written = 0;
+  Check(mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()),
+                              out.size(), &written, data.data(), data.size()));
+  out.resize(written);
+  return out;
 }
 
 }  // namespace tether::crypto

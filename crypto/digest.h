@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "base/bytes.h"
 
@@ -14,6 +15,14 @@ Sha256Digest Sha256(ByteSpan data);
 // HMAC-SHA256. Used, for example, to log a session code as an HMAC under a
 // per-relay secret instead of the code itself.
 Sha256Digest HmacSha256(ByteSpan key, ByteSpan data);
+
+// SHA-1, only where a protocol names it without a security role (the
+// WebSocket handshake's Sec-WebSocket-Accept, RFC 6455). Never for
+// anything an attacker could choose to collide.
+std::array<uint8_t, 20> Sha1(ByteSpan data);
+
+// RFC 4648 base64 with padding.
+std::string Base64Encode(ByteSpan data);
 
 // Incremental SHA-256 for data that arrives in pieces (files, hash chains).
 class Sha256Hasher {

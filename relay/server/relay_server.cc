@@ -25,6 +25,7 @@
 #include "relay/store/store_writer.h"
 #include "relay/web/web_connection.h"
 #include "relay/web/web_console.h"
+#include "relay/web/websocket.h"
 
 namespace tether::relay {
 namespace {
@@ -57,13 +58,16 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
 
   // ClientLink:
   void Send(const proto::RelayMessage& message) override;
-  void Close(std::string reason) override { connection_->Close(reason); }
+  void Close(std::string reason) override;
   void PauseReading() override { connection_->PauseReading(); }
   void ResumeReading() override { connection_->ResumeReading(); }
   size_t pending_output() const override {
     return connection_->pending_output();
   }
   void set_max_frame_size(size_t limit) override {
+    max_frame_size_ = limit;
+    if (websocket)
+      websocket->set_max_message(limit);
     connection_->set_max_frame_size(limit);
   }
   void SetDeadline(milliseconds timeout, std::string reason) override {
@@ -96,12 +100,17 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
   bool ready = false;
   // Set when the handshake agreed on HTTP: a browser, not an app.
   std::unique_ptr<web::WebConnection> web;
+  // Set when that browser upgraded to a WebSocket: a customer in a browser,
+  // served by the broker like an app (one binary message = one frame).
+  std::unique_ptr<web::WebSocketReader> websocket;
+  void OnWebSocketBytes(ByteSpan bytes);
 
  private:
   ServerImpl& server_;
   protocol::TlsConnection* connection_;
   std::string address_;
   std::string source_;
+  size_t max_frame_size_ = 0;
 };
 
 class ServerImpl final : public RelayServer {
@@ -138,6 +147,12 @@ class ServerImpl final : public RelayServer {
   // False when it was refused (and is closing).
   bool StartWeb(Link& link, protocol::TlsConnection& connection);
   void WebClosed(Link& link);
+  // A browser's upgrade to a WebSocket at /ws: from then on a broker
+  // client, counted as one.
+  void StartWebSocket(Link& link,
+                      protocol::TlsConnection& connection,
+                      const web::HttpRequest& request,
+                      Bytes rest);
   // Browsers get the apps' first-message and idle deadlines per request.
   web::WebConnection::Options WebOptions() const;
 
@@ -187,8 +202,63 @@ Link::Link(ServerImpl& server, protocol::TlsConnection* connection)
 void Link::Send(const proto::RelayMessage& message) {
   if (connection_->closing())
     return;
+  if (websocket) {
+    Bytes payload(message.ByteSizeLong());
+    if (payload.size() > max_frame_size_ ||
+        !message.SerializeToArray(payload.data(),
+                                  static_cast<int>(payload.size()))) {
+      log::Warn("cannot send to {}: message over the frame limit", address_);
+      return;
+    }
+    (void)connection_->SendBytes(
+        web::WebSocketFrame(web::WebSocketOpcode::kBinary, payload));
+    return;
+  }
   if (auto sent = connection_->SendFrame(message); !sent) {
     log::Warn("cannot send to {}: {}", address_, sent.error().message);
+  }
+}
+
+void Link::Close(std::string reason) {
+  if (websocket && !connection_->closing()) {
+    (void)connection_->SendBytes(
+        web::WebSocketCloseFrame(web::WebSocketClose::kNormal));
+  }
+  connection_->Close(reason);
+}
+
+void Link::OnWebSocketBytes(ByteSpan bytes) {
+  if (auto fed = websocket->Feed(bytes); !fed) {
+    (void)connection_->SendBytes(web::WebSocketCloseFrame(websocket->error()));
+    connection_->Close("WebSocket: " + fed.error().message);
+    return;
+  }
+  while (!connection_->closing()) {
+    auto event = websocket->Next();
+    if (!event) {
+      (void)connection_->SendBytes(
+          web::WebSocketCloseFrame(websocket->error()));
+      connection_->Close("WebSocket: " + event.error().message);
+      return;
+    }
+    if (!event->has_value())
+      return;
+    using Kind = web::WebSocketReader::Event::Kind;
+    switch ((*event)->kind) {
+      case Kind::kMessage:
+        server_.broker().OnFrame(*this, (*event)->payload);
+        break;
+      case Kind::kPing:
+        (void)connection_->SendBytes(web::WebSocketFrame(
+            web::WebSocketOpcode::kPong, (*event)->payload));
+        break;
+      case Kind::kPong:
+        break;
+      case Kind::kClose:
+        // The browser left (its page closed, or STOP): as an app's close.
+        connection_->Close("the browser closed the WebSocket");
+        return;
+    }
   }
 }
 
@@ -203,7 +273,9 @@ void Link::OnTlsReady(protocol::TlsConnection& connection) {
 }
 
 void Link::OnBytes(protocol::TlsConnection&, ByteSpan bytes) {
-  if (web)
+  if (websocket)
+    OnWebSocketBytes(bytes);
+  else if (web)
     web->OnBytes(bytes);
 }
 
@@ -212,7 +284,7 @@ void Link::OnFrame(protocol::TlsConnection&, Bytes payload) {
 }
 
 void Link::OnDrained(protocol::TlsConnection&) {
-  if (web) {
+  if (web && !websocket) {
     web->OnDrained();
     return;
   }
@@ -221,7 +293,7 @@ void Link::OnDrained(protocol::TlsConnection&) {
 
 void Link::OnClosed(protocol::TlsConnection& connection,
                     const std::string& reason) {
-  if (web) {
+  if (web && !websocket) {
     server_.WebClosed(*this);
   } else if (ready) {
     server_.broker().OnDisconnected(*this, reason);
@@ -423,6 +495,47 @@ void ServerImpl::HandshakeDone(Link& link) {
   metrics_.handshakes_in_progress = handshaking_.size();
 }
 
+void ServerImpl::StartWebSocket(Link& link,
+                                protocol::TlsConnection& connection,
+                                const web::HttpRequest& request,
+                                Bytes rest) {
+  auto refuse = [&](int status, const std::string& why) {
+    web::HttpResponse answer = web::JsonError(status, "bad_request", why);
+    const std::string text = answer.Serialize(false);
+    (void)connection.SendBytes(
+        ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    connection.Close("WebSocket refused: " + why);
+  };
+  if (request.path() != "/ws") {
+    refuse(404, "There is no WebSocket here.");
+    return;
+  }
+  // A page from another site may not open the relay's socket in the
+  // visitor's browser (cross-site WebSocket hijacking).
+  const std::string* origin = request.Header("origin");
+  const std::string* host = request.Header("host");
+  if (origin == nullptr || host == nullptr || *origin != "https://" + *host) {
+    refuse(403, "WebSockets from other sites are refused.");
+    return;
+  }
+  auto answer = web::WebSocketHandshakeAnswer(request);
+  if (!answer) {
+    refuse(400, answer.error().message);
+    return;
+  }
+  (void)connection.SendBytes(ByteSpan(
+      reinterpret_cast<const uint8_t*>(answer->data()), answer->size()));
+  // No longer a web page's connection: the broker's caps apply now.
+  WebClosed(link);
+  link.websocket = std::make_unique<web::WebSocketReader>(
+      config_.limits.signin_frame_max, &frame_budget_);
+  link.set_max_frame_size(config_.limits.signin_frame_max);
+  link.ready = true;
+  broker_->OnConnected(link);
+  if (!rest.empty() && !connection.closing())
+    link.OnWebSocketBytes(rest);
+}
+
 web::WebConnection::Options ServerImpl::WebOptions() const {
   web::WebConnection::Options options;
   options.first_request =
@@ -435,13 +548,18 @@ web::WebConnection::Options ServerImpl::WebOptions() const {
 bool ServerImpl::StartWeb(Link& link, protocol::TlsConnection& connection) {
   const uint32_t from_source = web_by_source_.Add(link.source());
   ++web_links_;
+  web::WebConnection::Options options = WebOptions();
+  options.on_upgrade = [this, &link, &connection](web::HttpRequest request,
+                                                  Bytes rest) {
+    StartWebSocket(link, connection, request, std::move(rest));
+  };
   link.web = std::make_unique<web::WebConnection>(
       connection,
       [this, address = connection.peer_address()](
           web::HttpRequest request, web::WebConnection::Respond respond) {
         web_->Handle(std::move(request), address, std::move(respond));
       },
-      WebOptions());
+      options);
   connection.UseAsByteStream(&link);
   if (shutting_down_ || web_ == nullptr) {
     connection.Close("relay is shutting down");
@@ -530,7 +648,7 @@ void ServerImpl::Shutdown(const char* why) {
   // broker's.
   std::vector<Link*> pending(handshaking_.begin(), handshaking_.end());
   for (const auto& [link, owned] : links_) {
-    if (link->web)
+    if (link->web && !link->websocket)
       pending.push_back(link);
   }
   for (Link* link : pending)

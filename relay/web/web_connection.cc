@@ -44,7 +44,7 @@ void WebConnection::Start() {
 }
 
 void WebConnection::OnBytes(ByteSpan bytes) {
-  if (connection_.closing())
+  if (connection_.closing() || upgraded_)
     return;
   if (buffer_.size() + bytes.size() > kMaxBuffered) {
     connection_.Close("HTTP client sent too much ahead");
@@ -72,10 +72,20 @@ void WebConnection::Pump() {
     busy_ = true;
     ++requests_;
     if (request.upgrade) {
-      Answer(JsonError(501, "method",
-                       "this relay does not upgrade HTTP connections"),
-             false);
-      return;
+      if (!options_.on_upgrade) {
+        Answer(JsonError(501, "method",
+                         "this relay does not upgrade HTTP connections"),
+               false);
+        return;
+      }
+      // The rest of the stream is the other protocol's, from the first
+      // byte after the request.
+      upgraded_ = true;
+      connection_.ClearDeadline();
+      Bytes rest = std::move(buffer_);
+      buffer_.clear();
+      options_.on_upgrade(std::move(request), std::move(rest));
+      return;  // `this` may not be used any more by the caller
     }
     const bool keep_alive =
         request.keep_alive && requests_ < options_.max_requests;

@@ -40,6 +40,9 @@ class WebConnection {
     std::chrono::milliseconds keep_alive{30'000};
     uint32_t max_requests = 1000;  // then the connection closes
     HttpLimits limits;
+    // Takes an Upgrade request (a WebSocket) with the bytes that came after
+    // it; from then on this object reads nothing more. Unset: 501.
+    std::function<void(HttpRequest, Bytes)> on_upgrade;
   };
 
   WebConnection(protocol::TlsConnection& connection,
@@ -63,8 +66,9 @@ class WebConnection {
   Handler handler_;
   Options options_;
   HttpRequestParser parser_;
-  Bytes buffer_;       // received, not yet parsed (bounded)
-  bool busy_ = false;  // a request is being answered
+  Bytes buffer_;           // received, not yet parsed (bounded)
+  bool busy_ = false;      // a request is being answered
+  bool upgraded_ = false;  // the stream belongs to another protocol now
   bool keep_alive_ = false;
   uint32_t requests_ = 0;
   // A download being streamed.
