@@ -311,5 +311,24 @@ int main(int argc, char** argv) {
     shot.Window(window, "ended-window");
     shot.Window(s.app->main_window(), "ended");
   }
+  {
+    // A customer in a browser: the picture only, control never offered.
+    Scenario s;
+    s.SignIn();
+    s.Code();
+    s.Join();
+    s.Agree();
+    s.fake->observer->OnViewOnly();
+    s.fake->observer->OnCustomerAgreed(true);
+    SessionWindow* window = s.app->session_window();
+    window->resize(1240, 760);
+    CustomerGrants grants;
+    grants.viewing = true;
+    s.fake->observer->OnAnswer(proto::PERMISSION_VIEW_SCREEN, true);
+    s.fake->observer->OnGrantsChanged(grants);
+    s.fake->observer->OnPicture(ui::test::Picture(
+        ui::test::FrameFromImage(CustomerDesktop({1920, 1080})), 1));
+    shot.Window(window, "session-view-only");
+  }
   return shot.failures() == 0 ? 0 : 1;
 }

@@ -598,8 +598,12 @@ void SupporterSessionImpl::OnMessage(proto::PeerMessage message) {
       const bool agreed = message.terms_answer().accepted();
       if (agreed)
         run_->phase = Phase::kAgreed;
+      run_->view_only = message.terms_answer().view_only();
       Record(SessionLogEvent::kTermsAnswered,
-             {{"agreed", agreed ? "yes" : "no"}});
+             {{"agreed", agreed ? "yes" : "no"},
+              {"view_only", run_->view_only ? "yes" : "no"}});
+      if (agreed && run_->view_only)
+        observer_->OnViewOnly();
       observer_->OnCustomerAgreed(agreed);
       break;
     }

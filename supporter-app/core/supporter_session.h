@@ -129,6 +129,9 @@ class SupporterSession {
     virtual void OnSas(const std::string& /*sas*/) {}
     // The customer confirmed the SAS and agreed to the terms (or refused).
     virtual void OnCustomerAgreed(bool /*agreed*/) {}
+    // The customer's side takes no input (a browser): control cannot be
+    // asked for in this session. Before OnCustomerAgreed(true).
+    virtual void OnViewOnly() {}
     virtual void OnMonitors(const std::vector<proto::Monitor>& /*monitors*/) {}
     virtual void OnGrantsChanged(const CustomerGrants& /*grants*/) {}
     // The answer to Request*(), with what was asked.

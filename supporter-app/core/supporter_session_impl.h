@@ -142,6 +142,7 @@ class SupporterSessionImpl final : public SupporterSession,
     std::string code;
     std::chrono::system_clock::time_point expires;
     bool recording = false;
+    bool view_only = false;  // the customer said its side takes no input
     CustomerGrants grants;
     uint32_t next_request_id = 1;
     std::map<uint32_t, PendingRequest> requests;

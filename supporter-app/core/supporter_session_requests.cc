@@ -54,6 +54,13 @@ void SupporterSessionImpl::RequestView(const proto::ViewTarget& target) {
 }
 
 void SupporterSessionImpl::RequestControl() {
+  // A browser customer cannot take input: nothing to ask for.
+  if (run_ && run_->view_only) {
+    log::Info(
+        "session: view only (the customer is in a browser); control "
+        "is not asked for");
+    return;
+  }
   Ask(proto::PERMISSION_REMOTE_CONTROL, "mouse and keyboard");
 }
 

@@ -402,14 +402,25 @@ void SessionWindow::SetGrants(const CustomerGrants& grants) {
   UpdateControlUi();
 }
 
+void SessionWindow::SetViewOnly() {
+  if (view_only_)
+    return;
+  view_only_ = true;
+  Notice(QStringLiteral(
+      "View only \u2014 the customer is in a browser: you see the screen, "
+      "remote control is not possible."));
+  UpdateControlUi();
+}
+
 void SessionWindow::UpdateControlUi() {
-  const bool control = grants_.control && !ended_;
+  const bool control = grants_.control && !ended_ && !view_only_;
   view_->SetControl(control);
-  control_action_->setEnabled(!ended_ && !control_pending_);
-  control_action_->setText(control ? QStringLiteral("Give back control")
-                           : control_pending_
-                               ? QStringLiteral("Asking for control\u2026")
-                               : QStringLiteral("Request control"));
+  control_action_->setEnabled(!ended_ && !control_pending_ && !view_only_);
+  control_action_->setText(
+      view_only_ ? QStringLiteral("View only \u2014 customer in a browser")
+      : control  ? QStringLiteral("Give back control")
+      : control_pending_ ? QStringLiteral("Asking for control\u2026")
+                         : QStringLiteral("Request control"));
   for (QAction* action : {ctrl_alt_del_action_, alt_tab_action_, super_action_})
     action->setEnabled(control);
   keys_button_->setEnabled(control);

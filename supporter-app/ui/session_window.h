@@ -52,6 +52,8 @@ class SessionWindow : public QMainWindow {
   void SetCustomer(const QString& description);
   void SetSas(const QString& sas);
   void SetGrants(const CustomerGrants& grants);
+  // The customer is in a browser: the picture only, never control.
+  void SetViewOnly();
   void SetMonitors(const std::vector<proto::Monitor>& monitors);
   void OnAnswer(proto::Permission permission, bool granted);
   void SetPicture(const RemotePicture& picture);
@@ -123,6 +125,7 @@ class SessionWindow : public QMainWindow {
   RemoteInputSink* sink_;
   CustomerGrants grants_;
   bool control_pending_ = false;
+  bool view_only_ = false;
   bool clipboard_pending_ = false;
   bool view_switch_pending_ = false;  // asked; the grant starts the showing
   bool ended_ = false;

@@ -157,6 +157,7 @@ void SupporterApp::NewSession() {
   sas_.clear();
   customer_.clear();
   grants_ = {};
+  view_only_ = false;
   in_session_ = true;
   home_->SetPhase(HomeView::Phase::kStarting);
   session_->NewSession();
@@ -273,6 +274,12 @@ void SupporterApp::OnSas(const std::string& sas) {
     session_window_->SetSas(sas_);
 }
 
+void SupporterApp::OnViewOnly() {
+  view_only_ = true;
+  if (session_window_ != nullptr)
+    session_window_->SetViewOnly();
+}
+
 void SupporterApp::OnCustomerAgreed(bool agreed) {
   if (!in_session_)
     return;
@@ -297,6 +304,8 @@ void SupporterApp::OpenSessionWindow() {
       std::make_unique<SessionWindow>(session_.get(), input_sink_.get());
   session_window_->SetCustomer(customer_);
   session_window_->SetSas(sas_);
+  if (view_only_)
+    session_window_->SetViewOnly();
   session_window_->SetGrants(grants_);
   session_window_->SetRecording(recording_, recording_path_);
   session_window_->show();

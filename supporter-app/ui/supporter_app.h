@@ -80,6 +80,7 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
                      const std::string& address) override;
   void OnSas(const std::string& sas) override;
   void OnCustomerAgreed(bool agreed) override;
+  void OnViewOnly() override;
   void OnMonitors(const std::vector<proto::Monitor>& monitors) override;
   void OnGrantsChanged(const CustomerGrants& grants) override;
   void OnAnswer(proto::Permission permission, bool granted) override;
@@ -118,6 +119,7 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   bool signed_in_ = false;
   bool paired_ = false;      // the technician accepted a customer
   bool in_session_ = false;  // between NewSession and OnEnded
+  bool view_only_ = false;   // the customer is in a browser
   bool quit_after_end_ = false;
   bool record_next_ = false;
   bool recording_ = false;

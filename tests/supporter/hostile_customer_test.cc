@@ -93,6 +93,23 @@ class HostileCustomer {
 
   const std::string& sas() const { return plane_->sas(); }
 
+  // The next message from the technician, decrypted; nullopt on failure.
+  std::optional<proto::PeerMessage> ReceivePeer() {
+    for (int i = 0; i < 100; ++i) {
+      auto message = client_->Receive(seconds(15));
+      if (!message)
+        return std::nullopt;
+      if (!message->has_relayed())
+        continue;
+      auto received = plane_->Receive(AsBytes(message->relayed().data()));
+      if (!received)
+        return std::nullopt;
+      if (received->message)
+        return received->message;
+    }
+    return std::nullopt;
+  }
+
  private:
   HostileCustomer() = default;
   std::unique_ptr<tether::test::RelayTestClient> client_;
@@ -271,6 +288,33 @@ TEST_F(HostileCustomerTest, FloodOfOddMessagesIsCutAndTheSessionGoesOn) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "received") &&
                !std::filesystem::is_empty(dir_ / "received"));
   EXPECT_FALSE(seen_.grants.viewing || seen_.grants.control);
+}
+
+// A customer whose side takes no input (the browser page) says so with
+// its answer to the terms: the console then never asks it for control, and
+// its UI says why.
+TEST_F(HostileCustomerTest, ACustomerThatTakesNoInputIsNeverAskedForControl) {
+  JoinHostile(/*agree=*/false);
+  ASSERT_FALSE(HasFatalFailure());
+  proto::PeerMessage answer;
+  answer.mutable_terms_answer()->set_accepted(true);
+  answer.mutable_terms_answer()->set_view_only(true);
+  ASSERT_TRUE(mallory_->Send(answer));
+  ASSERT_TRUE(Wait([&] { return seen_.agreed.has_value(); }));
+  EXPECT_TRUE(seen_.view_only);
+
+  supporter_->RequestControl();
+  proto::ViewTarget whole;
+  whole.set_whole_desktop(true);
+  supporter_->RequestView(whole);
+  // The first request that reaches the customer is the view's.
+  std::optional<proto::PeerMessage> request;
+  do {
+    request = mallory_->ReceivePeer();
+  } while (request && !request->has_consent_request());
+  ASSERT_TRUE(request.has_value());
+  EXPECT_EQ(request->consent_request().permission(),
+            proto::PERMISSION_VIEW_SCREEN);
 }
 
 }  // namespace

@@ -77,6 +77,10 @@ struct SupporterSeen : SupporterSession::Observer {
     ++calls;
     agreed = a;
   }
+  void OnViewOnly() override {
+    ++calls;
+    view_only = true;
+  }
   void OnMonitors(const std::vector<proto::Monitor>& m) override {
     ++calls;
     monitors = m;
@@ -152,6 +156,7 @@ struct SupporterSeen : SupporterSession::Observer {
   std::optional<std::string> sas;
   std::function<void(const std::string&)> on_sas;
   std::optional<bool> agreed;
+  bool view_only = false;
   std::vector<proto::Monitor> monitors;
   CustomerGrants grants;
   std::vector<std::pair<proto::Permission, bool>> answers;
