@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -107,7 +108,8 @@ class ReadOut {
 class CustomerEndToEndTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    relay_ = new test::RelayProcess();
+    // The customer page offers what IT put in the downloads folder.
+    relay_ = new test::RelayProcess("[web]\ndownloads = \"downloads\"\n");
     auto tina = relay_->AddTechnician("tina", "Tina (IT)", kPassword);
     ASSERT_TRUE(tina.has_value()) << tina.error().message;
     auto started = relay_->Start();
@@ -497,6 +499,13 @@ TEST_F(CustomerEndToEndTest, ITEndsTheSessionFromTheWebConsoleInABrowser) {
       << "playwright-core is missing: run scripts/setup (npm ci in tests/web)";
   ASSERT_TRUE(relay_->AddAccount("itadmin", "admin", kAdminPassword, secret)
                   .has_value());
+  // What IT hands out on the customer page (docs/relay.md).
+  const std::filesystem::path downloads = relay_->dir() / "downloads";
+  std::filesystem::create_directories(downloads);
+  std::ofstream(downloads / "tether-customer") << std::string(4 << 20, 'x');
+  std::ofstream(downloads / "tether-customer.sig") << "signature";
+  std::ofstream(downloads / "tether-customer.toml")
+      << "[relay]\nhost = \"relay.example.com\"\n";
   PairWithRelay();
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(*supporter_->Ask(1, proto::PERMISSION_VIEW_SCREEN));

@@ -241,6 +241,8 @@ await step("a. customer page", async () => {
   check(/default-src 'self'/.test(answer.headers()["content-security-policy"] ?? ""), "GET / has no strict Content-Security-Policy");
   await waitText(page, "#organisation", ORGANISATION);
   await waitText(page, "#fingerprint", FINGERPRINT);
+  // What IT put in web.downloads, each with its signature beside it.
+  await waitText(page, "#downloads", "tether-customer");
   await shoot(page, "customer-page");
 });
 
