@@ -34,6 +34,11 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "frame_memory_used_bytes", "gauge",
          "Bytes of limits.frame_memory held by partly received large frames.",
          m.frame_memory_used);
+  Append(out, "web_connections_open", "gauge",
+         "Browser connections (web console, customer page) open now.",
+         m.web_connections_open);
+  Append(out, "web_sessions", "gauge", "People signed in to the web console.",
+         m.web_sessions);
   Append(out, "connections_total", "counter", "Connections accepted.",
          m.connections_total);
   Append(out, "handshakes_failed_total", "counter",
@@ -80,6 +85,12 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "store_writes_dropped_total", "counter",
          "Event or audit writes dropped because the store fell behind.",
          m.store_writes_dropped);
+  Append(out, "web_requests_total", "counter",
+         "HTTP requests to the web console and the customer page.",
+         m.web_requests);
+  Append(out, "web_requests_throttled_total", "counter",
+         "Web requests answered 429 for going over their address's rate.",
+         m.web_requests_throttled);
   return out;
 }
 

@@ -13,8 +13,10 @@ struct RelayMetrics {
   uint64_t handshakes_in_progress = 0;
   uint64_t sessions_waiting = 0;
   uint64_t sessions_active = 0;
-  uint64_t join_slow_lane = 0;     // 1 while the global slow lane is on
-  uint64_t frame_memory_used = 0;  // bytes of limits.frame_memory held
+  uint64_t join_slow_lane = 0;        // 1 while the global slow lane is on
+  uint64_t frame_memory_used = 0;     // bytes of limits.frame_memory held
+  uint64_t web_connections_open = 0;  // browsers on the HTTPS side
+  uint64_t web_sessions = 0;          // signed in to the web console
   // Counters.
   uint64_t connections_total = 0;
   uint64_t handshakes_failed = 0;
@@ -33,6 +35,8 @@ struct RelayMetrics {
   uint64_t backpressure_pauses = 0;
   uint64_t stuck_peers_dropped = 0;
   uint64_t store_writes_dropped = 0;
+  uint64_t web_requests = 0;
+  uint64_t web_requests_throttled = 0;  // over their source's rate
 };
 
 // Prometheus text exposition format 0.0.4, names prefixed "tether_relay_".

@@ -382,6 +382,12 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
           metrics_.frames_refused_memory = frame_budget_.refused();
           metrics_.frame_memory_used =
               config_.limits.frame_memory - frame_budget_.available();
+          metrics_.web_connections_open = web_links_;
+          if (web_) {
+            metrics_.web_sessions = web_->signed_in();
+            metrics_.web_requests = web_->requests();
+            metrics_.web_requests_throttled = web_->requests_throttled();
+          }
           return RenderPrometheus(metrics_);
         });
     if (!metrics)

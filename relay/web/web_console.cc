@@ -248,7 +248,9 @@ void WebConsole::Handle(HttpRequest request,
   call.peer = peer_address;
   call.source = SourceOf(peer_address);
   call.respond = std::move(respond);
+  ++requests_;
   if (!rate_.Allow(call.source)) {
+    ++requests_throttled_;
     // Answered at the next tick, a second or so later: until then the
     // connection reads nothing, so a flooding client costs a queue entry
     // instead of an answer per request.

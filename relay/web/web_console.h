@@ -80,6 +80,8 @@ class WebConsole {
   static std::filesystem::path DefaultSiteFolder();
 
   size_t signed_in() const { return sessions_.size(); }
+  uint64_t requests() const { return requests_; }
+  uint64_t requests_throttled() const { return requests_throttled_; }
 
  private:
   struct Call;
@@ -154,6 +156,8 @@ class WebConsole {
   // Proofs that password (and code) were right for an account that must
   // choose a new password first; by hash of the token, a few minutes each.
   std::unordered_map<std::string, ChangeTicket> change_tickets_;
+  uint64_t requests_ = 0;
+  uint64_t requests_throttled_ = 0;
   int ticks_ = 0;
   bool revalidating_ = false;
   // Cleared by the destructor: sign-ins finishing later answer nothing.

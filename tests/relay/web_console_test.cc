@@ -15,6 +15,7 @@
 #include "crypto/totp.h"
 #include "protocol/relay.pb.h"
 #include "tests/support/relay_pairing.h"
+#include "tests/support/relay_probes.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 #include "tests/support/web_test_client.h"
@@ -585,6 +586,14 @@ TEST_F(WebConsoleTest, TheCustomerPageIsRateLimitedPerSource) {
   // Another address is served.
   auto other = Browser("127.0.0.9");
   EXPECT_EQ(Status(*other, "GET", "/api/public"), 200);
+  // IT sees it in the metrics.
+  EXPECT_GE(Metric(relay_->metrics_port(),
+                   "tether_relay_web_requests_throttled_total"),
+            1);
+  EXPECT_GE(Metric(relay_->metrics_port(), "tether_relay_web_requests_total"),
+            62);
+  EXPECT_EQ(Metric(relay_->metrics_port(), "tether_relay_web_connections_open"),
+            2);
 }
 
 TEST_F(WebConsoleTest, TheConsoleHandsOutTheCustomerConfigAndExports) {
