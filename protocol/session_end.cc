@@ -12,8 +12,6 @@ constexpr char kCertificateUntrustedText[] =
     "The relay's certificate could not be verified (it is not issued by the "
     "expected authority or not for this relay's name). The connection was "
     "stopped before anything was sent.";
-constexpr char kEndedByItText[] =
-    "Your IT department ended this session from the relay's console.";
 constexpr char kStoppedByCustomerText[] =
     "The customer pressed STOP and ended the session.";
 

@@ -19,6 +19,11 @@
 
 namespace tether::protocol {
 
+// What both apps say when IT ended the session from the relay's web
+// console; the relay sends the same words (apps before 0.3 show those).
+inline constexpr char kEndedByItText[] =
+    "Your IT department ended this session from the relay's console.";
+
 inline constexpr char kConnectionLostText[] =
     "The connection to the relay was lost.";
 inline constexpr char kNoAnswerText[] =

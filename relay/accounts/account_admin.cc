@@ -214,7 +214,7 @@ Result<AccountAdmin::Changed> AccountAdmin::SetDisabled(
         Audit(disabled ? "account.disable" : "account.enable",
               changed->user_name, ""));
   }
-  return Changed{std::move(*changed), !already};
+  return Changed{std::move(*changed), !already, ""};
 }
 
 Result<AccountAdmin::Changed> AccountAdmin::Unlock(std::string_view user_name) {
@@ -230,7 +230,7 @@ Result<AccountAdmin::Changed> AccountAdmin::Unlock(std::string_view user_name) {
     return true;
   }));
   TETHER_RETURN_IF_ERROR(Audit("account.unlock", changed->user_name, detail));
-  return Changed{std::move(*changed), true};
+  return Changed{std::move(*changed), true, std::move(detail)};
 }
 
 Result<AccountAdmin::WithPassword> AccountAdmin::ResetPassword(
@@ -268,7 +268,8 @@ Result<AccountAdmin::Changed> AccountAdmin::SetRole(std::string_view user_name,
   }));
   if (!detail.empty())
     TETHER_RETURN_IF_ERROR(Audit("account.role", changed->user_name, detail));
-  return Changed{std::move(*changed), !detail.empty()};
+  const bool role_changed = !detail.empty();
+  return Changed{std::move(*changed), role_changed, std::move(detail)};
 }
 
 Result<AccountAdmin::WithTotp> AccountAdmin::EnrollTotp(
@@ -306,7 +307,7 @@ Result<AccountAdmin::Changed> AccountAdmin::RemoveTotp(
   if (had)
     TETHER_RETURN_IF_ERROR(
         Audit("account.totp_remove", changed->user_name, ""));
-  return Changed{std::move(*changed), had};
+  return Changed{std::move(*changed), had, ""};
 }
 
 }  // namespace tether::relay

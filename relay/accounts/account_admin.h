@@ -45,6 +45,7 @@ class AccountAdmin {
   struct Changed {
     Account account;
     bool changed = false;
+    std::string detail;  // what the audit row says, if it says more
   };
   // A new password, generated when none is given; the person must change
   // it at the next sign-in.

@@ -300,16 +300,11 @@ int UserCommands::Unlock(const RelayConfig& config) {
   auto admin = OpenAdmin(config);
   if (!admin)
     return Fail(admin.error().message);
-  auto before = (*admin)->accounts.Find(name_);
-  if (!before)
-    return FailWith(before.error());
   auto done = (*admin)->accounts.Unlock(name_);
   if (!done)
     return FailWith(done.error());
-  std::printf("'%s' is unlocked (%s, %u failed logins in a row).\n",
-              done->account.user_name.c_str(),
-              before->locked ? "was locked" : "was not locked",
-              before->failed_logins);
+  std::printf("'%s' is unlocked (%s).\n", done->account.user_name.c_str(),
+              done->detail.c_str());
   return kExitOk;
 }
 

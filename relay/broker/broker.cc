@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "protocol/messages.h"
 #include "protocol/relay.pb.h"
+#include "protocol/session_end.h"
 #include "relay/broker/broker_client.h"
 #include "relay/limits/source_key.h"
 
@@ -481,15 +482,9 @@ bool Broker::EndSession(uint64_t id,
   store_.Audit(actor, "session.end", supporter->code_tag, detail);
   log::Info("session {} of {} ended by {}", supporter->code_tag,
             supporter->account, actor);
-  const std::string text =
-      "Your IT department ended this session from the relay's console.";
-  EndClient(*supporter, proto::END_REASON_ENDED_BY_IT, text,
-            proto::END_REASON_ENDED_BY_IT, text);
+  EndClient(*supporter, proto::END_REASON_ENDED_BY_IT, protocol::kEndedByItText,
+            proto::END_REASON_ENDED_BY_IT, protocol::kEndedByItText);
   return true;
-}
-
-bool Broker::slow_lane() const {
-  return metrics_.join_slow_lane != 0;
 }
 
 void Broker::SendError(Client& client,

@@ -91,8 +91,6 @@ class Broker {
   bool EndSession(uint64_t id,
                   const std::string& actor,
                   const std::string& detail);
-  // Whether the global slow lane for joins is on (too many wrong codes).
-  bool slow_lane() const;
 
   size_t clients() const { return clients_.size(); }
   size_t waiting_sessions() const { return codes_.size(); }

@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <list>
+#include <optional>
 #include <unordered_map>
 
 #include "base/log.h"
 #include "crypto/certificate.h"
 #include "crypto/random.h"
 #include "crypto/tls_config.h"
+#include "protocol/messages.h"
 #include "protocol/relay.pb.h"
 #include "protocol/tls_connection.h"
 #include "protocol/version.h"
@@ -149,10 +151,12 @@ class ServerImpl final : public RelayServer {
   void WebClosed(Link& link);
   // A browser's upgrade to a WebSocket at /ws: from then on a broker
   // client, counted as one.
-  void StartWebSocket(Link& link,
-                      protocol::TlsConnection& connection,
-                      const web::HttpRequest& request,
-                      Bytes rest);
+  // Returns the answer when it refuses the upgrade.
+  std::optional<web::HttpResponse> StartWebSocket(
+      Link& link,
+      protocol::TlsConnection& connection,
+      const web::HttpRequest& request,
+      Bytes rest);
   // Browsers get the apps' first-message and idle deadlines per request.
   web::WebConnection::Options WebOptions() const;
 
@@ -203,10 +207,8 @@ void Link::Send(const proto::RelayMessage& message) {
   if (connection_->closing())
     return;
   if (websocket) {
-    Bytes payload(message.ByteSizeLong());
-    if (payload.size() > max_frame_size_ ||
-        !message.SerializeToArray(payload.data(),
-                                  static_cast<int>(payload.size()))) {
+    const Bytes payload = protocol::SerializeMessage(message);
+    if (payload.size() > max_frame_size_) {
       log::Warn("cannot send to {}: message over the frame limit", address_);
       return;
     }
@@ -501,34 +503,22 @@ void ServerImpl::HandshakeDone(Link& link) {
   metrics_.handshakes_in_progress = handshaking_.size();
 }
 
-void ServerImpl::StartWebSocket(Link& link,
-                                protocol::TlsConnection& connection,
-                                const web::HttpRequest& request,
-                                Bytes rest) {
-  auto refuse = [&](int status, const std::string& why) {
-    web::HttpResponse answer = web::JsonError(status, "bad_request", why);
-    const std::string text = answer.Serialize(false);
-    (void)connection.SendBytes(
-        ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-    connection.Close("WebSocket refused: " + why);
-  };
-  if (request.path() != "/ws") {
-    refuse(404, "There is no WebSocket here.");
-    return;
-  }
+std::optional<web::HttpResponse> ServerImpl::StartWebSocket(
+    Link& link,
+    protocol::TlsConnection& connection,
+    const web::HttpRequest& request,
+    Bytes rest) {
+  if (request.path() != "/ws")
+    return web::JsonError(404, "not_found", "There is no WebSocket here.");
   // A page from another site may not open the relay's socket in the
   // visitor's browser (cross-site WebSocket hijacking).
-  const std::string* origin = request.Header("origin");
-  const std::string* host = request.Header("host");
-  if (origin == nullptr || host == nullptr || *origin != "https://" + *host) {
-    refuse(403, "WebSockets from other sites are refused.");
-    return;
+  if (!web::OriginIsOwnSite(request)) {
+    return web::JsonError(403, "forbidden",
+                          "WebSockets from other sites are refused.");
   }
   auto answer = web::WebSocketHandshakeAnswer(request);
-  if (!answer) {
-    refuse(400, answer.error().message);
-    return;
-  }
+  if (!answer)
+    return web::JsonError(400, "bad_request", answer.error().message);
   (void)connection.SendBytes(ByteSpan(
       reinterpret_cast<const uint8_t*>(answer->data()), answer->size()));
   // No longer a web page's connection: the broker's caps apply now.
@@ -540,6 +530,7 @@ void ServerImpl::StartWebSocket(Link& link,
   broker_->OnConnected(link);
   if (!rest.empty() && !connection.closing())
     link.OnWebSocketBytes(rest);
+  return std::nullopt;
 }
 
 web::WebConnection::Options ServerImpl::WebOptions() const {
@@ -557,7 +548,7 @@ bool ServerImpl::StartWeb(Link& link, protocol::TlsConnection& connection) {
   web::WebConnection::Options options = WebOptions();
   options.on_upgrade = [this, &link, &connection](web::HttpRequest request,
                                                   Bytes rest) {
-    StartWebSocket(link, connection, request, std::move(rest));
+    return StartWebSocket(link, connection, request, std::move(rest));
   };
   link.web = std::make_unique<web::WebConnection>(
       connection,

@@ -15,6 +15,12 @@ const std::string* HttpRequest::Header(std::string_view name) const {
   return nullptr;
 }
 
+bool OriginIsOwnSite(const HttpRequest& request) {
+  const std::string* origin = request.Header("origin");
+  const std::string* host = request.Header("host");
+  return origin != nullptr && host != nullptr && *origin == "https://" + *host;
+}
+
 std::string_view HttpRequest::path() const {
   std::string_view t(target);
   return t.substr(0, t.find('?'));

@@ -37,6 +37,11 @@ struct HttpRequest {
   std::string_view query() const;
 };
 
+// Whether the request's Origin is the site its Host names ("https://" +
+// Host). Browsers send Origin with every POST, DELETE and WebSocket
+// upgrade, and a page of another site cannot make them send ours.
+bool OriginIsOwnSite(const HttpRequest& request);
+
 struct HttpLimits {
   size_t max_target = 4 << 10;         // 414 above
   size_t max_header_bytes = 16 << 10;  // names + values + target; 431 above

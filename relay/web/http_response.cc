@@ -92,12 +92,24 @@ std::string HttpResponse::Serialize(bool keep_alive) const {
 HttpResponse JsonError(int status,
                        std::string_view code,
                        std::string_view message) {
+  return JsonError(status, code, message, 0);
+}
+
+HttpResponse JsonError(int status,
+                       std::string_view code,
+                       std::string_view message,
+                       uint32_t retry_after_seconds) {
   HttpResponse response;
   response.status = status;
   response.body = "{\"error\":";
   AppendJsonString(response.body, message);
   response.body += ",\"code\":";
   AppendJsonString(response.body, code);
+  if (retry_after_seconds > 0) {
+    const std::string after = std::to_string(retry_after_seconds);
+    response.body += ",\"retry_after\":" + after;
+    response.headers.emplace_back("Retry-After", after);
+  }
   response.body += "}";
   return response;
 }

@@ -32,6 +32,12 @@ struct HttpResponse {
 HttpResponse JsonError(int status,
                        std::string_view code,
                        std::string_view message);
+// The same for an answer the client may repeat later: "retry_after" in the
+// body and a Retry-After header, in seconds (nothing when 0).
+HttpResponse JsonError(int status,
+                       std::string_view code,
+                       std::string_view message,
+                       uint32_t retry_after_seconds);
 // 200 with a JSON body (already serialized).
 HttpResponse JsonOk(std::string json, int status = 200);
 // 204 No Content.

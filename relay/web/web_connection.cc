@@ -72,20 +72,21 @@ void WebConnection::Pump() {
     busy_ = true;
     ++requests_;
     if (request.upgrade) {
-      if (!options_.on_upgrade) {
-        Answer(JsonError(501, "method",
-                         "this relay does not upgrade HTTP connections"),
-               false);
-        return;
+      std::optional<HttpResponse> refusal = JsonError(
+          501, "method", "this relay does not upgrade HTTP connections");
+      if (options_.on_upgrade) {
+        // The rest of the stream is the other protocol's, from the first
+        // byte after the request.
+        connection_.ClearDeadline();
+        Bytes rest = std::move(buffer_);
+        buffer_.clear();
+        refusal = options_.on_upgrade(std::move(request), std::move(rest));
       }
-      // The rest of the stream is the other protocol's, from the first
-      // byte after the request.
-      upgraded_ = true;
-      connection_.ClearDeadline();
-      Bytes rest = std::move(buffer_);
-      buffer_.clear();
-      options_.on_upgrade(std::move(request), std::move(rest));
-      return;  // `this` may not be used any more by the caller
+      if (refusal)
+        Answer(std::move(*refusal), false);
+      else
+        upgraded_ = true;
+      return;
     }
     const bool keep_alive =
         request.keep_alive && requests_ < options_.max_requests;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/bytes.h"
@@ -41,8 +42,9 @@ class WebConnection {
     uint32_t max_requests = 1000;  // then the connection closes
     HttpLimits limits;
     // Takes an Upgrade request (a WebSocket) with the bytes that came after
-    // it; from then on this object reads nothing more. Unset: 501.
-    std::function<void(HttpRequest, Bytes)> on_upgrade;
+    // it, and from then on this object reads nothing more; or refuses it
+    // with the answer to send (the connection then ends). Unset: 501.
+    std::function<std::optional<HttpResponse>(HttpRequest, Bytes)> on_upgrade;
   };
 
   WebConnection(protocol::TlsConnection& connection,

@@ -273,16 +273,24 @@ void WebConsole::Handle(HttpRequest request,
     call.respond(JsonError(400, "bad_request", "That address is not valid."));
     return;
   }
+  // The patterns, split once.
+  static const std::vector<std::vector<std::string>> patterns = [] {
+    std::vector<std::vector<std::string>> split;
+    for (const Route& route : Routes())
+      split.push_back(*Segments(route.pattern));
+    return split;
+  }();
   const Route* found = nullptr;
   bool path_known = false;
-  for (const Route& route : Routes()) {
-    auto pattern = Segments(route.pattern);
-    if (pattern->size() != segments->size())
+  for (size_t r = 0; r < Routes().size(); ++r) {
+    const Route& route = Routes()[r];
+    const std::vector<std::string>& pattern = patterns[r];
+    if (pattern.size() != segments->size())
       continue;
     bool match = true;
-    for (size_t i = 0; i < pattern->size() && match; ++i) {
-      match = (*pattern)[i] == "*" ? !(*segments)[i].empty()
-                                   : (*pattern)[i] == (*segments)[i];
+    for (size_t i = 0; i < pattern.size() && match; ++i) {
+      match = pattern[i] == "*" ? !(*segments)[i].empty()
+                                : pattern[i] == (*segments)[i];
     }
     if (!match)
       continue;
@@ -306,10 +314,8 @@ void WebConsole::Handle(HttpRequest request,
   // A browser names the page's origin on every state-changing request; one
   // from another site is refused whatever else it carries.
   if (changes) {
-    const std::string* origin = call.request.Header("origin");
-    const std::string* host = call.request.Header("host");
-    if (origin != nullptr &&
-        (host == nullptr || *origin != "https://" + *host)) {
+    if (call.request.Header("origin") != nullptr &&
+        !OriginIsOwnSite(call.request)) {
       call.respond(
           JsonError(403, "csrf", "Requests from other sites are refused."));
       return;
@@ -378,10 +384,8 @@ void WebConsole::OffLoopThen(Call& call,
                    respond(std::move(*answer));
                  });
   if (!posted) {
-    HttpResponse busy =
-        JsonError(503, "busy", "The relay is busy. Try again in a moment.");
-    busy.headers.emplace_back("Retry-After", "2");
-    call.respond(std::move(busy));
+    call.respond(
+        JsonError(503, "busy", "The relay is busy. Try again in a moment.", 2));
   }
 }
 
@@ -398,11 +402,9 @@ void WebConsole::SignIn(Call& call) {
   // As the apps: a few password checks per source at once.
   if (sign_ins_by_source_.count(call.source) >=
       config_.limits.logins_per_source) {
-    HttpResponse busy =
+    call.respond(
         JsonError(429, "throttled",
-                  "Sign-ins from your address are already being checked.");
-    busy.headers.emplace_back("Retry-After", "1");
-    call.respond(std::move(busy));
+                  "Sign-ins from your address are already being checked.", 1));
     return;
   }
   sign_ins_by_source_.Add(call.source);
@@ -417,14 +419,8 @@ void WebConsole::SignIn(Call& call) {
     sign_ins_by_source_.Remove(source);
     using Status = LoginOutcome::Status;
     auto refuse = [&](int status, std::string_view code) {
-      HttpResponse answer = JsonError(status, code, outcome.message);
-      if (outcome.retry_after_seconds > 0) {
-        const std::string after = std::to_string(outcome.retry_after_seconds);
-        answer.headers.emplace_back("Retry-After", after);
-        answer.body.back() = ',';
-        answer.body += "\"retry_after\":" + after + "}";
-      }
-      respond(std::move(answer));
+      respond(JsonError(status, code, outcome.message,
+                        outcome.retry_after_seconds));
     };
     switch (outcome.status) {
       case Status::kOk:
@@ -662,11 +658,10 @@ void WebConsole::Tick() {
   std::deque<WebConnection::Respond> due;
   due.swap(throttled_);
   for (auto& respond : due) {
-    HttpResponse slow = JsonError(429, "throttled",
-                                  "Too many requests from your address. Wait "
-                                  "a moment and try again.");
-    slow.headers.emplace_back("Retry-After", "1");
-    respond(std::move(slow));
+    respond(JsonError(429, "throttled",
+                      "Too many requests from your address. Wait a moment "
+                      "and try again.",
+                      1));
   }
   if (++ticks_ < kRevalidateEveryTicks || revalidating_ ||
       sessions_.size() == 0)

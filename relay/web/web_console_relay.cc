@@ -1,10 +1,8 @@
 // WebConsole: the relay itself (overview, configuration), its live
 // sessions, and what the customer page offers.
 
-#include <fstream>
-#include <sstream>
-
 #include "base/ascii.h"
+#include "config/config_file.h"
 #include "crypto/tls_config.h"
 #include "protocol/host_port.h"
 #include "protocol/version.h"
@@ -48,7 +46,7 @@ void WebConsole::Overview(Call& call) {
       {"connections", metrics_.connections_open},
       {"codes_waiting", broker_.waiting_sessions()},
       {"sessions_active", metrics_.sessions_active},
-      {"slow_lane", broker_.slow_lane()},
+      {"slow_lane", metrics_.join_slow_lane != 0},
       {"web_sessions", sessions_.size()},
       {"site_files", std::move(site_files)},
   };
@@ -195,16 +193,12 @@ void WebConsole::Logo(Call& call) {
     return;
   }
   OffLoop(call, [logo, type]() -> HttpResponse {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(logo, ec);
-    if (ec || size > kMaxLogoBytes)
+    auto data = config::ReadSmallFile(logo, kMaxLogoBytes, "the logo");
+    if (!data)
       return JsonError(404, "not_found", "This relay has no logo.");
-    std::ifstream in(logo, std::ios::binary);
-    std::ostringstream data;
-    data << in.rdbuf();
     HttpResponse answer;
     answer.content_type = std::string(type);
-    answer.body = data.str();
+    answer.body = std::move(*data);
     answer.cacheable = true;
     return answer;
   });

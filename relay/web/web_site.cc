@@ -1,31 +1,11 @@
 #include "relay/web/web_site.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "config/config_file.h"
 #include "crypto/digest.h"
 
 namespace tether::relay::web {
-namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::string> ReadSmallFile(const fs::path& path, size_t max_bytes) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec)
-    return MakeError("cannot read " + path.string() + ": " + ec.message());
-  if (size > max_bytes)
-    return MakeError(path.string() + " is larger than the web site may be");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in)
-    return MakeError("cannot read " + path.string());
-  return text.str();
-}
-
-}  // namespace
 
 std::string_view ContentTypeOf(const fs::path& path) {
   const std::string ext = path.extension().string();
@@ -56,7 +36,8 @@ Result<WebSite> WebSite::Load(const fs::path& folder) {
       return MakeError("the web site in " + folder.string() +
                        " has more than " + std::to_string(kMaxFiles) +
                        " files");
-    TETHER_TRY(body, ReadSmallFile(path, kMaxBytes - total));
+    TETHER_TRY(body, config::ReadSmallFile(path, kMaxBytes - total,
+                                           "the web site's file"));
     total += body->size();
     const auto digest = crypto::Sha256(
         ByteSpan(reinterpret_cast<const uint8_t*>(body->data()), body->size()));
