@@ -121,8 +121,8 @@ struct MetricsConfig {
 // browser's TLS handshake offers ALPN http/1.1). docs/relay.md.
 struct WebConfig {
   bool enabled = true;
-  // The pages: index.html, console.html, static/. Empty: the folder the
-  // package installs, share/tether-relay/web next to the binary's bin/.
+  // The pages: index.html, share.html, console.html, static/. Empty: the folder
+  // the package installs, share/tether-relay/web next to the binary's bin/.
   std::filesystem::path site;
   // What the customer page offers to download (the customer app, its
   // signature, tether-customer.toml); IT puts the files here.

@@ -46,7 +46,8 @@ Result<WebSite> WebSite::Load(const fs::path& folder) {
     return {};
   };
   for (const auto& [url, name] :
-       {std::pair{"/", "index.html"}, std::pair{"/console", "console.html"}}) {
+       {std::pair{"/", "index.html"}, std::pair{"/share", "share.html"},
+        std::pair{"/console", "console.html"}}) {
     TETHER_RETURN_IF_ERROR(add(url, folder / name));
   }
   std::error_code ec;

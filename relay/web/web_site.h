@@ -19,7 +19,8 @@ struct SiteFile {
 // The console's and the customer page's files, read once at start from
 // the package's folder (/usr/share/tether-relay/web) into memory. Only the
 // files found there are served, each at its fixed URL: "/" is index.html,
-// "/console" console.html, "/static/<name>" the files of static/. Nothing
+// "/share" share.html (a customer's session in the browser), "/console"
+// console.html, "/static/<name>" the files of static/. Nothing
 // a request names is ever looked up on disk, so no path can leave the
 // folder. Immutable after Load(); read from the loop thread.
 class WebSite {

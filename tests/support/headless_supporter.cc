@@ -1,8 +1,17 @@
 #include "tests/support/headless_supporter.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
+#include "crypto/digest.h"
+
 namespace tether::test {
+namespace {
+
+constexpr size_t kFileChunkSize = 64 * 1024;
+
+}  // namespace
 
 Result<std::unique_ptr<HeadlessSupporter>> HeadlessSupporter::Start(
     const Options& options) {
@@ -125,26 +134,23 @@ Result<bool> HeadlessSupporter::Ask(
 
 std::optional<proto::PeerMessage> HeadlessSupporter::WaitFor(
     const std::function<bool(const proto::PeerMessage&)>& match,
-    std::chrono::milliseconds timeout) {
+    std::chrono::milliseconds timeout,
+    size_t since) {
   std::optional<proto::PeerMessage> found;
-  WaitUntil(
-      [&] {
-        for (const proto::PeerMessage& m : received_) {
-          if (match(m)) {
-            found = m;
-            return true;
-          }
-        }
-        return ended_.has_value();
-      },
-      timeout);
+  const auto look = [&] {
+    for (size_t i = since; i < received_.size(); ++i) {
+      if (match(received_[i])) {
+        found = received_[i];
+        return true;
+      }
+    }
+    return false;
+  };
+  WaitUntil([&] { return look() || ended_.has_value(); }, timeout);
   if (!found) {
     // The end may have raced the last messages in; look once more.
     std::lock_guard lock(mutex_);
-    for (const proto::PeerMessage& m : received_) {
-      if (match(m))
-        return m;
-    }
+    look();
   }
   return found;
 }
@@ -154,12 +160,118 @@ std::vector<proto::PeerMessage> HeadlessSupporter::received() const {
   return received_;
 }
 
+size_t HeadlessSupporter::received_count() const {
+  std::lock_guard lock(mutex_);
+  return received_.size();
+}
+
 size_t HeadlessSupporter::Count(proto::PeerMessage::BodyCase body) const {
   std::lock_guard lock(mutex_);
   size_t n = 0;
   for (const proto::PeerMessage& m : received_)
     n += m.body_case() == body ? 1 : 0;
   return n;
+}
+
+Result<HeadlessSupporter::ReceivedFile> HeadlessSupporter::ReceiveFile(
+    std::chrono::milliseconds timeout) {
+  auto offer = WaitFor(
+      [&](const proto::PeerMessage& m) {
+        return m.has_file_offer() &&
+               std::ranges::find(files_taken_, m.file_offer().file_id()) ==
+                   files_taken_.end();
+      },
+      timeout);
+  if (!offer)
+    return MakeError("the customer offered no file");
+  const uint32_t id = offer->file_offer().file_id();
+  files_taken_.push_back(id);
+  proto::PeerMessage accept;
+  accept.mutable_file_accept()->set_file_id(id);
+  if (!Send(std::move(accept)))
+    return MakeError("FileAccept could not be sent");
+  auto last = WaitFor(
+      [id](const proto::PeerMessage& m) {
+        return (m.has_file_done() && m.file_done().file_id() == id) ||
+               (m.has_file_cancel() && m.file_cancel().file_id() == id);
+      },
+      timeout);
+  if (!last)
+    return MakeError("file " + offer->file_offer().name() + " did not finish");
+  if (last->has_file_cancel()) {
+    return MakeError("the customer's side cancelled file " +
+                     offer->file_offer().name() + ": " +
+                     last->file_cancel().reason());
+  }
+  ReceivedFile file;
+  file.offer = offer->file_offer();
+  for (const proto::PeerMessage& m : received()) {
+    if (!m.has_file_chunk() || m.file_chunk().file_id() != id)
+      continue;
+    if (m.file_chunk().offset() != file.data.size()) {
+      return MakeError("a chunk at offset " +
+                       std::to_string(m.file_chunk().offset()) + " after " +
+                       std::to_string(file.data.size()) + " bytes");
+    }
+    const ByteSpan piece = AsBytes(m.file_chunk().data());
+    file.data.insert(file.data.end(), piece.begin(), piece.end());
+  }
+  const crypto::Sha256Digest digest = crypto::Sha256(file.data);
+  file.sha256_matches =
+      file.offer.sha256() ==
+      std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return file;
+}
+
+Result<bool> HeadlessSupporter::SendFile(uint32_t request_id,
+                                         uint32_t file_id,
+                                         const std::string& name,
+                                         ByteSpan data,
+                                         std::chrono::milliseconds timeout) {
+  const crypto::Sha256Digest digest = crypto::Sha256(data);
+  const size_t since = received_count();
+  TETHER_TRY(allowed, Ask(request_id, proto::PERMISSION_SEND_FILE,
+                          [&](proto::ConsentRequest& request) {
+                            proto::FileOffer& offer = *request.mutable_file();
+                            offer.set_file_id(file_id);
+                            offer.set_name(name);
+                            offer.set_size(data.size());
+                            offer.set_sha256(digest.data(), digest.size());
+                          }));
+  if (!*allowed)
+    return false;
+  auto answer = WaitFor(
+      [file_id](const proto::PeerMessage& m) {
+        return (m.has_file_accept() && m.file_accept().file_id() == file_id) ||
+               (m.has_file_cancel() && m.file_cancel().file_id() == file_id);
+      },
+      timeout, since);
+  if (!answer)
+    return MakeError("the customer's side did not accept the allowed file");
+  if (answer->has_file_cancel()) {
+    return MakeError("the customer's side cancelled the allowed file: " +
+                     answer->file_cancel().reason());
+  }
+  const auto deadline = Clock::now() + timeout;
+  for (size_t offset = 0; offset < data.size(); offset += kFileChunkSize) {
+    const ByteSpan piece =
+        data.subspan(offset, std::min(kFileChunkSize, data.size() - offset));
+    proto::PeerMessage chunk;
+    chunk.mutable_file_chunk()->set_file_id(file_id);
+    chunk.mutable_file_chunk()->set_offset(offset);
+    chunk.mutable_file_chunk()->set_data(
+        reinterpret_cast<const char*>(piece.data()), piece.size());
+    // A full send queue refuses; the console's FileSender waits for room.
+    while (!Send(chunk)) {
+      if (WaitEnded(std::chrono::milliseconds(5)) || Clock::now() > deadline)
+        return MakeError("the file's chunks could not be sent");
+    }
+  }
+  proto::PeerMessage done;
+  done.mutable_file_done()->set_file_id(file_id);
+  if (!Send(std::move(done)))
+    return MakeError("FileDone could not be sent");
+  return true;
 }
 
 int HeadlessSupporter::frames_decoded() const {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "desktop/desktop_frame.h"
 #include "protocol/peer_session.h"
@@ -63,13 +64,39 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
                    proto::Permission permission,
                    std::function<void(proto::ConsentRequest&)> fill = {});
 
-  // Waits for the first message from the customer (since the start) that
-  // `match` accepts; returns a copy.
+  // Waits for the first message from the customer that `match` accepts,
+  // from the start or from the `since`-th message on (received_count()
+  // before the request it answers); returns a copy.
   std::optional<proto::PeerMessage> WaitFor(
       const std::function<bool(const proto::PeerMessage&)>& match,
-      std::chrono::milliseconds timeout = kTimeout);
+      std::chrono::milliseconds timeout = kTimeout,
+      size_t since = 0);
   std::vector<proto::PeerMessage> received() const;
+  size_t received_count() const;
   size_t Count(proto::PeerMessage::BodyCase body) const;
+
+  // Files, as the console moves them (supporter-app/core's
+  // supporter_session_files.cc), with the bytes in memory.
+  struct ReceivedFile {
+    proto::FileOffer offer;
+    Bytes data;
+    bool sha256_matches = false;  // `data` hashes to the offered SHA-256
+  };
+  // Waits for a FileOffer from the customer not taken yet, accepts it
+  // (FileAccept) and collects its chunks until FileDone. An error when the
+  // customer's side cancels it, a chunk is out of place or the session ends.
+  Result<ReceivedFile> ReceiveFile(
+      std::chrono::milliseconds timeout = kTimeout);
+  // Offers `data` as `name` in a consent request (PERMISSION_SEND_FILE with
+  // the FileOffer, request `request_id`, file `file_id`: the technician's id
+  // space); once the customer allowed it and its side accepted (FileAccept),
+  // sends it as FileChunks and FileDone. Returns whether it was allowed; an
+  // error when it was allowed but could not be sent.
+  Result<bool> SendFile(uint32_t request_id,
+                        uint32_t file_id,
+                        const std::string& name,
+                        ByteSpan data,
+                        std::chrono::milliseconds timeout = kTimeout);
 
   // Video: frames decoded so far and the last picture (BGRX).
   int frames_decoded() const;
@@ -106,6 +133,7 @@ class HeadlessSupporter final : public protocol::PeerSession::Observer {
   std::vector<proto::JoinRequest> join_requests_;
   std::optional<std::string> sas_;
   std::vector<proto::PeerMessage> received_;
+  std::vector<uint32_t> files_taken_;  // ReceiveFile()'s, by file id
   std::optional<protocol::SessionEnd> ended_;
   std::function<void(const desktop::DesktopFrame&)> on_picture_;
   int frames_decoded_ = 0;

@@ -113,7 +113,7 @@ function bigEndian64(value) {
 
 // No early exit, so timing does not tell where the first difference is
 // (as far as a JIT allows). Different lengths compare unequal.
-function equalBytes(a, b) {
+export function equalBytes(a, b) {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
