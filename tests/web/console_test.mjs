@@ -18,28 +18,13 @@
 import { createHmac } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import {
+  WAIT_MS, check, env, launchChromium, pass, relayContext, startWatchdog, step, watch,
+} from "./harness.mjs";
 
 const TOTAL_TIMEOUT_MS = 120_000; // the harness gives us 180 s
-const WAIT_MS = 15_000; // any single wait
 
-const started = Date.now();
-const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
-
-function env(name, fallback) {
-  const value = process.env[name] ?? fallback;
-  if (!value) fail("setup", `the environment variable ${name} is not set`);
-  return value;
-}
-
-let currentStep = "setup";
 let browser = null;
-
-function fail(step, message) {
-  console.error(`FAIL [${step}] after ${elapsed()} s: ${message}`);
-  // Playwright kills the browser it started when this process exits.
-  process.exit(1);
-}
 
 const RELAY_URL = env("RELAY_URL").replace(/\/+$/, "");
 const FINGERPRINT = env("RELAY_FINGERPRINT");
@@ -50,12 +35,6 @@ const TECHNICIAN = env("TECHNICIAN");
 const SCREENSHOTS = env("SCREENSHOTS");
 const ORGANISATION = env("ORGANISATION", "Test IT");
 const ORIGIN = new URL(RELAY_URL).origin;
-
-// Chromium's --ignore-certificate-errors-spki-list takes base64 SHA-256
-// hashes of SubjectPublicKeyInfo: the relay's fingerprint, re-encoded.
-const spkiHex = /^sha256:([0-9a-f]{64})$/i.exec(FINGERPRINT);
-if (!spkiHex) fail("setup", `RELAY_FINGERPRINT is not "sha256:<64 hex>": ${FINGERPRINT}`);
-const SPKI = Buffer.from(spkiHex[1], "hex").toString("base64");
 
 // ---------------------------------------------------------------------------
 // TOTP (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) from an RFC 4648 secret
@@ -95,16 +74,6 @@ async function freshTotp() {
   return totp(ADMIN_TOTP_SECRET);
 }
 
-// ---------------------------------------------------------------------------
-// Problems seen by the listeners, whatever the step
-// ---------------------------------------------------------------------------
-
-const problems = [];
-
-function problem(text) {
-  problems.push(`${text} (during "${currentStep}")`);
-}
-
 // The 401s the console expects and handles (no session at load, the TOTP
 // question, the check after sign-out) are logged by Chromium as resource
 // errors; they are the only console errors allowed.
@@ -116,37 +85,9 @@ function expectedConsoleError(message) {
   );
 }
 
-function watch(page) {
-  page.on("console", (message) => {
-    if (message.type() === "error" && !expectedConsoleError(message)) {
-      problem(`console error: ${message.text()} at ${message.location()?.url ?? "?"}`);
-    }
-  });
-  page.on("pageerror", (error) => problem(`page error: ${error.message}`));
-  page.on("dialog", (dialog) => {
-    console.log(`       dialog: ${dialog.message()}`);
-    dialog.accept().catch(() => {});
-  });
-}
-
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-async function step(name, body) {
-  currentStep = name;
-  try {
-    await body();
-  } catch (error) {
-    fail(name, error?.message ?? String(error));
-  }
-  if (problems.length > 0) fail(name, problems.join("\n  "));
-  console.log(`ok ${elapsed().padStart(6)} s  ${name}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 // Waits until the element is visible and its text contains `expected` (a
 // string or a RegExp); returns the text.
@@ -193,46 +134,18 @@ function nextResponse(page, method, pathname) {
 // The run
 // ---------------------------------------------------------------------------
 
-const watchdog = setTimeout(() => fail(currentStep, `the whole run took over ${TOTAL_TIMEOUT_MS / 1000} s`), TOTAL_TIMEOUT_MS);
+startWatchdog(TOTAL_TIMEOUT_MS);
 
 let page;
 
 await step("start Chromium", async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // launch() gives the browser a fresh temporary profile (--user-data-dir).
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    timeout: 30_000,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--ignore-certificate-errors-spki-list=${SPKI}`,
-    ],
-  });
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(20_000);
-  // Every request stays on the relay (data: URLs are the page's own images).
-  context.on("request", (request) => {
-    const url = new URL(request.url());
-    if (url.protocol !== "data:" && url.protocol !== "blob:" && url.origin !== ORIGIN) {
-      problem(`a request left the relay: ${request.method()} ${request.url()}`);
-    }
-  });
-  // CSP violations, as console errors (Chromium logs its own too).
-  await context.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ${e.sourceFile}:${e.lineNumber}`);
-    });
+  browser = await launchChromium({ fingerprint: FINGERPRINT, headless: true, timeout: 30_000 });
+  const context = await relayContext(browser, ORIGIN, {
+    acceptDownloads: true, viewport: { width: 1280, height: 800 },
   });
   page = await context.newPage();
-  watch(page);
+  watch(page, expectedConsoleError);
 });
 
 await step("a. customer page", async () => {
@@ -391,5 +304,4 @@ await step("close Chromium", async () => {
   await browser.close();
 });
 
-clearTimeout(watchdog);
-console.log(`PASS in ${elapsed()} s`);
+pass();

@@ -34,33 +34,19 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import {
+  WAIT_MS, check, env, fail, launchChromium, onFailure, pass, relayContext, startWatchdog, step,
+  watch,
+} from "./harness.mjs";
 
 const TOTAL_TIMEOUT_MS = 150_000; // the C++ test kills us after 180 s
-const WAIT_MS = 15_000; // a wait for the page itself
 const TECHNICIAN_WAIT_MS = 60_000; // a wait for what the technician does
 
-const started = Date.now();
-const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
-
-let currentStep = "setup";
 let page = null;
-
-function env(name, fallback) {
-  const value = process.env[name] ?? fallback;
-  if (!value) fail("setup", `the environment variable ${name} is not set`);
-  return value;
-}
 
 // One line to the C++ test, which waits for it by its first word.
 function tell(word, text) {
   console.log(`${word} ${String(text).replace(/\s+/g, " ").trim()}`);
-}
-
-function fail(step, message) {
-  console.error(`FAIL [${step}] after ${elapsed()} s: ${message}`);
-  // Playwright kills the browser it started when this process exits.
-  process.exit(1);
 }
 
 const RELAY_URL = env("RELAY_URL").replace(/\/+$/, "");
@@ -76,37 +62,6 @@ const SCENARIOS = ["whole", "view", "stop-sharing", "decline", "deny-view", "tam
 if (!SCENARIOS.includes(SCENARIO)) fail("setup", `SCENARIO ${SCENARIO} is not one of ${SCENARIOS.join(", ")}`);
 // Where the page is expected to detect an attack, it may say so on the console.
 const ATTACKED = SCENARIO.startsWith("tamper");
-
-// Chromium's --ignore-certificate-errors-spki-list takes base64 SHA-256
-// hashes of SubjectPublicKeyInfo: the relay's fingerprint, re-encoded.
-const spkiHex = /^sha256:([0-9a-f]{64})$/i.exec(FINGERPRINT);
-if (!spkiHex) fail("setup", `RELAY_FINGERPRINT is not "sha256:<64 hex>": ${FINGERPRINT}`);
-const SPKI = Buffer.from(spkiHex[1], "hex").toString("base64");
-
-// ---------------------------------------------------------------------------
-// Problems seen by the listeners, whatever the step
-// ---------------------------------------------------------------------------
-
-const problems = [];
-
-function problem(text) {
-  problems.push(`${text} (during "${currentStep}")`);
-}
-
-function watch(target) {
-  target.on("console", (message) => {
-    if (message.type() !== "error") return;
-    const text = `console error: ${message.text()} at ${message.location()?.url ?? "?"}`;
-    if (ATTACKED) console.log(`       (allowed here) ${text}`);
-    else problem(text);
-  });
-  target.on("pageerror", (error) => problem(`page error: ${error.message}`));
-  target.on("crash", () => problem("the page crashed"));
-  target.on("dialog", (dialog) => {
-    console.log(`       dialog: ${dialog.message()}`);
-    dialog.accept().catch(() => {});
-  });
-}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -127,25 +82,13 @@ async function pageSummary() {
   }
 }
 
-async function step(name, body) {
-  currentStep = name;
-  try {
-    await body();
-  } catch (error) {
-    const summary = await pageSummary();
-    if (page) {
-      const name_ = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${SCENARIO}-${name_}.png`), fullPage: true }).catch(() => {});
-    }
-    fail(name, `${error?.message ?? String(error)}\n  the page: ${summary}`);
-  }
-  if (problems.length > 0) fail(name, problems.join("\n  "));
-  console.log(`ok ${elapsed().padStart(6)} s  ${name}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
+// A failed step also says what the page shows and leaves a screenshot.
+onFailure(async (name) => {
+  if (!page) return "";
+  const file = `failed-${SCENARIO}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`;
+  await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: true }).catch(() => {});
+  return `\n  the page: ${await pageSummary()}`;
+});
 
 async function state() {
   return page.evaluate(() => document.body.dataset.state ?? "");
@@ -389,52 +332,30 @@ async function allowView() {
 // The run
 // ---------------------------------------------------------------------------
 
-const watchdog = setTimeout(() => fail(currentStep, `the whole run took over ${TOTAL_TIMEOUT_MS / 1000} s`), TOTAL_TIMEOUT_MS);
+startWatchdog(TOTAL_TIMEOUT_MS);
 
 let browser = null;
 
 await step("start Chromium", async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // launch() gives the browser a fresh temporary profile (--user-data-dir).
   // Headful on $DISPLAY: the capture of the entire screen needs a real one.
   // Not --use-fake-ui-for-media-stream: it replaces the screen with a fake.
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+  browser = await launchChromium({
+    fingerprint: FINGERPRINT,
     headless: false,
     timeout: 60_000,
     args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
       "--auto-select-desktop-capture-source=Entire screen",
       "--window-position=0,0",
       `--window-size=${WINDOW_WIDTH},${WINDOW_HEIGHT}`,
-      `--ignore-certificate-errors-spki-list=${SPKI}`,
     ],
   });
   // viewport null: the page is as big as the window.
-  const context = await browser.newContext({ acceptDownloads: true, viewport: null });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(30_000);
-  // Every request stays on the relay (data: and blob: are the page's own).
-  context.on("request", (request) => {
-    const url = new URL(request.url());
-    if (!["data:", "blob:"].includes(url.protocol) && url.origin !== ORIGIN) {
-      problem(`a request left the relay: ${request.method()} ${request.url()}`);
-    }
-  });
-  await context.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
+  const context = await relayContext(browser, ORIGIN, { acceptDownloads: true, viewport: null });
   if (ATTACKED) await routeRelaySocket(context);
   page = await context.newPage();
-  watch(page);
+  // Where the page is expected to detect an attack, it may say so.
+  watch(page, () => ATTACKED);
 });
 
 await openPage();
@@ -599,5 +520,4 @@ await step("close Chromium", async () => {
   await browser.close();
 });
 
-clearTimeout(watchdog);
-console.log(`PASS in ${elapsed()} s`);
+pass();
