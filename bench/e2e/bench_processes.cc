@@ -2,11 +2,9 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +16,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-extern char** environ;
 
 namespace tether::bench::e2e {
 namespace {
@@ -71,95 +67,8 @@ std::vector<pid_t> DirectChildren() {
 
 }  // namespace
 
-Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(
-    const std::vector<std::string>& argv,
-    const Environment& env,
-    const fs::path& log_path) {
-  if (argv.empty())
-    return MakeError("no program");
-  // Everything the child needs is prepared here: between fork and exec in
-  // a threaded process only async-signal-safe calls are allowed.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    const std::string entry = *e;
-    bool overridden = false;
-    for (const auto& [key, value] : env)
-      overridden = overridden || entry.rfind(key + "=", 0) == 0;
-    if (!overridden)
-      env_strings.push_back(entry);
-  }
-  for (const auto& [key, value] : env)
-    env_strings.push_back(key + "=" + value);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> argvp;
-  for (std::string& a : args)
-    argvp.push_back(a.data());
-  argvp.push_back(nullptr);
-
-  const int log_fd =
-      open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    if (log_fd >= 0)
-      close(log_fd);
-    if (null_fd >= 0)
-      close(null_fd);
-    return MakeError("cannot open " + log_path.string());
-  }
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // If the bench dies without cleaning up (SIGKILL from outside), the
-    // peers go with it instead of serving a screen forever.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-      _exit(127);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execvpe(argvp[0], argvp.data(), envp.data());
-    _exit(127);
-  }
-  close(log_fd);
-  close(null_fd);
-  if (pid < 0)
-    return MakeError("fork failed for " + argv[0]);
-  return std::unique_ptr<ChildProcess>(
-      new ChildProcess(pid, argv[0], log_path));
-}
-
-ChildProcess::~ChildProcess() {
-  if (!Running())
-    return;
-  kill(pid_, SIGTERM);
-  const auto deadline = Clock::now() + std::chrono::seconds(3);
-  while (Clock::now() < deadline) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_)
-      return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);  // SIGKILLed: returns promptly
-}
-
-bool ChildProcess::Running() {
-  if (pid_ <= 0)
-    return false;
-  int status = 0;
-  const pid_t done = waitpid(pid_, &status, WNOHANG);
-  if (done == pid_ || done < 0) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-std::string ChildProcess::LogTail(size_t max_bytes) const {
-  std::ifstream in(log_);
+std::string LogTail(const fs::path& log, size_t max_bytes) {
+  std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();
   std::string s = text.str();

@@ -1,9 +1,9 @@
 #pragma once
 
 // Process plumbing for the glass-to-glass bench: the peers (x11vnc, a VNC
-// viewer, freerdp's shadow server and client) run as child programs, and
-// whatever happens the bench must not leave any of them, or a temporary
-// directory, behind.
+// viewer, freerdp's shadow server and client) run as child programs
+// (test::ChildProcess), and whatever happens the bench must not leave any
+// of them, or a temporary directory, behind.
 
 #include <sys/types.h>
 
@@ -19,35 +19,9 @@
 
 namespace tether::bench::e2e {
 
-// A child program, its stdout and stderr in a log file. The destructor
-// stops it (SIGTERM, SIGKILL after a bounded wait) and reaps it.
-class ChildProcess {
- public:
-  using Environment = std::vector<std::pair<std::string, std::string>>;
-  // `argv[0]` is looked up on PATH; `env` is added to this process's.
-  static Result<std::unique_ptr<ChildProcess>> Start(
-      const std::vector<std::string>& argv,
-      const Environment& env,
-      const std::filesystem::path& log_path);
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  // False once the program exited (it is reaped then).
-  bool Running();
-  // The tail of the log, for error messages about a program that failed.
-  std::string LogTail(size_t max_bytes = 600) const;
-  const std::string& name() const { return name_; }
-  pid_t pid() const { return pid_; }  // -1 once reaped
-
- private:
-  ChildProcess(pid_t pid, std::string name, std::filesystem::path log)
-      : pid_(pid), name_(std::move(name)), log_(std::move(log)) {}
-
-  pid_t pid_;
-  std::string name_;
-  std::filesystem::path log_;
-};
+// The end of a child program's log (tests/support/child_process.h), for
+// error messages about a program that failed.
+std::string LogTail(const std::filesystem::path& log, size_t max_bytes = 600);
 
 // A private directory under /tmp, removed (with its contents) by the
 // destructor and, if the bench is cut short, by the watchdog.

@@ -80,6 +80,7 @@
 #include "tests/fakes/scripted_consent.h"
 #include "tests/fakes/task_runner.h"
 #include "tests/fakes/xvfb_display.h"
+#include "tests/support/child_process.h"
 #include "tests/support/desktop_person.h"
 #include "tests/support/headless_supporter.h"
 #include "tests/support/relay_process.h"
@@ -416,25 +417,35 @@ const char* PeerName(Peer peer) {
 }
 
 struct PeerPath {
-  std::unique_ptr<ChildProcess> server;
+  fs::path server_log;
+  fs::path viewer_log;
+  std::unique_ptr<test::ChildProcess> server;
   std::unique_ptr<CountingForwarder> forwarder;  // counting or shaping
-  std::unique_ptr<ChildProcess> viewer;
+  std::unique_ptr<test::ChildProcess> viewer;
   // Destroyed in reverse: viewer, forwarder, server.
+
+  // For a message about a peer that failed.
+  std::string LogTails() const {
+    return "server: " + LogTail(server_log, 300) +
+           " viewer: " + LogTail(viewer_log, 300);
+  }
 };
 
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    const fs::path candidate =
-        fs::path(dirs.substr(start, end - start)) / program;
-    if (access(candidate.c_str(), X_OK) == 0)
-      return true;
-    start = end + 1;
-  }
-  return false;
+// A peer program, its stdout and stderr in `log` (a new one).
+Result<std::unique_ptr<test::ChildProcess>> StartProgram(
+    std::vector<std::string> argv,
+    test::ChildProcess::Environment environment,
+    const fs::path& log) {
+  std::error_code ec;
+  fs::remove(log, ec);
+  // If the bench dies without cleaning up (SIGKILL from outside), the
+  // peers go with it (the death signal) instead of serving a screen
+  // forever.
+  return test::ChildProcess::Start(
+      {.argv = std::move(argv),
+       .environment = std::move(environment),
+       .output = test::ChildProcess::Output::kAppendToFile,
+       .output_file = log});
 }
 
 // With `forwarder`, the viewer connects through a CountingForwarder shaped
@@ -449,7 +460,7 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
        peer == Peer::kVnc
            ? std::vector<const char*>{"x11vnc", "xtigervncviewer"}
            : std::vector<const char*>{"freerdp-shadow-cli", "xfreerdp"}) {
-    if (!OnPath(program)) {
+    if (test::ChildProcess::FindProgram(program).empty()) {
       return MakeError(std::string(program) +
                        " is not installed (scripts/setup installs it)");
     }
@@ -460,10 +471,10 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
     return MakeError("no free port");
   // HOME in the temporary directory: freerdp writes its server certificate
   // and known hosts there, TigerVNC its settings.
-  const ChildProcess::Environment server_env = {{"DISPLAY", customer},
-                                                {"HOME", dir.string()}};
-  const ChildProcess::Environment viewer_env = {{"DISPLAY", viewer},
-                                                {"HOME", dir.string()}};
+  const test::ChildProcess::Environment server_env = {{"DISPLAY", customer},
+                                                      {"HOME", dir.string()}};
+  const test::ChildProcess::Environment viewer_env = {{"DISPLAY", viewer},
+                                                      {"HOME", dir.string()}};
   std::vector<std::string> server_args;
   if (peer == Peer::kVnc) {
     // Defaults otherwise, as an admin would start it for one viewer.
@@ -474,14 +485,16 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
     server_args = {"freerdp-shadow-cli", "/port:" + std::to_string(port),
                    "/bind-address:127.0.0.1", "-auth"};
   }
-  auto server = ChildProcess::Start(server_args, server_env,
-                                    dir / (server_args[0] + ".log"));
+  const std::string server_name = server_args[0];
+  path->server_log = dir / (server_name + ".log");
+  auto server =
+      StartProgram(std::move(server_args), server_env, path->server_log);
   if (!server)
     return Unexpected(server.error());
   path->server = std::move(*server);
   if (!WaitForListening(port, kStartTimeout)) {
-    return MakeError(server_args[0] +
-                     " does not listen: " + path->server->LogTail());
+    return MakeError(server_name +
+                     " does not listen: " + LogTail(path->server_log));
   }
   uint16_t connect_port = port;
   if (forwarder) {
@@ -513,8 +526,9 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
         "/u:bench",     "/p:bench",
         "-sec-nla",     "/log-level:ERROR"};
   }
-  auto client = ChildProcess::Start(viewer_args, viewer_env,
-                                    dir / (viewer_args[0] + ".log"));
+  path->viewer_log = dir / (viewer_args[0] + ".log");
+  auto client =
+      StartProgram(std::move(viewer_args), viewer_env, path->viewer_log);
   if (!client)
     return Unexpected(client.error());
   path->viewer = std::move(*client);
@@ -748,9 +762,7 @@ std::vector<LatencyResult> MeasureLatency(const Context& ctx,
     if (!viewer_canvas)
       return fail(viewer_canvas.error().message);
     if (!WaitForPattern(**viewer_canvas, pattern)) {
-      return fail("the viewer never showed the screen; server: " +
-                  (*path)->server->LogTail(300) +
-                  " viewer: " + (*path)->viewer->LogTail(300));
+      return fail("the viewer never showed the screen; " + (*path)->LogTails());
     }
     {
       DisplayReader reader(std::move(*viewer_canvas), pattern, recorder);
@@ -1038,9 +1050,7 @@ BytesResult MeasureBytes(const Context& ctx,
     if (!viewer_canvas || !sampler_canvas)
       return fail("cannot connect to the viewer's Xvfb");
     if (!WaitForSameScreen(**canvas, **viewer_canvas)) {
-      return fail("the viewer never showed the screen; server: " +
-                  path->server->LogTail(300) +
-                  " viewer: " + path->viewer->LogTail(300));
+      return fail("the viewer never showed the screen; " + path->LogTails());
     }
     viewer_picture = FidelityMonitor::ScreenOf(std::move(*sampler_canvas));
     cpu.server = path->server->pid();

@@ -17,14 +17,12 @@
 // minutes whatever happens.
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +48,7 @@
 #include "crypto/tls_config.h"
 #include "crypto/tls_engine.h"
 #include "protocol/relay.pb.h"
+#include "tests/support/child_process.h"
 
 namespace tether::bench {
 namespace {
@@ -346,60 +345,28 @@ long CpuTicks(pid_t pid) {
   return total;
 }
 
-// An external program (socat, haproxy) we start and stop by its pid.
-class ChildProcess {
- public:
-  ChildProcess(std::vector<std::string> argv, const fs::path& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-      std::vector<char*> args;
-      for (auto& a : argv)
-        args.push_back(a.data());
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-    RegisterChild(pid_);
+// An external forwarder (socat, haproxy), its output in `log`, once it
+// listens on `port` (a bounded wait). It dies with the bench, the
+// watchdog's exit included (the death signal), and is stopped with SIGTERM
+// when it goes.
+Result<std::unique_ptr<test::ChildProcess>> StartForwarder(
+    std::vector<std::string> argv,
+    const fs::path& log,
+    uint16_t port) {
+  TETHER_TRY(process, test::ChildProcess::Start(
+                          {.argv = std::move(argv),
+                           .output = test::ChildProcess::Output::kAppendToFile,
+                           .output_file = log}));
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline) {
+    if (IsListening(port))
+      return std::move(*process);
+    if (!(*process)->Running())
+      return MakeError("exited during start-up");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ~ChildProcess() {
-    if (pid_ <= 0)
-      return;
-    ForgetChild(pid_);
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 200; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_)
-        return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  // Waits (bounded) until the program listens on `port`.
-  Result<void> WaitListening(uint16_t port) {
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (Clock::now() < deadline) {
-      if (IsListening(port))
-        return {};
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return MakeError("exited during start-up");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return MakeError("did not listen within 10 s");
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+  return MakeError("did not listen within 10 s");
+}
 
 // The program's full path (PATH, then the sbin folders), or empty.
 std::string Which(const std::string& program) {
@@ -696,18 +663,18 @@ ModeResult Socat(const Options& options, const BenchIdentity& identity) {
   }
   Listener backend;
   const uint16_t front = FreePort();
-  ChildProcess socat(
+  auto socat = StartForwarder(
       {program,
        "TCP4-LISTEN:" + std::to_string(front) +
            ",bind=127.0.0.1,reuseaddr,fork,nodelay",
        "TCP4:127.0.0.1:" + std::to_string(backend.port()) + ",nodelay"},
-      identity.dir / "socat.log");
-  if (auto ok = socat.WaitListening(front); !ok) {
-    result.note = "socat " + ok.error().message;
+      identity.dir / "socat.log", front);
+  if (!socat) {
+    result.note = "socat " + socat.error().message;
     return result;
   }
-  if (auto ok = RunPair(options, identity, backend, front, false, socat.pid(),
-                        result);
+  if (auto ok = RunPair(options, identity, backend, front, false,
+                        (*socat)->pid(), result);
       !ok) {
     result.note = ok.error().message;
   }
@@ -742,14 +709,14 @@ ModeResult Haproxy(const Options& options, const BenchIdentity& identity) {
                         << "  default_backend back\n"
                         << "backend back\n  server far 127.0.0.1:"
                         << backend.port() << " ssl verify none\n";
-  ChildProcess haproxy({program, "-db", "-f", config.string()},
-                       identity.dir / "haproxy.log");
-  if (auto ok = haproxy.WaitListening(front); !ok) {
-    result.note = "haproxy " + ok.error().message;
+  auto haproxy = StartForwarder({program, "-db", "-f", config.string()},
+                                identity.dir / "haproxy.log", front);
+  if (!haproxy) {
+    result.note = "haproxy " + haproxy.error().message;
     return result;
   }
-  if (auto ok = RunPair(options, identity, backend, front, true, haproxy.pid(),
-                        result);
+  if (auto ok = RunPair(options, identity, backend, front, true,
+                        (*haproxy)->pid(), result);
       !ok) {
     result.note = ok.error().message;
   }

@@ -60,12 +60,14 @@ function integrityOf(file) {
   return `sha384-${digest}`;
 }
 
-// The static/ modules a module imports ("./x.js"), and theirs, recursively.
+// The static/ modules a module imports or re-exports ("./x.js"), and
+// theirs, recursively.
 function moduleGraph(entry, seen = new Set()) {
   if (seen.has(entry)) return seen;
   seen.add(entry);
   const code = fs.readFileSync(path.join(staticDir, entry), "utf8");
-  for (const match of code.matchAll(/\bimport\b[^"']*["']\.\/([^"']+)["']/g)) {
+  // import … from "./x.js", import "./x.js", export … from "./x.js".
+  for (const match of code.matchAll(/\b(?:import|export)\b[^"';]*["']\.\/([^"']+)["']/g)) {
     moduleGraph(match[1], seen);
   }
   return seen;

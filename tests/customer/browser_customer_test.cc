@@ -13,24 +13,17 @@
 // deadline. TETHER_WEB_SCREENSHOTS=DIR keeps a picture of every state of the
 // page (docs/screenshots/browser-customer-*.png come from here).
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <xcb/xcb.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -38,14 +31,14 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/digest.h"
 #include "protocol/file_sender.h"
 #include "protocol/session_end.h"
 #include "tests/desktop/x11_test_util.h"
+#include "tests/support/child_process.h"
 #include "tests/support/headless_supporter.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/shell.h"
-
-extern char** environ;
 
 namespace tether::customer {
 namespace {
@@ -86,164 +79,6 @@ constexpr char kTechnicianFileName[] = "fix-printer.sh";
 
 constexpr auto kBrowserStep = 60s;  // a wait for what the browser does
 constexpr auto kScriptRun = 180s;   // the whole script (its own limit: 150 s)
-
-// tests/web/customer_page_test.mjs in the background: node, which starts
-// Chromium. Its output is read line by line as it comes, so the test can
-// wait for a step of the page while it plays the technician. The process
-// runs in a group of its own; the destructor kills what is left of it.
-class BrowserScript {
- public:
-  using Environment = std::vector<std::pair<std::string, std::string>>;
-
-  static Result<std::unique_ptr<BrowserScript>> Start(
-      const std::string& node,
-      const Environment& environment) {
-    // Everything the child needs is made before fork (see RelayProcess).
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string entry(*e);
-      const std::string name = entry.substr(0, entry.find('='));
-      if (std::ranges::none_of(environment,
-                               [&](const auto& v) { return v.first == name; }))
-        env_strings.push_back(entry);
-    }
-    for (const auto& [name, value] : environment)
-      env_strings.push_back(name + "=" + value);
-    std::vector<char*> envp;
-    for (std::string& s : env_strings)
-      envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::string script = "web/customer_page_test.mjs";
-    std::string node_path = node;
-    char* argv[] = {node_path.data(), script.data(), nullptr};
-
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-      return MakeError("pipe failed");
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) {
-      close(fds[0]);
-      close(fds[1]);
-      return MakeError("fork failed");
-    }
-    if (pid == 0) {
-      // Child: only async-signal-safe calls until exec.
-      setpgid(0, 0);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent)
-        _exit(127);
-      const int null_fd = open("/dev/null", O_RDONLY);
-      dup2(null_fd, STDIN_FILENO);
-      dup2(fds[1], STDOUT_FILENO);
-      dup2(fds[1], STDERR_FILENO);
-      execve(argv[0], argv, envp.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    std::unique_ptr<BrowserScript> run(new BrowserScript(pid, fds[0]));
-    run->reader_ = std::thread([self = run.get()] { self->Read(); });
-    return run;
-  }
-
-  ~BrowserScript() {
-    if (!reaped_) {
-      kill(-pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    stop_ = true;
-    reader_.join();
-    close(fd_);
-  }
-  BrowserScript(const BrowserScript&) = delete;
-  BrowserScript& operator=(const BrowserScript&) = delete;
-
-  // The rest of the first line that starts with `word` and a space, once
-  // the script printed it; nothing when it did not in time or exited.
-  std::optional<std::string> WaitForLine(const std::string& word,
-                                         std::chrono::milliseconds timeout) {
-    const std::string prefix = word + " ";
-    std::optional<std::string> found;
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] {
-      for (const std::string& line : lines_) {
-        if (line.starts_with(prefix)) {
-          found = line.substr(prefix.size());
-          return true;
-        }
-      }
-      return eof_;
-    });
-    return found;
-  }
-
-  // Waits for the script to exit: its exit code; -1 when it had to be
-  // killed or did not exit normally.
-  int Wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    {
-      std::unique_lock lock(mutex_);
-      changed_.wait_until(lock, deadline, [&] { return eof_; });
-    }
-    int status = 0;
-    // Its output closed: it exits now (bounded anyway).
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(-pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        reaped_ = true;
-        return -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::string output() const {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const std::string& line : lines_)
-      all += line + "\n";
-    return all + partial_;
-  }
-
- private:
-  BrowserScript(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
-
-  void Read() {
-    char buffer[4096];
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0)
-        continue;
-      const ssize_t n = read(fd_, buffer, sizeof(buffer));
-      std::lock_guard lock(mutex_);
-      if (n <= 0) {
-        eof_ = true;
-        changed_.notify_all();
-        return;
-      }
-      partial_.append(buffer, static_cast<size_t>(n));
-      for (size_t end; (end = partial_.find('\n')) != std::string::npos;) {
-        lines_.push_back(partial_.substr(0, end));
-        partial_.erase(0, end + 1);
-      }
-      changed_.notify_all();
-    }
-  }
-
-  const pid_t pid_;
-  const int fd_;
-  bool reaped_ = false;
-  std::atomic<bool> stop_ = false;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-  std::string partial_;
-  bool eof_ = false;
-  std::thread reader_;  // last: started once everything above exists
-};
 
 std::string Digits(const std::string& text) {
   std::string digits;
@@ -377,10 +212,13 @@ class BrowserCustomerTest : public ::testing::Test {
   }
 
   // The customer opens the page in the browser, in the script's
-  // `scenario`, and types `code`.
+  // `scenario`, and types `code`: tests/web/customer_page_test.mjs in the
+  // background (node, which starts Chromium). Its output is read line by
+  // line as it comes, so the test can wait for a step of the page while it
+  // plays the technician.
   void StartBrowser(const std::string& scenario,
-                    BrowserScript::Environment more = {}) {
-    BrowserScript::Environment environment = {
+                    test::ChildProcess::Environment more = {}) {
+    test::ChildProcess::Environment environment = {
         {"RELAY_URL", "https://127.0.0.1:" + std::to_string(relay_->port())},
         {"RELAY_FINGERPRINT", relay_->fingerprint()},
         {"SCENARIO", scenario},
@@ -397,7 +235,10 @@ class BrowserCustomerTest : public ::testing::Test {
                     [&](const auto& v) { return v.first == name; });
       environment.emplace_back(std::move(name), std::move(value));
     }
-    auto browser = BrowserScript::Start(node_, environment);
+    auto browser = test::ChildProcess::Start(
+        {.argv = {node_, "web/customer_page_test.mjs"},
+         .environment = std::move(environment),
+         .output = test::ChildProcess::Output::kLines});
     ASSERT_TRUE(browser.has_value()) << browser.error().message;
     browser_ = std::move(*browser);
   }
@@ -486,9 +327,24 @@ class BrowserCustomerTest : public ::testing::Test {
 
   // The script's end: it passed every step.
   void ExpectBrowserPassed() {
-    const int exit_code = browser_->Wait(kScriptRun);
-    // TearDown shows the script's output on any failure.
-    EXPECT_EQ(exit_code, 0) << "the browser script failed";
+    auto exit_code = browser_->Wait(kScriptRun);
+    // TearDown shows the script's output on any failure (and stops it).
+    ASSERT_TRUE(exit_code.has_value()) << exit_code.error().message;
+    EXPECT_EQ(*exit_code, 0) << "the browser script failed";
+  }
+
+  // STOP was pressed in the page: the technician's app gets EmergencyStop
+  // and the session ends there with the plain sentence.
+  void ExpectStoppedByTheCustomer() {
+    EXPECT_TRUE(supporter_->WaitFor(
+        [](const PeerMessage& m) { return m.has_emergency_stop(); },
+        kBrowserStep))
+        << "no EmergencyStop";
+    auto ended = supporter_->WaitEnded(kBrowserStep);
+    ASSERT_TRUE(ended.has_value());
+    EXPECT_EQ(ended->reason, proto::END_REASON_EMERGENCY_STOP);
+    EXPECT_EQ(ended->message,
+              protocol::EndForPeerEnded(proto::ROLE_SUPPORTER, true).message);
   }
 
   inline static test::RelayProcess* relay_ = nullptr;
@@ -500,7 +356,8 @@ class BrowserCustomerTest : public ::testing::Test {
   std::filesystem::path shots_;
   std::string code_ = "00000000";
   std::unique_ptr<HeadlessSupporter> supporter_;
-  std::unique_ptr<BrowserScript> browser_;
+  // In a process group of its own: what is left of it goes with it.
+  std::unique_ptr<test::ChildProcess> browser_;
 };
 
 // A whole session as a customer has it in the browser: the code, the same
@@ -585,15 +442,7 @@ TEST_F(BrowserCustomerTest, AWholeSessionFromCodeToStopInTheBrowser) {
   EXPECT_TRUE(browser_->WaitForLine("DOWNLOADED", kBrowserStep));
 
   // STOP in the page.
-  EXPECT_TRUE(supporter_->WaitFor(
-      [](const PeerMessage& m) { return m.has_emergency_stop(); },
-      kBrowserStep))
-      << "no EmergencyStop";
-  auto ended = supporter_->WaitEnded(kBrowserStep);
-  ASSERT_TRUE(ended.has_value());
-  EXPECT_EQ(ended->reason, proto::END_REASON_EMERGENCY_STOP);
-  EXPECT_EQ(ended->message,
-            protocol::EndForPeerEnded(proto::ROLE_SUPPORTER, true).message);
+  ExpectStoppedByTheCustomer();
   ExpectBrowserPassed();
   EXPECT_TRUE(browser_->WaitForLine("END-REASON", 1s));
   EXPECT_TRUE(browser_->WaitForLine("RECEIPT", 1s));
@@ -760,6 +609,123 @@ TEST_F(BrowserCustomerTest, DenyingTheViewKeepsTheSessionWithoutTheScreen) {
   EXPECT_FALSE(supporter_->WaitEnded(0ms).has_value());
   EXPECT_EQ(supporter_->Count(PeerMessage::kVideoFrame), 0u);
   supporter_->End();
+  ExpectBrowserPassed();
+}
+
+// A technician's app that offers files by the hundred gets one prompt at a
+// time: two wait behind it, an offer past what the page may hold in all is
+// refused with the reason, offers that cannot be received are refused
+// without a row each, the rest are answered "no" at once. A prompt's Accept
+// cannot be clicked the moment it appears, so a click meant for one prompt
+// never accepts the next; a declined file shows as declined.
+TEST_F(BrowserCustomerTest, AFloodOfFileOffersIsRefusedWithoutAFloodOfPrompts) {
+  constexpr char kFirst[] = "notes.txt";
+  constexpr char kSecond[] = "big-1.bin";
+  constexpr char kFloodOver[] = "That was all of them.";
+  constexpr uint64_t k200MB = 200'000'000;
+  StartTechnician();
+  StartBrowser("offer-flood", {{"TECHNICIAN_CHAT", kFloodOver},
+                               {"FIRST_NAME", kFirst},
+                               {"SECOND_NAME", kSecond}});
+  AcceptAndSecure();
+  ASSERT_FALSE(HasFatalFailure());
+  ExpectAgreed();
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(browser_->WaitForLine("WATCHING", kBrowserStep));
+
+  const Bytes notes = SomeBytes(100, 3);
+  const crypto::Sha256Digest digest = crypto::Sha256(notes);
+  const std::string sha(reinterpret_cast<const char*>(digest.data()),
+                        digest.size());
+  const std::string made_up_sha(32, '\x5a');
+  const auto offer = [&](uint32_t id, const std::string& name, uint64_t size,
+                         const std::string& sha256,
+                         const std::string& reason = "") {
+    PeerMessage m;
+    proto::ConsentRequest* request = m.mutable_consent_request();
+    request->set_request_id(id);
+    request->set_permission(proto::PERMISSION_SEND_FILE);
+    request->set_reason(reason);
+    proto::FileOffer* file = request->mutable_file();
+    file->set_file_id(id);
+    file->set_name(name);
+    file->set_size(size);
+    file->set_sha256(sha256);
+    return supporter_->Send(std::move(m));
+  };
+  // Asked now (its reason tries to reverse the words after it), two
+  // waiting, one past 512 MB in all; 50 with a broken checksum; 50 more
+  // (one still fits in the queue).
+  ASSERT_TRUE(
+      offer(10, kFirst, notes.size(), sha, "Here are the notes \u202Efdp.exe"));
+  ASSERT_TRUE(offer(11, kSecond, k200MB, made_up_sha));
+  ASSERT_TRUE(offer(12, "big-2.bin", k200MB, made_up_sha));
+  ASSERT_TRUE(offer(13, "big-3.bin", k200MB, made_up_sha));
+  for (uint32_t id = 100; id < 150; ++id)
+    ASSERT_TRUE(offer(id, "bad-" + std::to_string(id) + ".txt", 10, "abc"));
+  for (uint32_t id = 200; id < 250; ++id) {
+    ASSERT_TRUE(
+        offer(id, "more-" + std::to_string(id) + ".txt", notes.size(), sha));
+  }
+  PeerMessage chat;
+  chat.mutable_chat()->set_text(kFloodOver);
+  ASSERT_TRUE(supporter_->Send(std::move(chat)));
+
+  const auto answer_to = [&](uint32_t id) {
+    return supporter_->WaitFor(
+        [id](const PeerMessage& m) {
+          return m.has_consent_answer() &&
+                 m.consent_answer().request_id() == id;
+        },
+        kBrowserStep);
+  };
+  auto past_memory = answer_to(13);
+  ASSERT_TRUE(past_memory.has_value()) << "the offer past 512 MB is unanswered";
+  EXPECT_FALSE(past_memory->consent_answer().granted());
+  auto why = supporter_->WaitFor(
+      [](const PeerMessage& m) {
+        return m.has_file_cancel() && m.file_cancel().file_id() == 13;
+      },
+      kBrowserStep);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->file_cancel().reason().find("512 MB"), std::string::npos)
+      << why->file_cancel().reason();
+  ASSERT_TRUE(answer_to(249).has_value()) << "the flood was not answered";
+  // 10 and 11 are the customer's to answer (below); 12 and 200 wait.
+  size_t answers = 0;
+  for (const PeerMessage& m : supporter_->received()) {
+    if (!m.has_consent_answer())
+      continue;
+    const uint32_t id = m.consent_answer().request_id();
+    EXPECT_FALSE(m.consent_answer().granted()) << "request " << id;
+    EXPECT_TRUE(id != 12 && id != 200)
+        << "request " << id << " answered though it waits for the customer";
+    if (id != 10 && id != 11)
+      ++answers;
+  }
+  EXPECT_EQ(answers, 1u + 50u + 49u);
+  auto rows = browser_->WaitForLine("TRANSFERS", kBrowserStep);
+  ASSERT_TRUE(rows.has_value());
+  EXPECT_LE(std::stoi(*rows), 10) << "transfer rows on the page";
+  auto prompt = browser_->WaitForLine("PROMPT", 1s);
+  ASSERT_TRUE(prompt.has_value());
+  EXPECT_EQ(prompt->find("\u202E"), std::string::npos) << *prompt;
+  EXPECT_NE(prompt->find(kFirst), std::string::npos) << *prompt;
+
+  // The customer declines the first; a click right behind it lands on the
+  // second prompt's Accept, which is not armed yet: the second is answered
+  // only by the customer's own "Don't accept".
+  ASSERT_TRUE(browser_->WaitForLine("STRAY-CLICK", kBrowserStep));
+  auto first = answer_to(10);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->consent_answer().granted());
+  auto second = answer_to(11);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(second->consent_answer().granted())
+      << "a stray click accepted the next file";
+  EXPECT_EQ(supporter_->Count(PeerMessage::kFileAccept), 0u);
+
+  ExpectStoppedByTheCustomer();
   ExpectBrowserPassed();
 }
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +7,8 @@
 #include "base/result.h"
 
 namespace tether::test {
+
+class ChildProcess;
 
 struct XvfbOptions {
   int width = 1024;
@@ -36,10 +36,9 @@ class XvfbDisplay {
   const std::string& name() const { return name_; }
 
  private:
-  XvfbDisplay(pid_t pid, std::string name)
-      : pid_(pid), name_(std::move(name)) {}
+  XvfbDisplay(std::unique_ptr<ChildProcess> process, std::string name);
 
-  pid_t pid_;
+  std::unique_ptr<ChildProcess> process_;
   std::string name_;
 };
 

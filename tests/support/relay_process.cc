@@ -1,9 +1,7 @@
 #include "tests/support/relay_process.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +14,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "relay/store/sqlite_store.h"
+#include "tests/support/child_process.h"
 
 namespace tether::test {
 namespace {
@@ -105,23 +104,12 @@ Result<void> RelayProcess::Start() {
   const fs::path log_path = dir_ / "relay.log";
   // A restart appends to the log: look only at what this run writes.
   const size_t log_start = log().size();
-  // Everything the child needs is made before fork: the test's other
-  // threads may hold the allocator's lock at that moment, and a child that
-  // allocates before exec would wait for it forever (seen under ASan).
-  const std::string binary = Binary().string();
-  const std::string config = (dir_ / "relay.toml").string();
-  pid_ = fork();
-  if (pid_ < 0)
-    return MakeError("fork failed");
-  if (pid_ == 0) {
-    // Child: only async-signal-safe calls until exec.
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, STDERR_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    execl(binary.c_str(), "tether-relay", "-c", config.c_str(), "serve",
-          nullptr);
-    _exit(127);
-  }
+  TETHER_TRY(process,
+             ChildProcess::Start({.argv = {Binary().string(), "-c",
+                                           config_path().string(), "serve"},
+                                  .output = ChildProcess::Output::kAppendToFile,
+                                  .output_file = log_path}));
+  process_ = std::move(*process);
   // Wait, bounded, for the two "listening" lines.
   const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
   const std::regex metrics(R"(metrics on http://127\.0\.0\.1:(\d+)/)");
@@ -139,74 +127,60 @@ Result<void> RelayProcess::Start() {
       fingerprint_ = m3[1];
       return {};
     }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (!process_->Running()) {
+      process_.reset();
       return MakeError("relay exited during start-up:\n" + text);
     }
     // Polling a log file: the relay offers no other start-up signal.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  Kill();
   return MakeError("relay did not start listening within 15 s:\n" + log());
 }
 
 Result<int> RelayProcess::Stop(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0)
+  if (!process_)
     return MakeError("relay not running");
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  Kill();
-  return MakeError("relay did not exit within the timeout after SIGTERM");
+  process_->Signal(SIGTERM);
+  auto status = process_->Wait(timeout);
+  Kill();  // reaps it; SIGKILLs it first if it still runs
+  if (!status)
+    return MakeError("relay did not exit within the timeout after SIGTERM");
+  return *status;
 }
 
 void RelayProcess::Kill() {
-  if (pid_ <= 0)
-    return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (process_)
+    process_->Kill(std::chrono::milliseconds(0));
+  process_.reset();
+}
+
+pid_t RelayProcess::pid() const {
+  return process_ ? process_->pid() : -1;
 }
 
 RelayProcess::CommandResult RelayProcess::RunCommand(
     const std::vector<std::string>& args,
     const std::string& stdin_text) const {
-  const fs::path out_path = dir_ / "command.out";
   const fs::path in_path = dir_ / "command.in";
   std::ofstream(in_path) << stdin_text;
-  // Made before fork, as in Start().
-  const std::string binary = Binary().string();
-  std::vector<std::string> all = {"tether-relay", "-c",
-                                  (dir_ / "relay.toml").string()};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    int in = open(in_path.c_str(), O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in, STDIN_FILENO);
-    dup2(out, STDOUT_FILENO);
-    dup2(out, STDERR_FILENO);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  ChildProcess::Options options = {
+      .argv = {Binary().string(), "-c", config_path().string()},
+      .output = ChildProcess::Output::kLines};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  const int in = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  options.pass_fds = {{STDIN_FILENO, in}};
+  auto process = ChildProcess::Start(std::move(options));
+  close(in);
   CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.output = ReadFile(out_path);
+  if (!process) {
+    result.output = process.error().message;
+    return result;
+  }
+  // Seconds at most (argon2id at the real cost); bounded all the same.
+  auto status = (*process)->Wait(std::chrono::minutes(2));
+  result.exit_code = status.value_or(-1);
+  result.output = (*process)->output();
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "base/result.h"
 
 namespace tether::test {
+
+class ChildProcess;
 
 class RelayProcess {
  public:
@@ -63,7 +66,7 @@ class RelayProcess {
   CommandResult RunCommand(const std::vector<std::string>& args,
                            const std::string& stdin_text = "") const;
 
-  pid_t pid() const { return pid_; }  // -1 when not running
+  pid_t pid() const;  // -1 when not running
   uint16_t port() const { return port_; }
   uint16_t metrics_port() const { return metrics_port_; }
   const std::string& fingerprint() const { return fingerprint_; }
@@ -83,8 +86,8 @@ class RelayProcess {
                                const Bytes& totp_secret) const;
 
   std::filesystem::path dir_;
-  std::string setup_error_;  // reported by Start()
-  pid_t pid_ = -1;
+  std::string setup_error_;                // reported by Start()
+  std::unique_ptr<ChildProcess> process_;  // while it runs
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;
   std::string fingerprint_;

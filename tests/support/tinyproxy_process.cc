@@ -1,17 +1,16 @@
 #include "tests/support/tinyproxy_process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/child_process.h"
 
 namespace tether::test {
 namespace {
@@ -71,31 +70,19 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
            << "Allow 127.0.0.1\nConnectPort " << connect_port
            << "\nMaxClients 16\nLogLevel Connect\n";
   }
-  const fs::path log_path = proxy->dir_ / "tinyproxy.log";
-  // Made before fork: a child that allocates before exec can wait forever
-  // for a lock another thread held at fork time.
-  const std::string config = (proxy->dir_ / "tinyproxy.conf").string();
-  proxy->pid_ = fork();
-  if (proxy->pid_ < 0)
-    return MakeError("fork failed");
-  if (proxy->pid_ == 0) {
-    // Child: only async-signal-safe calls until exec.
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    dup2(fd, STDERR_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    execl(kBinary, "tinyproxy", "-d", "-c", config.c_str(), nullptr);
-    _exit(127);
-  }
+  TETHER_TRY(process, ChildProcess::Start(
+                          {.argv = {kBinary, "-d", "-c",
+                                    (proxy->dir_ / "tinyproxy.conf").string()},
+                           .output = ChildProcess::Output::kAppendToFile,
+                           .output_file = proxy->dir_ / "tinyproxy.log"}));
+  proxy->process_ = std::move(*process);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
     if (Accepts(proxy->port_))
       return proxy;
-    int status = 0;
-    if (waitpid(proxy->pid_, &status, WNOHANG) == proxy->pid_) {
-      proxy->pid_ = -1;
+    if (!proxy->process_->Running())
       return MakeError("tinyproxy exited during start-up:\n" + proxy->log());
-    }
     // tinyproxy offers no start-up signal but its listening socket.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -103,11 +90,7 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
 }
 
 TinyproxyProcess::~TinyproxyProcess() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  process_.reset();  // stopped before its folder goes
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }

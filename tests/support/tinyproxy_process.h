@@ -5,8 +5,6 @@
 // accepting clients from 127.0.0.1 and CONNECT to one port only. CONNECT
 // to any other port gets tinyproxy's own "403 Access violation".
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -15,6 +13,8 @@
 #include "base/result.h"
 
 namespace tether::test {
+
+class ChildProcess;
 
 class TinyproxyProcess {
  public:
@@ -38,7 +38,7 @@ class TinyproxyProcess {
   TinyproxyProcess() = default;
 
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
   uint16_t port_ = 0;
 };
 

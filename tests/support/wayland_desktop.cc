@@ -5,11 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,37 +18,14 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <set>
 #include <sstream>
-#include <string_view>
 #include <thread>
 
 #include "desktop/portal/session_bus.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
 
 namespace tether::test {
 namespace {
-
-// One NULL-terminated array for execve, over strings of its own. Built
-// before fork: in the child another thread may hold the allocator's lock
-// (GDBus has one running). Pinned in place: the pointers point into it.
-class ExecArray {
- public:
-  explicit ExecArray(std::vector<std::string> strings)
-      : strings_(std::move(strings)) {
-    for (std::string& s : strings_)
-      pointers_.push_back(s.data());
-    pointers_.push_back(nullptr);
-  }
-  ExecArray(const ExecArray&) = delete;
-  ExecArray& operator=(const ExecArray&) = delete;
-  char* const* get() const { return pointers_.data(); }
-
- private:
-  std::vector<std::string> strings_;
-  std::vector<char*> pointers_;
-};
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -67,8 +42,8 @@ constexpr char kPortalName[] = "org.freedesktop.portal.Desktop";
 constexpr char kPortalPath[] = "/org/freedesktop/portal/desktop";
 
 // What we set ourselves, or what would point a child at another session
-// (the machine's, or another fixture's).
-const std::set<std::string_view> kSessionVariables = {
+// (the machine's, or another fixture's): no child inherits them.
+const std::vector<std::string> kSessionVariables = {
     "DBUS_SESSION_BUS_ADDRESS",
     "DBUS_STARTER_ADDRESS",
     "DBUS_STARTER_BUS_TYPE",
@@ -91,40 +66,6 @@ const std::set<std::string_view> kSessionVariables = {
     "XDG_SESSION_TYPE",
     "XDG_STATE_HOME",
 };
-
-// This process's environment without kSessionVariables, as "NAME=value".
-std::vector<std::string> InheritedEnvironment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const size_t eq = entry.find('=');
-    if (eq == std::string_view::npos ||
-        kSessionVariables.contains(entry.substr(0, eq)))
-      continue;
-    env.emplace_back(entry);
-  }
-  return env;
-}
-
-std::string FindProgram(const std::string& name) {
-  if (name.find('/') != std::string::npos)
-    return access(name.c_str(), X_OK) == 0 ? name : "";
-  const char* path = std::getenv("PATH");
-  std::string_view rest(path != nullptr ? path : "/usr/bin:/bin");
-  while (!rest.empty()) {
-    const size_t colon = rest.find(':');
-    const std::string dir(rest.substr(0, colon));
-    if (!dir.empty()) {
-      const std::string candidate = dir + "/" + name;
-      if (access(candidate.c_str(), X_OK) == 0)
-        return candidate;
-    }
-    if (colon == std::string_view::npos)
-      break;
-    rest.remove_prefix(colon + 1);
-  }
-  return "";
-}
 
 // Every program the desktop runs, and the GNOME portal backend the bus
 // starts: without it the portal offers neither RemoteDesktop nor ScreenCast.
@@ -158,12 +99,11 @@ std::string ReadTail(const fs::path& path, size_t max_bytes) {
   return text;
 }
 
+// An exit status as ChildProcess::Wait() gives it, in words.
 std::string DescribeStatus(int status) {
-  if (WIFEXITED(status))
-    return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
+  if (status > 128)
+    return "killed by signal " + std::to_string(status - 128);
+  return "exit code " + std::to_string(status);
 }
 
 bool SocketAccepts(const fs::path& path) {
@@ -191,18 +131,6 @@ bool IsMountPoint(const fs::path& path) {
       return true;
   }
   return false;
-}
-
-// Waits on the child with a deadline; true once reaped.
-bool WaitForExit(pid_t pid, int* status, Clock::time_point deadline) {
-  while (true) {
-    const pid_t r = waitpid(pid, status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD))
-      return true;
-    if (Clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 using desktop::portal::ConnectToBus;
@@ -293,7 +221,7 @@ bool WaylandDesktop::Available() {
 std::string WaylandDesktop::MissingPrograms() {
   std::string missing;
   for (const std::string& program : RequiredPrograms()) {
-    if (FindProgram(program).empty())
+    if (ChildProcess::FindProgram(program).empty())
       missing += (missing.empty() ? "" : ", ") + program;
   }
   return missing;
@@ -338,14 +266,15 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
   // the permission store, dconf: parallel desktops must not share them),
   // no accessibility bus (GTK would start at-spi and a second dbus-daemon
   // for nothing), and none of this machine's session.
-  std::vector<std::string> env = InheritedEnvironment();
-  env.push_back("XDG_RUNTIME_DIR=" + desktop->runtime_dir_.string());
-  env.push_back("XDG_CONFIG_HOME=" + (desktop->dir_ / "config").string());
-  env.push_back("XDG_DATA_HOME=" + (desktop->dir_ / "data").string());
-  env.push_back("XDG_CACHE_HOME=" + (desktop->dir_ / "cache").string());
-  env.push_back("XDG_STATE_HOME=" + (desktop->dir_ / "state").string());
-  env.push_back("NO_AT_BRIDGE=1");
-  env.push_back("GTK_A11Y=none");
+  ChildProcess::Environment env = {
+      {"XDG_RUNTIME_DIR", desktop->runtime_dir_.string()},
+      {"XDG_CONFIG_HOME", (desktop->dir_ / "config").string()},
+      {"XDG_DATA_HOME", (desktop->dir_ / "data").string()},
+      {"XDG_CACHE_HOME", (desktop->dir_ / "cache").string()},
+      {"XDG_STATE_HOME", (desktop->dir_ / "state").string()},
+      {"NO_AT_BRIDGE", "1"},
+      {"GTK_A11Y", "none"},
+  };
 
   // `last_error`, when given, says what the last look found.
   auto wait_until =
@@ -371,7 +300,7 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
   if (pipe2(address_pipe, O_CLOEXEC) != 0)
     return MakeError("pipe failed");
   auto spawned = desktop->Spawn(
-      "dbus-daemon", FindProgram("dbus-daemon"),
+      "dbus-daemon",
       {"dbus-daemon", "--session", "--nofork",
        "--address=unix:path=" + (desktop->runtime_dir_ / "bus").string(),
        "--print-address=3"},
@@ -411,12 +340,11 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
 
   // The session's own programs see the bus and the desktop's name, as in a
   // GNOME session; only the portal needs the compositor (below).
-  env.push_back("DBUS_SESSION_BUS_ADDRESS=" + desktop->bus_address_);
-  env.push_back("XDG_CURRENT_DESKTOP=GNOME");
-  env.push_back("XDG_SESSION_TYPE=wayland");
+  env.emplace_back("DBUS_SESSION_BUS_ADDRESS", desktop->bus_address_);
+  env.emplace_back("XDG_CURRENT_DESKTOP", "GNOME");
+  env.emplace_back("XDG_SESSION_TYPE", "wayland");
 
-  TETHER_RETURN_IF_ERROR(
-      desktop->Spawn("pipewire", FindProgram("pipewire"), {"pipewire"}, env));
+  TETHER_RETURN_IF_ERROR(desktop->Spawn("pipewire", {"pipewire"}, env));
   TETHER_RETURN_IF_ERROR(wait_until("pipewire did not accept connections", [&] {
     return SocketAccepts(desktop->runtime_dir_ / "pipewire-0");
   }));
@@ -424,13 +352,12 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
   // nodes, grant a portal client access to the nodes the portal allowed)
   // is needed only once a screen cast stream is opened, long after Start();
   // CheckRunning() at the end catches one that failed at once.
-  TETHER_RETURN_IF_ERROR(desktop->Spawn(
-      "wireplumber", FindProgram("wireplumber"), {"wireplumber"}, env));
+  TETHER_RETURN_IF_ERROR(desktop->Spawn("wireplumber", {"wireplumber"}, env));
 
   const std::string monitor =
       std::to_string(options.width) + "x" + std::to_string(options.height);
   TETHER_RETURN_IF_ERROR(desktop->Spawn(
-      "mutter", FindProgram("mutter"),
+      "mutter",
       {"mutter", "--headless", "--virtual-monitor", monitor, "--no-x11",
        "--wayland-display=" + desktop->wayland_display_},
       env));
@@ -463,12 +390,12 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
                      updated.error().message);
   }
 
-  env.push_back("WAYLAND_DISPLAY=" + desktop->wayland_display_);
+  env.emplace_back("WAYLAND_DISPLAY", desktop->wayland_display_);
   // -r: should the bus have started a portal on demand meanwhile, ours
   // takes the name over and that one quits.
-  TETHER_RETURN_IF_ERROR(desktop->Spawn("xdg-desktop-portal", kPortalBinary,
-                                        {"xdg-desktop-portal", "-r"}, env));
-  const pid_t portal_pid = desktop->children_.back().pid;
+  TETHER_RETURN_IF_ERROR(
+      desktop->Spawn("xdg-desktop-portal", {kPortalBinary, "-r"}, env));
+  const pid_t portal_pid = desktop->children_.back().process->pid();
   // Ours, not another instance, must own the name: then its interfaces are
   // exported (it exports them before it asks for the name).
   std::string last_error = "no answer yet";
@@ -511,81 +438,40 @@ WaylandDesktop::~WaylandDesktop() {
 }
 
 Result<void> WaylandDesktop::Spawn(const std::string& name,
-                                   const std::string& program,
-                                   const std::vector<std::string>& args,
-                                   const std::vector<std::string>& environment,
+                                   std::vector<std::string> argv,
+                                   const ChildProcess::Environment& environment,
                                    int address_fd) {
-  // Everything the child needs is made before fork.
-  const ExecArray argv(args);
-  const ExecArray envp(environment);
-  const fs::path log_path = log_dir_ / (name + ".log");
-  const int log_fd =
-      open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  const int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    if (log_fd >= 0)
-      close(log_fd);
-    if (null_fd >= 0)
-      close(null_fd);
-    return MakeError("cannot open " + log_path.string());
-  }
-  const pid_t group = process_group_;
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    // One process group for the whole desktop, the services the bus starts
-    // included: the destructor signals the group, so nothing is left.
-    setpgid(0, group > 0 ? group : 0);
-    // A test that crashes or is killed takes the desktop with it; the
-    // services the bus started quit once the bus is gone.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
-      _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    int keep = STDERR_FILENO;
-    if (address_fd >= 0) {
-      if (address_fd == 3)
-        fcntl(3, F_SETFD, 0);
-      else
-        dup2(address_fd, 3);
-      keep = 3;
-    }
-    // Nothing else of the test's (sockets, a build lock) goes with it.
-    close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
-    execve(program.c_str(), argv.get(), envp.get());
-    _exit(127);
-  }
-  close(log_fd);
-  close(null_fd);
-  if (pid < 0)
-    return MakeError("fork failed for " + name);
-  // Also from here, so the group exists before the next child joins it,
-  // whichever of the two runs first.
-  setpgid(pid, group > 0 ? group : pid);
-  if (group <= 0)
-    process_group_ = pid;
-  children_.push_back(Child{name, pid});
+  ChildProcess::Options options = {
+      .argv = std::move(argv),
+      .environment = environment,
+      .unset_environment = kSessionVariables,
+      .output = ChildProcess::Output::kAppendToFile,
+      .output_file = log_dir_ / (name + ".log"),
+      // One process group for the whole desktop, the services the bus
+      // starts included: the destructor signals the group, so nothing is
+      // left.
+      .process_group = std::max<pid_t>(process_group_, 0),
+      // A test that crashes or is killed takes the desktop with it; the
+      // services the bus started quit once the bus is gone.
+      .death_signal = SIGTERM,
+  };
+  if (address_fd >= 0)
+    options.pass_fds = {{3, address_fd}};
+  auto process = ChildProcess::Start(std::move(options));
+  if (!process)
+    return MakeError(name + ": " + process.error().message);
+  if (process_group_ <= 0)
+    process_group_ = (*process)->pid();
+  children_.push_back(Child{name, std::move(*process)});
   return {};
 }
 
 Result<void> WaylandDesktop::CheckChild(Child& child) {
-  if (!child.exited) {
-    int status = 0;
-    if (waitpid(child.pid, &status, WNOHANG) != child.pid)
-      return {};
-    child.exited = true;
-    child.exit_status = status;
-  }
-  return MakeError(child.name + " exited (" +
-                   DescribeStatus(child.exit_status) + "); " + child.name +
-                   ".log ends:\n" + Tail(child.name, 3000));
+  auto status = child.process->Wait(std::chrono::milliseconds(0));
+  if (!status)
+    return {};  // still runs
+  return MakeError(child.name + " exited (" + DescribeStatus(*status) + "); " +
+                   child.name + ".log ends:\n" + Tail(child.name, 3000));
 }
 
 Result<void> WaylandDesktop::CheckRunning() {
@@ -597,7 +483,7 @@ Result<void> WaylandDesktop::CheckRunning() {
 std::vector<pid_t> WaylandDesktop::pids() const {
   std::vector<pid_t> pids;
   for (const Child& child : children_)
-    pids.push_back(child.pid);
+    pids.push_back(child.process->pid());
   return pids;
 }
 
@@ -640,23 +526,16 @@ void WaylandDesktop::ApplyToThisProcess() const {
 void WaylandDesktop::Stop() {
   const auto deadline = Clock::now() + kStopTimeout;
   // All at once: the portal, its backends, mutter, PipeWire and the bus
-  // each shut down on SIGTERM, and nothing needs another to do so.
-  if (process_group_ > 0)
-    kill(-process_group_, SIGTERM);
-  // Each one too: a child whose setpgid failed (the bus had already died)
-  // is not in the group.
-  for (const Child& child : children_) {
-    if (!child.exited)
-      kill(child.pid, SIGTERM);
-  }
+  // each shut down on SIGTERM, and nothing needs another to do so. The
+  // bus leads the group, so the whole group hears it; each other child
+  // too, in case its setpgid failed (the bus had already died).
+  for (Child& child : children_)
+    child.process->Signal(SIGTERM);
   for (Child& child : children_) {
-    if (child.exited)
-      continue;
-    if (!WaitForExit(child.pid, &child.exit_status, deadline)) {
-      kill(child.pid, SIGKILL);
-      waitpid(child.pid, &child.exit_status, 0);
-    }
-    child.exited = true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (!child.process->Wait(std::max(left, std::chrono::milliseconds(0))))
+      child.process->Kill(std::chrono::milliseconds(0));
   }
   // The services the bus started are not our children (the bus
   // double-forks them): wait for the group to empty, then kill what is left.
@@ -674,6 +553,7 @@ void WaylandDesktop::Stop() {
       }
     }
   }
+  children_.clear();  // reaps them
   if (dir_.empty())
     return;
   // xdg-document-portal mounts a FUSE file system on <runtime>/doc; its
@@ -707,16 +587,12 @@ Result<std::unique_ptr<WaylandTestWindow>> WaylandTestWindow::Start(
   window->log_ = desktop.log_dir() /
                  ("wayland_test_window-" + std::to_string(counter++) + ".log");
 
-  std::vector<std::string> env = InheritedEnvironment();
-  for (const auto& [name, value] : desktop.Environment())
-    env.push_back(name + "=" + value);
   // Wayland or nothing: a test process that uses the offscreen platform
   // for its own widgets must not pass that on.
-  env.push_back("QT_QPA_PLATFORM=wayland");
-  std::vector<std::string> arguments = {"wayland_test_window"};
-  arguments.insert(arguments.end(), args.begin(), args.end());
-  const ExecArray argv(std::move(arguments));
-  const ExecArray envp(std::move(env));
+  ChildProcess::Environment env = desktop.Environment();
+  env.emplace_back("QT_QPA_PLATFORM", "wayland");
+  std::vector<std::string> argv = {binary};
+  argv.insert(argv.end(), args.begin(), args.end());
 
   // One socket for stdin and stdout: a socket, unlike a pipe, can be
   // written with MSG_NOSIGNAL, so a window that died fails Send() instead
@@ -724,41 +600,24 @@ Result<std::unique_ptr<WaylandTestWindow>> WaylandTestWindow::Start(
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     return MakeError("socketpair failed");
-  const int log_fd = open(window->log_.c_str(),
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return MakeError("cannot open " + window->log_.string());
-  }
-  const pid_t group = desktop.process_group();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec. In the desktop's
-    // group, so the desktop's destructor stops a window a test forgot.
-    setpgid(0, group);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
-      _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(fds[1], STDIN_FILENO);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    close_range(3, ~0U, 0);
-    execve(binary.c_str(), argv.get(), envp.get());
-    _exit(127);
-  }
+  auto process = ChildProcess::Start({
+      .argv = std::move(argv),
+      .environment = std::move(env),
+      .unset_environment = kSessionVariables,
+      .output = ChildProcess::Output::kAppendToFile,
+      .output_file = window->log_,  // its stderr: stdout is the socket
+      .pass_fds = {{STDIN_FILENO, fds[1]}, {STDOUT_FILENO, fds[1]}},
+      // In the desktop's group, so the desktop's destructor stops a window
+      // a test forgot.
+      .process_group = desktop.process_group(),
+      .death_signal = SIGTERM,
+  });
   close(fds[1]);
-  close(log_fd);
-  if (pid < 0) {
+  if (!process) {
     close(fds[0]);
-    return MakeError("fork failed");
+    return Unexpected(std::move(process).error());
   }
-  window->pid_ = pid;
+  window->process_ = std::move(*process);
   window->stdin_fd_ = fds[0];
   window->stdout_fd_ = fds[0];
   return window;
@@ -767,15 +626,15 @@ Result<std::unique_ptr<WaylandTestWindow>> WaylandTestWindow::Start(
 WaylandTestWindow::~WaylandTestWindow() {
   if (stdout_fd_ >= 0)
     shutdown(stdout_fd_, SHUT_WR);  // end of its stdin: it quits
-  if (pid_ > 0) {
-    int status = 0;
-    if (!WaitForExit(pid_, &status, Clock::now() + kStopTimeout)) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
-  }
+  if (process_ && !process_->Wait(kStopTimeout))
+    process_->Kill(std::chrono::milliseconds(0));
+  process_.reset();
   if (stdout_fd_ >= 0)
     close(stdout_fd_);
+}
+
+pid_t WaylandTestWindow::pid() const {
+  return process_->pid();
 }
 
 Result<std::string> WaylandTestWindow::ReadLine(Duration timeout) {

@@ -25,6 +25,8 @@
 
 namespace tether::test {
 
+class ChildProcess;
+
 struct WaylandDesktopOptions {
   // The virtual monitor's size in pixels.
   int width = 1280;
@@ -90,18 +92,19 @@ class WaylandDesktop {
  private:
   struct Child {
     std::string name;  // also its log's name
-    pid_t pid = -1;
-    int exit_status = 0;  // waitpid's, once it has exited
-    bool exited = false;
+    std::unique_ptr<ChildProcess> process;
   };
 
   WaylandDesktop() = default;
 
-  Result<void> Spawn(const std::string& name,
-                     const std::string& program,
-                     const std::vector<std::string>& args,
-                     const std::vector<std::string>& environment,
-                     int address_fd = -1);
+  // Starts `argv` with `environment` on top of this process's (none of
+  // this machine's session), its output in <name>.log; `address_fd`, if
+  // any, is its fd 3.
+  Result<void> Spawn(
+      const std::string& name,
+      std::vector<std::string> argv,
+      const std::vector<std::pair<std::string, std::string>>& environment,
+      int address_fd = -1);
   // Fails when the named process has exited (and reaps it).
   Result<void> CheckChild(Child& child);
   std::string Tail(const std::string& name, size_t max_bytes) const;
@@ -157,14 +160,14 @@ class WaylandTestWindow {
   // Sends one command line, e.g. "fill 0 0 100 100 00ff00".
   Result<void> Send(const std::string& line);
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;
   // Its stderr (Qt's warnings), for a failing test's message.
   std::string Log() const;
 
  private:
   WaylandTestWindow() = default;
 
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;  // read but not yet returned

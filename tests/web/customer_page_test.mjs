@@ -17,14 +17,17 @@
 //   RELAY_URL          https://127.0.0.1:PORT
 //   RELAY_FINGERPRINT  sha256:<64 hex> of the relay key's SubjectPublicKeyInfo
 //   SCENARIO           whole | view | stop-sharing | decline | deny-view |
-//                      tamper-out | tamper-in | wrong-code (below)
+//                      tamper-out | tamper-in | wrong-code | offer-flood
+//                      (below)
 //   CODE               the 8 digits to type
 //   SCREENSHOTS        a folder for browser-customer-<state>.png
 //   WINDOW_WIDTH, WINDOW_HEIGHT  Chromium's window at 0,0 (the rest of the
 //                      screen shows what the test drew there)
 //   ORGANISATION       optional, "Test IT" unless set
 //   TECHNICIAN_CHAT, CUSTOMER_CHAT  chat lines (whole, stop-sharing,
-//                      deny-view)
+//                      deny-view; offer-flood: the technician's says the
+//                      flood is over)
+//   FIRST_NAME, SECOND_NAME  the first two files offered (offer-flood)
 //   OUT_FILE           the customer's file to send (whole)
 //   IN_FILE, IN_NAME   the technician's file as it must arrive (whole)
 //
@@ -58,7 +61,7 @@ const WINDOW_WIDTH = Number(env("WINDOW_WIDTH"));
 const WINDOW_HEIGHT = Number(env("WINDOW_HEIGHT"));
 const ORGANISATION = env("ORGANISATION", "Test IT");
 const ORIGIN = new URL(RELAY_URL).origin;
-const SCENARIOS = ["whole", "view", "stop-sharing", "decline", "deny-view", "tamper-out", "tamper-in", "wrong-code"];
+const SCENARIOS = ["whole", "view", "stop-sharing", "decline", "deny-view", "tamper-out", "tamper-in", "wrong-code", "offer-flood"];
 if (!SCENARIOS.includes(SCENARIO)) fail("setup", `SCENARIO ${SCENARIO} is not one of ${SCENARIOS.join(", ")}`);
 // Where the page is expected to detect an attack, it may say so on the console.
 const ATTACKED = SCENARIO.startsWith("tamper");
@@ -499,6 +502,71 @@ switch (SCENARIO) {
       middle.toPage.send(middle.firstRecordToPage);
       tell("REPLAYED", `the technician's first record (${middle.firstRecordToPage.length} bytes) to the page`);
       await waitEnded(WAIT_MS);
+    });
+    break;
+  }
+  case "offer-flood": {
+    // The technician offers files by the hundred: one prompt at a time, a
+    // few waiting, the rest refused without a prompt or a row each; a
+    // prompt's "Accept" cannot be clicked the moment it appears.
+    const technicianChat = env("TECHNICIAN_CHAT");
+    const firstName = env("FIRST_NAME");
+    const secondName = env("SECOND_NAME");
+    await typeCode();
+    await confirmPrompt();
+    await agree();
+    await step("watch every prompt as it appears", async () => {
+      await page.evaluate(() => {
+        window.promptsSeen = [];
+        new MutationObserver(() => {
+          const box = document.querySelector('[data-testid="prompt"]');
+          if (!box || window.promptsSeen.some((p) => p.box === box)) return;
+          const allow = box.querySelector('[data-testid="prompt-allow"]');
+          window.promptsSeen.push({ box, allowClickable: !!allow && !allow.disabled });
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+      tell("WATCHING", "prompts");
+    });
+    await step("a flood of file offers opens one prompt", async () => {
+      const text = await openPrompt(TECHNICIAN_WAIT_MS);
+      check(text.includes(firstName), `the first prompt does not name ${firstName}: "${text}"`);
+      check(!/[\u202a-\u202e\u2066-\u2069]/.test(text), `the prompt shows a bidi control character: ${JSON.stringify(text)}`);
+      // The chat comes after the flood, on the same ordered channel.
+      await waitChat("technician", technicianChat, TECHNICIAN_WAIT_MS);
+      check(await page.locator(byId("prompt")).count() === 1, "more than one prompt is open");
+      const rows = await page.locator(`${byId("transfers")} ${byId("transfer")}`).count();
+      tell("TRANSFERS", rows);
+      check(rows <= 10, `${rows} transfer rows after the flood`);
+      const seen = await page.evaluate(() => window.promptsSeen.map((p) => p.allowClickable));
+      check(seen.length === 1 && !seen[0], `prompts seen: ${JSON.stringify(seen)} ("true": Accept clickable at once)`);
+    });
+    await step("a click meant for one prompt does not answer the next", async () => {
+      // "Don't accept" on the first prompt, and in the same moment a click
+      // where the next prompt's "Accept file" now is (a double click, a
+      // click the technician timed).
+      const stray = await page.evaluate(() => {
+        document.querySelector('[data-testid="prompt-deny"]').click();
+        const allow = document.querySelector('[data-testid="prompt-allow"]');
+        if (allow) allow.click();
+        return document.querySelector('[data-testid="prompt-text"]')?.textContent ?? "";
+      });
+      check(stray.includes(secondName), `the next prompt is not about ${secondName}: "${stray}"`);
+      tell("STRAY-CLICK", secondName);
+      await waitTransfer("in", firstName, "cancelled", WAIT_MS);
+      const open = await page.locator(byId("prompt-text")).innerText();
+      check(open.includes(secondName), `the prompt about ${secondName} closed after a stray click: "${open}"`);
+      const seen = await page.evaluate(() => window.promptsSeen.map((p) => p.allowClickable));
+      check(seen.length === 2 && !seen[1], `prompts seen: ${JSON.stringify(seen)}`);
+      // The next prompt opens behind it: no waiting for "no prompt".
+      await page.click(byId("prompt-deny"));
+      await waitTransfer("in", secondName, "cancelled", WAIT_MS);
+    });
+    await step("STOP", async () => {
+      await page.click(byId("stop"));
+      await waitEnded(WAIT_MS);
+      const receipt = await visibleText("receipt");
+      tell("RECEIPT", receipt);
+      check(receipt.split("\n").length < 60, `the receipt has ${receipt.split("\n").length} lines`);
     });
     break;
   }

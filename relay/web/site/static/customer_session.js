@@ -13,7 +13,14 @@
 //     when the customer picked a screen or window, no when they cancelled;
 //   - received files stay in the page's memory until the customer saves
 //     them from a link; files both ways are limited to what a page can
-//     hold (BROWSER_FILE_LIMIT).
+//     hold (BROWSER_FILE_LIMIT each, BROWSER_HOLD_LIMIT for all the
+//     technician's files together);
+//   - what the other side wrote (names, reasons, chat, terms) is shown as
+//     the native app shows it (app_ui::DisplayText): no control or bidi
+//     characters, names cut to a length that fits a sentence;
+//   - a queued video frame or file piece is dropped, not sent, when the
+//     view or the transfer ended before its turn came; after STOP only
+//     EmergencyStop and EndSession are still sealed.
 // No DOM here: the page (share.js) listens to events and calls methods;
 // the screen is shared through the object createScreenShare() returns
 // (screen_share.js). Nothing here logs, and no event, receipt or error
@@ -58,9 +65,18 @@ const HEARTBEAT_INTERVAL_MS = 5_000;
 const PEER_TIMEOUT_MS = 20_000;
 const TERMS_WAIT_MS = 5_000;
 const STOP_FLUSH_MS = 1_500;
+// From the relay's Joined to the secured channel: both apps do the key
+// exchange at once, so a technician's app that never does holds the page
+// no longer than this (heartbeats do not renew it).
+const KEY_EXCHANGE_TIMEOUT_MS = 30_000;
 // Video and file chunks wait while more than this is queued for the relay,
 // so STOP, chat and acks never queue behind much.
 export const LINK_WINDOW = 256 * 1024;
+// Any other message is refused (dropped) while this much is queued, as the
+// native engine's Send() (peer_session.h's max_pending_bytes): a technician
+// who sends requests and never reads the answers cannot grow the page's
+// queue without bound. EmergencyStop and EndSession are never refused.
+const MAX_PENDING_BYTES = 8 << 20;
 // Relayed data plus the RelayMessage and PeerEnvelope around it.
 const MAX_RELAY_MESSAGE = MAX_RECORD_SIZE + 1024;
 // Incoming bytes waiting to be decrypted; a technician's app never comes
@@ -68,12 +84,30 @@ const MAX_RELAY_MESSAGE = MAX_RECORD_SIZE + 1024;
 const MAX_INCOMING_BACKLOG = 64 << 20;
 // What a page can hold of one file (the native apps take 2 GiB, on disk).
 export const BROWSER_FILE_LIMIT = 256 * 1000 * 1000;
+// What the technician's files may take of the page's memory in all: those
+// asked about, arriving, and received (kept until the page closes). An
+// offer beyond it is refused without asking.
+export const BROWSER_HOLD_LIMIT = 512 * 1000 * 1000;
+// Received pieces move from script memory into a Blob (which the browser
+// may keep outside the page's heap) every this many bytes.
+const BLOB_PART_BYTES = 4 << 20;
+// Files refused without asking that are listed on the page and in the
+// receipt; further ones are only counted (a flood of bad offers adds
+// nothing to the page).
+const MAX_REFUSED_OFFERS_SHOWN = 5;
 const CUSTOMER_FILE_ID_BIT = 0x80000000;
 const CHUNK_SIZE = 64 * 1024;
 const SHA256_SIZE = 32;
 const MAX_RELAY_TEXT = 300;
 const MAX_OFFERED_NAME_BYTES = 4096;
 const MAX_FILE_NAME_BYTES = 240;
+// How many characters of the other side's words the page shows, as the
+// native app (customer-app/ui: app_ui::DisplayText's callers).
+const SHOWN_NAME_CHARS = 60;
+const SHOWN_ORGANISATION_CHARS = 80;
+const SHOWN_REASON_CHARS = 300;
+const SHOWN_CHAT_CHARS = 2000;
+const SHOWN_TERMS_CHARS = 20000;
 
 // customer_policy.h's PolicyLimits.
 const LIMITS = Object.freeze({
@@ -138,10 +172,69 @@ export function cutUtf8(text, maxBytes) {
   return out;
 }
 
-// session_end.cc's CleanRelayText: control characters blanked, 300 bytes.
+// app_ui's IsHiddenCharacter: C0, DEL, C1, zero-width characters and
+// LRM/RLM, bidirectional embeddings, overrides and isolates, ALM, BOM (and
+// lone surrogates, which no UTF-8 decodes to).
+function isHiddenCharacter(cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0x061c || cp === 0xfeff || (cp >= 0xd800 && cp <= 0xdfff);
+}
+
+// app-ui/display_text.cc's DisplayText: text the other side chose, safe to
+// show inside a sentence (a name must not reverse the words after it, nor
+// pretend to end in ".pdf"): hidden characters removed, newlines and tabs
+// made spaces unless `keepNewlines`, at most `maxChars` characters and
+// then "…".
+export function displayText(text, maxChars = 200, keepNewlines = false) {
+  const input = typeof text === "string" ? text : "";
+  let out = "";
+  let kept = 0;
+  for (const ch of input) {
+    if (kept >= maxChars) {
+      out += "\u2026";
+      break;
+    }
+    if (ch === "\n" && keepNewlines) {
+      out += "\n";
+    } else if (ch === "\n" || ch === "\t") {
+      out += " ";
+    } else if (isHiddenCharacter(ch.codePointAt(0))) {
+      continue;
+    } else {
+      out += ch;
+    }
+    kept++;
+  }
+  return out;
+}
+
+// app-ui's DisplayFileName: cut in the middle when longer than `maxChars`,
+// so the real extension always shows ("Invoice____…pdf.desktop").
+export function displayFileName(name, maxChars = 120) {
+  const all = Array.from(displayText(name, Number.MAX_SAFE_INTEGER).trim());
+  if (all.length <= maxChars) return all.join("");
+  const dot = all.lastIndexOf(".");
+  const extension = dot < 0 ? 0 : all.length - dot;
+  const tail = Math.min(Math.max(extension, Math.floor(maxChars / 3)), maxChars - 1);
+  const head = maxChars - 1 - tail;
+  return all.slice(0, head).join("") + "\u2026" + all.slice(all.length - tail).join("");
+}
+
+// A name from the relay or the technician's app, as the page shows it and
+// the receipt writes it.
+function shownName(value, maxChars) {
+  return displayText(cutUtf8(wire.text(value), LIMITS.maxNameBytes), maxChars).trim();
+}
+
+// session_end.cc's CleanRelayText: control characters blanked, 300 bytes;
+// and, since the page puts it in a sentence, no bidi or invisible
+// characters.
 export function cleanRelayText(text) {
-  // eslint-disable-next-line no-control-regex
-  return cutUtf8(wire.text(text), MAX_RELAY_TEXT).replace(/[\u0000-\u001f\u007f]/g, " ");
+  return cutUtf8(wire.text(text), MAX_RELAY_TEXT)
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff]/g, "");
 }
 
 // “text”: how the receipt quotes names.
@@ -408,10 +501,11 @@ export class CustomerSession extends EventTarget {
   #helloAcked = false;
   #paired = false;
   #ended = false;
-  #stopping = false; // STOP pressed: bulk traffic is dropped
+  #stopping = false; // ending: bulk traffic is dropped
+  #stopNow = false; // STOP pressed: only EmergencyStop and EndSession go out
   #lastError = "";
   #rateLimitedFor = 0;
-  #timers = { connect: 0, heartbeat: 0, liveness: 0, terms: 0, room: 0 };
+  #timers = { connect: 0, heartbeat: 0, liveness: 0, terms: 0, room: 0, exchange: 0 };
   #lastReceived = 0;
   #lastHeartbeatSent = 0;
   #livenessDue = 0;
@@ -441,6 +535,7 @@ export class CustomerSession extends EventTarget {
   #nextSerial = 1;
   #viewAsking = null; // the Pending whose browser picker is open
   #viewing = false;
+  #viewEpoch = 0; // one more each time viewing starts: frames carry theirs
   #saidNo = new Map();
   #refusals = new Map();
   #refusedControlNoted = new Set();
@@ -450,6 +545,10 @@ export class CustomerSession extends EventTarget {
   #outgoing = new Map(); // fileId -> Transfer (customer -> technician)
   #nextFileId = 1;
   #pumping = false;
+  #transferKeys = 0; // each transfer's own key (file ids may come again)
+  #heldBytes = 0; // received files kept for saving
+  #refusedOffers = 0;
+  #hashChain = Promise.resolve(); // one file in memory for its SHA-256 at a time
 
   // ---- the receipt
   #receipt = [];
@@ -563,7 +662,7 @@ export class CustomerSession extends EventTarget {
       this.#answer(pending.requestId, granted);
       if (pending.permission === Permission.SEND_FILE) {
         if (granted) this.#acceptIncoming(pending.file);
-        else this.#closeTransfer(pending.file, "cancelled", "You did not accept this file.");
+        else this.#closeTransfer(pending.file.transfer, "cancelled", "You did not accept this file.");
       }
       if (!granted) this.#countNo(pending.permission);
     }
@@ -659,6 +758,7 @@ export class CustomerSession extends EventTarget {
   emergencyStop() {
     if (this.#ended) return;
     this.#stopping = true;
+    this.#stopNow = true; // what is still queued to seal stays behind
     if (this.#screen) this.#screen.stop();
     const wasViewing = this.#viewing;
     this.#viewing = false;
@@ -669,7 +769,7 @@ export class CustomerSession extends EventTarget {
     this.#record("You pressed STOP. The session was ended at once.");
     if (wasViewing) this.#emitGrants();
     if (this.#channel && !this.#planeFailed) {
-      this.#sendPeer({ emergencyStop: {} });
+      this.#sendPeer({ emergencyStop: {} }, { urgent: true });
     }
     this.#endSession(EndReason.EMERGENCY_STOP, "The customer pressed STOP.", {
       shown: TEXT.endedByYou,
@@ -846,7 +946,7 @@ export class CustomerSession extends EventTarget {
     if (this.#helloAcked) return;
     this.#helloAcked = true;
     clearTimeout(this.#timers.connect);
-    this.#relayOrganisation = cutUtf8(wire.text(ack.organisation), LIMITS.maxNameBytes);
+    this.#relayOrganisation = shownName(ack.organisation, SHOWN_ORGANISATION_CHARS);
     this.#relayTerms = cutUtf8(wire.text(ack.supportTerms), LIMITS.maxTermsBytes);
     this.#emit("relay", { organisation: this.#relayOrganisation });
     this.#sendRelay({ join: { code: this.#code, hostName: this.#hostName, userName: "" } });
@@ -863,11 +963,14 @@ export class CustomerSession extends EventTarget {
     }
     this.#paired = true;
     this.#joinedAt = new Date();
-    this.#technician = cutUtf8(wire.text(joined.technicianName), LIMITS.maxNameBytes);
-    this.#organisation = cutUtf8(wire.text(joined.organisation), LIMITS.maxNameBytes);
+    this.#technician = shownName(joined.technicianName, SHOWN_NAME_CHARS);
+    this.#organisation = shownName(joined.organisation, SHOWN_ORGANISATION_CHARS);
     this.#record(this.#who() + (this.#organisation ? " (" + this.#organisation + ")" : "") +
       " accepted your request for help.");
     this.#emit("technician", { name: this.#technician, organisation: this.#organisation });
+    this.#timers.exchange = setTimeout(() => {
+      if (!this.#ended && !this.#channel) this.#fail(TEXT.setupFailed);
+    }, KEY_EXCHANGE_TIMEOUT_MS);
     try {
       this.#handshake = await CustomerHandshake.create({
         protocolVersion: PROTOCOL_VERSION,
@@ -1016,11 +1119,20 @@ export class CustomerSession extends EventTarget {
     this.#finish({ reason: EndReason.PROTOCOL_ERROR, message });
   }
 
-  // Seals and sends one PeerMessage, in order. Bulk messages (video, file
-  // chunks) are refused while the link is over LINK_WINDOW, and dropped if
-  // still queued when STOP is pressed. False when not sent.
-  #sendPeer(message, bulk = false) {
+  // Seals and sends one PeerMessage, in order. False when not sent.
+  // options:
+  //   bulk    video and file chunks: refused while the link is over
+  //           LINK_WINDOW, and dropped if still waiting to be sealed when
+  //           the session ends;
+  //   wanted  checked again right before sealing: false drops the message
+  //           (a frame of a view that was stopped meanwhile, a piece of a
+  //           file that was cancelled meanwhile);
+  //   urgent  EmergencyStop and EndSession: never refused for the queue's
+  //           length, and after STOP the only ones still sealed.
+  #sendPeer(message, options = {}) {
+    const { bulk = false, wanted = null, urgent = false } = options;
     if (!this.#channel || this.#planeFailed || this.#ended) return false;
+    if (this.#stopNow && !urgent) return false;
     if (bulk && (this.#stopping || this.pendingBytes() > LINK_WINDOW)) return false;
     let bytes;
     try {
@@ -1029,11 +1141,15 @@ export class CustomerSession extends EventTarget {
       return false;
     }
     if (bytes.length > MAX_PLAINTEXT_SIZE) return false; // refused, like the native engine
+    const pending = this.pendingBytes();
+    if (!urgent && pending > 0 && pending + bytes.length > MAX_PENDING_BYTES) return false;
     const channel = this.#channel;
     this.#outQueued += bytes.length;
     this.#outChain = this.#outChain.then(async () => {
       this.#outQueued -= bytes.length;
-      if (channel !== this.#channel || (bulk && this.#stopping)) return;
+      if (channel !== this.#channel) return;
+      if ((bulk && this.#stopping) || (this.#stopNow && !urgent)) return;
+      if (wanted && !wanted()) return;
       let record;
       try {
         record = await channel.seal(bytes);
@@ -1078,8 +1194,19 @@ export class CustomerSession extends EventTarget {
   // ---- the policy (customer_policy.cc) ---------------------------------------
 
   #onSecured() {
+    clearTimeout(this.#timers.exchange);
     this.#screen = this.#createScreenShare({
-      send: (videoFrame) => this.#viewing && this.#sendPeer({ videoFrame }, true),
+      // A frame goes out only while the view it was taken for is still on
+      // when its turn to be sealed comes: none after Stop sharing, a
+      // revoke or the browser's own "Stop sharing", even if it was queued.
+      send: (videoFrame) => {
+        if (!this.#viewing) return false;
+        const epoch = this.#viewEpoch;
+        return this.#sendPeer({ videoFrame }, {
+          bulk: true,
+          wanted: () => this.#viewing && this.#viewEpoch === epoch,
+        });
+      },
       pendingBytes: () => this.pendingBytes(),
       maxPendingBytes: LINK_WINDOW,
       stopped: (error) => this.#viewFailed(error),
@@ -1216,13 +1343,14 @@ export class CustomerSession extends EventTarget {
     // The relay's word on who accepted the join counts; the technician's app
     // fills in what the relay did not say.
     if (!this.#technician) {
-      this.#technician = cutUtf8(wire.text(terms.technicianName), LIMITS.maxNameBytes);
+      this.#technician = shownName(terms.technicianName, SHOWN_NAME_CHARS);
     }
     if (!this.#organisation) {
       this.#organisation = this.#relayOrganisation ||
-        cutUtf8(wire.text(terms.organisation), LIMITS.maxNameBytes);
+        shownName(terms.organisation, SHOWN_ORGANISATION_CHARS);
     }
-    const text = this.#relayTerms || wire.text(terms.termsText);
+    const text = displayText(this.#relayTerms || wire.text(terms.termsText),
+      SHOWN_TERMS_CHARS, true);
     this.#setPhase("confirm");
     this.#emit("confirm", {
       sas: this.#sas,
@@ -1261,7 +1389,8 @@ export class CustomerSession extends EventTarget {
       serial: 0,
       requestId,
       permission,
-      reason: cutUtf8(wire.text(request.reason), LIMITS.maxChatBytes),
+      reason: displayText(cutUtf8(wire.text(request.reason), LIMITS.maxChatBytes),
+        SHOWN_REASON_CHARS).trim(),
       description: "",
       file: null,
       cancelled: false,
@@ -1299,13 +1428,20 @@ export class CustomerSession extends EventTarget {
       if (checked.error) {
         this.#answer(requestId, false);
         this.#sendPeer({ fileCancel: { fileId, reason: checked.error } });
-        this.#record("A file offered by " + who + " was refused without asking you: " +
-          checked.error + ".");
-        const shown = sanitizeFileName(wire.text(offer.name)).name || "(no name)";
-        this.#closeTransfer({
-          fileId, direction: "in", name: shown, size: wire.toNumber(offer.size) || 0, done: 0,
-        }, "failed", "Refused without asking you: " + checked.error + ".");
         this.#refuse("file could not be received");
+        // The first few are listed; a flood of bad offers adds no more.
+        const n = ++this.#refusedOffers;
+        if (n <= MAX_REFUSED_OFFERS_SHOWN) {
+          this.#record("A file offered by " + who + " was refused without asking you: " +
+            checked.error + ".");
+          const shown = sanitizeFileName(wire.text(offer.name)).name || "(no name)";
+          this.#closeTransfer({
+            fileId, direction: "in", name: shown, size: wire.toNumber(offer.size) || 0, done: 0,
+          }, "failed", "Refused without asking you: " + checked.error + ".");
+        } else if (n === MAX_REFUSED_OFFERS_SHOWN + 1) {
+          this.#record("More files offered by " + who + " were refused without asking " +
+            "you; they are not listed.");
+        }
         return;
       }
       pending.file = checked.file;
@@ -1361,6 +1497,12 @@ export class CustomerSession extends EventTarget {
     if (this.#openIncoming() >= LIMITS.maxOpenFiles) {
       return { error: "too many files are arriving at once" };
     }
+    if (this.#incomingBytes() + size > BROWSER_HOLD_LIMIT) {
+      return {
+        error: "the files on this page would take more than " +
+          formatFileSize(BROWSER_HOLD_LIMIT) + ", the most it keeps",
+      };
+    }
     return {
       file: {
         fileId: offer.fileId >>> 0,
@@ -1375,6 +1517,25 @@ export class CustomerSession extends EventTarget {
     let n = 0;
     for (const t of this.#incoming.values()) if (t.state === "receiving") n++;
     return n;
+  }
+
+  // Bytes the technician's files take or may take: asked about, arriving,
+  // being checked, and received.
+  #incomingBytes() {
+    let n = this.#heldBytes;
+    for (const t of this.#incoming.values()) n += t.size;
+    for (const p of [this.#promptOpen, ...this.#promptQueue]) {
+      if (p && p.file && !p.cancelled) n += p.file.size;
+    }
+    return n;
+  }
+
+  // Runs `work` (which reads a whole file into memory to hash it) after the
+  // ones before it: one file in memory at a time.
+  #hashInTurn(work) {
+    const result = this.#hashChain.then(work);
+    this.#hashChain = result.then(() => {}, () => {});
+    return result;
   }
 
   #openNextPrompt() {
@@ -1429,6 +1590,7 @@ export class CustomerSession extends EventTarget {
           return;
         }
         this.#viewing = true;
+        this.#viewEpoch++;
         const what = info && info.surface === "window" ? "one window of your screen"
           : info && info.surface === "browser" ? "a browser tab" : "your screen";
         this.#record("You allowed " + this.#who() + " to see " + what + ".");
@@ -1516,7 +1678,11 @@ export class CustomerSession extends EventTarget {
       this.#refuse("chat faster than a person writes");
       return;
     }
-    this.#emit("chat", { from: "technician", text, at: new Date() });
+    this.#emit("chat", {
+      from: "technician",
+      text: displayText(text, SHOWN_CHAT_CHARS, true),
+      at: new Date(),
+    });
   }
 
   // A burst of chatBurst, then one per chatIntervalMs (customer_policy.cc).
@@ -1546,7 +1712,9 @@ export class CustomerSession extends EventTarget {
       state,
       message,
       sha256: file.sha256,
-      chunks: [],
+      chunks: [], // pieces still in script memory
+      chunkBytes: 0,
+      parts: [], // Blobs of the pieces before
       url: "",
     };
     file.transfer = transfer;
@@ -1573,7 +1741,7 @@ export class CustomerSession extends EventTarget {
   #handleChunk(chunk) {
     const fileId = chunk.fileId >>> 0;
     const t = this.#incoming.get(fileId);
-    if (!t) {
+    if (!t || t.state !== "receiving") {
       this.#refuse("file data without an allowed offer");
       return;
     }
@@ -1589,13 +1757,19 @@ export class CustomerSession extends EventTarget {
     }
     if (data.length === 0) return;
     t.chunks.push(data.slice());
+    t.chunkBytes += data.length;
     t.done += data.length;
+    if (t.chunkBytes >= BLOB_PART_BYTES) {
+      t.parts.push(new Blob(t.chunks));
+      t.chunks = [];
+      t.chunkBytes = 0;
+    }
     this.#emitTransfer(t, true);
   }
 
   async #handleDone(fileId) {
     const t = this.#incoming.get(fileId);
-    if (!t) {
+    if (!t || t.state !== "receiving") {
       this.#refuse("file data without an allowed offer");
       return;
     }
@@ -1605,12 +1779,18 @@ export class CustomerSession extends EventTarget {
       return;
     }
     t.state = "checking";
-    const blob = new Blob(t.chunks, { type: "application/octet-stream" });
+    const blob = new Blob([...t.parts, ...t.chunks], { type: "application/octet-stream" });
     t.chunks = [];
+    t.chunkBytes = 0;
+    t.parts = [];
     let matches = false;
     try {
-      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
-      matches = equalBytes(digest, t.sha256);
+      matches = await this.#hashInTurn(async () => {
+        if (this.#incoming.get(fileId) !== t) return false;
+        const digest = new Uint8Array(
+          await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+        return equalBytes(digest, t.sha256);
+      });
     } catch {
       matches = false;
     }
@@ -1621,6 +1801,7 @@ export class CustomerSession extends EventTarget {
       return;
     }
     this.#incoming.delete(fileId);
+    this.#heldBytes += t.size;
     t.url = URL.createObjectURL(blob);
     this.#record("The file " + quoted(t.name) + " (" + formatFileSize(t.size) +
       ") arrived and its checksum matched; it is offered for saving on this page.");
@@ -1630,6 +1811,7 @@ export class CustomerSession extends EventTarget {
   #failIncoming(t, reason) {
     this.#incoming.delete(t.fileId);
     t.chunks = [];
+    t.parts = [];
     this.#refuse("file could not be received");
     this.#sendPeer({ fileCancel: { fileId: t.fileId, reason } });
     this.#record("The file " + quoted(t.name) + " was not saved: " + reason + ".");
@@ -1641,6 +1823,7 @@ export class CustomerSession extends EventTarget {
     if (t) {
       this.#incoming.delete(fileId);
       t.chunks = [];
+      t.parts = [];
       this.#record(this.#who() + " cancelled sending " + quoted(t.name) + ".");
       this.#closeTransfer(t, "cancelled", "The technician cancelled the transfer.");
       return;
@@ -1661,7 +1844,10 @@ export class CustomerSession extends EventTarget {
   async #prepareOutgoing(t) {
     let digest;
     try {
-      digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await t.file.arrayBuffer()));
+      digest = await this.#hashInTurn(async () => {
+        if (this.#outgoing.get(t.fileId) !== t) return null; // cancelled meanwhile
+        return new Uint8Array(await crypto.subtle.digest("SHA-256", await t.file.arrayBuffer()));
+      });
     } catch {
       if (this.#outgoing.get(t.fileId) === t) {
         this.#outgoing.delete(t.fileId);
@@ -1676,10 +1862,15 @@ export class CustomerSession extends EventTarget {
       return;
     }
     t.sha256 = digest;
-    t.offered = true;
-    this.#sendPeer({
+    const offered = this.#sendPeer({
       fileOffer: { fileId: t.fileId, name: t.name, size: t.size, sha256: digest },
     });
+    if (!offered) {
+      this.#outgoing.delete(t.fileId);
+      this.#closeTransfer(t, "failed", "The file could not be offered: the connection is busy.");
+      return;
+    }
+    t.offered = true;
     t.message = "Waiting for " + this.#who(false) + " to accept the file.";
     this.#emitTransfer(t);
   }
@@ -1701,7 +1892,7 @@ export class CustomerSession extends EventTarget {
     const t = this.#outgoing.get(fileId);
     if (!t) return; // finished or cancelled here meanwhile: the messages crossed
     this.#outgoing.delete(fileId);
-    const shown = cutUtf8(reason, 200);
+    const shown = displayText(cutUtf8(reason, 1000), 200).trim();
     if (!t.accepted) {
       this.#record(this.#who() + " declined your file " + quoted(t.name) + ".");
       this.#closeTransfer(t, "cancelled", "The technician declined the file.");
@@ -1745,7 +1936,12 @@ export class CustomerSession extends EventTarget {
         this.#failOutgoing(t, "the file could not be read");
         return;
       }
-      if (!this.#sendPeer({ fileChunk: { fileId: t.fileId, offset: t.done, data } }, true)) {
+      // Dropped unsent if the transfer is cancelled before its turn.
+      const sent = this.#sendPeer({ fileChunk: { fileId: t.fileId, offset: t.done, data } }, {
+        bulk: true,
+        wanted: () => t.state === "sending" || t.state === "done",
+      });
+      if (!sent) {
         continue; // the link filled up meanwhile: wait again
       }
       t.done = end;
@@ -1810,7 +2006,9 @@ export class CustomerSession extends EventTarget {
   }
 
   #transferView(t) {
+    if (!t.key) t.key = ++this.#transferKeys;
     return {
+      key: t.key,
       fileId: t.fileId,
       direction: t.direction,
       name: t.name,
@@ -1833,6 +2031,7 @@ export class CustomerSession extends EventTarget {
     t.state = state;
     t.message = message;
     t.chunks = [];
+    t.parts = [];
     this.#files.push({
       direction: t.direction,
       name: t.name,
@@ -1852,7 +2051,7 @@ export class CustomerSession extends EventTarget {
   #endSession(reason, message, options = {}) {
     if (this.#ended) return;
     const peerEnd = this.#channel && !this.#planeFailed;
-    if (peerEnd) this.#sendPeer({ end: { reason: message } });
+    if (peerEnd) this.#sendPeer({ end: { reason: message } }, { urgent: true });
     const shown = options.shown || (reason === EndReason.USER_ENDED && !options.quiet
       ? (message.startsWith("You ") ? message : TEXT.youEnded) : message);
     const end = { reason, message: shown, local: true };
@@ -1873,7 +2072,7 @@ export class CustomerSession extends EventTarget {
     this.#stopping = true;
     if (this.#screen) this.#screen.stop();
     this.#viewing = false;
-    for (const key of ["connect", "terms", "room"]) clearTimeout(this.#timers[key]);
+    for (const key of ["connect", "terms", "room", "exchange"]) clearTimeout(this.#timers[key]);
     clearInterval(this.#timers.heartbeat);
     clearTimeout(this.#timers.liveness);
     this.#kickRoom();

@@ -157,8 +157,10 @@ export class ScreenShare {
   #keyOwed = false;
   #unacked = 0;
   // Frames given to the encoder whose output has not come yet, oldest
-  // first: { timestamp, at }. Outputs come in order; an entry the encoder
-  // dropped is passed over by a later output, or forgotten after a while.
+  // first: { timestamp, at, width, height } (the size it was encoded at: an
+  // output may come after the encoder was configured for a new size).
+  // Outputs come in order; an entry the encoder dropped is passed over by
+  // a later output, or forgotten after a while.
   #encoding = [];
   #lastCapture = -Infinity;
   #frameId = 0;
@@ -456,7 +458,7 @@ export class ScreenShare {
     }
     try {
       this.#encoder.encode(input, { keyFrame });
-      this.#encoding.push({ timestamp: input.timestamp, at: now });
+      this.#encoding.push({ timestamp: input.timestamp, at: now, ...size });
     } catch {
       this.#fail("the screen could not be encoded");
     } finally {
@@ -500,10 +502,11 @@ export class ScreenShare {
   #output(generation, chunk) {
     if (generation !== this.#generation || !this.#active || !this.#coded) return;
     const at = this.#encoding.findIndex((e) => e.timestamp === chunk.timestamp);
+    const entry = at >= 0 ? this.#encoding[at] : this.#coded;
     this.#encoding.splice(0, at + 1); // at -1 (forgotten already): nothing
     const data = new Uint8Array(chunk.byteLength);
     chunk.copyTo(data);
-    const { width, height } = this.#coded;
+    const { width, height } = entry;
     const sent = this.#hooks.send({
       frameId: ++this.#frameId,
       codec: this.#codec.wire,

@@ -11,6 +11,8 @@ import { isSupported as e2eSupported } from "./e2e.js";
 import {
   BROWSER_FILE_LIMIT,
   CustomerSession,
+  displayFileName,
+  displayText,
   formatFileSize,
   formatTime,
   normalizeCode,
@@ -24,7 +26,28 @@ const { $, el, clear } = Page; // eslint-disable-line no-undef
 let session = null;
 let organisationName = "";
 let receiptUrl = "";
-const transferRows = new Map(); // fileId -> <li>
+const transferRows = new Map(); // a transfer's key -> <li>
+
+// "Allow", "Accept file" and "Yes, it matches" work only this long after
+// their prompt appeared (the native app's prompt_arm_delay): a click meant
+// for something else (a double click on the prompt before, a button the
+// prompt pushed aside) never says yes. "No" works at once.
+const ARM_DELAY_MS = 800;
+// Messages kept on the page, as the native panel (kMaxChatItems).
+const MAX_CHAT_ITEMS = 100;
+let armTimer = 0;
+const armed = new WeakSet(); // buttons past their ARM_DELAY_MS
+
+// Enables `button` after ARM_DELAY_MS, unless `answered()` by then.
+function armLater(button, answered) {
+  button.disabled = true;
+  armed.delete(button);
+  return setTimeout(() => {
+    if (answered()) return;
+    button.disabled = false;
+    armed.add(button);
+  }, ARM_DELAY_MS);
+}
 
 // ---------------------------------------------------------------------------
 // States and views
@@ -106,7 +129,8 @@ function loadPublicInfo() {
     });
 }
 
-function showOrganisation(name) {
+function showOrganisation(raw) {
+  const name = displayText(raw, 80).trim();
   if (!name) return;
   organisationName = name;
   $("organisation").textContent = name;
@@ -248,14 +272,16 @@ function showConfirm(d) {
   $("panel-recording").hidden = !d.recording;
   $("confirm-footnote").textContent = "Yes means the code matches and you agree to these terms. " +
     who + " still has to ask you before seeing your screen.";
-  $("agree").disabled = false;
   $("disagree").disabled = false;
+  clearTimeout(armTimer);
+  armTimer = armLater($("agree"), () => $("disagree").disabled);
   setState("confirm");
   $("confirm-title").focus();
 }
 
 function answerTerms(accepted) {
-  if (!session) return;
+  if (!session || (accepted && !armed.has($("agree")))) return;
+  clearTimeout(armTimer);
   $("agree").disabled = true;
   $("disagree").disabled = true;
   session.answerTerms(accepted);
@@ -312,7 +338,7 @@ function showPrompt(d) {
     text.appendChild(el("p", "prompt-main", who + " wants to send you this file:"));
     const facts = el("dl", "prompt-facts");
     facts.appendChild(el("dt", "", "File"));
-    facts.appendChild(el("dd", "prompt-file", d.fileName || "(no name)"));
+    facts.appendChild(el("dd", "prompt-file", displayFileName(d.fileName) || "(no name)"));
     facts.appendChild(el("dt", "", "Size"));
     facts.appendChild(el("dd", "", formatFileSize(d.fileSize)));
     text.appendChild(facts);
@@ -322,8 +348,8 @@ function showPrompt(d) {
     allowLabel = "Accept file";
     denyLabel = "Don't accept";
   }
-  if (d.reason && d.reason.trim() !== "") {
-    text.appendChild(el("p", "prompt-quote", who + " says: \u201C" + d.reason.trim().slice(0, 300) + "\u201D"));
+  if (d.reason) {
+    text.appendChild(el("p", "prompt-quote", who + " says: \u201C" + d.reason + "\u201D"));
   }
   text.appendChild(el("p", "prompt-footnote",
     "You can stop everything at any time with the red STOP button."));
@@ -335,12 +361,16 @@ function showPrompt(d) {
   const deny = el("button", "big secondary", denyLabel);
   deny.type = "button";
   deny.dataset.testid = "prompt-deny";
+  let answered = false;
   const answer = (granted) => {
+    if (answered || (granted && !armed.has(allow))) return;
+    answered = true;
     allow.disabled = true;
     deny.disabled = true;
     // Synchronously, inside the click: the browser's picker needs it.
     session.answerPrompt(d.serial, granted);
   };
+  armLater(allow, () => answered);
   allow.addEventListener("click", () => answer(true));
   deny.addEventListener("click", () => answer(false));
   buttons.appendChild(allow);
@@ -374,6 +404,7 @@ function addChat(d) {
   item.appendChild(el("p", "chat-text", d.text));
   const log = $("chat-log");
   log.appendChild(item);
+  while (log.children.length > MAX_CHAT_ITEMS) log.removeChild(log.firstElementChild);
   $("chat-empty").hidden = true;
   log.scrollTop = log.scrollHeight;
 }
@@ -399,14 +430,16 @@ const STATE_WORDS = {
 };
 
 function showTransfer(d) {
-  let row = transferRows.get(d.fileId);
+  let row = transferRows.get(d.key);
   if (!row) {
     row = el("li", "transfer");
     row.dataset.testid = "transfer";
     const head = el("div", "transfer-head");
     head.appendChild(el("span", "transfer-direction",
       d.direction === "in" ? "From your technician" : "To your technician"));
-    head.appendChild(el("strong", "transfer-name", d.name));
+    const name = el("strong", "transfer-name", displayFileName(d.name));
+    name.title = d.name;
+    head.appendChild(name);
     head.appendChild(el("span", "transfer-size", formatFileSize(d.size)));
     row.appendChild(head);
     const progress = el("progress", "transfer-progress");
@@ -423,7 +456,7 @@ function showTransfer(d) {
     actions.appendChild(cancel);
     row.appendChild(actions);
     $("transfers").prepend(row);
-    transferRows.set(d.fileId, row);
+    transferRows.set(d.key, row);
     updateFilesCard();
   }
   row.dataset.name = d.name;
@@ -444,7 +477,7 @@ function showTransfer(d) {
 
   const actions = row.querySelector(".transfer-actions");
   if (d.state === "done" && d.direction === "in" && d.url && !row.querySelector("a.file-download")) {
-    const link = el("a", "button file-download", "Save \u201C" + d.name + "\u201D");
+    const link = el("a", "button file-download", "Save \u201C" + displayFileName(d.name, 60) + "\u201D");
     link.dataset.testid = "file-download";
     link.href = d.url;
     link.setAttribute("download", d.name);
