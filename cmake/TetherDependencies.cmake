@@ -56,6 +56,12 @@ target_link_libraries(tether_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
 find_package(nlohmann_json 3.11 REQUIRED)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 
+# What only the apps (and their tests) use: not looked for in a relay-only
+# build (TETHER_BUILD_APPS=OFF).
+if(NOT TETHER_BUILD_APPS)
+  return()
+endif()
+
 # desktop/: X11 capture and input over xcb.
 pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb)
 pkg_check_modules(XCB_SHM REQUIRED IMPORTED_TARGET xcb-shm)

@@ -10,13 +10,21 @@
 #include "base/user_dirs.h"
 
 namespace tether::config {
+namespace {
+
+// fclose as the deleter. (Not decltype(&std::fclose): Debian 13's glibc
+// declares fclose with attributes a template argument drops, a warning.)
+struct CloseFile {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+}  // namespace
 
 Result<std::string> ReadSmallFile(const std::filesystem::path& path,
                                   size_t max_bytes,
                                   std::string_view what) {
   const std::string name = std::string(what) + " " + path.string();
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> file(
-      std::fopen(path.c_str(), "rb"), &std::fclose);
+  std::unique_ptr<std::FILE, CloseFile> file(std::fopen(path.c_str(), "rb"));
   if (!file)
     return MakeError("cannot open " + name + ": " + std::strerror(errno));
   std::string text;

@@ -247,8 +247,12 @@ class CustomerSessionImpl final : public CustomerSession,
   }
 
   Result<void> SaveReceipt(const std::string& path) const override {
-    std::unique_ptr<std::FILE, decltype(&std::fclose)> file(
-        std::fopen(path.c_str(), "w"), &std::fclose);
+    // (Not decltype(&std::fclose): Debian 13's glibc declares fclose with
+    // attributes a template argument drops, a warning.)
+    struct CloseFile {
+      void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, CloseFile> file(std::fopen(path.c_str(), "w"));
     if (!file)
       return MakeError("cannot write the receipt to " + path);
     std::string text = "Tether remote support: receipt\n";

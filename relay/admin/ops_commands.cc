@@ -1,21 +1,45 @@
 #include "relay/admin/ops_commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "crypto/certificate.h"
 #include "relay/admin/admin_support.h"
+#include "relay/backup/scheduled_backup.h"
 #include "relay/config/customer_config_file.h"
 #include "relay/store/sqlite_backup.h"
 
 namespace tether::relay::admin {
+namespace {
+
+// A scheduled run's one line: stdout when it went well, stderr when not.
+// Under systemd (JOURNAL_STREAM) a "<3>" / "<6>" prefix gives the line its
+// journal priority, so `journalctl -p err` lists the failed runs.
+void PrintRunLine(bool ok, const std::string& line) {
+  const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  std::FILE* out = ok ? stdout : stderr;
+  std::fprintf(out, "%s%s\n", journal ? (ok ? "<6>" : "<3>") : "",
+               line.c_str());
+  std::fflush(out);
+}
+
+}  // namespace
 
 OpsCommands::OpsCommands(CLI::App& app) {
   backup_ = app.add_subcommand(
       "backup",
-      "Copy the database to FILE while the relay keeps serving (one "
-      "consistent snapshot, checked, never replacing a file)");
-  backup_->add_option("--to", backup_to_, "The backup file to create")
-      ->required();
+      "Copy the database while the relay keeps serving (one consistent "
+      "snapshot, checked, never replacing a file): to FILE, or --scheduled");
+  auto* to =
+      backup_->add_option("--to", backup_to_, "The backup file to create");
+  backup_
+      ->add_flag("--scheduled", scheduled_,
+                 "What tether-relay-backup.timer runs: a backup into "
+                 "[backup] folder, its audit chain verified, the newest "
+                 "`keep` kept, [backup] command run; one log line, exit 1 on "
+                 "any failure")
+      ->excludes(to);
+  backup_->require_option(1);
   restore_ = app.add_subcommand(
       "restore",
       "Replace the database with a backup (the relay must be stopped); the "
@@ -50,6 +74,12 @@ std::optional<int> OpsCommands::Run(const RelayConfig& config) {
 }
 
 int OpsCommands::Backup(const RelayConfig& config) {
+  if (scheduled_) {
+    const ScheduledBackupResult run =
+        RunScheduledBackup(config, Clock::System(), CliActor());
+    PrintRunLine(run.ok, run.line);
+    return run.ok ? kExitOk : kExitFailure;
+  }
   {
     // Recorded first, so the backup itself holds the record of it.
     auto store = OpenStore(config);

@@ -35,6 +35,7 @@ class OpsCommands {
   CLI::App* customer_config_ = nullptr;
 
   std::string backup_to_;
+  bool scheduled_ = false;
   std::string restore_from_;
   std::string host_;
   uint16_t port_ = 0;

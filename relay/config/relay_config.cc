@@ -144,7 +144,8 @@ bool operator==(const RelayConfig& a, const RelayConfig& b) {
          a.join_guard == b.join_guard && a.accounts == b.accounts &&
          policy(a.password_policy) == policy(b.password_policy) &&
          a.password_blocklist_file == b.password_blocklist_file &&
-         a.metrics == b.metrics && a.web == b.web && a.log_level == b.log_level;
+         a.metrics == b.metrics && a.web == b.web && a.backup == b.backup &&
+         a.log_level == b.log_level;
 }
 
 Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
@@ -170,7 +171,7 @@ Result<RelayConfig> LoadRelayConfig(const std::filesystem::path& path) {
        {&config->tls.certificate, &config->tls.private_key,
         &config->store.database, &config->server.support_terms_file,
         &config->password_blocklist_file, &config->web.site,
-        &config->web.downloads, &config->web.logo}) {
+        &config->web.downloads, &config->web.logo, &config->backup.folder}) {
     if (!p->empty() && p->is_relative())
       *p = (folder / *p).lexically_normal();
   }

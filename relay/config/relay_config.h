@@ -144,6 +144,25 @@ struct WebConfig {
   bool operator==(const WebConfig&) const = default;
 };
 
+// [backup]: what `tether-relay backup --scheduled` does, the command
+// tether-relay-backup.timer runs daily (docs/relay.md, "Backups").
+struct BackupConfig {
+  // The backups, the run's lock and the last run's status (which /metrics
+  // reads); the first run creates it 0700.
+  std::filesystem::path folder = "/var/lib/tether/backups";
+  // The newest this many backups stay; older ones (only files named like
+  // the runs name them) are removed.
+  uint32_t keep = 7;
+  // Run after each good backup, without a shell: command[0] is an absolute
+  // path; a word "{backup}" is replaced by the backup's path, which is
+  // otherwise added as the last argument. Empty: no command.
+  std::vector<std::string> command;
+  // The command is stopped after this long, and the run has failed.
+  std::chrono::seconds command_timeout{std::chrono::hours(1)};
+
+  bool operator==(const BackupConfig&) const = default;
+};
+
 struct RelayConfig {
   ServerConfig server;
   RelayTlsConfig tls;
@@ -158,6 +177,7 @@ struct RelayConfig {
   std::filesystem::path password_blocklist_file;
   MetricsConfig metrics;
   WebConfig web;
+  BackupConfig backup;
   log::Level log_level = log::Level::kInfo;
 };
 

@@ -21,6 +21,8 @@ constexpr seconds kDay{86400};
 constexpr size_t kMaxOrganisationBytes = 200;
 constexpr size_t kMaxIssuerBytes = 64;
 constexpr size_t kMaxListenAddresses = 16;
+// A program and its arguments; more is a script's job.
+constexpr size_t kMaxCommandWords = 64;
 
 using Field = config::Field<RelayConfig>;
 
@@ -214,6 +216,54 @@ Field BlocklistFileField(std::string_view name) {
     return out;
   };
   return field;
+}
+
+// backup.command: a program (absolute path) and its arguments, run
+// without a shell, so each word is passed exactly as written.
+Field BackupCommandField(std::string_view name) {
+  return {name,
+          [](const toml::node& node, RelayConfig& config) -> Result<void> {
+            constexpr std::string_view kExample =
+                "a list such as [\"/usr/bin/rsync\", \"--archive\", "
+                "\"{backup}\", \"backup.example.com:tether/\"]";
+            const auto* array = node.as_array();
+            if (array == nullptr)
+              return config::WrongType(node, kExample);
+            if (array->size() > kMaxCommandWords) {
+              return MakeError("must list at most " +
+                               std::to_string(kMaxCommandWords) +
+                               " words (a program and its arguments)");
+            }
+            std::vector<std::string> words;
+            for (const toml::node& element : *array) {
+              TETHER_TRY(word, config::ReadString(element, kExample));
+              if (auto ok = config::CheckText(*word, config::kMaxPathBytes,
+                                              /*allow_empty=*/false,
+                                              /*multiline=*/false);
+                  !ok) {
+                return MakeError("word " + std::to_string(words.size() + 1) +
+                                 ": " + ok.error().message);
+              }
+              words.emplace_back(*word);
+            }
+            if (!words.empty() && !words.front().starts_with('/')) {
+              return MakeError(
+                  "the program must be an absolute path (it runs without a "
+                  "shell or PATH), got " +
+                  config::Quote(words.front()));
+            }
+            config.backup.command = std::move(words);
+            return {};
+          },
+          [name](const RelayConfig& config) {
+            std::string list = "[";
+            for (const std::string& word : config.backup.command) {
+              if (list.size() > 1)
+                list += ", ";
+              list += config::Quote(word);
+            }
+            return config::Line(name, list + "]");
+          }};
 }
 
 // `[](auto& c) -> auto& { return c.<member>; }` for const and non-const.
@@ -430,6 +480,18 @@ config::Schema<RelayConfig> MakeSchema() {
            config::IntegerField<RelayConfig>(
                "requests_per_second", TETHER_MEMBER(web.requests_per_second), 1,
                100'000),
+       }},
+      {"backup",
+       {
+           config::PathField<RelayConfig>("folder",
+                                          TETHER_MEMBER(backup.folder),
+                                          /*allow_empty=*/false),
+           config::IntegerField<RelayConfig>("keep", TETHER_MEMBER(backup.keep),
+                                             1, 1000),
+           BackupCommandField("command"),
+           config::DurationField<RelayConfig>(
+               "command_timeout", TETHER_MEMBER(backup.command_timeout),
+               seconds(1), 12 * kHour),
        }},
       {"log",
        {

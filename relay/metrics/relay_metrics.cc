@@ -39,6 +39,19 @@ std::string RenderPrometheus(const RelayMetrics& m) {
          m.web_connections_open);
   Append(out, "web_sessions", "gauge", "People signed in to the web console.",
          m.web_sessions);
+  Append(out, "backup_last_run_timestamp_seconds", "gauge",
+         "When the last scheduled backup run ended (0: none yet).",
+         m.backup_last_run_time);
+  Append(out, "backup_last_run_ok", "gauge",
+         "1 when the last scheduled backup run succeeded, 0 when it failed "
+         "or none has run.",
+         m.backup_last_run_ok);
+  Append(out, "backup_last_success_timestamp_seconds", "gauge",
+         "When the last successful scheduled backup run ended (0: none).",
+         m.backup_last_success_time);
+  Append(out, "backup_last_success_size_bytes", "gauge",
+         "Size of the last successful scheduled backup.",
+         m.backup_last_success_bytes);
   Append(out, "connections_total", "counter", "Connections accepted.",
          m.connections_total);
   Append(out, "handshakes_failed_total", "counter",

@@ -17,6 +17,12 @@ struct RelayMetrics {
   uint64_t frame_memory_used = 0;     // bytes of limits.frame_memory held
   uint64_t web_connections_open = 0;  // browsers on the HTTPS side
   uint64_t web_sessions = 0;          // signed in to the web console
+  // The last `backup --scheduled` run, read from its status file at each
+  // scrape (relay/backup/backup_status.h); all 0 before the first run.
+  uint64_t backup_last_run_time = 0;  // Unix seconds
+  uint64_t backup_last_run_ok = 0;    // 1 when it succeeded
+  uint64_t backup_last_success_time = 0;
+  uint64_t backup_last_success_bytes = 0;
   // Counters.
   uint64_t connections_total = 0;
   uint64_t handshakes_failed = 0;

@@ -84,19 +84,6 @@ Result<void> CopyDatabase(sqlite3* from, sqlite3* to, const std::string& what) {
   return {};
 }
 
-Result<void> SyncFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0)
-      ::close(fd);
-    return MakeError("cannot sync " + path.string() + ": " +
-                     std::strerror(error));
-  }
-  ::close(fd);
-  return {};
-}
-
 // Copies `from` (checked first) into a new `<to>.part`, 0600, checked
 // again and synced. Returns the part's path and the schema version.
 Result<std::pair<fs::path, int>> CopyChecked(const fs::path& from,
@@ -142,6 +129,19 @@ Result<std::pair<fs::path, int>> CopyChecked(const fs::path& from,
 
 }  // namespace
 
+Result<void> SyncFile(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0)
+      ::close(fd);
+    return MakeError("cannot sync " + path.string() + ": " +
+                     std::strerror(error));
+  }
+  ::close(fd);
+  return {};
+}
+
 Result<BackupSummary> BackupDatabase(const fs::path& database,
                                      const fs::path& to) {
   std::error_code error;
@@ -159,6 +159,14 @@ Result<BackupSummary> BackupDatabase(const fs::path& database,
                      std::strerror(link_error));
   }
   fs::remove(part->first, error);
+  // The new name is durable only once its folder is.
+  fs::path folder = to.parent_path();
+  if (folder.empty())
+    folder = ".";
+  if (auto synced = SyncFile(folder); !synced) {
+    fs::remove(to, error);
+    return Unexpected(std::move(synced).error());
+  }
   return BackupSummary{static_cast<uint64_t>(fs::file_size(to, error)),
                        part->second};
 }
@@ -184,8 +192,8 @@ Result<BackupSummary> RestoreDatabase(const fs::path& backup,
                        part->second};
 }
 
-Result<ServingLock> ServingLock::Acquire(const fs::path& database) {
-  const fs::path path = database.string() + ".lock";
+Result<FileLock> FileLock::Acquire(const fs::path& path,
+                                   std::string_view busy_message) {
   const int fd =
       ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
@@ -195,22 +203,28 @@ Result<ServingLock> ServingLock::Acquire(const fs::path& database) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int lock_error = errno;
     ::close(fd);
-    if (lock_error == EWOULDBLOCK) {
-      return MakeError("a relay is serving " + database.string() +
-                       " (stop it first: systemctl stop tether-relay)");
-    }
+    if (lock_error == EWOULDBLOCK)
+      return MakeTemporaryError(std::string(busy_message));
     return MakeError("cannot lock " + path.string() + ": " +
                      std::strerror(lock_error));
   }
-  return ServingLock(fd);
+  return FileLock(fd);
 }
 
-ServingLock::ServingLock(ServingLock&& other) noexcept
+FileLock::FileLock(FileLock&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)) {}
 
-ServingLock::~ServingLock() {
+FileLock::~FileLock() {
   if (fd_ >= 0)
     ::close(fd_);
+}
+
+Result<ServingLock> ServingLock::Acquire(const fs::path& database) {
+  TETHER_TRY(lock, FileLock::Acquire(database.string() + ".lock",
+                                     "a relay is serving " + database.string() +
+                                         " (stop it first: systemctl stop "
+                                         "tether-relay)"));
+  return ServingLock(std::move(*lock));
 }
 
 }  // namespace tether::relay

@@ -131,6 +131,17 @@ Result<void> CheckSchema(sqlite3* db, std::string_view name) {
   return {};
 }
 
+Result<void> CheckSchemaIsCurrent(sqlite3* db, std::string_view name) {
+  TETHER_RETURN_IF_ERROR(CheckSchema(db, name));
+  TETHER_TRY(version, ReadPragma(db, "PRAGMA user_version"));
+  if (*version != LatestSchemaVersion()) {
+    return MakeError(std::string(name) + " has schema version " +
+                     std::to_string(*version) + ", not this tether-relay's (" +
+                     std::to_string(LatestSchemaVersion()) + ")");
+  }
+  return {};
+}
+
 Result<void> MigrateSchema(sqlite3* db, std::string_view name) {
   for (;;) {
     TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db));

@@ -24,6 +24,10 @@ int LatestSchemaVersion();
 // this code. Reads only. `name` is the file name for errors.
 Result<void> CheckSchema(sqlite3* db, std::string_view name);
 
+// CheckSchema, and the database is a Tether store of exactly the version
+// this code writes: what reading a file without migrating it needs.
+Result<void> CheckSchemaIsCurrent(sqlite3* db, std::string_view name);
+
 // Applies the missing steps, each in its own transaction.
 Result<void> MigrateSchema(sqlite3* db, std::string_view name);
 

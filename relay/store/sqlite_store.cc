@@ -238,6 +238,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       new SqliteStore(std::move(db), std::move(name), clock));
 }
 
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(
+    const std::filesystem::path& path,
+    const Clock& clock) {
+  std::string name = path.string();
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      name.c_str(), &raw,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  ScopedSqlite db(raw);  // owned even when opening failed
+  if (rc != SQLITE_OK) {
+    return MakeError("cannot open " + name + ": " +
+                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), static_cast<int>(kBusyTimeout.count()));
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  TETHER_RETURN_IF_ERROR(CheckSchemaIsCurrent(db.get(), name));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(db), std::move(name), clock));
+}
+
 int SqliteStore::SchemaVersion() {
   return LatestSchemaVersion();
 }

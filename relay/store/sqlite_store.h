@@ -36,6 +36,13 @@ class SqliteStore final : public Store {
       const std::filesystem::path& path,
       const Clock& clock);
 
+  // Opens an existing store file for reading only, e.g. a backup being
+  // checked: nothing is written to it (no WAL mode, no migration), so it
+  // must have this code's schema version. Writing calls fail.
+  static Result<std::unique_ptr<SqliteStore>> OpenReadOnly(
+      const std::filesystem::path& path,
+      const Clock& clock);
+
   // The schema version this code writes (PRAGMA user_version).
   static int SchemaVersion();
 

@@ -31,6 +31,7 @@
 #include "tests/fakes/scripted_consent.h"
 #include "tests/fakes/task_runner.h"
 #include "tests/support/call_counter.h"
+#include "tests/support/text_files.h"
 
 namespace tether::customer {
 namespace {
@@ -151,17 +152,7 @@ desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
                : desktop::DesktopPoint{-1, -1};
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::string text;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    char buffer[4096];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0)
-      text.append(buffer, n);
-    std::fclose(f);
-  }
-  return text;
-}
+using ::tether::test::ReadFile;
 
 constexpr desktop::DesktopSize kScreen{640, 480};
 constexpr desktop::DesktopRect kRedBox{100, 80, 200, 150};

@@ -24,6 +24,7 @@
 #include "tests/relay/store_test_util.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
+#include "tests/support/text_files.h"
 
 namespace tether::relay {
 namespace {
@@ -35,20 +36,8 @@ using ::tether::test::RelayTestClient;
 constexpr char kPassword[] = "quartz lemon harbour seventy";
 constexpr char kOtherPassword[] = "plaid giraffe umbrella orbit";
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
+using ::tether::test::Lines;
+using ::tether::test::ReadFile;
 
 class AdminCommandsTest : public ::testing::Test {
  protected:

@@ -1,4 +1,5 @@
 #include "relay/config/relay_config.h"
+#include "tests/support/text_files.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -77,12 +78,7 @@ std::set<std::string> KeysIn(const std::string& toml) {
   return keys;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::tether::test::ReadFile;
 
 TEST(RelayConfigTest, DefaultsAreThoseOfTheIssue) {
   const RelayConfig config;
@@ -121,6 +117,10 @@ TEST(RelayConfigTest, DefaultsAreThoseOfTheIssue) {
   EXPECT_EQ(config.password_policy.min_length, 12u);
   EXPECT_TRUE(config.password_policy.use_blocklist);
   EXPECT_EQ(config.metrics.listen.ToString(), "127.0.0.1:9464");
+  EXPECT_EQ(config.backup.folder, "/var/lib/tether/backups");
+  EXPECT_EQ(config.backup.keep, 7u);
+  EXPECT_TRUE(config.backup.command.empty());
+  EXPECT_EQ(config.backup.command_timeout, hours(1));
   EXPECT_EQ(config.log_level, log::Level::kInfo);
 }
 
@@ -163,6 +163,11 @@ TEST(RelayConfigTest, DescriptionParsesBackToTheSameConfig) {
   config.password_blocklist_file = "/etc/tether/blocklist.txt";
   config.metrics.enabled = false;
   config.metrics.listen = {"::1", 9000};
+  config.backup.folder = "/srv/tether backups";
+  config.backup.keep = 30;
+  config.backup.command = {"/usr/bin/rsync", "--rsh=ssh -p 2222", "{backup}",
+                           "b\"ack\\up:tether/"};
+  config.backup.command_timeout = minutes(5);
   config.log_level = log::Level::kDebug;
   const std::string text = DescribeRelayConfig(config);
   auto parsed = ParseRelayConfig(text, "described");
@@ -302,6 +307,19 @@ INSTANTIATE_TEST_SUITE_P(
                        return !c.metrics.enabled &&
                               c.metrics.listen == ListenAddress{"::1", 9100};
                      }},
+        OverrideCase{"Backup",
+                     "[backup]\nfolder = \"/srv/backups\"\nkeep = 30\n"
+                     "command = [\"/usr/bin/rsync\", \"{backup}\", "
+                     "\"host:t/\"]\ncommand_timeout = \"10m\"\n",
+                     [](const RelayConfig& c) {
+                       const auto& b = c.backup;
+                       return b.folder == "/srv/backups" && b.keep == 30 &&
+                              b.command ==
+                                  std::vector<std::string>{"/usr/bin/rsync",
+                                                           "{backup}",
+                                                           "host:t/"} &&
+                              b.command_timeout == minutes(10);
+                     }},
         OverrideCase{"Log", "[log]\nlevel = \"debug\"\n",
                      [](const RelayConfig& c) {
                        return c.log_level == log::Level::kDebug;
@@ -427,6 +445,37 @@ TEST(RelayConfigTest, OverlappingListenAddressesAreRefused) {
                   "[metrics]\nenabled = false\nlisten = \"127.0.0.1:8443\"\n",
                   "relay.toml")
                   .has_value());
+}
+
+TEST(RelayConfigTest, BadBackupValuesAreNamed) {
+  EXPECT_EQ(ErrorOf("[backup]\nkeep = 0\n"),
+            "relay.toml:2: backup.keep: must be between 1 and 1000, got 0");
+  EXPECT_EQ(ErrorOf("[backup]\nfolder = \"\"\n"),
+            "relay.toml:2: backup.folder: must not be empty");
+  EXPECT_EQ(ErrorOf("[backup]\ncommand = \"/usr/bin/rsync -a\"\n"),
+            "relay.toml:2: backup.command: expected a list such as "
+            "[\"/usr/bin/rsync\", \"--archive\", \"{backup}\", "
+            "\"backup.example.com:tether/\"], got a string");
+  EXPECT_EQ(ErrorOf("[backup]\ncommand = [\"rsync\", \"{backup}\"]\n"),
+            "relay.toml:2: backup.command: the program must be an absolute "
+            "path (it runs without a shell or PATH), got \"rsync\"");
+  EXPECT_EQ(ErrorOf("[backup]\ncommand = [\"/bin/cp\", \"\"]\n"),
+            "relay.toml:2: backup.command: word 2: must not be empty");
+  EXPECT_EQ(ErrorOf("[backup]\ncommand = [\"/bin/cp\", 7]\n"),
+            "relay.toml:2: backup.command: expected a list such as "
+            "[\"/usr/bin/rsync\", \"--archive\", \"{backup}\", "
+            "\"backup.example.com:tether/\"], got an integer");
+  EXPECT_EQ(ErrorOf("[backup]\ncommand_timeout = \"2d\"\n"),
+            "relay.toml:2: backup.command_timeout: must be between 1s and "
+            "12h, got \"2d\"");
+}
+
+TEST(RelayConfigTest, ARelativeBackupFolderIsBesideTheConfig) {
+  TempDir dir;
+  const auto path = dir.Write("relay.toml", "[backup]\nfolder = \"b\"\n");
+  auto config = LoadRelayConfig(path);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->backup.folder, dir.path() / "b");
 }
 
 TEST(RelayConfigTest, WrongTypesNameTheKeyAndTheExpectedType) {

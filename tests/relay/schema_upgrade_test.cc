@@ -24,7 +24,7 @@ constexpr char kAdminPassword[] = "fixture admin passphrase one";
 constexpr char kTechnicianPassword[] = "fixture technician passphrase two";
 
 fs::path FixtureDir() {
-  return fs::path(__FILE__).parent_path() / "fixtures";
+  return fs::path(TETHER_TESTS_SOURCE_DIR) / "relay" / "fixtures";
 }
 
 proto::LoginResult::Status Login(const RelayProcess& relay,

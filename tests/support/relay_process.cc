@@ -15,18 +15,14 @@
 #include "crypto/random.h"
 #include "relay/store/sqlite_store.h"
 #include "tests/support/child_process.h"
+#include "tests/support/text_files.h"
 
 namespace tether::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::tether::test::ReadFile;
 
 // The relay's folder: config, certificate, database and log.
 fs::path MakeRelayDir() {

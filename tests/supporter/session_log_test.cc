@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/fakes/manual_clock.h"
+#include "tests/support/text_files.h"
 
 namespace tether::supporter {
 namespace {
@@ -27,13 +28,7 @@ std::string ReadAll(const std::filesystem::path& path) {
   return s.str();
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream s(text);
-  for (std::string line; std::getline(s, line);)
-    lines.push_back(line);
-  return lines;
-}
+using ::tether::test::Lines;
 
 class SessionLogTest : public ::testing::Test {
  protected:

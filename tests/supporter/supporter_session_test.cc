@@ -14,6 +14,7 @@
 #include "crypto/digest.h"
 #include "supporter-app/core/session_log.h"
 #include "tests/fakes/manual_clock.h"
+#include "tests/support/text_files.h"
 #include "tests/supporter/supporter_fixture.h"
 
 namespace tether::supporter::test {
@@ -22,12 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using State = FileTransfer::State;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::tether::test::ReadFile;
 
 std::filesystem::path WriteRandomFile(const std::filesystem::path& path,
                                       size_t size) {

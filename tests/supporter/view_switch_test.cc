@@ -15,6 +15,7 @@
 
 #include "supporter-app/core/session_log.h"
 #include "tests/support/desktop_person.h"
+#include "tests/support/text_files.h"
 #include "tests/support/wayland_desktop.h"
 #include "tests/supporter/supporter_fixture.h"
 
@@ -32,12 +33,7 @@ bool IsBlue(uint32_t rgb) {
   return (rgb & 0xFF) > 200 && ((rgb >> 8) & 0xFFFF) < 0x4040;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::tether::test::ReadFile;
 
 class ViewSwitchTest : public SupporterSessionTest {
  protected:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Tether relay web console (/console): one page, plain DOM, no framework.
 //
 // Rules this file keeps (the relay sends a strict Content-Security-Policy):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The customer page (/): fills in the organisation, the downloads and the
 // relay's fingerprint from GET /api/public. No framework; every server string
 // goes into the page through textContent, never as HTML.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The customer's session in the browser, as one state machine: the relay's
 // WebSocket, the control plane (Hello, Join, heartbeats, End), the E2E key
 // exchange and channel (e2e.js), and the customer's rules, which are the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // End-to-end encryption for the zero-install customer page: the customer's
 // side of the E2E key exchange and the record channel, byte for byte as
 // crypto/e2e_handshake.h and crypto/e2e_channel.h describe them, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // What both pages share: finding and making elements (server text goes in
 // through textContent only, never as HTML) and sizes a person reads.
 // Loaded before customer.js and console.js.

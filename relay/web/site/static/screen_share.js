@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The customer's screen in the browser: the browser's own picker
 // (getDisplayMedia), a WebCodecs VideoEncoder (VP9 or VP8, whatever the
 // technician's app decodes, realtime), and the same pacing rules as the

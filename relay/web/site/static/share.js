@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The customer page in the browser (/share): what the customer sees and
 // clicks. It renders the session's events (customer_session.js) and hands
 // the clicks back; the rules live there. Every server or technician string

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The customer page's bridge to the protobuf code the build generates
 // (static/tether_proto.js, a classic script on globalThis.protobuf that
 // share.html loads before any module): encode and decode the four message
