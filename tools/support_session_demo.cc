@@ -21,6 +21,13 @@
 // happen as it should fails the run (exit 1).
 //
 //   tether-session-demo [--wayland] [--screenshots DIR]
+//                       [--customer-command PATH]
+//
+// --customer-command PATH: the customer app is PATH instead of bin/'s
+// tether-customer, in the same environment (e.g. scripts/bundle-test's
+// wrapper, which runs the standalone bundle in another Debian tree). IT's
+// file is then written beside PATH and no --config is given: the app must
+// find it there itself, as a customer's does.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -942,7 +949,11 @@ std::string Point(const std::pair<int, int>& p) {
 }
 
 // `records`: where the session log, the receipt and the logs are kept.
-int Run(const fs::path& screenshots, const fs::path& records, bool wayland) {
+// `customer_command`: the customer app, if not bin/'s tether-customer.
+int Run(const fs::path& screenshots,
+        const fs::path& records,
+        bool wayland,
+        const fs::path& customer_command) {
   const fs::path bin_dir = BinDir();
   setenv("TETHER_TEST_BIN_DIR", bin_dir.c_str(), 0);
   // The narration is this program's output; the libraries' own lines (the
@@ -1028,14 +1039,21 @@ int Run(const fs::path& screenshots, const fs::path& records, bool wayland) {
   Begin("the customer types the code");
   const fs::path customer_home = relay.dir() / "customer";
   fs::create_directories(customer_home / "Downloads");
-  const fs::path customer_config = customer_home / "tether-customer.toml";
+  const fs::path customer_config =
+      (customer_command.empty() ? customer_home
+                                : customer_command.parent_path()) /
+      "tether-customer.toml";
   std::ofstream(customer_config)
       << "organisation = \"Example Corp IT Service Desk\"\n"
       << "download_dir = \"" << (customer_home / "Downloads").string()
       << "\"\n[relay]\nhost = \"127.0.0.1\"\nport = " << relay.port()
       << "\nfingerprint = \"" << relay.fingerprint() << "\"\n";
-  AppProcess app({(bin_dir / "tether-customer").string(), "--config",
-                  customer_config.string()},
+  std::vector<std::string> customer_args = {
+      (bin_dir / "tether-customer").string(), "--config",
+      customer_config.string()};
+  if (!customer_command.empty())
+    customer_args = {customer_command.string()};  // finds the file beside it
+  AppProcess app(std::move(customer_args),
                  customer.AppEnvironment(customer_home),
                  relay.dir() / "customer.log");
   if (!app.started())
@@ -1279,15 +1297,19 @@ int Run(const fs::path& screenshots, const fs::path& records, bool wayland) {
 int main(int argc, char** argv) {
   fs::path screenshots;
   bool wayland = false;
+  fs::path customer_command;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--screenshots") == 0 && i + 1 < argc) {
       screenshots = argv[++i];
     } else if (std::strcmp(argv[i], "--wayland") == 0) {
       wayland = true;
+    } else if (std::strcmp(argv[i], "--customer-command") == 0 &&
+               i + 1 < argc) {
+      customer_command = fs::absolute(argv[++i]);
     } else {
       std::fprintf(stderr,
                    "usage: tether-session-demo [--wayland] [--screenshots "
-                   "DIR]\n");
+                   "DIR] [--customer-command PATH]\n");
       return 2;
     }
   }
@@ -1296,7 +1318,7 @@ int main(int argc, char** argv) {
   const fs::path records =
       BinDir().parent_path() / (wayland ? "main-job-wayland" : "main-job");
   try {
-    return Run(screenshots, records, wayland);
+    return Run(screenshots, records, wayland, customer_command);
   } catch (const DemoFailed& failure) {
     std::fflush(stdout);
     std::fprintf(stderr,
