@@ -27,7 +27,9 @@
 // tether-customer, in the same environment (e.g. scripts/bundle-test's
 // wrapper, which runs the standalone bundle in another Debian tree). IT's
 // file is then written beside PATH and no --config is given: the app must
-// find it there itself, as a customer's does.
+// find it there itself, as a customer's does. With --wayland the desktop's
+// session bus then lets in any user: PATH may run the app as another one
+// (it is PATH's to hand the desktop's sockets on).
 
 #include <fcntl.h>
 #include <signal.h>
@@ -427,8 +429,15 @@ std::optional<ScreenRect> SafeButton(const Picture& picture) {
 // sample app, and the person at it (tests/support/desktop_person.h).
 class WaylandCustomerDesk final : public CustomerDesk {
  public:
-  WaylandCustomerDesk() {
-    desktop_ = Check(test::WaylandDesktop::Start({kWidth, kHeight}),
+  // `other_user_app`: the customer app may run as another user
+  // (--customer-command, e.g. scripts/bundle-test's), so the desktop's bus
+  // lets it in.
+  explicit WaylandCustomerDesk(bool other_user_app) {
+    test::WaylandDesktopOptions options;
+    options.width = kWidth;
+    options.height = kHeight;
+    options.bus_for_any_user = other_user_app;
+    desktop_ = Check(test::WaylandDesktop::Start(options),
                      "starting the GNOME Wayland desktop");
     // The person finds the desktop through this process's environment.
     std::vector<std::string> names = {"DISPLAY"};
@@ -972,7 +981,7 @@ int Run(const fs::path& screenshots,
            test::WaylandDesktop::MissingPrograms() +
            " (scripts/setup installs them)");
     }
-    desk = std::make_unique<WaylandCustomerDesk>();
+    desk = std::make_unique<WaylandCustomerDesk>(!customer_command.empty());
   } else {
     desk = std::make_unique<X11CustomerDesk>();
   }

@@ -44,8 +44,10 @@
 # carry on afterwards. Options:
 #   --tmp DIR          the folder for the tree's /tmp, emptied first
 #                      (default TREE.tmp)
-#   --bind SRC DST     SRC at DST in the tree (DST made if missing), in the
-#   --bind-ro SRC DST  order given, after /tmp; --bind-ro read-only
+#   --bind SRC DST     SRC at DST in the tree (DST made if missing: a folder,
+#   --bind-ro SRC DST  or an empty file where SRC is no folder, e.g. a
+#                      socket), in the order given, after /tmp; --bind-ro
+#                      read-only
 #   --uid UID          as UID (group UID), not root
 #   --pid              in a PID namespace of its own too, killed with the
 #                      caller (unshare --kill-child): no process outlives it
@@ -184,7 +186,11 @@ debian_tree_run() {
     fi
     mount --bind /etc/resolv.conf "$tree/etc/resolv.conf"
     while [[ $1 != -- ]]; do
-      mkdir -p "$tree$3"
+      if [[ -d $2 ]]; then
+        mkdir -p "$tree$3"
+      elif [[ ! -e $tree$3 ]]; then
+        mkdir -p "$(dirname "$tree$3")" && : >"$tree$3"
+      fi
       mount --bind "$2" "$tree$3"
       [[ $1 == rw ]] || mount -o remount,bind,ro "$tree$3"
       shift 3

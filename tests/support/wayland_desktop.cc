@@ -296,12 +296,27 @@ Result<std::unique_ptr<WaylandDesktop>> WaylandDesktop::Start(
 
   // The bus, on a socket in the runtime folder (no abstract socket, nothing
   // in /tmp); it prints its address once it accepts connections.
+  std::string bus_config = "--session";
+  if (options.bus_for_any_user) {
+    // The session bus's own configuration, and every user allowed in.
+    const fs::path config = desktop->dir_ / "bus.conf";
+    std::ofstream(config)
+        << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+           "Configuration 1.0//EN\"\n"
+           " \"http://www.freedesktop.org/standards/dbus/1.0/"
+           "busconfig.dtd\">\n"
+           "<busconfig>\n"
+           "  <include>/usr/share/dbus-1/session.conf</include>\n"
+           "  <policy context=\"default\"><allow user=\"*\"/></policy>\n"
+           "</busconfig>\n";
+    bus_config = "--config-file=" + config.string();
+  }
   int address_pipe[2];
   if (pipe2(address_pipe, O_CLOEXEC) != 0)
     return MakeError("pipe failed");
   auto spawned = desktop->Spawn(
       "dbus-daemon",
-      {"dbus-daemon", "--session", "--nofork",
+      {"dbus-daemon", bus_config, "--nofork",
        "--address=unix:path=" + (desktop->runtime_dir_ / "bus").string(),
        "--print-address=3"},
       env, address_pipe[1]);

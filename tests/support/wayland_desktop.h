@@ -31,6 +31,11 @@ struct WaylandDesktopOptions {
   // The virtual monitor's size in pixels.
   int width = 1280;
   int height = 720;
+  // Whether the bus lets in any user, not only the one it runs as (a
+  // session bus's rule), for an app run as another user in another root
+  // (scripts/bundle-test); the runtime folder (0700) still keeps everyone
+  // out who is not given its sockets.
+  bool bus_for_any_user = false;
 };
 
 // Start() returns once xdg-desktop-portal answers on the bus; the destructor
