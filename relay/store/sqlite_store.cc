@@ -181,6 +181,25 @@ Result<void> CreateOwnerOnlyFile(const std::string& name) {
   return {};
 }
 
+// The database handle both openings share: `mode` (read-write or
+// read-only), the busy timeout, and defensive mode (no writable_schema
+// tricks or other ways for SQL to corrupt the file).
+Result<ScopedSqlite> OpenHandle(const std::string& name, int mode) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      name.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  ScopedSqlite db(raw);  // owned even when opening failed
+  if (rc != SQLITE_OK) {
+    return MakeError("cannot open " + name + ": " +
+                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(),
+                       static_cast<int>(SqliteStore::kBusyTimeout.count()));
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  return db;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
@@ -197,20 +216,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   TETHER_RETURN_IF_ERROR(CreateOwnerOnlyFile(name));
 
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(
-      name.c_str(), &raw,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-      nullptr);
-  ScopedSqlite db(raw);  // owned even when opening failed
-  if (rc != SQLITE_OK) {
-    return MakeError("cannot open " + name + ": " +
-                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
-  }
-  sqlite3_busy_timeout(db.get(), static_cast<int>(kBusyTimeout.count()));
-  // Defensive: no writable_schema tricks or other ways for SQL to corrupt
-  // the file.
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  TETHER_TRY(opened, OpenHandle(name, SQLITE_OPEN_READWRITE));
+  ScopedSqlite db = std::move(*opened);
 
   TETHER_RETURN_IF_ERROR(CheckSchema(db.get(), name));
 
@@ -242,18 +249,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(
     const std::filesystem::path& path,
     const Clock& clock) {
   std::string name = path.string();
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-      name.c_str(), &raw,
-      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-      nullptr);
-  ScopedSqlite db(raw);  // owned even when opening failed
-  if (rc != SQLITE_OK) {
-    return MakeError("cannot open " + name + ": " +
-                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
-  }
-  sqlite3_busy_timeout(db.get(), static_cast<int>(kBusyTimeout.count()));
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  TETHER_TRY(opened, OpenHandle(name, SQLITE_OPEN_READONLY));
+  ScopedSqlite db = std::move(*opened);
   TETHER_RETURN_IF_ERROR(CheckSchemaIsCurrent(db.get(), name));
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(std::move(db), std::move(name), clock));
