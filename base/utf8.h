@@ -26,6 +26,10 @@ std::optional<std::u32string> DecodeUtf8(std::string_view text);
 // end inside a UTF-8 sequence (text shown to the other side stays valid).
 std::string_view CutUtf8(std::string_view text, size_t max_bytes);
 
+// `text` with each byte that does not belong to a valid sequence replaced
+// by U+FFFD, for text that must be valid UTF-8 where it goes.
+std::string ToValidUtf8(std::string_view text);
+
 // Appends the UTF-8 form of `cp` (a valid code point) to `out`.
 void AppendUtf8(char32_t cp, std::string& out);
 

@@ -44,6 +44,10 @@ pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
 find_package(SQLite3 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
+# Clusters: the relay store on PostgreSQL (libpq), the cluster directory on
+# Redis (hiredis: 0.14 on Debian 12, 1.x on Debian 13).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
 # relay/web/: the web console. HTTP/1.1 parsing by Node's http_parser
 # (libhttp-parser-dev ships no pkg-config file), JSON by nlohmann/json, the

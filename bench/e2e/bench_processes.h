@@ -56,9 +56,6 @@ std::optional<double> ThreadCpuSeconds(pid_t tid);
 // The ids of this process's threads now (/proc/self/task).
 std::vector<pid_t> ThreadsOfThisProcess();
 
-// A TCP port on 127.0.0.1 that was free a moment ago (for programs that
-// cannot report the port they bound); 0 if none.
-uint16_t PickFreePort();
 // Whether something accepts connections on 127.0.0.1:`port` within
 // `timeout` (polled every 50 ms).
 bool WaitForListening(uint16_t port, std::chrono::milliseconds timeout);

@@ -82,6 +82,7 @@
 #include "tests/fakes/xvfb_display.h"
 #include "tests/support/child_process.h"
 #include "tests/support/desktop_person.h"
+#include "tests/support/free_port.h"
 #include "tests/support/headless_supporter.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/wayland_desktop.h"
@@ -466,7 +467,7 @@ Result<std::unique_ptr<PeerPath>> StartPeer(Peer peer,
     }
   }
   auto path = std::make_unique<PeerPath>();
-  const uint16_t port = PickFreePort();
+  const uint16_t port = test::FreeLoopbackPort();
   if (port == 0)
     return MakeError("no free port");
   // HOME in the temporary directory: freerdp writes its server certificate

@@ -24,7 +24,8 @@ struct LoginOutcome {
     kLocked,          // an admin must unlock
     kPasswordChangeRequired,
     kDisabled,
-    kBusy,  // too many logins queued: try again shortly
+    kBusy,         // too many logins queued: try again shortly
+    kUnavailable,  // the account database cannot be reached: try again
     kInternalError,
   };
   Status status = Status::kBadCredentials;

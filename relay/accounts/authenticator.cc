@@ -43,6 +43,19 @@ std::string Wait(seconds s) {
   return std::to_string((s.count() + 59) / 60) + " minutes";
 }
 
+// What a sign-in says when the store failed: a temporary failure (the
+// account database is out of reach, e.g. PostgreSQL restarting) is worth
+// trying again soon; anything else is ours to fix.
+LoginOutcome StoreFailure(const Error& error, const char* internal_message) {
+  if (error.temporary()) {
+    return Outcome(Status::kUnavailable,
+                   "Signing in is not possible right now: the relay cannot "
+                   "reach its account database. Try again in a minute.",
+                   30);
+  }
+  return Outcome(Status::kInternalError, internal_message);
+}
+
 const char kBadCredentials[] = "The user name, password or code is wrong.";
 const char kEnterTotp[] = "Enter the 6-digit code from your authenticator app.";
 const char kAccountDisabled[] =
@@ -157,7 +170,7 @@ Authenticator::Checked Authenticator::CheckCredentials(
   if (!found) {
     log::Error("account lookup failed: {}", found.error().message);
     checked.outcome =
-        Outcome(Status::kInternalError, "The relay cannot check accounts.");
+        StoreFailure(found.error(), "The relay cannot check accounts.");
     return checked;
   }
   const auto now = clock_.WallNow();
@@ -187,7 +200,7 @@ Authenticator::Checked Authenticator::CheckCredentials(
   if (!claimed) {
     log::Error("cannot claim a login attempt: {}", claimed.error().message);
     checked.outcome =
-        Outcome(Status::kInternalError, "The relay cannot update accounts.");
+        StoreFailure(claimed.error(), "The relay cannot update accounts.");
     return checked;
   }
   checked.account = std::move(*claimed);
@@ -319,7 +332,7 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
   });
   if (!stored) {
     log::Error("cannot record a login: {}", stored.error().message);
-    return Outcome(Status::kInternalError, "The relay cannot update accounts.");
+    return StoreFailure(stored.error(), "The relay cannot update accounts.");
   }
   switch (settled) {
     case Settled::kOk:

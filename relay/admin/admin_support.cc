@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "crypto/random.h"
-#include "relay/store/sqlite_store.h"
+#include "relay/store/open_store.h"
 
 namespace tether::relay::admin {
 namespace {
@@ -87,8 +87,7 @@ std::string CliActor() {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const RelayConfig& config) {
-  TETHER_TRY(store, SqliteStore::Open(config.store.database, Clock::System()));
-  return std::unique_ptr<Store>(std::move(*store));
+  return relay::OpenStore(config.store, Clock::System());
 }
 
 Result<std::string> ReadNewPassword(std::string_view user_name) {

@@ -7,6 +7,7 @@
 #include "relay/admin/admin_support.h"
 #include "relay/backup/scheduled_backup.h"
 #include "relay/config/customer_config_file.h"
+#include "relay/store/open_store.h"
 #include "relay/store/sqlite_backup.h"
 
 namespace tether::relay::admin {
@@ -74,6 +75,8 @@ std::optional<int> OpsCommands::Run(const RelayConfig& config) {
 }
 
 int OpsCommands::Backup(const RelayConfig& config) {
+  if (UsesPostgresql(config.store) && !scheduled_)
+    return Fail(PostgresqlBackupAdvice());
   if (scheduled_) {
     const ScheduledBackupResult run =
         RunScheduledBackup(config, Clock::System(), CliActor());
@@ -101,6 +104,8 @@ int OpsCommands::Backup(const RelayConfig& config) {
 }
 
 int OpsCommands::Restore(const RelayConfig& config) {
+  if (UsesPostgresql(config.store))
+    return Fail(PostgresqlBackupAdvice());
   auto lock = ServingLock::Acquire(config.store.database);
   if (!lock)
     return Fail(lock.error().message);

@@ -17,6 +17,7 @@
 
 #include "relay/backup/backup_command.h"
 #include "relay/backup/backup_status.h"
+#include "relay/store/open_store.h"
 #include "relay/store/sqlite_backup.h"
 #include "relay/store/sqlite_store.h"
 #include "relay/store/unix_millis.h"
@@ -289,6 +290,12 @@ bool IsScheduledBackupName(std::string_view name) {
 ScheduledBackupResult RunScheduledBackup(const RelayConfig& config,
                                          const Clock& clock,
                                          std::string_view actor) {
+  if (UsesPostgresql(config.store)) {
+    // The timer is IT's to disable for such a relay; until then it says
+    // plainly, once a day, that it backs nothing up.
+    return {false, "backup failed: " + PostgresqlBackupAdvice() +
+                       "; disable tether-relay-backup.timer"};
+  }
   const auto started = clock.SteadyNow();
   auto done = Run(config, clock, actor);
   const std::string took = Seconds(clock.SteadyNow() - started);

@@ -682,6 +682,7 @@ void Broker::UpdateGauges() {
   metrics_.sessions_waiting = codes_.size();
   metrics_.join_slow_lane = join_guard_.slow_lane() ? 1 : 0;
   metrics_.store_writes_dropped = store_.dropped();
+  metrics_.store_writes_failed = store_.failed();
 }
 
 }  // namespace tether::relay

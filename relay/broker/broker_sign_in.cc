@@ -29,6 +29,7 @@ proto::LoginResult::Status ToWire(LoginOutcome::Status status) {
       return proto::LoginResult::STATUS_TOTP_REQUIRED;
     case S::kThrottled:
     case S::kBusy:
+    case S::kUnavailable:  // with its own message and retry time
       return proto::LoginResult::STATUS_THROTTLED;
     case S::kLocked:
       return proto::LoginResult::STATUS_LOCKED;

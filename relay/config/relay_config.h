@@ -62,6 +62,12 @@ struct RelayTlsConfig {
 struct StoreConfig {
   std::filesystem::path database = "/var/lib/tether/relay.db";
   std::chrono::seconds event_retention{std::chrono::days(30)};
+  // Set: accounts, events and the audit log live in this PostgreSQL
+  // database (a libpq connection string without the password), shared by
+  // every relay of a cluster; `database` is then not used.
+  std::string postgresql;
+  std::filesystem::path postgresql_password_file;
+  uint32_t postgresql_connections = 8;  // per relay
 
   bool operator==(const StoreConfig&) const = default;
 };

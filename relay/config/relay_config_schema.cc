@@ -19,6 +19,8 @@ constexpr seconds kHour{3600};
 constexpr seconds kDay{86400};
 
 constexpr size_t kMaxOrganisationBytes = 200;
+// A libpq connection string: host, port, dbname, user, sslmode, ...
+constexpr size_t kMaxPostgresqlBytes = 1024;
 constexpr size_t kMaxIssuerBytes = 64;
 constexpr size_t kMaxListenAddresses = 16;
 // A program and its arguments; more is a script's job.
@@ -310,6 +312,17 @@ config::Schema<RelayConfig> MakeSchema() {
            config::DurationField<RelayConfig>(
                "event_retention", TETHER_MEMBER(store.event_retention), kHour,
                3650 * kDay),
+           config::TextField<RelayConfig>(
+               "postgresql", TETHER_MEMBER(store.postgresql),
+               kMaxPostgresqlBytes, /*allow_empty=*/true,
+               /*multiline=*/false),
+           config::PathField<RelayConfig>(
+               "postgresql_password_file",
+               TETHER_MEMBER(store.postgresql_password_file),
+               /*allow_empty=*/true),
+           config::IntegerField<RelayConfig>(
+               "postgresql_connections",
+               TETHER_MEMBER(store.postgresql_connections), 1, 100),
        }},
       {"timeouts",
        {

@@ -98,6 +98,10 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "store_writes_dropped_total", "counter",
          "Event or audit writes dropped because the store fell behind.",
          m.store_writes_dropped);
+  Append(out, "store_writes_failed_total", "counter",
+         "Event or audit writes the store refused or could not take (its "
+         "database unreachable).",
+         m.store_writes_failed);
   Append(out, "web_requests_total", "counter",
          "HTTP requests to the web console and the customer page.",
          m.web_requests);

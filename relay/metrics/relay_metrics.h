@@ -41,6 +41,7 @@ struct RelayMetrics {
   uint64_t backpressure_pauses = 0;
   uint64_t stuck_peers_dropped = 0;
   uint64_t store_writes_dropped = 0;
+  uint64_t store_writes_failed = 0;
   uint64_t web_requests = 0;
   uint64_t web_requests_throttled = 0;  // over their source's rate
 };

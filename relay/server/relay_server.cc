@@ -25,7 +25,7 @@
 #include "relay/limits/source_key.h"
 #include "relay/metrics/relay_metrics.h"
 #include "relay/server/metrics_listener.h"
-#include "relay/store/sqlite_store.h"
+#include "relay/store/open_store.h"
 #include "relay/store/store_writer.h"
 #include "relay/web/web_connection.h"
 #include "relay/web/web_console.h"
@@ -187,7 +187,7 @@ class ServerImpl final : public RelayServer {
   RelayConfig config_;
   uv_loop_t loop_;
   std::shared_ptr<const crypto::TlsConfig> tls_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
   RelayMetrics metrics_;
   AuthenticatorConfig authenticator_config_;
@@ -343,9 +343,10 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     return Unexpected(tls.error());
   tls_ = *tls;
 
-  auto store = SqliteStore::Open(config_.store.database, Clock::System());
+  auto store = OpenStore(config_.store, Clock::System());
   if (!store)
     return Unexpected(store.error());
+  log::Info("store: {}", DescribeStore(config_.store));
   store_ = std::move(*store);
   writer_ = std::make_unique<StoreWriter>(*store_);
   writer_->PurgeEventsBefore(Clock::System().WallNow() -

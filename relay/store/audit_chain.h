@@ -15,8 +15,14 @@
 // encode to the same bytes ("ab","c" vs "a","bc").
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "base/bytes.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "crypto/digest.h"
 #include "relay/store/store.h"
 
@@ -36,5 +42,46 @@ crypto::Sha256Digest AuditRowHash(ByteSpan prev_hash, const AuditRecord& row);
 inline crypto::Sha256Digest AuditGenesisHash() {
   return {};
 }
+
+// What VerifyAudit says of an intact chain whose append-only guard (the
+// triggers refusing UPDATE and DELETE) is gone.
+inline constexpr std::string_view kAuditGuardMissing =
+    "the audit log's append-only triggers were removed or disabled";
+
+// The log's last row as a store reads it under its write lock.
+struct AuditChainEnd {
+  int64_t id = 0;
+  std::string hash;  // hex
+};
+
+// The row that follows `last` (none: the log is empty), written at `time`:
+// id, prev_hash and hash filled in. Refuses to chain onto a damaged hash,
+// which would hide the damage.
+Result<AuditRecord> ChainAuditRow(const std::optional<AuditChainEnd>& last,
+                                  const AuditEntry& entry,
+                                  Clock::WallTime time);
+
+// Checks the rows of a log in id order, as every store's VerifyAudit reads
+// them, and says what the first bad one is (missing, out of sequence,
+// broken link, changed after it was written).
+class AuditChainWalk {
+ public:
+  // False once a row was bad; result() then says why.
+  bool Next(const AuditRecord& row);
+  // After the last row: `highest_id_ever` is the highest id the store ever
+  // gave (rows cut off the end show up against it), `guard_problem` what is
+  // wrong with the store's append-only guard (empty: it is in place). Also
+  // valid after Next() returned false.
+  AuditVerification Finish(int64_t highest_id_ever,
+                           std::string_view guard_problem);
+
+ private:
+  bool Bad(int64_t id, std::string problem);
+
+  std::size_t checked_ = 0;
+  int64_t expected_id_ = 1;
+  crypto::Sha256Digest prev_ = AuditGenesisHash();
+  std::optional<AuditVerification> bad_;
+};
 
 }  // namespace tether::relay

@@ -13,31 +13,31 @@
 #include <utility>
 
 #include "base/log.h"
+#include "relay/store/account_columns.h"
 #include "relay/store/audit_chain.h"
 #include "relay/store/record_writer.h"
 #include "relay/store/sqlite_schema.h"
 #include "relay/store/sqlite_statement.h"
+#include "relay/store/store_checks.h"
 #include "relay/store/unix_millis.h"
 
 namespace tether::relay {
 
 namespace {
 
-// Column order shared by every SELECT that reads an Account.
-constexpr std::string_view kSelectAccount =
-    "SELECT id, user_name, display_name, role, password_hash,"
-    " must_change_password, disabled, failed_logins, locked_until_ms, locked,"
-    " totp_secret, totp_last_step, created_at_ms, password_changed_at_ms,"
-    " last_login_at_ms FROM accounts";
+// Every SELECT that reads an Account (columns: account_columns.h).
+std::string SelectAccount() {
+  return "SELECT " + std::string(kAccountColumns) + " FROM accounts";
+}
 
 // INSERT and UPDATE bind the same ?1..?13; ?14 is created_at_ms for INSERT
 // and the id for UPDATE.
-constexpr std::string_view kInsertAccount =
-    "INSERT INTO accounts (user_name, display_name, role, password_hash,"
-    " must_change_password, disabled, failed_logins, locked_until_ms, locked,"
-    " totp_secret, totp_last_step, password_changed_at_ms, last_login_at_ms,"
-    " created_at_ms)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+std::string InsertAccount() {
+  return "INSERT INTO accounts (" + std::string(kAccountWrittenColumns) +
+         ", created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+         "?11, ?12, ?13, ?14)";
+}
+
 constexpr std::string_view kUpdateAccount =
     "UPDATE accounts SET user_name = ?1, display_name = ?2, role = ?3,"
     " password_hash = ?4, must_change_password = ?5, disabled = ?6,"
@@ -100,23 +100,13 @@ Result<Account> ReadAccount(const SqliteStatement& row) {
   return account;
 }
 
-// Steps a bound SELECT of kSelectAccount that matches at most one row.
+// Steps a bound SelectAccount() that matches at most one row.
 Result<std::optional<Account>> ReadOneAccount(SqliteStatement& select) {
   TETHER_TRY(row, select.Step());
   if (!*row)
     return std::optional<Account>();
   TETHER_TRY(account, ReadAccount(select));
   return std::optional<Account>(std::move(*account));
-}
-
-Result<void> CheckAccount(const Account& account) {
-  if (account.user_name.empty())
-    return MakeError("an account needs a name");
-  if (account.password_hash.empty()) {
-    return MakeError("account '" + account.user_name +
-                     "' needs a password hash");
-  }
-  return {};
 }
 
 // Bytes counters are uint64 in the protocol and int64 in SQL; 8 EiB through
@@ -146,12 +136,6 @@ Result<int64_t> CountAuditGuards(sqlite3* db) {
                             " ('audit_log_no_update', 'audit_log_no_delete')"));
   TETHER_RETURN_IF_ERROR(statement->Step());
   return statement->Int64(0);
-}
-
-AuditVerification Bad(std::size_t rows_checked,
-                      int64_t id,
-                      std::string problem) {
-  return AuditVerification{false, rows_checked, id, std::move(problem)};
 }
 
 // Creates the file owner-only before SQLite opens it: SQLite would create
@@ -272,7 +256,7 @@ Result<Account> SqliteStore::CreateAccount(const Account& account) {
   stored.password_changed_at = stored.created_at;
 
   std::lock_guard lock(mutex_);
-  TETHER_TRY(insert, SqliteStatement::Prepare(db_.get(), kInsertAccount));
+  TETHER_TRY(insert, SqliteStatement::Prepare(db_.get(), InsertAccount()));
   BindAccountFields(*insert, stored);
   insert->Bind(14, ToUnixMillis(stored.created_at));
   auto done = insert->Run();
@@ -293,28 +277,18 @@ Result<Account> SqliteStore::CreateAccount(const Account& account) {
 Result<std::optional<Account>> SqliteStore::FindAccount(
     std::string_view user_name) {
   std::lock_guard lock(mutex_);
-  TETHER_TRY(select,
-             SqliteStatement::Prepare(db_.get(), std::string(kSelectAccount) +
-                                                     " WHERE user_name = ?1"));
+  TETHER_TRY(select, SqliteStatement::Prepare(
+                         db_.get(), SelectAccount() + " WHERE user_name = ?1"));
   select->Bind(1, user_name);
   return ReadOneAccount(*select);
 }
 
 Result<std::optional<Account>> SqliteStore::AccountByIdLocked(int64_t id) {
-  TETHER_TRY(select,
-             SqliteStatement::Prepare(
-                 db_.get(), std::string(kSelectAccount) + " WHERE id = ?1"));
+  TETHER_TRY(select, SqliteStatement::Prepare(
+                         db_.get(), SelectAccount() + " WHERE id = ?1"));
   select->Bind(1, id);
   return ReadOneAccount(*select);
 }
-
-namespace {
-
-bool IsEnabledAdmin(const Account& account) {
-  return account.role == AccountRole::kAdmin && !account.disabled;
-}
-
-}  // namespace
 
 Result<Account> SqliteStore::ChangeAccount(int64_t id,
                                            const AccountChange& change) {
@@ -333,18 +307,12 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
   after.created_at = before.created_at;
   TETHER_RETURN_IF_ERROR(CheckAccount(after));
 
-  if (IsEnabledAdmin(before) && !IsEnabledAdmin(after)) {
+  if (RemovesAnAdmin(before, after)) {
     TETHER_TRY(admins, CountAdminsLocked());
-    if (*admins <= 1) {
-      return MakeError("'" + before.user_name +
-                       "' is the last enabled admin; add or enable another "
-                       "admin first");
-    }
+    if (*admins <= 1)
+      return LastAdminError(before);
   }
-  // A new password moves password_changed_at; a login that only upgrades
-  // the hash of the same password does not, and adds no history.
-  if (after.password_hash != before.password_hash &&
-      after.password_changed_at != before.password_changed_at) {
+  if (IsNewPassword(before, after)) {
     TETHER_TRY(insert,
                SqliteStatement::Prepare(
                    db_.get(),
@@ -374,9 +342,8 @@ Result<Account> SqliteStore::ChangeAccount(int64_t id,
 
 Result<std::vector<Account>> SqliteStore::ListAccounts() {
   std::lock_guard lock(mutex_);
-  TETHER_TRY(select,
-             SqliteStatement::Prepare(
-                 db_.get(), std::string(kSelectAccount) + " ORDER BY id"));
+  TETHER_TRY(select, SqliteStatement::Prepare(
+                         db_.get(), SelectAccount() + " ORDER BY id"));
   std::vector<Account> accounts;
   for (;;) {
     TETHER_TRY(row, select->Step());
@@ -423,38 +390,8 @@ Result<std::vector<std::string>> SqliteStore::PasswordHistory(
   }
 }
 
-namespace {
-
-// Why `row` cannot be stored, or empty when it can.
-std::string RowProblem(const LogRow& row) {
-  if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
-    // "unknown": the connection finished TLS but never said Hello.
-    if (event->role != "supporter" && event->role != "customer" &&
-        event->role != "unknown") {
-      return "connection event with unknown role '" + event->role + "'";
-    }
-    return "";
-  }
-  const auto& audit = std::get<AuditEntry>(row);
-  for (std::string_view field :
-       {audit.actor, audit.action, audit.subject, audit.detail}) {
-    if (field.size() > kMaxAuditFieldBytes) {
-      return "audit field longer than " + std::to_string(kMaxAuditFieldBytes) +
-             " bytes";
-    }
-  }
-  if (audit.action.empty())
-    return "audit row without an action";
-  return "";
-}
-
-}  // namespace
-
 Result<void> SqliteStore::AppendRows(std::span<const LogRow> rows) {
-  for (const LogRow& row : rows) {
-    if (std::string problem = RowProblem(row); !problem.empty())
-      return MakeError(problem);
-  }
+  TETHER_RETURN_IF_ERROR(CheckRows(rows));
   std::lock_guard lock(mutex_);
   TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
   for (const LogRow& row : rows) {
@@ -462,9 +399,7 @@ Result<void> SqliteStore::AppendRows(std::span<const LogRow> rows) {
     if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
       written = InsertEventLocked(*event);
     } else {
-      const auto& audit = std::get<AuditEntry>(row);
-      auto record = AppendAuditLocked(audit.actor, audit.action, audit.subject,
-                                      audit.detail);
+      auto record = AppendAuditLocked(std::get<AuditEntry>(row));
       if (!record)
         written = Unexpected(std::move(record).error());
     }
@@ -508,9 +443,7 @@ Result<std::size_t> SqliteStore::PurgeEventsBefore(Clock::WallTime cutoff,
   TETHER_RETURN_IF_ERROR(purge->Run());
   auto count = static_cast<std::size_t>(sqlite3_changes64(db_.get()));
   TETHER_RETURN_IF_ERROR(
-      AppendAuditLocked(actor, "events.purge", "connection_events",
-                        "deleted " + std::to_string(count) +
-                            " events started before " + FormatIsoUtc(cutoff)));
+      AppendAuditLocked(PurgeAuditEntry(actor, count, cutoff)));
   TETHER_RETURN_IF_ERROR(transaction->Commit());
   return count;
 }
@@ -577,21 +510,17 @@ Result<AuditRecord> SqliteStore::AppendAudit(std::string_view actor,
                                              std::string_view detail) {
   const LogRow row = AuditEntry{std::string(actor), std::string(action),
                                 std::string(subject), std::string(detail)};
-  if (std::string problem = RowProblem(row); !problem.empty())
-    return MakeError(problem);
+  TETHER_RETURN_IF_ERROR(CheckRows({&row, 1}));
   std::lock_guard lock(mutex_);
   TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db_.get()));
-  auto record = AppendAuditLocked(actor, action, subject, detail);
+  auto record = AppendAuditLocked(std::get<AuditEntry>(row));
   if (!record)
     return record;
   TETHER_RETURN_IF_ERROR(transaction->Commit());
   return record;
 }
 
-Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
-                                                   std::string_view action,
-                                                   std::string_view subject,
-                                                   std::string_view detail) {
+Result<AuditRecord> SqliteStore::AppendAuditLocked(const AuditEntry& entry) {
   // The write lock is held (BEGIN IMMEDIATE), so the last row read here is
   // still the last row when ours goes in: the chain can't fork.
   TETHER_TRY(last,
@@ -599,28 +528,10 @@ Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
                  db_.get(),
                  "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"));
   TETHER_TRY(row, last->Step());
-
-  AuditRecord record;
-  crypto::Sha256Digest prev = AuditGenesisHash();
-  record.id = 1;
-  if (*row) {
-    record.id = last->Int64(0) + 1;
-    auto stored = FromHex(last->Text(1));
-    if (!stored || stored->size() != prev.size()) {
-      // Chaining onto a damaged hash would hide the damage.
-      return MakeError("the last audit row (id " +
-                       std::to_string(last->Int64(0)) +
-                       ") has a damaged hash; run 'tether-relay audit verify'");
-    }
-    std::copy(stored->begin(), stored->end(), prev.begin());
-  }
-  record.time = FromUnixMillis(ToUnixMillis(clock_.WallNow()));
-  record.actor = std::string(actor);
-  record.action = std::string(action);
-  record.subject = std::string(subject);
-  record.detail = std::string(detail);
-  record.prev_hash = ToHex(prev);
-  record.hash = ToHex(AuditRowHash(prev, record));
+  std::optional<AuditChainEnd> end;
+  if (*row)
+    end = AuditChainEnd{last->Int64(0), last->Text(1)};
+  TETHER_TRY(record, ChainAuditRow(end, entry, clock_.WallNow()));
 
   TETHER_TRY(
       insert,
@@ -628,16 +539,16 @@ Result<AuditRecord> SqliteStore::AppendAuditLocked(std::string_view actor,
           db_.get(),
           "INSERT INTO audit_log (id, time_ms, actor, action, subject, detail,"
           " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-  insert->Bind(1, record.id)
-      .Bind(2, ToUnixMillis(record.time))
-      .Bind(3, record.actor)
-      .Bind(4, record.action)
-      .Bind(5, record.subject)
-      .Bind(6, record.detail)
-      .Bind(7, record.prev_hash)
-      .Bind(8, record.hash);
+  insert->Bind(1, record->id)
+      .Bind(2, ToUnixMillis(record->time))
+      .Bind(3, record->actor)
+      .Bind(4, record->action)
+      .Bind(5, record->subject)
+      .Bind(6, record->detail)
+      .Bind(7, record->prev_hash)
+      .Bind(8, record->hash);
   TETHER_RETURN_IF_ERROR(insert->Run());
-  return record;
+  return std::move(*record);
 }
 
 Result<AuditVerification> SqliteStore::VerifyAudit() {
@@ -651,9 +562,7 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
           "SELECT id, time_ms, actor, action, subject, detail, prev_hash, hash"
           " FROM audit_log ORDER BY id"));
 
-  std::size_t checked = 0;
-  int64_t expected_id = 1;
-  crypto::Sha256Digest prev = AuditGenesisHash();
+  AuditChainWalk walk;
   for (;;) {
     TETHER_TRY(row, select->Step());
     if (!*row)
@@ -667,53 +576,12 @@ Result<AuditVerification> SqliteStore::VerifyAudit() {
     record.detail = select->Text(5);
     record.prev_hash = select->Text(6);
     record.hash = select->Text(7);
-    std::string id = std::to_string(record.id);
-
-    if (record.id > expected_id) {
-      return Bad(checked, expected_id,
-                 "row " + std::to_string(expected_id) +
-                     " is missing (the next row is " + id + ")");
-    }
-    if (record.id < expected_id) {
-      return Bad(checked, record.id, "row id " + id + " is out of sequence");
-    }
-    if (record.prev_hash != ToHex(prev)) {
-      return Bad(checked, record.id,
-                 record.id == 1
-                     ? "row 1: prev_hash is not the genesis value (broken link)"
-                     : "row " + id +
-                           ": prev_hash does not match the hash of "
-                           "row " +
-                           std::to_string(record.id - 1) + " (broken link)");
-    }
-    auto hash = AuditRowHash(prev, record);
-    if (record.hash != ToHex(hash)) {
-      return Bad(checked, record.id,
-                 "row " + id +
-                     ": hash mismatch (the row was changed after it was "
-                     "written)");
-    }
-    prev = hash;
-    ++checked;
-    ++expected_id;
+    if (!walk.Next(record))
+      break;
   }
-
   TETHER_TRY(highest, HighestAuditIdEver(db_.get()));
-  if (*highest >= expected_id) {
-    return Bad(checked, expected_id,
-               "rows " + std::to_string(expected_id) + " to " +
-                   std::to_string(*highest) +
-                   " are missing from the end of the log");
-  }
-  // An intact chain without its guard is still a finding: someone with
-  // the file open removed it, and may be back.
   TETHER_TRY(guards, CountAuditGuards(db_.get()));
-  if (*guards != 2) {
-    return AuditVerification{false, checked, std::nullopt,
-                             "the audit log's append-only triggers were "
-                             "removed"};
-  }
-  return AuditVerification{true, checked, std::nullopt, ""};
+  return walk.Finish(*highest, *guards == 2 ? "" : kAuditGuardMissing);
 }
 
 Result<void> SqliteStore::ExportAudit(const RecordQuery& query,

@@ -86,10 +86,7 @@ class SqliteStore final : public Store {
   Result<std::size_t> CountAdminsLocked();
   // Callers hold mutex_ and an open write transaction.
   Result<void> InsertEventLocked(const ConnectionEvent& event);
-  Result<AuditRecord> AppendAuditLocked(std::string_view actor,
-                                        std::string_view action,
-                                        std::string_view subject,
-                                        std::string_view detail);
+  Result<AuditRecord> AppendAuditLocked(const AuditEntry& entry);
 
   std::mutex mutex_;
   ScopedSqlite db_;         // guarded by mutex_

@@ -470,6 +470,9 @@ void WebConsole::SignIn(Call& call) {
       case Status::kBusy:
         refuse(503, "busy");
         return;
+      case Status::kUnavailable:
+        refuse(503, "unavailable");
+        return;
       case Status::kInternalError:
         refuse(500, "internal");
         return;

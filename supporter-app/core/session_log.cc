@@ -50,20 +50,7 @@ constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
 // on a character boundary, marked, so a huge chat message cannot make a
 // line the reader refuses.
 std::string CleanValue(std::string_view in, size_t max_bytes) {
-  std::string out;
-  out.reserve(std::min(in.size(), max_bytes));
-  for (size_t i = 0; i < in.size();) {
-    const size_t length = ValidUtf8Length(std::string_view(in).substr(i));
-    if (length == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(in.substr(i, length));
-      i += length;
-    }
-    if (out.size() > max_bytes)
-      break;
-  }
+  std::string out = ToValidUtf8(in);
   if (out.size() <= max_bytes)
     return out;
   size_t cut = max_bytes - kTruncated.size();

@@ -10,13 +10,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "relay/store/store.h"
 
 namespace tether::relay::test {
 
@@ -51,6 +55,38 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// A technician account as CreateAccount takes it.
+inline Account Technician(std::string name) {
+  Account account;
+  account.user_name = std::move(name);
+  account.display_name = "Test Technician";
+  account.role = AccountRole::kTechnician;
+  account.password_hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA";
+  return account;
+}
+
+// The records at or after `since`.
+inline RecordQuery Since(Clock::WallTime since) {
+  RecordQuery query;
+  query.since = since;
+  return query;
+}
+
+// A supporter's connection that ended normally.
+inline ConnectionEvent SupporterEvent(Clock::WallTime started_at) {
+  ConnectionEvent event;
+  event.started_at = started_at;
+  event.duration = std::chrono::milliseconds(90'500);
+  event.account = "alice";
+  event.role = "supporter";
+  event.source_address = "203.0.113.7:51234";
+  event.code_hmac = std::string(64, 'a');
+  event.bytes_in = 1'000'000;
+  event.bytes_out = 5'000'000'000;
+  event.end_reason = "peer closed";
+  return event;
+}
 
 // Runs SQL on the database file through a connection of its own, as someone
 // with access to the file would. Returns SQLite's error message, or "" on

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 
 namespace tether::test {
 namespace {
@@ -23,20 +24,6 @@ sockaddr_in Loopback(uint16_t port) {
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return address;
-}
-
-// A port nobody listens on right now (the kernel's pick, released again).
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = Loopback(0);
-  socklen_t length = sizeof(address);
-  uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 bool Accepts(uint16_t port) {
@@ -61,7 +48,7 @@ Result<std::unique_ptr<TinyproxyProcess>> TinyproxyProcess::Start(
   if (mkdtemp(pattern) == nullptr)
     return MakeError("mkdtemp failed");
   proxy->dir_ = pattern;
-  proxy->port_ = FreePort();
+  proxy->port_ = FreeLoopbackPort();
   if (proxy->port_ == 0)
     return MakeError("no free port");
   {

@@ -1,0 +1,33 @@
+#pragma once
+
+// The one place that picks the store: PostgreSQL when relay.toml's
+// [store] postgresql is set (relays sharing accounts and one audit chain),
+// else the SQLite file [store] database. The relay's logic and the admin
+// CLI see only Store.
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "relay/config/relay_config.h"
+#include "relay/store/store.h"
+
+namespace tether::relay {
+
+bool UsesPostgresql(const StoreConfig& config);
+
+// Opens (creating or migrating) the store `config` names.
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config,
+                                         const Clock& clock);
+
+// Why `tether-relay backup` and `restore` do not serve a PostgreSQL store:
+// PostgreSQL's own tools do (docs/relay.md, "Backups of a PostgreSQL
+// store").
+std::string PostgresqlBackupAdvice();
+
+// "PostgreSQL (host=db1 dbname=tether)" or "SQLite (/var/lib/...)", for the
+// start-up line and messages; never holds a password.
+std::string DescribeStore(const StoreConfig& config);
+
+}  // namespace tether::relay
