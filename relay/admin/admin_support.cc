@@ -87,7 +87,8 @@ std::string CliActor() {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const RelayConfig& config) {
-  return relay::OpenStore(config.store, Clock::System());
+  return relay::OpenStore(config.store, Clock::System(),
+                          StoreUser::kAdminCommand);
 }
 
 Result<std::string> ReadNewPassword(std::string_view user_name) {

@@ -343,7 +343,7 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     return Unexpected(tls.error());
   tls_ = *tls;
 
-  auto store = OpenStore(config_.store, Clock::System());
+  auto store = OpenStore(config_.store, Clock::System(), StoreUser::kRelay);
   if (!store)
     return Unexpected(store.error());
   log::Info("store: {}", DescribeStore(config_.store));

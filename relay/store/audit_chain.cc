@@ -48,7 +48,7 @@ crypto::Sha256Digest AuditRowHash(ByteSpan prev_hash, const AuditRecord& row) {
 
 Result<AuditRecord> ChainAuditRow(const std::optional<AuditChainEnd>& last,
                                   const AuditEntry& entry,
-                                  Clock::WallTime time) {
+                                  Clock::WallTime now) {
   AuditRecord record;
   crypto::Sha256Digest prev = AuditGenesisHash();
   record.id = 1;
@@ -61,7 +61,7 @@ Result<AuditRecord> ChainAuditRow(const std::optional<AuditChainEnd>& last,
     }
     std::copy(stored->begin(), stored->end(), prev.begin());
   }
-  record.time = FromUnixMillis(ToUnixMillis(time));
+  record.time = FromUnixMillis(ToUnixMillis(entry.time.value_or(now)));
   record.actor = entry.actor;
   record.action = entry.action;
   record.subject = entry.subject;

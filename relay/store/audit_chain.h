@@ -54,12 +54,12 @@ struct AuditChainEnd {
   std::string hash;  // hex
 };
 
-// The row that follows `last` (none: the log is empty), written at `time`:
-// id, prev_hash and hash filled in. Refuses to chain onto a damaged hash,
-// which would hide the damage.
+// The row that follows `last` (none: the log is empty), at the entry's own
+// time or else `now`: id, prev_hash and hash filled in. Refuses to chain onto a
+// damaged hash, which would hide the damage.
 Result<AuditRecord> ChainAuditRow(const std::optional<AuditChainEnd>& last,
                                   const AuditEntry& entry,
-                                  Clock::WallTime time);
+                                  Clock::WallTime now);
 
 // Checks the rows of a log in id order, as every store's VerifyAudit reads
 // them, and says what the first bad one is (missing, out of sequence,

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "relay/store/pg_store.h"
+#include "relay/store/row_spool.h"
+#include "relay/store/spooling_store.h"
 #include "relay/store/sqlite_store.h"
 
 namespace tether::relay {
@@ -11,13 +13,22 @@ bool UsesPostgresql(const StoreConfig& config) {
   return !config.postgresql.empty();
 }
 
+std::filesystem::path SpoolPath(const StoreConfig& config) {
+  return config.database.string() + ".spool";
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config,
-                                         const Clock& clock) {
+                                         const Clock& clock,
+                                         StoreUser user) {
   if (UsesPostgresql(config)) {
     TETHER_TRY(store, PgStore::Open(
                           {config.postgresql, config.postgresql_password_file},
                           clock, config.postgresql_connections));
-    return std::unique_ptr<Store>(std::move(*store));
+    if (user == StoreUser::kAdminCommand)
+      return std::unique_ptr<Store>(std::move(*store));
+    TETHER_TRY(spool, RowSpool::Open(SpoolPath(config), clock));
+    return std::unique_ptr<Store>(
+        new SpoolingStore(std::move(*store), std::move(*spool)));
   }
   TETHER_TRY(store, SqliteStore::Open(config.database, clock));
   return std::unique_ptr<Store>(std::move(*store));

@@ -95,6 +95,15 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION tether_audit_append_only();
 )sql",
+    // 2: how far each relay's spool (rows queued while PostgreSQL was out of
+    // reach) has been written, in the same transaction as its rows, so a
+    // batch whose COMMIT's answer was lost is not written twice.
+    R"sql(
+CREATE TABLE applied_spools (
+  spool_id text PRIMARY KEY,
+  last_number bigint NOT NULL
+);
+)sql",
 };
 
 std::string TooNew(const PgConnection& connection, int64_t version) {

@@ -471,7 +471,8 @@ Result<AuditRecord> PgStore::AppendAuditOn(PgConnection& connection,
     head = AuditChainEnd{rows->Int64(0, 0), rows->Text(0, 1)};
   }
   const AuditEntry stored{PgText(entry.actor), PgText(entry.action),
-                          PgText(entry.subject), PgText(entry.detail)};
+                          PgText(entry.subject), PgText(entry.detail),
+                          entry.time};
   std::optional<AuditChainEnd> last;
   if (head->id != 0)
     last = *head;
@@ -529,6 +530,45 @@ Result<void> PgStore::AppendRows(std::span<const LogRow> rows) {
       }
     }
     TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    return transaction->Commit();
+  });
+}
+
+Result<void> PgStore::AppendSpooledRows(std::string_view spool_id,
+                                        std::span<const int64_t> numbers,
+                                        std::span<const LogRow> rows) {
+  if (numbers.size() != rows.size() || rows.empty())
+    return MakeError("a spooled batch needs one number per row");
+  TETHER_RETURN_IF_ERROR(CheckRows(rows));
+  return Run([&](PgConnection& connection) -> Result<void> {
+    TETHER_TRY(transaction, PgTransaction::Begin(connection));
+    // Locked: two processes draining one spool take turns.
+    TETHER_RETURN_IF_ERROR(connection.Exec(
+        "INSERT INTO applied_spools (spool_id, last_number) VALUES ($1, 0)"
+        " ON CONFLICT (spool_id) DO NOTHING",
+        {std::string(spool_id)}));
+    TETHER_TRY(applied,
+               connection.Exec("SELECT last_number FROM applied_spools WHERE"
+                               " spool_id = $1 FOR UPDATE",
+                               {std::string(spool_id)}));
+    const int64_t written = applied->Int64(0, 0);
+    std::optional<AuditChainEnd> head;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (numbers[i] <= written)
+        continue;  // in PostgreSQL already
+      if (const auto* event = std::get_if<ConnectionEvent>(&rows[i])) {
+        TETHER_RETURN_IF_ERROR(InsertEvent(connection, *event));
+      } else {
+        TETHER_RETURN_IF_ERROR(
+            AppendAuditOn(connection, head, std::get<AuditEntry>(rows[i])));
+      }
+    }
+    TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    if (numbers.back() > written) {
+      TETHER_RETURN_IF_ERROR(connection.Exec(
+          "UPDATE applied_spools SET last_number = $2 WHERE spool_id = $1",
+          {std::string(spool_id), PgInt(numbers.back())}));
+    }
     return transaction->Commit();
   });
 }

@@ -78,6 +78,13 @@ class PgStore final : public Store {
   Result<void> ExportAudit(const RecordQuery& query,
                            ExportFormat format,
                            std::ostream& out) override;
+  // Rows from a relay's spool (relay/store/row_spool.h), numbered there:
+  // appended like AppendRows, except those this spool had written before
+  // (recorded with them), so a retried batch lands once.
+  Result<void> AppendSpooledRows(std::string_view spool_id,
+                                 std::span<const int64_t> numbers,
+                                 std::span<const LogRow> rows);
+
   // PostgreSQL checkpoints by itself: nothing to do.
   Result<void> Checkpoint() override;
   // PostgreSQL checks its own pages; this says whether the database is

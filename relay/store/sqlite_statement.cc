@@ -1,8 +1,15 @@
 #include "relay/store/sqlite_statement.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
+
+#include "base/log.h"
 
 namespace tether::relay {
 
@@ -157,6 +164,45 @@ Result<void> SqliteTransaction::Commit() {
     return committed;  // the destructor rolls back
   db_ = nullptr;
   return {};
+}
+
+Result<void> CreateOwnerOnlyFile(const std::string& name) {
+  int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return MakeError("cannot open " + name + ": " + std::strerror(errno));
+  }
+  struct stat status {};
+  int stat_result = ::fstat(fd, &status);
+  ::close(fd);
+  if (stat_result != 0) {
+    return MakeError("cannot stat " + name + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(status.st_mode)) {
+    return MakeError(name + " is not a regular file");
+  }
+  if ((status.st_mode & 077) != 0) {
+    // An existing file keeps the mode IT gave it, but it should know.
+    log::Warn("{} can be read by other users (mode {:o}): chmod 600 it", name,
+              status.st_mode & 0777);
+  }
+  return {};
+}
+
+Result<ScopedSqlite> OpenSqliteFile(const std::string& name,
+                                    int mode,
+                                    std::chrono::milliseconds busy_timeout) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      name.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  ScopedSqlite db(raw);  // owned even when opening failed
+  if (rc != SQLITE_OK) {
+    return MakeError("cannot open " + name + ": " +
+                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  return db;
 }
 
 }  // namespace tether::relay

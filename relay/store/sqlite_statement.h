@@ -5,6 +5,7 @@
 // SQL), and a transaction that rolls back unless committed. Internal to
 // relay/store/; the caller serialises use of the connection.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,19 @@ Error SqliteError(sqlite3* db, std::string_view what);
 // Runs constant SQL (schema, pragmas), possibly several statements. Never
 // for values: those are bound through SqliteStatement.
 Result<void> SqliteExec(sqlite3* db, std::string_view sql);
+
+// Creates the file owner-only before SQLite opens it: SQLite would create
+// it with the umask's mode (often 0644), and it gives the -wal and -shm
+// files the database file's mode. An existing file readable by others is
+// kept as IT made it, with a warning in the log.
+Result<void> CreateOwnerOnlyFile(const std::string& name);
+
+// Opens `name` with `mode` (SQLITE_OPEN_READWRITE or _READONLY), waiting
+// up to `busy_timeout` for other processes' locks, in defensive mode (no
+// writable_schema tricks or other ways for SQL to corrupt the file).
+Result<ScopedSqlite> OpenSqliteFile(const std::string& name,
+                                    int mode,
+                                    std::chrono::milliseconds busy_timeout);
 
 class SqliteStatement {
  public:

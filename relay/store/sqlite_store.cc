@@ -138,52 +138,6 @@ Result<int64_t> CountAuditGuards(sqlite3* db) {
   return statement->Int64(0);
 }
 
-// Creates the file owner-only before SQLite opens it: SQLite would create
-// it with the umask's mode (often 0644), and it gives the -wal and -shm
-// files the database file's mode.
-Result<void> CreateOwnerOnlyFile(const std::string& name) {
-  int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return MakeError("cannot open " + name + ": " + std::strerror(errno));
-  }
-  struct stat status {};
-  int stat_result = ::fstat(fd, &status);
-  ::close(fd);
-  if (stat_result != 0) {
-    return MakeError("cannot stat " + name + ": " + std::strerror(errno));
-  }
-  if (!S_ISREG(status.st_mode)) {
-    return MakeError(name + " is not a regular file");
-  }
-  if ((status.st_mode & 077) != 0) {
-    // An existing file keeps the mode IT gave it, but it should know.
-    log::Warn(
-        "{} can be read by other users (mode {:o}); it holds password "
-        "hashes: chmod 600 it",
-        name, status.st_mode & 0777);
-  }
-  return {};
-}
-
-// The database handle both openings share: `mode` (read-write or
-// read-only), the busy timeout, and defensive mode (no writable_schema
-// tricks or other ways for SQL to corrupt the file).
-Result<ScopedSqlite> OpenHandle(const std::string& name, int mode) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-      name.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-      nullptr);
-  ScopedSqlite db(raw);  // owned even when opening failed
-  if (rc != SQLITE_OK) {
-    return MakeError("cannot open " + name + ": " +
-                     (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
-  }
-  sqlite3_busy_timeout(db.get(),
-                       static_cast<int>(SqliteStore::kBusyTimeout.count()));
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-  return db;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
@@ -200,7 +154,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   TETHER_RETURN_IF_ERROR(CreateOwnerOnlyFile(name));
 
-  TETHER_TRY(opened, OpenHandle(name, SQLITE_OPEN_READWRITE));
+  TETHER_TRY(opened, OpenSqliteFile(name, SQLITE_OPEN_READWRITE, kBusyTimeout));
   ScopedSqlite db = std::move(*opened);
 
   TETHER_RETURN_IF_ERROR(CheckSchema(db.get(), name));
@@ -233,7 +187,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(
     const std::filesystem::path& path,
     const Clock& clock) {
   std::string name = path.string();
-  TETHER_TRY(opened, OpenHandle(name, SQLITE_OPEN_READONLY));
+  TETHER_TRY(opened, OpenSqliteFile(name, SQLITE_OPEN_READONLY, kBusyTimeout));
   ScopedSqlite db = std::move(*opened);
   TETHER_RETURN_IF_ERROR(CheckSchemaIsCurrent(db.get(), name));
   return std::unique_ptr<SqliteStore>(

@@ -85,12 +85,17 @@ struct AuditRecord {
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
-// An audit row to append (the store adds time and hashes).
+// An audit row to append (the store adds the hashes).
 struct AuditEntry {
   std::string actor;
   std::string action;
   std::string subject;
   std::string detail;
+  // When it happened; unset: when the store appends it. Set for rows that
+  // waited (PostgreSQL unreachable) before reaching the store.
+  std::optional<Clock::WallTime> time = std::nullopt;
+
+  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
 };
 
 // A row for one of the two append-only tables.

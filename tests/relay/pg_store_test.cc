@@ -15,7 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "relay/store/row_spool.h"
+#include "relay/store/spooling_store.h"
 #include "relay/store/sqlite_store.h"
+#include "relay/store/store_writer.h"
+#include "relay/store/unix_millis.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/relay/store_backends.h"
 #include "tests/relay/store_test_util.h"
@@ -329,6 +333,128 @@ TEST_F(PgStoreTest, AStoreSurvivesARestartOfTheServer) {
   auto verification = store->VerifyAudit();
   ASSERT_TRUE(verification.has_value());
   EXPECT_TRUE(verification->ok) << verification->problem;
+}
+
+// A spooled batch whose COMMIT's answer was lost is offered again: what
+// PostgreSQL has already is skipped, the rest is written.
+TEST_F(PgStoreTest, ASpooledBatchIsWrittenOnce) {
+  auto opened = PgStore::Open(location_.pg_settings(), clock_, 2);
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  PgStore& store = **opened;
+  const std::vector<LogRow> rows = {test::SupporterEvent(clock_.WallNow()),
+                                    AuditEntry{"a", "first", "", ""},
+                                    AuditEntry{"a", "second", "", ""}};
+  const std::vector<int64_t> numbers = {7, 8, 9};
+  const std::span<const LogRow> two(rows.data(), 2);
+  ASSERT_TRUE(
+      store
+          .AppendSpooledRows("spool-a",
+                             std::span<const int64_t>(numbers.data(), 2), two)
+          .has_value());
+  ASSERT_TRUE(store.AppendSpooledRows("spool-a", numbers, rows).has_value());
+  ASSERT_TRUE(store.AppendSpooledRows("spool-a", numbers, rows).has_value());
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM connection_events"), "1");
+  EXPECT_EQ(location_.Query("SELECT string_agg(action, ',' ORDER BY id) FROM "
+                            "audit_log"),
+            "first,second");
+  // Another relay's spool has numbers of its own.
+  ASSERT_TRUE(store.AppendSpooledRows("spool-b", numbers, rows).has_value());
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM connection_events"), "2");
+  EXPECT_TRUE(store.VerifyAudit()->ok);
+}
+
+class SpoolingStoreTest : public PgStoreTest {
+ protected:
+  std::unique_ptr<SpoolingStore> OpenSpooling() {
+    auto store = PgStore::Open(location_.pg_settings(), clock_, 2);
+    EXPECT_TRUE(store.has_value()) << store.error().message;
+    auto spool = RowSpool::Open(dir_.path() / "relay.db.spool", clock_);
+    EXPECT_TRUE(spool.has_value()) << spool.error().message;
+    if (!store || !spool)
+      return nullptr;
+    return std::make_unique<SpoolingStore>(std::move(*store),
+                                           std::move(*spool));
+  }
+
+  // Waits (bounded) until the spool is empty.
+  static bool Drained(SpoolingStore& store) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (store.queued() == 0)
+        return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  // Through a StoreWriter, as the relay writes: `count` events and audit
+  // rows, every failed write counted.
+  static std::size_t WriteRows(Store& store,
+                               int count,
+                               const std::string& tag) {
+    StoreWriter writer(store);
+    for (int i = 0; i < count; ++i) {
+      ConnectionEvent event = test::SupporterEvent(Clock::WallTime());
+      event.end_reason = tag + std::to_string(i);
+      writer.RecordEvent(event);
+      writer.Audit("system", "session.end", tag + std::to_string(i), "");
+    }
+    writer.Flush();
+    return writer.failed();
+  }
+
+  test::ScratchDir dir_;
+};
+
+// PostgreSQL restarts under a running relay: no event or audit row written
+// meanwhile is lost, each lands once, in order, and the chain verifies.
+TEST_F(SpoolingStoreTest, RowsWrittenWhilePostgresqlIsDownArriveWhenItIsBack) {
+  auto store = OpenSpooling();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(WriteRows(*store, 10, "before"), 0u);
+  EXPECT_EQ(store->queued(), 0u);
+
+  ASSERT_TRUE(location_.postgres()->Stop(/*immediate=*/true).has_value());
+  const Clock::WallTime outage = clock_.WallNow();
+  EXPECT_EQ(WriteRows(*store, 300, "during"), 0u) << "none refused";
+  EXPECT_EQ(store->queued(), 600u);
+  clock_.Advance(1h);  // when PostgreSQL is back, rows keep their own times
+
+  ASSERT_TRUE(location_.postgres()->StartAgain().has_value());
+  ASSERT_TRUE(Drained(*store)) << store->queued() << " rows still wait";
+  EXPECT_EQ(WriteRows(*store, 10, "after"), 0u);
+  ASSERT_TRUE(Drained(*store));
+
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM connection_events"), "320");
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM audit_log"), "320");
+  EXPECT_EQ(location_.Query("SELECT string_agg(subject, ',' ORDER BY id) FROM"
+                            " audit_log WHERE id IN (10, 11, 310, 311)"),
+            "before9,during0,during299,after0");
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM audit_log WHERE time_ms = " +
+                            std::to_string(ToUnixMillis(outage)) +
+                            " AND subject LIKE 'during%'"),
+            "300");
+  auto verification = store->VerifyAudit();
+  ASSERT_TRUE(verification.has_value());
+  EXPECT_TRUE(verification->ok) << verification->problem;
+}
+
+// A relay killed during an outage leaves its spool; the next start writes
+// it, even before anything new is written.
+TEST_F(SpoolingStoreTest, ASpoolLeftByAnEarlierRunIsWrittenAtStart) {
+  {
+    auto store = OpenSpooling();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(location_.postgres()->Stop(/*immediate=*/true).has_value());
+    EXPECT_EQ(WriteRows(*store, 20, "left"), 0u);
+    EXPECT_EQ(store->queued(), 40u);
+  }  // gone, as after kill -9: only the spool file remains
+  ASSERT_TRUE(location_.postgres()->StartAgain().has_value());
+  auto store = OpenSpooling();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Drained(*store));
+  EXPECT_EQ(location_.Query("SELECT count(*) FROM connection_events"), "20");
+  EXPECT_TRUE(store->VerifyAudit()->ok);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
@@ -112,6 +113,13 @@ TEST_F(RelayOnPostgresTest, SignInsAreRefusedPlainlyWhilePostgresqlIsDown) {
   ASSERT_EQ(added.exit_code, 0) << added.output;
 
   ASSERT_TRUE(postgres_->Stop(/*immediate=*/true).has_value());
+  // Events from here on (the clock's second, in the exports' UTC form).
+  const std::string down_since = [] {
+    const std::time_t now = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", std::gmtime(&now));
+    return std::string(text);
+  }();
   const proto::LoginResult down = Login(*relay, kPassword);
   EXPECT_EQ(down.status(), proto::LoginResult::STATUS_THROTTLED);
   EXPECT_NE(down.message().find("cannot reach its account database"),
@@ -131,6 +139,22 @@ TEST_F(RelayOnPostgresTest, SignInsAreRefusedPlainlyWhilePostgresqlIsDown) {
   EXPECT_EQ(status, proto::LoginResult::STATUS_PASSWORD_CHANGE_REQUIRED)
       << relay->log();
   EXPECT_NE(relay->pid(), -1) << "the relay kept running";
+
+  // The connection refused while PostgreSQL was down was still recorded:
+  // its event waited in the relay's spool and is in PostgreSQL now.
+  EXPECT_NE(relay->log().find("wait in the spool"), std::string::npos);
+  bool recorded = false;
+  const auto events_deadline = std::chrono::steady_clock::now() + 20s;
+  while (!recorded && std::chrono::steady_clock::now() < events_deadline) {
+    auto events = relay->RunCommand(
+        {"events", "export", "--format", "jsonl", "--since", down_since});
+    recorded =
+        events.exit_code == 0 &&
+        events.output.find("\"role\":\"supporter\"") != std::string::npos;
+    if (!recorded)
+      std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_TRUE(recorded) << relay->log();
 }
 
 }  // namespace
