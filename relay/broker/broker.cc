@@ -487,6 +487,50 @@ bool Broker::EndSession(uint64_t id,
   return true;
 }
 
+namespace {
+
+constexpr char kAccountChangedText[] =
+    "An administrator changed your account (disabled it, changed its role "
+    "or its password). Sign in again if you still may.";
+
+}  // namespace
+
+size_t Broker::signed_in() const {
+  size_t count = 0;
+  for (const auto& [link, client] : clients_) {
+    if (IsSignedInTechnician(*client))
+      ++count;
+  }
+  return count;
+}
+
+bool Broker::IsSignedInTechnician(const Client& client) {
+  return client.stage == Stage::kSupporter ||
+         (client.stage == Stage::kPaired &&
+          client.role == proto::ROLE_SUPPORTER);
+}
+
+size_t Broker::EndSignInsNotAllowed(const SignInCheck& allowed) {
+  std::vector<Client*> ending;
+  for (const auto& [link, client] : clients_) {
+    if (IsSignedInTechnician(*client) &&
+        !allowed(client->account, client->account_role,
+                 client->signed_in_wall)) {
+      ending.push_back(client.get());
+    }
+  }
+  for (Client* client : ending) {
+    log::Info("{} signed out: the account changed", client->account);
+    if (!client->code_tag.empty() && client->stage == Stage::kPaired) {
+      store_.Audit("system", "session.end", client->code_tag,
+                   "the technician's account changed");
+    }
+    EndClient(*client, proto::END_REASON_ENDED_BY_IT, kAccountChangedText,
+              proto::END_REASON_ENDED_BY_IT, protocol::kEndedByItText);
+  }
+  return ending.size();
+}
+
 void Broker::SendError(Client& client,
                        int code,
                        const std::string& message,

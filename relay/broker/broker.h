@@ -25,6 +25,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "relay/accounts/account_service.h"
+#include "relay/accounts/account_watch.h"
 #include "relay/broker/client_link.h"
 #include "relay/broker/session_code_book.h"
 #include "relay/config/relay_config.h"
@@ -92,6 +93,14 @@ class Broker {
                   const std::string& actor,
                   const std::string& detail);
 
+  // Technicians signed in (waiting for a customer or in a session).
+  size_t signed_in() const;
+  // Ends the connection of every signed-in technician whose sign-in
+  // `allowed` refuses (the account changed since: relay/accounts/
+  // account_watch.h); a session one is in ends for the customer too, both
+  // told in plain words. How many ended.
+  size_t EndSignInsNotAllowed(const SignInCheck& allowed);
+
   size_t clients() const { return clients_.size(); }
   size_t waiting_sessions() const { return codes_.size(); }
 
@@ -104,6 +113,7 @@ class Broker {
 
   Client* Find(ClientLink& link);
   Client* FindById(uint64_t id);
+  static bool IsSignedInTechnician(const Client& client);
 
   void HandleHello(Client& client, const proto::ClientMessage& message);
   void HandleLogin(Client& client, const proto::ClientMessage& message);

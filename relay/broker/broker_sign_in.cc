@@ -154,6 +154,7 @@ void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
       client->account = outcome.user_name;
       client->display_name = outcome.display_name;
       client->account_role = outcome.role;
+      client->signed_in_wall = clock_.WallNow();
       result->set_display_name(outcome.display_name);
       result->set_role(ToWire(outcome.role));
       client->link->set_max_frame_size(config_.limits.control_frame_max);

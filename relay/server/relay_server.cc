@@ -17,6 +17,7 @@
 #include "protocol/relay.pb.h"
 #include "protocol/tls_connection.h"
 #include "protocol/version.h"
+#include "relay/accounts/account_watch.h"
 #include "relay/accounts/authenticator.h"
 #include "relay/accounts/worker_account_service.h"
 #include "relay/backup/backup_status.h"
@@ -200,6 +201,8 @@ class ServerImpl final : public RelayServer {
   std::unique_ptr<WorkerAccountService> accounts_;
   std::unique_ptr<MetricsListener> metrics_listener_;
   std::unique_ptr<web::WebConsole> web_;  // when web.enabled
+  // Last: its reads call back into the broker and the web console.
+  std::unique_ptr<AccountWatch> account_watch_;
 
   std::vector<uv_tcp_t*> listeners_;
   std::vector<std::string> addresses_;
@@ -379,6 +382,23 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
       return Unexpected(console.error());
     web_ = std::move(*console);
   }
+
+  // Sign-ins in both the apps and the web console end when their account
+  // changes, whoever changed it (the CLI, another relay on PostgreSQL).
+  account_watch_ = std::make_unique<AccountWatch>(
+      &loop_, *store_,
+      [this] {
+        return broker_->signed_in() > 0 || (web_ && web_->signed_in() > 0);
+      },
+      [this](const std::vector<Account>& accounts) {
+        const SignInCheck allowed = [&](std::string_view user, AccountRole role,
+                                        Clock::WallTime signed_in) {
+          return SignInStillAllowed(accounts, user, role, signed_in);
+        };
+        broker_->EndSignInsNotAllowed(allowed);
+        if (web_)
+          web_->EndSignInsNotAllowed(allowed);
+      });
 
   uv_timer_init(&loop_, &tick_);
   uv_timer_init(&loop_, &purge_);
@@ -611,6 +631,7 @@ int ServerImpl::Run() {
         self->broker_->Tick();
         if (self->web_)
           self->web_->Tick();
+        self->account_watch_->Tick();
       },
       kTickMs, kTickMs);
   uv_timer_start(

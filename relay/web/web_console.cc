@@ -31,7 +31,6 @@ constexpr size_t kRateSources = 10'000;
 constexpr size_t kMaxField = 1024;
 constexpr auto kChangeTicketLifetime = std::chrono::minutes(5);
 constexpr size_t kMaxChangeTickets = 1000;
-constexpr int kRevalidateEveryTicks = 5;
 
 std::string CookieHeader(std::string_view value, bool clear) {
   std::string cookie = std::string(kCookieName) + "=" + std::string(value) +
@@ -666,36 +665,12 @@ void WebConsole::Tick() {
                       "and try again.",
                       1));
   }
-  if (++ticks_ < kRevalidateEveryTicks || revalidating_ ||
-      sessions_.size() == 0)
-    return;
-  ticks_ = 0;
-  revalidating_ = true;
-  auto accounts =
-      std::make_shared<Result<std::vector<Account>>>(MakeError("not read"));
-  const bool posted = pool_.Post(
-      [this, accounts] { *accounts = store_.ListAccounts(); },
-      [this, accounts] {
-        revalidating_ = false;
-        if (!*accounts) {
-          log::Warn("web console: cannot check accounts: {}",
-                    accounts->error().message);
-          return;
-        }
-        // Sessions whose account changed under them, by anyone (the CLI
-        // too): disabled, removed, another role, a new password.
-        sessions_.EndIf([&](const WebSession& session) {
-          for (const Account& account : **accounts) {
-            if (account.user_name != session.user)
-              continue;
-            return account.disabled || account.role != session.role ||
-                   account.password_changed_at > session.signed_in_wall;
-          }
-          return true;  // no such account any more
-        });
-      });
-  if (!posted)
-    revalidating_ = false;
+}
+
+size_t WebConsole::EndSignInsNotAllowed(const SignInCheck& allowed) {
+  return sessions_.EndIf([&](const WebSession& session) {
+    return !allowed(session.user, session.role, session.signed_in_wall);
+  });
 }
 
 }  // namespace tether::relay::web

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "relay/accounts/account_service.h"
+#include "relay/accounts/account_watch.h"
 #include "relay/broker/broker.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/request_rate.h"
@@ -72,9 +73,12 @@ class WebConsole {
   using Respond = WebConnection::Respond;
 
   // About once a second: answers the requests held back for going over
-  // their source's rate, and ends web sessions whose account changed under
-  // them (disabled, new password, other role: also by the CLI).
+  // their source's rate.
   void Tick();
+  // Ends the web sessions whose account changed under them (disabled, new
+  // password, other role: by anyone, relay/accounts/account_watch.h). How
+  // many ended.
+  size_t EndSignInsNotAllowed(const SignInCheck& allowed);
 
   // The folder the pages come from when web.site is empty.
   static std::filesystem::path DefaultSiteFolder();
@@ -158,8 +162,6 @@ class WebConsole {
   std::unordered_map<std::string, ChangeTicket> change_tickets_;
   uint64_t requests_ = 0;
   uint64_t requests_throttled_ = 0;
-  int ticks_ = 0;
-  bool revalidating_ = false;
   // Cleared by the destructor: sign-ins finishing later answer nothing.
   std::shared_ptr<bool> alive_;
 };

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/support/private_postgres.h"
+#include "tests/support/relay_pairing.h"
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 
@@ -155,6 +156,21 @@ TEST_F(RelayOnPostgresTest, SignInsAreRefusedPlainlyWhilePostgresqlIsDown) {
       std::this_thread::sleep_for(250ms);
   }
   EXPECT_TRUE(recorded) << relay->log();
+}
+
+// IT disables an account through one relay: the technician signed in on
+// another relay is signed out there too.
+TEST_F(RelayOnPostgresTest, AnAccountDisabledOnOneRelayIsSignedOutOnAnother) {
+  auto first = StartRelay();
+  auto second = StartRelay();
+  ASSERT_TRUE(first->AddTechnician("carol", "Carol", kPassword).has_value());
+  auto carol = test::SignedInTechnician(*second, "carol", kPassword);
+  ASSERT_NE(carol, nullptr);
+  auto disabled = first->RunCommand({"user", "disable", "carol"});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
+  auto end = carol->Receive(15s);
+  ASSERT_TRUE(end && end->has_end()) << second->log();
+  EXPECT_EQ(end->end().reason(), proto::END_REASON_ENDED_BY_IT);
 }
 
 }  // namespace

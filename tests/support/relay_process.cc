@@ -13,7 +13,8 @@
 #include "base/clock.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
-#include "relay/store/sqlite_store.h"
+#include "relay/config/relay_config.h"
+#include "relay/store/open_store.h"
 #include "tests/support/child_process.h"
 #include "tests/support/text_files.h"
 
@@ -203,7 +204,10 @@ Result<void> RelayProcess::AddAccountNamed(const std::string& user_name,
                                            const std::string& password,
                                            const Bytes& totp_secret) const {
   TETHER_TRY(parsed_role, relay::ParseAccountRole(role));
-  TETHER_TRY(store, relay::SqliteStore::Open(database(), Clock::System()));
+  // The store the relay's config names: its SQLite file, or PostgreSQL.
+  TETHER_TRY(config, relay::LoadRelayConfig(config_path()));
+  TETHER_TRY(store, relay::OpenStore(config->store, Clock::System(),
+                                     relay::StoreUser::kAdminCommand));
   auto hash = crypto::HashPassword(password, crypto::RandomGenerator::Default(),
                                    crypto::Argon2Params{1024, 1, 1});
   if (!hash)
