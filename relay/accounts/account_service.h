@@ -36,6 +36,9 @@ struct LoginOutcome {
   std::string message;  // plain language, for the technician
   // A TOTP code was checked (the account has a second factor).
   bool second_factor = false;
+  // The account's, as it was at sign-in: a later change of password (by
+  // anyone, on any relay) makes it differ (relay/accounts/account_watch.h).
+  Clock::WallTime password_changed_at{};
 };
 
 struct PasswordChangeOutcome {

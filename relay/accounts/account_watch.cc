@@ -9,12 +9,12 @@ namespace tether::relay {
 bool SignInStillAllowed(const std::vector<Account>& accounts,
                         std::string_view user,
                         AccountRole role,
-                        Clock::WallTime signed_in) {
+                        Clock::WallTime password_changed_at) {
   for (const Account& account : accounts) {
     if (account.user_name != user)
       continue;
     return !account.disabled && account.role == role &&
-           account.password_changed_at <= signed_in;
+           account.password_changed_at == password_changed_at;
   }
   return false;  // no such account any more
 }

@@ -20,17 +20,19 @@ struct uv_loop_s;
 
 namespace tether::relay {
 
-// True while the account `user` still lets a sign-in made at `signed_in`
-// with `role` go on.
+// True while the account `user` still lets a sign-in go on that was made
+// with `role` when its password had been changed at `password_changed_at`
+// (compared for equality: relays' clocks need not agree).
 bool SignInStillAllowed(const std::vector<Account>& accounts,
                         std::string_view user,
                         AccountRole role,
-                        Clock::WallTime signed_in);
+                        Clock::WallTime password_changed_at);
 
 // Asked of each sign-in: may it go on? (SignInStillAllowed over the
 // accounts just read.)
-using SignInCheck = std::function<
-    bool(std::string_view user, AccountRole role, Clock::WallTime signed_in)>;
+using SignInCheck = std::function<bool(std::string_view user,
+                                       AccountRole role,
+                                       Clock::WallTime password_changed_at)>;
 
 // Loop thread only. Reads the accounts on a worker thread (never on the
 // loop) every kEveryTicks ticks, while anyone is signed in, and hands them

@@ -364,6 +364,7 @@ LoginOutcome Authenticator::Login(const LoginRequest& request) {
   outcome.display_name = DisplayName(account);
   outcome.role = account.role;
   outcome.second_factor = checked.totp_step.has_value();
+  outcome.password_changed_at = account.password_changed_at;
   if (account.must_change_password) {
     outcome.status = Status::kPasswordChangeRequired;
     outcome.message = "Choose a new password before you continue.";
@@ -446,6 +447,7 @@ PasswordChangeOutcome Authenticator::ChangePassword(
   result.login.user_name = stored->user_name;
   result.login.display_name = DisplayName(*stored);
   result.login.role = stored->role;
+  result.login.password_changed_at = stored->password_changed_at;
   return result;
 }
 

@@ -515,7 +515,7 @@ size_t Broker::EndSignInsNotAllowed(const SignInCheck& allowed) {
   for (const auto& [link, client] : clients_) {
     if (IsSignedInTechnician(*client) &&
         !allowed(client->account, client->account_role,
-                 client->signed_in_wall)) {
+                 client->password_changed_at)) {
       ending.push_back(client.get());
     }
   }

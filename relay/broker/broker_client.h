@@ -45,7 +45,7 @@ struct Broker::Client {
   std::string account;
   std::string display_name;
   AccountRole account_role = AccountRole::kTechnician;
-  Clock::WallTime signed_in_wall{};  // for AccountWatch
+  Clock::WallTime password_changed_at{};  // LoginOutcome's, for AccountWatch
   bool password_change_was_required = false;
   int login_attempts = 0;
 

@@ -154,7 +154,7 @@ void Broker::FinishLogin(uint64_t client_id, const LoginOutcome& outcome) {
       client->account = outcome.user_name;
       client->display_name = outcome.display_name;
       client->account_role = outcome.role;
-      client->signed_in_wall = clock_.WallNow();
+      client->password_changed_at = outcome.password_changed_at;
       result->set_display_name(outcome.display_name);
       result->set_role(ToWire(outcome.role));
       client->link->set_max_frame_size(config_.limits.control_frame_max);
@@ -218,6 +218,9 @@ void Broker::HandleChangePassword(Client& client,
           FinishLogin(id, outcome.login);  // now signed in
         } else {
           c->stage = before;
+          // Its own new password: the sign-in goes on under it.
+          if (outcome.ok)
+            c->password_changed_at = outcome.login.password_changed_at;
         }
       });
 }

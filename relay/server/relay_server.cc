@@ -392,8 +392,8 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
       },
       [this](const std::vector<Account>& accounts) {
         const SignInCheck allowed = [&](std::string_view user, AccountRole role,
-                                        Clock::WallTime signed_in) {
-          return SignInStillAllowed(accounts, user, role, signed_in);
+                                        Clock::WallTime password_changed_at) {
+          return SignInStillAllowed(accounts, user, role, password_changed_at);
         };
         broker_->EndSignInsNotAllowed(allowed);
         if (web_)

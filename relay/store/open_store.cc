@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "relay/store/pg_connection.h"
 #include "relay/store/pg_store.h"
 #include "relay/store/row_spool.h"
 #include "relay/store/spooling_store.h"
@@ -35,9 +36,8 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config,
 }
 
 std::string DescribeStore(const StoreConfig& config) {
-  // The connection string is refused at open when it holds a password.
   if (UsesPostgresql(config))
-    return "PostgreSQL (" + config.postgresql + ")";
+    return "PostgreSQL (" + DescribeDsn(config.postgresql) + ")";
   return "SQLite (" + config.database.string() + ")";
 }
 

@@ -28,10 +28,14 @@ std::string OneLine(const char* message) {
   std::string text = message != nullptr ? message : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
     text.pop_back();
-  for (char& c : text) {
-    if (c == '\n')
+  std::string line;
+  for (char c : text) {
+    if (c == '\n' || c == '\t')
       c = ' ';
+    if (c != ' ' || (!line.empty() && line.back() != ' '))
+      line.push_back(c);
   }
+  text = std::move(line);
   return text.empty() ? "unknown error" : text;
 }
 
@@ -85,13 +89,15 @@ bool PgRows::Bool(int row, int column) const {
   return Text(row, column) == "t";
 }
 
-Bytes PgRows::Bytea(int row, int column) const {
+std::optional<Bytes> PgRows::Bytea(int row, int column) const {
   std::string text = Text(row, column);
-  // bytea_output = hex (the default since PostgreSQL 9.0): "\x0a1b...".
+  // bytea_output = hex (Connect sets it): "\x0a1b...".
   if (!text.starts_with("\\x"))
-    return {};
+    return std::nullopt;
   auto bytes = FromHex(std::string_view(text).substr(2));
-  return bytes ? std::move(*bytes) : Bytes{};
+  if (!bytes)
+    return std::nullopt;
+  return std::move(*bytes);
 }
 
 int64_t PgRows::Affected() const {
@@ -170,21 +176,27 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   const std::string options =
       "-c statement_timeout=" +
       std::to_string(std::chrono::milliseconds(kStatementTimeout).count()) +
-      " -c lock_timeout=5000 -c idle_in_transaction_session_timeout=60000";
-  const char* keywords[] = {
-      "dbname",           "password", "connect_timeout", "application_name",
-      "client_encoding",  "options",  "keepalives_idle", "keepalives_interval",
-      "keepalives_count", nullptr};
+      " -c lock_timeout=5000 -c idle_in_transaction_session_timeout=60000"
+      " -c bytea_output=hex";
+  const char* keywords[] = {"dbname",
+                            "password",
+                            "connect_timeout",
+                            "application_name",
+                            "client_encoding",
+                            "options",
+                            "keepalives_idle",
+                            "keepalives_interval",
+                            "keepalives_count",
+                            "tcp_user_timeout",
+                            nullptr};
   const char* values[] = {settings.dsn.c_str(),
                           password->empty() ? nullptr : password->c_str(),
-                          connect_timeout.c_str(),
-                          "tether-relay",
-                          "UTF8",
-                          options.c_str(),
-                          "10",
-                          "5",
-                          "3",
-                          nullptr};
+                          connect_timeout.c_str(), "tether-relay", "UTF8",
+                          options.c_str(), "10", "5", "3",
+                          // Unacknowledged data (a silent network drop)
+                          // fails the connection after 15 s, not TCP's 15
+                          // minutes: statement_timeout acts on the server.
+                          "15000", nullptr};
   ScopedPgConn connection(
       PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (connection == nullptr)
@@ -216,6 +228,7 @@ bool PgConnection::healthy() const {
 Result<PgRows> PgConnection::Exec(std::string_view sql,
                                   const std::vector<PgParam>& params) {
   last_sqlstate_.clear();
+  ++statements_;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& param : params)
@@ -285,6 +298,29 @@ std::string PgBool(bool value) {
 
 std::string PgBytea(ByteSpan bytes) {
   return "\\x" + ToHex(bytes);
+}
+
+std::string DescribeDsn(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options == nullptr) {
+    PQfreemem(error);
+    return "(a connection string that does not parse)";
+  }
+  std::string described;
+  for (const char* keyword : {"host", "hostaddr", "port", "dbname", "user"}) {
+    for (PQconninfoOption* option = options; option->keyword != nullptr;
+         ++option) {
+      if (std::strcmp(option->keyword, keyword) == 0 &&
+          option->val != nullptr && option->val[0] != '\0') {
+        if (!described.empty())
+          described += ' ';
+        described += std::string(keyword) + "=" + option->val;
+      }
+    }
+  }
+  PQconninfoFree(options);
+  return described;
 }
 
 }  // namespace tether::relay

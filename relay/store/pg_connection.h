@@ -41,7 +41,9 @@ class PgRows {
   int64_t Int64(int row, int column) const;
   std::optional<int64_t> OptionalInt64(int row, int column) const;
   bool Bool(int row, int column) const;
-  Bytes Bytea(int row, int column) const;  // a bytea column, hex output
+  // A bytea column (hex output, set for every session); nullopt when the
+  // server sent something else.
+  std::optional<Bytes> Bytea(int row, int column) const;
   // How many rows an UPDATE or DELETE touched.
   int64_t Affected() const;
 
@@ -74,6 +76,8 @@ class PgConnection {
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   // False once the connection broke: the owner drops it.
   bool healthy() const;
+  // Statements sent so far (a retry is safe only while the first failed).
+  uint64_t statements() const { return statements_; }
   // "db1:5432/tether", for messages; never holds the password.
   const std::string& name() const { return name_; }
 
@@ -83,7 +87,12 @@ class PgConnection {
   ScopedPgConn connection_;
   std::string name_;
   std::string last_sqlstate_;
+  uint64_t statements_ = 0;
 };
+
+// "host=db1 port=5432 dbname=tether user=tether" from a connection string:
+// only those four, whatever else it holds (sslpassword, ...), for logs.
+std::string DescribeDsn(const std::string& dsn);
 
 // BEGIN ... COMMIT on one connection; rolls back when destroyed without
 // Commit() (a failed step returns early).

@@ -111,8 +111,15 @@ Result<Account> ReadAccount(const PgRows& rows, int row) {
   account.failed_logins = static_cast<uint32_t>(rows.Int64(row, 7));
   account.locked_until = OptionalTime(rows.OptionalInt64(row, 8));
   account.locked = rows.Bool(row, 9);
-  if (!rows.IsNull(row, 10))
-    account.totp_secret = rows.Bytea(row, 10);
+  if (!rows.IsNull(row, 10)) {
+    // An unreadable secret is an error, never an empty one written back.
+    auto secret = rows.Bytea(row, 10);
+    if (!secret) {
+      return MakeError("account '" + account.user_name +
+                       "' has an unreadable TOTP secret");
+    }
+    account.totp_secret = std::move(*secret);
+  }
   account.totp_last_step = rows.OptionalInt64(row, 11);
   account.created_at = FromUnixMillis(rows.Int64(row, 12));
   account.password_changed_at = FromUnixMillis(rows.Int64(row, 13));
@@ -273,21 +280,26 @@ void PgStore::Release(std::unique_ptr<PgConnection> connection) {
   if (connection->healthy()) {
     idle_.push_back(std::move(connection));
   } else {
-    --open_;
+    // One broken: the server went away, and the idle ones with it.
+    open_ -= 1 + idle_.size();
+    idle_.clear();
   }
-  released_.notify_one();
+  released_.notify_all();
 }
 
 Result<void> PgStore::Run(const Work& work) {
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     TETHER_TRY(connection, Acquire(reused));
+    const uint64_t before = (*connection)->statements();
     Result<void> done = work(**connection);
     const bool broke = !(*connection)->healthy();
+    const bool first_failed = (*connection)->statements() - before <= 1;
     Release(std::move(*connection));
     // A pooled connection the server dropped while it was idle (a restart,
-    // a failover) fails its first statement: once more on a new one.
-    if (!done && broke && reused && attempt == 0)
+    // a failover) fails its first statement: once more on a new one. Never
+    // after that: rows may be out (an export) or a COMMIT sent.
+    if (!done && broke && reused && first_failed && attempt == 0)
       continue;
     return done;
   }
@@ -353,11 +365,8 @@ Result<Account> PgStore::ChangeAccount(int64_t id,
   Account result;
   Result<void> ran = Run([&](PgConnection& connection) -> Result<void> {
     TETHER_TRY(transaction, PgTransaction::Begin(connection));
-    // One account writer at a time across every relay and the CLI, as
-    // SQLite's write lock gives one relay: the last-admin count below
-    // cannot be raced by a second change of another admin.
-    TETHER_RETURN_IF_ERROR(connection.Exec("SELECT pg_advisory_xact_lock($1)",
-                                           {PgInt(kPgAccountsLock)}));
+    // The row stays locked until COMMIT: changes of one account, from any
+    // relay or the CLI, take turns.
     TETHER_TRY(current, AccountById(connection, id, true));
     if (!current->has_value())
       return MakeError("no account with id " + std::to_string(id));
@@ -371,6 +380,11 @@ Result<Account> PgStore::ChangeAccount(int64_t id,
     after.created_at = before.created_at;
     TETHER_RETURN_IF_ERROR(CheckAccount(after));
     if (RemovesAnAdmin(before, after)) {
+      // Changes that take an admin away take turns across every relay, and
+      // count after the previous one committed: two admins disabling each
+      // other at once cannot both succeed. Sign-ins never wait for this.
+      TETHER_RETURN_IF_ERROR(connection.Exec("SELECT pg_advisory_xact_lock($1)",
+                                             {PgInt(kPgAccountsLock)}));
       TETHER_TRY(admins, CountAdminsOn(connection));
       if (*admins <= 1)
         return LastAdminError(before);
@@ -456,80 +470,134 @@ Result<std::vector<std::string>> PgStore::PasswordHistory(
   return history;
 }
 
-Result<AuditRecord> PgStore::AppendAuditOn(PgConnection& connection,
-                                           std::optional<AuditChainEnd>& head,
-                                           const AuditEntry& entry) {
-  if (!head) {
-    // The head row stays locked until the transaction ends: every other
-    // relay's append waits here, then chains onto ours.
-    TETHER_TRY(rows, connection.Exec("SELECT last_id, last_hash FROM"
-                                     " audit_head FOR UPDATE"));
-    if (rows->size() != 1)
-      return MakeError(
-          "the audit log's head row is missing; run "
-          "'tether-relay audit verify'");
-    head = AuditChainEnd{rows->Int64(0, 0), rows->Text(0, 1)};
-  }
-  const AuditEntry stored{PgText(entry.actor), PgText(entry.action),
-                          PgText(entry.subject), PgText(entry.detail),
-                          entry.time};
-  std::optional<AuditChainEnd> last;
-  if (head->id != 0)
-    last = *head;
-  TETHER_TRY(record, ChainAuditRow(last, stored, clock_.WallNow()));
-  TETHER_RETURN_IF_ERROR(connection.Exec(
-      "INSERT INTO audit_log (id, time_ms, actor, action, subject, detail,"
-      " prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      {PgInt(record->id), PgInt(ToUnixMillis(record->time)), record->actor,
-       record->action, record->subject, record->detail, record->prev_hash,
-       record->hash}));
-  head = AuditChainEnd{record->id, record->hash};
-  return std::move(*record);
-}
-
 namespace {
 
-// Moves the chain's head to `head` (after the appends of a transaction).
-Result<void> StoreHead(PgConnection& connection,
-                       const std::optional<AuditChainEnd>& head) {
-  if (!head)
-    return {};
-  TETHER_RETURN_IF_ERROR(
-      connection.Exec("UPDATE audit_head SET last_id = $1, last_hash = $2",
-                      {PgInt(head->id), head->hash}));
-  return {};
+// The audit chain's end, its row locked until the transaction ends: every
+// other relay's append waits here, then chains onto this one's rows.
+Result<std::optional<AuditChainEnd>> LockChainHead(PgConnection& connection) {
+  TETHER_TRY(rows, connection.Exec("SELECT last_id, last_hash FROM audit_head"
+                                   " FOR UPDATE"));
+  if (rows->size() != 1) {
+    return MakeError(
+        "the audit log's head row is missing; run 'tether-relay audit "
+        "verify'");
+  }
+  if (rows->Int64(0, 0) == 0)
+    return std::optional<AuditChainEnd>();  // an empty log
+  return std::optional<AuditChainEnd>(
+      AuditChainEnd{rows->Int64(0, 0), rows->Text(0, 1)});
 }
 
-Result<void> InsertEvent(PgConnection& connection,
-                         const ConnectionEvent& event) {
-  TETHER_RETURN_IF_ERROR(connection.Exec(
-      "INSERT INTO connection_events (started_at_ms, duration_ms, account,"
-      " role, source_address, code_hmac, bytes_in, bytes_out, end_reason)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      {PgInt(ToUnixMillis(event.started_at)),
-       PgInt(static_cast<int64_t>(event.duration.count())),
-       PgText(event.account), PgText(event.role), PgText(event.source_address),
-       PgText(event.code_hmac), PgInt(ClampToInt64(event.bytes_in)),
-       PgInt(ClampToInt64(event.bytes_out)), PgText(event.end_reason)}));
+// Rows per INSERT: a round trip per statement is what costs, and
+// PostgreSQL takes at most 65,535 parameters in one.
+constexpr std::size_t kRowsPerInsert = 500;
+
+// One INSERT of `rows` (at most kRowsPerInsert) into `table`'s `columns`,
+// `params` holding each row's `width` values in order.
+Result<void> InsertMany(PgConnection& connection,
+                        std::string_view table_and_columns,
+                        std::size_t width,
+                        const std::vector<PgParam>& params) {
+  std::string sql =
+      "INSERT INTO " + std::string(table_and_columns) + " VALUES ";
+  for (std::size_t row = 0; row * width < params.size(); ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (std::size_t column = 0; column < width; ++column) {
+      if (column > 0)
+        sql += ", ";
+      sql += "$" + std::to_string(row * width + column + 1);
+    }
+    sql += ")";
+  }
+  TETHER_RETURN_IF_ERROR(connection.Exec(sql, params));
   return {};
 }
 
 }  // namespace
 
+Result<std::optional<AuditRecord>> PgStore::WriteRows(
+    PgConnection& connection,
+    std::span<const LogRow> rows,
+    std::span<const int64_t> numbers,
+    int64_t written) {
+  std::vector<PgParam> events;
+  std::vector<PgParam> audit;
+  std::optional<AuditChainEnd> head;
+  bool head_locked = false;
+  std::optional<AuditRecord> last;
+  const auto flush_events = [&]() -> Result<void> {
+    if (events.empty())
+      return {};
+    TETHER_RETURN_IF_ERROR(InsertMany(
+        connection,
+        "connection_events (started_at_ms, duration_ms, account, role,"
+        " source_address, code_hmac, bytes_in, bytes_out, end_reason)",
+        9, events));
+    events.clear();
+    return {};
+  };
+  const auto flush_audit = [&]() -> Result<void> {
+    if (audit.empty())
+      return {};
+    TETHER_RETURN_IF_ERROR(InsertMany(
+        connection,
+        "audit_log (id, time_ms, actor, action, subject, detail, prev_hash,"
+        " hash)",
+        8, audit));
+    audit.clear();
+    return {};
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!numbers.empty() && numbers[i] <= written)
+      continue;  // a spooled row PostgreSQL has already
+    if (const auto* event = std::get_if<ConnectionEvent>(&rows[i])) {
+      events.insert(
+          events.end(),
+          {PgInt(ToUnixMillis(event->started_at)),
+           PgInt(static_cast<int64_t>(event->duration.count())),
+           PgText(event->account), PgText(event->role),
+           PgText(event->source_address), PgText(event->code_hmac),
+           PgInt(ClampToInt64(event->bytes_in)),
+           PgInt(ClampToInt64(event->bytes_out)), PgText(event->end_reason)});
+      if (events.size() == 9 * kRowsPerInsert)
+        TETHER_RETURN_IF_ERROR(flush_events());
+      continue;
+    }
+    if (!head_locked) {
+      TETHER_TRY(locked, LockChainHead(connection));
+      head = std::move(*locked);
+      head_locked = true;
+    }
+    const auto& entry = std::get<AuditEntry>(rows[i]);
+    // Hashed over what PostgreSQL will hold (PgText), so it verifies.
+    const AuditEntry stored{PgText(entry.actor), PgText(entry.action),
+                            PgText(entry.subject), PgText(entry.detail),
+                            entry.time};
+    TETHER_TRY(record, ChainAuditRow(head, stored, clock_.WallNow()));
+    audit.insert(audit.end(),
+                 {PgInt(record->id), PgInt(ToUnixMillis(record->time)),
+                  record->actor, record->action, record->subject,
+                  record->detail, record->prev_hash, record->hash});
+    head = AuditChainEnd{record->id, record->hash};
+    last = std::move(*record);
+    if (audit.size() == 8 * kRowsPerInsert)
+      TETHER_RETURN_IF_ERROR(flush_audit());
+  }
+  TETHER_RETURN_IF_ERROR(flush_events());
+  TETHER_RETURN_IF_ERROR(flush_audit());
+  if (last) {
+    TETHER_RETURN_IF_ERROR(
+        connection.Exec("UPDATE audit_head SET last_id = $1, last_hash = $2",
+                        {PgInt(head->id), head->hash}));
+  }
+  return last;
+}
+
 Result<void> PgStore::AppendRows(std::span<const LogRow> rows) {
   TETHER_RETURN_IF_ERROR(CheckRows(rows));
   return Run([&](PgConnection& connection) -> Result<void> {
     TETHER_TRY(transaction, PgTransaction::Begin(connection));
-    std::optional<AuditChainEnd> head;
-    for (const LogRow& row : rows) {
-      if (const auto* event = std::get_if<ConnectionEvent>(&row)) {
-        TETHER_RETURN_IF_ERROR(InsertEvent(connection, *event));
-      } else {
-        TETHER_RETURN_IF_ERROR(
-            AppendAuditOn(connection, head, std::get<AuditEntry>(row)));
-      }
-    }
-    TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    TETHER_RETURN_IF_ERROR(WriteRows(connection, rows, {}, 0));
     return transaction->Commit();
   });
 }
@@ -539,6 +607,10 @@ Result<void> PgStore::AppendSpooledRows(std::string_view spool_id,
                                         std::span<const LogRow> rows) {
   if (numbers.size() != rows.size() || rows.empty())
     return MakeError("a spooled batch needs one number per row");
+  for (std::size_t i = 1; i < numbers.size(); ++i) {
+    if (numbers[i] <= numbers[i - 1])
+      return MakeError("a spooled batch's numbers must increase");
+  }
   TETHER_RETURN_IF_ERROR(CheckRows(rows));
   return Run([&](PgConnection& connection) -> Result<void> {
     TETHER_TRY(transaction, PgTransaction::Begin(connection));
@@ -552,18 +624,7 @@ Result<void> PgStore::AppendSpooledRows(std::string_view spool_id,
                                " spool_id = $1 FOR UPDATE",
                                {std::string(spool_id)}));
     const int64_t written = applied->Int64(0, 0);
-    std::optional<AuditChainEnd> head;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (numbers[i] <= written)
-        continue;  // in PostgreSQL already
-      if (const auto* event = std::get_if<ConnectionEvent>(&rows[i])) {
-        TETHER_RETURN_IF_ERROR(InsertEvent(connection, *event));
-      } else {
-        TETHER_RETURN_IF_ERROR(
-            AppendAuditOn(connection, head, std::get<AuditEntry>(rows[i])));
-      }
-    }
-    TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    TETHER_RETURN_IF_ERROR(WriteRows(connection, rows, numbers, written));
     if (numbers.back() > written) {
       TETHER_RETURN_IF_ERROR(connection.Exec(
           "UPDATE applied_spools SET last_number = $2 WHERE spool_id = $1",
@@ -583,10 +644,8 @@ Result<std::size_t> PgStore::PurgeEventsBefore(Clock::WallTime cutoff,
                    "DELETE FROM connection_events WHERE started_at_ms < $1",
                    {PgInt(ToUnixMillis(cutoff))}));
     count = static_cast<std::size_t>(deleted->Affected());
-    std::optional<AuditChainEnd> head;
-    TETHER_RETURN_IF_ERROR(
-        AppendAuditOn(connection, head, PurgeAuditEntry(actor, count, cutoff)));
-    TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    const LogRow row = PurgeAuditEntry(actor, count, cutoff);
+    TETHER_RETURN_IF_ERROR(WriteRows(connection, {&row, 1}, {}, 0));
     return transaction->Commit();
   });
   if (!ran)
@@ -638,12 +697,9 @@ Result<AuditRecord> PgStore::AppendAudit(std::string_view actor,
   AuditRecord appended;
   Result<void> ran = Run([&](PgConnection& connection) -> Result<void> {
     TETHER_TRY(transaction, PgTransaction::Begin(connection));
-    std::optional<AuditChainEnd> head;
-    TETHER_TRY(record,
-               AppendAuditOn(connection, head, std::get<AuditEntry>(row)));
-    TETHER_RETURN_IF_ERROR(StoreHead(connection, head));
+    TETHER_TRY(record, WriteRows(connection, {&row, 1}, {}, 0));
     TETHER_RETURN_IF_ERROR(transaction->Commit());
-    appended = std::move(*record);
+    appended = std::move(**record);
     return {};
   });
   if (!ran)

@@ -112,9 +112,14 @@ class PgStore final : public Store {
                                              int64_t id,
                                              bool for_update);
   Result<std::size_t> CountAdminsOn(PgConnection& connection);
-  Result<AuditRecord> AppendAuditOn(PgConnection& connection,
-                                    std::optional<AuditChainEnd>& head,
-                                    const AuditEntry& entry);
+  // Writes `rows` in one go per table (events, then the audit rows chained
+  // onto the locked head); with `numbers`, skips those up to `written` (a
+  // spool's rows PostgreSQL has already). The last audit row written, if
+  // any. Callers are inside a transaction.
+  Result<std::optional<AuditRecord>> WriteRows(PgConnection& connection,
+                                               std::span<const LogRow> rows,
+                                               std::span<const int64_t> numbers,
+                                               int64_t written);
 
   const PgSettings settings_;
   const Clock& clock_;

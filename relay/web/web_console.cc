@@ -498,6 +498,7 @@ void WebConsole::FinishSignIn(const WebConnection::Respond& respond,
   session.user = outcome.user_name;
   session.display_name = outcome.display_name;
   session.role = outcome.role;
+  session.password_changed_at = outcome.password_changed_at;
   session.totp = outcome.second_factor;
   auto cookie = sessions_.Create(std::move(session));
   if (!cookie) {
@@ -669,7 +670,7 @@ void WebConsole::Tick() {
 
 size_t WebConsole::EndSignInsNotAllowed(const SignInCheck& allowed) {
   return sessions_.EndIf([&](const WebSession& session) {
-    return !allowed(session.user, session.role, session.signed_in_wall);
+    return !allowed(session.user, session.role, session.password_changed_at);
   });
 }
 

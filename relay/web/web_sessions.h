@@ -29,6 +29,8 @@ struct WebSession {
   Clock::SteadyTime signed_in{};
   Clock::SteadyTime last_seen{};
   Clock::WallTime signed_in_wall{};
+  // The account's at sign-in (LoginOutcome), for AccountWatch.
+  Clock::WallTime password_changed_at{};
   Clock::WallTime expires_at{};  // the absolute end, for the page
   // A TOTP secret of the user's own enrolment, until its first code proves
   // the authenticator app has it (then it is stored).

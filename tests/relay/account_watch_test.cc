@@ -34,23 +34,27 @@ Account Bob() {
 }
 
 TEST(SignInStillAllowedTest, OnlyAnUnchangedAccountKeepsItsSignIns) {
-  const Clock::WallTime signed_in(200s);
+  // What the sign-in saw: the password as changed at 100 s.
+  const Clock::WallTime seen = Bob().password_changed_at;
   EXPECT_TRUE(
-      SignInStillAllowed({Bob()}, "bob", AccountRole::kTechnician, signed_in));
+      SignInStillAllowed({Bob()}, "bob", AccountRole::kTechnician, seen));
   Account disabled = Bob();
   disabled.disabled = true;
-  EXPECT_FALSE(SignInStillAllowed({disabled}, "bob", AccountRole::kTechnician,
-                                  signed_in));
+  EXPECT_FALSE(
+      SignInStillAllowed({disabled}, "bob", AccountRole::kTechnician, seen));
   Account admin = Bob();
   admin.role = AccountRole::kAdmin;
   EXPECT_FALSE(
-      SignInStillAllowed({admin}, "bob", AccountRole::kTechnician, signed_in));
-  Account new_password = Bob();
-  new_password.password_changed_at = Clock::WallTime(300s);
-  EXPECT_FALSE(SignInStillAllowed({new_password}, "bob",
-                                  AccountRole::kTechnician, signed_in));
-  EXPECT_FALSE(
-      SignInStillAllowed({}, "bob", AccountRole::kTechnician, signed_in));
+      SignInStillAllowed({admin}, "bob", AccountRole::kTechnician, seen));
+  // A new password, even one stamped by a relay whose clock is behind.
+  for (Clock::WallTime changed :
+       {Clock::WallTime(300s), Clock::WallTime(50s)}) {
+    Account new_password = Bob();
+    new_password.password_changed_at = changed;
+    EXPECT_FALSE(SignInStillAllowed({new_password}, "bob",
+                                    AccountRole::kTechnician, seen));
+  }
+  EXPECT_FALSE(SignInStillAllowed({}, "bob", AccountRole::kTechnician, seen));
 }
 
 // Within two reads of the accounts (AccountWatch::kEveryTicks seconds each).
@@ -110,6 +114,29 @@ TEST_F(AccountWatchTest, AnotherTechniciansChangeLeavesASignInAlone) {
   auto disabled = relay_.RunCommand({"user", "disable", "carol"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
   // A read of the accounts later, bob is still signed in and served.
+  const auto until =
+      std::chrono::steady_clock::now() + AccountWatch::kEveryTicks * 1s + 2s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto message = bob->Receive(500ms);
+    ASSERT_FALSE(message && message->has_end()) << message->end().message();
+  }
+  EXPECT_FALSE(test::CreateCode(*bob).empty());
+}
+
+// A technician who changes their own password in the app stays signed in
+// (the change is theirs), and is still served afterwards.
+TEST_F(AccountWatchTest, ATechnicianWhoChangesTheirOwnPasswordStaysSignedIn) {
+  auto bob = test::SignedInTechnician(relay_, "bob", kPassword);
+  ASSERT_NE(bob, nullptr);
+  proto::ClientMessage change;
+  change.mutable_change_password()->set_current_password(kPassword);
+  change.mutable_change_password()->set_new_password(
+      "walnut ferry orchid ninety");
+  ASSERT_TRUE(bob->Send(change).has_value());
+  auto result = bob->Receive(15s);
+  ASSERT_TRUE(result && result->has_change_password_result());
+  ASSERT_TRUE(result->change_password_result().ok())
+      << result->change_password_result().message();
   const auto until =
       std::chrono::steady_clock::now() + AccountWatch::kEveryTicks * 1s + 2s;
   while (std::chrono::steady_clock::now() < until) {
