@@ -166,6 +166,45 @@ Result<void> ApplyAlpn(mbedtls_ssl_config* conf,
   return {};
 }
 
+// Parses this side's certificate and key into `certificate` and `key` and
+// checks that they belong together. `role` ("server", "client") names them
+// in errors.
+Result<void> LoadOwnCertificate(std::string_view certificate_pem,
+                                std::string_view private_key_pem,
+                                std::string_view role,
+                                mbedtls_x509_crt* certificate,
+                                mbedtls_pk_context* key,
+                                RandomGenerator& random) {
+  const std::string who(role);
+  auto cert_pem = NulTerminated<Bytes>(certificate_pem);
+  int ret =
+      mbedtls_x509_crt_parse(certificate, cert_pem.data(), cert_pem.size());
+  if (ret != 0) {
+    return MakeError("cannot parse the " + who +
+                     " certificate: " + MbedtlsErrorText(ret));
+  }
+  auto key_pem = NulTerminated<SecretBytes>(private_key_pem);
+  ret = mbedtls_pk_parse_key(key, key_pem.data(), key_pem.size(), nullptr, 0,
+                             &RandomGenerator::MbedtlsCallback, &random);
+  if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
+    return MakeError("the " + who +
+                     " private key is encrypted; Tether needs it unencrypted "
+                     "(protect it with file permissions instead)");
+  }
+  if (ret != 0) {
+    return MakeError("cannot parse the " + who +
+                     " private key: " + MbedtlsErrorText(ret));
+  }
+  ret = mbedtls_pk_check_pair(&certificate->pk, key,
+                              &RandomGenerator::MbedtlsCallback, &random);
+  if (ret != 0) {
+    return MakeError("the " + who +
+                     " private key does not belong to the certificate: " +
+                     MbedtlsErrorText(ret));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view Tls13SuiteName(Tls13Suite suite) {
@@ -210,7 +249,7 @@ struct TlsConfig::Contexts {
 
   mbedtls_x509_crt own_certificate;
   mbedtls_pk_context own_key;
-  // CA mode: the CAs from ca_file. Pin mode: empty, see CreateClient.
+  // CA mode: the CAs from ca_file. Pin mode: empty, see RequirePinnedPeer.
   mbedtls_x509_crt ca_chain;
   mbedtls_ssl_config conf;
   // ALPN ids and the NULL-terminated list mbedTLS keeps a pointer to.
@@ -221,7 +260,9 @@ struct TlsConfig::Contexts {
 
   bool server = false;
   bool pinned = false;
-  FingerprintDigest pin{};
+  // The peer keys accepted in pin mode: one for a client, any number for a
+  // server with client_pins.
+  std::vector<FingerprintDigest> pins;
   std::string server_name;
 };
 
@@ -251,32 +292,21 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
   Contexts& c = *config->contexts_;
   c.server = true;
 
-  auto cert_pem = NulTerminated<Bytes>(options.certificate_pem);
-  int ret = mbedtls_x509_crt_parse(&c.own_certificate, cert_pem.data(),
-                                   cert_pem.size());
-  if (ret != 0) {
-    return MakeError("cannot parse the server certificate: " +
-                     MbedtlsErrorText(ret));
+  TETHER_RETURN_IF_ERROR(
+      LoadOwnCertificate(options.certificate_pem, options.private_key_pem,
+                         "server", &c.own_certificate, &c.own_key, random));
+  for (const std::string& pin : options.client_pins) {
+    auto digest = ParseFingerprint(pin);
+    if (!digest) {
+      return MakeError("invalid client pin '" + pin +
+                       "': " + digest.error().message);
+    }
+    c.pins.push_back(*digest);
   }
-  auto key_pem = NulTerminated<SecretBytes>(options.private_key_pem);
-  ret =
-      mbedtls_pk_parse_key(&c.own_key, key_pem.data(), key_pem.size(), nullptr,
-                           0, &RandomGenerator::MbedtlsCallback, &random);
-  if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-    return MakeError(
-        "the server private key is encrypted; Tether needs it unencrypted "
-        "(protect it with file permissions instead)");
-  }
-  if (ret != 0) {
-    return MakeError("cannot parse the server private key: " +
-                     MbedtlsErrorText(ret));
-  }
-  ret = mbedtls_pk_check_pair(&c.own_certificate.pk, &c.own_key,
-                              &RandomGenerator::MbedtlsCallback, &random);
-  if (ret != 0) {
-    return MakeError(
-        "the server private key does not belong to the certificate: " +
-        MbedtlsErrorText(ret));
+  c.pinned = !c.pins.empty();
+  if (c.pinned && options.min_version != TlsVersion::kTls13) {
+    // Client certificates are only exercised (and needed) under TLS 1.3.
+    return MakeError("a server with client pins accepts TLS 1.3 only");
   }
 
   if (options.tls13_suites.empty())
@@ -290,10 +320,15 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateServer(
   }
   TETHER_RETURN_IF_ERROR(
       ApplyAlpn(&c.conf, options.alpn, &c.alpn, &c.alpn_list));
-  // Clients authenticate inside the protocol (password + TOTP, or session
-  // code), not with certificates.
-  mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
-  ret = mbedtls_ssl_conf_own_cert(&c.conf, &c.own_certificate, &c.own_key);
+  if (c.pinned) {
+    // Another relay of the cluster: it proves its key in the handshake.
+    config->RequirePinnedPeer();
+  } else {
+    // Clients authenticate inside the protocol (password + TOTP, or session
+    // code), not with certificates.
+    mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_NONE);
+  }
+  int ret = mbedtls_ssl_conf_own_cert(&c.conf, &c.own_certificate, &c.own_key);
   if (ret != 0) {
     return MakeError("cannot use the server certificate: " +
                      MbedtlsErrorText(ret));
@@ -316,6 +351,11 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
     // the CA ever issued.
     return MakeError("TLS client with a CA file needs the server name");
   }
+  if (options.certificate_pem.empty() != options.private_key_pem.empty()) {
+    return MakeError(
+        "TLS client needs both a certificate and its private key, or "
+        "neither");
+  }
   if (auto ok = InitPsa(); !ok) {
     return Unexpected(std::move(ok).error());
   }
@@ -329,7 +369,7 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
     if (!pin) {
       return MakeError("invalid pinned fingerprint: " + pin.error().message);
     }
-    c.pin = *pin;
+    c.pins.push_back(*pin);
     c.pinned = true;
   } else {
     auto pem = ReadPemFile(options.ca_file);
@@ -358,52 +398,91 @@ Result<std::shared_ptr<const TlsConfig>> TlsConfig::CreateClient(
   }
   TETHER_RETURN_IF_ERROR(
       ApplyAlpn(&c.conf, options.alpn, &c.alpn, &c.alpn_list));
-  // Required in both modes, so nothing but a successful check lets a
-  // handshake finish.
-  mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-  // In pin mode the chain is empty: mbedTLS refuses VERIFY_REQUIRED without
-  // any CA chain, and an empty one anchors nothing, so every certificate
-  // comes out "not trusted" and only the pin check below can clear that.
-  mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca_chain, nullptr);
+  if (!options.certificate_pem.empty()) {
+    TETHER_RETURN_IF_ERROR(
+        LoadOwnCertificate(options.certificate_pem, options.private_key_pem,
+                           "client", &c.own_certificate, &c.own_key, random));
+    // Sent only when the server asks (a CertificateRequest).
+    int ret =
+        mbedtls_ssl_conf_own_cert(&c.conf, &c.own_certificate, &c.own_key);
+    if (ret != 0) {
+      return MakeError("cannot use the client certificate: " +
+                       MbedtlsErrorText(ret));
+    }
+  }
   if (c.pinned) {
-    // Engines install their own callback (mbedtls_ssl_set_verify) to report
-    // the mismatch; this one makes the config fail closed on its own.
-    mbedtls_ssl_conf_verify(
-        &c.conf,
-        [](void* self, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
-          std::string detail;
-          bool matched = false;
-          return static_cast<const TlsConfig*>(self)->CheckPinnedCertificate(
-              crt, depth, flags, &detail, &matched);
-        },
-        const_cast<TlsConfig*>(config.get()));
+    config->RequirePinnedPeer();
+  } else {
+    // Required, so nothing but a successful chain and name check lets a
+    // handshake finish.
+    mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca_chain, nullptr);
   }
   return std::shared_ptr<const TlsConfig>(std::move(config));
+}
+
+void TlsConfig::RequirePinnedPeer() {
+  Contexts& c = *contexts_;
+  // Required, so nothing but a successful pin check lets a handshake
+  // finish; a server asks for a certificate and refuses a client without
+  // one.
+  mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  // The chain is empty: mbedTLS refuses VERIFY_REQUIRED without any CA
+  // chain, and an empty one anchors nothing, so every certificate comes out
+  // "not trusted" and only the pin check below can clear that.
+  mbedtls_ssl_conf_ca_chain(&c.conf, &c.ca_chain, nullptr);
+  // Engines install their own callback (mbedtls_ssl_set_verify) to report
+  // the mismatch; this one makes the config fail closed on its own.
+  mbedtls_ssl_conf_verify(
+      &c.conf,
+      [](void* self, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
+        std::string detail;
+        std::string fingerprint;
+        bool matched = false;
+        return static_cast<const TlsConfig*>(self)->CheckPinnedCertificate(
+            crt, depth, flags, &detail, &matched, &fingerprint);
+      },
+      this);
 }
 
 int TlsConfig::CheckPinnedCertificate(mbedtls_x509_crt* certificate,
                                       int depth,
                                       uint32_t* flags,
                                       std::string* detail,
-                                      bool* matched) const {
+                                      bool* matched,
+                                      std::string* matched_fingerprint) const {
   if (depth > 0) {
-    // With a pinned key, whatever chain the server sends above its leaf
+    // With pinned keys, whatever chain the peer sends above its leaf
     // carries no meaning.
     *flags = 0;
     return 0;
   }
+  const std::string peer = contexts_->server ? "client" : "server";
   auto digest = PublicKeyDigest(&certificate->pk);
   if (!digest) {
     *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
-    *detail =
-        "cannot fingerprint the server certificate: " + digest.error().message;
+    *detail = "cannot fingerprint the " + peer +
+              " certificate: " + digest.error().message;
     return 0;
   }
-  if (!ConstantTimeEqual(*digest, contexts_->pin)) {
+  // Every pin is compared, so the time taken says nothing about which one
+  // matched.
+  const FingerprintDigest* found = nullptr;
+  for (const FingerprintDigest& pin : contexts_->pins) {
+    if (ConstantTimeEqual(*digest, pin) && found == nullptr)
+      found = &pin;
+  }
+  if (found == nullptr) {
     *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
-    *detail = "server certificate does not match the pinned fingerprint " +
-              FormatFingerprint(contexts_->pin) + "; got " +
-              FormatFingerprint(*digest);
+    if (contexts_->pins.size() == 1) {
+      *detail = peer + " certificate does not match the pinned fingerprint " +
+                FormatFingerprint(contexts_->pins.front()) + "; got " +
+                FormatFingerprint(*digest);
+    } else {
+      *detail = peer + " certificate does not match any of the " +
+                std::to_string(contexts_->pins.size()) +
+                " pinned fingerprints; got " + FormatFingerprint(*digest);
+    }
     return 0;
   }
   // The pin replaces chain and name checks (a self-signed certificate is
@@ -411,6 +490,7 @@ int TlsConfig::CheckPinnedCertificate(mbedtls_x509_crt* certificate,
   *flags &= ~static_cast<uint32_t>(MBEDTLS_X509_BADCERT_NOT_TRUSTED |
                                    MBEDTLS_X509_BADCERT_CN_MISMATCH);
   *matched = true;
+  *matched_fingerprint = FormatFingerprint(*found);
   return 0;
 }
 

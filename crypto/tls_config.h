@@ -51,6 +51,15 @@ struct TlsServerOptions {
   // of these fails the handshake (no_application_protocol); a client that
   // offers none is served.
   std::vector<std::string> alpn = {std::string(kAlpnTether)};
+  // Empty (apps and browsers): no client certificate is asked for; clients
+  // authenticate inside the protocol. Otherwise (links between the relays
+  // of one cluster) every client must present a certificate whose key is
+  // one of these, "sha256:<64 hex>" of its SubjectPublicKeyInfo DER (see
+  // PublicKeyFingerprint in certificate.h); its chain and names are not
+  // checked (self-signed relay certificates), its validity period is. A
+  // client without a certificate, or with another key, fails the
+  // handshake. Needs `min_version` TLS 1.3.
+  std::vector<std::string> client_pins;
 };
 
 // Exactly one of `ca_file` and `pinned_fingerprint` is set.
@@ -69,6 +78,12 @@ struct TlsClientOptions {
   TlsVersion max_version = TlsVersion::kTls13;
   // Offered in the handshake (empty: no ALPN extension, as apps before 0.3).
   std::vector<std::string> alpn = {std::string(kAlpnTether)};
+  // Both or neither: this side's certificate (leaf first) and its private
+  // key, presented when a server asks for one (a relay whose
+  // TlsServerOptions::client_pins hold this key). Without them the client
+  // answers such a request with no certificate and the server refuses it.
+  std::string certificate_pem;
+  std::string private_key_pem;
 };
 
 // The TLS policy of one side: versions, AEAD-only suites, groups,
@@ -100,18 +115,26 @@ class TlsConfig {
   TlsConfig();
 
   const mbedtls_ssl_config* ssl_config() const;
+  // The peer's key is checked against pins: a client's server pin, or a
+  // server's client_pins.
   bool pinned() const;
   // Empty for servers and for pinned clients without a name.
   const std::string& server_name() const;
 
-  // The pin check, shaped like mbedTLS's verify callback: leaves a trust
-  // failure flag set (and explains it in `*detail`) unless the leaf's key
-  // matches the pin.
+  // Makes the handshake require a peer certificate that only the pin check
+  // can accept (used by both sides once the pins are set).
+  void RequirePinnedPeer();
+
+  // The pin check of both sides, shaped like mbedTLS's verify callback:
+  // leaves a trust failure flag set (and explains it in `*detail`) unless
+  // the leaf's key matches one of the pins. On a match, sets `*matched` and
+  // the matching pin in `*matched_fingerprint` ("sha256:<64 hex>").
   int CheckPinnedCertificate(mbedtls_x509_crt* certificate,
                              int depth,
                              uint32_t* flags,
                              std::string* detail,
-                             bool* matched) const;
+                             bool* matched,
+                             std::string* matched_fingerprint) const;
 
   std::unique_ptr<Contexts> contexts_;
 };

@@ -69,11 +69,11 @@ Result<std::unique_ptr<TlsEngine>> TlsEngine::Create(
       return MakeError("cannot set the TLS server name: " +
                        MbedtlsErrorText(ret));
     }
-    if (c.pinned()) {
-      // Same check as the config's callback, but this one can tell us why
-      // it failed.
-      mbedtls_ssl_set_verify(ssl, &TlsEngine::VerifyCallback, engine.get());
-    }
+  }
+  if (c.pinned()) {
+    // Same check as the config's callback, but this one can tell us why it
+    // failed, and which pin matched.
+    mbedtls_ssl_set_verify(ssl, &TlsEngine::VerifyCallback, engine.get());
   }
   mbedtls_ssl_set_bio(ssl, engine.get(), &TlsEngine::SendCallback,
                       &TlsEngine::ReceiveCallback, nullptr);
@@ -109,9 +109,9 @@ int TlsEngine::VerifyCallback(void* self,
                               int depth,
                               uint32_t* flags) {
   auto* engine = static_cast<TlsEngine*>(self);
-  return engine->config_->CheckPinnedCertificate(certificate, depth, flags,
-                                                 &engine->verify_detail_,
-                                                 &engine->pin_matched_);
+  return engine->config_->CheckPinnedCertificate(
+      certificate, depth, flags, &engine->verify_detail_, &engine->pin_matched_,
+      &engine->peer_fingerprint_);
 }
 
 void TlsEngine::FeedIncoming(ByteSpan ciphertext_from_network) {
@@ -166,10 +166,11 @@ Result<bool> TlsEngine::Handshake() {
     return Unexpected(Fail(ret, "TLS handshake failed"));
   if (config_->pinned() && !pin_matched_) {
     // Unreachable while the verify callback runs for every leaf; if it ever
-    // did not, we must not talk to an unchecked server.
-    return Unexpected(
-        FailWithMessage("server certificate was not checked against the pin",
-                        MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR));
+    // did not, we must not talk to an unchecked peer.
+    return Unexpected(FailWithMessage(
+        std::string(config_->is_server() ? "client" : "server") +
+            " certificate was not checked against the pins",
+        MBEDTLS_SSL_ALERT_MSG_INTERNAL_ERROR));
   }
   handshake_complete_ = true;
   return true;
@@ -279,10 +280,19 @@ Error TlsEngine::Fail(int mbedtls_code, const std::string& what) {
       certificate_rejected_ = !failed_;
       message = !verify_detail_.empty()
                     ? verify_detail_
-                    : "server certificate verification failed: " +
+                    : std::string(config_->is_server() ? "client" : "server") +
+                          " certificate verification failed: " +
                           VerifyFailureText(
                               mbedtls_ssl_get_verify_result(&contexts_->ssl));
       alert = MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+      break;
+    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
+      // Only a server with client pins asks for one.
+      certificate_rejected_ = !failed_;
+      message =
+          "the client presented no certificate; this server accepts only "
+          "clients with a pinned key";
+      alert = MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED;
       break;
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
       message =

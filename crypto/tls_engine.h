@@ -66,10 +66,19 @@ class TlsEngine {
   bool handshake_complete() const { return handshake_complete_; }
   bool peer_closed() const { return peer_closed_; }
   bool failed() const { return failed_; }
-  // True when the handshake failed because the server's certificate was
-  // refused (pin mismatch, or chain/name verification in CA mode), so the
-  // app can say so instead of reporting a generic TLS failure.
+  // True when the handshake failed because the peer's certificate was
+  // refused, so the app can say so instead of reporting a generic TLS
+  // failure. Client: the server's (pin mismatch, or chain/name verification
+  // in CA mode). Server with client pins: the client's key is not pinned,
+  // or the client presented no certificate.
   bool certificate_rejected() const { return certificate_rejected_; }
+  // Pin mode (a client's server pin, a server's client_pins): the pin the
+  // peer's key matched, "sha256:<64 hex>", so a relay knows which member of
+  // its cluster connected. Empty otherwise and before the handshake
+  // completes.
+  std::string peer_fingerprint() const {
+    return handshake_complete_ ? peer_fingerprint_ : std::string();
+  }
   // Client side: the server refused the handshake (a fatal alert before it
   // completed) or chose a version this side does not accept. A client
   // offers every TLS 1.3 suite and group a server may ask for, so this means
@@ -124,6 +133,7 @@ class TlsEngine {
   // Pin mode: set by VerifyCallback.
   bool pin_matched_ = false;
   std::string verify_detail_;
+  std::string peer_fingerprint_;
 };
 
 }  // namespace tether::crypto
