@@ -59,7 +59,7 @@ struct TlsServerOptions {
   // checked (self-signed relay certificates), its validity period is. A
   // client without a certificate, or with another key, fails the
   // handshake. Needs `min_version` TLS 1.3.
-  std::vector<std::string> client_pins;
+  std::vector<std::string> client_pins = {};
 };
 
 // Exactly one of `ca_file` and `pinned_fingerprint` is set.
@@ -82,8 +82,8 @@ struct TlsClientOptions {
   // key, presented when a server asks for one (a relay whose
   // TlsServerOptions::client_pins hold this key). Without them the client
   // answers such a request with no certificate and the server refuses it.
-  std::string certificate_pem;
-  std::string private_key_pem;
+  std::string certificate_pem = {};
+  std::string private_key_pem = {};
 };
 
 // The TLS policy of one side: versions, AEAD-only suites, groups,

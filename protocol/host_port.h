@@ -2,8 +2,8 @@
 
 // "host", "host:port", "[v6]" and "[v6]:port": how a relay (--relay) or a
 // proxy is written. One parser for the apps' command lines, their config
-// files' relay.host and the proxy settings, and one for the addresses the
-// relay listens on; fuzzed (tests/fuzz/host_port_fuzzer.cc).
+// files' relay.host and relay.hosts and the proxy settings, and one for the
+// addresses the relay listens on; fuzzed (tests/fuzz/host_port_fuzzer.cc).
 
 #include <cstdint>
 #include <string>

@@ -33,15 +33,12 @@ bool IsIpLiteral(const std::string& host) {
 
 // ---- construction, threads, hand-over ------------------------------------
 
-PeerSessionImpl::PeerSessionImpl(
-    Options options,
-    Observer* observer,
-    std::shared_ptr<const crypto::TlsConfig> tls_config,
-    std::optional<ProxyAddress> proxy,
-    std::string code)
+PeerSessionImpl::PeerSessionImpl(Options options,
+                                 Observer* observer,
+                                 std::vector<RelayRoute> routes,
+                                 std::string code)
     : options_(std::move(options)),
-      tls_config_(std::move(tls_config)),
-      proxy_(std::move(proxy)),
+      routes_(std::move(routes)),
       code_(std::move(code)),
       dispatch_(observer,
                 options_.deliver,
@@ -175,25 +172,46 @@ void PeerSessionImpl::End(proto::EndReason reason, std::string message) {
 
 void PeerSessionImpl::BeginConnect() {
   Notify([](Observer& o) { o.OnStateChanged(SessionState::kConnecting); });
+  DialRoute(0);
+}
+
+std::string PeerSessionImpl::RouteName() const {
+  const RelayRoute& route = routes_[route_];
+  std::string name = route.address.host.find(':') == std::string::npos
+                         ? route.address.host
+                         : "[" + route.address.host + "]";
+  return name + ":" + std::to_string(route.address.port);
+}
+
+void PeerSessionImpl::DialRoute(size_t index) {
+  route_ = index;
+  const RelayRoute& route = routes_[route_];
+  // Each relay of the list gets the whole connect timeout (restarts the
+  // timer).
   uv_timer_start(
       &connect_timer_,
       [](uv_timer_t* timer) {
         auto* self = static_cast<PeerSessionImpl*>(timer->data);
-        log::Warn("no answer from the relay within {} ms",
-                  self->options_.connect_timeout.count());
-        self->Finish({proto::END_REASON_TIMEOUT, kNoAnswerText, false});
+        self->OnConnectTimeout();
       },
       static_cast<uint64_t>(options_.connect_timeout.count()), 0);
-  RelayDialer::Target target{options_.relay.host, options_.relay.port, proxy_};
-  if (proxy_) {
-    log::Info("connecting to the relay {}:{} through the proxy {}",
-              options_.relay.host, options_.relay.port, proxy_->ToString());
+  const std::string through =
+      route.proxy ? " through the proxy " + route.proxy->ToString() : "";
+  if (routes_.size() > 1) {
+    log::Info("connecting to relay {} of {}, {}{}", route_ + 1, routes_.size(),
+              RouteName(), through);
+  } else if (route.proxy) {
+    log::Info("connecting to the relay {}{}", RouteName(), through);
   }
+  RelayDialer::Target target{route.address.host, route.address.port,
+                             route.proxy, options_.relay_attempt_timeout};
   std::string error;
   dialer_ = RelayDialer::Start(
       network_.loop(), std::move(target),
       [this](auto result) { OnDialed(std::move(result)); }, &error);
   if (dialer_ == nullptr) {
+    if (TryNextRoute(error))
+      return;
     log::Warn("{}", error);
     Finish({proto::END_REASON_PEER_LOST,
             "Could not look up the relay's address. Check the relay address "
@@ -202,12 +220,43 @@ void PeerSessionImpl::BeginConnect() {
   }
 }
 
+bool PeerSessionImpl::TryNextRoute(const std::string& why) {
+  if (route_ + 1 >= routes_.size())
+    return false;
+  log::Warn("relay {} of {}, {}, failed ({}); trying the next one", route_ + 1,
+            routes_.size(), RouteName(), why);
+  if (dialer_ != nullptr)
+    std::exchange(dialer_, nullptr)->Cancel();
+  // Its OnClosed comes later and is ignored: it is no longer connection_.
+  if (connection_ != nullptr)
+    std::exchange(connection_, nullptr)->Close("trying the next relay");
+  DialRoute(route_ + 1);
+  return true;
+}
+
+void PeerSessionImpl::OnConnectTimeout() {
+  const std::string why = "no answer within " +
+                          std::to_string(options_.connect_timeout.count()) +
+                          " ms";
+  if (TryNextRoute(why))
+    return;
+  log::Warn("no answer from the relay within {} ms",
+            options_.connect_timeout.count());
+  Finish({proto::END_REASON_TIMEOUT, kNoAnswerText, false});
+}
+
 void PeerSessionImpl::OnDialed(
     Result<RelayDialer::Connected, RelayDialer::DialError> result) {
   dialer_ = nullptr;  // it deletes itself after this call
+  const RelayRoute& route = routes_[route_];
   if (!result) {
+    if (TryNextRoute(result.error().detail))
+      return;
     log::Warn("cannot reach the relay: {}", result.error().detail);
-    Finish(EndForDialFailure(result.error(), options_.relay, proxy_));
+    RelayEndpoint tried = options_.relay;
+    tried.host = route.address.host;
+    tried.port = route.address.port;
+    Finish(EndForDialFailure(result.error(), tried, route.proxy));
     return;
   }
   TlsConnection::Options tls_options;
@@ -216,7 +265,7 @@ void PeerSessionImpl::OnDialed(
   std::string error;
   connection_ =
       TlsConnection::ConnectOver(result->tcp, std::move(result->received),
-                                 tls_config_, tls_options, this, &error);
+                                 route.tls_config, tls_options, this, &error);
   if (connection_ == nullptr) {
     log::Warn("cannot start TLS to the relay: {}", error);
     Finish({proto::END_REASON_PROTOCOL_ERROR, kNoSecureConnectionText, false});
@@ -235,9 +284,18 @@ void PeerSessionImpl::OnTlsReady(TlsConnection& connection) {
 
 void PeerSessionImpl::OnClosed(TlsConnection& connection,
                                const std::string& reason) {
+  if (&connection != connection_)
+    return;               // left behind for the next relay of the list
   connection_ = nullptr;  // it deletes itself after this call
   if (ended_)
     return;
+  // A relay that took the TCP connection but is not serving (stopped
+  // mid-way, overloaded): the next one may be. A certificate or protocol
+  // refusal is not tried elsewhere: the same pin or CA holds for all.
+  if (!connection.tls_ready() && !connection.certificate_rejected() &&
+      !connection.protocol_refused() && TryNextRoute(reason)) {
+    return;
+  }
   log::Warn("relay connection closed: {}", reason);
   ClosedConnection closed;
   closed.certificate_rejected = connection.certificate_rejected();
@@ -481,6 +539,23 @@ void PeerSessionImpl::Finish(SessionEnd end) {
 
 // ---- Start ----------------------------------------------------------------
 
+std::vector<HostPort> RelayAddresses(const RelayEndpoint& relay) {
+  std::vector<HostPort> out;
+  if (relay.hosts.empty()) {
+    if (!relay.host.empty() && relay.port != 0)
+      out.push_back({relay.host, relay.port});
+    return out;
+  }
+  for (const HostPort& entry : relay.hosts) {
+    if (entry.host.empty())
+      continue;
+    out.push_back({entry.host, entry.port != 0 ? entry.port : relay.port});
+    if (out.back().port == 0)
+      out.pop_back();
+  }
+  return out;
+}
+
 Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
                                                         Observer* observer) {
   if (observer == nullptr)
@@ -490,9 +565,12 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
     return MakeError("PeerSession role must be supporter or customer");
   }
   const RelayEndpoint& relay = options.relay;
-  if (relay.host.empty() || relay.port == 0) {
+  std::vector<HostPort> addresses = RelayAddresses(relay);
+  if (addresses.empty())
     return MakeError("The relay address is not set.");
-  }
+  if (addresses.size() > kMaxRelayHosts)
+    return MakeError("At most " + std::to_string(kMaxRelayHosts) +
+                     " relays can be set.");
   if (options.connect_timeout.count() <= 0 ||
       options.heartbeat_interval.count() <= 0 ||
       options.peer_timeout.count() <= 0) {
@@ -505,25 +583,31 @@ Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
     TETHER_TRY(normalized, crypto::NormalizeSessionCode(options.code));
     code = std::move(*normalized);
   }
-  crypto::TlsClientOptions tls;
-  tls.ca_file = relay.ca_file;
-  tls.pinned_fingerprint = relay.fingerprint;
-  // SNI carries names only; a pinned key needs no name check.
-  if (!relay.ca_file.empty() || !IsIpLiteral(relay.host)) {
-    tls.server_name = relay.host;
+  // One TLS config per relay: the same pin or CA, each relay's own name.
+  std::vector<RelayRoute> routes;
+  for (HostPort& address : addresses) {
+    crypto::TlsClientOptions tls;
+    tls.ca_file = relay.ca_file;
+    tls.pinned_fingerprint = relay.fingerprint;
+    // SNI carries names only; a pinned key needs no name check.
+    if (!relay.ca_file.empty() || !IsIpLiteral(address.host)) {
+      tls.server_name = address.host;
+    }
+    TETHER_TRY(tls_config, crypto::TlsConfig::CreateClient(
+                               tls, crypto::RandomGenerator::Default()));
+    // Read here, on the caller's thread: getenv is not safe against a
+    // concurrent setenv, and the caller's thread is where the app sets them.
+    auto proxy = ChooseProxy(relay.proxy, address.host, [](const char* name) {
+      return std::getenv(name);
+    });
+    if (!proxy)
+      return Unexpected(std::move(proxy).error());
+    routes.push_back(
+        {std::move(address), std::move(*proxy), std::move(*tls_config)});
   }
-  TETHER_TRY(tls_config, crypto::TlsConfig::CreateClient(
-                             tls, crypto::RandomGenerator::Default()));
-  // Read here, on the caller's thread: getenv is not safe against a
-  // concurrent setenv, and the caller's thread is where the app sets them.
-  auto proxy = ChooseProxy(relay.proxy, relay.host,
-                           [](const char* name) { return std::getenv(name); });
-  if (!proxy)
-    return Unexpected(std::move(proxy).error());
 
   auto session = std::make_unique<PeerSessionImpl>(
-      std::move(options), observer, std::move(*tls_config), std::move(*proxy),
-      std::move(code));
+      std::move(options), observer, std::move(routes), std::move(code));
   session->StartThread();
   return std::unique_ptr<PeerSession>(std::move(session));
 }

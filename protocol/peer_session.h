@@ -37,8 +37,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "protocol/host_port.h"
 #include "protocol/peer.pb.h"
 #include "protocol/relay.pb.h"
 
@@ -46,7 +48,12 @@ namespace tether::protocol {
 
 // How to reach the relay. Exactly one of `fingerprint` and `ca_file` is set:
 // the relay's key is pinned ("sha256:<64 hex>") or its certificate chain is
-// verified against the CA file (and `host` against the certificate).
+// verified against the CA file (and each relay's name against the
+// certificate). The same pin or CA trusts every relay of the list.
+//
+// One relay (`host`, `port`) or several (`hosts`, tried in order until one
+// answers; an entry's port 0 means `port`). With a list, `host` holds its
+// first entry's host, for whoever shows "the relay".
 struct RelayEndpoint {
   std::string host;
   uint16_t port = 8443;
@@ -56,7 +63,16 @@ struct RelayEndpoint {
   // `https_proxy` / `HTTPS_PROXY` environment variable, if set (and the
   // relay host is not in `no_proxy`).
   std::string proxy;
+  // Several relays, in the order to try them; empty: `host` and `port`.
+  std::vector<HostPort> hosts = {};
 };
+
+// At most this many relays in RelayEndpoint::hosts.
+inline constexpr size_t kMaxRelayHosts = 16;
+
+// The relays to try, in order: `hosts` with their ports filled in, or
+// `host` and `port` alone. Empty when no relay is set.
+std::vector<HostPort> RelayAddresses(const RelayEndpoint& relay);
 
 // Why a session ended, for the UI ("connection lost") and the receipt.
 struct SessionEnd {
@@ -124,7 +140,12 @@ class PeerSession {
     std::string user_name;
     // Where observer calls run. Empty: on the network thread.
     std::function<void(std::function<void()>)> deliver;
+    // From the first TCP connect to the relay's Hello answer, per relay
+    // of the list: the next relay gets this much again.
     std::chrono::milliseconds connect_timeout{10000};
+    // Each TCP connect (and a proxy's CONNECT answer) to one relay address;
+    // past it the next address, then the next relay, is tried.
+    std::chrono::milliseconds relay_attempt_timeout{3000};
     std::chrono::milliseconds heartbeat_interval{5000};
     // No frame from the relay for this long: "connection lost". Runs while
     // the relay has reason to talk (from Login/Join on), since the relay

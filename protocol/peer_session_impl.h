@@ -30,13 +30,20 @@
 
 namespace tether::protocol {
 
+// One relay of the list, with what reaching and trusting it takes.
+struct RelayRoute {
+  HostPort address;
+  std::optional<ProxyAddress> proxy;  // nullopt: connect directly
+  // The shared pin or CA; the relay's own name for SNI and the name check.
+  std::shared_ptr<const crypto::TlsConfig> tls_config;
+};
+
 class PeerSessionImpl final : public PeerSession,
                               private TlsConnection::Delegate {
  public:
   PeerSessionImpl(Options options,
                   Observer* observer,
-                  std::shared_ptr<const crypto::TlsConfig> tls_config,
-                  std::optional<ProxyAddress> proxy,
+                  std::vector<RelayRoute> routes,
                   std::string code);
   ~PeerSessionImpl() override;
 
@@ -68,6 +75,13 @@ class PeerSessionImpl final : public PeerSession,
   void SendOutbox();
   void Shutdown();
   void BeginConnect();
+  // Dials routes_[index], with a fresh connect timeout.
+  void DialRoute(size_t index);
+  // Gives up the current relay (dialer or connection) and dials the next
+  // one of the list; false, with nothing changed, after the last one.
+  bool TryNextRoute(const std::string& why);
+  void OnConnectTimeout();
+  std::string RouteName() const;  // "relay1.example.net:8443", for the log
   void OnDialed(Result<RelayDialer::Connected, RelayDialer::DialError> result);
 
   // TlsConnection::Delegate.
@@ -124,8 +138,7 @@ class PeerSessionImpl final : public PeerSession,
   void Finish(SessionEnd end);
 
   const Options options_;
-  const std::shared_ptr<const crypto::TlsConfig> tls_config_;
-  const std::optional<ProxyAddress> proxy_;
+  const std::vector<RelayRoute> routes_;  // at least one
   const std::string code_;  // customer: the normalized code it typed
   ObserverDispatch dispatch_;
 
@@ -145,6 +158,7 @@ class PeerSessionImpl final : public PeerSession,
 
   // Network thread only.
   RelayDialer* dialer_ = nullptr;
+  size_t route_ = 0;  // the relay of routes_ being tried or used
   TlsConnection* connection_ = nullptr;
   std::unique_ptr<PeerPlane> plane_;
   SessionState state_ = SessionState::kConnecting;

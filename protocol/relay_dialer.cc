@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/log.h"
 #include "protocol/http_connect.h"
 
 namespace tether::protocol {
@@ -18,11 +19,24 @@ std::string UvError(int code) {
   return std::string(uv_err_name(code)) + ": " + uv_strerror(code);
 }
 
+std::string AddressText(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address.ss_family == AF_INET6) {
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&address), text,
+                sizeof(text));
+    return std::string("[") + text + "]";
+  }
+  uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&address), text,
+              sizeof(text));
+  return text;
+}
+
 }  // namespace
 
 struct RelayDialer::Uv {
   uv_getaddrinfo_t resolve{};
-  uv_connect_t connect{};
+  // Bounds each TCP connect and the wait for the proxy's answer.
+  uv_timer_t attempt_timer{};
   uv_write_t write{};
   std::string request;  // the CONNECT request, alive until written
   std::vector<sockaddr_storage> addresses;
@@ -38,6 +52,9 @@ RelayDialer* RelayDialer::Start(uv_loop_s* loop,
     delete dialer;
     return nullptr;
   }
+  uv_timer_init(loop, &dialer->uv_->attempt_timer);
+  dialer->uv_->attempt_timer.data = dialer;
+  dialer->timer_initialized_ = true;
   return dialer;
 }
 
@@ -46,7 +63,10 @@ RelayDialer::RelayDialer(uv_loop_s* loop, Target target, Callback callback)
       target_(std::move(target)),
       callback_(std::move(callback)),
       uv_(std::make_unique<Uv>()),
-      read_buffer_(kReadBufferSize) {}
+      read_buffer_(kReadBufferSize) {
+  if (target_.attempt_timeout.count() <= 0)
+    target_.attempt_timeout = std::chrono::milliseconds(3000);
+}
 
 RelayDialer::~RelayDialer() = default;
 
@@ -109,40 +129,105 @@ void RelayDialer::TryNextAddress() {
     return;
   }
   const sockaddr_storage& address = uv_->addresses[next_address_++];
+  address_text_ = AddressText(address);
   tcp_ = new uv_tcp_t;
   uv_tcp_init(loop_, tcp_);
   tcp_->data = this;
-  uv_->connect.data = this;
-  int ret = uv_tcp_connect(
-      &uv_->connect, tcp_, reinterpret_cast<const sockaddr*>(&address),
-      [](uv_connect_t* request, int status) {
-        static_cast<RelayDialer*>(request->data)->OnTcpConnected(status);
-      });
+  // One request per attempt: a timed-out attempt's request is still
+  // pending (it calls back with UV_ECANCELED once its socket is closed)
+  // while the next one runs.
+  auto* connect = new uv_connect_t;
+  connect->data = this;
+  int ret =
+      uv_tcp_connect(connect, tcp_, reinterpret_cast<const sockaddr*>(&address),
+                     [](uv_connect_t* request, int status) {
+                       auto* self = static_cast<RelayDialer*>(request->data);
+                       uv_stream_t* stream = request->handle;
+                       delete request;
+                       self->OnTcpConnected(status, stream);
+                     });
   if (ret != 0) {
+    delete connect;
     last_error_ = UvError(ret);
     CloseSocket();
     TryNextAddress();
     return;
   }
   ++outstanding_;
+  tcp_connecting_ = true;
+  StartAttemptTimer();
 }
 
-void RelayDialer::OnTcpConnected(int status) {
+void RelayDialer::OnTcpConnected(int status, uv_stream_s* stream) {
   --outstanding_;
-  // After a failure or Cancel() the socket was closed, which cancels the
-  // request: nothing to do but go away.
-  if (!cancelled_ && !finished_) {
+  // After a failure, a timeout or Cancel() the socket was closed, which
+  // cancels the request: nothing to do for it.
+  const bool current =
+      tcp_ != nullptr && stream == reinterpret_cast<uv_stream_t*>(tcp_);
+  if (!cancelled_ && !finished_ && current) {
+    tcp_connecting_ = false;
+    uv_timer_stop(&uv_->attempt_timer);
     if (status != 0) {
       last_error_ = UvError(status);
+      log::Info("TCP connect to {} ({}:{}) failed: {}", dial_host(),
+                address_text_, dial_port(), last_error_);
       CloseSocket();
       TryNextAddress();
     } else if (target_.proxy) {
       SendConnectRequest();
+      if (!finished_)
+        StartAttemptTimer();  // for the proxy's answer
     } else {
       HandOver();
     }
   }
   MaybeDelete();
+}
+
+void RelayDialer::StartAttemptTimer() {
+  uv_timer_start(
+      &uv_->attempt_timer,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<RelayDialer*>(timer->data);
+        self->OnAttemptTimeout();
+        self->MaybeDelete();
+      },
+      static_cast<uint64_t>(target_.attempt_timeout.count()), 0);
+}
+
+void RelayDialer::OnAttemptTimeout() {
+  if (cancelled_ || finished_)
+    return;
+  const std::string waited = "no answer within " +
+                             std::to_string(target_.attempt_timeout.count()) +
+                             " ms";
+  if (tcp_connecting_) {
+    tcp_connecting_ = false;
+    last_error_ = waited;
+    log::Info("TCP connect to {} ({}:{}) failed: {}", dial_host(),
+              address_text_, dial_port(), waited);
+    CloseSocket();
+    TryNextAddress();
+    return;
+  }
+  // Connected to the proxy, which has not answered CONNECT in time.
+  Fail(Failure::kConnect,
+       "the proxy " + dial_host() + ":" + std::to_string(dial_port()) +
+           " did not open the tunnel to " + target_.relay_host + ":" +
+           std::to_string(target_.relay_port) + ": " + waited);
+}
+
+void RelayDialer::CloseTimer() {
+  if (timer_closed_ || !timer_initialized_)
+    return;
+  timer_closed_ = true;
+  ++outstanding_;
+  uv_close(reinterpret_cast<uv_handle_t*>(&uv_->attempt_timer),
+           [](uv_handle_t* handle) {
+             auto* self = static_cast<RelayDialer*>(handle->data);
+             --self->outstanding_;
+             self->MaybeDelete();
+           });
 }
 
 void RelayDialer::SendConnectRequest() {
@@ -226,6 +311,7 @@ void RelayDialer::OnRead(long nread, const uv_buf_t* buf) {
   response_.erase(response_.begin(),
                   response_.begin() + static_cast<ptrdiff_t>(answer.head_size));
   tunnel_ready_ = true;
+  uv_timer_stop(&uv_->attempt_timer);
   // The write request must have called back before the handle changes
   // hands: it points at this dialer.
   if (request_written_)
@@ -281,7 +367,10 @@ void RelayDialer::Cancel() {
 }
 
 void RelayDialer::MaybeDelete() {
-  if (outstanding_ == 0 && (finished_ || cancelled_))
+  if (!(finished_ || cancelled_))
+    return;
+  CloseTimer();
+  if (outstanding_ == 0)
     delete this;
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
 // Opens the TCP stream an app speaks TLS over to the relay: resolves the
-// name, connects (trying each address in turn) and, with a proxy, asks the
-// proxy for a tunnel to the relay (HTTP CONNECT, protocol/http_connect.h).
+// name, connects (trying each address in turn, each for at most
+// `attempt_timeout`) and, with a proxy, asks the proxy for a tunnel to the
+// relay (HTTP CONNECT, protocol/http_connect.h), whose answer must also come
+// within `attempt_timeout`. One dialer reaches one relay; whoever holds a
+// list of relays starts the next dialer when one fails.
 // The result is a connected uv_tcp_t for TlsConnection::ConnectOver, plus
 // any bytes the proxy sent after its answer (the start of the TLS stream).
 //
@@ -10,6 +13,7 @@
 // callback: exactly one Callback call, unless Cancel() comes first (no call
 // then). The pointer is dead once the callback has run or Cancel() returned.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +28,7 @@
 struct uv_loop_s;
 struct uv_tcp_s;
 struct uv_buf_t;
+struct uv_stream_s;
 struct addrinfo;
 
 namespace tether::protocol {
@@ -34,6 +39,10 @@ class RelayDialer {
     std::string relay_host;
     uint16_t relay_port = 0;
     std::optional<ProxyAddress> proxy;  // nullopt: connect directly
+    // For each TCP connect, and for the proxy's answer: a relay that is
+    // down behind a firewall that drops packets costs this, not the OS's
+    // two minutes.
+    std::chrono::milliseconds attempt_timeout{3000};
   };
 
   struct Connected {
@@ -85,7 +94,10 @@ class RelayDialer {
   int Resolve();
   void OnResolved(int status, addrinfo* result);
   void TryNextAddress();
-  void OnTcpConnected(int status);
+  void OnTcpConnected(int status, uv_stream_s* stream);
+  void StartAttemptTimer();
+  void OnAttemptTimeout();
+  void CloseTimer();
   void SendConnectRequest();
   void OnRequestWritten(int status);
   void OnRead(long nread, const uv_buf_t* buf);
@@ -106,8 +118,12 @@ class RelayDialer {
   Bytes response_;
   std::vector<char> read_buffer_;
   std::string last_error_;
-  int outstanding_ = 0;  // libuv callbacks still to come
+  std::string address_text_;  // the address being tried, for the log
+  int outstanding_ = 0;       // libuv callbacks still to come
   bool resolving_ = false;
+  bool tcp_connecting_ = false;  // a TCP connect of tcp_ is pending
+  bool timer_initialized_ = false;
+  bool timer_closed_ = false;
   bool finished_ = false;
   bool cancelled_ = false;
   bool request_written_ = false;

@@ -41,6 +41,50 @@ Field HostField() {
   return field;
 }
 
+// hosts = ["relay1.example.net", "relay2.example.net:8443", "[2001:db8::7]"]
+Field HostsField() {
+  Field field{"hosts", nullptr, nullptr};
+  field.read = [](const toml::node& node,
+                  RelayEndpoint& relay) -> Result<void> {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      return config::WrongType(
+          node, "a list such as [\"relay1.example.net\", \"relay2:8443\"]");
+    }
+    if (array->empty() || array->size() > kMaxRelayHosts) {
+      return MakeError("must list 1 to " + std::to_string(kMaxRelayHosts) +
+                       " relays, not " + std::to_string(array->size()));
+    }
+    std::vector<HostPort> hosts;
+    for (const toml::node& element : *array) {
+      const std::string which = "entry " + std::to_string(hosts.size() + 1);
+      auto text = config::ReadString(element, "\"host\" or \"host:port\"");
+      if (!text)
+        return MakeError(which + ": " + text.error().message);
+      // The same rules as the apps' --relay; port 0: the `port` key.
+      auto host_port = ParseHostPort(*text, 0);
+      if (!host_port) {
+        return MakeError(which + " \"" + std::string(TrimSpace(*text)) +
+                         "\" must be a host name or an IP address, with an " +
+                         "optional :port (" + host_port.error().message + ")");
+      }
+      for (const HostPort& other : hosts) {
+        if (AsciiLower(other.host) == AsciiLower(host_port->host) &&
+            other.port == host_port->port) {
+          return MakeError(which + " \"" + std::string(TrimSpace(*text)) +
+                           "\" is listed twice");
+        }
+      }
+      hosts.push_back(*std::move(host_port));
+    }
+    // Where the apps show or check "the relay", they see the first one.
+    relay.host = hosts.front().host;
+    relay.hosts = std::move(hosts);
+    return {};
+  };
+  return field;
+}
+
 Field FingerprintField() {
   Field field{"fingerprint", nullptr, nullptr};
   field.read = [](const toml::node& node,
@@ -76,6 +120,7 @@ std::vector<config::Field<RelayEndpoint>> RelayEndpointFields(
     const std::filesystem::path& folder) {
   return {
       HostField(),
+      HostsField(),
       config::IntegerField<RelayEndpoint>(
           "port", [](auto& r) -> auto& { return r.port; }, 1, 65535),
       FingerprintField(),
@@ -86,9 +131,14 @@ std::vector<config::Field<RelayEndpoint>> RelayEndpointFields(
 }
 
 void CheckRelayEndpoint(const RelayEndpoint& relay,
+                        const config::KeyLines& lines,
                         config::Problems& problems) {
-  if (relay.host.empty())
+  if (lines.Of("relay.host") != 0 && lines.Of("relay.hosts") != 0) {
+    problems.Add(lines.Of("relay.hosts"),
+                 "relay: set host (one relay) or hosts (a list), not both");
+  } else if (relay.host.empty()) {
     problems.Add(0, "relay.host is not set");
+  }
   if (relay.fingerprint.empty() == relay.ca_file.empty()) {
     problems.Add(0, "set exactly one of relay.fingerprint and relay.ca_file");
   }

@@ -6,6 +6,9 @@
 //   [relay]
 //   host = "relay.example.com"       # a name or an IP address, no port
 //   port = 8443
+//   # or, instead of host, relays tried in order until one answers, each
+//   # "host" (with `port`) or "host:port"; at most kMaxRelayHosts:
+//   hosts = ["relay1.example.com", "relay2.example.com:9443"]
 //   fingerprint = "sha256:<64 hex>"  # or ca_file = "ca.pem", not both
 //   proxy = ""                       # "http://host:port"; empty: $https_proxy
 
@@ -22,9 +25,11 @@ namespace tether::protocol {
 std::vector<config::Field<RelayEndpoint>> RelayEndpointFields(
     const std::filesystem::path& folder);
 
-// What must hold once every key was read: a host, and exactly one way to
-// trust the relay.
-void CheckRelayEndpoint(const RelayEndpoint& relay, config::Problems& problems);
+// What must hold once every key was read: host or hosts (not both), and
+// exactly one way to trust the relay. `lines` points a problem at its key.
+void CheckRelayEndpoint(const RelayEndpoint& relay,
+                        const config::KeyLines& lines,
+                        config::Problems& problems);
 
 // The [relay] section of an app config that keeps its endpoint in `relay`.
 template <typename Config>

@@ -14,6 +14,7 @@ Result<void> ApplyRelayOverrides(const RelayOverrides& overrides,
     }
     relay.host = host_port->host;
     relay.port = host_port->port;
+    relay.hosts.clear();  // --relay names the one relay to use
   }
   if (overrides.fingerprint) {
     relay.fingerprint = *overrides.fingerprint;

@@ -12,7 +12,8 @@ namespace tether::protocol {
 // file (--relay, --fingerprint, --ca-file, --proxy). Unset ones leave the
 // file's value.
 struct RelayOverrides {
-  std::optional<std::string> relay;  // "host:port", or "host" for the port
+  // "host:port", or "host" for the port; replaces the file's relay list.
+  std::optional<std::string> relay;
   // A fingerprint replaces the file's CA file and the other way round;
   // given both, both are kept (and the app refuses the pair).
   std::optional<std::string> fingerprint;

@@ -54,9 +54,9 @@ Result<CustomerConfig> ParseCustomerConfig(
   return config::ParseConfig<CustomerConfig>(
       toml_text, source_name, {kMaxCustomerConfigBytes, kMaxReportedProblems},
       MakeSchema(folder), std::move(defaults),
-      [](const CustomerConfig& config, const config::KeyLines&,
+      [](const CustomerConfig& config, const config::KeyLines& lines,
          config::Problems& problems) {
-        protocol::CheckRelayEndpoint(config.relay, problems);
+        protocol::CheckRelayEndpoint(config.relay, lines, problems);
       });
 }
 

@@ -62,9 +62,9 @@ Result<SupporterConfig> ParseSupporterConfig(
   return config::ParseConfig<SupporterConfig>(
       toml_text, source_name, {kMaxSupporterConfigBytes, kMaxReportedProblems},
       MakeSchema(folder), std::move(defaults),
-      [](const SupporterConfig& config, const config::KeyLines&,
+      [](const SupporterConfig& config, const config::KeyLines& lines,
          config::Problems& problems) {
-        protocol::CheckRelayEndpoint(config.relay, problems);
+        protocol::CheckRelayEndpoint(config.relay, lines, problems);
       });
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "protocol/host_port.h"
+#include "protocol/peer_session.h"
 #include "tests/support/relay_process.h"
 
 namespace tether::customer {
@@ -38,6 +39,18 @@ TEST(CustomerConfigTest, AMinimalFileKeepsTheDefaults) {
             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
   EXPECT_EQ(config->max_file_size, uint64_t{2} << 30);
   EXPECT_EQ(config->download_dir, DefaultDownloadDir().string());
+}
+
+TEST(CustomerConfigTest, RelayListIsReadInOrder) {
+  auto config = Parse(std::string("[relay]\nhosts = [\"relay1.example.com\", "
+                                  "\"relay2.example.com:9443\"]\n"
+                                  "fingerprint = \"") +
+                      kFingerprint + "\"\n");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->relay.host, "relay1.example.com");
+  EXPECT_EQ(protocol::RelayAddresses(config->relay),
+            (std::vector<protocol::HostPort>{{"relay1.example.com", 8443},
+                                             {"relay2.example.com", 9443}}));
 }
 
 TEST(CustomerConfigTest, EveryKeyIsRead) {

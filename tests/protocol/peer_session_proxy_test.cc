@@ -153,6 +153,26 @@ TEST_F(PeerSessionProxyTest, ProxyThatRefusesEndsWithAClearMessage) {
   EXPECT_FALSE(customer_seen_.hello.has_value());
 }
 
+TEST_F(PeerSessionProxyTest, RelayListIsTriedInOrderThroughTheProxy) {
+  StartProxy(relay_->port());
+  // The proxy refuses the tunnel to the first (a port it does not allow,
+  // as it would answer for a relay that is down) and opens the second.
+  const uint16_t first =
+      static_cast<uint16_t>(relay_->port() == 443 ? 444 : 443);
+  PeerSession::Options options = Options(proto::ROLE_SUPPORTER);
+  options.relay.proxy = proxy_->url();
+  options.relay.hosts = {{"127.0.0.1", first}, {"127.0.0.1", relay_->port()}};
+  supporter_ = Start(std::move(options), &supporter_seen_);
+  ASSERT_TRUE(supporter_);
+  supporter_->Login("tina", kTechnicianPassword, "");
+  ASSERT_TRUE(Wait([&] { return supporter_seen_.signed_in(); }))
+      << EndText(supporter_seen_);
+  const std::string log = proxy_->log();
+  const size_t refused = log.find("CONNECT 127.0.0.1:" + std::to_string(first));
+  ASSERT_NE(refused, std::string::npos) << log;
+  EXPECT_NE(log.find(ConnectLine(), refused), std::string::npos) << log;
+}
+
 TEST_F(PeerSessionProxyTest, UnusableProxySettingIsRefusedAtStart) {
   PeerSession::Options options = Options(proto::ROLE_CUSTOMER);
   options.code = "12345678";

@@ -76,6 +76,15 @@ TEST(RelayOverridesTest, AFingerprintReplacesTheCaFileAndBack) {
   EXPECT_EQ(relay.ca_file, "/ca.pem");
 }
 
+TEST(RelayOverridesTest, RelayReplacesTheFilesRelayList) {
+  RelayEndpoint relay = FromFile();
+  relay.hosts = {{"relay.example.com", 0}, {"relay2.example.com", 9443}};
+  ASSERT_TRUE(ApplyRelayOverrides(
+      Given("test.example.com:7000", kNone, kNone, kNone), relay));
+  EXPECT_EQ(RelayAddresses(relay),
+            (std::vector<HostPort>{{"test.example.com", 7000}}));
+}
+
 TEST(RelayOverridesTest, ProxyIsReplaced) {
   RelayEndpoint relay = FromFile();
   ASSERT_TRUE(ApplyRelayOverrides(Given(kNone, kNone, kNone, ""), relay));

@@ -24,7 +24,7 @@ RelayDialer::DialError DialError(RelayDialer::Failure failure,
   return error;
 }
 
-const RelayEndpoint kRelay{"relay.corp", 8443, "sha256:00", "", ""};
+const RelayEndpoint kRelay{"relay.corp", 8443, "sha256:00", "", "", {}};
 const std::optional<ProxyAddress> kProxy = ProxyAddress{"proxy.corp", 3128};
 
 TEST(SessionEndTest, PeerEndingNamesTheOtherSide) {

@@ -116,6 +116,21 @@ TEST(SupporterConfigTest, RelayMustBeSetAndTrustedOneWay) {
             "relay.ca_file");
 }
 
+TEST(SupporterConfigTest, RelayListIsReadAndCheckedLikeHost) {
+  const std::string pin =
+      std::string("fingerprint = \"") + kFingerprint + "\"\n";
+  auto config = ParseSupporterConfig(
+      "[relay]\nhosts = [\"relay1.example.com\", \"relay2:9443\"]\n" + pin,
+      "tether-supporter.toml", "/etc/x");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->relay.host, "relay1.example.com");
+  ASSERT_EQ(config->relay.hosts.size(), 2u);
+  EXPECT_EQ(config->relay.hosts[1].port, 9443);
+  EXPECT_EQ(ErrorOf("[relay]\nhost = \"r\"\nhosts = [\"s\"]\n" + pin),
+            "tether-supporter.toml:3: relay: set host (one relay) or hosts (a "
+            "list), not both");
+}
+
 TEST(SupporterConfigTest, OversizeFileIsRefused) {
   const std::string huge(kMaxSupporterConfigBytes + 1, '#');
   EXPECT_EQ(ErrorOf(huge),
