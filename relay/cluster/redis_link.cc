@@ -325,11 +325,7 @@ struct RedisLink::Connection {
     // callback; nothing was sent yet, so no reply callback follows.
     std::string why =
         context->errstr[0] != '\0' ? context->errstr : "cannot connect";
-    RedisLink* link = self->link;
-    Role role = self->role;
-    if (link != nullptr)
-      link->SideOf(role).connection = nullptr;
-    delete self;
+    auto [link, role] = Forget(self);
     if (link != nullptr)
       link->OnConnectFailed(role, why);
   }
@@ -342,13 +338,20 @@ struct RedisLink::Connection {
     std::string why = status == REDIS_OK || context->errstr[0] == '\0'
                           ? "closed"
                           : context->errstr;
+    auto [link, role] = Forget(self);
+    if (link != nullptr)
+      link->OnLost(role, why);
+  }
+
+  // Deletes a connection hiredis is done with, after taking it from its
+  // link's side: the link (if it still has one) and the side, to tell.
+  static std::pair<RedisLink*, Role> Forget(Connection* self) {
     RedisLink* link = self->link;
-    Role role = self->role;
+    const Role role = self->role;
     if (link != nullptr)
       link->SideOf(role).connection = nullptr;
     delete self;
-    if (link != nullptr)
-      link->OnLost(role, why);
+    return {link, role};
   }
 
   static void OnReply(redisAsyncContext* context, void* raw, void* data) {

@@ -292,6 +292,12 @@ std::string PgInt(int64_t value) {
   return std::to_string(value);
 }
 
+PgParam PgInt(std::optional<int64_t> value) {
+  if (!value)
+    return std::nullopt;
+  return PgInt(*value);
+}
+
 std::string PgBool(bool value) {
   return value ? "true" : "false";
 }

@@ -114,6 +114,7 @@ class PgTransaction {
 
 // Text forms PostgreSQL reads back exactly.
 std::string PgInt(int64_t value);
+PgParam PgInt(std::optional<int64_t> value);  // unset: SQL NULL
 std::string PgBool(bool value);
 std::string PgBytea(ByteSpan bytes);  // "\x..." hex input
 

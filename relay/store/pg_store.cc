@@ -66,18 +66,6 @@ std::string PgText(std::string_view text) {
   return out;
 }
 
-PgParam OptionalMillis(const std::optional<Clock::WallTime>& time) {
-  if (!time)
-    return std::nullopt;
-  return PgInt(ToUnixMillis(*time));
-}
-
-std::optional<Clock::WallTime> OptionalTime(std::optional<int64_t> millis) {
-  if (!millis)
-    return std::nullopt;
-  return FromUnixMillis(*millis);
-}
-
 std::vector<PgParam> AccountParams(const Account& account) {
   return {
       PgText(account.user_name),
@@ -87,14 +75,13 @@ std::vector<PgParam> AccountParams(const Account& account) {
       PgBool(account.must_change_password),
       PgBool(account.disabled),
       PgInt(account.failed_logins),
-      OptionalMillis(account.locked_until),
+      PgInt(ToUnixMillis(account.locked_until)),
       PgBool(account.locked),
       account.totp_secret ? PgParam(PgBytea(*account.totp_secret))
                           : std::nullopt,
-      account.totp_last_step ? PgParam(PgInt(*account.totp_last_step))
-                             : std::nullopt,
+      PgInt(account.totp_last_step),
       PgInt(ToUnixMillis(account.password_changed_at)),
-      OptionalMillis(account.last_login_at),
+      PgInt(ToUnixMillis(account.last_login_at)),
   };
 }
 
@@ -109,7 +96,7 @@ Result<Account> ReadAccount(const PgRows& rows, int row) {
   account.must_change_password = rows.Bool(row, 5);
   account.disabled = rows.Bool(row, 6);
   account.failed_logins = static_cast<uint32_t>(rows.Int64(row, 7));
-  account.locked_until = OptionalTime(rows.OptionalInt64(row, 8));
+  account.locked_until = FromUnixMillis(rows.OptionalInt64(row, 8));
   account.locked = rows.Bool(row, 9);
   if (!rows.IsNull(row, 10)) {
     // An unreadable secret is an error, never an empty one written back.
@@ -123,7 +110,7 @@ Result<Account> ReadAccount(const PgRows& rows, int row) {
   account.totp_last_step = rows.OptionalInt64(row, 11);
   account.created_at = FromUnixMillis(rows.Int64(row, 12));
   account.password_changed_at = FromUnixMillis(rows.Int64(row, 13));
-  account.last_login_at = OptionalTime(rows.OptionalInt64(row, 14));
+  account.last_login_at = FromUnixMillis(rows.OptionalInt64(row, 14));
   return account;
 }
 
@@ -132,12 +119,6 @@ Result<std::optional<Account>> ReadOneAccount(const PgRows& rows) {
     return std::optional<Account>();
   TETHER_TRY(account, ReadAccount(rows, 0));
   return std::optional<Account>(std::move(*account));
-}
-
-int64_t ClampToInt64(uint64_t value) {
-  constexpr auto kMax =
-      static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  return static_cast<int64_t>(value > kMax ? kMax : value);
 }
 
 // $1 since, $2 until, $3 who, $4 limit (NULL: all), $5 offset.

@@ -51,12 +51,6 @@ Result<int64_t> ReadInteger(sqlite3* db, std::string_view sql) {
   return *row ? statement->Int64(0) : 0;
 }
 
-// Bytes counters are uint64 in the protocol and int64 in SQL.
-int64_t ClampToInt64(uint64_t value) {
-  constexpr auto kMax = static_cast<uint64_t>(INT64_MAX);
-  return static_cast<int64_t>(value > kMax ? kMax : value);
-}
-
 // Makes the schema and the spool's id, or checks a file made before.
 Result<std::string> Prepare(sqlite3* db, const std::string& name) {
   TETHER_TRY(transaction, SqliteTransaction::BeginImmediate(db));

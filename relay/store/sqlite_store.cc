@@ -45,19 +45,6 @@ constexpr std::string_view kUpdateAccount =
     " totp_secret = ?10, totp_last_step = ?11, password_changed_at_ms = ?12,"
     " last_login_at_ms = ?13 WHERE id = ?14";
 
-std::optional<int64_t> OptionalMillis(
-    const std::optional<Clock::WallTime>& time) {
-  if (!time)
-    return std::nullopt;
-  return ToUnixMillis(*time);
-}
-
-std::optional<Clock::WallTime> OptionalTime(std::optional<int64_t> millis) {
-  if (!millis)
-    return std::nullopt;
-  return FromUnixMillis(*millis);
-}
-
 void BindAccountFields(SqliteStatement& statement, const Account& account) {
   statement.Bind(1, account.user_name)
       .Bind(2, account.display_name)
@@ -66,11 +53,11 @@ void BindAccountFields(SqliteStatement& statement, const Account& account) {
       .Bind(5, int64_t{account.must_change_password})
       .Bind(6, int64_t{account.disabled})
       .Bind(7, int64_t{account.failed_logins})
-      .Bind(8, OptionalMillis(account.locked_until))
+      .Bind(8, ToUnixMillis(account.locked_until))
       .Bind(9, int64_t{account.locked})
       .Bind(11, account.totp_last_step)
       .Bind(12, ToUnixMillis(account.password_changed_at))
-      .Bind(13, OptionalMillis(account.last_login_at));
+      .Bind(13, ToUnixMillis(account.last_login_at));
   if (account.totp_secret) {
     statement.BindBlob(10, *account.totp_secret);
   } else {
@@ -89,14 +76,14 @@ Result<Account> ReadAccount(const SqliteStatement& row) {
   account.must_change_password = row.Int64(5) != 0;
   account.disabled = row.Int64(6) != 0;
   account.failed_logins = static_cast<uint32_t>(row.Int64(7));
-  account.locked_until = OptionalTime(row.OptionalInt64(8));
+  account.locked_until = FromUnixMillis(row.OptionalInt64(8));
   account.locked = row.Int64(9) != 0;
   if (!row.IsNull(10))
     account.totp_secret = row.Blob(10);
   account.totp_last_step = row.OptionalInt64(11);
   account.created_at = FromUnixMillis(row.Int64(12));
   account.password_changed_at = FromUnixMillis(row.Int64(13));
-  account.last_login_at = OptionalTime(row.OptionalInt64(14));
+  account.last_login_at = FromUnixMillis(row.OptionalInt64(14));
   return account;
 }
 
@@ -107,14 +94,6 @@ Result<std::optional<Account>> ReadOneAccount(SqliteStatement& select) {
     return std::optional<Account>();
   TETHER_TRY(account, ReadAccount(select));
   return std::optional<Account>(std::move(*account));
-}
-
-// Bytes counters are uint64 in the protocol and int64 in SQL; 8 EiB through
-// one connection can't happen, so clamp rather than wrap negative.
-int64_t ClampToInt64(uint64_t value) {
-  constexpr auto kMax =
-      static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  return static_cast<int64_t>(value > kMax ? kMax : value);
 }
 
 // One column of sqlite_sequence: the highest audit id ever inserted.

@@ -11,67 +11,18 @@
 #include "crypto/certificate.h"
 #include "crypto/random.h"
 #include "crypto/tls_config.h"
+#include "tests/crypto/tls_engine_pair.h"
 
 namespace tether::crypto {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Moves ciphertext between two engines until neither has any to send, as a
-// socket pair would.
-void Shuttle(TlsEngine& a, TlsEngine& b) {
-  while (a.HasOutgoing() || b.HasOutgoing()) {
-    if (a.HasOutgoing())
-      b.FeedIncoming(a.TakeOutgoing());
-    if (b.HasOutgoing())
-      a.FeedIncoming(b.TakeOutgoing());
-  }
-}
-
-struct HandshakeOutcome {
-  Result<bool> client = false;
-  Result<bool> server = false;
-};
-
-bool Settled(const Result<bool>& r) {
-  return !r.has_value() || *r;
-}
-
-// Drives both handshakes until each has completed or failed (a failure on
-// one side reaches the other as an alert).
-HandshakeOutcome RunHandshake(TlsEngine& client, TlsEngine& server) {
-  HandshakeOutcome outcome;
-  for (int round = 0; round < 20; ++round) {
-    outcome.client = client.Handshake();
-    Shuttle(client, server);
-    outcome.server = server.Handshake();
-    Shuttle(client, server);
-    if (Settled(outcome.client) && Settled(outcome.server))
-      break;
-  }
-  return outcome;
-}
-
-// Reads until the engine has nothing more; fails the test on an error.
-std::string ReadAvailable(TlsEngine& engine) {
-  std::string out;
-  uint8_t buffer[16384];
-  for (;;) {
-    auto n = engine.Read(buffer);
-    if (!n) {
-      ADD_FAILURE() << "Read failed: " << n.error().message;
-      break;
-    }
-    if (*n == 0)
-      break;
-    out.append(reinterpret_cast<const char*>(buffer), *n);
-  }
-  return out;
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::Contains;
+using test::HandshakeOutcome;
+using test::ReadAvailable;
+using test::RunHandshake;
+using test::Shuttle;
 
 class TlsEngineTest : public ::testing::Test {
  protected:

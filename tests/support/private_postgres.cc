@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "relay/store/scoped_pq.h"
 #include "tests/support/child_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/scratch_folder.h"
@@ -155,14 +156,9 @@ class FileLock {
   int fd_;
 };
 
-struct PgConnDeleter {
-  void operator()(PGconn* connection) const { PQfinish(connection); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using ScopedPgConn = std::unique_ptr<PGconn, PgConnDeleter>;
-using ScopedPgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+// libpq's handles, owned as the relay's store owns them.
+using relay::ScopedPgConn;
+using relay::ScopedPgResult;
 
 // Runs argv to its end (output appended to `log`); an error unless it
 // exits with 0.
