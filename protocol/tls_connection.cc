@@ -354,13 +354,18 @@ Result<void> TlsConnection::SendFrame(
       !appended) {
     return appended;
   }
-  if (auto written = engine_->Write(frame); !written) {
-    std::string reason = "TLS error: " + written.error().message;
-    Close(reason);
-    return MakeError(reason);
+  return SendBytes(frame);
+}
+
+Result<void> TlsConnection::SendPayload(ByteSpan payload) {
+  if (state_ != State::kOpen)
+    return MakeError("connection is closing");
+  Bytes frame;
+  if (auto appended = AppendFrame(payload, options_.max_frame_size, frame);
+      !appended) {
+    return appended;
   }
-  FlushEngine();
-  return {};
+  return SendBytes(frame);
 }
 
 void TlsConnection::UseAsByteStream(Delegate* delegate) {

@@ -110,6 +110,9 @@ class TlsConnection {
   // closing.
   Result<void> SendFrame(const google::protobuf::MessageLite& message);
 
+  // Queues one frame holding `payload` as it is (a message serialized
+  // elsewhere, passed on unparsed); fails as SendFrame does.
+  Result<void> SendPayload(ByteSpan payload);
   // From now on plaintext goes to `delegate`'s OnBytes unframed (another
   // protocol, e.g. HTTP, agreed by ALPN), and every later call goes to
   // `delegate`. Call from OnTlsReady, before any plaintext was read.

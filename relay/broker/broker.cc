@@ -10,6 +10,7 @@
 #include "protocol/relay.pb.h"
 #include "protocol/session_end.h"
 #include "relay/broker/broker_client.h"
+#include "relay/cluster/cluster.h"
 #include "relay/limits/source_key.h"
 
 namespace tether::relay {
@@ -20,6 +21,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kMaxJoinAttemptsPerConnection = 3;
+
 constexpr size_t kMaxDisplayNameBytes = 64;
 // Room for the ClientMessage/Relayed envelope around relayed bytes.
 constexpr size_t kEnvelopeOverhead = 64;
@@ -45,14 +47,16 @@ Broker::Broker(const RelayConfig& config,
                StoreWriter& store,
                SourceRowBudget& rows_budget,
                RelayMetrics& metrics,
-               crypto::RandomGenerator& random)
+               crypto::RandomGenerator& random,
+               Cluster* cluster)
     : config_(config),
       clock_(clock),
       accounts_(accounts),
       store_(store),
       rows_budget_(rows_budget),
       metrics_(metrics),
-      codes_(random),
+      cluster_(cluster),
+      codes_(random, cluster != nullptr ? cluster->tag_key() : Bytes()),
       join_guard_(config.join_guard, clock) {
   last_heartbeat_ = clock_.SteadyNow();
 }
@@ -69,7 +73,7 @@ Broker::Client* Broker::FindById(uint64_t id) {
   return it == clients_by_id_.end() ? nullptr : it->second;
 }
 
-void Broker::OnConnected(ClientLink& link) {
+void Broker::OnConnected(ClientLink& link, const std::string& forwarded_from) {
   auto client = std::make_unique<Client>();
   client->id = next_client_id_++;
   client->link = &link;
@@ -81,6 +85,13 @@ void Broker::OnConnected(ClientLink& link) {
   link.set_max_frame_size(config_.limits.signin_frame_max);
   link.SetDeadline(duration_cast<milliseconds>(config_.timeouts.first_message),
                    "no Hello within the first-message deadline");
+  if (!forwarded_from.empty()) {
+    // Greeted by the relay the customer reached; its Join comes next.
+    client->forwarded_from = forwarded_from;
+    client->role = proto::ROLE_CUSTOMER;
+    client->stage = Stage::kAwaitingJoin;
+    RenewDeadline(*client);
+  }
   if (shutting_down_) {
     link.Close("relay is shutting down");
   }
@@ -92,6 +103,10 @@ void Broker::OnFrame(ClientLink& link, ByteSpan payload) {
   Client* client = Find(link);
   if (client == nullptr || client->stage == Stage::kEnded)
     return;
+  if (client->stage == Stage::kForwarded) {
+    ForwardFromCustomer(*client, payload);
+    return;
+  }
   proto::ClientMessage message;
   if (auto parsed = protocol::ParsePayload(payload, message); !parsed) {
     SendError(*client, proto::ErrorReply::CODE_MALFORMED,
@@ -168,6 +183,10 @@ void Broker::HandleCreateSession(Client& client) {
                   " codes waiting; cancel one or let it expire first.");
     return;
   }
+  IssueCode(client, 1);
+}
+
+void Broker::IssueCode(Client& client, int attempt) {
   const auto lifetime = config_.timeouts.code_expiry;
   auto issued =
       codes_.Issue(client.id, client.account, clock_.SteadyNow() + lifetime);
@@ -175,11 +194,46 @@ void Broker::HandleCreateSession(Client& client) {
     SendError(client, proto::ErrorReply::CODE_INTERNAL, issued.error().message);
     return;
   }
-  const std::string& tag = issued->tag;
+  if (cluster_ == nullptr) {
+    SendSessionCreated(client, issued->tag, issued->code);
+    return;
+  }
+  // The other relays must find it before the technician can read it out.
+  cluster_->PublishCode(
+      issued->tag, duration_cast<milliseconds>(lifetime),
+      [this, id = client.id, issued = *issued, attempt](Result<bool> done) {
+        Client* c = FindById(id);
+        const bool waiting = codes_.FindTag(issued.tag) != nullptr;
+        if (c == nullptr || !waiting || c->stage != Stage::kSupporter) {
+          if (done && *done)
+            cluster_->WithdrawCode(issued.tag);
+          codes_.Remove(issued.tag);
+          return;
+        }
+        if (done && *done) {
+          SendSessionCreated(*c, issued.tag, issued.code);
+          return;
+        }
+        codes_.Remove(issued.tag);
+        if (done && attempt < 3) {
+          IssueCode(*c, attempt + 1);  // another relay holds this code
+          return;
+        }
+        log::Warn("cannot publish a session code: {}",
+                  done ? "every code tried is taken" : done.error().message);
+        SendError(*c, proto::ErrorReply::CODE_UNAVAILABLE,
+                  std::string(kClusterUnavailableText), 30);
+      });
+}
+
+void Broker::SendSessionCreated(Client& client,
+                                const std::string& tag,
+                                const std::string& code) {
   proto::RelayMessage reply;
-  reply.mutable_session_created()->set_code(issued->code);
+  reply.mutable_session_created()->set_code(code);
   reply.mutable_session_created()->set_expires_at_unix(
-      duration_cast<seconds>((clock_.WallNow() + lifetime).time_since_epoch())
+      duration_cast<seconds>(
+          (clock_.WallNow() + config_.timeouts.code_expiry).time_since_epoch())
           .count());
   client.link->Send(reply);
   ++metrics_.sessions_created;
@@ -225,7 +279,10 @@ void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
   client.user_name = CleanName(join.user_name());
   client.typed_code = join.code().substr(0, 64);
 
-  const JoinDecision decision = join_guard_.Check(client.source_key);
+  // A customer handed over by another relay passed that relay's guard.
+  const JoinDecision decision = client.forwarded_from.empty()
+                                    ? join_guard_.Check(client.source_key)
+                                    : JoinDecision{};
   switch (decision.action) {
     case JoinDecision::Action::kRefuse: {
       ++metrics_.joins_refused;
@@ -252,19 +309,17 @@ void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
 void Broker::LookUpCode(Client& client) {
   std::string tag;
   SessionCodeBook::Entry* waiting = codes_.Find(client.typed_code, &tag);
+  if (waiting == nullptr && cluster_ != nullptr && !tag.empty() &&
+      client.forwarded_from.empty()) {
+    FindElsewhere(client, tag);  // another relay may hold it
+    return;
+  }
   client.typed_code.clear();
   const bool usable = waiting != nullptr && waiting->joiner_id == 0 &&
                       waiting->expires > clock_.SteadyNow() &&
                       FindById(waiting->supporter_id) != nullptr;
   if (!usable) {
-    // Unknown, expired, used and malformed codes get the same answer.
-    join_guard_.RecordFailure(client.source_key);
-    ++metrics_.joins_failed;
-    client.stage = Stage::kAwaitingJoin;
-    SendError(client, proto::ErrorReply::CODE_INVALID_CODE,
-              "This code is not valid. Check the 8 digits with your "
-              "technician: a code works once and expires after a few "
-              "minutes.");
+    RefuseCode(client);
     return;
   }
   waiting->joiner_id = client.id;
@@ -281,6 +336,31 @@ void Broker::LookUpCode(Client& client) {
   supporter->link->Send(request);
   log::Info("customer from {} asks to join code:{}",
             client.link->peer_address(), client.code_tag);
+}
+
+void Broker::RefuseCode(Client& client) {
+  // Unknown, expired, used and malformed codes get the same answer.
+  RecordJoinFailure(client);
+  ++metrics_.joins_failed;
+  client.stage = Stage::kAwaitingJoin;
+  SendError(client, proto::ErrorReply::CODE_INVALID_CODE,
+            "This code is not valid. Check the 8 digits with your "
+            "technician: a code works once and expires after a few "
+            "minutes.");
+}
+
+void Broker::RecordJoinFailure(const Client& client) {
+  // A customer handed over here was counted by the relay it reached.
+  if (!client.forwarded_from.empty())
+    return;
+  join_guard_.RecordFailure(client.source_key);
+  if (cluster_ != nullptr)
+    cluster_->ShareJoinFailure(client.source_key);
+}
+
+void Broker::OnJoinFailureElsewhere(const std::string& source_key) {
+  join_guard_.RecordFailure(source_key);
+  UpdateGauges();
 }
 
 void Broker::HandleJoinDecision(Client& client,
@@ -315,6 +395,7 @@ void Broker::HandleJoinDecision(Client& client,
 
 void Broker::Pair(Client& supporter, Client& customer, const std::string& tag) {
   codes_.Remove(tag);
+  WithdrawCode(tag);
   // A console runs one session at a time: its other codes end here.
   for (const std::string& other : codes_.TagsOf(supporter.id)) {
     if (Client* joiner = FindById(codes_.FindTag(other)->joiner_id)) {
@@ -392,6 +473,10 @@ void Broker::OnDrained(ClientLink& link) {
     if (!client->paused_for_peer)
       link.ResumeReading();
   }
+  if (client->forward != nullptr && client->forward_paused) {
+    client->forward_paused = false;
+    client->forward->ResumeReading();
+  }
   Client* peer = FindById(client->peer_id);
   if (peer != nullptr && peer->paused_for_peer) {
     peer->paused_for_peer = false;
@@ -429,6 +514,11 @@ void Broker::EndClient(Client& client,
   end.mutable_end()->set_message(message);
   client.link->Send(end);
   client.link->Close(message);
+  if (client.forward != nullptr) {
+    // The technician's relay tells the technician (PEER_LOST), unless an
+    // End went there first (ForwardFromCustomer).
+    std::exchange(client.forward, nullptr)->Close(message);
+  }
   if (Client* peer = FindById(client.peer_id)) {
     if (peer_reason == 0) {
       EndClient(*peer, proto::END_REASON_PEER_LOST,
@@ -575,6 +665,7 @@ void Broker::RenewDeadline(Client& client) {
 void Broker::RemoveCode(const std::string& tag, const std::string& why) {
   if (codes_.Remove(tag)) {
     log::Info("session code:{} removed ({})", tag, why);
+    WithdrawCode(tag);
   }
   UpdateGauges();
 }
@@ -584,6 +675,8 @@ void Broker::OnDisconnected(ClientLink& link, const std::string& reason) {
   if (it == clients_.end())
     return;
   Client& client = *it->second;
+  if (client.forward != nullptr)
+    std::exchange(client.forward, nullptr)->Close("the customer left");
   if (client.stage != Stage::kEnded) {
     client.end_reason = reason;
     client.stage = Stage::kEnded;

@@ -12,6 +12,11 @@
 // Once paired, Relayed frames are forwarded to the other side unparsed. The
 // broker never sees session content: it is end-to-end encrypted.
 //
+// In a cluster (relay/cluster/cluster.h) codes are also published in Redis;
+// a customer whose code another relay holds is handed over to that relay
+// (ForwardLink) and its frames pass through here unparsed, both ways; there
+// it arrives as a client `forwarded_from` this relay, already greeted.
+//
 // Loop thread only, including every call into it. Time comes from the
 // injected Clock; the server calls Tick() about once a second.
 
@@ -20,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -28,6 +34,7 @@
 #include "relay/accounts/account_watch.h"
 #include "relay/broker/client_link.h"
 #include "relay/broker/session_code_book.h"
+#include "relay/cluster/forward_link.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/join_guard.h"
 #include "relay/limits/source_counts.h"
@@ -56,22 +63,29 @@ struct LiveSession {
   uint64_t bytes = 0;  // both apps' traffic through the relay
 };
 
+class Cluster;
+
 class Broker {
  public:
-  // Everything referenced must outlive the broker.
+  // Everything referenced must outlive the broker. `cluster`: null for a
+  // relay on its own.
   Broker(const RelayConfig& config,
          const Clock& clock,
          AccountService& accounts,
          StoreWriter& store,
          SourceRowBudget& rows_budget,
          RelayMetrics& metrics,
-         crypto::RandomGenerator& random);
+         crypto::RandomGenerator& random,
+         Cluster* cluster = nullptr);
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
-  // A client finished its TLS handshake.
-  void OnConnected(ClientLink& link);
+  // A client finished its TLS handshake. `forwarded_from`: the relay of
+  // the cluster that handed this customer over (the link is a cluster
+  // link, its peer_address the customer's); it starts greeted, as a
+  // customer about to send its Join.
+  void OnConnected(ClientLink& link, const std::string& forwarded_from = "");
   // One frame from a client (a serialized tether.proto.ClientMessage).
   void OnFrame(ClientLink& link, ByteSpan payload);
   // A client's outgoing queue emptied.
@@ -104,6 +118,14 @@ class Broker {
   size_t clients() const { return clients_.size(); }
   size_t waiting_sessions() const { return codes_.size(); }
 
+  // A wrong code was tried at another relay of the cluster: counted here
+  // too, so that guessing spread over relays meets one cap.
+  void OnJoinFailureElsewhere(const std::string& source_key);
+  // This relay's waiting codes and the time each has left (put into Redis
+  // again after it restarted).
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> WaitingCodes()
+      const;
+
   // Session codes appear in logs and rows only as this (hex, 16 chars).
   std::string CodeTag(std::string_view code) const { return codes_.Tag(code); }
 
@@ -120,9 +142,27 @@ class Broker {
   void HandleChangePassword(Client& client,
                             const proto::ClientMessage& message);
   void HandleCreateSession(Client& client);
+  void IssueCode(Client& client, int attempt);
+  void SendSessionCreated(Client& client,
+                          const std::string& tag,
+                          const std::string& code);
   void HandleCancelSession(Client& client, const proto::ClientMessage& message);
   void HandleJoin(Client& client, const proto::ClientMessage& message);
   void LookUpCode(Client& client);
+  void RefuseCode(Client& client);
+  void RecordJoinFailure(const Client& client);
+  // broker_forward.cc: customers whose code another relay holds.
+  void FindElsewhere(Client& client, const std::string& tag);
+  void StartForward(Client& client,
+                    const std::string& relay_id,
+                    Result<ForwardLink*> link);
+  void ForwardFromCustomer(Client& client, ByteSpan payload);
+  void OnForwardFrame(uint64_t client_id, Bytes payload);
+  void OnForwardDrained(uint64_t client_id);
+  void OnForwardClosed(uint64_t client_id,
+                       const std::string& reason,
+                       bool reached);
+  void WithdrawCode(const std::string& tag);
   void HandleJoinDecision(Client& client, const proto::ClientMessage& message);
   void HandleRelayed(Client& client, proto::ClientMessage& message);
   void HandleEnd(Client& client, const proto::ClientMessage& message);
@@ -155,6 +195,7 @@ class Broker {
   StoreWriter& store_;
   SourceRowBudget& rows_budget_;
   RelayMetrics& metrics_;
+  Cluster* cluster_;
   SessionCodeBook codes_;
   JoinGuard join_guard_;
 
@@ -162,6 +203,9 @@ class Broker {
   std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
   std::unordered_map<uint64_t, Client*> clients_by_id_;
   SourceCounts logins_by_source_;
+  // Codes being looked up in Redis, per source: one at a time, so that
+  // JoinGuard's check and its verdict stay one step for each source.
+  SourceCounts lookups_by_source_;
   Clock::SteadyTime last_heartbeat_{};
   bool shutting_down_ = false;
 };

@@ -16,6 +16,12 @@
 
 namespace tether::relay {
 
+// What a customer or technician reads when Redis, which the relays of a
+// cluster share, cannot be reached.
+inline constexpr std::string_view kClusterUnavailableText =
+    "New sessions cannot start right now: the relay cannot reach the "
+    "directory it shares with the other relays. Try again in a minute.";
+
 enum class Broker::Stage {
   kAwaitingHello,
   kAwaitingLogin,       // supporter
@@ -25,7 +31,9 @@ enum class Broker::Stage {
   kSupporter,           // signed in
   kAwaitingJoin,        // customer
   kJoinDelayed,         // customer, in the slow lane
+  kJoinLookup,          // customer, its code is looked up in Redis
   kJoinPending,         // customer, the technician decides
+  kForwarded,           // customer, handed over to the relay with its code
   kPaired,
   kEnded,
 };
@@ -55,6 +63,14 @@ struct Broker::Client {
   std::string typed_code;  // held only while a delayed join waits
   Clock::SteadyTime join_at{};
   int join_attempts = 0;
+
+  // Customer, in a cluster: the relay that handed it over to this one
+  // (then its link is that relay's), or the link to the relay it was
+  // handed over to (kForwarded; null once closed).
+  std::string forwarded_from;
+  ForwardLink* forward = nullptr;
+  bool forward_joined = false;  // that relay said Joined
+  bool forward_paused = false;  // not reading it: the customer is slow
 
   // Both, once a code is involved.
   std::string code_tag;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/bytes.h"
+
 namespace tether::proto {
 class RelayMessage;
 }
@@ -20,6 +22,9 @@ class ClientLink {
 
   // Queues a message; dropped silently once the link is closing.
   virtual void Send(const proto::RelayMessage& message) = 0;
+  // The same for a message serialized elsewhere (a relay of the cluster
+  // sent it for this client), passed on as it is.
+  virtual void SendPayload(ByteSpan payload) = 0;
   // Ends the connection after what is queued; OnDisconnected follows later.
   virtual void Close(std::string reason) = 0;
 

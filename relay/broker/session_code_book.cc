@@ -10,8 +10,11 @@
 
 namespace tether::relay {
 
-SessionCodeBook::SessionCodeBook(crypto::RandomGenerator& random)
-    : generator_(random), tag_key_(32) {
+SessionCodeBook::SessionCodeBook(crypto::RandomGenerator& random, Bytes tag_key)
+    : generator_(random), tag_key_(std::move(tag_key)) {
+  if (!tag_key_.empty())
+    return;
+  tag_key_.resize(32);
   if (!random.Fill(tag_key_)) {
     // Without randomness no code could be issued either: a broken host.
     log::Error("no randomness for the code tag key");
@@ -48,11 +51,9 @@ SessionCodeBook::Entry* SessionCodeBook::Find(std::string_view code,
   auto normalized = crypto::NormalizeSessionCode(code);
   if (!normalized)
     return nullptr;
-  auto it = codes_.find(Tag(*normalized));
-  if (it == codes_.end())
-    return nullptr;
-  *tag = it->first;
-  return &it->second;
+  *tag = Tag(*normalized);
+  auto it = codes_.find(*tag);
+  return it == codes_.end() ? nullptr : &it->second;
 }
 
 SessionCodeBook::Entry* SessionCodeBook::FindTag(const std::string& tag) {
@@ -87,6 +88,14 @@ std::vector<std::string> SessionCodeBook::ExpiredAt(
       tags.push_back(tag);
   }
   return tags;
+}
+
+std::vector<std::pair<std::string, Clock::SteadyTime>>
+SessionCodeBook::Expiries() const {
+  std::vector<std::pair<std::string, Clock::SteadyTime>> all;
+  for (const auto& [tag, entry] : codes_)
+    all.emplace_back(tag, entry.expires);
+  return all;
 }
 
 void SessionCodeBook::ReleaseJoiner(uint64_t joiner_id) {

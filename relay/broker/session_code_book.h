@@ -5,7 +5,8 @@
 // paired, refused, cancelled or expired. The broker decides when; the book
 // keeps them.
 //
-// Keyed by Tag(code), an HMAC under a key fresh per relay process, never by
+// Keyed by Tag(code), an HMAC under a key fresh per relay process (or, in a
+// cluster, the key all its relays share: relay/cluster/cluster.h), never by
 // the code: lookup time then says nothing about how close a guess came, and
 // the code itself is kept only to be sent back in JoinRequest (never
 // logged). Loop thread only.
@@ -15,6 +16,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -38,9 +40,10 @@ class SessionCodeBook {
     std::string code;
   };
 
-  // Aborts when `random` gives nothing for the tag key: no code could be
-  // issued either (a broken host). `random` must outlive the book.
-  explicit SessionCodeBook(crypto::RandomGenerator& random);
+  // Tags are HMACs under `tag_key`; empty: a fresh random one. Aborts when
+  // `random` gives nothing for it: no code could be issued either (a broken
+  // host). `random` must outlive the book.
+  explicit SessionCodeBook(crypto::RandomGenerator& random, Bytes tag_key = {});
   SessionCodeBook(const SessionCodeBook&) = delete;
   SessionCodeBook& operator=(const SessionCodeBook&) = delete;
 
@@ -52,8 +55,9 @@ class SessionCodeBook {
   Result<Issued> Issue(uint64_t supporter_id,
                        const std::string& account,
                        Clock::SteadyTime expires);
-  // The waiting code `code` names (as typed: normalized first) and its tag;
-  // nullptr for a malformed or unknown code.
+  // The waiting code `code` names (as typed: normalized first); nullptr for
+  // a malformed or unknown code. `*tag` is set for every well-formed code,
+  // known or not (another relay may hold it).
   Entry* Find(std::string_view code, std::string* tag);
   Entry* FindTag(const std::string& tag);
   bool Remove(const std::string& tag);
@@ -64,6 +68,8 @@ class SessionCodeBook {
   std::vector<std::string> TagsOf(uint64_t supporter_id) const;
   // The tags of the codes whose time is up at `now`.
   std::vector<std::string> ExpiredAt(Clock::SteadyTime now) const;
+  // Every waiting code's tag and when it expires.
+  std::vector<std::pair<std::string, Clock::SteadyTime>> Expiries() const;
   // Frees a code `joiner_id` had claimed: it may be typed again.
   void ReleaseJoiner(uint64_t joiner_id);
 
@@ -71,7 +77,7 @@ class SessionCodeBook {
 
  private:
   crypto::SessionCodeGenerator generator_;
-  Bytes tag_key_;  // HMAC key for Tag, fresh per relay process
+  Bytes tag_key_;                       // HMAC key for Tag
   std::map<std::string, Entry> codes_;  // by Tag(code)
 };
 

@@ -29,6 +29,7 @@
 #pragma GCC diagnostic pop
 
 #include "base/log.h"
+#include "relay/cluster/heap_timer.h"
 
 namespace tether::relay {
 
@@ -429,26 +430,6 @@ struct RedisLink::Resolve {
   Role role = Role::kCommands;
 };
 
-namespace {
-
-uv_timer_t* NewTimer(uv_loop_t* loop, void* data) {
-  auto* timer = new uv_timer_t;
-  uv_timer_init(loop, timer);
-  timer->data = data;
-  return timer;
-}
-
-void CloseTimer(uv_timer_t*& timer) {
-  if (timer == nullptr)
-    return;
-  uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* handle) {
-    delete reinterpret_cast<uv_timer_t*>(handle);
-  });
-  timer = nullptr;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<RedisLink>> RedisLink::Create(uv_loop_s* loop,
                                                      Options options) {
   auto endpoint = ParseRedisUrl(options.url);
@@ -460,6 +441,8 @@ Result<std::unique_ptr<RedisLink>> RedisLink::Create(uv_loop_s* loop,
       options.reconnect_max < options.reconnect_min) {
     return MakeError("Redis link: timeouts must be positive");
   }
+  if (!options.password.empty())
+    endpoint->password = std::exchange(options.password, {});
   return std::unique_ptr<RedisLink>(
       new RedisLink(loop, std::move(options), std::move(*endpoint)));
 }
@@ -469,9 +452,9 @@ RedisLink::RedisLink(uv_loop_s* loop, Options options, RedisEndpoint endpoint)
       options_(std::move(options)),
       endpoint_(std::move(endpoint)) {
   options_.url.clear();  // it may hold the password; endpoint_ has it all
-  watchdog_ = NewTimer(loop_, this);
-  commands_.reconnect_timer = NewTimer(loop_, this);
-  subscriber_.reconnect_timer = NewTimer(loop_, this);
+  watchdog_ = NewHeapTimer(loop_, this);
+  commands_.reconnect_timer = NewHeapTimer(loop_, this);
+  subscriber_.reconnect_timer = NewHeapTimer(loop_, this);
 }
 
 RedisLink::~RedisLink() {
@@ -945,10 +928,10 @@ void RedisLink::Close() {
     return;
   closed_ = true;
   bool was_ready = commands_.ready;
-  CloseTimer(watchdog_);
+  CloseHeapTimer(watchdog_);
   std::vector<DoneCallback> to_fail;
   for (Side* side : {&commands_, &subscriber_}) {
-    CloseTimer(side->reconnect_timer);
+    CloseHeapTimer(side->reconnect_timer);
     if (side->resolve != nullptr) {
       side->resolve->link = nullptr;  // its callback frees it
       uv_cancel(reinterpret_cast<uv_req_t*>(&side->resolve->request));

@@ -84,6 +84,8 @@ class RedisLink {
 
   struct Options {
     std::string url;  // see ParseRedisUrl()
+    // Read from a file of its own; when set, used instead of the URL's.
+    std::string password = {};
     // A command without a reply this long drops the connection.
     std::chrono::milliseconds command_timeout{1000};
     // From connect() to the end of AUTH/SELECT (or PING).

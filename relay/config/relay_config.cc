@@ -7,6 +7,7 @@
 #include "base/byte_size.h"
 #include "config/config_file.h"
 #include "config/fields.h"
+#include "relay/cluster/redis_link.h"
 #include "relay/config/relay_config_schema.h"
 
 namespace tether::relay {
@@ -18,6 +19,66 @@ using config::FormatDuration;
 // Beyond this many, more errors only bury the first ones.
 constexpr size_t kMaxReportedProblems = 50;
 constexpr size_t kMaxBlocklistBytes = 1 << 20;
+
+// [cluster]: what a relay needs to be one of several.
+void CheckCluster(const RelayConfig& config,
+                  const config::KeyLines& lines,
+                  config::Problems& problems) {
+  const auto line_of = [&](const std::string& key) { return lines.Of(key); };
+  const ClusterConfig& c = config.cluster;
+  if (!c.enabled())
+    return;
+  if (!IsRelayId(c.relay_id)) {
+    problems.Add(line_of("cluster.relay_id"),
+                 "cluster.relay_id may hold only letters, digits, '.', '_' "
+                 "and '-'");
+  }
+  const auto required = [&](bool missing, const std::string& key,
+                            const std::string& why) {
+    if (missing) {
+      problems.Add(line_of("cluster.relay_id"),
+                   "cluster.relay_id is set, so " + key + " is needed: " + why);
+    }
+  };
+  required(c.redis.empty(), "cluster.redis",
+           "the relays share their waiting codes through Redis");
+  required(c.secret_file.empty(), "cluster.secret_file",
+           "every relay must tag session codes with the same key");
+  required(config.store.postgresql.empty(), "store.postgresql",
+           "the relays share accounts and one audit log in PostgreSQL");
+  const bool wildcard = c.listen.host == "0.0.0.0" || c.listen.host == "::";
+  required(wildcard && c.advertise.host.empty(), "cluster.advertise",
+           "cluster.listen (" + c.listen.ToString() +
+               ") does not say which address the other relays should dial");
+  if (!c.advertise.host.empty() &&
+      (c.advertise.host == "0.0.0.0" || c.advertise.host == "::" ||
+       c.advertise.port == 0)) {
+    problems.Add(line_of("cluster.advertise"),
+                 "cluster.advertise must be an address the other relays can "
+                 "dial, not " +
+                     c.advertise.ToString());
+  }
+  for (const ListenAddress& address : config.server.listen) {
+    if (address.Overlaps(c.listen)) {
+      problems.Add(line_of("cluster.listen"),
+                   "cluster.listen (" + c.listen.ToString() +
+                       ") overlaps server.listen (" + address.ToString() + ")");
+      break;
+    }
+  }
+  if (!c.redis.empty()) {
+    auto endpoint = ParseRedisUrl(c.redis);
+    if (!endpoint) {
+      problems.Add(line_of("cluster.redis"),
+                   "cluster.redis: " + endpoint.error().message);
+    } else if (!endpoint->password.empty()) {
+      problems.Add(line_of("cluster.redis"),
+                   "cluster.redis holds a password: put it in "
+                   "cluster.redis_password_file instead, readable by the "
+                   "relay only");
+    }
+  }
+}
 
 // Checks that span keys or sections. `lines` says where each key was set,
 // so the message can point at it.
@@ -89,6 +150,7 @@ void CrossCheck(const RelayConfig& config,
       }
     }
   }
+  CheckCluster(config, lines, problems);
   if (auto valid = crypto::Validate(config.password_policy); !valid) {
     problems.Add(line_of("password_policy"), valid.error().message);
   }
@@ -115,6 +177,14 @@ std::vector<std::string> BlocklistEntries(std::string_view text) {
 }
 
 }  // namespace
+
+bool IsRelayId(std::string_view id) {
+  return !id.empty() && id.size() <= 32 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+         });
+}
 
 bool ListenAddress::ipv6() const {
   return host.find(':') != std::string::npos;
@@ -145,7 +215,7 @@ bool operator==(const RelayConfig& a, const RelayConfig& b) {
          policy(a.password_policy) == policy(b.password_policy) &&
          a.password_blocklist_file == b.password_blocklist_file &&
          a.metrics == b.metrics && a.web == b.web && a.backup == b.backup &&
-         a.log_level == b.log_level;
+         a.cluster == b.cluster && a.log_level == b.log_level;
 }
 
 Result<RelayConfig> ParseRelayConfig(std::string_view toml_text,
@@ -171,7 +241,9 @@ Result<RelayConfig> LoadRelayConfig(const std::filesystem::path& path) {
        {&config->tls.certificate, &config->tls.private_key,
         &config->store.database, &config->server.support_terms_file,
         &config->password_blocklist_file, &config->web.site,
-        &config->web.downloads, &config->web.logo, &config->backup.folder}) {
+        &config->web.downloads, &config->web.logo, &config->backup.folder,
+        &config->store.postgresql_password_file,
+        &config->cluster.redis_password_file, &config->cluster.secret_file}) {
     if (!p->empty() && p->is_relative())
       *p = (folder / *p).lexically_normal();
   }

@@ -169,6 +169,36 @@ struct BackupConfig {
   bool operator==(const BackupConfig&) const = default;
 };
 
+// [cluster]: several relays that share PostgreSQL ([store] postgresql) and
+// Redis, so that a technician and a customer may reach different relays
+// (docs/relay.md, "Several relays"). Off while `relay_id` is empty.
+// A relay id as [cluster] relay_id holds it: 1 to 32 letters, digits, '.',
+// '_' and '-'.
+bool IsRelayId(std::string_view id);
+
+struct ClusterConfig {
+  // This relay's name among its peers: letters, digits, '.', '_', '-'.
+  std::string relay_id;
+  // Where the other relays connect to hand over customers: mutual TLS 1.3
+  // with the relay's own certificate, for peers whose key is pinned.
+  ListenAddress listen = {"0.0.0.0", 8444};
+  // The IP address and port the other relays dial; needed when `listen` is
+  // a wildcard. Empty (no host): `listen` as bound.
+  ListenAddress advertise;
+  // A Redis URL without a password (redis://host:port/db, unix:///path).
+  std::string redis;
+  std::filesystem::path redis_password_file;
+  // 32 or more random bytes, the same on every relay (session codes are
+  // known to Redis only by their HMAC under this key); owner-only.
+  std::filesystem::path secret_file;
+  // Keys of the other relays ("sha256:..."), when they do not share this
+  // relay's certificate. This relay's own key is always accepted.
+  std::vector<std::string> peer_fingerprints;
+
+  bool enabled() const { return !relay_id.empty(); }
+  bool operator==(const ClusterConfig&) const = default;
+};
+
 struct RelayConfig {
   ServerConfig server;
   RelayTlsConfig tls;
@@ -184,6 +214,7 @@ struct RelayConfig {
   MetricsConfig metrics;
   WebConfig web;
   BackupConfig backup;
+  ClusterConfig cluster;
   log::Level log_level = log::Level::kInfo;
 };
 

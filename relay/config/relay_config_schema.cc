@@ -7,6 +7,7 @@
 
 #include "base/byte_size.h"
 #include "config/fields.h"
+#include "crypto/certificate.h"
 #include "protocol/host_port.h"
 
 namespace tether::relay {
@@ -22,6 +23,9 @@ constexpr size_t kMaxOrganisationBytes = 200;
 // A libpq connection string: host, port, dbname, user, sslmode, ...
 constexpr size_t kMaxPostgresqlBytes = 1024;
 constexpr size_t kMaxIssuerBytes = 64;
+constexpr size_t kMaxRelayIdBytes = 32;
+constexpr size_t kMaxRedisUrlBytes = 1024;
+constexpr size_t kMaxPeerFingerprints = 64;
 constexpr size_t kMaxListenAddresses = 16;
 // A program and its arguments; more is a script's job.
 constexpr size_t kMaxCommandWords = 64;
@@ -95,17 +99,62 @@ Field ListenListField(std::string_view name) {
       }};
 }
 
-Field MetricsListenField(std::string_view name) {
+// One "address:port" a listener binds (or, `allow_empty`, "" for none).
+template <typename Get>
+Field ListenAddressField(std::string_view name, Get get, bool allow_empty) {
+  return {name,
+          [get, allow_empty](const toml::node& node,
+                             RelayConfig& config) -> Result<void> {
+            TETHER_TRY(text, config::ReadString(node, "\"address:port\""));
+            if (allow_empty && text->empty()) {
+              get(config) = ListenAddress{};
+              return {};
+            }
+            TETHER_TRY(address, ReadListenAddress(*text));
+            get(config) = *std::move(address);
+            return {};
+          },
+          [name, get](const RelayConfig& config) {
+            const ListenAddress& address = get(config);
+            return config::Line(
+                name,
+                config::Quote(address.host.empty() ? "" : address.ToString()));
+          }};
+}
+
+// The other relays' keys: "sha256:<64 hex>" each.
+Field FingerprintListField(std::string_view name) {
   return {name,
           [](const toml::node& node, RelayConfig& config) -> Result<void> {
-            TETHER_TRY(text, config::ReadString(node, "\"address:port\""));
-            TETHER_TRY(address, ReadListenAddress(*text));
-            config.metrics.listen = *std::move(address);
+            constexpr std::string_view kExample =
+                "a list such as [\"sha256:0f1e...\"]";
+            const auto* array = node.as_array();
+            if (array == nullptr)
+              return config::WrongType(node, kExample);
+            if (array->size() > kMaxPeerFingerprints) {
+              return MakeError("must list at most " +
+                               std::to_string(kMaxPeerFingerprints) + " keys");
+            }
+            std::vector<std::string> pins;
+            for (const toml::node& element : *array) {
+              TETHER_TRY(pin, config::ReadString(element, kExample));
+              if (auto ok = crypto::CheckFingerprintFormat(*pin); !ok) {
+                return MakeError("key " + std::to_string(pins.size() + 1) +
+                                 ": " + ok.error().message);
+              }
+              pins.emplace_back(*pin);
+            }
+            config.cluster.peer_fingerprints = std::move(pins);
             return {};
           },
           [name](const RelayConfig& config) {
-            return config::Line(
-                name, config::Quote(config.metrics.listen.ToString()));
+            std::string list = "[";
+            for (const std::string& pin : config.cluster.peer_fingerprints) {
+              if (list.size() > 1)
+                list += ", ";
+              list += config::Quote(pin);
+            }
+            return config::Line(name, list + "]");
           }};
 }
 
@@ -461,7 +510,8 @@ config::Schema<RelayConfig> MakeSchema() {
        {
            config::BoolField<RelayConfig>("enabled",
                                           TETHER_MEMBER(metrics.enabled)),
-           MetricsListenField("listen"),
+           ListenAddressField("listen", TETHER_MEMBER(metrics.listen),
+                              /*allow_empty=*/false),
        }},
       {"web",
        {
@@ -505,6 +555,27 @@ config::Schema<RelayConfig> MakeSchema() {
            config::DurationField<RelayConfig>(
                "command_timeout", TETHER_MEMBER(backup.command_timeout),
                seconds(1), 12 * kHour),
+       }},
+      {"cluster",
+       {
+           config::TextField<RelayConfig>(
+               "relay_id", TETHER_MEMBER(cluster.relay_id), kMaxRelayIdBytes,
+               /*allow_empty=*/true, /*multiline=*/false),
+           ListenAddressField("listen", TETHER_MEMBER(cluster.listen),
+                              /*allow_empty=*/false),
+           ListenAddressField("advertise", TETHER_MEMBER(cluster.advertise),
+                              /*allow_empty=*/true),
+           config::TextField<RelayConfig>(
+               "redis", TETHER_MEMBER(cluster.redis), kMaxRedisUrlBytes,
+               /*allow_empty=*/true, /*multiline=*/false),
+           config::PathField<RelayConfig>(
+               "redis_password_file",
+               TETHER_MEMBER(cluster.redis_password_file),
+               /*allow_empty=*/true),
+           config::PathField<RelayConfig>("secret_file",
+                                          TETHER_MEMBER(cluster.secret_file),
+                                          /*allow_empty=*/true),
+           FingerprintListField("peer_fingerprints"),
        }},
       {"log",
        {

@@ -52,6 +52,12 @@ std::string RenderPrometheus(const RelayMetrics& m) {
   Append(out, "backup_last_success_size_bytes", "gauge",
          "Size of the last successful scheduled backup.",
          m.backup_last_success_bytes);
+  Append(out, "cluster_redis_up", "gauge",
+         "1 while the cluster's Redis answers (0 also on a relay alone).",
+         m.cluster_redis_up);
+  Append(out, "cluster_relays_alive", "gauge",
+         "Relays of the cluster that said they were alive within 15 s.",
+         m.cluster_relays_alive);
   Append(out, "connections_total", "counter", "Connections accepted.",
          m.connections_total);
   Append(out, "handshakes_failed_total", "counter",
@@ -87,6 +93,13 @@ std::string RenderPrometheus(const RelayMetrics& m) {
          m.joins_failed);
   Append(out, "joins_refused_total", "counter",
          "Join attempts refused by the guessing limits.", m.joins_refused);
+  Append(out, "joins_forwarded_total", "counter",
+         "Customers handed over to the relay of the cluster that holds their "
+         "code.",
+         m.joins_forwarded);
+  Append(out, "joins_forwarded_in_total", "counter",
+         "Customers other relays of the cluster handed over to this one.",
+         m.joins_forwarded_in);
   Append(out, "bytes_relayed_total", "counter",
          "Peer bytes forwarded between paired clients.", m.bytes_relayed);
   Append(out, "backpressure_pauses_total", "counter",

@@ -23,6 +23,10 @@ struct RelayMetrics {
   uint64_t backup_last_run_ok = 0;    // 1 when it succeeded
   uint64_t backup_last_success_time = 0;
   uint64_t backup_last_success_bytes = 0;
+  // In a cluster ([cluster]): 1 while Redis answers; the relays that said
+  // they were alive within 15 s (this one included).
+  uint64_t cluster_redis_up = 0;
+  uint64_t cluster_relays_alive = 0;
   // Counters.
   uint64_t connections_total = 0;
   uint64_t handshakes_failed = 0;
@@ -37,6 +41,10 @@ struct RelayMetrics {
   uint64_t sessions_paired = 0;
   uint64_t joins_failed = 0;
   uint64_t joins_refused = 0;  // rate limited before the code was looked at
+  // Customers handed over to the relay that holds their code, and customers
+  // other relays handed over to this one.
+  uint64_t joins_forwarded = 0;
+  uint64_t joins_forwarded_in = 0;
   uint64_t bytes_relayed = 0;
   uint64_t backpressure_pauses = 0;
   uint64_t stuck_peers_dropped = 0;

@@ -22,6 +22,8 @@
 #include "relay/accounts/worker_account_service.h"
 #include "relay/backup/backup_status.h"
 #include "relay/broker/broker.h"
+#include "relay/cluster/cluster.h"
+#include "relay/cluster/cluster_hello.h"
 #include "relay/limits/source_counts.h"
 #include "relay/limits/source_key.h"
 #include "relay/metrics/relay_metrics.h"
@@ -79,6 +81,7 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
 
   // ClientLink:
   void Send(const proto::RelayMessage& message) override;
+  void SendPayload(ByteSpan payload) override;
   void Close(std::string reason) override;
   void PauseReading() override { connection_->PauseReading(); }
   void ResumeReading() override { connection_->ResumeReading(); }
@@ -116,6 +119,14 @@ class Link final : public ClientLink, public protocol::TlsConnection::Delegate {
   }
   // The IPv4 address or IPv6 /64 the per-source caps count.
   const std::string& source() const { return source_; }
+  // A link from another relay of the cluster: it names, in its first
+  // frame, the customer it hands over, whose address the link then takes.
+  // Not counted per source (a relay speaks for many customers).
+  bool from_cluster = false;
+  void set_customer_address(const std::string& address) {
+    address_ = address;
+    source_ = SourceOf(address);
+  }
   std::list<Link*>::iterator handshake_position;
   bool handshaking = false;
   bool ready = false;
@@ -160,6 +171,7 @@ class ServerImpl final : public RelayServer {
   }
 
   // Called by links.
+  const RelayConfig& config() const { return config_; }
   Broker& broker() { return *broker_; }
   RelayMetrics& metrics() { return metrics_; }
   void HandshakeDone(Link& link);
@@ -180,8 +192,17 @@ class ServerImpl final : public RelayServer {
   web::WebConnection::Options WebOptions() const;
 
  private:
-  Result<void> Listen(const ListenAddress& address);
+  // Binds and listens; returns the address as bound ("127.0.0.1:8443").
+  Result<std::string> Listen(const ListenAddress& address, bool cluster);
   void OnConnection(uv_stream_t* listener);
+  void OnClusterConnection(uv_stream_t* listener);
+  // Accepts, counts and caps a connection; null when refused.
+  Link* Accept(uv_stream_t* listener,
+               std::shared_ptr<const crypto::TlsConfig> tls,
+               bool from_cluster);
+  Result<void> StartCluster(const std::string& certificate,
+                            const std::string& key,
+                            const std::string& fingerprint);
   void Shutdown(const char* why);
   void CloseHandles();
 
@@ -195,6 +216,7 @@ class ServerImpl final : public RelayServer {
   protocol::FrameMemoryBudget frame_budget_;  // outlives every connection
   SourceRowBudget rows_budget_;
   std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<Cluster> cluster_;  // [cluster]; outlives the broker
   std::unique_ptr<Broker> broker_;
   // After the broker: destroyed first, so no login callback reaches a
   // destroyed broker.
@@ -238,6 +260,19 @@ void Link::Send(const proto::RelayMessage& message) {
     return;
   }
   if (auto sent = connection_->SendFrame(message); !sent) {
+    log::Warn("cannot send to {}: {}", address_, sent.error().message);
+  }
+}
+
+void Link::SendPayload(ByteSpan payload) {
+  if (connection_->closing())
+    return;
+  if (websocket) {
+    (void)connection_->SendBytes(
+        web::WebSocketFrame(web::WebSocketOpcode::kBinary, payload));
+    return;
+  }
+  if (auto sent = connection_->SendPayload(payload); !sent) {
     log::Warn("cannot send to {}: {}", address_, sent.error().message);
   }
 }
@@ -287,6 +322,12 @@ void Link::OnWebSocketBytes(ByteSpan bytes) {
 
 void Link::OnTlsReady(protocol::TlsConnection& connection) {
   server_.HandshakeDone(*this);
+  if (from_cluster) {
+    connection.SetDeadline(
+        duration_cast<milliseconds>(server_.config().timeouts.first_message),
+        "no ClusterHello from the other relay");
+    return;  // ready once its first frame names the customer
+  }
   if (connection.alpn() == crypto::kAlpnHttp11) {
     server_.StartWeb(*this, connection);
     return;
@@ -302,7 +343,22 @@ void Link::OnBytes(protocol::TlsConnection&, ByteSpan bytes) {
     web->OnBytes(bytes);
 }
 
-void Link::OnFrame(protocol::TlsConnection&, Bytes payload) {
+void Link::OnFrame(protocol::TlsConnection& connection, Bytes payload) {
+  if (from_cluster && !ready) {
+    auto hello = ParseClusterHello(payload);
+    if (!hello) {
+      log::Warn("{}: {}", connection.peer_address(), hello.error().message);
+      connection.Close(hello.error().message);
+      return;
+    }
+    log::Info("relay {} at {} hands over a customer from {}", hello->relay_id,
+              connection.peer_address(), hello->customer_address);
+    set_customer_address(hello->customer_address);
+    ready = true;
+    ++server_.metrics().joins_forwarded_in;
+    server_.broker().OnConnected(*this, hello->relay_id);
+    return;
+  }
   server_.broker().OnFrame(*this, payload);
 }
 
@@ -355,13 +411,31 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   writer_->PurgeEventsBefore(Clock::System().WallNow() -
                              config_.store.event_retention);
 
+  uv_timer_init(&loop_, &tick_);
+  uv_timer_init(&loop_, &purge_);
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  tick_.data = purge_.data = sigterm_.data = sigint_.data = this;
+  handles_open_ = true;
+
   authenticator_ = std::make_unique<Authenticator>(
       *store_, *writer_, rows_budget_, authenticator_config_, Clock::System());
   accounts_ = std::make_unique<WorkerAccountService>(
       &loop_, *authenticator_, config_.limits.concurrent_password_hashes);
-  broker_ = std::make_unique<Broker>(config_, Clock::System(), *accounts_,
-                                     *writer_, rows_budget_, metrics_,
-                                     crypto::RandomGenerator::Default());
+  if (config_.cluster.enabled()) {
+    TETHER_RETURN_IF_ERROR(StartCluster(*cert, *key, fingerprint));
+  }
+  broker_ = std::make_unique<Broker>(
+      config_, Clock::System(), *accounts_, *writer_, rows_budget_, metrics_,
+      crypto::RandomGenerator::Default(), cluster_.get());
+  if (cluster_) {
+    Cluster::Events events;
+    events.waiting_codes = [this] { return broker_->WaitingCodes(); };
+    events.on_join_failure = [this](const std::string& source) {
+      broker_->OnJoinFailureElsewhere(source);
+    };
+    cluster_->Start(std::move(events));
+  }
 
   if (config_.web.enabled) {
     auto not_after = crypto::CertificateNotAfter(*cert);
@@ -400,18 +474,14 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
           web_->EndSignInsNotAllowed(allowed);
       });
 
-  uv_timer_init(&loop_, &tick_);
-  uv_timer_init(&loop_, &purge_);
-  uv_signal_init(&loop_, &sigterm_);
-  uv_signal_init(&loop_, &sigint_);
-  tick_.data = purge_.data = sigterm_.data = sigint_.data = this;
-  handles_open_ = true;
-
   for (const ListenAddress& address : config_.server.listen) {
-    if (auto listening = Listen(address); !listening) {
+    auto listening = Listen(address, /*cluster=*/false);
+    if (!listening) {
       // One family missing (no IPv6 on this host) is survivable.
       log::Warn("{}", listening.error().message);
+      continue;
     }
+    addresses_.push_back(*listening);
   }
   if (addresses_.empty()) {
     return MakeError("could not listen on any configured address");
@@ -430,6 +500,10 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
             metrics_.web_requests_throttled = web_->requests_throttled();
           }
           SetBackupMetrics(config_.store.database, metrics_);
+          if (cluster_) {
+            metrics_.cluster_redis_up = cluster_->redis_up() ? 1 : 0;
+            metrics_.cluster_relays_alive = cluster_->relays_alive();
+          }
           return RenderPrometheus(metrics_);
         });
     if (!metrics)
@@ -442,7 +516,32 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   return {};
 }
 
-Result<void> ServerImpl::Listen(const ListenAddress& address) {
+Result<void> ServerImpl::StartCluster(const std::string& certificate,
+                                      const std::string& key,
+                                      const std::string& fingerprint) {
+  const ClusterConfig& config = config_.cluster;
+  auto listening = Listen(config.listen, /*cluster=*/true);
+  if (!listening)
+    return Unexpected(listening.error());
+  Cluster::Parts parts;
+  parts.config = &config;
+  parts.certificate_pem = certificate;
+  parts.private_key_pem = key;
+  parts.fingerprint = fingerprint;
+  parts.listening_address = *listening;
+  auto cluster = Cluster::Create(&loop_, std::move(parts));
+  if (!cluster)
+    return Unexpected(cluster.error());
+  cluster_ = std::move(*cluster);
+  log::Info(
+      "cluster: relay {}, Redis at {}; the other relays reach it on {}",
+      config.relay_id, config.redis,
+      config.advertise.host.empty() ? *listening : config.advertise.ToString());
+  return {};
+}
+
+Result<std::string> ServerImpl::Listen(const ListenAddress& address,
+                                       bool cluster) {
   sockaddr_storage storage{};
   int ret = address.ipv6()
                 ? uv_ip6_addr(address.host.c_str(), address.port,
@@ -460,7 +559,11 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
                     address.ipv6() ? UV_TCP_IPV6ONLY : 0);
   if (ret == 0) {
     ret = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511,
-                    [](uv_stream_t* listener, int status) {
+                    cluster ? [](uv_stream_t* listener, int status) {
+                      auto* self = static_cast<ServerImpl*>(listener->data);
+                      if (status == 0)
+                        self->OnClusterConnection(listener);
+                    } : [](uv_stream_t* listener, int status) {
                       auto* self = static_cast<ServerImpl*>(listener->data);
                       if (status == 0)
                         self->OnConnection(listener);
@@ -474,23 +577,33 @@ Result<void> ServerImpl::Listen(const ListenAddress& address) {
   int length = sizeof(bound);
   uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&bound), &length);
   const uint16_t port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  addresses_.push_back(ListenAddress{address.host, port}.ToString());
-  return {};
+  return ListenAddress{address.host, port}.ToString();
 }
 
 void ServerImpl::OnConnection(uv_stream_t* listener) {
+  Accept(listener, tls_, /*from_cluster=*/false);
+}
+
+void ServerImpl::OnClusterConnection(uv_stream_t* listener) {
+  Accept(listener, cluster_->server_tls(), /*from_cluster=*/true);
+}
+
+Link* ServerImpl::Accept(uv_stream_t* listener,
+                         std::shared_ptr<const crypto::TlsConfig> tls,
+                         bool from_cluster) {
   auto link = std::make_unique<Link>(*this, nullptr);
+  link->from_cluster = from_cluster;
   protocol::TlsConnection::Options options;
   options.max_frame_size = config_.limits.signin_frame_max;
   options.frame_budget = &frame_budget_;
   options.handshake_timeout =
       duration_cast<milliseconds>(config_.timeouts.tls_handshake);
   std::string error;
-  auto* connection = protocol::TlsConnection::Accept(listener, tls_, options,
-                                                     link.get(), &error);
+  auto* connection = protocol::TlsConnection::Accept(
+      listener, std::move(tls), options, link.get(), &error);
   if (connection == nullptr) {
     log::Warn("accept: {}", error);
-    return;
+    return nullptr;
   }
   link->set_connection(connection);
   Link& l = *link;
@@ -498,26 +611,29 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
   ++metrics_.connections_total;
   metrics_.connections_open = links_.size();
   const std::string& source = l.source();
-  const uint32_t open_from_source = links_by_source_.Add(source);
+  const uint32_t open_from_source =
+      from_cluster ? 0 : links_by_source_.Add(source);
 
   // Never stop accepting; shed instead. A source over its connection or
   // handshake cap loses its newest attempt, so one address cannot hold the
   // relay's slots; past the global handshake cap the oldest pending
   // handshake goes, so a flood cannot hold the relay's capacity forever.
+  // Links from other relays count towards the global caps only.
   if (shutting_down_ || links_.size() > config_.server.max_connections) {
     ++metrics_.handshakes_shed;
     connection->Close(shutting_down_ ? "relay is shutting down"
                                      : "relay at its connection limit");
-    return;
+    return nullptr;
   }
   if (open_from_source > config_.limits.connections_per_source) {
     ++metrics_.connections_shed;
     connection->Close("too many connections from " + source);
-    return;
+    return nullptr;
   }
   l.handshaking = true;
   l.handshake_position = handshaking_.insert(handshaking_.end(), &l);
-  const uint32_t from_source = handshakes_by_source_.Add(source);
+  const uint32_t from_source =
+      from_cluster ? 0 : handshakes_by_source_.Add(source);
   if (from_source > config_.limits.handshakes_per_source) {
     ++metrics_.handshakes_shed;
     connection->Close("too many handshakes from " + source);
@@ -532,6 +648,7 @@ void ServerImpl::OnConnection(uv_stream_t* listener) {
     }
   }
   metrics_.handshakes_in_progress = handshaking_.size();
+  return &l;
 }
 
 void ServerImpl::HandshakeDone(Link& link) {
@@ -539,7 +656,8 @@ void ServerImpl::HandshakeDone(Link& link) {
     return;
   link.handshaking = false;
   handshaking_.erase(link.handshake_position);
-  handshakes_by_source_.Remove(link.source());
+  if (!link.from_cluster)
+    handshakes_by_source_.Remove(link.source());
   metrics_.handshakes_in_progress = handshaking_.size();
 }
 
@@ -618,7 +736,8 @@ void ServerImpl::WebClosed(Link& link) {
 }
 
 void ServerImpl::Forget(Link& link) {
-  links_by_source_.Remove(link.source());
+  if (!link.from_cluster)
+    links_by_source_.Remove(link.source());
   links_.erase(&link);
   metrics_.connections_open = links_.size();
 }
@@ -710,6 +829,8 @@ void ServerImpl::CloseHandles() {
   }
   if (metrics_listener_)
     metrics_listener_->Close();
+  if (cluster_)
+    cluster_->Close();
 }
 
 }  // namespace

@@ -1,14 +1,13 @@
 #include "relay/store/pg_connection.h"
 
 #include <libpq-fe.h>
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <utility>
+
+#include "relay/config/secret_file.h"
 
 namespace tether::relay {
 
@@ -133,38 +132,8 @@ Result<std::string> PgConnection::ReadPassword(const PgSettings& settings) {
   if (settings.password_file.empty())
     return std::string();
 
-  const std::string name = settings.password_file.string();
-  struct stat status {};
-  if (::stat(name.c_str(), &status) != 0) {
-    return MakeError("cannot read the PostgreSQL password file " + name + ": " +
-                     std::strerror(errno));
-  }
-  if ((status.st_mode & 007) != 0) {
-    return MakeError("the PostgreSQL password file " + name +
-                     " can be read by other users: chmod 600 (or 640) it");
-  }
-  std::ifstream in(settings.password_file, std::ios::binary);
-  std::string password;
-  password.resize(kMaxPasswordBytes + 1);
-  in.read(password.data(), static_cast<std::streamsize>(password.size()));
-  if (in.bad()) {
-    return MakeError("cannot read the PostgreSQL password file " + name);
-  }
-  password.resize(static_cast<std::size_t>(in.gcount()));
-  if (password.size() > kMaxPasswordBytes) {
-    return MakeError("the PostgreSQL password file " + name +
-                     " is longer than " + std::to_string(kMaxPasswordBytes) +
-                     " bytes");
-  }
-  while (!password.empty() &&
-         (password.back() == '\n' || password.back() == '\r')) {
-    password.pop_back();
-  }
-  if (password.empty() || password.find('\0') != std::string::npos) {
-    return MakeError("the PostgreSQL password file " + name +
-                     " holds no usable password");
-  }
-  return password;
+  return ReadSecretFile({settings.password_file, "the PostgreSQL password file",
+                         1, kMaxPasswordBytes, /*text=*/true});
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(

@@ -40,6 +40,12 @@ class FakeClientLink final : public relay::ClientLink {
       wire_.push_back(std::move(wire));
     }
   }
+  void SendPayload(ByteSpan payload) override {
+    proto::RelayMessage message;
+    if (message.ParseFromArray(payload.data(),
+                               static_cast<int>(payload.size())))
+      Send(message);
+  }
   void Close(std::string reason) override {
     if (closed_)
       return;

@@ -7,7 +7,8 @@
 //
 // Input: a sequence of steps, each an op byte followed by its arguments
 // (missing bytes read as 0):
-//   op % 9 == 0  connect          [address]
+//   op % 9 == 0  connect          [address] (>= 0xc0: handed over by
+//                                  another relay of a cluster)
 //            1  raw frame        [link] [len hi] [len lo] [len bytes]
 //            2  message          [link] [kind] [arg]
 //            3  advance + Tick   [seconds / 4]
@@ -246,7 +247,9 @@ class Harness {
           return;
         links_.push_back(std::make_unique<FakeClientLink>(
             kAddresses[address % std::size(kAddresses)]));
-        broker_->OnConnected(*links_.back());
+        // Every fourth address byte plays a customer another relay of the
+        // cluster handed over (already greeted).
+        broker_->OnConnected(*links_.back(), address >= 0xc0 ? "relay2" : "");
         return;
       }
       case 1: {

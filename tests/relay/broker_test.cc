@@ -401,6 +401,44 @@ TEST_F(BrokerSlowLaneTest, EachSourceMayTryOncePerFiveMinutes) {
   EXPECT_FALSE(later.closed());
 }
 
+// ------------------------------------------------- handed over (cluster)
+
+// A customer another relay of the cluster handed over arrives greeted: its
+// Join comes first, the guard is that relay's (which also counts its wrong
+// codes), and it pairs like any customer.
+TEST_F(BrokerTest, ACustomerHandedOverByAnotherRelayJoinsWithoutItsOwnGuard) {
+  config_.join_guard.failures_per_source = 1;
+  FakeClientLink& technician = Technician();
+  const std::string code = CreateCode(technician);
+  // Wrong codes through the other relay: answered, never locked out here.
+  for (int i = 0; i < 3; ++i) {
+    links_.push_back(std::make_unique<FakeClientLink>("198.51.100.7:5000" +
+                                                      std::to_string(i)));
+    FakeClientLink& wrong = *links_.back();
+    broker().OnConnected(wrong, "relay2");
+    Deliver(wrong, JoinMessage("00000000"));
+    const auto error = FirstError(wrong);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->code(), proto::ErrorReply::CODE_INVALID_CODE);
+  }
+  links_.push_back(std::make_unique<FakeClientLink>("198.51.100.7:50009"));
+  FakeClientLink& customer = *links_.back();
+  broker().OnConnected(customer, "relay2");
+  Deliver(customer, JoinMessage(code));
+  ASSERT_EQ(technician.Count(Body::kJoinRequest), 1u);
+  // The technician sees the customer's own address, not the relay's.
+  EXPECT_EQ(technician.sent().back().join_request().source_address(),
+            "198.51.100.7:50009");
+  Deliver(technician, DecisionMessage(code, true));
+  EXPECT_EQ(customer.Count(Body::kJoined), 1u);
+  // It never said Hello here, and may not.
+  links_.push_back(std::make_unique<FakeClientLink>("198.51.100.8:50000"));
+  FakeClientLink& hello = *links_.back();
+  broker().OnConnected(hello, "relay2");
+  Deliver(hello, HelloMessage(proto::ROLE_SUPPORTER));
+  EXPECT_TRUE(hello.closed());
+}
+
 TEST_F(BrokerTest, InvalidExpiredUsedAndMalformedCodesGetByteIdenticalAnswers) {
   std::map<std::string, std::string> answers;  // case → serialized reply
   int port = 50000;

@@ -569,6 +569,39 @@ TEST(RelayConfigTest, CrossChecksNameBothKeys) {
                         "join_guard.lockout_max (1h)"));
 }
 
+TEST(RelayConfigTest, AClusterRelayNeedsRedisAKeyAndPostgresql) {
+  const std::string error = ErrorOf("[cluster]\nrelay_id = \"relay1\"\n");
+  EXPECT_THAT(error, HasSubstr("relay.toml:2: cluster.relay_id is set, so "
+                               "cluster.redis is needed"));
+  EXPECT_THAT(error, HasSubstr("cluster.secret_file is needed"));
+  EXPECT_THAT(error, HasSubstr("store.postgresql is needed"));
+  EXPECT_THAT(error, HasSubstr("cluster.advertise is needed: cluster.listen "
+                               "(0.0.0.0:8444) does not say which address"));
+  const std::string cluster =
+      "[store]\npostgresql = \"host=db\"\n[cluster]\nrelay_id = \"r1\"\n"
+      "secret_file = \"/etc/tether/cluster.key\"\nlisten = "
+      "\"10.0.0.11:8444\"\n";
+  auto config = ParseRelayConfig(cluster + "redis = \"redis://10.0.0.5\"\n",
+                                 "relay.toml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_TRUE(config->cluster.enabled());
+  EXPECT_THAT(ErrorOf(cluster + "redis = \"redis://:hunter2@10.0.0.5\"\n"),
+              HasSubstr("cluster.redis holds a password: put it in "
+                        "cluster.redis_password_file"));
+  EXPECT_THAT(ErrorOf(cluster + "redis = \"redis://10.0.0.5\"\n"
+                                "advertise = \"0.0.0.0:8444\"\n"),
+              HasSubstr("cluster.advertise must be an address the other "
+                        "relays can dial"));
+  EXPECT_THAT(ErrorOf("[cluster]\nrelay_id = \"relay one\"\n"),
+              HasSubstr("cluster.relay_id may hold only letters"));
+  EXPECT_THAT(ErrorOf("[cluster]\npeer_fingerprints = [\"sha1:00\"]\n"),
+              HasSubstr("cluster.peer_fingerprints"));
+  EXPECT_THAT(
+      ErrorOf("[server]\nlisten = [\"0.0.0.0:8444\"]\n"
+              "[cluster]\nrelay_id = \"r1\"\n"),
+      HasSubstr("cluster.listen (0.0.0.0:8444) overlaps server.listen"));
+}
+
 TEST(RelayConfigTest, SupportTermsAndTermsFileAreMutuallyExclusive) {
   EXPECT_EQ(ErrorOf("[server]\nsupport_terms = \"Be nice.\"\n"
                     "support_terms_file = \"/etc/terms.txt\"\n"),
