@@ -49,12 +49,14 @@
 #include "crypto/tls_engine.h"
 #include "protocol/relay.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 
 namespace tether::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using test::LoopbackAddress;
 
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 
@@ -82,17 +84,9 @@ void SetTimeouts(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-sockaddr_in Loopback(uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
 Result<int> ConnectTo(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = Loopback(port);
+  sockaddr_in address = LoopbackAddress(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
       0) {
     close(fd);
@@ -110,7 +104,7 @@ class Listener {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in address = Loopback(0);
+    sockaddr_in address = LoopbackAddress(0);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
             0 ||
         listen(fd_, 16) != 0) {

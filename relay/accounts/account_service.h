@@ -39,6 +39,9 @@ struct LoginOutcome {
   // The account's, as it was at sign-in: a later change of password (by
   // anyone, on any relay) makes it differ (relay/accounts/account_watch.h).
   Clock::WallTime password_changed_at{};
+  // Set when a failure was counted for a name that has no account: the key
+  // it was counted under, for the other relays of a cluster.
+  std::string unknown_name_key;
 };
 
 struct PasswordChangeOutcome {

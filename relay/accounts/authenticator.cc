@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/ascii.h"
 #include "base/log.h"
+#include "crypto/digest.h"
 #include "crypto/password_hash.h"
 #include "crypto/random.h"
 #include "crypto/totp.h"
@@ -149,6 +151,19 @@ void Authenticator::AuditUnknownName(const std::string& source) {
   }
 }
 
+std::string Authenticator::UnknownNameKey(const std::string& user_name) const {
+  if (config_.unknown_name_key.empty())
+    return user_name;
+  // Names compare ASCII case-insensitively, as accounts' do.
+  const auto mac = crypto::HmacSha256(config_.unknown_name_key,
+                                      AsBytes("name:" + AsciiLower(user_name)));
+  return ToHex(mac);
+}
+
+void Authenticator::CountUnknownNameElsewhere(const std::string& key) {
+  (void)unknown_names_.Claim(key, clock_.WallNow(), config_.throttle);
+}
+
 void Authenticator::Release(const Account& account) {
   auto released = store_.ChangeAccount(account.id, [&](Account& a) {
     TakeBackClaim(a, config_.throttle);
@@ -176,14 +191,15 @@ Authenticator::Checked Authenticator::CheckCredentials(
   const auto now = clock_.WallNow();
   if (!found->has_value()) {
     // The same steps as for an account, so the same answer in the same time.
-    const LoginClaim claim =
-        unknown_names_.Claim(user_name, now, config_.throttle);
+    const std::string key = UnknownNameKey(user_name);
+    const LoginClaim claim = unknown_names_.Claim(key, now, config_.throttle);
     if (claim.verdict != LoginClaim::Verdict::kCheck) {
       checked.outcome = Refused(claim);
       return checked;
     }
     (void)crypto::VerifyPassword(password, DummyHash());
     checked.outcome = Failed(claim, "", source, /*known=*/false);
+    checked.outcome.unknown_name_key = key;
     return checked;
   }
 

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "crypto/password_policy.h"
 #include "relay/accounts/account_service.h"
@@ -17,6 +18,11 @@ struct AuthenticatorConfig {
   LoginThrottleConfig throttle;
   crypto::PasswordPolicy policy;
   bool require_totp = false;
+  // In a cluster, the key all its relays share: names with no account are
+  // then counted under their HMAC, which the relays tell each other (so
+  // guessing spread over relays meets one limit, as for an account, whose
+  // failures live in the shared store). Empty: under the name as typed.
+  Bytes unknown_name_key = {};
 };
 
 // The sign-in decisions, synchronous: the caller runs them off the loop
@@ -48,6 +54,10 @@ class Authenticator {
                                        const std::string& new_password,
                                        const std::string& source_address);
 
+  // A failure counted at another relay of the cluster for the name with
+  // no account behind `key` (LoginOutcome::unknown_name_key).
+  void CountUnknownNameElsewhere(const std::string& key);
+
   // Unknown names with a failure run in memory (for tests and metrics).
   size_t unknown_names() const { return unknown_names_.size(); }
 
@@ -72,6 +82,7 @@ class Authenticator {
   // did not complete (second factor missing, disabled).
   void Release(const Account& account);
   void AuditUnknownName(const std::string& source_address);
+  std::string UnknownNameKey(const std::string& user_name) const;
 
   Store& store_;
   StoreWriter& audit_;

@@ -16,7 +16,12 @@ void WorkerAccountService::Login(LoginRequest request,
   auto work = [this, request = std::move(request), outcome] {
     *outcome = authenticator_.Login(request);
   };
-  if (!pool_.Post(std::move(work), [done, outcome] { done(*outcome); })) {
+  auto finished = [this, done, outcome] {
+    if (!outcome->unknown_name_key.empty() && on_unknown_name_)
+      on_unknown_name_(outcome->unknown_name_key);
+    done(*outcome);
+  };
+  if (!pool_.Post(std::move(work), std::move(finished))) {
     LoginOutcome busy;
     busy.status = LoginOutcome::Status::kBusy;
     busy.retry_after_seconds = 5;

@@ -33,8 +33,16 @@ class WorkerAccountService final : public AccountService {
                       std::string source_address,
                       std::function<void(PasswordChangeOutcome)> done) override;
 
+  // Called on the loop, before `done`, for every failure counted for a name
+  // with no account (LoginOutcome::unknown_name_key): the cluster tells the
+  // other relays.
+  void set_on_unknown_name(std::function<void(const std::string&)> call) {
+    on_unknown_name_ = std::move(call);
+  }
+
  private:
   Authenticator& authenticator_;
+  std::function<void(const std::string&)> on_unknown_name_;
   WorkerPool pool_;
 };
 

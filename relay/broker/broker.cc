@@ -280,9 +280,12 @@ void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
   client.typed_code = join.code().substr(0, 64);
 
   // A customer handed over by another relay passed that relay's guard.
-  const JoinDecision decision = client.forwarded_from.empty()
-                                    ? join_guard_.Check(client.source_key)
-                                    : JoinDecision{};
+  ApplyJoinDecision(client, client.forwarded_from.empty()
+                                ? join_guard_.Check(client.source_key)
+                                : JoinDecision{});
+}
+
+void Broker::ApplyJoinDecision(Client& client, const JoinDecision& decision) {
   switch (decision.action) {
     case JoinDecision::Action::kRefuse: {
       ++metrics_.joins_refused;

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -34,7 +35,7 @@
 #include "relay/accounts/account_watch.h"
 #include "relay/broker/client_link.h"
 #include "relay/broker/session_code_book.h"
-#include "relay/cluster/forward_link.h"
+#include "relay/cluster/cluster.h"
 #include "relay/config/relay_config.h"
 #include "relay/limits/join_guard.h"
 #include "relay/limits/source_counts.h"
@@ -62,8 +63,6 @@ struct LiveSession {
   std::chrono::seconds duration{0};
   uint64_t bytes = 0;  // both apps' traffic through the relay
 };
-
-class Cluster;
 
 class Broker {
  public:
@@ -148,11 +147,16 @@ class Broker {
                           const std::string& code);
   void HandleCancelSession(Client& client, const proto::ClientMessage& message);
   void HandleJoin(Client& client, const proto::ClientMessage& message);
+  void ApplyJoinDecision(Client& client, const JoinDecision& decision);
   void LookUpCode(Client& client);
   void RefuseCode(Client& client);
   void RecordJoinFailure(const Client& client);
   // broker_forward.cc: customers whose code another relay holds.
   void FindElsewhere(Client& client, const std::string& tag);
+  void OnCodeFound(Client& client,
+                   const std::string& tag,
+                   const Result<std::optional<Cluster::Holder>>& found);
+  void StartNextLookup(const std::string& source);
   void StartForward(Client& client,
                     const std::string& relay_id,
                     Result<ForwardLink*> link);
@@ -203,9 +207,11 @@ class Broker {
   std::unordered_map<ClientLink*, std::unique_ptr<Client>> clients_;
   std::unordered_map<uint64_t, Client*> clients_by_id_;
   SourceCounts logins_by_source_;
-  // Codes being looked up in Redis, per source: one at a time, so that
-  // JoinGuard's check and its verdict stay one step for each source.
+  // Codes being looked up in Redis, per source: one at a time, the others
+  // queued and checked by JoinGuard again when their turn comes, so that
+  // its check and the verdict on the code stay one step for each source.
   SourceCounts lookups_by_source_;
+  std::unordered_map<std::string, std::deque<uint64_t>> lookups_waiting_;
   Clock::SteadyTime last_heartbeat_{};
   bool shutting_down_ = false;
 };

@@ -24,7 +24,6 @@ using std::chrono::milliseconds;
 // larger is session traffic (Relayed) and passes unread.
 constexpr size_t kMaxPeekBytes = 512;
 constexpr size_t kEnvelopeOverhead = 64;
-constexpr std::chrono::milliseconds kLookupRetry{500};
 
 constexpr char kUnreachableText[] =
     "The relay your technician is connected to cannot be reached right now. "
@@ -51,57 +50,81 @@ std::vector<std::pair<std::string, milliseconds>> Broker::WaitingCodes() const {
 }
 
 void Broker::FindElsewhere(Client& client, const std::string& tag) {
+  client.stage = Stage::kJoinLookup;
   // One lookup at a time per source: JoinGuard's verdict on the first must
-  // be in before the next one is looked at.
+  // be in before the next one is checked and looked up.
   if (lookups_by_source_.count(client.source_key) > 0) {
-    client.stage = Stage::kJoinDelayed;
-    client.join_at = clock_.SteadyNow() + kLookupRetry;
+    lookups_waiting_[client.source_key].push_back(client.id);
     return;
   }
   lookups_by_source_.Add(client.source_key);
-  client.stage = Stage::kJoinLookup;
   cluster_->FindCode(tag, [this, id = client.id, source = client.source_key,
                            tag](Result<std::optional<Cluster::Holder>> found) {
     lookups_by_source_.Remove(source);
-    Client* c = FindById(id);
-    if (c == nullptr || c->stage != Stage::kJoinLookup)
-      return;
-    if (!found) {
-      // Not the customer's fault: not counted as a wrong code.
-      log::Warn("cannot look up code:{}: {}", tag, found.error().message);
-      c->typed_code.clear();
-      c->stage = Stage::kAwaitingJoin;
-      RenewDeadline(*c);
-      SendError(*c, proto::ErrorReply::CODE_UNAVAILABLE,
-                std::string(kClusterUnavailableText), 30);
-      return;
-    }
-    if (!found->has_value() || (*found)->relay_id == cluster_->relay_id()) {
-      c->typed_code.clear();
-      RefuseCode(*c);
-      return;
-    }
-    ForwardLink::Options options;
-    options.watermark = config_.limits.outbound_queue;
-    options.max_frame_size =
-        config_.limits.relayed_frame_max + kEnvelopeOverhead;
-    options.idle_timeout =
-        duration_cast<milliseconds>(config_.timeouts.heartbeat_timeout);
-    ForwardLink::Callbacks callbacks;
-    callbacks.on_frame = [this, id](Bytes payload) {
-      OnForwardFrame(id, std::move(payload));
-    };
-    callbacks.on_drained = [this, id] { OnForwardDrained(id); };
-    callbacks.on_closed = [this, id](const std::string& reason, bool reached) {
-      OnForwardClosed(id, reason, reached);
-    };
-    c->code_tag = tag;
-    StartForward(
-        *c, (*found)->relay_id,
-        cluster_->Forward(**found, options, std::move(callbacks),
-                          SerializeClusterHello({cluster_->relay_id(),
-                                                 c->link->peer_address()})));
+    if (Client* c = FindById(id);
+        c != nullptr && c->stage == Stage::kJoinLookup)
+      OnCodeFound(*c, tag, found);
+    StartNextLookup(source);
   });
+}
+
+void Broker::OnCodeFound(Client& client,
+                         const std::string& tag,
+                         const Result<std::optional<Cluster::Holder>>& found) {
+  if (!found) {
+    // Not the customer's fault: not counted as a wrong code.
+    log::Warn("cannot look up code:{}: {}", tag, found.error().message);
+    client.typed_code.clear();
+    client.stage = Stage::kAwaitingJoin;
+    RenewDeadline(client);
+    SendError(client, proto::ErrorReply::CODE_UNAVAILABLE,
+              std::string(kClusterUnavailableText), 30);
+    return;
+  }
+  if (!found->has_value() || (*found)->relay_id == cluster_->relay_id()) {
+    client.typed_code.clear();
+    RefuseCode(client);
+    return;
+  }
+  ForwardLink::Options options;
+  options.watermark = config_.limits.outbound_queue;
+  options.max_frame_size = config_.limits.relayed_frame_max + kEnvelopeOverhead;
+  options.idle_timeout =
+      duration_cast<milliseconds>(config_.timeouts.heartbeat_timeout);
+  ForwardLink::Callbacks callbacks;
+  const uint64_t id = client.id;
+  callbacks.on_frame = [this, id](Bytes payload) {
+    OnForwardFrame(id, std::move(payload));
+  };
+  callbacks.on_drained = [this, id] { OnForwardDrained(id); };
+  callbacks.on_closed = [this, id](const std::string& reason, bool reached) {
+    OnForwardClosed(id, reason, reached);
+  };
+  client.code_tag = tag;
+  StartForward(
+      client, (*found)->relay_id,
+      cluster_->Forward(**found, options, std::move(callbacks),
+                        SerializeClusterHello({cluster_->relay_id(),
+                                               client.link->peer_address()})));
+}
+
+void Broker::StartNextLookup(const std::string& source) {
+  auto it = lookups_waiting_.find(source);
+  if (it == lookups_waiting_.end())
+    return;
+  while (!it->second.empty()) {
+    Client* client = FindById(it->second.front());
+    it->second.pop_front();
+    if (client == nullptr || client->stage != Stage::kJoinLookup)
+      continue;  // left meanwhile
+    if (it->second.empty())
+      lookups_waiting_.erase(it);
+    // Checked again now: the verdicts on the earlier ones may have locked
+    // this source out.
+    ApplyJoinDecision(*client, join_guard_.Check(source));
+    return;
+  }
+  lookups_waiting_.erase(it);
 }
 
 void Broker::StartForward(Client& client,

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "base/log.h"
 #include "crypto/random.h"
@@ -17,8 +18,9 @@ using std::chrono::milliseconds;
 
 constexpr char kCodePrefix[] = "tether:code:";
 constexpr char kRelaysKey[] = "tether:relays";
+constexpr char kSessionsPrefix[] = "tether:sessions:";
 constexpr char kEventsChannel[] = "tether:events";
-constexpr uint64_t kHeartbeatMs = 5000;
+constexpr uint64_t kHeartbeatMs = 2000;
 constexpr int64_t kAliveWithinMs = 15000;
 constexpr size_t kMinKeyBytes = 32;
 constexpr size_t kMaxKeyBytes = 4096;
@@ -32,7 +34,9 @@ constexpr char kWithdrawScript[] =
 
 // Event payloads: "<kind> <relay id> <argument>".
 constexpr std::string_view kJoinFailure = "join-failure";
-constexpr std::string_view kAccountsChanged = "accounts-changed";
+constexpr std::string_view kUnknownName = "unknown-name";
+// "end-session <relay id> <target relay id> <session id> <actor> <detail>".
+constexpr std::string_view kEndSession = "end-session";
 
 std::vector<std::string> Words(std::string_view text, size_t max_words) {
   std::vector<std::string> words;
@@ -147,6 +151,60 @@ void Cluster::Heartbeat() {
     if (reply && reply->type == RedisReply::Type::kInteger)
       relays_alive_ = static_cast<size_t>(std::max(0LL, reply->integer));
   });
+  if (events_.sessions_json) {
+    redis_->Command(
+        {"SET", kSessionsPrefix + config_.relay_id, events_.sessions_json(),
+         "PX", std::to_string(kAliveWithinMs)},
+        [](Result<RedisReply>) {});
+  }
+}
+
+void Cluster::FetchSessions(std::function<void(Result<RelaySessions>)> done) {
+  redis_->Command(
+      {"ZRANGE", kRelaysKey, "0", "-1"},
+      [this, done = std::move(done)](Result<RedisReply> relays) mutable {
+        if (!relays) {
+          done(Unexpected(relays.error()));
+          return;
+        }
+        std::vector<std::string> ids;
+        std::vector<std::string> argv = {"MGET"};
+        for (const RedisReply& id : relays->array) {
+          if (id.type != RedisReply::Type::kString || !IsRelayId(id.text))
+            continue;
+          ids.push_back(id.text);
+          argv.push_back(kSessionsPrefix + id.text);
+        }
+        if (ids.empty()) {
+          done(RelaySessions());
+          return;
+        }
+        redis_->Command(std::move(argv), [ids = std::move(ids),
+                                          done = std::move(done)](
+                                             Result<RedisReply> lists) {
+          if (!lists) {
+            done(Unexpected(lists.error()));
+            return;
+          }
+          RelaySessions all;
+          for (size_t i = 0; i < ids.size() && i < lists->array.size(); ++i) {
+            if (lists->array[i].type == RedisReply::Type::kString)
+              all.emplace_back(ids[i], lists->array[i].text);
+          }
+          done(std::move(all));
+        });
+      });
+}
+
+void Cluster::EndSessionElsewhere(const std::string& relay_id,
+                                  uint64_t id,
+                                  const std::string& actor,
+                                  const std::string& detail) {
+  redis_->Publish(kEventsChannel,
+                  std::string(kEndSession) + " " + config_.relay_id + " " +
+                      relay_id + " " + std::to_string(id) + " " + actor + " " +
+                      detail,
+                  [](Result<RedisReply>) {});
 }
 
 void Cluster::Republish() {
@@ -223,23 +281,37 @@ void Cluster::ShareJoinFailure(const std::string& source_key) {
       [](Result<RedisReply>) {});
 }
 
-void Cluster::ShareAccountsChanged() {
+void Cluster::ShareUnknownName(const std::string& key) {
   if (!redis_up())
     return;
-  redis_->Publish(kEventsChannel,
-                  std::string(kAccountsChanged) + " " + config_.relay_id,
-                  [](Result<RedisReply>) {});
+  redis_->Publish(
+      kEventsChannel,
+      std::string(kUnknownName) + " " + config_.relay_id + " " + key,
+      [](Result<RedisReply>) {});
 }
 
 void Cluster::OnEvent(const std::string& payload) {
   const std::vector<std::string> words = Words(payload, 3);
   if (words.size() < 2 || words[1] == config_.relay_id)
     return;  // our own, or not ours to read
+  if (words[0] == kEndSession) {
+    const std::vector<std::string> end = Words(payload, 6);
+    uint64_t id = 0;
+    if (end.size() < 5 || end[2] != config_.relay_id || !events_.on_end_session)
+      return;
+    const auto [last, error] =
+        std::from_chars(end[3].data(), end[3].data() + end[3].size(), id);
+    if (error != std::errc() || last != end[3].data() + end[3].size())
+      return;
+    events_.on_end_session(id, end[4], end.size() > 5 ? end[5] : "");
+    return;
+  }
   if (words[0] == kJoinFailure && words.size() == 3 &&
       events_.on_join_failure) {
     events_.on_join_failure(words[2]);
-  } else if (words[0] == kAccountsChanged && events_.on_accounts_changed) {
-    events_.on_accounts_changed();
+  } else if (words[0] == kUnknownName && words.size() == 3 &&
+             events_.on_unknown_name) {
+    events_.on_unknown_name(words[2]);
   }
 }
 

@@ -9,11 +9,15 @@
 //                       is known only by its tag, an HMAC under the key all
 //                       relays share (cluster.secret_file), never in clear.
 //   tether:relays       a sorted set: each relay and when it last said it
-//                       was alive (every 5 s; gone after 15 s).
-//   tether:events       a channel: wrong session codes tried anywhere (so
-//                       every relay's join guard counts them, and guessing
-//                       spread over relays meets one cap), and accounts
-//                       changed (so every relay checks its sign-ins now).
+//                       was alive (every 2 s; gone after 15 s).
+//   tether:sessions:<relay id>
+//                       that relay's live sessions as its web console lists
+//                       them (JSON), so any relay's console lists them all.
+//   tether:events       a channel: wrong session codes tried anywhere, and
+//                       failed sign-ins of names with no account (by their
+//                       HMAC), so that every relay counts them and guessing
+//                       spread over relays meets one cap; and IT ending a
+//                       session from another relay's console.
 //
 // A customer whose code another relay holds is handed over to it
 // (forward_link.h) over mutual TLS 1.3: the cluster listener accepts only
@@ -84,8 +88,16 @@ class Cluster {
         waiting_codes;
     // A wrong session code was tried at another relay from `source_key`.
     std::function<void(const std::string& source_key)> on_join_failure;
-    // An account changed through another relay.
-    std::function<void()> on_accounts_changed;
+    // A sign-in failed at another relay for a name with no account (its
+    // HMAC: LoginOutcome::unknown_name_key).
+    std::function<void(const std::string& key)> on_unknown_name;
+    // This relay's live sessions, as JSON (web::LiveSessionsJson), for the
+    // other relays' consoles; asked for every 2 s.
+    std::function<std::string()> sessions_json;
+    // IT ended this relay's session `id` from another relay's console.
+    std::function<
+        void(uint64_t id, const std::string& actor, const std::string& detail)>
+        on_end_session;
   };
   // Connects to Redis and starts saying this relay is alive.
   void Start(Events events);
@@ -107,7 +119,18 @@ class Cluster {
 
   // Tells the other relays (fire and forget).
   void ShareJoinFailure(const std::string& source_key);
-  void ShareAccountsChanged();
+  void ShareUnknownName(const std::string& key);
+
+  // The live sessions of every relay alive, (relay id, JSON) as each last
+  // published them, this relay's included. An error: Redis is unavailable.
+  using RelaySessions = std::vector<std::pair<std::string, std::string>>;
+  void FetchSessions(std::function<void(Result<RelaySessions>)> done);
+  // Asks `relay_id` to end its session `id`, as `actor` (IT's action in
+  // this relay's console; the other relay writes the audit row).
+  void EndSessionElsewhere(const std::string& relay_id,
+                           uint64_t id,
+                           const std::string& actor,
+                           const std::string& detail);
 
   // Hands a customer over to `holder`: dials its cluster listener, which
   // gets `hello` (a serialized ClusterHello) first.

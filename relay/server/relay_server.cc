@@ -418,13 +418,14 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
   tick_.data = purge_.data = sigterm_.data = sigint_.data = this;
   handles_open_ = true;
 
+  if (config_.cluster.enabled()) {
+    TETHER_RETURN_IF_ERROR(StartCluster(*cert, *key, fingerprint));
+    authenticator_config_.unknown_name_key = cluster_->tag_key();
+  }
   authenticator_ = std::make_unique<Authenticator>(
       *store_, *writer_, rows_budget_, authenticator_config_, Clock::System());
   accounts_ = std::make_unique<WorkerAccountService>(
       &loop_, *authenticator_, config_.limits.concurrent_password_hashes);
-  if (config_.cluster.enabled()) {
-    TETHER_RETURN_IF_ERROR(StartCluster(*cert, *key, fingerprint));
-  }
   broker_ = std::make_unique<Broker>(
       config_, Clock::System(), *accounts_, *writer_, rows_budget_, metrics_,
       crypto::RandomGenerator::Default(), cluster_.get());
@@ -434,6 +435,20 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     events.on_join_failure = [this](const std::string& source) {
       broker_->OnJoinFailureElsewhere(source);
     };
+    events.on_unknown_name = [this](const std::string& name_key) {
+      authenticator_->CountUnknownNameElsewhere(name_key);
+    };
+    events.sessions_json = [this] {
+      return web::LiveSessionsJson(broker_->LiveSessions(),
+                                   config_.cluster.relay_id);
+    };
+    events.on_end_session = [this](uint64_t id, const std::string& actor,
+                                   const std::string& detail) {
+      broker_->EndSession(id, actor, detail);
+    };
+    accounts_->set_on_unknown_name([this](const std::string& name_key) {
+      cluster_->ShareUnknownName(name_key);
+    });
     cluster_->Start(std::move(events));
   }
 
@@ -446,6 +461,7 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     parts.audit = writer_.get();
     parts.accounts = accounts_.get();
     parts.broker = broker_.get();
+    parts.cluster = cluster_.get();
     parts.metrics = &metrics_;
     parts.clock = &Clock::System();
     parts.random = &crypto::RandomGenerator::Default();

@@ -217,6 +217,7 @@ WebConsole::WebConsole(const Parts& parts, WebSite site)
       audit_(*parts.audit),
       accounts_(*parts.accounts),
       broker_(*parts.broker),
+      cluster_(parts.cluster),
       metrics_(*parts.metrics),
       clock_(*parts.clock),
       random_(*parts.random),

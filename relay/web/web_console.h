@@ -41,6 +41,10 @@ namespace tether::crypto {
 class RandomGenerator;
 }
 
+namespace tether::relay {
+class Cluster;
+}
+
 namespace tether::relay::web {
 
 class WebConsole {
@@ -53,6 +57,8 @@ class WebConsole {
     StoreWriter* audit = nullptr;
     AccountService* accounts = nullptr;
     Broker* broker = nullptr;
+    // In a cluster: the other relays' sessions are listed and ended too.
+    Cluster* cluster = nullptr;
     const RelayMetrics* metrics = nullptr;
     const Clock* clock = nullptr;
     crypto::RandomGenerator* random = nullptr;
@@ -142,6 +148,7 @@ class WebConsole {
   StoreWriter& audit_;
   AccountService& accounts_;
   Broker& broker_;
+  Cluster* cluster_;
   const RelayMetrics& metrics_;
   const Clock& clock_;
   crypto::RandomGenerator& random_;
@@ -165,5 +172,11 @@ class WebConsole {
   // Cleared by the destructor: sign-ins finishing later answer nothing.
   std::shared_ptr<bool> alive_;
 };
+
+// The live sessions as GET /api/sessions lists them, a JSON array. In a
+// cluster (`relay_id` set) each names its relay, and its id is
+// "<relay id>.<n>", unique among the relays.
+std::string LiveSessionsJson(const std::vector<LiveSession>& sessions,
+                             const std::string& relay_id);
 
 }  // namespace tether::relay::web

@@ -6,6 +6,7 @@
 #include "crypto/tls_config.h"
 #include "protocol/host_port.h"
 #include "protocol/version.h"
+#include "relay/cluster/cluster.h"
 #include "relay/config/customer_config_file.h"
 #include "relay/web/web_console_call.h"
 
@@ -71,53 +72,167 @@ void WebConsole::Overview(Call& call) {
   });
 }
 
-void WebConsole::ListSessions(Call& call) {
+std::string LiveSessionsJson(const std::vector<LiveSession>& sessions,
+                             const std::string& relay_id) {
   Json list = Json::array();
-  for (const LiveSession& s : broker_.LiveSessions()) {
-    if (call.session->role == AccountRole::kTechnician &&
-        !EqualsIgnoreAsciiCase(s.technician, call.session->user)) {
+  for (const LiveSession& s : sessions) {
+    Json entry{{"id", s.id},
+               {"technician", s.technician},
+               {"technician_name", s.technician_name},
+               {"technician_address", s.technician_address},
+               {"customer_host", s.customer_host},
+               {"customer_user", s.customer_user},
+               {"customer_address", s.customer_address},
+               {"started_at", ApiTime(s.started_at)},
+               {"duration", s.duration.count()},
+               {"bytes", s.bytes}};
+    if (!relay_id.empty()) {
+      entry["id"] = relay_id + "." + std::to_string(s.id);
+      entry["relay"] = relay_id;
+    }
+    list.push_back(std::move(entry));
+  }
+  return Dump(list);
+}
+
+namespace {
+
+// What `role` and `user` may see of `sessions`: a technician only its own.
+Json VisibleTo(const Json& sessions,
+               AccountRole role,
+               const std::string& user) {
+  Json visible = Json::array();
+  for (const Json& s : sessions) {
+    if (!s.is_object())
+      continue;
+    const auto technician = StringMember(s, "technician");
+    if (role == AccountRole::kTechnician &&
+        (!technician || !EqualsIgnoreAsciiCase(*technician, user))) {
       continue;
     }
-    list.push_back(Json{{"id", s.id},
-                        {"technician", s.technician},
-                        {"technician_name", s.technician_name},
-                        {"technician_address", s.technician_address},
-                        {"customer_host", s.customer_host},
-                        {"customer_user", s.customer_user},
-                        {"customer_address", s.customer_address},
-                        {"started_at", ApiTime(s.started_at)},
-                        {"duration", s.duration.count()},
-                        {"bytes", s.bytes}});
+    visible.push_back(s);
   }
-  call.respond(JsonOk(Dump(Json{{"sessions", std::move(list)}})));
+  return visible;
+}
+
+// The other relays' sessions, parsed from what they published, appended
+// to `all`; this relay's own entry is skipped (its list here is fresher).
+void AppendOthers(const Cluster::RelaySessions& others,
+                  const std::string& own,
+                  Json& all) {
+  for (const auto& [relay, text] : others) {
+    if (relay == own)
+      continue;
+    Json list = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!list.is_array())
+      continue;
+    for (Json& s : list)
+      all.push_back(std::move(s));
+  }
+}
+
+constexpr char kOthersUnavailable[] =
+    "Sessions on the other relays cannot be listed right now: this relay "
+    "cannot reach the directory the relays share.";
+
+}  // namespace
+
+void WebConsole::ListSessions(Call& call) {
+  const std::string& own = config_.cluster.relay_id;
+  Json all = Json::parse(LiveSessionsJson(broker_.LiveSessions(), own));
+  const AccountRole role = call.session->role;
+  const std::string user = call.session->user;
+  if (cluster_ == nullptr) {
+    call.respond(JsonOk(Dump(Json{{"sessions", VisibleTo(all, role, user)}})));
+    return;
+  }
+  cluster_->FetchSessions(
+      [respond = call.respond, all = std::move(all), own, role,
+       user](Result<Cluster::RelaySessions> others) mutable {
+        Json answer;
+        if (others)
+          AppendOthers(*others, own, all);
+        else
+          answer["note"] = kOthersUnavailable;
+        answer["sessions"] = VisibleTo(all, role, user);
+        respond(JsonOk(Dump(answer)));
+      });
 }
 
 void WebConsole::EndSession(Call& call) {
+  if (call.session->role == AccountRole::kAuditor) {
+    call.respond(JsonError(403, "forbidden", "Your role does not allow this."));
+    return;
+  }
+  // "<n>", or in a cluster "<relay id>.<n>".
+  std::string text = call.segments[2];
+  std::string relay;
+  if (const size_t dot = text.rfind('.'); dot != std::string::npos) {
+    relay = text.substr(0, dot);
+    text = text.substr(dot + 1);
+  }
   uint64_t id = 0;
-  const std::string& text = call.segments[2];
   const bool numeric = !text.empty() && text.size() <= 19 &&
                        std::all_of(text.begin(), text.end(),
                                    [](char c) { return c >= '0' && c <= '9'; });
   if (numeric)
     id = std::stoull(text);
+  const HttpResponse not_found =
+      JsonError(404, "not_found", "That session is not running.");
+  const std::string& own = config_.cluster.relay_id;
+  if (!numeric || (!relay.empty() && !IsRelayId(relay))) {
+    call.respond(not_found);
+    return;
+  }
+  const AccountRole role = call.session->role;
+  const std::string user = call.session->user;
+  const std::string detail_from = ", " + call.from();
+  if (!relay.empty() && relay != own) {
+    // Another relay's: ended there, once its published list shows it is
+    // running and this account may end it.
+    if (cluster_ == nullptr) {
+      call.respond(not_found);
+      return;
+    }
+    const std::string key = relay + "." + text;
+    cluster_->FetchSessions([cluster = cluster_, respond = call.respond,
+                             not_found, key, relay, id, role, user,
+                             actor = call.actor(), detail_from,
+                             own](Result<Cluster::RelaySessions> others) {
+      if (!others) {
+        respond(JsonError(503, "unavailable", kOthersUnavailable, 30));
+        return;
+      }
+      Json all = Json::array();
+      AppendOthers(*others, own, all);
+      for (const Json& s : VisibleTo(all, role, user)) {
+        if (StringMember(s, "id").value_or("") != key)
+          continue;
+        cluster->EndSessionElsewhere(
+            relay, id, actor,
+            "technician " + StringMember(s, "technician").value_or("") +
+                ", customer " + StringMember(s, "customer_host").value_or("") +
+                detail_from + " (on relay " + own + "'s console)");
+        respond(NoContent());
+        return;
+      }
+      respond(not_found);
+    });
+    return;
+  }
   const auto sessions = broker_.LiveSessions();
   auto it = std::find_if(sessions.begin(), sessions.end(),
                          [&](const LiveSession& s) { return s.id == id; });
   // A technician may end only its own: another's is "not found", as if it
   // did not exist.
-  if (!numeric || it == sessions.end() ||
-      (call.session->role == AccountRole::kTechnician &&
-       !EqualsIgnoreAsciiCase(it->technician, call.session->user))) {
-    call.respond(JsonError(404, "not_found", "That session is not running."));
-    return;
-  }
-  if (call.session->role == AccountRole::kAuditor) {
-    call.respond(JsonError(403, "forbidden", "Your role does not allow this."));
+  if (it == sessions.end() || (role == AccountRole::kTechnician &&
+                               !EqualsIgnoreAsciiCase(it->technician, user))) {
+    call.respond(not_found);
     return;
   }
   broker_.EndSession(id, call.actor(),
                      "technician " + it->technician + ", customer " +
-                         it->customer_host + ", " + call.from());
+                         it->customer_host + detail_from);
   call.respond(NoContent());
 }
 

@@ -7,6 +7,7 @@
 // survives in plain words.
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "tests/support/relay_cluster.h"
 #include "tests/support/relay_pairing.h"
 #include "tests/support/relay_test_client.h"
+#include "tests/support/web_test_client.h"
 
 namespace tether::relay {
 namespace {
@@ -240,6 +242,129 @@ TEST_F(ClusterTest, WrongCodesTriedAtAnyRelayCountAtEveryRelay) {
     }
     EXPECT_TRUE(refused) << relay(i).log();
   }
+}
+
+// Password guessing spread over the relays meets one limit, and a name
+// with no account meets it exactly as an account does (nobody learns which
+// names exist by counting): an account's failures live in PostgreSQL, a
+// name's are told to every relay.
+TEST_F(ClusterTest, FailedSignInsSpreadOverRelaysCountAsOnOneRelay) {
+  StartThree({{"accounts.throttle_after_failures", "3"}});
+  ASSERT_FALSE(HasFatalFailure());
+  const auto attempt = [&](size_t i, const std::string& user) {
+    auto client = ConnectApp(relay(i));
+    if (!client || !client->Hello(proto::ROLE_SUPPORTER))
+      return proto::LoginResult::STATUS_UNSPECIFIED;
+    auto result = client->Login(user, "plaid giraffe umbrella orbit");
+    return result && result->has_login_result()
+               ? result->login_result().status()
+               : proto::LoginResult::STATUS_UNSPECIFIED;
+  };
+  for (const std::string user : {"tina", "ghost"}) {
+    for (size_t i = 0; i < 3; ++i)
+      EXPECT_EQ(attempt(i, user), proto::LoginResult::STATUS_BAD_CREDENTIALS)
+          << user << " at relay " << i + 1;
+  }
+  // The fourth, at the first relay, which saw only one failure of each.
+  std::this_thread::sleep_for(200ms);  // Redis's messages are on their way
+  EXPECT_EQ(attempt(0, "tina"), proto::LoginResult::STATUS_THROTTLED);
+  EXPECT_EQ(attempt(0, "ghost"), proto::LoginResult::STATUS_THROTTLED);
+}
+
+// Joins from one address arrive at once on a relay that must look their
+// codes up in Redis: looked up one after the other, each checked by the
+// join guard when its turn comes, so the guard's lockout still holds.
+TEST_F(ClusterTest, ParallelWrongCodesFromOneAddressMeetTheGuardOneByOne) {
+  StartThree({{"join_guard.failures_per_source", "3"}});
+  ASSERT_FALSE(HasFatalFailure());
+  std::vector<std::unique_ptr<RelayTestClient>> customers;
+  for (int i = 0; i < 8; ++i) {
+    customers.push_back(Customer(relay(1), "5555 000" + std::to_string(i)));
+    ASSERT_NE(customers.back(), nullptr);
+  }
+  int invalid = 0, limited = 0;
+  for (auto& customer : customers) {
+    auto answer = customer->Receive(10s);
+    ASSERT_TRUE(answer.has_value() && answer->has_error());
+    invalid += answer->error().code() == proto::ErrorReply::CODE_INVALID_CODE;
+    limited += answer->error().code() == proto::ErrorReply::CODE_RATE_LIMITED;
+  }
+  EXPECT_EQ(invalid, 3);
+  EXPECT_EQ(limited, 5);
+
+  // Right codes from one address (an office behind one NAT) pair at once,
+  // one lookup after the other. (Three: one account's waiting codes.)
+  std::vector<std::unique_ptr<RelayTestClient>> technicians;
+  std::vector<std::string> codes;
+  for (int i = 0; i < 3; ++i) {
+    technicians.push_back(SignedInTechnician(relay(0), "tina", kPassword));
+    ASSERT_NE(technicians.back(), nullptr);
+    codes.push_back(CreateCode(*technicians.back()));
+  }
+  std::vector<std::unique_ptr<RelayTestClient>> office;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    // Another address than above: that one is locked out on every relay.
+    auto connected = RelayTestClient::Connect(
+        relay(2).port(), relay(2).fingerprint(), 5s, "127.0.0.2");
+    ASSERT_TRUE(connected.has_value()) << connected.error().message;
+    auto customer = std::move(*connected);
+    ASSERT_TRUE(customer->Hello(proto::ROLE_CUSTOMER).has_value());
+    ASSERT_TRUE(customer->Send(JoinMessage(codes[i])).has_value());
+    office.push_back(std::move(customer));
+  }
+  for (auto& technician : technicians) {
+    auto request = technician->Receive(10s);
+    ASSERT_TRUE(request.has_value() && request->has_join_request());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+// IT's web console, on any relay, lists the sessions of every relay and
+// ends one on another relay, which tells both apps and writes the row.
+TEST_F(ClusterTest, ItEndsASessionOnAnotherRelayFromAnyRelaysConsole) {
+  StartThree({{"web.admin_requires_totp", "false"}});
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(relay(0).AddAccount("root", "admin", kPassword).has_value());
+  std::unique_ptr<RelayTestClient> technician, customer;
+  PairAcross(relay(1), relay(0), &technician, &customer);
+  ASSERT_FALSE(HasFatalFailure());
+
+  auto browser =
+      test::WebTestClient::Connect(relay(2).port(), relay(2).fingerprint());
+  ASSERT_TRUE(browser.has_value()) << browser.error().message;
+  auto signed_in = (*browser)->SignIn("root", kPassword);
+  ASSERT_TRUE(signed_in.has_value() && signed_in->status == 200);
+  // Relay 2 publishes its list every 2 s.
+  std::string id;
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (id.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto list = (*browser)->Request("GET", "/api/sessions");
+    ASSERT_TRUE(list.has_value() && list->status == 200);
+    const auto json = nlohmann::json::parse(list->body, nullptr, false);
+    for (const auto& s : json["sessions"]) {
+      if (s.value("relay", "") == "relay2")
+        id = s.value("id", "");
+    }
+    if (id.empty())
+      std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_TRUE(id.starts_with("relay2.")) << id;
+  auto ended = (*browser)->Request("POST", "/api/sessions/" + id + "/end");
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->status, 204) << ended->body;
+  for (RelayTestClient* app : {technician.get(), customer.get()}) {
+    auto end = app->Receive(10s);
+    ASSERT_TRUE(end.has_value() && end->has_end());
+    EXPECT_EQ(end->end().reason(), proto::END_REASON_ENDED_BY_IT);
+  }
+  auto missing = (*browser)->Request("POST", "/api/sessions/relay2.999/end");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->status, 404);
+  auto exported = relay(0).RunCommand({"audit", "export", "--format", "csv"});
+  EXPECT_NE(exported.output.find("on relay relay3's console"),
+            std::string::npos)
+      << exported.output;
 }
 
 TEST_F(ClusterTest, WhileRedisIsDownSessionsGoOnAndNewOnesAreRefusedPlainly) {

@@ -760,7 +760,9 @@
       if (!err.handled) say(box, "error", errorText(err));
       return;
     }
-    if (box.classList.contains("error")) unsay(box);
+    if (data && data.note) say(box, "warn", data.note);
+    else if (box.classList.contains("error") || box.dataset.note) unsay(box);
+    box.dataset.note = data && data.note ? "1" : "";
     markUpdated("sessions");
     renderSessions((data && Array.isArray(data.sessions)) ? data.sessions : []);
   }
@@ -836,7 +838,8 @@
   function fillSessionRow(row, s) {
     setText(row.techName, s.technician_name || s.technician || "–");
     setText(row.techUser, s.technician_name && s.technician ? s.technician : "");
-    setText(row.techAddr, s.technician_address || "");
+    // In a cluster: which relay the technician is connected to.
+    setText(row.techAddr, (s.technician_address || "") + (s.relay ? " · relay " + s.relay : ""));
     setText(row.custHost, s.customer_host || "(host not known)");
     setText(row.custUser, s.customer_user ? "user " + s.customer_user : "");
     setText(row.custAddr, s.customer_address || "");
