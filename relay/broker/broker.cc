@@ -61,7 +61,13 @@ Broker::Broker(const RelayConfig& config,
   last_heartbeat_ = clock_.SteadyNow();
 }
 
-Broker::~Broker() = default;
+Broker::~Broker() {
+  // Their callbacks name this broker.
+  for (auto& [link, client] : clients_) {
+    if (client->forward != nullptr)
+      std::exchange(client->forward, nullptr)->Close("the relay is stopping");
+  }
+}
 
 Broker::Client* Broker::Find(ClientLink& link) {
   auto it = clients_.find(&link);
@@ -267,6 +273,12 @@ void Broker::HandleCancelSession(Client& client,
 void Broker::HandleJoin(Client& client, const proto::ClientMessage& message) {
   if (client.stage != Stage::kAwaitingJoin) {
     ProtocolViolation(client, "Join not allowed now");
+    return;
+  }
+  // A relay hands a customer over for one code: more Joins on that link
+  // would be guesses no guard counts.
+  if (!client.forwarded_from.empty() && client.join_attempts > 0) {
+    ProtocolViolation(client, "one Join per handed-over customer");
     return;
   }
   if (++client.join_attempts > kMaxJoinAttemptsPerConnection) {
@@ -805,6 +817,10 @@ void Broker::Tick() {
 
 void Broker::Shutdown() {
   shutting_down_ = true;
+  // Other relays must stop handing customers over for these codes now,
+  // not when they expire.
+  for (const auto& [tag, expires] : codes_.Expiries())
+    WithdrawCode(tag);
   std::vector<uint64_t> ids;
   for (const auto& [id, client] : clients_by_id_)
     ids.push_back(id);

@@ -157,6 +157,9 @@ class Broker {
                    const std::string& tag,
                    const Result<std::optional<Cluster::Holder>>& found);
   void StartNextLookup(const std::string& source);
+  // After a hand-over that did not happen: the customer may type a code
+  // again, here, and is read again.
+  void BackToAwaitingJoin(Client& client);
   void StartForward(Client& client,
                     const std::string& relay_id,
                     Result<ForwardLink*> link);

@@ -20,10 +20,22 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-// Frames at most this large are read for the messages above; what is
-// larger is session traffic (Relayed) and passes unread.
-constexpr size_t kMaxPeekBytes = 512;
 constexpr size_t kEnvelopeOverhead = 64;
+
+// The field of ClientMessage's or RelayMessage's `body` a frame holds, read
+// from its first byte (each holds one, a length-delimited field numbered
+// below 16): the few frames that matter here are told apart from session
+// traffic (Relayed) without parsing the latter. 0 when it cannot say.
+int BodyField(ByteSpan payload) {
+  if (payload.empty() || (payload[0] & 0x07) != 2)
+    return 0;
+  return payload[0] >> 3;
+}
+
+constexpr int kJoinedField = proto::RelayMessage::kJoined;
+constexpr int kErrorField = proto::RelayMessage::kError;
+constexpr int kRelayEndField = proto::RelayMessage::kEnd;
+constexpr int kClientEndField = proto::ClientMessage::kEnd;
 
 constexpr char kUnreachableText[] =
     "The relay your technician is connected to cannot be reached right now. "
@@ -72,13 +84,16 @@ void Broker::OnCodeFound(Client& client,
                          const std::string& tag,
                          const Result<std::optional<Cluster::Holder>>& found) {
   if (!found) {
-    // Not the customer's fault: not counted as a wrong code.
     log::Warn("cannot look up code:{}: {}", tag, found.error().message);
-    client.typed_code.clear();
-    client.stage = Stage::kAwaitingJoin;
-    RenewDeadline(client);
+    // Counted here only (it may not be the customer's fault): an outage
+    // must not be a time of free guesses at this relay's own codes.
+    join_guard_.RecordFailure(client.source_key);
+    BackToAwaitingJoin(client);
+    // Redis unavailable, or a holder this relay may not dial.
     SendError(client, proto::ErrorReply::CODE_UNAVAILABLE,
-              std::string(kClusterUnavailableText), 30);
+              found.error().temporary() ? std::string(kClusterUnavailableText)
+                                        : std::string(kUnreachableText),
+              30);
     return;
   }
   if (!found->has_value() || (*found)->relay_id == cluster_->relay_id()) {
@@ -109,22 +124,37 @@ void Broker::OnCodeFound(Client& client,
 }
 
 void Broker::StartNextLookup(const std::string& source) {
-  auto it = lookups_waiting_.find(source);
-  if (it == lookups_waiting_.end())
-    return;
-  while (!it->second.empty()) {
+  // Until one starts a lookup again: the others may be refused by the guard
+  // (the verdicts before them locked the source out), delayed, or found
+  // here after all.
+  while (lookups_by_source_.count(source) == 0) {
+    auto it = lookups_waiting_.find(source);
+    if (it == lookups_waiting_.end())
+      return;
+    if (it->second.empty()) {
+      lookups_waiting_.erase(it);
+      return;
+    }
     Client* client = FindById(it->second.front());
     it->second.pop_front();
     if (client == nullptr || client->stage != Stage::kJoinLookup)
       continue;  // left meanwhile
-    if (it->second.empty())
-      lookups_waiting_.erase(it);
-    // Checked again now: the verdicts on the earlier ones may have locked
-    // this source out.
+    // Checked again now: the verdicts on the earlier ones count.
     ApplyJoinDecision(*client, join_guard_.Check(source));
-    return;
   }
-  lookups_waiting_.erase(it);
+}
+
+void Broker::BackToAwaitingJoin(Client& client) {
+  client.typed_code.clear();
+  client.forward_joined = false;
+  client.forward_paused = false;
+  client.stage = Stage::kAwaitingJoin;
+  if (client.paused_for_peer) {
+    client.paused_for_peer = false;
+    if (!client.paused_for_self)
+      client.link->ResumeReading();
+  }
+  RenewDeadline(client);
 }
 
 void Broker::StartForward(Client& client,
@@ -133,15 +163,14 @@ void Broker::StartForward(Client& client,
   if (!link) {
     log::Warn("cannot hand code:{} over to relay {}: {}", client.code_tag,
               relay_id, link.error().message);
-    client.typed_code.clear();
-    client.stage = Stage::kAwaitingJoin;
-    RenewDeadline(client);
+    BackToAwaitingJoin(client);
     SendError(client, proto::ErrorReply::CODE_UNAVAILABLE, kUnreachableText,
               30);
     return;
   }
   client.forward = *link;
   client.forward_joined = false;
+  client.forward_paused = false;
   client.stage = Stage::kForwarded;
   proto::ClientMessage join;
   join.mutable_join()->set_code(std::exchange(client.typed_code, {}));
@@ -158,7 +187,7 @@ void Broker::ForwardFromCustomer(Client& client, ByteSpan payload) {
   if (client.forward == nullptr)
     return;
   RenewDeadline(client);
-  if (payload.size() <= kMaxPeekBytes) {
+  if (BodyField(payload) == kClientEndField) {
     proto::ClientMessage message;
     if (protocol::ParsePayload(payload, message) && message.has_end()) {
       // STOP: ahead of everything still queued for the technician.
@@ -186,7 +215,9 @@ void Broker::OnForwardFrame(uint64_t client_id, Bytes payload) {
   Client* client = FindById(client_id);
   if (client == nullptr || client->stage != Stage::kForwarded)
     return;
-  if (payload.size() <= kMaxPeekBytes) {
+  const int field = BodyField(payload);
+  if (field == kJoinedField || field == kErrorField ||
+      field == kRelayEndField) {
     proto::RelayMessage message;
     if (protocol::ParsePayload(payload, message)) {
       if (message.has_joined() && !client->forward_joined) {
@@ -201,8 +232,7 @@ void Broker::OnForwardFrame(uint64_t client_id, Bytes payload) {
         // The code died there meanwhile (or the other relay refused): the
         // customer may type another, here.
         std::exchange(client->forward, nullptr)->Close("join refused there");
-        client->stage = Stage::kAwaitingJoin;
-        RenewDeadline(*client);
+        BackToAwaitingJoin(*client);
         if (message.error().code() == proto::ErrorReply::CODE_INVALID_CODE) {
           RecordJoinFailure(*client);
           ++metrics_.joins_failed;
@@ -251,8 +281,7 @@ void Broker::OnForwardClosed(uint64_t client_id,
   log::Info("the link to the technician's relay for code:{} closed: {}",
             client->code_tag, reason);
   if (!reached && !client->forward_joined) {
-    client->stage = Stage::kAwaitingJoin;
-    RenewDeadline(*client);
+    BackToAwaitingJoin(*client);
     SendError(*client, proto::ErrorReply::CODE_UNAVAILABLE, kUnreachableText,
               30);
     return;

@@ -6,10 +6,12 @@
 #include <charconv>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "crypto/random.h"
 #include "crypto/tls_config.h"
 #include "relay/cluster/heap_timer.h"
 #include "relay/config/secret_file.h"
+#include "relay/limits/source_key.h"
 
 namespace tether::relay {
 namespace {
@@ -25,6 +27,7 @@ constexpr int64_t kAliveWithinMs = 15000;
 constexpr size_t kMinKeyBytes = 32;
 constexpr size_t kMaxKeyBytes = 4096;
 constexpr size_t kMaxRedisPasswordBytes = 1024;
+constexpr size_t kMaxDetailBytes = 512;
 
 // Deletes a code's key only while it still names this relay: one that
 // expired may have been taken by another relay since.
@@ -50,6 +53,32 @@ std::vector<std::string> Words(std::string_view text, size_t max_words) {
     text.remove_prefix(space + 1);
   }
   return words;
+}
+
+// What other relays publish is checked like any input: a Redis writer must
+// not get text into logs and audit rows, or fill a table, with it.
+bool IsSourceKeyText(const std::string& text) {
+  const size_t slash = text.rfind('/');
+  if (slash == std::string::npos)
+    return false;
+  auto canonical = SourceKey(std::string_view(text).substr(0, slash));
+  return canonical && *canonical == text;
+}
+
+bool IsHexKey(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// "web:<user>", as the web console names its actors.
+bool IsWebActor(const std::string& text) {
+  return text.starts_with("web:") && text.size() > 4 && text.size() <= 68 &&
+         std::all_of(text.begin() + 4, text.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+                  c == '@';
+         });
 }
 
 int64_t WallMs() {
@@ -130,6 +159,16 @@ void Cluster::Start(Events events) {
         static_cast<Cluster*>(timer->data)->Heartbeat();
       },
       kHeartbeatMs, kHeartbeatMs);
+}
+
+void Cluster::CloseAfterPending() {
+  if (!redis_up()) {
+    Close();
+    return;
+  }
+  // Replies come in order: once PING's is in, what was sent before it (the
+  // codes withdrawn at shutdown) was done. Bounded by the command timeout.
+  redis_->Command({"PING"}, [this](Result<RedisReply>) { Close(); });
 }
 
 void Cluster::Close() {
@@ -258,7 +297,8 @@ void Cluster::FindCode(
       return;
     }
     const std::vector<std::string> words = Words(reply->text, 3);
-    if (reply->type != RedisReply::Type::kString || words.size() != 3) {
+    if (reply->type != RedisReply::Type::kString || words.size() != 3 ||
+        !IsRelayId(words[0])) {
       done(MakeError("Redis holds a code entry this relay cannot read"));
       return;
     }
@@ -292,25 +332,29 @@ void Cluster::ShareUnknownName(const std::string& key) {
 
 void Cluster::OnEvent(const std::string& payload) {
   const std::vector<std::string> words = Words(payload, 3);
-  if (words.size() < 2 || words[1] == config_.relay_id)
+  if (words.size() < 2 || words[1] == config_.relay_id || !IsRelayId(words[1]))
     return;  // our own, or not ours to read
   if (words[0] == kEndSession) {
     const std::vector<std::string> end = Words(payload, 6);
     uint64_t id = 0;
-    if (end.size() < 5 || end[2] != config_.relay_id || !events_.on_end_session)
+    if (end.size() < 5 || end[2] != config_.relay_id || !IsWebActor(end[4]) ||
+        !events_.on_end_session) {
       return;
+    }
     const auto [last, error] =
         std::from_chars(end[3].data(), end[3].data() + end[3].size(), id);
     if (error != std::errc() || last != end[3].data() + end[3].size())
       return;
-    events_.on_end_session(id, end[4], end.size() > 5 ? end[5] : "");
+    events_.on_end_session(
+        id, end[4],
+        ToValidUtf8(CutUtf8(end.size() > 5 ? end[5] : "", kMaxDetailBytes)));
     return;
   }
   if (words[0] == kJoinFailure && words.size() == 3 &&
-      events_.on_join_failure) {
+      IsSourceKeyText(words[2]) && events_.on_join_failure) {
     events_.on_join_failure(words[2]);
   } else if (words[0] == kUnknownName && words.size() == 3 &&
-             events_.on_unknown_name) {
+             IsHexKey(words[2]) && events_.on_unknown_name) {
     events_.on_unknown_name(words[2]);
   }
 }

@@ -103,6 +103,9 @@ class Cluster {
   void Start(Events events);
   // Stops the timers and Redis (pending callbacks fail). Idempotent.
   void Close();
+  // The same once Redis has done what was sent so far (at most the command
+  // timeout): a relay stopping withdraws its codes first.
+  void CloseAfterPending();
 
   // Publishes a code this relay issued. `done(true)`: published; (false):
   // another relay holds a code with the same tag (issue another); an error:

@@ -7,6 +7,11 @@
 #include "protocol/host_port.h"
 
 namespace tether::relay {
+namespace {
+
+constexpr char kIdleReason[] = "the other relay sent nothing for too long";
+
+}  // namespace
 
 Result<ForwardLink*> ForwardLink::Open(
     uv_loop_s* loop,
@@ -69,14 +74,17 @@ void ForwardLink::SendFirst(Bytes payload) {
   }
   queued_bytes_ += payload.size();
   queue_.push_back(std::move(payload));
+  urgent_ = true;
   Feed();
 }
 
 void ForwardLink::Feed() {
   if (!reached_ || connection_ == nullptr)
     return;
+  // What SendFirst() left is small (the End) and goes out whatever the
+  // watermark: the owner closes right after it.
   while (!queue_.empty() && !connection_->closing() &&
-         connection_->pending_output() < options_.watermark) {
+         (urgent_ || connection_->pending_output() < options_.watermark)) {
     Bytes payload = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= payload.size();
@@ -95,13 +103,20 @@ void ForwardLink::Close(const std::string& reason) {
 }
 
 void ForwardLink::PauseReading() {
-  if (connection_ != nullptr)
-    connection_->PauseReading();
+  if (connection_ == nullptr)
+    return;
+  connection_->PauseReading();
+  // Not reading is the customer's doing (the broker's stuck-peer deadline
+  // decides), not the other relay's silence.
+  connection_->ClearDeadline();
 }
 
 void ForwardLink::ResumeReading() {
-  if (connection_ != nullptr)
-    connection_->ResumeReading();
+  if (connection_ == nullptr)
+    return;
+  connection_->ResumeReading();
+  if (reached_)
+    connection_->SetDeadline(options_.idle_timeout, kIdleReason);
 }
 
 void ForwardLink::set_max_frame_size(size_t limit) {
@@ -125,14 +140,14 @@ uint64_t ForwardLink::bytes_sent() const {
 
 void ForwardLink::OnTlsReady(protocol::TlsConnection& connection) {
   reached_ = true;
-  connection.SetDeadline(options_.idle_timeout,
-                         "the other relay sent nothing for too long");
+  if (!connection.reading_paused())
+    connection.SetDeadline(options_.idle_timeout, kIdleReason);
   Feed();
 }
 
 void ForwardLink::OnFrame(protocol::TlsConnection& connection, Bytes payload) {
-  connection.SetDeadline(options_.idle_timeout,
-                         "the other relay sent nothing for too long");
+  if (!connection.reading_paused())
+    connection.SetDeadline(options_.idle_timeout, kIdleReason);
   bytes_received_ += payload.size() + protocol::kFrameHeaderSize;
   if (!detached_ && callbacks_.on_frame)
     callbacks_.on_frame(std::move(payload));

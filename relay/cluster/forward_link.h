@@ -100,6 +100,7 @@ class ForwardLink final : public protocol::TlsConnection::Delegate {
   size_t queued_bytes_ = 0;
   bool reached_ = false;
   bool detached_ = false;  // the owner closed it: no more callbacks
+  bool urgent_ = false;    // SendFirst() was called: the watermark is off
   uint64_t bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;
 };

@@ -1,30 +1,47 @@
 #include "relay/config/secret_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace tether::relay {
 
 Result<std::string> ReadSecretFile(const SecretFile& file) {
   const std::string name = std::string(file.what) + " " + file.path.string();
-  struct stat status {};
-  if (::stat(file.path.c_str(), &status) != 0) {
+  // One open file for the check and the read: what is checked is what is
+  // read, even if the name is replaced meanwhile.
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return MakeError("cannot read " + name + ": " + std::strerror(errno));
+  struct stat status {};
+  std::string secret;
+  bool readable = ::fstat(fd, &status) == 0;
+  if (readable && (status.st_mode & 007) == 0) {
+    secret.resize(file.max_bytes + 1);
+    size_t filled = 0;
+    while (filled < secret.size()) {
+      const ssize_t got =
+          ::read(fd, secret.data() + filled, secret.size() - filled);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0) {
+        readable = got == 0;
+        break;
+      }
+      filled += static_cast<size_t>(got);
+    }
+    secret.resize(filled);
   }
+  ::close(fd);
+  if (!readable)
+    return MakeError("cannot read " + name);
   if ((status.st_mode & 007) != 0) {
     return MakeError(name +
                      " can be read by other users: chmod 600 (or 640) it");
   }
-  std::ifstream in(file.path, std::ios::binary);
-  std::string secret;
-  secret.resize(file.max_bytes + 1);
-  in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
-  if (in.bad())
-    return MakeError("cannot read " + name);
-  secret.resize(static_cast<std::size_t>(in.gcount()));
   if (secret.size() > file.max_bytes) {
     return MakeError(name + " is longer than " +
                      std::to_string(file.max_bytes) + " bytes");

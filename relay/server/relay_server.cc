@@ -815,8 +815,10 @@ void ServerImpl::Shutdown(const char* why) {
     return;
   shutting_down_ = true;
   log::Info("{}: stopping (telling {} clients)", why, links_.size());
-  CloseHandles();
+  // The broker first: it withdraws its codes from the cluster's Redis,
+  // which then closes once that is done.
   broker_->Shutdown();
+  CloseHandles();
   // Connections still in their TLS handshake, and browsers, are not the
   // broker's.
   std::vector<Link*> pending(handshaking_.begin(), handshaking_.end());
@@ -846,7 +848,7 @@ void ServerImpl::CloseHandles() {
   if (metrics_listener_)
     metrics_listener_->Close();
   if (cluster_)
-    cluster_->Close();
+    cluster_->CloseAfterPending();
 }
 
 }  // namespace

@@ -431,6 +431,14 @@ TEST_F(BrokerTest, ACustomerHandedOverByAnotherRelayJoinsWithoutItsOwnGuard) {
             "198.51.100.7:50009");
   Deliver(technician, DecisionMessage(code, true));
   EXPECT_EQ(customer.Count(Body::kJoined), 1u);
+  // One Join per hand-over: more would be guesses no guard counts.
+  links_.push_back(std::make_unique<FakeClientLink>("198.51.100.9:50000"));
+  FakeClientLink& twice = *links_.back();
+  broker().OnConnected(twice, "relay2");
+  Deliver(twice, JoinMessage("00000000"));
+  EXPECT_FALSE(twice.closed());
+  Deliver(twice, JoinMessage("00000001"));
+  EXPECT_TRUE(twice.closed());
   // It never said Hello here, and may not.
   links_.push_back(std::make_unique<FakeClientLink>("198.51.100.8:50000"));
   FakeClientLink& hello = *links_.back();

@@ -189,6 +189,86 @@ TEST_F(ClusterTest, StopGetsThroughWhileTheTechnicianFloods) {
             << " ms\n";
 }
 
+// The customer's STOP still says STOP when its relay holds a backlog for
+// the technician's relay (the technician reads slowly).
+TEST_F(ClusterTest, StopAfterTheCustomersFloodStillSaysStop) {
+  StartThree();
+  ASSERT_FALSE(HasFatalFailure());
+  std::unique_ptr<RelayTestClient> technician, customer;
+  PairAcross(relay(0), relay(1), &technician, &customer);
+  ASSERT_FALSE(HasFatalFailure());
+  const proto::ClientMessage frame = RelayedMessage(std::string(16 << 10, 'v'));
+  int sent = 0;
+  while (sent < 4000 && customer->Send(frame, 300ms).has_value())
+    ++sent;
+  ASSERT_LT(sent, 4000) << "no backpressure";
+  proto::ClientMessage stop;
+  stop.mutable_end()->set_reason(proto::END_REASON_EMERGENCY_STOP);
+  ASSERT_TRUE(customer->Send(stop).has_value());
+  (void)customer->Receive(5s);  // pumps the STOP out behind the backlog
+  for (;;) {
+    auto message = technician->Receive(10s);
+    ASSERT_TRUE(message.has_value()) << message.error().message;
+    if (message->has_relayed())
+      continue;
+    ASSERT_TRUE(message->has_end());
+    EXPECT_EQ(message->end().reason(), proto::END_REASON_EMERGENCY_STOP);
+    break;
+  }
+}
+
+// A relay that stops (SIGTERM) takes its waiting codes out of Redis: the
+// other relays do not hand customers over to it.
+TEST_F(ClusterTest, ARelayStoppingWithdrawsItsCodes) {
+  StartThree();
+  ASSERT_FALSE(HasFatalFailure());
+  auto technician = SignedInTechnician(relay(0), "tina", kPassword);
+  ASSERT_NE(technician, nullptr);
+  ASSERT_FALSE(CreateCode(*technician).empty());
+  auto keys = cluster_->redis().Command({"KEYS", "tether:code:*"});
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_NE(*keys, "") << "the code is not in Redis";
+  auto stopped = relay(0).Stop();
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_EQ(*stopped, 0);
+  keys = cluster_->redis().Command({"KEYS", "tether:code:*"});
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(*keys, "") << relay(0).log();
+}
+
+// Relays with certificates of their own (IT's CA for the apps, say) pin
+// each other's keys in peer_fingerprints: a hand-over works between pinned
+// relays, and a relay whose key is not pinned is not dialled.
+TEST_F(ClusterTest, RelaysWithTheirOwnKeysHandOverOnlyToPinnedOnes) {
+  auto cluster = RelayCluster::Start(
+      2, {}, "tina", kPassword, RelayCluster::Certificates::kOwnCertificates);
+  ASSERT_TRUE(cluster.has_value()) << cluster.error().message;
+  cluster_ = std::move(*cluster);
+  ASSERT_NE(relay(0).fingerprint(), relay(1).fingerprint());
+  std::unique_ptr<RelayTestClient> technician, customer;
+  PairAcross(relay(0), relay(1), &technician, &customer);
+  ASSERT_FALSE(HasFatalFailure());
+  ExpectRelayedBothWays(*technician, *customer, 1000);
+
+  // A third relay in the same Redis, with a key nobody pinned: a customer
+  // whose code it holds is told plainly, not handed over.
+  auto stranger = cluster_->AddRelay("relay3");
+  ASSERT_TRUE(stranger.has_value()) << stranger.error().message;
+  auto elsewhere = SignedInTechnician(**stranger, "tina", kPassword);
+  ASSERT_NE(elsewhere, nullptr);
+  const std::string code = CreateCode(*elsewhere);
+  auto refused = Customer(relay(0), code);
+  auto answer = refused->Receive();
+  ASSERT_TRUE(answer.has_value() && answer->has_error());
+  EXPECT_EQ(answer->error().code(), proto::ErrorReply::CODE_UNAVAILABLE);
+  EXPECT_NE(answer->error().message().find("cannot be reached"),
+            std::string::npos)
+      << answer->error().message();
+  EXPECT_NE(relay(0).log().find("is not in cluster.peer_fingerprints"),
+            std::string::npos)
+      << relay(0).log();
+}
+
 TEST_F(ClusterTest, TheTechnicianEndingReachesACustomerOnAnotherRelay) {
   StartThree();
   ASSERT_FALSE(HasFatalFailure());
@@ -277,10 +357,17 @@ TEST_F(ClusterTest, FailedSignInsSpreadOverRelaysCountAsOnOneRelay) {
 TEST_F(ClusterTest, ParallelWrongCodesFromOneAddressMeetTheGuardOneByOne) {
   StartThree({{"join_guard.failures_per_source", "3"}});
   ASSERT_FALSE(HasFatalFailure());
+  // All greeted first, then the eight Joins at once.
   std::vector<std::unique_ptr<RelayTestClient>> customers;
   for (int i = 0; i < 8; ++i) {
-    customers.push_back(Customer(relay(1), "5555 000" + std::to_string(i)));
+    customers.push_back(ConnectApp(relay(1)));
     ASSERT_NE(customers.back(), nullptr);
+    ASSERT_TRUE(customers.back()->Hello(proto::ROLE_CUSTOMER).has_value());
+  }
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(customers[i]
+                    ->Send(JoinMessage("5555 000" + std::to_string(i)))
+                    .has_value());
   }
   int invalid = 0, limited = 0;
   for (auto& customer : customers) {

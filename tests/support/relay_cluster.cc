@@ -20,7 +20,8 @@ Result<std::unique_ptr<RelayCluster>> RelayCluster::Start(
     size_t relays,
     const Changes& changes,
     const std::string& technician,
-    const std::string& password) {
+    const std::string& password,
+    Certificates certificates) {
   auto cluster = std::unique_ptr<RelayCluster>(new RelayCluster());
   TETHER_TRY(dir, MakeScratchFolder("tether-cluster"));
   cluster->dir_ = *dir;
@@ -30,11 +31,6 @@ Result<std::unique_ptr<RelayCluster>> RelayCluster::Start(
   TETHER_TRY(redis, PrivateRedis::Start());
   cluster->redis_ = std::move(*redis);
 
-  // One certificate and key for every relay: the apps pin one key.
-  const auto cert = cluster->dir_ / "cluster.crt";
-  const auto key = cluster->dir_ / "cluster.key";
-  TETHER_RETURN_IF_ERROR(crypto::CreateSelfSignedCertificate(
-      cert, key, "relays.example.net", crypto::RandomGenerator::Default()));
   const auto secret = cluster->dir_ / "cluster.secret";
   {
     Bytes bytes(32);
@@ -51,16 +47,41 @@ Result<std::unique_ptr<RelayCluster>> RelayCluster::Start(
       {"store.postgresql", "\"" + database->dsn + "\""},
       {"store.postgresql_password_file",
        "\"" + database->password_file.string() + "\""},
-      {"tls.certificate", "\"" + cert.string() + "\""},
-      {"tls.private_key", "\"" + key.string() + "\""},
       {"cluster.listen", "\"127.0.0.1:0\""},
       {"cluster.redis", "\"" + cluster->redis_->url() + "\""},
       {"cluster.secret_file", "\"" + secret.string() + "\""},
   };
+  // One certificate and key for every relay (the apps pin one key), or one
+  // each, every relay pinning the others' keys.
+  std::vector<Changes> tls;
+  std::vector<std::string> pins;
   for (size_t i = 0; i < relays; ++i) {
+    if (certificates == Certificates::kShared && i > 0) {
+      tls.push_back(tls.front());
+      continue;
+    }
+    TETHER_TRY(made,
+               cluster->MakeCertificate(certificates == Certificates::kShared
+                                            ? "cluster"
+                                            : "relay" + std::to_string(i + 1)));
+    tls.push_back(made->first);
+    pins.push_back(made->second);
+  }
+  for (size_t i = 0; i < relays; ++i) {
+    Changes own = tls[i];
+    if (certificates == Certificates::kOwnCertificates) {
+      std::string list = "[";
+      for (size_t j = 0; j < pins.size(); ++j) {
+        if (j == i)
+          continue;
+        list += (list.size() > 1 ? ", \"" : "\"") + pins[j] + "\"";
+      }
+      own.emplace_back("cluster.peer_fingerprints", list + "]");
+    }
+    own.insert(own.end(), changes.begin(), changes.end());
     std::string error;
     auto relay =
-        cluster->StartRelay("relay" + std::to_string(i + 1), changes, &error);
+        cluster->StartRelay("relay" + std::to_string(i + 1), own, &error);
     if (!relay)
       return MakeError(error);
     cluster->relays_.push_back(std::move(relay));
@@ -99,6 +120,34 @@ std::unique_ptr<RelayProcess> RelayCluster::StartRelay(const std::string& id,
     return nullptr;
   }
   return relay;
+}
+
+Result<RelayProcess*> RelayCluster::AddRelay(const std::string& id,
+                                             const Changes& changes) {
+  TETHER_TRY(made, MakeCertificate(id));
+  Changes own = made->first;
+  own.insert(own.end(), changes.begin(), changes.end());
+  std::string error;
+  auto relay = StartRelay(id, own, &error);
+  if (!relay)
+    return MakeError(error);
+  if (!WaitForRedis(*relay))
+    return MakeError("the relay did not reach Redis:\n" + relay->log());
+  relays_.push_back(std::move(relay));
+  return relays_.back().get();
+}
+
+Result<std::pair<RelayCluster::Changes, std::string>>
+RelayCluster::MakeCertificate(const std::string& name) {
+  const auto cert = dir_ / (name + ".crt");
+  const auto key = dir_ / (name + ".key");
+  TETHER_RETURN_IF_ERROR(crypto::CreateSelfSignedCertificate(
+      cert, key, name + ".example.net", crypto::RandomGenerator::Default()));
+  TETHER_TRY(pem, crypto::ReadPemFile(cert));
+  TETHER_TRY(fingerprint, crypto::PublicKeyFingerprint(*pem));
+  Changes changes = {{"tls.certificate", "\"" + cert.string() + "\""},
+                     {"tls.private_key", "\"" + key.string() + "\""}};
+  return std::make_pair(std::move(changes), *std::move(fingerprint));
 }
 
 bool RelayCluster::WaitForRedis(const RelayProcess& relay,

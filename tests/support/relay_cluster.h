@@ -3,8 +3,9 @@
 // A relay cluster for tests and benches: one private PostgreSQL, one
 // private Redis, and real tether-relay processes configured as one cluster
 // ([cluster] relay_id "relay1", "relay2", ...): one certificate and key for
-// all (what the apps pin), one cluster key, each relay's cluster listener on
-// 127.0.0.1 and a free port.
+// all (what the apps pin; or, with kOwnCertificates, one each, the others'
+// keys in peer_fingerprints), one cluster key, each relay's cluster listener
+// on 127.0.0.1 and a free port.
 
 #include <cstddef>
 #include <filesystem>
@@ -23,6 +24,7 @@ namespace tether::test {
 class RelayCluster {
  public:
   using Changes = std::vector<std::pair<std::string, std::string>>;
+  enum class Certificates { kShared, kOwnCertificates };
 
   // Whether PostgreSQL and Redis are installed (scripts/setup).
   static bool Available();
@@ -33,10 +35,16 @@ class RelayCluster {
       size_t relays,
       const Changes& changes = {},
       const std::string& technician = "tina",
-      const std::string& password = "quartz lemon harbour seventy");
+      const std::string& password = "quartz lemon harbour seventy",
+      Certificates certificates = Certificates::kShared);
   ~RelayCluster();  // kills the relays, stops the servers, removes files
   RelayCluster(const RelayCluster&) = delete;
   RelayCluster& operator=(const RelayCluster&) = delete;
+
+  // One more relay in the same PostgreSQL and Redis, with a certificate of
+  // its own and `changes`.
+  Result<RelayProcess*> AddRelay(const std::string& id,
+                                 const Changes& changes = {});
 
   RelayProcess& relay(size_t i) { return *relays_.at(i); }
   size_t size() const { return relays_.size(); }
@@ -56,6 +64,10 @@ class RelayCluster {
   std::unique_ptr<RelayProcess> StartRelay(const std::string& id,
                                            const Changes& changes,
                                            std::string* error);
+  // Makes a certificate and key named `name` in the folder; returns the
+  // changes that make a relay use them, and its key's fingerprint.
+  Result<std::pair<Changes, std::string>> MakeCertificate(
+      const std::string& name);
 
   std::filesystem::path dir_;
   std::unique_ptr<PrivatePostgres> postgres_;
