@@ -839,7 +839,7 @@
     setText(row.techName, s.technician_name || s.technician || "–");
     setText(row.techUser, s.technician_name && s.technician ? s.technician : "");
     // In a cluster: which relay the technician is connected to.
-    setText(row.techAddr, (s.technician_address || "") + (s.relay ? " · relay " + s.relay : ""));
+    setText(row.techAddr, (s.technician_address || "") + (s.relay ? " · on " + s.relay : ""));
     setText(row.custHost, s.customer_host || "(host not known)");
     setText(row.custUser, s.customer_user ? "user " + s.customer_user : "");
     setText(row.custAddr, s.customer_address || "");
