@@ -31,7 +31,20 @@ AccountWatch::AccountWatch(uv_loop_s* loop,
 AccountWatch::~AccountWatch() = default;
 
 void AccountWatch::Tick() {
-  if (++ticks_ < kEveryTicks || reading_ || !anyone_signed_in_())
+  if (++ticks_ >= kEveryTicks)
+    Read();
+}
+
+void AccountWatch::CheckNow() {
+  if (reading_) {
+    again_ = true;  // that read may have started before the change
+    return;
+  }
+  Read();
+}
+
+void AccountWatch::Read() {
+  if (reading_ || !anyone_signed_in_())
     return;
   ticks_ = 0;
   reading_ = true;
@@ -43,6 +56,8 @@ void AccountWatch::Tick() {
       // Never runs once the pool (a member) is gone.
       [this, accounts] {
         reading_ = false;
+        if (std::exchange(again_, false))
+          Read();
         if (!*accounts) {
           // PostgreSQL out of reach: sign-ins stay as they are until the
           // next read succeeds.

@@ -51,14 +51,20 @@ class AccountWatch {
   AccountWatch& operator=(const AccountWatch&) = delete;
 
   void Tick();
+  // Reads now rather than at the next turn (an account was just changed,
+  // here or on another relay); again after a read already under way.
+  void CheckNow();
 
  private:
+  void Read();
+
   Store& store_;
   std::function<bool()> anyone_signed_in_;
   Check check_;
   WorkerPool pool_;  // one read at a time
   int ticks_ = 0;
   bool reading_ = false;
+  bool again_ = false;  // CheckNow() during a read: one more after it
 };
 
 }  // namespace tether::relay

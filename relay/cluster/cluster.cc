@@ -38,6 +38,7 @@ constexpr char kWithdrawScript[] =
 // Event payloads: "<kind> <relay id> <argument>".
 constexpr std::string_view kJoinFailure = "join-failure";
 constexpr std::string_view kUnknownName = "unknown-name";
+constexpr std::string_view kAccountsChanged = "accounts-changed";
 // "end-session <relay id> <target relay id> <session id> <actor> <detail>".
 constexpr std::string_view kEndSession = "end-session";
 
@@ -198,6 +199,14 @@ void Cluster::Heartbeat() {
   }
 }
 
+void Cluster::ShareAccountsChanged() {
+  if (!redis_up())
+    return;
+  redis_->Publish(kEventsChannel,
+                  std::string(kAccountsChanged) + " " + config_.relay_id,
+                  [](Result<RedisReply>) {});
+}
+
 void Cluster::FetchSessions(std::function<void(Result<RelaySessions>)> done) {
   redis_->Command(
       {"ZRANGE", kRelaysKey, "0", "-1"},
@@ -353,6 +362,8 @@ void Cluster::OnEvent(const std::string& payload) {
   if (words[0] == kJoinFailure && words.size() == 3 &&
       IsSourceKeyText(words[2]) && events_.on_join_failure) {
     events_.on_join_failure(words[2]);
+  } else if (words[0] == kAccountsChanged && events_.on_accounts_changed) {
+    events_.on_accounts_changed();
   } else if (words[0] == kUnknownName && words.size() == 3 &&
              IsHexKey(words[2]) && events_.on_unknown_name) {
     events_.on_unknown_name(words[2]);

@@ -91,6 +91,8 @@ class Cluster {
     // A sign-in failed at another relay for a name with no account (its
     // HMAC: LoginOutcome::unknown_name_key).
     std::function<void(const std::string& key)> on_unknown_name;
+    // An account was changed through another relay's web console.
+    std::function<void()> on_accounts_changed;
     // This relay's live sessions, as JSON (web::LiveSessionsJson), for the
     // other relays' consoles; asked for every 2 s.
     std::function<std::string()> sessions_json;
@@ -123,6 +125,9 @@ class Cluster {
   // Tells the other relays (fire and forget).
   void ShareJoinFailure(const std::string& source_key);
   void ShareUnknownName(const std::string& key);
+  // An account was changed here (disabled, new role or password): the
+  // other relays check their sign-ins now, not at their next turn.
+  void ShareAccountsChanged();
 
   // The live sessions of every relay alive, (relay id, JSON) as each last
   // published them, this relay's included. An error: Redis is unavailable.

@@ -438,6 +438,10 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     events.on_unknown_name = [this](const std::string& name_key) {
       authenticator_->CountUnknownNameElsewhere(name_key);
     };
+    events.on_accounts_changed = [this] {
+      if (account_watch_)
+        account_watch_->CheckNow();
+    };
     events.sessions_json = [this] {
       return web::LiveSessionsJson(broker_->LiveSessions(),
                                    config_.cluster.relay_id);
@@ -462,6 +466,12 @@ Result<void> ServerImpl::Init(const std::string& fingerprint) {
     parts.accounts = accounts_.get();
     parts.broker = broker_.get();
     parts.cluster = cluster_.get();
+    parts.on_accounts_changed = [this] {
+      if (account_watch_)
+        account_watch_->CheckNow();
+      if (cluster_)
+        cluster_->ShareAccountsChanged();
+    };
     parts.metrics = &metrics_;
     parts.clock = &Clock::System();
     parts.random = &crypto::RandomGenerator::Default();

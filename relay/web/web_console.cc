@@ -218,6 +218,7 @@ WebConsole::WebConsole(const Parts& parts, WebSite site)
       accounts_(*parts.accounts),
       broker_(*parts.broker),
       cluster_(parts.cluster),
+      on_accounts_changed_(parts.on_accounts_changed),
       metrics_(*parts.metrics),
       clock_(*parts.clock),
       random_(*parts.random),

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -59,6 +60,8 @@ class WebConsole {
     Broker* broker = nullptr;
     // In a cluster: the other relays' sessions are listed and ended too.
     Cluster* cluster = nullptr;
+    // After IT disabled an account, reset its password or changed its role.
+    std::function<void()> on_accounts_changed;
     const RelayMetrics* metrics = nullptr;
     const Clock* clock = nullptr;
     crypto::RandomGenerator* random = nullptr;
@@ -149,6 +152,7 @@ class WebConsole {
   AccountService& accounts_;
   Broker& broker_;
   Cluster* cluster_;
+  std::function<void()> on_accounts_changed_;
   const RelayMetrics& metrics_;
   const Clock& clock_;
   crypto::RandomGenerator& random_;

@@ -112,8 +112,12 @@ void WebConsole::ChangeAccount(Call& call) {
         return NoContent();
       },
       [this, user, ends_sessions](HttpResponse& answer) {
-        if (ends_sessions && answer.status < 300)
-          sessions_.EndAccount(user);
+        if (!ends_sessions || answer.status >= 300)
+          return;
+        sessions_.EndAccount(user);
+        // The apps' sign-ins too, here and on the other relays.
+        if (on_accounts_changed_)
+          on_accounts_changed_();
       });
 }
 

@@ -460,6 +460,34 @@ TEST_F(ClusterTest, ItEndsASessionOnAnotherRelayFromAnyRelaysConsole) {
       << exported.output;
 }
 
+// IT disables an account in one relay's console: the technician signed in
+// on another relay is signed out at once (the relays tell each other),
+// not at that relay's next check of the accounts (every 5 s).
+TEST_F(ClusterTest, AnAccountDisabledOnOneRelayIsSignedOutOnTheOthersAtOnce) {
+  StartThree({{"web.admin_requires_totp", "false"}});
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(relay(0).AddAccount("root", "admin", kPassword).has_value());
+  auto technician = SignedInTechnician(relay(1), "tina", kPassword);
+  ASSERT_NE(technician, nullptr);
+  auto browser =
+      test::WebTestClient::Connect(relay(0).port(), relay(0).fingerprint());
+  ASSERT_TRUE(browser.has_value()) << browser.error().message;
+  auto signed_in = (*browser)->SignIn("root", kPassword);
+  ASSERT_TRUE(signed_in.has_value() && signed_in->status == 200);
+  // Just after relay2's own check, so that only the message can be quick.
+  std::this_thread::sleep_for(1s);
+  const auto disabled_at = std::chrono::steady_clock::now();
+  auto disabled =
+      (*browser)->Request("POST", "/api/accounts/tina/disable", "{}");
+  ASSERT_TRUE(disabled.has_value());
+  ASSERT_EQ(disabled->status, 204) << disabled->body;
+  auto end = technician->Receive(10s);
+  ASSERT_TRUE(end.has_value() && end->has_end());
+  EXPECT_EQ(end->end().reason(), proto::END_REASON_ENDED_BY_IT);
+  const auto took = std::chrono::steady_clock::now() - disabled_at;
+  EXPECT_LT(took, 2s) << "signed out only by the 5 s check";
+}
+
 TEST_F(ClusterTest, WhileRedisIsDownSessionsGoOnAndNewOnesAreRefusedPlainly) {
   StartThree();
   ASSERT_FALSE(HasFatalFailure());
