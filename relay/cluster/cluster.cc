@@ -200,11 +200,7 @@ void Cluster::Heartbeat() {
 }
 
 void Cluster::ShareAccountsChanged() {
-  if (!redis_up())
-    return;
-  redis_->Publish(kEventsChannel,
-                  std::string(kAccountsChanged) + " " + config_.relay_id,
-                  [](Result<RedisReply>) {});
+  PublishEvent(kAccountsChanged, "");
 }
 
 void Cluster::FetchSessions(std::function<void(Result<RelaySessions>)> done) {
@@ -248,11 +244,8 @@ void Cluster::EndSessionElsewhere(const std::string& relay_id,
                                   uint64_t id,
                                   const std::string& actor,
                                   const std::string& detail) {
-  redis_->Publish(kEventsChannel,
-                  std::string(kEndSession) + " " + config_.relay_id + " " +
-                      relay_id + " " + std::to_string(id) + " " + actor + " " +
-                      detail,
-                  [](Result<RedisReply>) {});
+  PublishEvent(kEndSession, relay_id + " " + std::to_string(id) + " " + actor +
+                                " " + detail);
 }
 
 void Cluster::Republish() {
@@ -322,21 +315,21 @@ void Cluster::FindCode(
 }
 
 void Cluster::ShareJoinFailure(const std::string& source_key) {
-  if (!redis_up())
-    return;
-  redis_->Publish(
-      kEventsChannel,
-      std::string(kJoinFailure) + " " + config_.relay_id + " " + source_key,
-      [](Result<RedisReply>) {});
+  PublishEvent(kJoinFailure, source_key);
 }
 
 void Cluster::ShareUnknownName(const std::string& key) {
+  PublishEvent(kUnknownName, key);
+}
+
+void Cluster::PublishEvent(std::string_view kind, const std::string& rest) {
   if (!redis_up())
-    return;
-  redis_->Publish(
-      kEventsChannel,
-      std::string(kUnknownName) + " " + config_.relay_id + " " + key,
-      [](Result<RedisReply>) {});
+    return;  // fire and forget: nobody waits for Redis
+  std::string payload = std::string(kind) + " " + config_.relay_id;
+  if (!rest.empty())
+    payload += " " + rest;
+  redis_->Publish(kEventsChannel, std::move(payload),
+                  [](Result<RedisReply>) {});
 }
 
 void Cluster::OnEvent(const std::string& payload) {

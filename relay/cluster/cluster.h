@@ -163,6 +163,9 @@ class Cluster {
   void Heartbeat();
   void Republish();
   void OnEvent(const std::string& payload);
+  // "<kind> <this relay's id>[ <rest>]" on the events channel (OnEvent
+  // reads it at the other relays).
+  void PublishEvent(std::string_view kind, const std::string& rest);
   // TLS for dialing `holder` (a relay whose key this relay trusts).
   Result<std::shared_ptr<const crypto::TlsConfig>> ClientTls(
       const Holder& holder);

@@ -72,8 +72,11 @@ void WebConsole::Overview(Call& call) {
   });
 }
 
-std::string LiveSessionsJson(const std::vector<LiveSession>& sessions,
-                             const std::string& relay_id) {
+namespace {
+
+// GET /api/sessions' list; LiveSessionsJson() is its text.
+Json LiveSessionsArray(const std::vector<LiveSession>& sessions,
+                       const std::string& relay_id) {
   Json list = Json::array();
   for (const LiveSession& s : sessions) {
     Json entry{{"id", s.id},
@@ -92,10 +95,8 @@ std::string LiveSessionsJson(const std::vector<LiveSession>& sessions,
     }
     list.push_back(std::move(entry));
   }
-  return Dump(list);
+  return list;
 }
-
-namespace {
 
 // What `role` and `user` may see of `sessions`: a technician only its own.
 Json VisibleTo(const Json& sessions,
@@ -137,9 +138,14 @@ constexpr char kOthersUnavailable[] =
 
 }  // namespace
 
+std::string LiveSessionsJson(const std::vector<LiveSession>& sessions,
+                             const std::string& relay_id) {
+  return Dump(LiveSessionsArray(sessions, relay_id));
+}
+
 void WebConsole::ListSessions(Call& call) {
   const std::string& own = config_.cluster.relay_id;
-  Json all = Json::parse(LiveSessionsJson(broker_.LiveSessions(), own));
+  Json all = LiveSessionsArray(broker_.LiveSessions(), own);
   const AccountRole role = call.session->role;
   const std::string user = call.session->user;
   if (cluster_ == nullptr) {
