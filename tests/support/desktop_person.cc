@@ -289,32 +289,48 @@ bool IsDialogChrome(const uint8_t* bgrx) {
   return low >= 160 && high - low <= 12;
 }
 
-// The Share button's bounding box; empty while no dialog shows.
+// The Share button's bounding box; empty while no dialog shows. The first
+// band of blue rows from the top: the header bar's button (the switch below
+// turns the same blue when on).
 desktop::DesktopRect FindShareButton(const desktop::DesktopFrame& frame) {
-  int left = frame.size().width, top = frame.size().height, right = -1,
-      bottom = -1, count = 0;
+  int left = frame.size().width, top = -1, right = -1, bottom = -1, count = 0;
   for (int y = 0; y < frame.size().height; ++y) {
+    int in_row = 0;
     for (int x = 0; x < frame.size().width; ++x) {
       if (!IsShareBlue(frame.PixelAt(x, y)))
         continue;
-      ++count;
+      ++in_row;
       left = std::min(left, x);
       right = std::max(right, x);
-      top = std::min(top, y);
-      bottom = std::max(bottom, y);
     }
+    if (in_row == 0 && top >= 0)
+      break;  // the band ended
+    if (in_row == 0)
+      continue;
+    if (top < 0)
+      top = y;
+    bottom = y;
+    count += in_row;
   }
   if (count < 400)
     return {};
   return {left, top, right - left + 1, bottom - top + 1};
 }
 
-// The "Allow remote interaction" switch, when the dialog has one: a grey
-// track (darker than the list rows) right below-left of Share, some rows
-// tall. Empty when there is none.
+// The "Allow remote interaction" switch's track: grey when off, the Share
+// button's blue when on.
+bool IsSwitchOff(const uint8_t* bgrx) {
+  return bgrx[0] >= 195 && bgrx[0] <= 228 && bgrx[0] == bgrx[1] &&
+         bgrx[1] == bgrx[2];
+}
+
+// The switch, when the dialog has one, in the state `looks` tells: a track
+// right below-left of Share, some rows tall (darker than the list rows when
+// grey). Empty when there is none in that state.
 std::optional<desktop::DesktopPoint> FindSwitch(
     const desktop::DesktopFrame& frame,
-    const desktop::DesktopRect& share) {
+    const desktop::DesktopRect& share,
+    bool (*looks)(const uint8_t* bgrx)) {
   const int x0 = std::max(0, share.x - 40);
   const int x1 = std::min(frame.size().width, share.right());
   int run_start = -1, best_start = -1, best_length = 0;
@@ -323,8 +339,7 @@ std::optional<desktop::DesktopPoint> FindSwitch(
     int in_row = 0;
     long row_sum = 0;
     for (int x = x0; x < x1; ++x) {
-      const uint8_t* p = frame.PixelAt(x, y);
-      if (p[0] >= 195 && p[0] <= 228 && p[0] == p[1] && p[1] == p[2]) {
+      if (looks(frame.PixelAt(x, y))) {
         ++in_row;
         row_sum += x;
       }
@@ -354,6 +369,37 @@ std::optional<desktop::DesktopPoint> FindSwitch(
 
 }  // namespace
 
+Result<void> DesktopPerson::SetSwitch(
+    const desktop::DesktopRect& share,
+    bool on,
+    std::chrono::steady_clock::time_point deadline) {
+  auto wanted = on ? IsShareBlue : IsSwitchOff;
+  auto other = on ? IsSwitchOff : IsShareBlue;
+  while (true) {
+    auto frame = Look();
+    if (!frame)
+      return MakeError("the desktop shows nothing");
+    if (FindSwitch(*frame, share, wanted))
+      return {};
+    auto toggle = FindSwitch(*frame, share, other);
+    if (!toggle)
+      return {};  // a dialog without the switch (sharing the screen only)
+    if (std::chrono::steady_clock::now() > deadline)
+      return MakeError("the dialog's remote-interaction switch did not move");
+    TETHER_RETURN_IF_ERROR(Click(toggle->x, toggle->y));
+    // Like a person: look until it has moved; a click the desktop dropped
+    // (seen on a loaded machine) is clicked again.
+    for (int i = 0; i < 15; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      frame = Look();
+      if (frame && FindSwitch(*frame, share, wanted)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return {};
+      }
+    }
+  }
+}
+
 Result<void> DesktopPerson::AnswerSharingDialog(
     bool share,
     bool allow_interaction,
@@ -377,15 +423,12 @@ Result<void> DesktopPerson::AnswerSharingDialog(
   }
   const int row = button.y + button.height / 2;
   if (share) {
-    if (allow_interaction) {
-      if (auto toggle = FindSwitch(*frame, button)) {
-        TETHER_RETURN_IF_ERROR(Click(toggle->x, toggle->y));
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      }
-    }
+    // Set to what is asked whatever it showed: a person answering the
+    // dialog a second time does not turn it off again.
+    TETHER_RETURN_IF_ERROR(SetSwitch(button, allow_interaction, deadline));
     if (before_click)
       before_click();
-    return Click(button.x + button.width / 2, row);
+    return ClickUntilClosed(button.x + button.width / 2, row, button, deadline);
   }
   if (before_click)
     before_click();
@@ -395,7 +438,27 @@ Result<void> DesktopPerson::AnswerSharingDialog(
   int edge = button.x - 1;
   while (edge > 0 && IsDialogChrome(frame->PixelAt(edge - 1, button.y + 3)))
     --edge;
-  return Click(edge + 45, row);
+  return ClickUntilClosed(edge + 45, row, button, deadline);
+}
+
+Result<void> DesktopPerson::ClickUntilClosed(
+    int x,
+    int y,
+    const desktop::DesktopRect& share,
+    std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    TETHER_RETURN_IF_ERROR(Click(x, y));
+    // Like a person: a dialog still there a while later did not get the
+    // click (seen on a loaded machine), so it is clicked again.
+    for (int i = 0; i < 20; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto frame = Look();
+      if (frame && !(FindShareButton(*frame) == share))
+        return {};
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return MakeError("the sharing dialog stayed open after its answer");
+  }
 }
 
 }  // namespace tether::test

@@ -44,11 +44,12 @@ class DesktopPerson {
   Result<void> Type(const std::string& text);
 
   // The portal's dialog: waits (bounded) until it shows, then, when
-  // `share`, turns on "Allow remote interaction" where the dialog has it
-  // and `allow_interaction`, and clicks its Share button; otherwise clicks
-  // Cancel. Fails when no dialog showed within `timeout`. `before_click`,
-  // if given, runs once the dialog is there (and its switch turned on),
-  // right before the answer is clicked: for a picture of it.
+  // `share`, sets "Allow remote interaction" (where the dialog has it) to
+  // `allow_interaction`, sees that it moved, and clicks its Share button;
+  // otherwise clicks Cancel. Either is clicked again while the dialog still
+  // shows. Fails when no dialog showed, or it did not close, within
+  // `timeout`. `before_click`, if given, runs once the dialog is there (and
+  // its switch set), right before the answer is clicked: for a picture.
   Result<void> AnswerSharingDialog(
       bool share,
       bool allow_interaction = true,
@@ -56,6 +57,17 @@ class DesktopPerson {
       const std::function<void()>& before_click = {});
 
  private:
+  // Turns the dialog's "Allow remote interaction" switch (below `share`)
+  // on or off, and sees that it moved; nothing when the dialog has none.
+  Result<void> SetSwitch(const desktop::DesktopRect& share,
+                         bool on,
+                         std::chrono::steady_clock::time_point deadline);
+  // Clicks (x, y) until the dialog whose Share button is `share` is gone.
+  Result<void> ClickUntilClosed(int x,
+                                int y,
+                                const desktop::DesktopRect& share,
+                                std::chrono::steady_clock::time_point deadline);
+
   struct Impl;
   explicit DesktopPerson(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
