@@ -20,6 +20,16 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
 };
 
+// "host:port", an IPv6 literal in brackets ("[::1]:8443"): how an address
+// is shown, and written back where ParseHostPort reads it. (Inline: the
+// supporter's UI shows addresses and links none of protocol/.)
+inline std::string JoinHostPort(std::string_view host, uint16_t port) {
+  const std::string shown = host.find(':') == std::string_view::npos
+                                ? std::string(host)
+                                : "[" + std::string(host) + "]";
+  return shown + ":" + std::to_string(port);
+}
+
 // Longer input is refused before it is looked at.
 inline constexpr size_t kMaxHostPortBytes = 1024;
 

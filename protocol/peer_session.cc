@@ -177,10 +177,7 @@ void PeerSessionImpl::BeginConnect() {
 
 std::string PeerSessionImpl::RouteName() const {
   const RelayRoute& route = routes_[route_];
-  std::string name = route.address.host.find(':') == std::string::npos
-                         ? route.address.host
-                         : "[" + route.address.host + "]";
-  return name + ":" + std::to_string(route.address.port);
+  return JoinHostPort(route.address.host, route.address.port);
 }
 
 void PeerSessionImpl::DialRoute(size_t index) {
@@ -538,23 +535,6 @@ void PeerSessionImpl::Finish(SessionEnd end) {
 }
 
 // ---- Start ----------------------------------------------------------------
-
-std::vector<HostPort> RelayAddresses(const RelayEndpoint& relay) {
-  std::vector<HostPort> out;
-  if (relay.hosts.empty()) {
-    if (!relay.host.empty() && relay.port != 0)
-      out.push_back({relay.host, relay.port});
-    return out;
-  }
-  for (const HostPort& entry : relay.hosts) {
-    if (entry.host.empty())
-      continue;
-    out.push_back({entry.host, entry.port != 0 ? entry.port : relay.port});
-    if (out.back().port == 0)
-      out.pop_back();
-  }
-  return out;
-}
 
 Result<std::unique_ptr<PeerSession>> PeerSession::Start(Options options,
                                                         Observer* observer) {

@@ -71,8 +71,22 @@ struct RelayEndpoint {
 inline constexpr size_t kMaxRelayHosts = 16;
 
 // The relays to try, in order: `hosts` with their ports filled in, or
-// `host` and `port` alone. Empty when no relay is set.
-std::vector<HostPort> RelayAddresses(const RelayEndpoint& relay);
+// `host` and `port` alone. Empty when no relay is set. (Inline: the
+// supporter's UI shows them and links none of protocol/.)
+inline std::vector<HostPort> RelayAddresses(const RelayEndpoint& relay) {
+  std::vector<HostPort> out;
+  if (relay.hosts.empty()) {
+    if (!relay.host.empty() && relay.port != 0)
+      out.push_back({relay.host, relay.port});
+    return out;
+  }
+  for (const HostPort& entry : relay.hosts) {
+    const uint16_t port = entry.port != 0 ? entry.port : relay.port;
+    if (!entry.host.empty() && port != 0)
+      out.push_back({entry.host, port});
+  }
+  return out;
+}
 
 // Why a session ended, for the UI ("connection lost") and the receipt.
 struct SessionEnd {

@@ -34,8 +34,7 @@ bool ListedInNoProxy(std::string_view list, std::string_view host) {
 }  // namespace
 
 std::string ProxyAddress::ToString() const {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return JoinHostPort(host, port);
 }
 
 Result<ProxyAddress> ParseProxyUrl(std::string_view url) {

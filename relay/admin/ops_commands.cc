@@ -1,9 +1,11 @@
 #include "relay/admin/ops_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "crypto/certificate.h"
+#include "protocol/host_port.h"
 #include "relay/admin/admin_support.h"
 #include "relay/backup/scheduled_backup.h"
 #include "relay/config/customer_config_file.h"
@@ -53,8 +55,10 @@ OpsCommands::OpsCommands(CLI::App& app) {
       "Write the tether-customer.toml a customer app needs: relay address, "
       "pinned key, organisation (put it beside tether-customer)");
   customer_config_
-      ->add_option("--host", host_,
-                   "The relay's name or address as customers reach it")
+      ->add_option("--host", hosts_,
+                   "The relay's name or address as customers reach it; "
+                   "given again for each relay of a cluster (\"host\" or "
+                   "\"host:port\"), which the app tries in that order")
       ->required();
   customer_config_->add_option(
       "--port", port_,
@@ -149,8 +153,30 @@ int OpsCommands::CustomerConfig(const RelayConfig& config) {
   if (port == 0)
     return Fail("the relay listens on a port the system picks: give --port");
 
-  const std::string text =
-      CustomerConfigFile(config, host_, port, *fingerprint);
+  protocol::RelayEndpoint relay;
+  relay.port = port;
+  relay.fingerprint = *fingerprint;
+  if (hosts_.size() == 1) {
+    auto host = protocol::ParseHost(hosts_[0]);
+    if (!host)
+      return Fail("--host " + hosts_[0] + ": " + host.error().message);
+    relay.host = *host;
+  } else {
+    if (hosts_.size() > protocol::kMaxRelayHosts) {
+      return Fail("at most " + std::to_string(protocol::kMaxRelayHosts) +
+                  " relays (--host)");
+    }
+    for (const std::string& text : hosts_) {
+      auto entry = protocol::ParseHostPort(text, port);
+      if (!entry)
+        return Fail("--host " + text + ": " + entry.error().message);
+      if (std::find(relay.hosts.begin(), relay.hosts.end(), *entry) !=
+          relay.hosts.end())
+        return Fail("--host " + text + " is given twice");
+      relay.hosts.push_back(*entry);
+    }
+  }
+  const std::string text = CustomerConfigFile(config, relay);
   auto written = WriteOutput(out_, [&](std::ostream& out) -> Result<void> {
     out << text;
     return {};
@@ -161,8 +187,11 @@ int OpsCommands::CustomerConfig(const RelayConfig& config) {
     std::printf("customer config written: %s\n", out_.c_str());
   auto store = OpenStore(config);
   if (store) {
-    (void)(*store)->AppendAudit(CliActor(), "customer-config.write",
-                                out_.empty() ? "stdout" : out_, host_);
+    (void)(*store)->AppendAudit(
+        CliActor(), "customer-config.write", out_.empty() ? "stdout" : out_,
+        relay.hosts.empty() ? relay.host
+                            : std::to_string(relay.hosts.size()) + " relays, " +
+                                  hosts_[0] + " first");
   }
   return kExitOk;
 }

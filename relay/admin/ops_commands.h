@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "relay/config/relay_config.h"
 
@@ -37,7 +38,7 @@ class OpsCommands {
   std::string backup_to_;
   bool scheduled_ = false;
   std::string restore_from_;
-  std::string host_;
+  std::vector<std::string> hosts_;
   uint16_t port_ = 0;
   std::string out_;
 };

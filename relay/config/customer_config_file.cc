@@ -6,24 +6,38 @@
 
 #include <sstream>
 
+#include "protocol/host_port.h"
+
 namespace tether::relay {
 
 std::string CustomerConfigFile(const RelayConfig& config,
-                               std::string_view host,
-                               uint16_t port,
-                               std::string_view fingerprint) {
-  toml::table relay{{"host", std::string(host)},
-                    {"port", static_cast<int64_t>(port)},
-                    {"fingerprint", std::string(fingerprint)}};
+                               const protocol::RelayEndpoint& relay) {
+  toml::table section;
+  if (relay.hosts.empty()) {
+    section.insert("host", relay.host);
+  } else {
+    toml::array hosts;
+    for (const protocol::HostPort& entry : relay.hosts) {
+      hosts.push_back(protocol::JoinHostPort(
+          entry.host, entry.port == 0 ? relay.port : entry.port));
+    }
+    section.insert("hosts", std::move(hosts));
+  }
+  section.insert("port", static_cast<int64_t>(relay.port));
+  section.insert("fingerprint", relay.fingerprint);
   toml::table file;
   if (!config.server.organisation.empty())
     file.insert("organisation", config.server.organisation);
-  file.insert("relay", std::move(relay));
+  file.insert("relay", std::move(section));
   std::ostringstream text;
   text << "# tether-customer.toml for the Tether customer app.\n"
-          "# Put it beside tether-customer: the app connects only to this "
-          "relay,\n# and only if its key matches. The support terms come "
-          "from the relay.\n"
+       << (relay.hosts.empty()
+               ? "# Put it beside tether-customer: the app connects only to "
+                 "this relay,\n"
+               : "# Put it beside tether-customer: the app tries these relays "
+                 "in turn,\n")
+       << "# and only if its key matches. The support terms come from the "
+          "relay.\n"
        << file << "\n";
   return text.str();
 }

@@ -1,20 +1,18 @@
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <string_view>
 
+#include "protocol/peer_session.h"
 #include "relay/config/relay_config.h"
 
 namespace tether::relay {
 
 // tether-customer.toml for this relay: the organisation and the relay's
 // address and key fingerprint, so the customer app beside it connects only
-// here. What `tether-relay customer-config` writes and the web console
-// hands out.
+// here; or several relays of a cluster (`relay.hosts`, tried in order),
+// which share that key. What `tether-relay customer-config` writes and the
+// web console hands out.
 std::string CustomerConfigFile(const RelayConfig& config,
-                               std::string_view host,
-                               uint16_t port,
-                               std::string_view fingerprint);
+                               const protocol::RelayEndpoint& relay);
 
 }  // namespace tether::relay

@@ -7,6 +7,7 @@
 #include "base/byte_size.h"
 #include "config/config_file.h"
 #include "config/fields.h"
+#include "protocol/host_port.h"
 #include "relay/cluster/redis_link.h"
 #include "relay/config/relay_config_schema.h"
 
@@ -199,8 +200,7 @@ bool ListenAddress::Overlaps(const ListenAddress& other) const {
 }
 
 std::string ListenAddress::ToString() const {
-  const std::string port_text = ":" + std::to_string(port);
-  return ipv6() ? "[" + host + "]" + port_text : host + port_text;
+  return protocol::JoinHostPort(host, port);
 }
 
 bool operator==(const RelayConfig& a, const RelayConfig& b) {

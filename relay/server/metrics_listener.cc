@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/log.h"
+#include "protocol/host_port.h"
 
 namespace tether::relay {
 namespace {
@@ -110,8 +111,7 @@ Result<std::unique_ptr<MetricsListener>> MetricsListener::Create(
                      &length);
   const int bound_port =
       ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  self->address_ =
-      (v6 ? "[" + host + "]" : host) + ":" + std::to_string(bound_port);
+  self->address_ = protocol::JoinHostPort(host, bound_port);
   return self;
 }
 

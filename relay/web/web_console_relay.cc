@@ -263,7 +263,11 @@ void WebConsole::CustomerConfig(Call& call) {
     return;
   }
   audit_.Audit(call.actor(), "customer-config.download", host, call.from());
-  call.respond(Attachment(CustomerConfigFile(config_, host, port, fingerprint_),
+  protocol::RelayEndpoint relay;
+  relay.host = host;
+  relay.port = port;
+  relay.fingerprint = fingerprint_;
+  call.respond(Attachment(CustomerConfigFile(config_, relay),
                           "application/toml", "tether-customer.toml"));
 }
 

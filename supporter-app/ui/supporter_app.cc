@@ -9,6 +9,8 @@
 #include "app-ui/display_text.h"
 #include "app-ui/ui_thread.h"
 #include "base/log.h"
+#include "protocol/host_port.h"
+#include "protocol/peer_session.h"
 #include "supporter-app/ui/join_dialog.h"
 #include "supporter-app/ui/main_window.h"
 #include "supporter-app/ui/session_window.h"
@@ -58,11 +60,16 @@ SupporterApp::~SupporterApp() {
 }
 
 QString SupporterApp::relay_text() const {
-  const auto& relay = options_.config.relay;
-  const QString host = QString::fromStdString(relay.host);
-  const QString shown =
-      host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(host) : host;
-  return QStringLiteral("%1:%2").arg(shown).arg(relay.port);
+  // A list of relays (relay.hosts): the first, tried first, and how many
+  // more (one line on the sign-in form).
+  const auto addresses = protocol::RelayAddresses(options_.config.relay);
+  if (addresses.empty())
+    return {};
+  QString text = QString::fromStdString(
+      protocol::JoinHostPort(addresses[0].host, addresses[0].port));
+  if (addresses.size() > 1)
+    text += QStringLiteral(" and %1 more").arg(addresses.size() - 1);
+  return text;
 }
 
 void SupporterApp::Show() {

@@ -62,7 +62,8 @@ class SupporterApp : public QObject, private SupporterSession::Observer {
   JoinDialog* join_dialog() const { return join_dialog_.get(); }
   SupporterSession* session() const { return session_.get(); }
   bool signed_in() const { return signed_in_; }
-  // "relay.example.com:8443"
+  // "relay.example.com:8443"; "relay1.example.com:8443 and 2 more" for a
+  // list of relays.
   QString relay_text() const;
 
  signals:

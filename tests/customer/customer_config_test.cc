@@ -256,6 +256,33 @@ TEST(CustomerConfigTest, LoadsTheFileTheRelayWrites) {
   EXPECT_EQ(config->organisation, "Test IT");
   auto shown = relay.RunCommand({"cert", "show"});
   EXPECT_EQ(config->relay.fingerprint + "\n", shown.output);
+
+  // A cluster's relays, tried in the order given; one key for all.
+  written = relay.RunCommand({"customer-config", "--host", "relay1.example.com",
+                              "--host", "[2001:db8::7]:9443", "--host",
+                              "relay3.example.com", "--port", "443", "--out",
+                              path.string()});
+  ASSERT_EQ(written.exit_code, 0) << written.output;
+  config = CustomerConfig::Load(path.string());
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(protocol::RelayAddresses(config->relay),
+            (std::vector<protocol::HostPort>{{"relay1.example.com", 443},
+                                             {"2001:db8::7", 9443},
+                                             {"relay3.example.com", 443}}));
+  EXPECT_EQ(config->relay.fingerprint + "\n", shown.output);
+
+  // What the app would refuse is refused here, before anyone gets it.
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--host", "relay one"},
+           {"--host", "a.example.com", "--host", "a.example.com:443"},
+           {"--host", "a.example.com", "--host", "b.example.com:0"}}) {
+    std::vector<std::string> args = {"customer-config", "--port", "443"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    written = relay.RunCommand(args);
+    EXPECT_NE(written.exit_code, 0) << written.output;
+    EXPECT_NE(written.output.find("--host"), std::string::npos)
+        << written.output;
+  }
 }
 
 }  // namespace

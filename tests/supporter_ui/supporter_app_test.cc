@@ -92,6 +92,21 @@ TEST_F(SupporterAppTest, SignInStartsTheCoreAndSendsTheCredentials) {
   EXPECT_TRUE(app_->signed_in());
 }
 
+TEST_F(SupporterAppTest, TheSignInScreenNamesTheRelays) {
+  EXPECT_EQ(app_->relay_text(), QStringLiteral("relay.example.com:8443"));
+  SupporterApp::Options options;
+  options.config.relay.port = 8443;
+  options.config.relay.hosts = {{"2001:db8::7", 0},
+                                {"relay2.example.com", 9443},
+                                {"relay3.example.com", 0}};
+  options.start_session =
+      tether::test::FakeSupporterSessionFactory(&fake_, &starts_);
+  options.deliver = [](std::function<void()> fn) { fn(); };
+  SupporterApp several(std::move(options));
+  EXPECT_EQ(several.relay_text(),
+            QStringLiteral("[2001:db8::7]:8443 and 2 more"));
+}
+
 TEST_F(SupporterAppTest, TotpRoundTrip) {
   QTest::keyClicks(app_->sign_in()->password_edit(), QStringLiteral("pw"));
   QTest::mouseClick(app_->sign_in()->sign_in_button(), Qt::LeftButton);
