@@ -20,7 +20,7 @@ class FramePacerTest : public ::testing::Test {
     ASSERT_TRUE(pacer_.OnFrameCaptured(/*has_changes=*/true));
   }
 
-  test::ManualClock clock_;
+  tether::test::ManualClock clock_;
   FramePacer pacer_{clock_};
 };
 

@@ -34,7 +34,7 @@ struct ChannelPair {
   std::unique_ptr<E2eChannel> b;
 };
 
-Bytes Text(const std::string& s) {
+Bytes BytesOf(const std::string& s) {
   return Bytes(s.begin(), s.end());
 }
 
@@ -45,24 +45,24 @@ bool Contains(const Error& error, const std::string& text) {
 TEST(E2eChannelTest, RecordsRoundTripInBothDirections) {
   ChannelPair pair;
   for (int i = 0; i < 3; ++i) {
-    auto to_b = pair.a->Seal(Text("hello b " + std::to_string(i)));
+    auto to_b = pair.a->Seal(BytesOf("hello b " + std::to_string(i)));
     ASSERT_TRUE(to_b.has_value());
     auto at_b = pair.b->Open(*to_b);
     ASSERT_TRUE(at_b.has_value()) << at_b.error().message;
-    EXPECT_EQ(*at_b, Text("hello b " + std::to_string(i)));
+    EXPECT_EQ(*at_b, BytesOf("hello b " + std::to_string(i)));
 
-    auto to_a = pair.b->Seal(Text("hello a"));
+    auto to_a = pair.b->Seal(BytesOf("hello a"));
     ASSERT_TRUE(to_a.has_value());
     auto at_a = pair.a->Open(*to_a);
     ASSERT_TRUE(at_a.has_value()) << at_a.error().message;
-    EXPECT_EQ(*at_a, Text("hello a"));
+    EXPECT_EQ(*at_a, BytesOf("hello a"));
   }
 }
 
 TEST(E2eChannelTest, RecordIsCounterCiphertextAndTag) {
   ChannelPair pair;
-  auto first = pair.a->Seal(Text("abc"));
-  auto second = pair.a->Seal(Text("abc"));
+  auto first = pair.a->Seal(BytesOf("abc"));
+  auto second = pair.a->Seal(BytesOf("abc"));
   ASSERT_TRUE(first.has_value() && second.has_value());
   ASSERT_EQ(first->size(), 3 + E2eChannel::kRecordOverhead);
   EXPECT_EQ(ToHex(ByteSpan(*first).first(8)), "0000000000000000");
@@ -78,9 +78,9 @@ TEST(E2eChannelTest, RecordIsCounterCiphertextAndTag) {
 TEST(E2eChannelTest, RecordsMatchIndependentlyComputedVectors) {
   auto channel = MakeChannel(0x11, 0x22, /*rekey_interval=*/2);
   ASSERT_NE(channel, nullptr);
-  auto r0 = channel->Seal(Text("a"));
-  auto r1 = channel->Seal(Text("b"));
-  auto r2 = channel->Seal(Text("c"));
+  auto r0 = channel->Seal(BytesOf("a"));
+  auto r1 = channel->Seal(BytesOf("b"));
+  auto r2 = channel->Seal(BytesOf("c"));
   ASSERT_TRUE(r0.has_value() && r1.has_value() && r2.has_value());
   EXPECT_EQ(ToHex(*r0), "0000000000000000a5564f3c1f1a7d0f627f02244a739c67ff");
   EXPECT_EQ(ToHex(*r2), "0000000000000002a9838ee4f76a7c9be1c057ecb15f580805");
@@ -98,12 +98,12 @@ TEST(E2eChannelTest, EmptyPlaintextRoundTrips) {
 
 TEST(E2eChannelTest, TamperingWithAnyByteIsRejectedAndFailsTheChannel) {
   ChannelPair probe;
-  auto sample = probe.a->Seal(Text("hi"));
+  auto sample = probe.a->Seal(BytesOf("hi"));
   ASSERT_TRUE(sample.has_value());
   for (size_t position = 0; position < sample->size(); ++position) {
     SCOPED_TRACE("byte " + std::to_string(position));
     ChannelPair pair;
-    auto record = pair.a->Seal(Text("hi"));
+    auto record = pair.a->Seal(BytesOf("hi"));
     ASSERT_TRUE(record.has_value());
     Bytes tampered = *record;
     tampered[position] ^= 0x01;
@@ -113,13 +113,13 @@ TEST(E2eChannelTest, TamperingWithAnyByteIsRejectedAndFailsTheChannel) {
     auto genuine = pair.b->Open(*record);
     ASSERT_FALSE(genuine.has_value());
     EXPECT_TRUE(Contains(genuine.error(), "channel closed after an earlier"));
-    EXPECT_FALSE(pair.b->Seal(Text("reply")).has_value());
+    EXPECT_FALSE(pair.b->Seal(BytesOf("reply")).has_value());
   }
 }
 
 TEST(E2eChannelTest, TamperedCiphertextReportsAuthenticationFailure) {
   ChannelPair pair;
-  auto record = pair.a->Seal(Text("hi"));
+  auto record = pair.a->Seal(BytesOf("hi"));
   ASSERT_TRUE(record.has_value());
   (*record)[E2eChannel::kCounterSize] ^= 0x80;
   auto opened = pair.b->Open(*record);
@@ -129,7 +129,7 @@ TEST(E2eChannelTest, TamperedCiphertextReportsAuthenticationFailure) {
 
 TEST(E2eChannelTest, ReplayedRecordIsRejected) {
   ChannelPair pair;
-  auto record = pair.a->Seal(Text("once"));
+  auto record = pair.a->Seal(BytesOf("once"));
   ASSERT_TRUE(record.has_value());
   ASSERT_TRUE(pair.b->Open(*record).has_value());
   auto replayed = pair.b->Open(*record);
@@ -140,8 +140,8 @@ TEST(E2eChannelTest, ReplayedRecordIsRejected) {
 
 TEST(E2eChannelTest, ReorderedRecordIsRejected) {
   ChannelPair pair;
-  auto first = pair.a->Seal(Text("1"));
-  auto second = pair.a->Seal(Text("2"));
+  auto first = pair.a->Seal(BytesOf("1"));
+  auto second = pair.a->Seal(BytesOf("2"));
   ASSERT_TRUE(first.has_value() && second.has_value());
   auto opened = pair.b->Open(*second);
   ASSERT_FALSE(opened.has_value());
@@ -152,7 +152,7 @@ TEST(E2eChannelTest, ReorderedRecordIsRejected) {
 
 TEST(E2eChannelTest, TruncatedRecordIsRejected) {
   ChannelPair pair;
-  auto record = pair.a->Seal(Text("truncate me"));
+  auto record = pair.a->Seal(BytesOf("truncate me"));
   ASSERT_TRUE(record.has_value());
   record->pop_back();
   EXPECT_FALSE(pair.b->Open(*record).has_value());
@@ -192,7 +192,7 @@ TEST(E2eChannelTest, MaximumPlaintextRoundTripsAndOneMoreByteIsRefused) {
 
 TEST(E2eChannelTest, ReflectedRecordIsRejected) {
   ChannelPair pair;
-  auto record = pair.a->Seal(Text("mine"));
+  auto record = pair.a->Seal(BytesOf("mine"));
   ASSERT_TRUE(record.has_value());
   EXPECT_FALSE(pair.a->Open(*record).has_value());
 }
@@ -201,7 +201,7 @@ TEST(E2eChannelTest, RekeyKeepsBothDirectionsWorkingAcrossBoundaries) {
   ChannelPair pair(/*a_interval=*/4, /*b_interval=*/4);
   for (int i = 0; i < 20; ++i) {
     SCOPED_TRACE("record " + std::to_string(i));
-    Bytes message = Text("record " + std::to_string(i));
+    Bytes message = BytesOf("record " + std::to_string(i));
     auto to_b = pair.a->Seal(message);
     ASSERT_TRUE(to_b.has_value());
     auto at_b = pair.b->Open(*to_b);
@@ -218,12 +218,12 @@ TEST(E2eChannelTest, RekeyKeepsBothDirectionsWorkingAcrossBoundaries) {
 TEST(E2eChannelTest, ReceiverWithDifferentRekeyIntervalFailsAtFirstRekey) {
   ChannelPair pair(/*a_interval=*/4, /*b_interval=*/8);
   for (int i = 0; i < 4; ++i) {
-    auto record = pair.a->Seal(Text("x"));
+    auto record = pair.a->Seal(BytesOf("x"));
     ASSERT_TRUE(record.has_value());
     ASSERT_TRUE(pair.b->Open(*record).has_value()) << "record " << i;
   }
   // Record 4 is sealed under the rekeyed key; b still holds the old one.
-  auto record = pair.a->Seal(Text("x"));
+  auto record = pair.a->Seal(BytesOf("x"));
   ASSERT_TRUE(record.has_value());
   auto opened = pair.b->Open(*record);
   ASSERT_FALSE(opened.has_value());
@@ -235,12 +235,12 @@ TEST(E2eChannelTest, SendCounterStopsBeforeWrapping) {
   ChannelPair pair;
   pair.a->SetCountersForTesting(kMax - 1, 0);
   pair.b->SetCountersForTesting(0, kMax - 1);
-  auto last = pair.a->Seal(Text("last"));
+  auto last = pair.a->Seal(BytesOf("last"));
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(ToHex(ByteSpan(*last).first(8)), "fffffffffffffffe");
   auto opened = pair.b->Open(*last);
   ASSERT_TRUE(opened.has_value()) << opened.error().message;
-  auto beyond = pair.a->Seal(Text("one more"));
+  auto beyond = pair.a->Seal(BytesOf("one more"));
   ASSERT_FALSE(beyond.has_value());
   EXPECT_TRUE(Contains(beyond.error(), "counter exhausted"));
   EXPECT_TRUE(pair.a->failed());

@@ -37,6 +37,7 @@
 #include "crypto/e2e_handshake.h"
 #include "crypto/hkdf.h"
 #include "crypto/x25519.h"
+#include "tests/support/text_files.h"
 
 namespace tether::crypto {
 namespace {
@@ -102,9 +103,7 @@ uint64_t Counter(const Json& value) {
   return std::stoull(value.get<std::string>());
 }
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 // ---- The documented layout, independent of the classes --------------------
 

@@ -11,9 +11,9 @@
 namespace tether::crypto {
 namespace {
 
-constexpr Argon2Params kFast{.memory_kib = 1024,
-                             .iterations = 1,
-                             .parallelism = 1};
+constexpr Argon2Params kFastHash{.memory_kib = 1024,
+                                 .iterations = 1,
+                                 .parallelism = 1};
 
 Result<void> Check(const PasswordPolicy& policy,
                    std::string_view password,
@@ -240,7 +240,7 @@ TEST(PasswordPolicyTest, HistoryChecksOnlyTheConfiguredNumberOfHashes) {
   auto random = RandomGenerator::Create("password_policy_test");
   ASSERT_TRUE(random.has_value());
   auto hash = [&](std::string_view password) {
-    return HashPassword(password, **random, kFast).value();
+    return HashPassword(password, **random, kFastHash).value();
   };
   // Newest first.
   const std::vector<std::string> previous = {hash("third purple elephant"),

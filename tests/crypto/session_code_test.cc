@@ -14,7 +14,7 @@
 namespace tether::crypto {
 namespace {
 
-RandomGenerator& TestRandom() {
+RandomGenerator& CodeRandom() {
   static auto random = RandomGenerator::Create("session_code_test");
   if (!random)
     std::abort();
@@ -106,7 +106,7 @@ TEST(SessionCodeGeneratorTest, ReproducibleStreamRepeatsAndDiffersBySeed) {
 
 // The CSPRNG itself, from the OS: a smoke test that cannot fail by chance.
 TEST(SessionCodeGeneratorTest, CodesDifferBetweenDraws) {
-  SessionCodeGenerator generator(TestRandom());
+  SessionCodeGenerator generator(CodeRandom());
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i)
     seen.insert(generator.Next().value());
@@ -116,7 +116,7 @@ TEST(SessionCodeGeneratorTest, CodesDifferBetweenDraws) {
 }
 
 TEST(SessionCodeGeneratorTest, CanBeUsedFromSeveralThreads) {
-  SessionCodeGenerator generator(TestRandom());
+  SessionCodeGenerator generator(CodeRandom());
   std::vector<std::thread> threads;
   std::array<bool, 4> ok{};
   for (size_t t = 0; t < ok.size(); ++t) {

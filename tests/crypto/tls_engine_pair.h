@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "crypto/tls_engine.h"
+#include "tests/support/text_files.h"
 
 namespace tether::crypto::test {
 
@@ -66,8 +67,6 @@ inline std::string ReadAvailable(TlsEngine& engine) {
   return out;
 }
 
-inline bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 }  // namespace tether::crypto::test

@@ -21,6 +21,7 @@
 
 #include "tests/support/openssl_output.h"
 #include "tests/support/shell.h"
+#include "tests/support/text_files.h"
 
 extern char** environ;
 
@@ -32,17 +33,15 @@ namespace fs = std::filesystem;
 // The relay's tls.min_version = "1.2".
 const std::vector<std::string> kAllowTls12 = {"--min-version", "1.2"};
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 fs::path TestServerPath() {
   const char* dir = std::getenv("TETHER_TEST_BIN_DIR");
   return fs::path(dir != nullptr ? dir : "") / "tls_test_server";
 }
 
-using CommandResult = test::ShellResult;
-using test::RunShell;
+using CommandResult = tether::test::ShellResult;
+using tether::test::RunShell;
 
 // The test server as a child process. Start() returns once it has printed
 // its port (no sleeping); the destructor stops it if it has not exited yet.
@@ -116,7 +115,7 @@ CommandResult RunSClient(int port, const std::string& args) {
 class TlsOpensslTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::HaveCommand("openssl"))
+    if (!tether::test::HaveCommand("openssl"))
       GTEST_SKIP() << "openssl is not installed";
     ASSERT_TRUE(fs::exists(TestServerPath()))
         << TestServerPath() << " missing; is TETHER_TEST_BIN_DIR set?";
@@ -165,7 +164,8 @@ TEST_F(TlsOpensslTest, P256OnlyClientIsAccepted) {
 TEST_F(TlsOpensslTest, ClientWithoutUsableKeyShareGetsHelloRetryRequest) {
   CommandResult result = Connect("-tls1_3 -groups ffdhe2048:P-256 -msg");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(test::CountOf(result.output, "ServerHello"), 2u) << result.output;
+  EXPECT_EQ(tether::test::CountOf(result.output, "ServerHello"), 2u)
+      << result.output;
   EXPECT_TRUE(Contains(result.output, "Temp Key: ECDH, prime256v1"))
       << result.output;
 }
@@ -177,7 +177,8 @@ class TlsOpensslTls13SuiteTest
 // Only AES-256 by default; IT may add the other two (tls.cipher_suites).
 TEST_P(TlsOpensslTls13SuiteTest, IsRefusedByDefaultAndAcceptedWhenListed) {
   const std::string suite = GetParam();
-  test::ExpectServerRefused(Connect("-tls1_3 -ciphersuites " + suite), "40");
+  tether::test::ExpectServerRefused(Connect("-tls1_3 -ciphersuites " + suite),
+                                    "40");
   CommandResult result =
       Connect("-tls1_3 -ciphersuites " + suite,
               {"--suites", "TLS_AES_256_GCM_SHA384," + suite});
@@ -192,7 +193,7 @@ INSTANTIATE_TEST_SUITE_P(NotDefault,
                                            "TLS_AES_128_GCM_SHA256"));
 
 TEST_F(TlsOpensslTest, Tls12IsRefusedByDefault) {
-  test::ExpectServerRefused(Connect("-tls1_2"), "70");
+  tether::test::ExpectServerRefused(Connect("-tls1_2"), "70");
 }
 
 class TlsOpensslAcceptedSuiteTest
@@ -215,12 +216,12 @@ INSTANTIATE_TEST_SUITE_P(EcdsaCertificate,
 
 // Even where TLS 1.2 is allowed.
 TEST_F(TlsOpensslTest, Tls11IsRefusedByTheServer) {
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       Connect("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'", kAllowTls12), "70");
 }
 
 TEST_F(TlsOpensslTest, Tls10IsRefusedByTheServer) {
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       Connect("-tls1 -cipher 'DEFAULT:@SECLEVEL=0'", kAllowTls12), "70");
 }
 
@@ -238,7 +239,7 @@ class TlsOpensslRefusedSuiteTest
       public ::testing::WithParamInterface<RefusedSuite> {};
 
 TEST_P(TlsOpensslRefusedSuiteTest, SuiteIsRefusedEvenWhereTls12IsAllowed) {
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       Connect(std::string("-tls1_2 -cipher '") + GetParam().suite +
                   ":@SECLEVEL=0' " + GetParam().client_args,
               kAllowTls12),
@@ -308,7 +309,7 @@ TEST_F(TlsOpensslRsaTest, Tls13WorksWithAnRsaCertificate) {
 }
 
 TEST_F(TlsOpensslRsaTest, StaticRsaKeyExchangeIsRefused) {
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       Connect("-tls1_2 -cipher 'AES256-GCM-SHA384:AES128-GCM-SHA256:"
               "AES256-SHA256:@SECLEVEL=0'",
               ServerArgs()),
@@ -316,7 +317,7 @@ TEST_F(TlsOpensslRsaTest, StaticRsaKeyExchangeIsRefused) {
 }
 
 TEST_F(TlsOpensslRsaTest, EcdheRsaCbcIsRefused) {
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       Connect("-tls1_2 -cipher 'ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:"
               "@SECLEVEL=0'",
               ServerArgs()),

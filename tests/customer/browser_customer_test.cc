@@ -47,11 +47,11 @@ using namespace std::chrono_literals;
 using proto::PeerMessage;
 using test::HeadlessSupporter;
 
-constexpr char kPassword[] = "a long technician passphrase";
+using tether::test::kPassword;
 // The customer's screen: Chromium's window covers the left part, the rest
 // shows solid colours in known places (override-redirect windows, which
 // the X server repaints itself whenever they are exposed).
-constexpr desktop::DesktopSize kScreen{1280, 800};
+constexpr desktop::DesktopSize kBrowserScreen{1280, 800};
 constexpr desktop::DesktopSize kBrowserWindow{860, 800};
 struct KnownBox {
   const char* name;
@@ -105,8 +105,10 @@ void WriteFile(const std::filesystem::path& path, const Bytes& bytes) {
 // box's colour within kTolerance; otherwise the first miss. The page may
 // send the screen scaled: the boxes are found in proportion.
 std::string ColourMismatch(const desktop::DesktopFrame& picture) {
-  const double sx = static_cast<double>(picture.size().width) / kScreen.width;
-  const double sy = static_cast<double>(picture.size().height) / kScreen.height;
+  const double sx =
+      static_cast<double>(picture.size().width) / kBrowserScreen.width;
+  const double sy =
+      static_cast<double>(picture.size().height) / kBrowserScreen.height;
   for (const KnownBox& box : kBoxes) {
     const desktop::DesktopRect& r = box.rect;
     for (int y = r.y + kInset; y < r.y + r.height - kInset; y += 4) {
@@ -161,8 +163,8 @@ class BrowserCustomerTest : public ::testing::Test {
         << "Xvfb is missing: run scripts/setup";
 
     test::XvfbOptions options;
-    options.width = kScreen.width;
-    options.height = kScreen.height;
+    options.width = kBrowserScreen.width;
+    options.height = kBrowserScreen.height;
     options.extra_args = {"-br"};
     std::string skip;
     display_ = desktop::test::StartDisplay(options, &skip);

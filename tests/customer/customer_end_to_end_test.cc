@@ -38,9 +38,9 @@ using namespace std::chrono_literals;
 using proto::PeerMessage;
 using test::HeadlessSupporter;
 
-constexpr char kPassword[] = "a long technician passphrase";
-constexpr desktop::DesktopSize kScreen{800, 600};
-constexpr desktop::DesktopRect kRedBox{200, 150, 240, 160};
+using tether::test::kPassword;
+constexpr desktop::DesktopSize kEndToEndScreen{800, 600};
+constexpr desktop::DesktopRect kEndToEndRedBox{200, 150, 240, 160};
 
 class Observer final : public CustomerSession::Observer {
  public:
@@ -81,12 +81,7 @@ class Observer final : public CustomerSession::Observer {
   std::optional<protocol::SessionEnd> ended_;
 };
 
-desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
-  desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
-      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
-  return reply ? desktop::DesktopPoint{reply->root_x, reply->root_y}
-               : desktop::DesktopPoint{-1, -1};
-}
+using desktop::test::PointerPosition;
 
 // The technician's SAS, as read out over the phone.
 class ReadOut {
@@ -125,13 +120,14 @@ class CustomerEndToEndTest : public ::testing::Test {
     if (!tether::test::XvfbDisplay::Available())
       GTEST_SKIP() << "Xvfb is not installed";
     tether::test::XvfbOptions options;
-    options.width = kScreen.width;
-    options.height = kScreen.height;
+    options.width = kEndToEndScreen.width;
+    options.height = kEndToEndScreen.height;
     options.extra_args = {"-br"};
     std::string skip;
     display_ = desktop::test::StartDisplay(options, &skip);
     ASSERT_NE(display_, nullptr);
-    desktop::test::FillRect(display_->c(), display_->root(), kRedBox, 0xFF0000);
+    desktop::test::FillRect(display_->c(), display_->root(), kEndToEndRedBox,
+                            0xFF0000);
     char templ[] = "/tmp/tether-e2e-XXXXXX";
     downloads_ = mkdtemp(templ);
     // The careful customer: "yes" only to the code the technician reads out.
@@ -305,8 +301,9 @@ TEST_F(CustomerEndToEndTest,
   EXPECT_EQ(supporter_->decode_errors(), 0);
   auto picture = supporter_->LastPicture();
   ASSERT_TRUE(picture.has_value());
-  ASSERT_EQ(picture->size(), kScreen);
-  const uint32_t inside = picture->RgbAt(kRedBox.x + 120, kRedBox.y + 80);
+  ASSERT_EQ(picture->size(), kEndToEndScreen);
+  const uint32_t inside =
+      picture->RgbAt(kEndToEndRedBox.x + 120, kEndToEndRedBox.y + 80);
   EXPECT_GT((inside >> 16) & 0xFF, 200u);
   EXPECT_LT(inside & 0xFFFF, 0x4040u);
   EXPECT_LT((picture->RgbAt(10, 10) >> 16) & 0xFF, 60u);
@@ -328,8 +325,10 @@ TEST_F(CustomerEndToEndTest, TheScreenIsVp9WhereTheTechniciansAppDecodesIt) {
   EXPECT_EQ(FirstFrameCodec(), proto::CODEC_VP9);
   auto picture = supporter_->LastPicture();
   ASSERT_TRUE(picture.has_value());
-  EXPECT_GT((picture->RgbAt(kRedBox.x + 120, kRedBox.y + 80) >> 16) & 0xFF,
-            200u);
+  EXPECT_GT(
+      (picture->RgbAt(kEndToEndRedBox.x + 120, kEndToEndRedBox.y + 80) >> 16) &
+          0xFF,
+      200u);
 }
 
 TEST_F(CustomerEndToEndTest, AnOlderTechniciansAppGetsVp8) {
@@ -399,7 +398,7 @@ TEST_F(CustomerEndToEndTest, ControlGrantLetsTheTechnicianMoveThePointer) {
   PairWithRelay();
   xcb_connection_t* c = display_->c();
   const xcb_window_t root = display_->root();
-  const desktop::DesktopPoint start = Pointer(c, root);
+  const desktop::DesktopPoint start = PointerPosition(c, root);
   PeerMessage move;
   move.mutable_input()->mutable_mouse_move()->set_x(321);
   move.mutable_input()->mutable_mouse_move()->set_y(123);
@@ -408,16 +407,17 @@ TEST_F(CustomerEndToEndTest, ControlGrantLetsTheTechnicianMoveThePointer) {
   auto refused =
       supporter_->Ask(1, proto::PERMISSION_CLIPBOARD);  // a round trip
   ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(Pointer(c, root), start);
+  EXPECT_EQ(PointerPosition(c, root), start);
 
   auto granted = supporter_->Ask(2, proto::PERMISSION_REMOTE_CONTROL);
   ASSERT_TRUE(granted.has_value() && *granted);
   ASSERT_TRUE(supporter_->Send(move));
   for (int i = 0;
-       i < 1000 && Pointer(c, root) != desktop::DesktopPoint{321, 123}; ++i) {
+       i < 1000 && PointerPosition(c, root) != desktop::DesktopPoint{321, 123};
+       ++i) {
     std::this_thread::sleep_for(5ms);
   }
-  EXPECT_EQ(Pointer(c, root), (desktop::DesktopPoint{321, 123}));
+  EXPECT_EQ(PointerPosition(c, root), (desktop::DesktopPoint{321, 123}));
 }
 
 TEST_F(CustomerEndToEndTest, StopEndsTheSessionForTheTechnicianToo) {

@@ -122,14 +122,14 @@ class RecordingObserver final : public CustomerSession::Observer {
   std::optional<protocol::SessionEnd> ended_;
 };
 
-PeerMessage Terms() {
+PeerMessage PlainTerms() {
   PeerMessage m;
   m.mutable_terms()->set_technician_name("Tina");
   m.mutable_terms()->set_terms_text("Terms.");
   return m;
 }
 
-PeerMessage Request(uint32_t id, proto::Permission permission) {
+PeerMessage AskFor(uint32_t id, proto::Permission permission) {
   PeerMessage m;
   m.mutable_consent_request()->set_request_id(id);
   m.mutable_consent_request()->set_permission(permission);
@@ -138,24 +138,19 @@ PeerMessage Request(uint32_t id, proto::Permission permission) {
   return m;
 }
 
-PeerMessage Move(int x, int y) {
+PeerMessage MouseMove(int x, int y) {
   PeerMessage m;
   m.mutable_input()->mutable_mouse_move()->set_x(x);
   m.mutable_input()->mutable_mouse_move()->set_y(y);
   return m;
 }
 
-desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
-  desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
-      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
-  return reply ? desktop::DesktopPoint{reply->root_x, reply->root_y}
-               : desktop::DesktopPoint{-1, -1};
-}
+using desktop::test::PointerPosition;
 
 using ::tether::test::ReadFile;
 
-constexpr desktop::DesktopSize kScreen{640, 480};
-constexpr desktop::DesktopRect kRedBox{100, 80, 200, 150};
+constexpr desktop::DesktopSize kSessionScreen{640, 480};
+constexpr desktop::DesktopRect kSessionRedBox{100, 80, 200, 150};
 
 class CustomerSessionTest : public ::testing::Test {
  protected:
@@ -163,8 +158,8 @@ class CustomerSessionTest : public ::testing::Test {
     if (!tether::test::XvfbDisplay::Available())
       GTEST_SKIP() << "Xvfb is not installed";
     tether::test::XvfbOptions options;
-    options.width = kScreen.width;
-    options.height = kScreen.height;
+    options.width = kSessionScreen.width;
+    options.height = kSessionScreen.height;
     options.extra_args = {"-br"};
     std::string skip;
     display_ = desktop::test::StartDisplay(options, &skip);
@@ -213,7 +208,7 @@ class CustomerSessionTest : public ::testing::Test {
       o.OnStateChanged(protocol::SessionState::kSecured);
       o.OnSecured("482913");
     });
-    wire_->Message(Terms());
+    wire_->Message(PlainTerms());
     Flush();
   }
 
@@ -259,9 +254,9 @@ TEST_F(CustomerSessionTest, NothingOfTheScreenIsSentBeforeTheCustomerAgrees) {
   consent_.set_terms_answer(false);
   consent_.set_fallback(true);
   Start();
-  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));  // too early
+  wire_->Message(AskFor(1, proto::PERMISSION_VIEW_SCREEN));  // too early
   Open();
-  wire_->Message(Request(2, proto::PERMISSION_VIEW_SCREEN));  // after "no"
+  wire_->Message(AskFor(2, proto::PERMISSION_VIEW_SCREEN));  // after "no"
   auto ended = observer_.WaitEnded();
   ASSERT_TRUE(ended.has_value());
   EXPECT_NE(ended->message.find("You did not confirm the code"),
@@ -278,14 +273,15 @@ TEST_F(CustomerSessionTest, NothingOfTheScreenIsSentBeforeTheCustomerAgrees) {
 }
 
 TEST_F(CustomerSessionTest, AnAllowedViewSendsDecodableFramesOfTheScreen) {
-  desktop::test::FillRect(display_->c(), display_->root(), kRedBox, 0xFF0000);
+  desktop::test::FillRect(display_->c(), display_->root(), kSessionRedBox,
+                          0xFF0000);
   consent_.set_fallback(true);
   Start();
   Open();
   // The monitor list follows the customer's "yes" to the terms.
   ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kMonitorList, 1));
   EXPECT_EQ(Frames(), 0u);
-  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
+  wire_->Message(AskFor(1, proto::PERMISSION_VIEW_SCREEN));
   ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, 1));
 
   auto decoder = codec::VpxDecoder::Create(codec::Codec::kVp8);
@@ -300,14 +296,15 @@ TEST_F(CustomerSessionTest, AnAllowedViewSendsDecodableFramesOfTheScreen) {
   const proto::VideoFrame& frame = first.video_frame();
   EXPECT_TRUE(frame.key_frame());
   EXPECT_EQ(frame.codec(), proto::CODEC_VP8);
-  EXPECT_EQ(frame.width(), static_cast<uint32_t>(kScreen.width));
-  EXPECT_EQ(frame.height(), static_cast<uint32_t>(kScreen.height));
+  EXPECT_EQ(frame.width(), static_cast<uint32_t>(kSessionScreen.width));
+  EXPECT_EQ(frame.height(), static_cast<uint32_t>(kSessionScreen.height));
   auto size = (*decoder)->Decode(AsBytes(frame.data()));
   ASSERT_TRUE(size.has_value()) << size.error().message;
-  ASSERT_EQ(*size, kScreen);
+  ASSERT_EQ(*size, kSessionScreen);
   desktop::DesktopFrame picture(*size);
   ASSERT_TRUE((*decoder)->ConvertToBgra(picture).has_value());
-  const uint32_t inside = picture.RgbAt(kRedBox.x + 100, kRedBox.y + 75);
+  const uint32_t inside =
+      picture.RgbAt(kSessionRedBox.x + 100, kSessionRedBox.y + 75);
   const uint32_t outside = picture.RgbAt(20, 20);
   EXPECT_GT((inside >> 16) & 0xFF, 200u);
   EXPECT_LT((inside >> 8) & 0xFF, 60u);
@@ -329,7 +326,7 @@ TEST_F(CustomerSessionTest, AfterTheViewIsTakenBackNoFrameIsSent) {
   consent_.set_fallback(true);
   Start();
   Open();
-  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
+  wire_->Message(AskFor(1, proto::PERMISSION_VIEW_SCREEN));
   ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, 1));
   PeerMessage revoke;
   revoke.mutable_revoke()->set_permission(proto::PERMISSION_VIEW_SCREEN);
@@ -352,7 +349,7 @@ TEST_F(CustomerSessionTest, AfterTheViewIsTakenBackNoFrameIsSent) {
   // The same again, allowed: frames come, the first one a key frame of the
   // new start sent after the customer's second "yes", so none of them
   // slipped out in between.
-  wire_->Message(Request(2, proto::PERMISSION_VIEW_SCREEN));
+  wire_->Message(AskFor(2, proto::PERMISSION_VIEW_SCREEN));
   ASSERT_TRUE(wire_->WaitForCount(PeerMessage::kVideoFrame, at_revoke + 1));
   bool second_yes = false;
   size_t frames = 0;
@@ -372,13 +369,13 @@ TEST_F(CustomerSessionTest, InputBeforeTheControlGrantNeverReachesTheInjector) {
     return p.permission == proto::PERMISSION_VIEW_SCREEN;
   });
   Start(/*fake_injector=*/true);
-  wire_->Message(Move(1, 1));  // before anything
+  wire_->Message(MouseMove(1, 1));  // before anything
   Open();
-  wire_->Message(Move(2, 2));  // agreed, no control
-  wire_->Message(Request(1, proto::PERMISSION_VIEW_SCREEN));
-  wire_->Message(Move(3, 3));  // viewing, no control
-  wire_->Message(Request(2, proto::PERMISSION_REMOTE_CONTROL));  // refused
-  wire_->Message(Move(4, 4));
+  wire_->Message(MouseMove(2, 2));  // agreed, no control
+  wire_->Message(AskFor(1, proto::PERMISSION_VIEW_SCREEN));
+  wire_->Message(MouseMove(3, 3));  // viewing, no control
+  wire_->Message(AskFor(2, proto::PERMISSION_REMOTE_CONTROL));  // refused
+  wire_->Message(MouseMove(4, 4));
   Flush();
   EXPECT_EQ(fake_injector_->count(), 0u);
   EXPECT_FALSE(session_->grants().control);
@@ -390,21 +387,22 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
   Open();
   xcb_connection_t* c = display_->c();
   const xcb_window_t root = display_->root();
-  wire_->Message(Move(50, 60));  // no control yet
-  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
-  wire_->Message(Move(123, 234));
+  wire_->Message(MouseMove(50, 60));  // no control yet
+  wire_->Message(AskFor(1, proto::PERMISSION_REMOTE_CONTROL));
+  wire_->Message(MouseMove(123, 234));
   Flush();
   for (int i = 0;
-       i < 500 && Pointer(c, root) != desktop::DesktopPoint{123, 234}; ++i)
+       i < 500 && PointerPosition(c, root) != desktop::DesktopPoint{123, 234};
+       ++i)
     std::this_thread::sleep_for(2ms);
-  ASSERT_EQ(Pointer(c, root), (desktop::DesktopPoint{123, 234}));
+  ASSERT_EQ(PointerPosition(c, root), (desktop::DesktopPoint{123, 234}));
 
   std::atomic<bool> flooding{true};
   // One call per 64 moves the app thread has handled.
   tether::test::CallCounter handled;
   std::thread flood([&] {
     for (int i = 1; flooding; ++i) {
-      wire_->Message(Move(200 + i % 300, 100 + (i * 7) % 300));
+      wire_->Message(MouseMove(200 + i % 300, 100 + (i * 7) % 300));
       if (i % 64 == 0) {
         runner_.RunSync([] {});  // keep the app queue short
         handled.Add();
@@ -412,10 +410,10 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
     }
   });
   // The flood moves the pointer...
-  const desktop::DesktopPoint before = Pointer(c, root);
-  for (int i = 0; i < 1000 && Pointer(c, root) == before; ++i)
+  const desktop::DesktopPoint before = PointerPosition(c, root);
+  for (int i = 0; i < 1000 && PointerPosition(c, root) == before; ++i)
     std::this_thread::sleep_for(2ms);
-  ASSERT_NE(Pointer(c, root), before);
+  ASSERT_NE(PointerPosition(c, root), before);
   // ...until STOP, from this thread (as the hotkey's would).
   const auto stop_started = std::chrono::steady_clock::now();
   session_->EmergencyStop();
@@ -424,7 +422,7 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
       static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - stop_started)
                            .count()));
-  const desktop::DesktopPoint at_stop = Pointer(c, root);
+  const desktop::DesktopPoint at_stop = PointerPosition(c, root);
   // The flood goes on: 4,096 more moves through the app thread, each of
   // which an unstopped session would hand to the injector at once.
   const int handled_at_stop = handled.count();
@@ -433,13 +431,13 @@ TEST_F(CustomerSessionTest, ControlIsRealAndStopEndsItUnderAFlood) {
   for (int batch = 1; batch <= 64 && pointer == at_stop && flood_went_on;
        ++batch) {
     flood_went_on = handled.WaitFor(handled_at_stop + batch);
-    pointer = Pointer(c, root);
+    pointer = PointerPosition(c, root);
   }
   flooding = false;
   flood.join();
   EXPECT_TRUE(flood_went_on) << "the flood stalled";
   EXPECT_EQ(pointer, at_stop) << "input arrived after STOP";
-  EXPECT_EQ(Pointer(c, root), at_stop);
+  EXPECT_EQ(PointerPosition(c, root), at_stop);
 
   auto ended = observer_.WaitEnded();
   ASSERT_TRUE(ended.has_value());
@@ -471,7 +469,7 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   Open();
   ASSERT_TRUE(consent_.AnswerTerms(true));
   Flush();
-  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  wire_->Message(AskFor(1, proto::PERMISSION_REMOTE_CONTROL));
   Flush();
   ASSERT_TRUE(consent_.Answer(true));
   Flush();
@@ -479,8 +477,9 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   // arrives.
   xcb_connection_t* c = display_->c();
   const xcb_window_t window = desktop::test::CreateWindow(
-      c, display_->x.screen, {0, 0, kScreen.width, kScreen.height}, 0xffffff,
-      "desktop", XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_BUTTON_PRESS);
+      c, display_->x.screen,
+      {0, 0, kSessionScreen.width, kSessionScreen.height}, 0xffffff, "desktop",
+      XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_BUTTON_PRESS);
   xcb_set_input_focus(c, XCB_INPUT_FOCUS_POINTER_ROOT, window,
                       XCB_CURRENT_TIME);
   desktop::x11::Sync(c);
@@ -508,7 +507,8 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   PeerMessage text;
   text.mutable_input()->mutable_text()->set_text(std::string(4096, 'a'));
   wire_->Message(text);
-  wire_->Message(Move(kScreen.width / 2, kScreen.height / 2));
+  wire_->Message(
+      MouseMove(kSessionScreen.width / 2, kSessionScreen.height / 2));
   wire_->Message(press);
   wire_->Message(release);
   Flush();
@@ -518,7 +518,7 @@ TEST_F(CustomerSessionTest, QueuedInputNeverReachesAPromptThatOpensBehindIt) {
   }
   ASSERT_GE(keys, 20) << "the typing never started";
 
-  wire_->Message(Request(2, proto::PERMISSION_CLIPBOARD));
+  wire_->Message(AskFor(2, proto::PERMISSION_CLIPBOARD));
   Flush();
   ASSERT_EQ(consent_.open_prompts(), 1u);
   count();
@@ -556,13 +556,13 @@ TEST_F(CustomerSessionTest, AHostileTechnicianIsRefusedAndTheSessionGoesOn) {
   Open();
   xcb_connection_t* c = display_->c();
   const xcb_window_t root = display_->root();
-  const desktop::DesktopPoint pointer = Pointer(c, root);
+  const desktop::DesktopPoint pointer = PointerPosition(c, root);
   for (int i = 0; i < 1000; ++i)
-    wire_->Message(Move(1 + i % 600, 1 + i % 400));
+    wire_->Message(MouseMove(1 + i % 600, 1 + i % 400));
   const char* names[] = {"../../../home/maria/.bashrc", "/etc/cron.d/evil",
                          "C:\\Windows\\evil.dll", "CON", "a\nb"};
   for (uint32_t i = 0; i < 100; ++i) {
-    PeerMessage offer = Request(10'000 + i, proto::PERMISSION_SEND_FILE);
+    PeerMessage offer = AskFor(10'000 + i, proto::PERMISSION_SEND_FILE);
     auto* file = offer.mutable_consent_request()->mutable_file();
     file->set_file_id(i + 1);
     file->set_name(names[i % 5]);
@@ -574,7 +574,7 @@ TEST_F(CustomerSessionTest, AHostileTechnicianIsRefusedAndTheSessionGoesOn) {
     wire_->Message(chunk);
   }
   for (uint32_t i = 0; i < 1000; ++i)
-    wire_->Message(Request(20'000 + i, proto::PERMISSION_VIEW_SWITCH));
+    wire_->Message(AskFor(20'000 + i, proto::PERMISSION_VIEW_SWITCH));
   PeerMessage huge;
   huge.mutable_chat()->set_text(std::string(3 << 20, 'A'));
   wire_->Message(huge);
@@ -588,7 +588,8 @@ TEST_F(CustomerSessionTest, AHostileTechnicianIsRefusedAndTheSessionGoesOn) {
 
   ASSERT_TRUE(observer_.WaitLastChat("them: hello"));
   EXPECT_EQ(observer_.chats().size(), 1u) << "the huge chat was shown";
-  EXPECT_EQ(Pointer(c, root), pointer) << "input arrived without control";
+  EXPECT_EQ(PointerPosition(c, root), pointer)
+      << "input arrived without control";
   EXPECT_TRUE(std::filesystem::is_empty(downloads_));
   EXPECT_FALSE(std::filesystem::exists("/etc/cron.d/evil"));
   // Three view-switch prompts and three file prompts (one per kind after
@@ -607,7 +608,7 @@ TEST_F(CustomerSessionTest, TheHotkeyStopsTheSession) {
   consent_.set_fallback(true);
   Start(/*fake_injector=*/true, /*hotkey=*/true);
   Open();
-  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  wire_->Message(AskFor(1, proto::PERMISSION_REMOTE_CONTROL));
   Flush();
   xcb_connection_t* c = display_->c();
   auto keymap = desktop::x11::ReadKeymap(c);
@@ -629,7 +630,7 @@ TEST_F(CustomerSessionTest, TheHotkeyStopsTheSession) {
   ASSERT_TRUE(ended.has_value());
   EXPECT_EQ(ended->message, "Session ended by you");
   EXPECT_EQ(wire_->Count(PeerMessage::kEmergencyStop), 1u);
-  wire_->Message(Move(1, 1));
+  wire_->Message(MouseMove(1, 1));
   Flush();
   EXPECT_EQ(fake_injector_->count(), 0u);
   EXPECT_TRUE(fake_injector_->IsBlocked());
@@ -647,7 +648,7 @@ TEST_F(CustomerSessionTest, ChatClipboardAndFilesReachTheCustomer) {
             (std::vector<std::string>{"them: hello from Tina", "me: hi"}));
   EXPECT_EQ(wire_->Count(PeerMessage::kChat), 1u);
 
-  wire_->Message(Request(2, proto::PERMISSION_CLIPBOARD));
+  wire_->Message(AskFor(2, proto::PERMISSION_CLIPBOARD));
   PeerMessage clip;
   clip.mutable_clipboard()->set_text("copied");
   wire_->Message(clip);
@@ -656,7 +657,7 @@ TEST_F(CustomerSessionTest, ChatClipboardAndFilesReachTheCustomer) {
 
   const std::string content = "file body";
   const auto digest = crypto::Sha256(AsBytes(content));
-  PeerMessage offer = Request(3, proto::PERMISSION_SEND_FILE);
+  PeerMessage offer = AskFor(3, proto::PERMISSION_SEND_FILE);
   proto::FileOffer* file = offer.mutable_consent_request()->mutable_file();
   file->set_file_id(4);
   file->set_name("../notes.txt");
@@ -763,7 +764,7 @@ TEST_F(CustomerSessionTest, TheReceiptIsSavedAsReadableText) {
   consent_.set_fallback(true);
   Start(/*fake_injector=*/true);
   Open();
-  wire_->Message(Request(1, proto::PERMISSION_REMOTE_CONTROL));
+  wire_->Message(AskFor(1, proto::PERMISSION_REMOTE_CONTROL));
   Flush();
   runner_.RunSync([&] { session_->RevokeControl(); });
   const auto path = downloads_ / "receipt.txt";
@@ -802,7 +803,7 @@ TEST_F(CustomerSessionTest, UndecodableTechnicianScreenEndsTheViewSwitch) {
   consent_.set_fallback(true);
   Start(/*fake_injector=*/true);
   Open();
-  wire_->Message(Request(1, proto::PERMISSION_VIEW_SWITCH));
+  wire_->Message(AskFor(1, proto::PERMISSION_VIEW_SWITCH));
   PeerMessage show;
   show.mutable_view_switch()->set_show_supporter_screen(true);
   wire_->Message(show);

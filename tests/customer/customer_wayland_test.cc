@@ -33,7 +33,7 @@ using test::HeadlessSupporter;
 using test::WaylandDesktop;
 using test::WaylandTestWindow;
 
-constexpr char kPassword[] = "a long technician passphrase";
+using tether::test::kPassword;
 
 class Observer final : public CustomerSession::Observer {
  public:

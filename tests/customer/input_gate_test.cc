@@ -133,29 +133,24 @@ TEST(InputGateTest, NothingIsInjectedAfterStopReturnsEvenUnderAFlood) {
 // ---- Real XTest on a private Xvfb
 // ------------------------------------------------
 
-desktop::DesktopPoint Pointer(xcb_connection_t* c, xcb_window_t root) {
-  desktop::test::XcbReply<xcb_query_pointer_reply_t> reply(
-      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
-  EXPECT_NE(reply, nullptr);
-  return reply ? desktop::DesktopPoint{reply->root_x, reply->root_y}
-               : desktop::DesktopPoint{-1, -1};
-}
+using desktop::test::PointerPosition;
 
 TEST(InputGateXTest, ThePointerMovesOnlyWithControlAndNeverAfterStop) {
   TETHER_START_DISPLAY_OR_SKIP(display, tether::test::XvfbOptions{});
   auto injector = desktop::InputInjector::Create(display->name());
   ASSERT_TRUE(injector.has_value()) << injector.error().message;
   InputGate gate(std::move(*injector));
-  const desktop::DesktopPoint start = Pointer(display->c(), display->root());
+  const desktop::DesktopPoint start =
+      PointerPosition(display->c(), display->root());
 
   EXPECT_FALSE(gate.Submit(Move(10, 20)));
   ASSERT_TRUE(gate.WaitIdle(5s));
-  EXPECT_EQ(Pointer(display->c(), display->root()), start);
+  EXPECT_EQ(PointerPosition(display->c(), display->root()), start);
 
   gate.SetControl(true);
   ASSERT_TRUE(gate.Submit(Move(200, 150)));
   ASSERT_TRUE(gate.WaitIdle(5s));
-  EXPECT_EQ(Pointer(display->c(), display->root()),
+  EXPECT_EQ(PointerPosition(display->c(), display->root()),
             (desktop::DesktopPoint{200, 150}));
 
   std::atomic<bool> flooding{true};
@@ -169,19 +164,20 @@ TEST(InputGateXTest, ThePointerMovesOnlyWithControlAndNeverAfterStop) {
   while (gate.injected() < 50)
     std::this_thread::yield();
   gate.Stop();
-  const desktop::DesktopPoint at_stop = Pointer(display->c(), display->root());
+  const desktop::DesktopPoint at_stop =
+      PointerPosition(display->c(), display->root());
   const uint64_t injected_at_stop = gate.injected();
   const uint64_t submitted_at_stop = submitted;
   const auto until = std::chrono::steady_clock::now() + 300ms;
   while (std::chrono::steady_clock::now() < until) {
-    EXPECT_EQ(Pointer(display->c(), display->root()), at_stop);
+    EXPECT_EQ(PointerPosition(display->c(), display->root()), at_stop);
     std::this_thread::sleep_for(10ms);
   }
   flooding = false;
   flood.join();
   EXPECT_GT(submitted.load(), submitted_at_stop) << "the flood went on";
   EXPECT_EQ(gate.injected(), injected_at_stop);
-  EXPECT_EQ(Pointer(display->c(), display->root()), at_stop);
+  EXPECT_EQ(PointerPosition(display->c(), display->root()), at_stop);
 }
 
 // ---- What the technician's input leaves behind, on a real Xvfb --------

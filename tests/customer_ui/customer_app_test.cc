@@ -26,9 +26,9 @@ namespace {
 
 using tether::test::FakeCustomerSession;
 
-protocol::SessionEnd End(proto::EndReason reason,
-                         std::string message = {},
-                         bool local = false) {
+protocol::SessionEnd AppEnd(proto::EndReason reason,
+                            std::string message = {},
+                            bool local = false) {
   protocol::SessionEnd end;
   end.reason = reason;
   end.message = std::move(message);
@@ -94,8 +94,8 @@ TEST_F(CustomerAppTest, WaitingForTheTechnicianIsShown) {
 
 TEST_F(CustomerAppTest, WrongCodeReturnsToTheCodeFieldWithTheReason) {
   ConnectWithCode(QStringLiteral("12345678"));
-  fake_->observer->OnEnded(End(proto::END_REASON_CODE_EXPIRED,
-                               "This code is wrong or has expired."));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_CODE_EXPIRED,
+                                  "This code is wrong or has expired."));
   EXPECT_TRUE(app_->start_window()->isVisible());
   EXPECT_EQ(app_->start_window()->phase(), StartWindow::Phase::kEnterCode);
   EXPECT_EQ(app_->start_window()->problem_title()->text(),
@@ -112,8 +112,8 @@ TEST_F(CustomerAppTest, WrongCodeReturnsToTheCodeFieldWithTheReason) {
 TEST_F(CustomerAppTest, CertificateMismatchBlocksAnotherTry) {
   ConnectWithCode(QStringLiteral("12345678"));
   protocol::SessionEnd end =
-      End(proto::END_REASON_PROTOCOL_ERROR,
-          "The server's key does not match the pinned fingerprint.");
+      AppEnd(proto::END_REASON_PROTOCOL_ERROR,
+             "The server's key does not match the pinned fingerprint.");
   end.server_untrusted = true;
   fake_->observer->OnEnded(end);
   EXPECT_EQ(app_->start_window()->phase(), StartWindow::Phase::kBlocked);
@@ -129,7 +129,7 @@ TEST_F(CustomerAppTest, CancelWhileConnectingEndsAndBringsTheFieldBack) {
   ConnectWithCode(QStringLiteral("12345678"));
   QTest::mouseClick(app_->start_window()->cancel_button(), Qt::LeftButton);
   EXPECT_EQ(fake_->ends, 1);
-  fake_->observer->OnEnded(End(proto::END_REASON_USER_ENDED, {}, true));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_USER_ENDED, {}, true));
   EXPECT_EQ(app_->start_window()->phase(), StartWindow::Phase::kEnterCode);
   EXPECT_FALSE(app_->start_window()->problem_visible());
 }
@@ -178,7 +178,7 @@ TEST_F(CustomerAppTest, StopFromThePanelStopsAndHidesTheBorder) {
   EXPECT_EQ(fake_->emergency_stops.load(), 1);
   EXPECT_FALSE(app_->border()->visible());
   fake_->observer->OnEnded(
-      End(proto::END_REASON_EMERGENCY_STOP, "Session ended by you", true));
+      AppEnd(proto::END_REASON_EMERGENCY_STOP, "Session ended by you", true));
   ASSERT_NE(app_->ended_window(), nullptr);
   EXPECT_EQ(app_->ended_window()->title_label()->text(),
             QStringLiteral("Session ended by you"));
@@ -191,7 +191,7 @@ TEST_F(CustomerAppTest, TheEndClosesOpenPromptsWithoutAnswering) {
   prompt.permission = proto::PERMISSION_REMOTE_CONTROL;
   app_->consent()->AskPermission(prompt, [&](bool) { ++answers; });
   ASSERT_EQ(app_->consent()->open_dialogs().size(), 1u);
-  fake_->observer->OnEnded(End(proto::END_REASON_PEER_ENDED));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_PEER_ENDED));
   test::Flush();
   EXPECT_TRUE(app_->consent()->open_dialogs().empty());
   EXPECT_EQ(answers, 0);
@@ -201,8 +201,8 @@ TEST_F(CustomerAppTest, EndAfterPairingShowsTheMessageAndOffersTheReceipt) {
   Pair();
   fake_->receipt_entries.push_back(
       {std::chrono::system_clock::now(), "You allowed viewing your screen."});
-  fake_->observer->OnEnded(End(proto::END_REASON_PEER_LOST,
-                               "The connection to the relay was lost."));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_PEER_LOST,
+                                  "The connection to the relay was lost."));
   EXPECT_FALSE(app_->panel()->isVisible());
   ASSERT_NE(app_->ended_window(), nullptr);
   EndedWindow* ended = app_->ended_window();
@@ -232,7 +232,7 @@ TEST_F(CustomerAppTest, EndAfterPairingShowsTheMessageAndOffersTheReceipt) {
 TEST_F(CustomerAppTest, AFailedReceiptSaysWhy) {
   Pair();
   fake_->fail_save = true;
-  fake_->observer->OnEnded(End(proto::END_REASON_PEER_ENDED));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_PEER_ENDED));
   EndedWindow* ended = app_->ended_window();
   ASSERT_NE(ended, nullptr);
   ended->SetChoosePath([](const QString&) {
@@ -249,7 +249,7 @@ TEST_F(CustomerAppTest, ClosingThePanelAsksThenEnds) {
   app_->panel()->close();
   EXPECT_EQ(fake_->ends, 1);
   fake_->observer->OnEnded(
-      End(proto::END_REASON_USER_ENDED, "Session ended by you", true));
+      AppEnd(proto::END_REASON_USER_ENDED, "Session ended by you", true));
   ASSERT_NE(app_->ended_window(), nullptr);
   EXPECT_EQ(app_->ended_window()->title_label()->text(),
             QStringLiteral("Session ended by you"));
@@ -281,7 +281,7 @@ TEST_F(CustomerAppTest, ClosingTheStartWindowWhileConnectingEndsAndQuits) {
   app_->start_window()->close();
   EXPECT_EQ(fake_->ends, 1);
   EXPECT_EQ(finished.count(), 0);
-  fake_->observer->OnEnded(End(proto::END_REASON_USER_ENDED, {}, true));
+  fake_->observer->OnEnded(AppEnd(proto::END_REASON_USER_ENDED, {}, true));
   EXPECT_EQ(finished.count(), 1);
 }
 

@@ -5,6 +5,7 @@
 
 #include "desktop/hotkey/global_hotkey.h"
 
+#include <X11/keysym.h>
 #include <gtest/gtest.h>
 #include <xcb/xcb.h>
 #include <xcb/xtest.h>
@@ -22,7 +23,6 @@ using namespace std::chrono_literals;
 
 constexpr uint32_t kControlL = 0xffe3;
 constexpr uint32_t kAltL = 0xffe9;
-constexpr uint32_t kShiftL = 0xffe1;
 constexpr uint32_t kCapsLock = 0xffe5;
 constexpr uint32_t kNumLock = 0xff7f;
 constexpr uint32_t kS = 0x0073;
@@ -98,19 +98,19 @@ TEST(GlobalHotkeyTest, CtrlAltShiftSCallsBackOnceWhateverTheLocks) {
   ASSERT_TRUE(hotkey.has_value()) << hotkey.error().message;
   Keyboard keyboard(display->c());
 
-  keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+  keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
   ASSERT_TRUE(CalledExactly(**hotkey, presses, 1));
 
   keyboard.Tap(kCapsLock);  // CapsLock on
-  keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+  keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
   ASSERT_TRUE(CalledExactly(**hotkey, presses, 2));
 
   if (keyboard.Keycode(kNumLock) != 0) {
     keyboard.Tap(kNumLock);  // both on
-    keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+    keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
     ASSERT_TRUE(CalledExactly(**hotkey, presses, 3));
     keyboard.Tap(kCapsLock);  // NumLock only
-    keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+    keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
     ASSERT_TRUE(CalledExactly(**hotkey, presses, 4));
   }
 }
@@ -129,7 +129,7 @@ TEST(GlobalHotkeyTest, CtrlAltShiftSCallsBackOnceWhateverElseIsHeld) {
       continue;  // not on this layout
     SCOPED_TRACE("holding keysym " + std::to_string(held));
     keyboard.Send(held, true);  // the technician holds it down
-    keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+    keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
     EXPECT_TRUE(CalledExactly(**hotkey, presses, ++expected));
     keyboard.Send(held, false);
   }
@@ -142,15 +142,15 @@ TEST(GlobalHotkeyTest, OtherCombinationsDoNothing) {
   auto hotkey = GrabCtrlAltShiftS(display->name(), presses);
   ASSERT_TRUE(hotkey.has_value()) << hotkey.error().message;
   Keyboard keyboard(display->c());
-  keyboard.Chord({kControlL, kShiftL, kS});
+  keyboard.Chord({kControlL, XK_Shift_L, kS});
   keyboard.Chord({kControlL, kAltL, kS});
-  keyboard.Chord({kAltL, kShiftL, kS});
-  keyboard.Chord({kControlL, kAltL, kShiftL, kD});
+  keyboard.Chord({kAltL, XK_Shift_L, kS});
+  keyboard.Chord({kControlL, kAltL, XK_Shift_L, kD});
   keyboard.Tap(kS);
   ASSERT_TRUE((*hotkey)->FlushForTesting(5s));
   EXPECT_EQ(presses.count(), 0);
   // Then the real one, counted once.
-  keyboard.Chord({kControlL, kAltL, kShiftL, kS});
+  keyboard.Chord({kControlL, kAltL, XK_Shift_L, kS});
   EXPECT_TRUE(CalledExactly(**hotkey, presses, 1));
 }
 

@@ -1,5 +1,6 @@
 #include "desktop/input/input_injector.h"
 
+#include <X11/keysym.h>
 #include <gtest/gtest.h>
 #include <xcb/xtest.h>
 
@@ -15,8 +16,6 @@ namespace {
 using test::EventType;
 using test::TestDisplay;
 using test::XcbEvent;
-
-constexpr uint32_t kShiftL = 0xffe1;
 
 TEST(TextKeysymsTest, MapsCodepointsToKeysyms) {
   EXPECT_EQ(CodepointToKeysym(U'A'), 0x41u);
@@ -162,12 +161,12 @@ TEST_F(InputInjectorTest, TypesUtf8TextIncludingSymbolsMissingFromTheLayout) {
 TEST_F(InputInjectorTest, KeysymsGetTheShiftStateTheyNeed) {
   // Shift held by the technician, then a lower-case letter: the injector
   // lifts Shift for that press and puts it back.
-  ASSERT_TRUE(injector_->Key(kShiftL, true));
+  ASSERT_TRUE(injector_->Key(XK_Shift_L, true));
   ASSERT_TRUE(injector_->Key('a', true));
   ASSERT_TRUE(injector_->Key('a', false));
   ASSERT_TRUE(injector_->Key('B', true));
   ASSERT_TRUE(injector_->Key('B', false));
-  ASSERT_TRUE(injector_->Key(kShiftL, false));
+  ASSERT_TRUE(injector_->Key(XK_Shift_L, false));
   ASSERT_TRUE(injector_->Key('C', true));  // Shift added around the press
   ASSERT_TRUE(injector_->Key('C', false));
   EXPECT_EQ(ReadTypedText(3), "aBC");

@@ -32,9 +32,9 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using test::DesktopPerson;
-using test::WaylandDesktop;
-using test::WaylandTestWindow;
+using tether::test::DesktopPerson;
+using tether::test::WaylandDesktop;
+using tether::test::WaylandTestWindow;
 
 class PortalBackendTest : public ::testing::Test {
  protected:

@@ -181,4 +181,12 @@ inline xcb_window_t CreateWindow(xcb_connection_t* c,
   return w;
 }
 
+// Where the X server's pointer is on `root`; {-1, -1} when it cannot say.
+inline DesktopPoint PointerPosition(xcb_connection_t* c, xcb_window_t root) {
+  XcbReply<xcb_query_pointer_reply_t> reply(
+      xcb_query_pointer_reply(c, xcb_query_pointer(c, root), nullptr));
+  return reply ? DesktopPoint{reply->root_x, reply->root_y}
+               : DesktopPoint{-1, -1};
+}
+
 }  // namespace tether::desktop::test

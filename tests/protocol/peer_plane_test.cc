@@ -7,6 +7,7 @@
 #include "crypto/e2e_channel.h"
 #include "crypto/random.h"
 #include "protocol/messages.h"
+#include "tests/support/text_files.h"
 
 namespace tether::protocol {
 namespace {
@@ -29,9 +30,7 @@ proto::PeerMessage Chat(const std::string& text) {
   return message;
 }
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 class PeerPlaneTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 
 #include "protocol/peer_session.h"
 #include "tests/support/relay_cluster.h"
+#include "tests/support/relay_process.h"
 #include "tests/support/session_recorder.h"
 
 namespace tether::protocol {
@@ -21,7 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::RelayCluster;
 
-constexpr char kPassword[] = "her own long passphrase";
+using tether::test::kPassword;
 
 class PeerSessionClusterTest : public ::testing::Test {
  protected:

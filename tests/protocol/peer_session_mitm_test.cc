@@ -12,6 +12,7 @@
 #include "protocol/peer_session.h"
 #include "tests/support/mitm_relay.h"
 #include "tests/support/session_recorder.h"
+#include "tests/support/text_files.h"
 
 namespace tether::protocol {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 using std::chrono::seconds;
 using test::MitmRelay;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 class PeerSessionMitmTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/protocol/peer_session_fixture.h"
+#include "tests/support/text_files.h"
 #include "tests/support/tinyproxy_process.h"
 
 namespace tether::protocol {
@@ -20,9 +21,7 @@ namespace {
 
 using test::TinyproxyProcess;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 // Sets proxy variables for one scope and restores what was there before.
 class ScopedEnvironment {

@@ -14,6 +14,7 @@
 
 #include "crypto/e2e_channel.h"
 #include "tests/protocol/peer_session_fixture.h"
+#include "tests/support/text_files.h"
 
 namespace tether::protocol {
 namespace {
@@ -21,9 +22,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 proto::PeerMessage Chat(const std::string& text) {
   proto::PeerMessage message;

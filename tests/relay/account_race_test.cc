@@ -29,11 +29,11 @@ namespace {
 
 using std::chrono::seconds;
 using std::chrono::steady_clock;
-using test::RelayProcess;
-using test::RelayTestClient;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
 using Status = proto::LoginResult::Status;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 constexpr char kWrongPassword[] = "plaid giraffe umbrella orbit";
 constexpr int kLoginThreads = 4;
 

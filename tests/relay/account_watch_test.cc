@@ -20,10 +20,10 @@ namespace tether::relay {
 namespace {
 
 using namespace std::chrono_literals;
-using test::RelayProcess;
-using test::RelayTestClient;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 
 Account Bob() {
   Account bob;
@@ -72,7 +72,7 @@ class AccountWatchTest : public ::testing::Test {
 };
 
 TEST_F(AccountWatchTest, ATechnicianDisabledByTheCliIsSignedOutOfTheApp) {
-  auto bob = test::SignedInTechnician(relay_, "bob", kPassword);
+  auto bob = tether::test::SignedInTechnician(relay_, "bob", kPassword);
   ASSERT_NE(bob, nullptr);
   auto disabled = relay_.RunCommand({"user", "disable", "bob"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
@@ -90,7 +90,8 @@ TEST_F(AccountWatchTest, ATechnicianDisabledByTheCliIsSignedOutOfTheApp) {
 TEST_F(AccountWatchTest, ASessionOfADisabledTechnicianEndsForBothSides) {
   std::unique_ptr<RelayTestClient> technician;
   std::unique_ptr<RelayTestClient> customer;
-  test::PairThroughCode(relay_, "bob", kPassword, &technician, &customer);
+  tether::test::PairThroughCode(relay_, "bob", kPassword, &technician,
+                                &customer);
   ASSERT_FALSE(HasFatalFailure());
   auto disabled = relay_.RunCommand({"user", "disable", "bob"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
@@ -109,7 +110,7 @@ TEST_F(AccountWatchTest, ASessionOfADisabledTechnicianEndsForBothSides) {
 
 TEST_F(AccountWatchTest, AnotherTechniciansChangeLeavesASignInAlone) {
   ASSERT_TRUE(relay_.AddTechnician("carol", "Carol", kPassword).has_value());
-  auto bob = test::SignedInTechnician(relay_, "bob", kPassword);
+  auto bob = tether::test::SignedInTechnician(relay_, "bob", kPassword);
   ASSERT_NE(bob, nullptr);
   auto disabled = relay_.RunCommand({"user", "disable", "carol"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
@@ -120,13 +121,13 @@ TEST_F(AccountWatchTest, AnotherTechniciansChangeLeavesASignInAlone) {
     auto message = bob->Receive(500ms);
     ASSERT_FALSE(message && message->has_end()) << message->end().message();
   }
-  EXPECT_FALSE(test::CreateCode(*bob).empty());
+  EXPECT_FALSE(tether::test::CreateCode(*bob).empty());
 }
 
 // A technician who changes their own password in the app stays signed in
 // (the change is theirs), and is still served afterwards.
 TEST_F(AccountWatchTest, ATechnicianWhoChangesTheirOwnPasswordStaysSignedIn) {
-  auto bob = test::SignedInTechnician(relay_, "bob", kPassword);
+  auto bob = tether::test::SignedInTechnician(relay_, "bob", kPassword);
   ASSERT_NE(bob, nullptr);
   proto::ClientMessage change;
   change.mutable_change_password()->set_current_password(kPassword);
@@ -143,7 +144,7 @@ TEST_F(AccountWatchTest, ATechnicianWhoChangesTheirOwnPasswordStaysSignedIn) {
     auto message = bob->Receive(500ms);
     ASSERT_FALSE(message && message->has_end()) << message->end().message();
   }
-  EXPECT_FALSE(test::CreateCode(*bob).empty());
+  EXPECT_FALSE(tether::test::CreateCode(*bob).empty());
 }
 
 }  // namespace

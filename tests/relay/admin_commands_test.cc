@@ -33,7 +33,7 @@ using ::tether::relay::test::RawExec;
 using ::tether::test::RelayProcess;
 using ::tether::test::RelayTestClient;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 constexpr char kOtherPassword[] = "plaid giraffe umbrella orbit";
 
 using ::tether::test::Lines;

@@ -25,6 +25,7 @@
 #include "tests/fakes/fake_client_link.h"
 #include "tests/fakes/manual_clock.h"
 #include "tests/relay/store_test_util.h"
+#include "tests/support/relay_process.h"
 
 namespace tether::relay {
 namespace {
@@ -34,7 +35,7 @@ using std::chrono::seconds;
 using ::tether::test::FakeClientLink;
 using Body = proto::RelayMessage::BodyCase;
 
-constexpr char kPassword[] = "correct horse battery staple";
+using tether::test::kPassword;
 
 proto::ClientMessage HelloMessage(proto::Role role) {
   proto::ClientMessage m;

@@ -20,6 +20,7 @@
 #include "tests/support/relay_cluster.h"
 #include "tests/support/relay_pairing.h"
 #include "tests/support/relay_probes.h"
+#include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 #include "tests/support/tcp_balancer.h"
 
@@ -27,15 +28,15 @@ namespace tether::relay {
 namespace {
 
 using namespace std::chrono_literals;
-using test::DecisionMessage;
-using test::JoinMessage;
-using test::RelayCluster;
-using test::RelayedMessage;
-using test::RelayTestClient;
-using test::TcpBalancer;
-using Clock = std::chrono::steady_clock;
+using tether::test::DecisionMessage;
+using tether::test::JoinMessage;
+using tether::test::RelayCluster;
+using tether::test::RelayedMessage;
+using tether::test::RelayTestClient;
+using tether::test::TcpBalancer;
+using SteadyClock = std::chrono::steady_clock;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 
 // Everything reaches the relays from 127.0.0.1 (the balancer), so the
 // per-source limits meant for one office's NAT address are raised; one
@@ -178,8 +179,8 @@ class ClusterScaleTest : public ::testing::Test {
 
   // The relays count sessions once a second.
   bool WaitForSessions(long long expected, std::chrono::seconds within) {
-    const auto deadline = Clock::now() + within;
-    while (Sum("sessions_active") != expected && Clock::now() < deadline)
+    const auto deadline = SteadyClock::now() + within;
+    while (Sum("sessions_active") != expected && SteadyClock::now() < deadline)
       std::this_thread::sleep_for(100ms);
     return Sum("sessions_active") == expected;
   }
@@ -228,7 +229,7 @@ TEST_F(ClusterScaleTest, ManySessionsSpreadOverThreeRelaysBehindOneBalancer) {
   std::vector<Session> sessions(kSessions);
   std::mutex mutex;
   std::vector<std::string> errors;
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   std::vector<std::thread> workers;
   for (int w = 0; w < kWorkers; ++w) {
     workers.emplace_back([&, w] {
@@ -250,7 +251,7 @@ TEST_F(ClusterScaleTest, ManySessionsSpreadOverThreeRelaysBehindOneBalancer) {
   for (auto& worker : workers)
     worker.join();
   const double setup_seconds =
-      std::chrono::duration<double>(Clock::now() - started).count();
+      std::chrono::duration<double>(SteadyClock::now() - started).count();
   ASSERT_TRUE(errors.empty())
       << errors.size() << " sessions failed, the first: " << errors.front()
       << "\n"
@@ -264,7 +265,7 @@ TEST_F(ClusterScaleTest, ManySessionsSpreadOverThreeRelaysBehindOneBalancer) {
   for (size_t i = 0; i < cluster_->size(); ++i) {
     active.push_back(
         RelayCluster::RelayMetric(cluster_->relay(i), "sessions_active"));
-    rss.push_back(test::RssKiB(cluster_->relay(i).pid()));
+    rss.push_back(tether::test::RssKiB(cluster_->relay(i).pid()));
     EXPECT_GT(active.back(), kSessions / 10)
         << "relay" << i + 1 << " got too few";
   }
@@ -275,13 +276,13 @@ TEST_F(ClusterScaleTest, ManySessionsSpreadOverThreeRelaysBehindOneBalancer) {
   EXPECT_LE(forwarded, kSessions);
   const std::vector<int> per_backend = balancer_->connections_per_backend();
 
-  const auto closing = Clock::now();
+  const auto closing = SteadyClock::now();
   sessions.clear();
   EXPECT_TRUE(WaitForSessions(0, 10s))
       << Sum("sessions_active") << " sessions still active\n"
       << Logs();
   const double close_seconds =
-      std::chrono::duration<double>(Clock::now() - closing).count();
+      std::chrono::duration<double>(SteadyClock::now() - closing).count();
 
   std::cout << "[ figures  ] " << kSessions << " sessions through the "
             << "balancer set up in " << setup_seconds << " s (" << kWorkers

@@ -20,6 +20,7 @@
 
 #include "tests/support/relay_cluster.h"
 #include "tests/support/relay_pairing.h"
+#include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 #include "tests/support/web_test_client.h"
 
@@ -27,17 +28,17 @@ namespace tether::relay {
 namespace {
 
 using namespace std::chrono_literals;
-using test::ConnectApp;
-using test::CreateCode;
-using test::DecisionMessage;
-using test::JoinMessage;
-using test::RelayCluster;
-using test::RelayedMessage;
-using test::RelayProcess;
-using test::RelayTestClient;
-using test::SignedInTechnician;
+using tether::test::ConnectApp;
+using tether::test::CreateCode;
+using tether::test::DecisionMessage;
+using tether::test::JoinMessage;
+using tether::test::RelayCluster;
+using tether::test::RelayedMessage;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
+using tether::test::SignedInTechnician;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 
 class ClusterTest : public ::testing::Test {
  protected:
@@ -423,8 +424,8 @@ TEST_F(ClusterTest, ItEndsASessionOnAnotherRelayFromAnyRelaysConsole) {
   PairAcross(relay(1), relay(0), &technician, &customer);
   ASSERT_FALSE(HasFatalFailure());
 
-  auto browser =
-      test::WebTestClient::Connect(relay(2).port(), relay(2).fingerprint());
+  auto browser = tether::test::WebTestClient::Connect(relay(2).port(),
+                                                      relay(2).fingerprint());
   ASSERT_TRUE(browser.has_value()) << browser.error().message;
   auto signed_in = (*browser)->SignIn("root", kPassword);
   ASSERT_TRUE(signed_in.has_value() && signed_in->status == 200);
@@ -469,8 +470,8 @@ TEST_F(ClusterTest, AnAccountDisabledOnOneRelayIsSignedOutOnTheOthersAtOnce) {
   ASSERT_TRUE(relay(0).AddAccount("root", "admin", kPassword).has_value());
   auto technician = SignedInTechnician(relay(1), "tina", kPassword);
   ASSERT_NE(technician, nullptr);
-  auto browser =
-      test::WebTestClient::Connect(relay(0).port(), relay(0).fingerprint());
+  auto browser = tether::test::WebTestClient::Connect(relay(0).port(),
+                                                      relay(0).fingerprint());
   ASSERT_TRUE(browser.has_value()) << browser.error().message;
   auto signed_in = (*browser)->SignIn("root", kPassword);
   ASSERT_TRUE(signed_in.has_value() && signed_in->status == 200);
@@ -559,7 +560,8 @@ TEST_F(ClusterTest, ARelayKilledMidSessionEndsItsSessionsPlainly) {
   // The survivor serves new sessions at once; nothing in PostgreSQL is
   // lost or broken.
   std::unique_ptr<RelayTestClient> technician3, customer3;
-  test::PairThroughCode(relay(1), "tina", kPassword, &technician3, &customer3);
+  tether::test::PairThroughCode(relay(1), "tina", kPassword, &technician3,
+                                &customer3);
   ASSERT_FALSE(HasFatalFailure());
   auto verified = relay(1).RunCommand({"audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.output;

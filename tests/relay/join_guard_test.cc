@@ -43,7 +43,7 @@ class JoinGuardTest : public ::testing::Test {
     }
   }
 
-  test::ManualClock clock_;
+  tether::test::ManualClock clock_;
   JoinGuardConfig config_;
 };
 

@@ -17,16 +17,16 @@ namespace tether::relay {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using Type = RedisReply::Type;
 
 // A real redis-server and a real libuv loop run by the test thread.
 class RedisLinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::PrivateRedis::Available())
+    if (!tether::test::PrivateRedis::Available())
       GTEST_SKIP() << "redis-server is not installed";
-    auto redis = test::PrivateRedis::Start();
+    auto redis = tether::test::PrivateRedis::Start();
     ASSERT_TRUE(redis.has_value()) << redis.error().message;
     redis_ = std::move(*redis);
     ASSERT_EQ(uv_loop_init(&loop_), 0);
@@ -43,8 +43,8 @@ class RedisLinkTest : public ::testing::Test {
       delete reinterpret_cast<uv_timer_t*>(handle);
     });
     // hiredis's poll handles close on the next turns of the loop.
-    auto deadline = Clock::now() + 5s;
-    while (uv_loop_alive(&loop_) && Clock::now() < deadline)
+    auto deadline = SteadyClock::now() + 5s;
+    while (uv_loop_alive(&loop_) && SteadyClock::now() < deadline)
       uv_run(&loop_, UV_RUN_ONCE);
     EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
   }
@@ -55,10 +55,10 @@ class RedisLinkTest : public ::testing::Test {
     // The tick bounds each turn of the loop, so the deadline is checked.
     uv_timer_start(
         tick_, [](uv_timer_t*) {}, 10, 10);
-    auto deadline = Clock::now() + timeout;
+    auto deadline = SteadyClock::now() + timeout;
     bool ok = true;
     while (!done()) {
-      if (Clock::now() > deadline) {
+      if (SteadyClock::now() > deadline) {
         ok = false;
         break;
       }
@@ -110,7 +110,7 @@ class RedisLinkTest : public ::testing::Test {
     return std::move(*got);
   }
 
-  std::unique_ptr<test::PrivateRedis> redis_;
+  std::unique_ptr<tether::test::PrivateRedis> redis_;
   uv_loop_t loop_;
   bool loop_ready_ = false;
   uv_timer_t* tick_ = nullptr;
@@ -192,8 +192,8 @@ TEST_F(RedisLinkTest, CommandsFailAtOnceWhileRedisIsDown) {
   auto link = NewLink(redis_->url());
   ASSERT_NE(link, nullptr);
   // Let it try (and fail) to connect a few times.
-  auto until = Clock::now() + 300ms;
-  RunUntil([&] { return Clock::now() > until; });
+  auto until = SteadyClock::now() + 300ms;
+  RunUntil([&] { return SteadyClock::now() > until; });
   EXPECT_FALSE(link->link->connected());
 
   std::optional<Result<RedisReply>> got;
@@ -271,9 +271,9 @@ TEST_F(RedisLinkTest, HungCommandTimesOutAndTheLinkRecovers) {
 
   // Another client pauses every client for 2 s: our GET gets no reply.
   ASSERT_TRUE(redis_->Command({"CLIENT", "PAUSE", "2000"}).has_value());
-  auto sent = Clock::now();
+  auto sent = SteadyClock::now();
   auto get = Run(redis, {"GET", "tether:k"});
-  auto waited = Clock::now() - sent;
+  auto waited = SteadyClock::now() - sent;
   ASSERT_FALSE(get.has_value());
   EXPECT_TRUE(get.error().temporary());
   EXPECT_NE(get.error().message.find("no reply within 500 ms"),
@@ -345,8 +345,8 @@ TEST_F(RedisLinkTest, CloseWithCommandsInFlightCallsEachCallbackOnce) {
   EXPECT_EQ(errors, std::vector<std::string>(5, "Redis link closed"));
   EXPECT_FALSE(link->link->connected());
   // Nothing more arrives: hiredis's late callbacks go nowhere.
-  auto until = Clock::now() + 200ms;
-  RunUntil([&] { return Clock::now() > until; });
+  auto until = SteadyClock::now() + 200ms;
+  RunUntil([&] { return SteadyClock::now() > until; });
   EXPECT_EQ(calls, std::vector<int>(5, 1));
   std::optional<Result<RedisReply>> late;
   link->link->Command({"PING"},
@@ -369,8 +369,8 @@ TEST_F(RedisLinkTest, DestroyedInsideItsOwnCallbackCallsTheOthersOnce) {
   }
   ASSERT_TRUE(RunUntil([&] { return calls[0] == 1; }));
   EXPECT_EQ(calls, std::vector<int>(4, 1));
-  auto until = Clock::now() + 200ms;
-  RunUntil([&] { return Clock::now() > until; });
+  auto until = SteadyClock::now() + 200ms;
+  RunUntil([&] { return SteadyClock::now() > until; });
   EXPECT_EQ(calls, std::vector<int>(4, 1));
 }
 

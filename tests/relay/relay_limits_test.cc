@@ -37,6 +37,7 @@
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 #include "tests/support/socket_flood.h"
+#include "tests/support/text_files.h"
 
 namespace tether::relay {
 namespace {
@@ -44,18 +45,16 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
-using test::Metric;
-using test::RawConnect;
-using test::RelayProcess;
-using test::RelayTestClient;
-using test::SourceAddress;
-using test::WaitForClose;
+using tether::test::Metric;
+using tether::test::RawConnect;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
+using tether::test::SourceAddress;
+using tether::test::WaitForClose;
 
-constexpr char kPassword[] = "correct horse battery staple";
+using tether::test::kPassword;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 proto::ClientMessage JoinMessage(const std::string& code) {
   proto::ClientMessage join;
@@ -524,7 +523,8 @@ TEST_F(RelayLimitsTest, SlowlorisAndIdleSocketsAreShedAndJoinsGoOn) {
       "[timeouts]\ntls_handshake = \"10s\"\nfirst_message = \"10s\"\n"
       "[limits]\nhandshakes_total = 512\n");
 
-  auto flood = test::SocketFlood::Open(relay_->port(), kIdle, kSlowloris);
+  auto flood =
+      tether::test::SocketFlood::Open(relay_->port(), kIdle, kSlowloris);
   ASSERT_TRUE(flood.has_value()) << flood.error().message;
   std::vector<std::unique_ptr<RelayTestClient>> silent;
   for (int i = 0; i < kSilentTls; ++i) {

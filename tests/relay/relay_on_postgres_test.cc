@@ -22,10 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::PrivatePostgres;
-using test::RelayProcess;
-using test::RelayTestClient;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 
 class RelayOnPostgresTest : public ::testing::Test {
  protected:
@@ -164,7 +164,7 @@ TEST_F(RelayOnPostgresTest, AnAccountDisabledOnOneRelayIsSignedOutOnAnother) {
   auto first = StartRelay();
   auto second = StartRelay();
   ASSERT_TRUE(first->AddTechnician("carol", "Carol", kPassword).has_value());
-  auto carol = test::SignedInTechnician(*second, "carol", kPassword);
+  auto carol = tether::test::SignedInTechnician(*second, "carol", kPassword);
   ASSERT_NE(carol, nullptr);
   auto disabled = first->RunCommand({"user", "disable", "carol"});
   ASSERT_EQ(disabled.exit_code, 0) << disabled.output;

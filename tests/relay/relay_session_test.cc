@@ -16,17 +16,17 @@
 namespace tether::relay {
 namespace {
 
-using test::ConnectApp;
-using test::CreateCode;
-using test::DecisionMessage;
-using test::JoinMessage;
-using test::PairThroughCode;
-using test::RelayedMessage;
-using test::RelayProcess;
-using test::RelayTestClient;
-using test::SignedInTechnician;
+using tether::test::ConnectApp;
+using tether::test::CreateCode;
+using tether::test::DecisionMessage;
+using tether::test::JoinMessage;
+using tether::test::PairThroughCode;
+using tether::test::RelayedMessage;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
+using tether::test::SignedInTechnician;
 
-constexpr char kPassword[] = "correct horse battery staple";
+using tether::test::kPassword;
 
 class RelaySessionTest : public ::testing::Test {
  protected:

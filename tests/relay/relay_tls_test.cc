@@ -17,22 +17,21 @@
 #include "tests/support/relay_process.h"
 #include "tests/support/relay_test_client.h"
 #include "tests/support/shell.h"
+#include "tests/support/text_files.h"
 
 namespace tether::relay {
 namespace {
 
-using test::RelayProcess;
-using test::RunShell;
-using test::ShellResult;
+using tether::test::RelayProcess;
+using tether::test::RunShell;
+using tether::test::ShellResult;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 class RelayTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::HaveCommand("openssl"))
+    if (!tether::test::HaveCommand("openssl"))
       GTEST_SKIP() << "openssl is not installed";
   }
 
@@ -82,17 +81,18 @@ TEST_F(RelayTlsTest, ShippedDefaultsTakeP256AndAskAgainForAShareTheyTake) {
   // second ServerHello in the trace), then P-256.
   result = SClient("-tls1_3 -groups ffdhe2048:P-256 -msg");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(test::CountOf(result.output, "ServerHello"), 2u) << result.output;
+  EXPECT_EQ(tether::test::CountOf(result.output, "ServerHello"), 2u)
+      << result.output;
   EXPECT_TRUE(Contains(result.output, "New, TLSv1.3")) << result.output;
 }
 
 TEST_F(RelayTlsTest, ShippedDefaultsRefuseOtherTls13SuitesAndTls12) {
   StartRelay();
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       SClient("-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256"), "40");
-  test::ExpectServerRefused(SClient("-tls1_2"), "70");
-  test::ExpectServerRefused(SClient("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'"),
-                            "70");
+  tether::test::ExpectServerRefused(SClient("-tls1_2"), "70");
+  tether::test::ExpectServerRefused(
+      SClient("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'"), "70");
 }
 
 TEST_F(RelayTlsTest, ItCanAddTls13Suites) {
@@ -115,15 +115,15 @@ TEST_F(RelayTlsTest, MinVersion12AllowsTls12WithEcdheAeadOnly) {
                        "New, TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384"))
       << result.output;
   // CBC, static RSA key exchange: refused by the relay, not the client.
-  test::ExpectServerRefused(
+  tether::test::ExpectServerRefused(
       SClient("-tls1_2 -cipher "
               "'ECDHE-ECDSA-AES256-SHA384:AES256-GCM-SHA384:"
               "@SECLEVEL=0'"),
       "40");
-  test::ExpectServerRefused(SClient("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'"),
-                            "70");
-  test::ExpectServerRefused(SClient("-tls1 -cipher 'DEFAULT:@SECLEVEL=0'"),
-                            "70");
+  tether::test::ExpectServerRefused(
+      SClient("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'"), "70");
+  tether::test::ExpectServerRefused(
+      SClient("-tls1 -cipher 'DEFAULT:@SECLEVEL=0'"), "70");
   // Clients that can still get TLS 1.3.
   result = SClient("");
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -132,15 +132,15 @@ TEST_F(RelayTlsTest, MinVersion12AllowsTls12WithEcdheAeadOnly) {
 
 TEST_F(RelayTlsTest, WrongPinFailsClosedUnderTls13) {
   StartRelay();
-  auto right =
-      test::RelayTestClient::Connect(relay_->port(), relay_->fingerprint());
+  auto right = tether::test::RelayTestClient::Connect(relay_->port(),
+                                                      relay_->fingerprint());
   ASSERT_TRUE(right.has_value()) << right.error().message;
   auto hello = (*right)->Hello(proto::ROLE_CUSTOMER);
   ASSERT_TRUE(hello.has_value()) << hello.error().message;
   EXPECT_EQ((*right)->tls_description(), "TLSv1.3 TLS1-3-AES-256-GCM-SHA384");
 
   const std::string wrong = "sha256:" + std::string(64, 'a');
-  auto refused = test::RelayTestClient::Connect(relay_->port(), wrong);
+  auto refused = tether::test::RelayTestClient::Connect(relay_->port(), wrong);
   ASSERT_FALSE(refused.has_value());
   EXPECT_TRUE(Contains(refused.error().message,
                        "does not match the pinned fingerprint"))
@@ -150,7 +150,7 @@ TEST_F(RelayTlsTest, WrongPinFailsClosedUnderTls13) {
 // sslscan, a scanner no one here wrote: TLS 1.3 only, AEAD suites only,
 // nothing older.
 TEST_F(RelayTlsTest, SslscanSeesTls13OnlyWithAeadSuites) {
-  if (!test::HaveCommand("sslscan"))
+  if (!tether::test::HaveCommand("sslscan"))
     GTEST_SKIP() << "sslscan is not installed";
   StartRelay();
   const ShellResult result =

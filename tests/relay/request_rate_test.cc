@@ -10,7 +10,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(RequestRateTest, ASourceGetsItsBurstThenItsRate) {
-  test::ManualClock clock;
+  tether::test::ManualClock clock;
   RequestRate rate(10, 20, 100, clock);
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(rate.Allow("10.0.0.1")) << i;
@@ -23,7 +23,7 @@ TEST(RequestRateTest, ASourceGetsItsBurstThenItsRate) {
 }
 
 TEST(RequestRateTest, ManySourcesTogetherShareOneBucketOnceTheTableIsFull) {
-  test::ManualClock clock;
+  tether::test::ManualClock clock;
   RequestRate rate(10, 5, 3, clock);
   for (int s = 0; s < 3; ++s)
     ASSERT_TRUE(rate.Allow("10.0.0." + std::to_string(s)));

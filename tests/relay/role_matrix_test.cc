@@ -24,11 +24,11 @@
 namespace tether::relay {
 namespace {
 
-using test::RelayProcess;
-using test::RelayTestClient;
+using tether::test::RelayProcess;
+using tether::test::RelayTestClient;
 using Body = proto::ClientMessage::BodyCase;
 
-constexpr char kPassword[] = "correct horse battery staple";
+using tether::test::kPassword;
 constexpr auto kWait = std::chrono::seconds(5);
 constexpr auto kHashWait = std::chrono::seconds(10);  // argon2id replies
 

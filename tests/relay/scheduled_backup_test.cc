@@ -37,7 +37,7 @@ using ::tether::test::Metric;
 using ::tether::test::RelayProcess;
 using ::tether::test::RelayTestClient;
 
-constexpr char kPassword[] = "quartz lemon harbour seventy";
+using tether::test::kPassword;
 
 using ::tether::test::Lines;
 using ::tether::test::ReadFile;

@@ -13,7 +13,7 @@ namespace {
 using std::chrono::seconds;
 
 TEST(SourceRowBudgetTest, EachSourceWritesItsShareThenIsCounted) {
-  test::ManualClock clock;
+  tether::test::ManualClock clock;
   SourceRowBudget budget(3, seconds(600), clock);
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(budget.Take("192.0.2.1/32"));
@@ -34,7 +34,7 @@ TEST(SourceRowBudgetTest, EachSourceWritesItsShareThenIsCounted) {
 }
 
 TEST(SourceRowBudgetTest, SourcesPastTheCapShareOneSummary) {
-  test::ManualClock clock;
+  tether::test::ManualClock clock;
   SourceRowBudget budget(0, seconds(60), clock);
   for (size_t i = 0; i < SourceRowBudget::kMaxSources + 5; ++i) {
     EXPECT_FALSE(budget.Take("s" + std::to_string(i)));

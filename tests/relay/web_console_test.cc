@@ -26,8 +26,6 @@ namespace {
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr char kPassword[] = "correct horse battery staple";
-
 Json Body(const TestHttpResponse& response) {
   return Json::parse(response.body, nullptr, false);
 }

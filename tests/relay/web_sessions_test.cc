@@ -20,7 +20,7 @@ class WebSessionsTest : public ::testing::Test {
     session.role = AccountRole::kAdmin;
     return session;
   }
-  test::ManualClock clock_;
+  tether::test::ManualClock clock_;
   WebSessions sessions_{clock_, crypto::RandomGenerator::Default(),
                         WebSessions::Limits{.idle = 15min,
                                             .lifetime = 8h,

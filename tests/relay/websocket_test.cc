@@ -138,15 +138,15 @@ TEST(WebSocketReaderTest, LargeMessagesShareTheRelaysBudget) {
 class WebSocketRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    relay_ = std::make_unique<test::RelayProcess>();
+    relay_ = std::make_unique<tether::test::RelayProcess>();
     ASSERT_TRUE(relay_->AddTechnician("tina", "Tina", kPassword));
     ASSERT_TRUE(relay_->Start().has_value());
   }
 
   // A browser's WebSocket to /ws, upgraded; nullptr on failure.
-  std::unique_ptr<test::WebTestClient> Open(const std::string& origin) {
-    auto browser =
-        test::WebTestClient::Connect(relay_->port(), relay_->fingerprint());
+  std::unique_ptr<tether::test::WebTestClient> Open(const std::string& origin) {
+    auto browser = tether::test::WebTestClient::Connect(relay_->port(),
+                                                        relay_->fingerprint());
     EXPECT_TRUE(browser.has_value());
     if (!browser)
       return nullptr;
@@ -162,7 +162,7 @@ class WebSocketRelayTest : public ::testing::Test {
     return std::move(*browser);
   }
 
-  Result<void> SendMessage(test::WebTestClient& browser,
+  Result<void> SendMessage(tether::test::WebTestClient& browser,
                            const proto::ClientMessage& message) {
     const std::string bytes = message.SerializeAsString();
     return browser.tls().SendBytes(
@@ -170,7 +170,8 @@ class WebSocketRelayTest : public ::testing::Test {
   }
 
   // The next relay message in a binary frame (heartbeats skipped).
-  Result<proto::RelayMessage> ReceiveMessage(test::WebTestClient& browser) {
+  Result<proto::RelayMessage> ReceiveMessage(
+      tether::test::WebTestClient& browser) {
     for (;;) {
       auto bytes = browser.tls().ReceiveBytes(5s);
       if (!bytes)
@@ -215,7 +216,7 @@ class WebSocketRelayTest : public ::testing::Test {
   }
 
   static constexpr char kPassword[] = "a long technician passphrase";
-  std::unique_ptr<test::RelayProcess> relay_;
+  std::unique_ptr<tether::test::RelayProcess> relay_;
   int status_ = 0;
   Bytes server_bytes_;
 };
@@ -224,9 +225,10 @@ TEST_F(WebSocketRelayTest, ABrowserCustomerJoinsAndBytesFlowBothWays) {
   auto browser = Open("https://127.0.0.1");
   ASSERT_NE(browser, nullptr);
   ASSERT_EQ(status_, 101);
-  auto technician = test::SignedInTechnician(*relay_, "tina", kPassword);
+  auto technician =
+      tether::test::SignedInTechnician(*relay_, "tina", kPassword);
   ASSERT_NE(technician, nullptr);
-  const std::string code = test::CreateCode(*technician);
+  const std::string code = tether::test::CreateCode(*technician);
 
   proto::ClientMessage hello;
   hello.mutable_hello()->set_protocol_version(proto::PROTOCOL_VERSION_CURRENT);
@@ -236,23 +238,25 @@ TEST_F(WebSocketRelayTest, ABrowserCustomerJoinsAndBytesFlowBothWays) {
   auto ack = ReceiveMessage(*browser);
   ASSERT_TRUE(ack.has_value()) << ack.error().message;
   EXPECT_TRUE(ack->has_hello_ack());
-  ASSERT_TRUE(SendMessage(*browser, test::JoinMessage(code, "browser", "eva")));
+  ASSERT_TRUE(
+      SendMessage(*browser, tether::test::JoinMessage(code, "browser", "eva")));
   auto request = technician->Receive();
   ASSERT_TRUE(request.has_value() && request->has_join_request());
   EXPECT_EQ(request->join_request().host_name(), "browser");
-  ASSERT_TRUE(technician->Send(test::DecisionMessage(code, true)));
+  ASSERT_TRUE(technician->Send(tether::test::DecisionMessage(code, true)));
   auto joined = ReceiveMessage(*browser);
   ASSERT_TRUE(joined.has_value()) << joined.error().message;
   EXPECT_TRUE(joined->has_joined());
 
-  ASSERT_TRUE(SendMessage(*browser, test::RelayedMessage("from the page")));
+  ASSERT_TRUE(
+      SendMessage(*browser, tether::test::RelayedMessage("from the page")));
   auto peer = technician->Receive();
   ASSERT_TRUE(peer.has_value() && peer->has_peer_joined());
   auto up = technician->Receive();
   ASSERT_TRUE(up.has_value());
   EXPECT_EQ(up->relayed().data(), "from the page");
-  ASSERT_TRUE(
-      technician->Send(test::RelayedMessage(std::string(100'000, 'v'))));
+  ASSERT_TRUE(technician->Send(
+      tether::test::RelayedMessage(std::string(100'000, 'v'))));
   auto down = ReceiveMessage(*browser);
   ASSERT_TRUE(down.has_value()) << down.error().message;
   EXPECT_EQ(down->relayed().data().size(), 100'000u);
@@ -269,8 +273,8 @@ TEST_F(WebSocketRelayTest, AnotherSitesPageCannotOpenTheSocket) {
   auto browser = Open("https://evil.example");
   ASSERT_NE(browser, nullptr);
   EXPECT_EQ(status_, 403);
-  auto wrong_path =
-      test::WebTestClient::Connect(relay_->port(), relay_->fingerprint());
+  auto wrong_path = tether::test::WebTestClient::Connect(relay_->port(),
+                                                         relay_->fingerprint());
   ASSERT_TRUE(wrong_path.has_value());
   auto answer =
       (*wrong_path)

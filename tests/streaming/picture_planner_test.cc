@@ -24,7 +24,7 @@ using desktop::DesktopFrame;
 using desktop::DesktopRect;
 using desktop::DesktopSize;
 
-constexpr DesktopSize kSize{640, 360};
+constexpr DesktopSize kPlannerSize{640, 360};
 
 int64_t Area(const std::vector<DesktopRect>& rects) {
   int64_t area = 0;
@@ -48,8 +48,8 @@ bool Covers(const std::vector<DesktopRect>& rects, const DesktopRect& area) {
 
 bool TileAligned(const DesktopRect& r) {
   return r.x % kExactTile == 0 && r.y % kExactTile == 0 &&
-         (r.width % kExactTile == 0 || r.right() == kSize.width) &&
-         (r.height % kExactTile == 0 || r.bottom() == kSize.height);
+         (r.width % kExactTile == 0 || r.right() == kPlannerSize.width) &&
+         (r.height % kExactTile == 0 || r.bottom() == kPlannerSize.height);
 }
 
 class PicturePlannerTest : public ::testing::Test {
@@ -67,7 +67,7 @@ class PicturePlannerTest : public ::testing::Test {
     ASSERT_EQ(planner_.video_tiles(), 0);
   }
 
-  Screen screen_{kSize};
+  Screen screen_{kPlannerSize};
   PicturePlanner planner_;
   Clock::SteadyTime now_ = Clock::SteadyTime{} + 1h;
 };
@@ -89,8 +89,9 @@ TEST_F(PicturePlannerTest, StillAreasTheVideoDrewAreToppedOffLosslessly) {
   const PicturePlan top_off = Plan();
   EXPECT_FALSE(top_off.key_frame);
   EXPECT_TRUE(top_off.video.empty());
-  EXPECT_EQ(Area(top_off.lossless), Area({DesktopRect::FromSize(kSize)}));
-  EXPECT_TRUE(Covers(top_off.lossless, DesktopRect::FromSize(kSize)));
+  EXPECT_EQ(Area(top_off.lossless),
+            Area({DesktopRect::FromSize(kPlannerSize)}));
+  EXPECT_TRUE(Covers(top_off.lossless, DesktopRect::FromSize(kPlannerSize)));
   for (const DesktopRect& r : top_off.lossless)
     EXPECT_TRUE(TileAligned(r)) << r.x << "," << r.y;
   EXPECT_EQ(planner_.video_tiles(), 0);
@@ -131,7 +132,7 @@ TEST_F(PicturePlannerTest, TypingGoesAsPatchesOfTheTilesItTouched) {
 TEST_F(PicturePlannerTest, DirtyRectsWithoutChangedPixelsSendNothing) {
   Plan();
   Settle();
-  screen_.frame.mutable_dirty_rects() = {DesktopRect::FromSize(kSize)};
+  screen_.frame.mutable_dirty_rects() = {DesktopRect::FromSize(kPlannerSize)};
   EXPECT_TRUE(Plan().empty());
 }
 
@@ -145,7 +146,7 @@ TEST_F(PicturePlannerTest, ALargeChangeGoesAsVideoThenIsToppedOff) {
   for (const DesktopRect& r : drag.video)
     EXPECT_TRUE(TileAligned(r));
   for (const DesktopRect& dirty : screen_.frame.dirty_rects())
-    EXPECT_TRUE(Covers(drag.video, dirty.ClippedTo(kSize)));
+    EXPECT_TRUE(Covers(drag.video, dirty.ClippedTo(kPlannerSize)));
   EXPECT_GT(planner_.video_tiles(), 0);
   screen_.frame.mutable_dirty_rects().clear();
   now_ += 300ms;
@@ -190,14 +191,14 @@ TEST_F(PicturePlannerTest, ADialogDraggedOverAPlainDesktopIsAMove) {
   using codec::test::DrawTextLine;
   using codec::test::FillRect;
   const auto draw = [&](int x) {
-    FillRect(screen_.frame, DesktopRect::FromSize(kSize),
+    FillRect(screen_.frame, DesktopRect::FromSize(kPlannerSize),
              codec::test::kDesktopBlue);
     FillRect(screen_.frame, {x, 77, 300, 20}, codec::test::kTitleBar);
     FillRect(screen_.frame, {x, 97, 300, 150}, codec::test::kWindowWhite);
     DrawTextLine(screen_.frame, x + 10, 130, 42, 40);
     DrawTextLine(screen_.frame, x + 10, 150, 43, 30);
     FillRect(screen_.frame, {x + 10, 180, 280, 14}, {200, 200, 200});
-    screen_.frame.mutable_dirty_rects() = {DesktopRect::FromSize(kSize)};
+    screen_.frame.mutable_dirty_rects() = {DesktopRect::FromSize(kPlannerSize)};
   };
   draw(40);
   Plan();
@@ -282,10 +283,10 @@ class ExactPictureTest : public PicturePlannerTest {
   }
 
   bool Exact() const {
-    if (!shown_ || shown_->size() != kSize)
+    if (!shown_ || shown_->size() != kPlannerSize)
       return false;
-    for (int y = 0; y < kSize.height; ++y) {
-      for (int x = 0; x < kSize.width; ++x) {
+    for (int y = 0; y < kPlannerSize.height; ++y) {
+      for (int x = 0; x < kPlannerSize.width; ++x) {
         if (shown_->RgbAt(x, y) != screen_.frame.RgbAt(x, y))
           return false;
       }
@@ -353,7 +354,7 @@ TEST_F(ExactPictureTest, AScrollCostsAFractionOfItsVideo) {
   const size_t moved = Send().ByteSizeLong();
 
   // The same scroll as video (a recorded session's way).
-  Screen other(kSize);
+  Screen other(kPlannerSize);
   PicturePlanner video_only({.changes_as_video = true});
   auto encoder = codec::VpxEncoder::Create(
       {.codec = codec::Codec::kVp9, .top_off = false});

@@ -22,7 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr desktop::DesktopSize kSize{160, 96};
+constexpr desktop::DesktopSize kReceiverSize{160, 96};
 
 class VideoReceiverTest : public ::testing::Test {
  protected:
@@ -40,9 +40,9 @@ class VideoReceiverTest : public ::testing::Test {
 
   // The next frame of a moving bar, encoded; `id` counts from 1.
   proto::VideoFrame Frame(uint64_t id, bool key = false) {
-    desktop::DesktopFrame picture(kSize);
-    for (int y = 0; y < kSize.height; ++y) {
-      for (int x = 0; x < kSize.width; ++x) {
+    desktop::DesktopFrame picture(kReceiverSize);
+    for (int y = 0; y < kReceiverSize.height; ++y) {
+      for (int x = 0; x < kReceiverSize.width; ++x) {
         uint8_t* p = picture.MutablePixelAt(x, y);
         const bool bar = (x / 8) == static_cast<int>(id % 20);
         p[0] = bar ? 0 : 200;
@@ -57,8 +57,8 @@ class VideoReceiverTest : public ::testing::Test {
     proto::VideoFrame frame;
     frame.set_frame_id(id);
     frame.set_codec(proto::CODEC_VP8);
-    frame.set_width(kSize.width);
-    frame.set_height(kSize.height);
+    frame.set_width(kReceiverSize.width);
+    frame.set_height(kReceiverSize.height);
     frame.set_key_frame(encoded->key_frame);
     frame.set_data(encoded->data.data(), encoded->data.size());
     frame.mutable_screen_origin()->set_x(1920);
@@ -81,7 +81,7 @@ TEST_F(VideoReceiverTest, SlowUiGetsTheNewestPictureAndDropsTheRest) {
   auto picture = receiver->TakePicture();
   ASSERT_TRUE(picture.has_value());
   EXPECT_EQ(picture->frame_id, 6u);
-  EXPECT_EQ(picture->frame->size(), kSize);
+  EXPECT_EQ(picture->frame->size(), kReceiverSize);
   EXPECT_EQ(picture->screen_origin.x, 1920);
   EXPECT_EQ(picture->frame->top_left().x, 1920);
   EXPECT_FALSE(receiver->TakePicture().has_value());

@@ -35,7 +35,7 @@ class RelayCluster {
       size_t relays,
       const Changes& changes = {},
       const std::string& technician = "tina",
-      const std::string& password = "quartz lemon harbour seventy",
+      const std::string& password = kPassword,
       Certificates certificates = Certificates::kShared);
   ~RelayCluster();  // kills the relays, stops the servers, removes files
   RelayCluster(const RelayCluster&) = delete;

@@ -19,6 +19,10 @@ namespace tether::test {
 
 class ChildProcess;
 
+// A passphrase the relay's password policy accepts: the technicians the
+// tests add sign in with it.
+inline constexpr char kPassword[] = "quartz lemon harbour seventy";
+
 class RelayProcess {
  public:
   // `extra_toml` is appended to the generated config (override sections).

@@ -1,5 +1,5 @@
 // Small file and text helpers the tests share: a whole file as a string,
-// a text as its lines.
+// whether a text holds another, a text as its lines.
 #pragma once
 
 #include <filesystem>
@@ -17,6 +17,11 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Whether `part` occurs in `text`, for EXPECT_TRUE with a message.
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 // The text's lines, without their '\n'.

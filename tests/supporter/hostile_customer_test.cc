@@ -17,6 +17,7 @@
 #include "protocol/messages.h"
 #include "protocol/peer_plane.h"
 #include "tests/support/relay_test_client.h"
+#include "tests/support/text_files.h"
 #include "tests/supporter/supporter_fixture.h"
 
 namespace tether::supporter::test {
@@ -24,9 +25,7 @@ namespace {
 
 using std::chrono::seconds;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tether::test::Contains;
 
 // A customer that speaks the protocol itself: RelayTestClient for the
 // relay, protocol::PeerPlane for the E2E channel.

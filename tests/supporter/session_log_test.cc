@@ -55,7 +55,7 @@ class SessionLogTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  test::ManualClock clock_;
+  tether::test::ManualClock clock_;
 };
 
 TEST_F(SessionLogTest, CreatesBothFilesPrivateNamedByUtcTimeAndCode) {

@@ -37,7 +37,7 @@
 
 namespace tether::supporter::test {
 
-inline constexpr char kPassword[] = "a long technician passphrase";
+using tether::test::kPassword;
 inline constexpr desktop::DesktopSize kScreen{800, 600};
 inline constexpr desktop::DesktopRect kRedBox{200, 150, 240, 160};
 

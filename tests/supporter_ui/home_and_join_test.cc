@@ -102,7 +102,7 @@ class JoinDialogTest : public ::testing::Test {
   void SetUp() override {
     dialog_ = std::make_unique<JoinDialog>("sam-laptop", "sam", "192.0.2.7");
     dialog_->open();
-    test::ProcessEventsUntil([&] { return dialog_->isVisible(); });
+    tether::test::ProcessEventsUntil([&] { return dialog_->isVisible(); });
   }
   std::unique_ptr<JoinDialog> dialog_;
 };

@@ -28,7 +28,7 @@ class RemoteViewTest : public ::testing::Test {
     view_->show();
     view_->activateWindow();
     view_->setFocus();
-    test::ProcessEventsUntil([&] { return view_->hasFocus(); });
+    tether::test::ProcessEventsUntil([&] { return view_->hasFocus(); });
   }
   QColor PixelAt(int x, int y) {
     const QImage shot = view_->viewport()->grab().toImage();
@@ -144,7 +144,7 @@ TEST_F(RemoteViewTest, InputStopsWithoutFocusAndHeldKeysAreReleased) {
   QApplication::setActiveWindow(&other);
   QT_WARNING_POP
   other.setFocus();
-  test::ProcessEventsUntil([&] { return !view_->hasFocus(); });
+  tether::test::ProcessEventsUntil([&] { return !view_->hasFocus(); });
   ASSERT_FALSE(sink_.calls.empty());
   EXPECT_EQ(sink_.calls.back(), "release all");
   sink_.calls.clear();

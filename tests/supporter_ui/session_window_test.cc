@@ -33,7 +33,7 @@ class SessionWindowTest : public ::testing::Test {
   }
   void TearDown() override {
     window_.reset();
-    test::Flush();
+    tether::test::Flush();
   }
   void Grant(bool control, bool clipboard = false) {
     CustomerGrants grants;

@@ -51,7 +51,7 @@ class SupporterAppTest : public ::testing::Test {
   }
   void TearDown() override {
     app_.reset();
-    test::Flush();
+    tether::test::Flush();
   }
 
   void SignIn() {
