@@ -21,6 +21,39 @@ Result<std::string> ReadLine(const toml::node& node, size_t max_bytes) {
   return std::string(*text);
 }
 
+}  // namespace
+
+Result<std::vector<HostPort>> ParseRelayList(
+    const std::vector<std::string>& texts,
+    uint16_t default_port) {
+  if (texts.empty() || texts.size() > kMaxRelayHosts) {
+    return MakeError("must list 1 to " + std::to_string(kMaxRelayHosts) +
+                     " relays, not " + std::to_string(texts.size()));
+  }
+  std::vector<HostPort> hosts;
+  for (const std::string& text : texts) {
+    const std::string which = "entry " + std::to_string(hosts.size() + 1) +
+                              " \"" + std::string(TrimSpace(text)) + "\"";
+    // The same rules as the apps' --relay.
+    auto host_port = ParseHostPort(text, default_port);
+    if (!host_port) {
+      return MakeError(which +
+                       " must be a host name or an IP address, with an "
+                       "optional :port (" +
+                       host_port.error().message + ")");
+    }
+    for (const HostPort& other : hosts) {
+      if (AsciiLower(other.host) == AsciiLower(host_port->host) &&
+          other.port == host_port->port)
+        return MakeError(which + " is listed twice");
+    }
+    hosts.push_back(*std::move(host_port));
+  }
+  return hosts;
+}
+
+namespace {
+
 // The apps never describe their config, so these fields have no describer.
 using Field = config::Field<RelayEndpoint>;
 
@@ -55,31 +88,20 @@ Field HostsField() {
       return MakeError("must list 1 to " + std::to_string(kMaxRelayHosts) +
                        " relays, not " + std::to_string(array->size()));
     }
-    std::vector<HostPort> hosts;
+    std::vector<std::string> texts;
     for (const toml::node& element : *array) {
-      const std::string which = "entry " + std::to_string(hosts.size() + 1);
       auto text = config::ReadString(element, "\"host\" or \"host:port\"");
-      if (!text)
-        return MakeError(which + ": " + text.error().message);
-      // The same rules as the apps' --relay; port 0: the `port` key.
-      auto host_port = ParseHostPort(*text, 0);
-      if (!host_port) {
-        return MakeError(which + " \"" + std::string(TrimSpace(*text)) +
-                         "\" must be a host name or an IP address, with an " +
-                         "optional :port (" + host_port.error().message + ")");
+      if (!text) {
+        return MakeError("entry " + std::to_string(texts.size() + 1) + ": " +
+                         text.error().message);
       }
-      for (const HostPort& other : hosts) {
-        if (AsciiLower(other.host) == AsciiLower(host_port->host) &&
-            other.port == host_port->port) {
-          return MakeError(which + " \"" + std::string(TrimSpace(*text)) +
-                           "\" is listed twice");
-        }
-      }
-      hosts.push_back(*std::move(host_port));
+      texts.emplace_back(*text);
     }
+    // Port 0: the `port` key, which may come later in the file.
+    TETHER_TRY(hosts, ParseRelayList(texts, 0));
     // Where the apps show or check "the relay", they see the first one.
-    relay.host = hosts.front().host;
-    relay.hosts = std::move(hosts);
+    relay.host = hosts->front().host;
+    relay.hosts = *std::move(hosts);
     return {};
   };
   return field;

@@ -12,13 +12,23 @@
 //   fingerprint = "sha256:<64 hex>"  # or ca_file = "ca.pem", not both
 //   proxy = ""                       # "http://host:port"; empty: $https_proxy
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "config/schema.h"
 #include "protocol/peer_session.h"
 
 namespace tether::protocol {
+
+// A list of relays as people write them (`hosts`, a --host per relay):
+// each "host" or "host:port" by the rules of the apps' --relay, 1 to
+// kMaxRelayHosts of them, none twice (names in any case); an entry without
+// a port gets `default_port`. Errors name the entry by number and text.
+Result<std::vector<HostPort>> ParseRelayList(
+    const std::vector<std::string>& texts,
+    uint16_t default_port);
 
 // The [relay] keys; a relative ca_file is resolved against `folder` (the
 // config file's), "~" against $HOME.

@@ -1,11 +1,11 @@
 #include "relay/admin/ops_commands.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "crypto/certificate.h"
 #include "protocol/host_port.h"
+#include "protocol/relay_endpoint_config.h"
 #include "relay/admin/admin_support.h"
 #include "relay/backup/scheduled_backup.h"
 #include "relay/config/customer_config_file.h"
@@ -166,19 +166,11 @@ int OpsCommands::CustomerConfig(const RelayConfig& config) {
       return Fail("--host " + hosts_[0] + ": " + host.error().message);
     relay.host = *host;
   } else {
-    if (hosts_.size() > protocol::kMaxRelayHosts) {
-      return Fail("at most " + std::to_string(protocol::kMaxRelayHosts) +
-                  " relays (--host)");
-    }
-    for (const std::string& text : hosts_) {
-      auto entry = protocol::ParseHostPort(text, port);
-      if (!entry)
-        return Fail("--host " + text + ": " + entry.error().message);
-      if (std::find(relay.hosts.begin(), relay.hosts.end(), *entry) !=
-          relay.hosts.end())
-        return Fail("--host " + text + " is given twice");
-      relay.hosts.push_back(*entry);
-    }
+    // The rules the app reads `hosts` by, so it loads what is written.
+    auto hosts = protocol::ParseRelayList(hosts_, port);
+    if (!hosts)
+      return Fail("--host: " + hosts.error().message);
+    relay.hosts = *std::move(hosts);
   }
   const std::string text = CustomerConfigFile(config, relay);
   auto written = WriteOutput(out_, [&](std::ostream& out) -> Result<void> {

@@ -17,10 +17,8 @@ std::string CustomerConfigFile(const RelayConfig& config,
     section.insert("host", relay.host);
   } else {
     toml::array hosts;
-    for (const protocol::HostPort& entry : relay.hosts) {
-      hosts.push_back(protocol::JoinHostPort(
-          entry.host, entry.port == 0 ? relay.port : entry.port));
-    }
+    for (const protocol::HostPort& entry : protocol::RelayAddresses(relay))
+      hosts.push_back(protocol::JoinHostPort(entry.host, entry.port));
     section.insert("hosts", std::move(hosts));
   }
   section.insert("port", static_cast<int64_t>(relay.port));
